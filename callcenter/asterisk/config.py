@@ -1,0 +1,178 @@
+"""Renders the shipped ``asterisk_conf/`` templates into a runtime directory.
+
+Templates use ``@@name@@`` placeholders (``${...}`` is Asterisk's own dialplan syntax). Every placeholder
+must be known; an unknown one is a packaging bug and fails loudly rather than reaching Asterisk.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from callcenter.settings import Settings
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf"
+_PLACEHOLDER = re.compile(r"@@([a-z_]+)@@")
+
+
+class ConfigRenderError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class RuntimeLayout:
+    root: Path
+
+    @property
+    def etc(self) -> Path:
+        return self.root / "etc"
+
+    @property
+    def asterisk_conf(self) -> Path:
+        return self.etc / "asterisk.conf"
+
+    @property
+    def lib(self) -> Path:
+        return self.root / "lib"
+
+    @property
+    def spool(self) -> Path:
+        return self.root / "spool"
+
+    @property
+    def run(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def log(self) -> Path:
+        return self.root / "log"
+
+    @property
+    def cache(self) -> Path:
+        return self.root / "cache"
+
+    @property
+    def queue_log(self) -> Path:
+        return self.log / "queue_log"
+
+    @property
+    def control_socket(self) -> Path:
+        return self.run / "asterisk.ctl"
+
+
+def _agent_endpoints(settings: Settings) -> str:
+    out = []
+    for a in settings.agents:
+        out.append(
+            f"""[{a.extension}]
+type = endpoint
+context = agents
+disallow = all
+allow = ulaw,alaw
+direct_media = no
+rtp_symmetric = yes
+force_rport = yes
+rewrite_contact = yes
+dtmf_mode = rfc4733
+transport = transport-udp
+auth = {a.extension}
+aors = {a.extension}
+callerid = "{a.name or a.extension}" <{a.extension}>
+
+[{a.extension}]
+type = auth
+auth_type = userpass
+username = {a.extension}
+password = {a.password}
+
+[{a.extension}]
+type = aor
+max_contacts = 1
+remove_existing = yes
+"""
+        )
+    return "\n".join(out)
+
+
+def _queues(settings: Settings) -> str:
+    out = []
+    for q in settings.queues:
+        lines = [
+            f"[{q.name}]",
+            "strategy = rrmemory",
+            "timeout = 15",
+            "retry = 2",
+            "wrapuptime = 0",
+            "ringinuse = no",
+            "joinempty = yes",
+            "leavewhenempty = no",
+            "announce-frequency = 0",
+            "periodic-announce-frequency = 0",
+            "servicelevel = 20",
+            "musicclass = default",
+        ]
+        for ext in q.members:
+            agent = next(a for a in settings.agents if a.extension == ext)
+            lines.append(f"member => PJSIP/{ext},0,{agent.name or ext},PJSIP/{ext}")
+        out.append("\n".join(lines) + "\n")
+    return "\n".join(out)
+
+
+def template_values(settings: Settings, layout: RuntimeLayout) -> dict[str, str]:
+    a = settings.asterisk
+    return {
+        "etc_dir": str(layout.etc),
+        "lib_dir": str(layout.lib),
+        "spool_dir": str(layout.spool),
+        "run_dir": str(layout.run),
+        "log_dir": str(layout.log),
+        "cache_dir": str(layout.cache),
+        "modules_dir": a.modules_dir,
+        "data_dir": a.data_dir,
+        "ami_port": str(settings.ami.port),
+        "ami_bind": settings.ami.host,
+        "ami_username": settings.ami.username,
+        "ami_secret": settings.ami.secret,
+        "ami_permit": settings.ami.permit,
+        "sip_host": a.sip_host,
+        "sip_port": str(a.sip_port),
+        "trunk_match": a.trunk_match,
+        "inbound_context": settings.inbound_context,
+        "agi_host": settings.agi.host,
+        "agi_port": str(settings.agi.port),
+        "rtp_start": str(a.rtp_start),
+        "rtp_end": str(a.rtp_end),
+        "agent_endpoints": _agent_endpoints(settings),
+        "queues": _queues(settings),
+    }
+
+
+def render_text(template: str, values: dict[str, str], name: str = "<template>") -> str:
+    missing = sorted({m for m in _PLACEHOLDER.findall(template) if m not in values})
+    if missing:
+        raise ConfigRenderError(f"{name}: unknown placeholder(s) {missing}")
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
+
+
+def render_config(settings: Settings, template_dir: Path = TEMPLATE_DIR) -> RuntimeLayout:
+    """Render every ``*.conf`` template into ``<runtime>/etc`` and create the runtime folders."""
+    layout = RuntimeLayout(settings.asterisk_runtime_dir)
+    ctl = str(layout.control_socket)
+    if len(ctl) > 100:  # sun_path is 108 bytes; Asterisk silently fails to create a longer socket
+        raise ConfigRenderError(
+            f"paths.asterisk_runtime_dir is too deep: control socket path {ctl!r} exceeds 100 characters"
+        )
+    for d in (layout.etc, layout.lib / "agi-bin", layout.spool, layout.run, layout.log, layout.cache):
+        d.mkdir(parents=True, exist_ok=True)
+    values = template_values(settings, layout)
+    templates = sorted(template_dir.glob("*.conf"))
+    if not templates:
+        raise ConfigRenderError(f"no *.conf templates in {template_dir}")
+    for tpl in templates:
+        text = render_text(tpl.read_text(encoding="utf-8"), values, tpl.name)
+        target = layout.etc / tpl.name
+        target.write_text(text, encoding="utf-8")
+        if tpl.name == "manager.conf":
+            target.chmod(0o600)  # holds the AMI secret
+    return layout

@@ -1,0 +1,61 @@
+"""GET /api/calls and GET /api/calls/{id}."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+
+from callcenter.calls.models import Call
+from callcenter.calls.repository import CallRepository
+from callcenter.calls.schemas import CallOut, CallPage
+from callcenter.errors import InvalidInput, NotFound
+
+router = APIRouter(prefix="/api/calls", tags=["calls"])
+
+
+def _repo(request: Request) -> CallRepository:
+    return request.app.state.services.calls_repo  # type: ignore[no-any-return]
+
+
+def _out(c: Call) -> CallOut:
+    o = CallOut.model_validate(c)
+    o.in_progress = c.ended_at is None
+    return o
+
+
+def _aware(name: str, v: datetime | None) -> datetime | None:
+    if v is None:
+        return None
+    if v.tzinfo is None:  # a bare date/time is taken as UTC, said plainly in the docs
+        return v.replace(tzinfo=UTC)
+    return v
+
+
+@router.get("", response_model=CallPage, summary="List call records (newest first)")
+async def list_calls(
+    request: Request,
+    since: Annotated[datetime | None, Query(alias="from", description="arrived at or after (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(alias="to", description="arrived before (ISO 8601)")] = None,
+    queue: Annotated[str | None, Query(max_length=64)] = None,
+    agent: Annotated[str | None, Query(max_length=32, description="agent extension")] = None,
+    outcome: Annotated[Literal["answered", "abandoned", "failed"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> CallPage:
+    since_a, until_a = _aware("from", since), _aware("to", until)
+    if since_a and until_a and until_a <= since_a:
+        raise InvalidInput("'to' must be after 'from'", **{"from": since_a.isoformat(), "to": until_a.isoformat()})
+    rows, total = await _repo(request).search(
+        since=since_a, until=until_a, queue=queue, agent=agent, outcome=outcome, limit=limit, offset=offset
+    )
+    return CallPage(total=total, limit=limit, offset=offset, items=[_out(c) for c in rows])
+
+
+@router.get("/{call_id}", response_model=CallOut, summary="One call record")
+async def get_call(request: Request, call_id: int) -> CallOut:
+    c = await _repo(request).get(call_id)
+    if c is None:
+        raise NotFound(f"call {call_id} not found", call_id=call_id)
+    return _out(c)

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Float, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from callcenter.db import Base, UtcDateTime
+
+OUTCOMES = ("answered", "abandoned", "failed")
+
+
+class Call(Base):
+    """One inbound call, keyed by the caller channel's Asterisk uniqueid. Times are UTC."""
+
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uniqueid: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    linkedid: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str | None] = mapped_column(String(128))
+    caller_number: Mapped[str | None] = mapped_column(String(64))
+    caller_name: Mapped[str | None] = mapped_column(String(128))
+    dialled_number: Mapped[str | None] = mapped_column(String(64))
+    ivr_entered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ivr_exited_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    queue: Mapped[str | None] = mapped_column(String(64))
+    agent_extension: Mapped[str | None] = mapped_column(String(32))
+    agent_name: Mapped[str | None] = mapped_column(String(128))
+    agent_interface: Mapped[str | None] = mapped_column(String(128))
+    arrived_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    queued_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ringing_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+    hangup_cause: Mapped[str | None] = mapped_column(String(64))
+    wait_seconds: Mapped[float | None] = mapped_column(Float)
+    talk_seconds: Mapped[float | None] = mapped_column(Float)
+
+    __table_args__ = (
+        Index("ix_calls_arrived_at", "arrived_at"),
+        Index("ix_calls_queue_arrived", "queue", "arrived_at"),
+        Index("ix_calls_agent_arrived", "agent_extension", "arrived_at"),
+        Index("ix_calls_open", "ended_at"),
+    )

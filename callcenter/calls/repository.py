@@ -1,0 +1,76 @@
+"""Storage for call records. Writes are idempotent upserts keyed by Asterisk uniqueid."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from callcenter.calls.models import Call
+
+WRITABLE = [c.name for c in Call.__table__.columns if c.name != "id"]
+
+
+class CallRepository:
+    def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker) -> None:  # type: ignore[type-arg]
+        self.engine = engine
+        self.sessions = sessions
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+
+    async def upsert(self, values: dict[str, Any]) -> None:
+        """Insert or update the call with ``values['uniqueid']``.
+
+        A call that has ended is final: later writes for it (a replayed event, a late AGI callback) change
+        nothing, so replaying a trace never duplicates or rewrites a row."""
+        vals = {k: v for k, v in values.items() if k in WRITABLE}
+        stmt = self._insert(Call).values(**vals)
+        update = {k: getattr(stmt.excluded, k) for k in vals if k != "uniqueid"}
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[Call.uniqueid], set_=update, where=Call.__table__.c.ended_at.is_(None)
+        )
+        async with self.engine.begin() as conn:
+            await conn.execute(stmt)
+
+    async def get(self, call_id: int) -> Call | None:
+        async with self.sessions() as s:
+            return await s.get(Call, call_id)
+
+    async def get_by_uniqueid(self, uniqueid: str) -> Call | None:
+        async with self.sessions() as s:
+            return (await s.execute(select(Call).where(Call.uniqueid == uniqueid))).scalar_one_or_none()
+
+    async def open_calls(self) -> list[Call]:
+        async with self.sessions() as s:
+            return list((await s.execute(select(Call).where(Call.ended_at.is_(None)))).scalars())
+
+    async def search(
+        self,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        queue: str | None = None,
+        agent: str | None = None,
+        outcome: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[Call], int]:
+        from sqlalchemy import func
+
+        q = select(Call)
+        if since is not None:
+            q = q.where(Call.arrived_at >= since)
+        if until is not None:
+            q = q.where(Call.arrived_at < until)
+        if queue:
+            q = q.where(Call.queue == queue)
+        if agent:
+            q = q.where(Call.agent_extension == agent)
+        if outcome:
+            q = q.where(Call.outcome == outcome)
+        async with self.sessions() as s:
+            total = (await s.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
+            rows = await s.execute(q.order_by(Call.arrived_at.desc(), Call.id.desc()).limit(limit).offset(offset))
+            return list(rows.scalars()), int(total)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class CallOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    uniqueid: str
+    linkedid: str | None
+    channel: str | None
+    caller_number: str | None
+    caller_name: str | None
+    dialled_number: str | None
+    ivr_entered_at: datetime | None
+    ivr_exited_at: datetime | None
+    queue: str | None
+    agent_extension: str | None
+    agent_name: str | None
+    agent_interface: str | None
+    arrived_at: datetime | None
+    queued_at: datetime | None
+    ringing_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    outcome: str | None
+    end_reason: str | None
+    hangup_cause: str | None
+    wait_seconds: float | None
+    talk_seconds: float | None
+    in_progress: bool = False
+
+
+class CallPage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[CallOut]

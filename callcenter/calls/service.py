@@ -1,0 +1,315 @@
+"""Call tracking: turns AMI events (and IVR callbacks) into one persisted record per inbound call.
+
+Rules:
+* A call starts with the caller channel's ``Newchannel`` in the inbound context (Uniqueid == Linkedid).
+* Queue events (QueueCallerJoin, AgentCalled, AgentConnect, AgentComplete, QueueCallerAbandon,
+  QueueCallerLeave) carry the *caller's* Uniqueid and fill queue/agent/timestamps.
+* ``Hangup`` of the caller channel ends it. Outcome: ``answered`` if an agent connected; ``abandoned`` if
+  the caller hung up in the IVR or while queued; ``failed`` otherwise (queue timeout, IVR failure, lost).
+* Event times come from the AMI ``Timestamp`` header (manager.conf ``timestampevents``), so a replayed
+  trace produces the same record; the injected clock is used only when no timestamp is present.
+* After every AMI (re)connect :meth:`resync` reconciles with Asterisk's live channels: calls that ended
+  while we were disconnected are completed (``end_reason='lost_during_disconnect'``), live calls we did
+  not know are picked up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from callcenter.calls.models import Call
+from callcenter.calls.repository import CallRepository
+from callcenter.clock import Clock, from_epoch
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CallState:
+    uniqueid: str
+    linkedid: str | None = None
+    channel: str | None = None
+    caller_number: str | None = None
+    caller_name: str | None = None
+    dialled_number: str | None = None
+    ivr_entered_at: datetime | None = None
+    ivr_exited_at: datetime | None = None
+    queue: str | None = None
+    agent_extension: str | None = None
+    agent_name: str | None = None
+    agent_interface: str | None = None
+    arrived_at: datetime | None = None
+    queued_at: datetime | None = None
+    ringing_at: datetime | None = None
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    outcome: str | None = None
+    end_reason: str | None = None
+    hangup_cause: str | None = None
+    wait_seconds: float | None = None
+    talk_seconds: float | None = None
+    # not persisted
+    abandoned: bool = False
+    left_queue: bool = False
+
+    def row(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.pop("abandoned")
+        d.pop("left_queue")
+        return d
+
+    @classmethod
+    def from_row(cls, c: Call) -> CallState:
+        fields = {k: getattr(c, k) for k in cls.__dataclass_fields__ if k not in ("abandoned", "left_queue")}
+        return cls(**fields)
+
+
+def _num(v: str | None) -> str | None:
+    if v is None or v in ("", "<unknown>"):
+        return None
+    return v
+
+
+def interface_extension(interface: str | None) -> str | None:
+    """``PJSIP/1001`` → ``1001``; ``Local/1001@agents/n`` → ``1001``."""
+    if not interface:
+        return None
+    tail = interface.split("/", 1)[-1]
+    return tail.split("@", 1)[0].split("-", 1)[0] or None
+
+
+def _duration(hms: str | None) -> float:
+    try:
+        h, m, s = (int(x) for x in (hms or "").split(":"))
+        return float(h * 3600 + m * 60 + s)
+    except ValueError:
+        return 0.0
+
+
+class CallTracker:
+    def __init__(self, repo: CallRepository, clock: Clock, inbound_context: str) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.inbound_context = inbound_context
+        self.active: dict[str, CallState] = {}
+        self._finished: OrderedDict[str, None] = OrderedDict()  # recently ended uniqueids (replay guard)
+
+    # helpers -------------------------------------------------------------------------------------------
+    def _at(self, ev: dict[str, str]) -> datetime:
+        ts = ev.get("Timestamp")
+        if ts:
+            try:
+                return from_epoch(float(ts))
+            except ValueError:
+                pass
+        return self.clock.now()
+
+    async def _save(self, st: CallState) -> None:
+        await self.repo.upsert(st.row())
+
+    def _remember_finished(self, uniqueid: str) -> None:
+        self._finished[uniqueid] = None
+        while len(self._finished) > 10000:
+            self._finished.popitem(last=False)
+
+    async def load_open_calls(self) -> int:
+        """Rebuild in-memory state for calls the DB still has in progress (service restart)."""
+        for c in await self.repo.open_calls():
+            self.active[c.uniqueid] = CallState.from_row(c)
+        return len(self.active)
+
+    async def _new_call(self, uniqueid: str, at: datetime, **fields: Any) -> CallState | None:
+        """Start tracking a call, or merge into the one already tracked (AGI and AMI race to be first)."""
+        if uniqueid in self._finished:
+            return None
+        existing = None if uniqueid in self.active else await self.repo.get_by_uniqueid(uniqueid)
+        if uniqueid in self.active:
+            st = self.active[uniqueid]
+        elif existing is not None:
+            if existing.ended_at is not None:
+                self._remember_finished(uniqueid)
+                return None
+            st = CallState.from_row(existing)
+        else:
+            st = CallState(uniqueid=uniqueid, arrived_at=at)
+        for k, v in fields.items():
+            if v is not None and getattr(st, k) is None:
+                setattr(st, k, v)
+        if st.arrived_at is None or at < st.arrived_at:
+            st.arrived_at = at
+        self.active[uniqueid] = st
+        return st
+
+    # AMI event handlers --------------------------------------------------------------------------------
+    async def on_newchannel(self, ev: dict[str, str]) -> None:
+        uid = ev.get("Uniqueid", "")
+        if not uid or ev.get("Context") != self.inbound_context or ev.get("Linkedid", uid) != uid:
+            return
+        st = await self._new_call(
+            uid,
+            self._at(ev),
+            linkedid=ev.get("Linkedid"),
+            channel=ev.get("Channel"),
+            caller_number=_num(ev.get("CallerIDNum")),
+            caller_name=_num(ev.get("CallerIDName")),
+            dialled_number=_num(ev.get("Exten")),
+        )
+        if st is not None:
+            await self._save(st)
+
+    async def on_queue_caller_join(self, ev: dict[str, str]) -> None:
+        st = self.active.get(ev.get("Uniqueid", ""))
+        if st is None:
+            return
+        st.queue = ev.get("Queue") or st.queue
+        st.queued_at = st.queued_at or self._at(ev)
+        st.left_queue = False
+        await self._save(st)
+
+    async def on_agent_called(self, ev: dict[str, str]) -> None:
+        st = self.active.get(ev.get("Uniqueid", ""))
+        if st is None:
+            return
+        if st.ringing_at is None:
+            st.ringing_at = self._at(ev)
+            st.queue = st.queue or ev.get("Queue")
+            await self._save(st)
+
+    async def on_agent_connect(self, ev: dict[str, str]) -> None:
+        st = self.active.get(ev.get("Uniqueid", ""))
+        if st is None or st.answered_at is not None:
+            return
+        at = self._at(ev)
+        st.answered_at = at
+        st.queue = ev.get("Queue") or st.queue
+        st.agent_interface = ev.get("Interface") or None
+        st.agent_extension = interface_extension(st.agent_interface)
+        st.agent_name = _num(ev.get("MemberName"))
+        hold = ev.get("HoldTime")
+        if st.queued_at is not None:  # sub-second precision from the event timestamps
+            st.wait_seconds = max(0.0, (at - st.queued_at).total_seconds())
+        elif hold and hold.isdigit():
+            st.wait_seconds = float(hold)
+        await self._save(st)
+
+    async def on_agent_complete(self, ev: dict[str, str]) -> None:
+        st = self.active.get(ev.get("Uniqueid", ""))
+        if st is None:
+            return
+        talk = ev.get("TalkTime")
+        if talk and talk.isdigit():
+            st.talk_seconds = float(talk)
+            await self._save(st)
+
+    async def on_queue_caller_abandon(self, ev: dict[str, str]) -> None:
+        st = self.active.get(ev.get("Uniqueid", ""))
+        if st is not None:
+            st.abandoned = True
+
+    async def on_queue_caller_leave(self, ev: dict[str, str]) -> None:
+        st = self.active.get(ev.get("Uniqueid", ""))
+        if st is not None:
+            st.left_queue = True
+
+    async def on_hangup(self, ev: dict[str, str]) -> None:
+        st = self.active.get(ev.get("Uniqueid", ""))
+        if st is None:
+            return
+        st.hangup_cause = ev.get("Cause-txt") or ev.get("Cause") or None
+        await self._finish(st, self._at(ev), reason=None)
+
+    # IVR callbacks (FastAGI runs in-process) -----------------------------------------------------------
+    async def ivr_entered(self, uniqueid: str, env: dict[str, str]) -> None:
+        at = self.clock.now()
+        st = self.active.get(uniqueid)
+        if st is None:  # AGI can outrun the AMI event queue: create from the AGI environment
+            st = await self._new_call(
+                uniqueid,
+                at,
+                channel=env.get("agi_channel"),
+                caller_number=_num(env.get("agi_callerid")),
+                caller_name=_num(env.get("agi_calleridname")),
+                dialled_number=_num(env.get("agi_extension")),
+            )
+            if st is None:
+                return
+        st.ivr_entered_at = st.ivr_entered_at or at
+        await self._save(st)
+
+    async def ivr_exited(self, uniqueid: str, queue: str | None) -> None:
+        st = self.active.get(uniqueid)
+        if st is None:
+            return
+        st.ivr_exited_at = st.ivr_exited_at or self.clock.now()
+        if queue:
+            st.queue = queue
+        await self._save(st)
+
+    # end of call -----------------------------------------------------------------------------------------
+    async def _finish(self, st: CallState, at: datetime, reason: str | None) -> None:
+        st.ended_at = at
+        if st.answered_at is not None:
+            st.outcome = "answered"
+            st.end_reason = reason or "completed"
+            if st.talk_seconds is None:
+                st.talk_seconds = max(0.0, (at - st.answered_at).total_seconds())
+        elif reason is not None:
+            st.outcome = "failed"
+            st.end_reason = reason
+        elif st.abandoned or (st.queued_at is not None and not st.left_queue):
+            st.outcome = "abandoned"
+            st.end_reason = "caller_hangup_in_queue"
+        elif st.ivr_entered_at is not None and st.ivr_exited_at is None:
+            st.outcome = "abandoned"
+            st.end_reason = "caller_hangup_in_ivr"
+        elif st.left_queue:
+            st.outcome = "failed"
+            st.end_reason = "queue_timeout"
+        else:
+            st.outcome = "failed"
+            st.end_reason = "not_queued"
+        if st.wait_seconds is None and st.queued_at is not None:
+            st.wait_seconds = max(0.0, ((st.answered_at or at) - st.queued_at).total_seconds())
+        await self._save(st)
+        self.active.pop(st.uniqueid, None)
+        self._remember_finished(st.uniqueid)
+
+    async def resync(self, channels: list[dict[str, str]], queue_entries: list[dict[str, str]]) -> dict[str, int]:
+        """Reconcile with Asterisk's live channels (CoreShowChannels) and queue callers (QueueStatus)."""
+        now = self.clock.now()
+        live = {c.get("Uniqueid", ""): c for c in channels}
+        closed = 0
+        for uid, st in list(self.active.items()):
+            if uid not in live:
+                await self._finish(st, now, reason="lost_during_disconnect")
+                closed += 1
+        picked = 0
+        for uid, c in live.items():
+            if uid in self.active or c.get("Context") != self.inbound_context or c.get("Linkedid", uid) != uid:
+                continue
+            st = await self._new_call(
+                uid,
+                now - timedelta(seconds=_duration(c.get("Duration"))),
+                linkedid=c.get("Linkedid"),
+                channel=c.get("Channel"),
+                caller_number=_num(c.get("CallerIDNum")),
+                caller_name=_num(c.get("CallerIDName")),
+                dialled_number=_num(c.get("Exten")),
+            )
+            if st is not None:
+                await self._save(st)
+                picked += 1
+        for e in queue_entries:
+            st = self.active.get(e.get("Uniqueid", ""))
+            if st is not None and st.queued_at is None:
+                st.queue = e.get("Queue") or st.queue
+                wait = float(e["Wait"]) if e.get("Wait", "").isdigit() else 0.0
+                st.queued_at = now - timedelta(seconds=wait)
+                await self._save(st)
+        if closed or picked:
+            log.info("call resync: %d closed as lost, %d live calls picked up", closed, picked)
+        return {"closed": closed, "picked_up": picked}

@@ -1,0 +1,109 @@
+"""``callcenter`` command line: up, migrate, render-config, check-config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import socket
+import sys
+
+from callcenter.asterisk.errors import AsteriskError
+from callcenter.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("callcenter")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    if getattr(args, "config", None):
+        os.environ["CALLCENTER_CONFIG"] = args.config
+    return load_settings()
+
+
+def _bind_http(settings: Settings) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((settings.http.host, settings.http.port))
+    except OSError as e:
+        sock.close()
+        raise AsteriskError(
+            f"http.port: cannot listen on {settings.http.host}:{settings.http.port} ({e.strerror})"
+        ) from e
+    sock.listen(128)
+    sock.set_inheritable(False)
+    return sock
+
+
+async def _up(settings: Settings) -> int:
+    import uvicorn
+
+    from callcenter.app import Stack, create_app
+
+    sock = _bind_http(settings)  # fail fast, before Asterisk starts, if the HTTP port is taken
+    stack = Stack(settings)
+    app = create_app(settings, stack=stack, manage_stack=False)
+    config = uvicorn.Config(app, log_level=settings.log_level.lower(), lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    log.info("callcenter %s: HTTP on http://%s:%s  AMI %s:%s  FastAGI %s:%s  SIP udp %s:%s  DB %s",
+             settings.mode, settings.http.host, settings.http.port, settings.ami.host, settings.ami.port,
+             settings.agi.host, settings.agi.port, settings.asterisk.sip_host, settings.asterisk.sip_port,
+             settings.database_url.split("://", 1)[0])
+    try:
+        await stack.start()
+        try:
+            await server.serve(sockets=[sock])
+        finally:
+            await stack.stop()
+    finally:
+        sock.close()
+    log.info("callcenter stopped")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="callcenter", description="Asterisk-integrated call-centre")
+    p.add_argument("--config", help="TOML settings file (same as CALLCENTER_CONFIG)")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("up", help="migrate, render Asterisk config, start Asterisk (managed) + AMI + FastAGI + HTTP")
+    sub.add_parser("migrate", help="run database migrations")
+    sub.add_parser("render-config", help="render asterisk_conf/ into the runtime directory and print it")
+    sub.add_parser("check-config", help="validate settings and exit")
+    args = p.parse_args(argv)
+
+    try:
+        settings = _settings(args)
+    except SettingsError as e:
+        print(f"callcenter: {e}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    try:
+        if args.cmd == "check-config":
+            print("settings ok")
+            return 0
+        if args.cmd == "migrate":
+            from callcenter.migrate import upgrade
+
+            upgrade(settings.database_url)
+            print("migrations applied")
+            return 0
+        if args.cmd == "render-config":
+            from callcenter.asterisk.config import render_config
+
+            layout = render_config(settings)
+            print(layout.asterisk_conf)
+            return 0
+        if args.cmd == "up":
+            return asyncio.run(_up(settings))
+    except AsteriskError as e:
+        print(f"callcenter: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,301 @@
+"""Settings: environment variables (``CALLCENTER_<SECTION>__<NAME>``) and an optional TOML file.
+
+Validated once at startup; :func:`load_settings` turns pydantic's errors into a :class:`SettingsError`
+whose message names each wrong setting (dotted name and environment variable) and why.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import zoneinfo
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "CALLCENTER_"
+DEV_AMI_SECRET = "dev-only-ami-secret"
+_PLACEHOLDER_SECRETS = {"", DEV_AMI_SECRET, "change-me", "changeme", "secret", "password", "admin"}
+
+Port = int
+
+
+def _check_port(v: int) -> int:
+    if not 1 <= v <= 65535:
+        raise ValueError(f"must be a TCP/UDP port between 1 and 65535, got {v}")
+    return v
+
+
+def _check_ip(v: str) -> str:
+    try:
+        ipaddress.ip_address(v)
+    except ValueError as e:
+        raise ValueError(f"must be an IP address, got {v!r}") from e
+    return v
+
+
+class HttpSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: Port = 8080
+
+    _p = field_validator("port")(_check_port)
+
+
+class DbSettings(BaseModel):
+    # Empty means: SQLite file ``callcenter.db`` in ``paths.data_dir``.
+    url: str = ""
+
+    @field_validator("url")
+    @classmethod
+    def _driver(cls, v: str) -> str:
+        if v.startswith("postgresql://") or v.startswith("postgres://"):
+            v = "postgresql+asyncpg://" + v.split("://", 1)[1]
+        if v and not (v.startswith("sqlite+aiosqlite://") or v.startswith("postgresql+asyncpg://")):
+            raise ValueError(
+                "must be a sqlite+aiosqlite:///path or postgresql+asyncpg://user@host/db URL "
+                f"(got scheme {v.split('://', 1)[0]!r})"
+            )
+        return v
+
+
+class AmiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: Port = 5038
+    username: str = "callcenter"
+    secret: str = ""
+    # Hosts allowed to log in as the AMI user (rendered into manager.conf's permit=).
+    permit: str = "127.0.0.1/255.255.255.255"
+    action_timeout: float = Field(5.0, gt=0)
+    connect_timeout: float = Field(5.0, gt=0)
+    ping_interval: float = Field(5.0, gt=0)
+    reconnect_min: float = Field(0.5, gt=0)
+    reconnect_max: float = Field(15.0, gt=0)
+    # Optional JSON-lines file receiving every AMI event (used to record test traces).
+    trace_file: str = ""
+
+    _p = field_validator("port")(_check_port)
+
+    @field_validator("username")
+    @classmethod
+    def _user(cls, v: str) -> str:
+        if not v or not v.replace("_", "").replace("-", "").isalnum():
+            raise ValueError("must be a non-empty name of letters, digits, '-' or '_'")
+        return v
+
+
+class AgiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: Port = 4573
+    command_timeout: float = Field(10.0, gt=0)
+
+    _p = field_validator("port")(_check_port)
+    _h = field_validator("host")(_check_ip)
+
+
+class AsteriskSettings(BaseModel):
+    managed: bool = True
+    binary: str = "asterisk"
+    modules_dir: str = "/usr/lib/asterisk/modules"
+    data_dir: str = "/usr/share/asterisk"
+    sip_host: str = "127.0.0.1"
+    sip_port: Port = 5060
+    rtp_start: Port = 10000
+    rtp_end: Port = 10999
+    # Source address(es) of the inbound SIP trunk (PJSIP identify match=).
+    trunk_match: str = "127.0.0.2"
+    start_timeout: float = Field(30.0, gt=0)
+
+    _p = field_validator("sip_port", "rtp_start", "rtp_end")(_check_port)
+    _h = field_validator("sip_host")(_check_ip)
+
+    @model_validator(mode="after")
+    def _rtp_range(self) -> AsteriskSettings:
+        if self.rtp_end <= self.rtp_start:
+            raise ValueError(f"rtp_end ({self.rtp_end}) must be greater than rtp_start ({self.rtp_start})")
+        return self
+
+
+class AgentPhone(BaseModel):
+    extension: str
+    password: str
+    name: str = ""
+
+    @field_validator("extension")
+    @classmethod
+    def _ext(cls, v: str) -> str:
+        if not v.isdigit():
+            raise ValueError(f"agent extension must be digits, got {v!r}")
+        return v
+
+
+class QueueConfig(BaseModel):
+    name: str
+    members: list[str] = Field(default_factory=list)  # agent extensions
+    timeout_seconds: int = Field(300, gt=0)  # how long a caller waits before leaving the queue
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not v or not v.replace("_", "").replace("-", "").isalnum():
+            raise ValueError(f"queue name must be letters, digits, '-' or '_', got {v!r}")
+        return v
+
+
+class IvrSettings(BaseModel):
+    greeting: str = "hello-world"
+    default_queue: str = "support"
+
+
+class PathSettings(BaseModel):
+    data_dir: Path = Path("var")
+    # Rendered Asterisk configuration + its runtime folders; default: <data_dir>/asterisk
+    asterisk_runtime_dir: Path | None = None
+
+
+def _default_agents() -> list[AgentPhone]:
+    return [
+        AgentPhone(extension="1001", password="agent1001-dev", name="Agent 1001"),
+        AgentPhone(extension="1002", password="agent1002-dev", name="Agent 1002"),
+    ]
+
+
+def _default_queues() -> list[QueueConfig]:
+    return [QueueConfig(name="support", members=["1001", "1002"])]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    mode: Literal["dev", "prod"] = "dev"
+    timezone: str = "Asia/Shanghai"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    inbound_context: str = "from-trunk"
+    http: HttpSettings = HttpSettings()
+    db: DbSettings = DbSettings()
+    ami: AmiSettings = AmiSettings()
+    agi: AgiSettings = AgiSettings()
+    asterisk: AsteriskSettings = AsteriskSettings()
+    ivr: IvrSettings = IvrSettings()
+    paths: PathSettings = PathSettings()
+    agents: list[AgentPhone] = Field(default_factory=_default_agents)
+    queues: list[QueueConfig] = Field(default_factory=_default_queues)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(ENV_PREFIX + "CONFIG")
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(v)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown timezone {v!r} (use an IANA name such as Asia/Shanghai)") from e
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> Settings:
+        if not self.ami.secret:
+            if self.mode == "dev":
+                self.ami.secret = DEV_AMI_SECRET
+            else:
+                raise ValueError("ami.secret: required outside dev mode (set CALLCENTER_AMI__SECRET)")
+        if self.mode == "prod":
+            if self.ami.secret.lower() in _PLACEHOLDER_SECRETS or len(self.ami.secret) < 12:
+                raise ValueError(
+                    "ami.secret: a placeholder or short secret (< 12 characters) is refused outside dev mode"
+                )
+            weak = [a.extension for a in self.agents if a.password.endswith("-dev") or len(a.password) < 8]
+            if weak:
+                raise ValueError(f"agents: placeholder/short phone passwords refused outside dev mode: {weak}")
+        exts = [a.extension for a in self.agents]
+        if len(set(exts)) != len(exts):
+            raise ValueError(f"agents: duplicate extensions in {exts}")
+        names = [q.name for q in self.queues]
+        if len(set(names)) != len(names):
+            raise ValueError(f"queues: duplicate queue names in {names}")
+        for q in self.queues:
+            unknown = [m for m in q.members if m not in exts]
+            if unknown:
+                raise ValueError(f"queues: queue {q.name!r} has members that are not agents: {unknown}")
+        if self.ivr.default_queue not in names:
+            raise ValueError(f"ivr.default_queue: {self.ivr.default_queue!r} is not one of the queues {names}")
+        ports = {
+            "http.port": ("tcp", self.http.port),
+            "ami.port": ("tcp", self.ami.port),
+            "agi.port": ("tcp", self.agi.port),
+        }
+        seen: dict[int, str] = {}
+        for name, (_, port) in ports.items():
+            if port in seen:
+                raise ValueError(f"{name}: port {port} is also used by {seen[port]}")
+            seen[port] = name
+        return self
+
+    # Derived values -------------------------------------------------------------------------------------
+    @property
+    def data_dir(self) -> Path:
+        return self.paths.data_dir.resolve()
+
+    @property
+    def asterisk_runtime_dir(self) -> Path:
+        return (self.paths.asterisk_runtime_dir or self.data_dir / "asterisk").resolve()
+
+    @property
+    def database_url(self) -> str:
+        return self.db.url or f"sqlite+aiosqlite:///{self.data_dir / 'callcenter.db'}"
+
+    @property
+    def queue_names(self) -> list[str]:
+        return [q.name for q in self.queues]
+
+
+class SettingsError(Exception):
+    """Startup refused: one line per wrong setting, each naming the setting and why."""
+
+
+def _env_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not isinstance(p, int)]
+    return ENV_PREFIX + "__".join(p.upper() for p in parts)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and validate settings from the environment (+ CALLCENTER_CONFIG TOML file) and overrides."""
+    config_file = os.environ.get(ENV_PREFIX + "CONFIG")
+    if config_file and not Path(config_file).is_file():
+        raise SettingsError(f"setting CALLCENTER_CONFIG: config file {config_file!r} does not exist")
+    try:
+        return Settings(**overrides)
+    except ValidationError as e:
+        lines = []
+        for err in e.errors():
+            loc = tuple(p for p in err["loc"] if p not in ("function-after",))
+            msg = err["msg"].removeprefix("Value error, ")
+            if loc:
+                dotted = ".".join(str(p) for p in loc)
+                lines.append(f"setting {dotted} ({_env_name(loc)}): {msg}")
+            else:
+                lines.append(f"setting {msg}")
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(lines)) from None

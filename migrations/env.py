@@ -1,0 +1,49 @@
+"""Alembic environment (async engines: aiosqlite / asyncpg)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from callcenter.calls import models as _calls  # noqa: F401 - registers tables on Base.metadata
+from callcenter.db import Base, make_engine
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def _url() -> str:
+    url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url")
+    if not url:
+        from callcenter.settings import load_settings
+
+        url = load_settings().database_url
+    return str(url)
+
+
+def _run(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _online() -> None:
+    engine = make_engine(_url())
+    async with engine.connect() as conn:
+        await conn.run_sync(_run)
+        await conn.commit()
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    conn = config.attributes.get("connection")
+    if conn is not None:
+        _run(conn)
+    else:
+        asyncio.run(_online())
