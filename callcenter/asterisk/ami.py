@@ -131,6 +131,7 @@ class AmiStatus:
     fully_booted: bool = False
     last_error: str = ""
     last_error_at: float | None = None
+    attempts: int = 0
     connects: int = 0
     resyncs: int = 0
     asterisk_version: str = ""
@@ -277,6 +278,7 @@ class AmiClient:
         delay = s.reconnect_min
         while not self._stopping:
             try:
+                self.status.attempts += 1
                 await self._connect_once()
                 self.status.connects += 1
                 try:

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from callcenter.app import Stack
+from callcenter.migrate import upgrade
+from tests.helpers import ARTIFACTS, Sipp, pg_url, short_tmpdir, stack_settings, wait_for
+
+DB_BACKENDS = ["sqlite"] + (["postgresql"] if pg_url() else [])
+
+
+def _normalise_pg(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    return url
+
+
+async def _pg_admin(url: str, sql: str) -> None:
+    import asyncpg
+
+    u = make_url(_normalise_pg(url))
+    conn = await asyncpg.connect(
+        host=u.host or "127.0.0.1", port=u.port or 5432, user=u.username or "postgres",
+        password=u.password, database=u.database or "postgres",
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    d = short_tmpdir()
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture(params=DB_BACKENDS)
+async def db_url(request: pytest.FixtureRequest, workdir: Path) -> AsyncIterator[str]:
+    """An empty, migrated database: SQLite always, PostgreSQL too when CALLCENTER_TEST_DATABASE_URL is set."""
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{workdir / 'test.db'}"
+        await asyncio.to_thread(upgrade, url)
+        yield url
+        return
+    base = pg_url()
+    assert base
+    name = "cc_test_" + uuid.uuid4().hex[:12]
+    await _pg_admin(base, f'CREATE DATABASE "{name}"')
+    url = make_url(_normalise_pg(base)).set(database=name).render_as_string(hide_password=False)
+    try:
+        await asyncio.to_thread(upgrade, url)
+        yield url
+    finally:
+        await _pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def stack(db_url: str, workdir: Path) -> AsyncIterator[Stack]:
+    """A whole stack (managed real Asterisk from asterisk_conf/, FastAGI, AMI) on free loopback ports."""
+    settings = stack_settings(db_url, workdir / "data")
+    st = Stack(settings, run_migrations=False)
+    await st.start()
+    try:
+        await wait_for(lambda: st.ami.ready, 20, "AMI ready")
+        yield st
+    finally:
+        await st.stop()
+        # keep Asterisk's logs of a failed test
+        ARTIFACTS.mkdir(exist_ok=True)
+
+
+@pytest.fixture
+def sipp(stack: Stack, workdir: Path) -> Iterator[Sipp]:
+    s = Sipp(stack.settings, workdir / "sipp")
+    yield s
+    s.close()

@@ -1,0 +1,136 @@
+"""Shared test helpers: free ports, settings for a side-by-side stack, SIPp phones and callers."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from callcenter.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SIPP_DIR = ROOT / "tests" / "sipp"
+FIXTURES = ROOT / "tests" / "fixtures"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_tcp_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def free_udp_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def short_tmpdir(prefix: str = "cc-") -> Path:
+    """Asterisk's control socket path must stay short (sun_path), so not pytest's deep tmp_path."""
+    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+
+
+def stack_settings(db_url: str, data_dir: Path, **overrides: Any) -> Settings:
+    rtp = random.randrange(20000, 39000, 200)
+    base: dict[str, Any] = {
+        "paths": {"data_dir": str(data_dir)},
+        "db": {"url": db_url},
+        "http": {"port": free_tcp_port()},
+        "ami": {"port": free_tcp_port(), "ping_interval": 1.0, "action_timeout": 3.0,
+                "reconnect_min": 0.2, "reconnect_max": 1.0},
+        "agi": {"port": free_tcp_port()},
+        "asterisk": {"sip_port": free_udp_port(), "rtp_start": rtp, "rtp_end": rtp + 198},
+    }
+    for k, v in overrides.items():
+        if isinstance(v, dict) and isinstance(base.get(k), dict):
+            base[k] = {**base[k], **v}
+        else:
+            base[k] = v
+    return load_settings(**base)
+
+
+async def wait_for(pred: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout: float, what: str,
+                   interval: float = 0.1) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        r = pred()
+        if asyncio.iscoroutine(r):
+            r = await r
+        if r:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+        await asyncio.sleep(interval)
+
+
+class Sipp:
+    """Runs sip-tester scenarios against a stack's SIP port."""
+
+    def __init__(self, settings: Settings, workdir: Path) -> None:
+        self.settings = settings
+        self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
+        pcap = workdir / "pcap"
+        if not pcap.exists():
+            pcap.symlink_to("/usr/share/sip-tester")  # uac_pcap plays pcap/g711a.pcap
+        self.target = f"{settings.asterisk.sip_host}:{settings.asterisk.sip_port}"
+        self.procs: list[subprocess.Popen[bytes]] = []
+
+    @staticmethod
+    def binary() -> str:
+        path = shutil.which("sipp")
+        if path is None:
+            raise RuntimeError("sipp (sip-tester) is not installed: run scripts/install-system-deps")
+        return path
+
+    def register(self, extension: str, password: str, port: int) -> None:
+        r = subprocess.run(
+            [self.binary(), self.target, "-sf", str(SIPP_DIR / "agent_register.xml"), "-s", extension,
+             "-au", extension, "-ap", password, "-i", "127.0.0.1", "-p", str(port), "-m", "1",
+             "-nostdin", "-trace_err", "-timeout", "10s"],
+            cwd=self.workdir, capture_output=True, timeout=20,
+        )
+        if r.returncode != 0:
+            errs = "".join(p.read_text(errors="replace") for p in self.workdir.glob("agent_register_*errors.log"))
+            raise AssertionError(f"agent {extension} failed to register (rc={r.returncode}): {errs[-2000:]}")
+
+    def answer(self, extension: str, port: int, calls: int = 1) -> subprocess.Popen[bytes]:
+        p = subprocess.Popen(
+            [self.binary(), self.target, "-sf", str(SIPP_DIR / "agent_answer.xml"), "-s", extension,
+             "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_udp_port()), "-rtp_echo", "-m", str(calls),
+             "-nostdin", "-trace_err"],
+            cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.procs.append(p)
+        return p
+
+    def call(self, service: str = "4000", scenario: str = "uac_pcap", duration_ms: int | None = None
+             ) -> subprocess.Popen[bytes]:
+        """Place one call from the trunk address (127.0.0.2) with sip-tester's built-in scenario."""
+        args = [self.binary(), self.target, "-sn", scenario, "-s", service, "-i",
+                self.settings.asterisk.trunk_match, "-p", str(free_udp_port("127.0.0.2")),
+                "-mp", str(free_udp_port()), "-m", "1", "-nostdin", "-trace_err"]
+        if duration_ms is not None:
+            args += ["-d", str(duration_ms)]
+        p = subprocess.Popen(args, cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(p)
+        return p
+
+    def close(self) -> None:
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+
+
+def pg_url() -> str | None:
+    return os.environ.get("CALLCENTER_TEST_DATABASE_URL") or None

@@ -1,0 +1,190 @@
+"""Call tracking from AMI traces recorded from the real Asterisk (tests/fixtures/*.jsonl)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from callcenter.asterisk.ami import AmiEvent, EventDispatcher
+from callcenter.asterisk.trace import load_trace, replay
+from callcenter.calls import events as call_events
+from callcenter.calls.models import Call
+from callcenter.calls.repository import CallRepository
+from callcenter.calls.service import CallTracker, interface_extension
+from callcenter.clock import FakeClock
+from callcenter.db import make_engine, make_sessionmaker
+from tests.helpers import FIXTURES
+
+pytestmark = pytest.mark.db
+
+
+class Harness:
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self.repo = CallRepository(self.engine, make_sessionmaker(self.engine))
+        self.clock = FakeClock(datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+        self.tracker = CallTracker(self.repo, self.clock, "from-trunk")
+        self.dispatcher = EventDispatcher()
+        self.dispatcher.register_map(call_events.handlers(self.tracker))
+
+    async def calls(self) -> list[Call]:
+        rows, _ = await self.repo.search(limit=1000)
+        return rows
+
+
+@pytest.fixture
+async def h(db_url: str) -> AsyncIterator[Harness]:
+    harness = Harness(db_url)
+    yield harness
+    await harness.engine.dispose()
+
+
+def _event_time(events: list[AmiEvent], name: str) -> datetime:
+    ev = next(e for e in events if e.name == name)
+    assert ev.timestamp is not None
+    return datetime.fromtimestamp(ev.timestamp, UTC)
+
+
+async def test_answered_call_from_real_trace(h: Harness) -> None:
+    events = load_trace(FIXTURES / "ami_answered_call.jsonl")
+    await replay(h.dispatcher, events)
+    [c] = await h.calls()
+    assert c.outcome == "answered"
+    assert c.end_reason == "completed"
+    assert c.queue == "support"
+    assert c.agent_extension == "1001" and c.agent_interface == "PJSIP/1001" and c.agent_name == "Agent 1001"
+    assert c.caller_number == "sipp" and c.dialled_number == "4000"
+    assert c.channel and c.channel.startswith("PJSIP/trunk-")
+    assert c.uniqueid == c.linkedid
+    assert c.arrived_at == _event_time(events, "Newchannel")
+    assert c.queued_at == _event_time(events, "QueueCallerJoin")
+    assert c.ringing_at == _event_time(events, "AgentCalled")
+    assert c.answered_at == _event_time(events, "AgentConnect")
+    assert c.ended_at is not None and c.answered_at is not None and c.queued_at is not None
+    assert c.arrived_at < c.queued_at <= c.ringing_at < c.answered_at < c.ended_at
+    assert c.wait_seconds == pytest.approx((c.answered_at - c.queued_at).total_seconds())
+    assert c.talk_seconds == pytest.approx((c.ended_at - c.answered_at).total_seconds(), abs=1.0)
+    assert h.tracker.active == {}
+    assert h.dispatcher.errors == 0
+
+
+async def test_abandoned_in_queue_from_real_trace(h: Harness) -> None:
+    events = load_trace(FIXTURES / "ami_abandoned_in_queue.jsonl")
+    await replay(h.dispatcher, events)
+    [c] = await h.calls()
+    assert c.outcome == "abandoned" and c.end_reason == "caller_hangup_in_queue"
+    assert c.ringing_at is not None and c.answered_at is None and c.agent_extension is None
+    assert c.wait_seconds is not None and c.ended_at is not None and c.queued_at is not None
+    assert c.wait_seconds == pytest.approx((c.ended_at - c.queued_at).total_seconds())
+
+
+async def test_hangup_in_ivr_from_real_trace(h: Harness) -> None:
+    events = load_trace(FIXTURES / "ami_hangup_in_ivr.jsonl")
+    await h.tracker.ivr_entered(next(e for e in events if e.name == "Newchannel")["Uniqueid"], {"agi_callerid": "sipp"})
+    await replay(h.dispatcher, events)
+    [c] = await h.calls()
+    assert c.outcome == "abandoned" and c.end_reason == "caller_hangup_in_ivr"
+    assert c.queue is None and c.queued_at is None
+
+
+async def test_replaying_a_trace_twice_changes_nothing(h: Harness) -> None:
+    events = load_trace(FIXTURES / "ami_answered_call.jsonl")
+    await replay(h.dispatcher, events)
+    [first] = await h.calls()
+    snapshot = {k: getattr(first, k) for k in Call.__table__.columns.keys()}
+    # a fresh tracker (service restarted) and the same one both ignore the replay
+    await replay(h.dispatcher, events)
+    h2 = CallTracker(h.repo, h.clock, "from-trunk")
+    d2 = EventDispatcher()
+    d2.register_map(call_events.handlers(h2))
+    await replay(d2, events)
+    rows = await h.calls()
+    assert len(rows) == 1
+    assert {k: getattr(rows[0], k) for k in snapshot} == snapshot
+    assert h2.active == {}
+
+
+async def test_agi_before_newchannel_is_merged(h: Harness) -> None:
+    events = load_trace(FIXTURES / "ami_answered_call.jsonl")
+    uid = next(e for e in events if e.name == "Newchannel")["Uniqueid"]
+    h.clock.set(_event_time(events, "Newchannel") + timedelta(seconds=0.2))
+    await h.tracker.ivr_entered(uid, {"agi_channel": "PJSIP/trunk-x", "agi_callerid": "sipp"})
+    await replay(h.dispatcher, events)
+    [c] = await h.calls()
+    assert c.arrived_at == _event_time(events, "Newchannel")  # the earlier of the two
+    assert c.linkedid == uid and c.ivr_entered_at is not None
+
+
+async def test_events_of_other_contexts_are_ignored(h: Harness) -> None:
+    await h.dispatcher.dispatch(AmiEvent(Event="Newchannel", Uniqueid="1.1", Linkedid="1.1", Context="agents",
+                                         Channel="PJSIP/1001-01", Timestamp="1795438582.0"))
+    # an agent leg (Linkedid of the caller) in the inbound context is not a new call either
+    await h.dispatcher.dispatch(AmiEvent(Event="Newchannel", Uniqueid="1.3", Linkedid="1.2", Context="from-trunk"))
+    await h.dispatcher.dispatch(AmiEvent(Event="Hangup", Uniqueid="9.9"))
+    assert await h.calls() == []
+
+
+async def test_queue_timeout_is_failed(h: Harness) -> None:
+    t = "1795438600.0"
+    for ev in (
+        AmiEvent(Event="Newchannel", Uniqueid="5.1", Linkedid="5.1", Context="from-trunk", Exten="4000",
+                 CallerIDNum="13800000000", Timestamp=t),
+        AmiEvent(Event="QueueCallerJoin", Uniqueid="5.1", Queue="support", Timestamp="1795438602.0"),
+        AmiEvent(Event="QueueCallerLeave", Uniqueid="5.1", Queue="support", Timestamp="1795438902.0"),
+        AmiEvent(Event="Hangup", Uniqueid="5.1", Cause="16", Timestamp="1795438902.5"),
+    ):
+        await h.dispatcher.dispatch(ev)
+    [c] = await h.calls()
+    assert (c.outcome, c.end_reason) == ("failed", "queue_timeout")
+    assert c.wait_seconds == pytest.approx(300.5)
+
+
+async def test_resync_closes_calls_lost_while_disconnected_and_picks_up_live_ones(h: Harness) -> None:
+    events = load_trace(FIXTURES / "ami_answered_call.jsonl")
+    connect = next(i for i, e in enumerate(events) if e.name == "AgentConnect")
+    await replay(h.dispatcher, events[: connect + 1])  # AMI link drops right after the answer
+    uid = next(e for e in events if e.name == "Newchannel")["Uniqueid"]
+    assert uid in h.tracker.active
+    [open_call] = await h.repo.open_calls()
+    assert open_call.uniqueid == uid
+
+    h.clock.set(datetime(2026, 11, 23, 13, 0, tzinfo=UTC))
+    live = [{"Event": "CoreShowChannel", "Uniqueid": "7.1", "Linkedid": "7.1", "Context": "from-trunk",
+             "Channel": "PJSIP/trunk-00000009", "CallerIDNum": "02112345678", "Exten": "4000",
+             "Duration": "00:00:42"},
+            {"Event": "CoreShowChannel", "Uniqueid": "7.2", "Linkedid": "7.1", "Context": "agents"}]
+    entries = [{"Event": "QueueEntry", "Queue": "support", "Uniqueid": "7.1", "Wait": "30"}]
+    result = await h.tracker.resync(live, entries)
+    assert result == {"closed": 1, "picked_up": 1}
+
+    lost = await h.repo.get_by_uniqueid(uid)
+    assert lost is not None
+    assert (lost.outcome, lost.end_reason) == ("answered", "lost_during_disconnect")
+    assert lost.ended_at == h.clock.now()
+    picked = await h.repo.get_by_uniqueid("7.1")
+    assert picked is not None and picked.ended_at is None
+    assert picked.arrived_at == h.clock.now() - timedelta(seconds=42)
+    assert picked.queue == "support" and picked.queued_at == h.clock.now() - timedelta(seconds=30)
+    assert set(h.tracker.active) == {"7.1"}
+
+
+async def test_service_restart_reloads_open_calls(h: Harness) -> None:
+    events = load_trace(FIXTURES / "ami_answered_call.jsonl")
+    connect = next(i for i, e in enumerate(events) if e.name == "AgentConnect")
+    await replay(h.dispatcher, events[: connect + 1])
+    fresh = CallTracker(h.repo, h.clock, "from-trunk")
+    assert await fresh.load_open_calls() == 1
+    d = EventDispatcher()
+    d.register_map(call_events.handlers(fresh))
+    await replay(d, events[connect + 1:])
+    [c] = await h.calls()
+    assert c.outcome == "answered" and c.ended_at is not None and c.answered_at is not None
+
+
+def test_interface_extension() -> None:
+    assert interface_extension("PJSIP/1001") == "1001"
+    assert interface_extension("Local/1002@agents/n") == "1002"
+    assert interface_extension("PJSIP/1003-0000000a") == "1003"
+    assert interface_extension(None) is None
