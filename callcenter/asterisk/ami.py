@@ -20,6 +20,7 @@ import asyncio
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -136,6 +137,7 @@ class AmiStatus:
     resyncs: int = 0
     asterisk_version: str = ""
     events_received: int = 0
+    event_counts: Counter[str] = field(default_factory=Counter)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -204,6 +206,7 @@ class AmiClient:
     def _on_message(self, message: Message) -> None:
         ev = AmiEvent.from_message(message)
         self.status.events_received += 1
+        self.status.event_counts[ev.name] += 1
         if ev.name == "FullyBooted":
             self._booted.set()
         if self._trace is not None:
