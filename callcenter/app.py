@@ -10,10 +10,8 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from callcenter import __version__
 from callcenter.asterisk.ami import AmiClient, EventDispatcher
@@ -32,7 +30,6 @@ from callcenter.settings import Settings
 from ivr.flow import InboundFlow
 
 log = logging.getLogger(__name__)
-UI_DIR = Path(__file__).resolve().parents[1] / "agent_ui"
 
 
 class Stack:
@@ -114,6 +111,4 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(calls_router)
-    if (UI_DIR / "static").is_dir():
-        app.mount("/ui", StaticFiles(directory=UI_DIR / "static", html=True), name="ui")
     return app

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import os
+import signal
 import socket
 import sys
 
@@ -50,14 +52,33 @@ async def _up(settings: Settings) -> int:
              settings.mode, settings.http.host, settings.http.port, settings.ami.host, settings.ami.port,
              settings.agi.host, settings.agi.port, settings.asterisk.sip_host, settings.asterisk.sip_port,
              settings.database_url.split("://", 1)[0])
+    # Our own SIGINT/SIGTERM handling: a signal during startup aborts it cleanly; during serving uvicorn
+    # captures it, shuts HTTP down, restores these handlers and re-raises it, which lands here harmlessly,
+    # so the stack (FastAGI, AMI, managed Asterisk) is always stopped before we exit 0.
+    loop = asyncio.get_running_loop()
+    stop_requested = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop_requested.set)
     try:
-        await stack.start()
+        starting = asyncio.create_task(stack.start())
+        stopper = asyncio.create_task(stop_requested.wait())
+        await asyncio.wait({starting, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if not starting.done():
+            log.info("stop requested during startup")
+            starting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await starting
+            return 0
+        stopper.cancel()
+        starting.result()  # re-raise a startup error
         try:
             await server.serve(sockets=[sock])
         finally:
             await stack.stop()
     finally:
         sock.close()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
     log.info("callcenter stopped")
     return 0
 
@@ -78,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"callcenter: {e}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     try:
         if args.cmd == "check-config":

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import tomllib
 import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +26,11 @@ DEV_AMI_SECRET = "dev-only-ami-secret"
 _PLACEHOLDER_SECRETS = {"", DEV_AMI_SECRET, "change-me", "changeme", "secret", "password", "admin"}
 
 Port = int
+
+
+def _named(dotted: str) -> str:
+    """``ami.secret`` → ``ami.secret (CALLCENTER_AMI__SECRET)`` for messages of cross-field checks."""
+    return f"{dotted} ({ENV_PREFIX}{'__'.join(p.upper() for p in dotted.split('.'))})"
 
 
 def _check_port(v: int) -> int:
@@ -221,27 +227,30 @@ class Settings(BaseSettings):
             if self.mode == "dev":
                 self.ami.secret = DEV_AMI_SECRET
             else:
-                raise ValueError("ami.secret: required outside dev mode (set CALLCENTER_AMI__SECRET)")
+                raise ValueError(f"{_named('ami.secret')}: required outside dev mode")
         if self.mode == "prod":
             if self.ami.secret.lower() in _PLACEHOLDER_SECRETS or len(self.ami.secret) < 12:
                 raise ValueError(
-                    "ami.secret: a placeholder or short secret (< 12 characters) is refused outside dev mode"
+                    f"{_named('ami.secret')}: a placeholder or short secret (< 12 characters) is refused "
+                    "outside dev mode"
                 )
             weak = [a.extension for a in self.agents if a.password.endswith("-dev") or len(a.password) < 8]
             if weak:
-                raise ValueError(f"agents: placeholder/short phone passwords refused outside dev mode: {weak}")
+                raise ValueError(f"{_named('agents')}: placeholder/short phone passwords refused outside dev mode: {weak}")
         exts = [a.extension for a in self.agents]
         if len(set(exts)) != len(exts):
-            raise ValueError(f"agents: duplicate extensions in {exts}")
+            raise ValueError(f"{_named('agents')}: duplicate extensions in {exts}")
         names = [q.name for q in self.queues]
         if len(set(names)) != len(names):
-            raise ValueError(f"queues: duplicate queue names in {names}")
+            raise ValueError(f"{_named('queues')}: duplicate queue names in {names}")
         for q in self.queues:
             unknown = [m for m in q.members if m not in exts]
             if unknown:
-                raise ValueError(f"queues: queue {q.name!r} has members that are not agents: {unknown}")
+                raise ValueError(f"{_named('queues')}: queue {q.name!r} has members that are not agents: {unknown}")
         if self.ivr.default_queue not in names:
-            raise ValueError(f"ivr.default_queue: {self.ivr.default_queue!r} is not one of the queues {names}")
+            raise ValueError(
+                f"{_named('ivr.default_queue')}: {self.ivr.default_queue!r} is not one of the queues {names}"
+            )
         ports = {
             "http.port": ("tcp", self.http.port),
             "ami.port": ("tcp", self.ami.port),
@@ -250,7 +259,7 @@ class Settings(BaseSettings):
         seen: dict[int, str] = {}
         for name, (_, port) in ports.items():
             if port in seen:
-                raise ValueError(f"{name}: port {port} is also used by {seen[port]}")
+                raise ValueError(f"{_named(name)}: port {port} is also used by {seen[port]}")
             seen[port] = name
         return self
 
@@ -277,7 +286,12 @@ class SettingsError(Exception):
 
 
 def _env_name(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if not isinstance(p, int)]
+    """The variable that sets ``loc``; list items (agents, queues) are set as JSON in the list's variable."""
+    parts: list[str] = []
+    for p in loc:
+        if isinstance(p, int) or (isinstance(p, str) and p.isdigit()):
+            break
+        parts.append(str(p))
     return ENV_PREFIX + "__".join(p.upper() for p in parts)
 
 
@@ -288,6 +302,8 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError(f"setting CALLCENTER_CONFIG: config file {config_file!r} does not exist")
     try:
         return Settings(**overrides)
+    except tomllib.TOMLDecodeError as e:
+        raise SettingsError(f"setting CALLCENTER_CONFIG: {config_file} is not valid TOML: {e}") from None
     except ValidationError as e:
         lines = []
         for err in e.errors():

@@ -6,6 +6,7 @@ must be known; an unknown one is a packaging bug and fails loudly rather than re
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,7 +173,10 @@ def render_config(settings: Settings, template_dir: Path = TEMPLATE_DIR) -> Runt
     for tpl in templates:
         text = render_text(tpl.read_text(encoding="utf-8"), values, tpl.name)
         target = layout.etc / tpl.name
-        target.write_text(text, encoding="utf-8")
-        if tpl.name == "manager.conf":
-            target.chmod(0o600)  # holds the AMI secret
+        # manager.conf and pjsip.conf hold secrets: created 0600, never readable by others even briefly
+        mode = 0o600 if tpl.name in ("manager.conf", "pjsip.conf") else 0o644
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(target, mode)
     return layout

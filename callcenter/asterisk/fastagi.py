@@ -103,7 +103,8 @@ class AgiChannel:
         return chr(int(r.result)) if r.result not in ("", "0") else ""
 
     async def set_variable(self, name: str, value: str) -> None:
-        value = value.replace('"', "")
+        # a quote or line break in the value would end the command early or inject another one
+        value = value.replace('"', "").replace("\r", " ").replace("\n", " ")
         await self.command(f'SET VARIABLE {name} "{value}"')
 
     async def get_variable(self, name: str) -> str | None:

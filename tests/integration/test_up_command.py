@@ -1,0 +1,133 @@
+"""`callcenter up` end to end, as the README runs it: a real SIP call appears in GET /api/calls as answered,
+and SIGTERM stops everything with nothing left running."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from tests.helpers import ROOT, Sipp, free_udp_port, stack_settings
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db]
+
+
+def _env(settings_url: str, data: Path) -> tuple[dict[str, str], object]:
+    s = stack_settings(settings_url, data)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env.update({
+        "CALLCENTER_PATHS__DATA_DIR": str(data),
+        "CALLCENTER_DB__URL": settings_url,
+        "CALLCENTER_HTTP__PORT": str(s.http.port),
+        "CALLCENTER_AMI__PORT": str(s.ami.port),
+        "CALLCENTER_AGI__PORT": str(s.agi.port),
+        "CALLCENTER_ASTERISK__SIP_PORT": str(s.asterisk.sip_port),
+        "CALLCENTER_ASTERISK__RTP_START": str(s.asterisk.rtp_start),
+        "CALLCENTER_ASTERISK__RTP_END": str(s.asterisk.rtp_end),
+    })
+    return env, s
+
+
+def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float) -> httpx.Response:
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"callcenter up exited early with {proc.returncode}")
+        try:
+            r = httpx.get(url, timeout=2)
+            if r.status_code == 200:
+                return r
+        except httpx.HTTPError as e:
+            last = e
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not healthy in {timeout}s ({last})")
+
+
+def _asterisk_procs(conf_dir: Path) -> list[psutil.Process]:
+    out = []
+    for p in psutil.process_iter(["name", "cmdline"]):
+        cmd = " ".join(p.info["cmdline"] or [])
+        if "asterisk" in (p.info["name"] or "") and str(conf_dir) in cmd:
+            out.append(p)
+    return out
+
+
+def test_up_serves_a_real_call_and_stops_cleanly(db_url: str, workdir: Path) -> None:
+    data = workdir / "data"
+    env, s = _env(db_url, data)
+    log = open(workdir / "up.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "callcenter", "up"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    sipp = Sipp(s, workdir / "sipp")  # type: ignore[arg-type]
+    base = f"http://127.0.0.1:{s.http.port}"  # type: ignore[attr-defined]
+    try:
+        health = _wait_http(f"{base}/api/health", proc, 40).json()
+        assert health["asterisk"]["managed"] is True and health["asterisk"]["running"] is True
+        assert len(_asterisk_procs(data)) == 1
+
+        agent = s.agents[0]  # type: ignore[attr-defined]
+        phone_port = free_udp_port()
+        sipp.register(agent.extension, agent.password, phone_port)
+        sipp.answer(agent.extension, phone_port)
+        caller = sipp.call("4000")
+        assert caller.wait(40) == 0, "the SIPp caller's scenario failed"
+
+        deadline = time.monotonic() + 10
+        call = None
+        while time.monotonic() < deadline:
+            items = httpx.get(f"{base}/api/calls", params={"outcome": "answered"}).json()["items"]
+            if items and not items[0]["in_progress"]:
+                call = items[0]
+                break
+            time.sleep(0.2)
+        assert call is not None, "no answered call in GET /api/calls"
+        assert call["queue"] == "support" and call["agent_extension"] == agent.extension
+        assert call["answered_at"] and call["ended_at"] and call["answered_at"] < call["ended_at"]
+    finally:
+        sipp.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            log.close()
+    out = (workdir / "up.log").read_text(errors="replace")
+    assert rc == 0, out[-3000:]
+    assert "Traceback" not in out, out[-3000:]
+    assert _asterisk_procs(data) == [], "Asterisk left running after SIGTERM"
+    for port in (s.http.port, s.ami.port, s.agi.port):  # type: ignore[attr-defined]
+        with __import__("socket").socket() as sock:
+            sock.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", port))
+
+
+def test_up_refuses_bad_settings_and_taken_http_port(workdir: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env["CALLCENTER_AMI__PORT"] = "0"
+    r = subprocess.run([sys.executable, "-m", "callcenter", "up"], cwd=ROOT, env=env, capture_output=True,
+                       text=True, timeout=30)
+    assert r.returncode == 2
+    assert "ami.port" in r.stderr and "CALLCENTER_AMI__PORT" in r.stderr
+
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(1)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+        env["CALLCENTER_HTTP__PORT"] = str(sock.getsockname()[1])
+        env["CALLCENTER_PATHS__DATA_DIR"] = str(workdir / "data")
+        r = subprocess.run([sys.executable, "-m", "callcenter", "up"], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=30)
+    assert r.returncode == 1
+    assert "http.port" in r.stderr and "in use" in r.stderr
+    assert not (workdir / "data" / "asterisk").exists()  # refused before anything started

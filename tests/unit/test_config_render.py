@@ -1,0 +1,321 @@
+"""Rendering asterisk_conf/*.conf templates into a runtime directory (no Asterisk is started)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from callcenter.asterisk.config import (
+    TEMPLATE_DIR,
+    ConfigRenderError,
+    RuntimeLayout,
+    render_config,
+    render_text,
+)
+from callcenter.settings import Settings, load_settings
+from tests.helpers import free_tcp_port, free_udp_port, short_tmpdir
+
+Section = tuple[str, dict[str, list[str]]]
+
+AGENTS: list[dict[str, str]] = [
+    {"extension": "1001", "password": "pw-1001-secret", "name": "Alice"},
+    {"extension": "1002", "password": "pw-1002-secret", "name": "Bob"},
+    {"extension": "2001", "password": "pw-2001-secret", "name": ""},
+]
+QUEUES: list[dict[str, Any]] = [
+    {"name": "support", "members": ["1001", "1002"]},
+    {"name": "sales", "members": ["2001"]},
+    {"name": "empty", "members": []},
+]
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("CALLCENTER_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def tmpdirs() -> Iterator[list[Path]]:
+    """Short /tmp folders (the control socket path must stay short); removed afterwards."""
+    made: list[Path] = []
+    yield made
+    for d in made:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _new_dir(made: list[Path]) -> Path:
+    d = short_tmpdir()
+    made.append(d)
+    return d
+
+
+def _settings(data_dir: Path, **overrides: Any) -> Settings:
+    base: dict[str, Any] = {
+        "paths": {"data_dir": str(data_dir)},
+        "inbound_context": "from-carrier",
+        "http": {"port": free_tcp_port()},
+        "ami": {"port": free_tcp_port(), "host": "127.0.0.1", "username": "cc_bridge",
+                "secret": "ami-secret-for-tests", "permit": "127.0.0.0/255.0.0.0"},
+        "agi": {"host": "127.0.0.1", "port": free_tcp_port()},
+        "asterisk": {"sip_host": "127.0.0.1", "sip_port": free_udp_port(), "rtp_start": 31000, "rtp_end": 31198,
+                     "trunk_match": "127.0.0.3", "modules_dir": "/opt/ast/modules", "data_dir": "/opt/ast/share"},
+        "agents": AGENTS,
+        "queues": QUEUES,
+    }
+    base.update(overrides)
+    return load_settings(**base)
+
+
+def _sections(text: str) -> list[Section]:
+    """Asterisk config: ordered [sections] (names may repeat) of `key = value` / `key => value` lines."""
+    out: list[Section] = []
+    for raw in text.splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            out.append((line[1:-1], {}))
+            continue
+        assert out, f"option outside a section: {raw!r}"
+        key, sep, value = line.partition("=")
+        assert sep, f"not an option line: {raw!r}"
+        out[-1][1].setdefault(key.strip(), []).append(value.removeprefix(">").strip())
+    return out
+
+
+def _one(sections: list[Section], name: str, type_: str | None = None) -> dict[str, list[str]]:
+    found = [opts for n, opts in sections if n == name and (type_ is None or opts.get("type") == [type_])]
+    assert len(found) == 1, f"expected one [{name}] type={type_}, found {len(found)}"
+    return found[0]
+
+
+def _conf(layout: RuntimeLayout, name: str) -> list[Section]:
+    return _sections((layout.etc / name).read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def rendered(tmpdirs: list[Path]) -> tuple[Settings, RuntimeLayout]:
+    s = _settings(_new_dir(tmpdirs) / "data")
+    return s, render_config(s)
+
+
+def test_every_template_is_rendered_without_placeholders(rendered: tuple[Settings, RuntimeLayout]) -> None:
+    s, layout = rendered
+    assert layout.root == s.asterisk_runtime_dir == s.data_dir / "asterisk"
+    templates = sorted(p.name for p in TEMPLATE_DIR.glob("*.conf"))
+    assert templates, "no templates shipped"
+    assert sorted(p.name for p in layout.etc.glob("*.conf")) == templates
+    for name in templates:
+        text = (layout.etc / name).read_text(encoding="utf-8")
+        assert "@@" not in text, f"{name} still has a placeholder"
+    for d in (layout.lib / "agi-bin", layout.spool, layout.run, layout.log, layout.cache):
+        assert d.is_dir(), d
+
+
+def test_manager_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
+    s, layout = rendered
+    conf = _conf(layout, "manager.conf")
+    general = _one(conf, "general")
+    assert general["enabled"] == ["yes"]
+    assert general["port"] == [str(s.ami.port)]
+    assert general["bindaddr"] == ["127.0.0.1"]
+    user = _one(conf, "cc_bridge")
+    assert user["secret"] == ["ami-secret-for-tests"]
+    assert user["permit"] == ["127.0.0.0/255.0.0.0"]
+    assert user["deny"] == ["0.0.0.0/0.0.0.0"]
+    mode = stat.S_IMODE((layout.etc / "manager.conf").stat().st_mode)
+    assert mode == 0o600, oct(mode)
+
+
+def test_manager_conf_gets_dev_secret_in_dev_mode(tmpdirs: list[Path]) -> None:
+    s = _settings(_new_dir(tmpdirs), ami={"port": free_tcp_port()})
+    user = _one(_conf(render_config(s), "manager.conf"), "callcenter")
+    assert user["secret"] == [s.ami.secret] and s.ami.secret
+
+
+def test_pjsip_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
+    s, layout = rendered
+    conf = _conf(layout, "pjsip.conf")
+    transport = _one(conf, "transport-udp", "transport")
+    assert transport["bind"] == [f"127.0.0.1:{s.asterisk.sip_port}"]
+    assert transport["protocol"] == ["udp"]
+    assert _one(conf, "trunk", "endpoint")["context"] == ["from-carrier"]
+    identify = _one(conf, "trunk", "identify")
+    assert identify["match"] == ["127.0.0.3"]
+    assert identify["endpoint"] == ["trunk"]
+    for agent in AGENTS:
+        ext = agent["extension"]
+        endpoint = _one(conf, ext, "endpoint")
+        assert endpoint["auth"] == [ext] and endpoint["aors"] == [ext]
+        assert endpoint["context"] == ["agents"]
+        assert endpoint["callerid"] == [f'"{agent["name"] or ext}" <{ext}>']
+        auth = _one(conf, ext, "auth")
+        assert auth["username"] == [ext]
+        assert auth["password"] == [agent["password"]]
+        assert _one(conf, ext, "aor")["max_contacts"] == ["1"]
+    agent_sections = {n for n, _ in conf} - {"global", "transport-udp", "trunk"}
+    assert agent_sections == {a["extension"] for a in AGENTS}
+    assert len([n for n, _ in conf if n in agent_sections]) == 3 * len(AGENTS)
+
+
+def test_queues_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
+    _, layout = rendered
+    conf = _conf(layout, "queues.conf")
+    assert [n for n, _ in conf] == ["general", "support", "sales", "empty"]
+    names = {a["extension"]: a["name"] for a in AGENTS}
+    for q in QUEUES:
+        opts = _one(conf, q["name"])
+        assert opts["strategy"] == ["rrmemory"]
+        expected = [f"PJSIP/{ext},0,{names[ext] or ext},PJSIP/{ext}" for ext in q["members"]]
+        assert opts.get("member", []) == expected
+    text = (layout.etc / "queues.conf").read_text(encoding="utf-8")
+    assert "member => PJSIP/1001," in text and "member => PJSIP/2001," in text
+
+
+def test_extensions_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
+    s, layout = rendered
+    conf = _conf(layout, "extensions.conf")
+    agi_url = f"agi://127.0.0.1:{s.agi.port}"
+    assert _one(conf, "globals")["CC_AGI"] == [agi_url]
+    inbound = _one(conf, "from-carrier")
+    lines = inbound["exten"] + inbound["same"]
+    assert any("AGI(${CC_AGI}/inbound)" in v for v in lines)  # i.e. agi://<agi host>:<agi port>/inbound
+    assert any("Queue(${CC_QUEUE}" in v for v in lines)
+    assert _one(conf, "agents")  # agent-to-agent dialling context exists
+
+
+def test_asterisk_conf_points_into_runtime_dir(rendered: tuple[Settings, RuntimeLayout]) -> None:
+    s, layout = rendered
+    dirs = {k: v[0] for k, v in _one(_conf(layout, "asterisk.conf"), "directories").items()}
+    assert dirs["astetcdir"] == str(layout.etc)
+    assert dirs["astrundir"] == str(layout.run)
+    assert dirs["astlogdir"] == str(layout.log)
+    assert dirs["astspooldir"] == str(layout.spool)
+    assert dirs["astvarlibdir"] == dirs["astdbdir"] == dirs["astkeydir"] == str(layout.lib)
+    assert dirs["astagidir"] == str(layout.lib / "agi-bin")
+    assert dirs["astcachedir"] == str(layout.cache)
+    assert dirs["astmoddir"] == "/opt/ast/modules"
+    assert dirs["astdatadir"] == "/opt/ast/share"
+    root = str(s.asterisk_runtime_dir) + "/"
+    for key, value in dirs.items():
+        if key not in ("astmoddir", "astdatadir", "astsbindir"):
+            assert value.startswith(root), (key, value)
+    assert _one(_conf(layout, "musiconhold.conf"), "default")["directory"] == ["/opt/ast/share/moh"]
+
+
+def test_rtp_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
+    _, layout = rendered
+    general = _one(_conf(layout, "rtp.conf"), "general")
+    assert general["rtpstart"] == ["31000"]
+    assert general["rtpend"] == ["31198"]
+
+
+def test_explicit_runtime_dir_is_used(tmpdirs: list[Path]) -> None:
+    base = _new_dir(tmpdirs)
+    s = _settings(base / "data", paths={"data_dir": str(base / "data"), "asterisk_runtime_dir": str(base / "ast")})
+    layout = render_config(s)
+    assert layout.root == base / "ast"
+    assert (base / "ast" / "etc" / "manager.conf").is_file()
+    assert not (base / "data" / "asterisk").exists()
+
+
+def test_two_stacks_render_side_by_side(tmpdirs: list[Path]) -> None:
+    a = _settings(_new_dir(tmpdirs) / "data")
+    b = _settings(_new_dir(tmpdirs) / "data", asterisk={"sip_port": free_udp_port(), "rtp_start": 32000,
+                                                        "rtp_end": 32198})
+    assert a.ami.port != b.ami.port and a.agi.port != b.agi.port
+    la = render_config(a)
+    before = {p.name: p.read_bytes() for p in la.etc.iterdir()}
+    lb = render_config(b)
+    assert la.root != lb.root
+    after = {p.name: p.read_bytes() for p in la.etc.iterdir()}
+    assert after == before, "rendering the second stack changed the first one's files"
+    for settings, layout in ((a, la), (b, lb)):
+        assert _one(_conf(layout, "manager.conf"), "general")["port"] == [str(settings.ami.port)]
+        assert _one(_conf(layout, "extensions.conf"), "globals")["CC_AGI"] == [f"agi://127.0.0.1:{settings.agi.port}"]
+        assert _one(_conf(layout, "pjsip.conf"), "transport-udp")["bind"] == [
+            f"127.0.0.1:{settings.asterisk.sip_port}"]
+        assert _one(_conf(layout, "asterisk.conf"), "directories")["astetcdir"] == [str(layout.etc)]
+    assert _one(_conf(lb, "rtp.conf"), "general")["rtpstart"] == ["32000"]
+
+
+def test_render_is_repeatable(rendered: tuple[Settings, RuntimeLayout]) -> None:
+    s, layout = rendered
+    first = {p.name: p.read_bytes() for p in layout.etc.iterdir()}
+    again = render_config(s)
+    assert again == layout
+    assert {p.name: p.read_bytes() for p in layout.etc.iterdir()} == first
+    assert stat.S_IMODE((layout.etc / "manager.conf").stat().st_mode) == 0o600
+
+
+# ---- render_text and errors ------------------------------------------------------------------------------
+
+def test_render_text_substitutes_and_leaves_dialplan_variables() -> None:
+    out = render_text("port = @@ami_port@@\nexten => ${EXTEN} @@ami_port@@", {"ami_port": "5038"}, "x.conf")
+    assert out == "port = 5038\nexten => ${EXTEN} 5038"
+
+
+def test_render_text_does_not_expand_placeholders_inside_values() -> None:
+    out = render_text("secret = @@ami_secret@@", {"ami_secret": "@@ami_port@@", "ami_port": "1"})
+    assert out == "secret = @@ami_port@@"
+
+
+def test_render_text_unknown_placeholder() -> None:
+    with pytest.raises(ConfigRenderError) as ei:
+        render_text("a = @@ami_port@@\nb = @@no_such_thing@@\n", {"ami_port": "1"}, "odd.conf")
+    msg = str(ei.value)
+    assert "no_such_thing" in msg
+    assert "odd.conf" in msg
+    assert "ami_port" not in msg
+
+
+def test_render_config_refuses_template_with_unknown_placeholder(tmpdirs: list[Path]) -> None:
+    tpl = _new_dir(tmpdirs)
+    (tpl / "good.conf").write_text("port = @@ami_port@@\n", encoding="utf-8")
+    (tpl / "bad.conf").write_text("x = @@mystery@@\n", encoding="utf-8")
+    s = _settings(_new_dir(tmpdirs))
+    with pytest.raises(ConfigRenderError, match=r"bad\.conf.*mystery"):
+        render_config(s, template_dir=tpl)
+
+
+def test_render_config_refuses_empty_template_dir(tmpdirs: list[Path]) -> None:
+    s = _settings(_new_dir(tmpdirs))
+    with pytest.raises(ConfigRenderError, match="no \\*.conf templates"):
+        render_config(s, template_dir=_new_dir(tmpdirs))
+
+
+def _runtime_dir_with_socket_len(base: Path, length: int) -> Path:
+    suffix = len("/run/asterisk.ctl")
+    pad = length - suffix - len(str(base)) - 1
+    assert pad > 0
+    return base / ("r" * pad)
+
+
+def test_too_deep_runtime_dir_is_refused(tmpdirs: list[Path]) -> None:
+    base = _new_dir(tmpdirs)
+    deep = _runtime_dir_with_socket_len(base, 101)
+    s = _settings(base, paths={"data_dir": str(base), "asterisk_runtime_dir": str(deep)})
+    assert len(str(RuntimeLayout(s.asterisk_runtime_dir).control_socket)) == 101
+    with pytest.raises(ConfigRenderError) as ei:
+        render_config(s)
+    msg = str(ei.value)
+    assert "paths.asterisk_runtime_dir" in msg
+    assert "100 characters" in msg
+    assert not deep.exists(), "nothing must be created for a refused runtime dir"
+
+
+def test_runtime_dir_at_the_limit_is_accepted(tmpdirs: list[Path]) -> None:
+    base = _new_dir(tmpdirs)
+    edge = _runtime_dir_with_socket_len(base, 100)
+    s = _settings(base, paths={"data_dir": str(base), "asterisk_runtime_dir": str(edge)})
+    layout = render_config(s)
+    assert len(str(layout.control_socket)) == 100
+    assert (layout.etc / "asterisk.conf").is_file()
