@@ -75,6 +75,7 @@ class Stack:
             if s.asterisk.managed:
                 self.asterisk_process = ManagedAsterisk(s, self.layout)
                 await self.asterisk_process.start()
+                self.asterisk_process.supervise(min_delay=s.asterisk.restart_delay)
             await self.tracker.load_open_calls()
             await self.ami.start()
         except BaseException:

@@ -117,6 +117,8 @@ class AsteriskSettings(BaseModel):
     # Source address(es) of the inbound SIP trunk (PJSIP identify match=).
     trunk_match: str = "127.0.0.2"
     start_timeout: float = Field(30.0, gt=0)
+    # A managed Asterisk that exits unexpectedly is restarted after this delay (doubling up to 30 s).
+    restart_delay: float = Field(1.0, gt=0)
 
     _p = field_validator("sip_port", "rtp_start", "rtp_end")(_check_port)
     _h = field_validator("sip_host")(_check_ip)
@@ -236,7 +238,9 @@ class Settings(BaseSettings):
                 )
             weak = [a.extension for a in self.agents if a.password.endswith("-dev") or len(a.password) < 8]
             if weak:
-                raise ValueError(f"{_named('agents')}: placeholder/short phone passwords refused outside dev mode: {weak}")
+                raise ValueError(
+                    f"{_named('agents')}: placeholder/short phone passwords refused outside dev mode: {weak}"
+                )
         exts = [a.extension for a in self.agents]
         if len(set(exts)) != len(exts):
             raise ValueError(f"{_named('agents')}: duplicate extensions in {exts}")

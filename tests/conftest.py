@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from callcenter.app import Stack
 from callcenter.migrate import upgrade
-from tests.helpers import ARTIFACTS, Sipp, pg_url, short_tmpdir, stack_settings, wait_for
+from tests.helpers import Sipp, pg_url, short_tmpdir, stack_settings, wait_for
 
 DB_BACKENDS = ["sqlite"] + (["postgresql"] if pg_url() else [])
 
@@ -64,9 +64,15 @@ async def db_url(request: pytest.FixtureRequest, workdir: Path) -> AsyncIterator
 
 
 @pytest.fixture
-async def stack(db_url: str, workdir: Path) -> AsyncIterator[Stack]:
+def stack_overrides() -> dict[str, object]:
+    """Settings overrides for the ``stack`` fixture; a test parametrizes this to change them."""
+    return {}
+
+
+@pytest.fixture
+async def stack(db_url: str, workdir: Path, stack_overrides: dict[str, object]) -> AsyncIterator[Stack]:
     """A whole stack (managed real Asterisk from asterisk_conf/, FastAGI, AMI) on free loopback ports."""
-    settings = stack_settings(db_url, workdir / "data")
+    settings = stack_settings(db_url, workdir / "data", **stack_overrides)
     st = Stack(settings, run_migrations=False)
     await st.start()
     try:
@@ -74,8 +80,6 @@ async def stack(db_url: str, workdir: Path) -> AsyncIterator[Stack]:
         yield st
     finally:
         await st.stop()
-        # keep Asterisk's logs of a failed test
-        ARTIFACTS.mkdir(exist_ok=True)
 
 
 @pytest.fixture

@@ -52,6 +52,8 @@ class ManagedAsterisk:
         self.layout = layout
         self.proc: asyncio.subprocess.Process | None = None
         self._stopping = False
+        self._supervisor: asyncio.Task[None] | None = None
+        self.restarts = 0
 
     @property
     def running(self) -> bool:
@@ -107,7 +109,41 @@ class ManagedAsterisk:
         raise AsteriskStartError(f"Asterisk did not open AMI on {s.ami.host}:{s.ami.port} within "
                                  f"{s.asterisk.start_timeout:g}s; see {self.layout.log / 'messages'}")
 
+    def supervise(self, min_delay: float = 0.5, max_delay: float = 30.0) -> None:
+        """Restart Asterisk (with backoff) whenever it exits without :meth:`stop` having been called."""
+        self._stopping = False
+
+        async def loop() -> None:
+            delay = min_delay
+            while not self._stopping:
+                proc = self.proc
+                if proc is None:
+                    return
+                await proc.wait()
+                if self._stopping:
+                    return
+                log.error("managed Asterisk exited unexpectedly (code %s); restarting in %.1fs",
+                          proc.returncode, delay)
+                await asyncio.sleep(delay)
+                if self._stopping:
+                    return
+                try:
+                    await self.start()
+                    self.restarts += 1
+                    delay = min_delay
+                except Exception as e:  # keep trying; health shows Asterisk down meanwhile
+                    log.error("restarting Asterisk failed: %s", e)
+                    delay = min(delay * 2, max_delay)
+
+        self._supervisor = asyncio.create_task(loop(), name="asterisk-supervisor")
+
     async def stop(self, timeout: float = 10.0) -> None:
+        self._stopping = True
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._supervisor
+            self._supervisor = None
         proc = self.proc
         if proc is None or proc.returncode is not None:
             return

@@ -97,6 +97,7 @@ async def test_resync_after_core_restart(stack: Stack) -> None:
     assert r.status_code == 200 and r.json()["ami"]["reconnects"] >= 1
 
 
+@pytest.mark.parametrize("stack_overrides", [{"asterisk": {"restart_delay": 3.0}}])
 async def test_asterisk_killed_mid_call(stack: Stack, sipp: Sipp) -> None:
     uid = await _answered_call(stack, sipp)
     proc = stack.asterisk_process
@@ -104,6 +105,7 @@ async def test_asterisk_killed_mid_call(stack: Stack, sipp: Sipp) -> None:
     await proc.kill()
     sipp.close()
     await wait_for(lambda: not stack.ami.ready, 5, "the bridge to notice")
+    # health while it is down: the supervisor waits asterisk.restart_delay (3 s here) before restarting it
     async with _client(stack) as c:
         r = await c.get("/api/health")
         assert r.status_code == 503
@@ -114,8 +116,9 @@ async def test_asterisk_killed_mid_call(stack: Stack, sipp: Sipp) -> None:
         open_call = (await c.get("/api/calls")).json()["items"][0]
         assert open_call["in_progress"] is True
 
-        await proc.start()
-        await wait_for(lambda: stack.ami.ready, 30, "the bridge to reconnect to the new Asterisk")
+        # the managed Asterisk is restarted by the service itself; the bridge reconnects and resyncs
+        await wait_for(lambda: stack.ami.ready, 30, "the bridge to reconnect to the restarted Asterisk")
+        assert proc.restarts == 1 and proc.running
         assert (await c.get("/api/health")).status_code == 200
         call = (await c.get("/api/calls")).json()["items"][0]
     assert call["uniqueid"] == uid and call["in_progress"] is False
@@ -158,3 +161,25 @@ async def test_taken_ports_and_missing_binary_refuse_startup(db_url: str, workdi
     settings = stack_settings(db_url, workdir / "d4", asterisk={"binary": "/nonexistent/asterisk"})
     with pytest.raises(AsteriskNotInstalled, match="scripts/install-system-deps"):
         await Stack(settings, run_migrations=False).start()
+
+
+async def test_external_asterisk_is_used_not_started(stack: Stack, workdir: Path) -> None:
+    """asterisk.managed=false: connect to an Asterisk someone else runs (here: the fixture's) by host/port/secret."""
+    s = stack.settings
+    ext = stack_settings(
+        f"sqlite+aiosqlite:///{workdir / 'ext.db'}", workdir / "ext",
+        asterisk={"managed": False},
+        ami={"host": s.ami.host, "port": s.ami.port, "username": s.ami.username, "secret": s.ami.secret},
+    )
+    other = Stack(ext)
+    await other.start()
+    try:
+        await wait_for(lambda: other.ami.ready, 10, "AMI session to the external Asterisk")
+        assert other.asterisk_process is None
+        async with _client(other) as c:
+            body = (await c.get("/api/health")).json()
+        assert body["status"] == "ok"
+        assert body["asterisk"] == {"version": stack.ami.status.asterisk_version, "managed": False, "running": None}
+    finally:
+        await other.stop()
+    assert stack.asterisk_process is not None and stack.asterisk_process.running  # untouched
