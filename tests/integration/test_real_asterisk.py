@@ -183,3 +183,24 @@ async def test_external_asterisk_is_used_not_started(stack: Stack, workdir: Path
     finally:
         await other.stop()
     assert stack.asterisk_process is not None and stack.asterisk_process.running  # untouched
+
+
+async def test_wrong_secret_shows_in_health(stack: Stack, workdir: Path) -> None:
+    s = stack.settings
+    ext = stack_settings(
+        f"sqlite+aiosqlite:///{workdir / 'bad.db'}", workdir / "bad",
+        asterisk={"managed": False},
+        ami={"port": s.ami.port, "secret": "not-the-secret", "reconnect_min": 0.1, "reconnect_max": 0.2},
+    )
+    other = Stack(ext)
+    await other.start()  # a refused login does not stop the service from starting...
+    try:
+        await wait_for(lambda: other.ami.status.attempts >= 3, 10, "login retries")
+        async with _client(other) as c:
+            r = await c.get("/api/health")
+        assert r.status_code == 503
+        ami = r.json()["ami"]
+        assert ami["connected"] is False and ami["authenticated"] is False
+        assert "refused" in ami["last_error"] and "Authentication failed" in ami["last_error"]
+    finally:
+        await other.stop()  # ...and it stops cleanly while retrying
