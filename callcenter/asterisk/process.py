@@ -20,6 +20,18 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "run `sudo scripts/install-system-deps` (installs Asterisk 16 and friends)"
 
 
+def _die_with_parent() -> None:
+    """In the forked child: ask Linux to SIGTERM Asterisk if callcenter itself dies (even by SIGKILL),
+    so a crashed service never leaves an orphan Asterisk holding the ports."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 def find_asterisk(binary: str) -> str:
     path = shutil.which(binary)
     if path is None:
@@ -80,7 +92,7 @@ class ManagedAsterisk:
             self.proc = await asyncio.create_subprocess_exec(
                 binary, "-C", str(self.layout.asterisk_conf), "-f", "-n",
                 stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=asyncio.subprocess.STDOUT,
-                start_new_session=True,
+                start_new_session=True, preexec_fn=_die_with_parent,
             )
         finally:
             out.close()

@@ -131,3 +131,22 @@ def test_up_refuses_bad_settings_and_taken_http_port(workdir: Path) -> None:
     assert r.returncode == 1
     assert "http.port" in r.stderr and "in use" in r.stderr
     assert not (workdir / "data" / "asterisk").exists()  # refused before anything started
+
+
+def test_killed_service_leaves_no_asterisk_behind(workdir: Path) -> None:
+    data = workdir / "data"
+    env, s = _env(f"sqlite+aiosqlite:///{workdir / 'k.db'}", data)
+    proc = subprocess.Popen([sys.executable, "-m", "callcenter", "up"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_http(f"http://127.0.0.1:{s.http.port}/api/health", proc, 40)  # type: ignore[attr-defined]
+        [ast] = _asterisk_procs(data)
+        proc.kill()  # SIGKILL: no cleanup code runs in the service
+        proc.wait(10)
+        gone, alive = psutil.wait_procs([ast], timeout=10)
+        assert alive == [], "managed Asterisk outlived a SIGKILLed service"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for p in _asterisk_procs(data):
+            p.kill()
