@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import logging
 import os
 import shutil
@@ -20,16 +21,18 @@ log = logging.getLogger(__name__)
 INSTALL_HINT = "run `sudo scripts/install-system-deps` (installs Asterisk 16 and friends)"
 
 
+try:  # loaded in the parent: the forked child must not import or take locks (other threads exist)
+    _LIBC: ctypes.CDLL | None = ctypes.CDLL("libc.so.6", use_errno=True)
+except OSError:
+    _LIBC = None
+_PR_SET_PDEATHSIG = 1
+
+
 def _die_with_parent() -> None:
     """In the forked child: ask Linux to SIGTERM Asterisk if callcenter itself dies (even by SIGKILL),
     so a crashed service never leaves an orphan Asterisk holding the ports."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except OSError:
-        pass
+    if _LIBC is not None:
+        _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def find_asterisk(binary: str) -> str:
