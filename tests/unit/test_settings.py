@@ -193,19 +193,7 @@ CROSS_CHECKS: list[Any] = [
 
 
 @pytest.mark.parametrize(("env", "overrides", "dotted", "env_name", "why"), CROSS_CHECKS)
-def test_cross_check_names_setting_and_reason(
-    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], overrides: dict[str, Any], dotted: str,
-    env_name: str, why: str,
-) -> None:
-    for k, v in env.items():
-        monkeypatch.setenv(k, v)
-    msg = _error(**overrides)
-    assert f"setting {dotted}" in msg
-    assert why in msg
-
-
-@pytest.mark.parametrize(("env", "overrides", "dotted", "env_name", "why"), CROSS_CHECKS)
-def test_cross_check_names_env_variable(
+def test_cross_check_names_setting_env_variable_and_reason(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], overrides: dict[str, Any], dotted: str,
     env_name: str, why: str,
 ) -> None:
@@ -213,6 +201,7 @@ def test_cross_check_names_env_variable(
         monkeypatch.setenv(k, v)
     msg = _error(**overrides)
     assert f"setting {dotted} ({env_name})" in msg
+    assert why in msg
 
 
 def test_list_item_error_names_real_env_variable() -> None:
