@@ -1,0 +1,115 @@
+"""Checks run when a flow is published; each problem names the node it is about."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from ivr.flowdef import EXIT_KINDS, FlowDef, LanguageNode, MenuNode, prompts, targets
+
+
+@dataclass(frozen=True)
+class Problem:
+    node: str | None  # None: about the flow as a whole
+    message: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"node": self.node, "message": self.message}
+
+
+PromptExists = Callable[[str, str], bool]  # (prompt name, language) → exists
+
+
+def parse_flow(doc: dict[str, Any]) -> tuple[FlowDef | None, list[Problem]]:
+    try:
+        return FlowDef.model_validate(doc), []
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            loc = [str(p) for p in err["loc"]]
+            node = loc[1] if len(loc) >= 2 and loc[0] == "nodes" else None
+            # drop the discriminator tag pydantic puts in the path (nodes.x.menu.prompt → prompt)
+            rest = loc[3:] if node is not None and len(loc) > 2 else loc
+            where = ".".join(rest)
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(Problem(node, f"{where}: {msg}" if where else msg))
+        return None, problems
+
+
+def validate(doc: dict[str, Any], *, queues: set[str], prompt_exists: PromptExists) -> list[Problem]:
+    """Every problem that stops a flow from being published (empty list = publishable)."""
+    flow, problems = parse_flow(doc)
+    if flow is None:
+        return problems
+    nodes = flow.nodes
+    if flow.start not in nodes:
+        problems.append(Problem(None, f"start node {flow.start!r} does not exist"))
+
+    for nid, node in nodes.items():
+        for what, target in targets(node):
+            if target not in nodes:
+                problems.append(Problem(nid, f"{what} leads to {target!r}, which does not exist"))
+        if isinstance(node, MenuNode):
+            dup = sorted(d for d, n in Counter(o.digit for o in node.options).items() if n > 1)
+            if dup:
+                problems.append(Problem(nid, f"digit(s) {', '.join(dup)} used for more than one option"))
+            if not node.options:
+                problems.append(Problem(nid, "a menu needs at least one option"))
+        if node.kind == "queue" and node.queue not in queues:  # type: ignore[union-attr]
+            problems.append(Problem(nid, f"queue {node.queue!r} does not exist "  # type: ignore[union-attr]
+                                         f"(known: {', '.join(sorted(queues)) or 'none'})"))
+
+    # every path reaches an exit. A node is "safe" when: it is an exit; it is a menu (the caller chooses)
+    # with at least one safe way out — a menu without a default hangs up when its retries are used up;
+    # or it is play/language/hours (the system chooses) and *every* way out is safe, so an after-hours
+    # branch that comes back to the same hours check is a loop.
+    safe = {nid for nid, n in nodes.items() if n.kind in EXIT_KINDS}
+    safe |= {nid for nid, n in nodes.items() if isinstance(n, MenuNode) and n.default is None}
+    changed = True
+    while changed:
+        changed = False
+        for nid, n in nodes.items():
+            if nid in safe:
+                continue
+            outs = [t for _, t in targets(n)]
+            ok = any(t in safe for t in outs) if isinstance(n, MenuNode) else bool(outs) and all(
+                t in safe for t in outs)
+            if ok:
+                safe.add(nid)
+                changed = True
+    for nid in _reachable(flow):
+        if nid not in safe:
+            problems.append(Problem(nid, "no path from here reaches an exit (queue, voicemail, transfer, hangup): "
+                                         "a caller would loop forever"))
+            continue
+        for what, t in targets(nodes[nid]):
+            if t in nodes and t not in safe:
+                problems.append(Problem(nid, f"{what} leads to {t!r}, from which no path reaches an exit"))
+
+    languages = {flow.language} | {n.language for n in nodes.values() if isinstance(n, LanguageNode)}
+    for nid, node in nodes.items():
+        for p in prompts(node):
+            missing = sorted(lang for lang in languages if not prompt_exists(p, lang))
+            if missing:
+                problems.append(Problem(nid, f"prompt {p!r} is missing in language(s): {', '.join(missing)}"))
+    # de-duplicate, keep order
+    seen: set[Problem] = set()
+    return [p for p in problems if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+
+
+def _reachable(flow: FlowDef) -> list[str]:
+    if flow.start not in flow.nodes:
+        return []
+    order, stack, seen = [], [flow.start], {flow.start}
+    while stack:
+        nid = stack.pop()
+        order.append(nid)
+        for _, t in targets(flow.nodes[nid]):
+            if t in flow.nodes and t not in seen:
+                seen.add(t)
+                stack.append(t)
+    return order
