@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 
@@ -27,7 +28,10 @@ from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import install_error_handlers
 from callcenter.health.api import router as health_router
 from callcenter.settings import Settings
-from ivr.flow import InboundFlow
+from ivr.engine import IvrEngine
+from ivr.prompts import PromptStore
+from ivr.seed import default_flow, generate_prompts
+from ivr.service import IvrService
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +52,14 @@ class Stack:
         self.ami = AmiClient(settings.ami, self.dispatcher)
         self.ami.on_connected(self._resync)
         self.agi = FastAgiServer(settings.agi.host, settings.agi.port, settings.agi.command_timeout)
-        queue_timeout = {q.name: q.timeout_seconds for q in settings.queues}[settings.ivr.default_queue]
-        self.agi.route(
-            "inbound",
-            InboundFlow(self.tracker, settings.ivr.greeting, settings.ivr.default_queue, queue_timeout),
-        )
+        self.prompts = PromptStore(settings.data_dir / "prompts", Path(settings.asterisk.data_dir) / "sounds")
+        self.ivr = IvrService(self.sessions, self.clock, queues=lambda: set(settings.queue_names),
+                              prompt_exists=self.prompts.exists)
+        self.ivr_engine = IvrEngine(self.ivr, self.tracker, self.prompts, self.clock,
+                                    voicemail_dir=settings.data_dir / "voicemail",
+                                    fallback_queue=settings.ivr.default_queue)
+        for route, handler in self.ivr_engine.routes().items():
+            self.agi.route(route, handler)
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
 
@@ -63,12 +70,24 @@ class Stack:
         entries = [e for e in queue_status if e.name == "QueueEntry"]
         await self.tracker.resync(channels, entries)
 
+    async def seed_default_flow(self) -> None:
+        """First run only (no flows at all): default prompts + the default flow, live for every number."""
+        if await self.ivr.list_flows():
+            return
+        await asyncio.to_thread(generate_prompts, self.settings.data_dir / "prompts")
+        flow = await self.ivr.create_flow("default", default_flow(self.settings.queue_names),
+                                          "Seeded on first run: main menu 1/2/3/0, voicemail after hours")
+        await self.ivr.publish(flow.id, by="system", note="seeded on first run")
+        await self.ivr.set_entry_point("*", flow.id)
+
     async def start(self) -> None:
         s = self.settings
         if self.run_migrations:
             from callcenter.migrate import upgrade
 
             await asyncio.to_thread(upgrade, s.database_url)
+        if s.ivr.seed_default_flow:
+            await self.seed_default_flow()
         self.layout = render_config(s)
         await self.agi.start()
         try:

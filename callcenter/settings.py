@@ -157,8 +157,10 @@ class QueueConfig(BaseModel):
 
 
 class IvrSettings(BaseModel):
-    greeting: str = "hello-world"
+    # Queue a caller goes to when no IVR flow is published for the dialled number (never silence).
     default_queue: str = "support"
+    # On first run (no flows at all): generate prompts and publish the default flow for every number.
+    seed_default_flow: bool = True
 
 
 class PathSettings(BaseModel):
@@ -175,7 +177,8 @@ def _default_agents() -> list[AgentPhone]:
 
 
 def _default_queues() -> list[QueueConfig]:
-    return [QueueConfig(name="support", members=["1001", "1002"])]
+    both = ["1001", "1002"]
+    return [QueueConfig(name=n, members=both) for n in ("support", "consultation", "business", "complaints")]
 
 
 class Settings(BaseSettings):

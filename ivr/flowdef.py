@@ -56,6 +56,8 @@ class PlayNode(_Node):
     kind: Literal["play"]
     prompt: Annotated[str, Field(pattern=PROMPT)]
     next: str
+    # a caller who knows the menu may press a digit during the prompt; it is kept for the next menu
+    interruptible: bool = True
 
 
 class QueueNode(_Node):

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from callcenter.calls import models as _calls  # noqa: F401 - registers tables on Base.metadata
 from callcenter.db import Base, make_engine
+from ivr import models as _ivr  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

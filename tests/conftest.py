@@ -13,6 +13,11 @@ from callcenter.app import Stack
 from callcenter.migrate import upgrade
 from tests.helpers import Sipp, pg_url, short_tmpdir, stack_settings, wait_for
 
+# The stack fixture's IVR: a greeting, then the support queue (tests of IVR menus publish their own flows).
+DIRECT_FLOW = {"start": "greet", "language": "en", "nodes": {
+    "greet": {"kind": "play", "prompt": "hello-world", "next": "support"},
+    "support": {"kind": "queue", "queue": "support", "max_wait_seconds": 300},
+}}
 DB_BACKENDS = ["sqlite"] + (["postgresql"] if pg_url() else [])
 
 
@@ -77,6 +82,9 @@ async def stack(db_url: str, workdir: Path, stack_overrides: dict[str, object]) 
     await st.start()
     try:
         await wait_for(lambda: st.ami.ready, 20, "AMI ready")
+        flow = await st.ivr.create_flow("direct", DIRECT_FLOW)
+        await st.ivr.publish(flow.id, by="test")
+        await st.ivr.set_entry_point("*", flow.id)
         yield st
     finally:
         await st.stop()

@@ -48,6 +48,7 @@ def stack_settings(db_url: str, data_dir: Path, **overrides: Any) -> Settings:
                 "reconnect_min": 0.2, "reconnect_max": 1.0},
         "agi": {"port": free_tcp_port()},
         "asterisk": {"sip_port": free_udp_port(), "rtp_start": rtp, "rtp_end": rtp + 198},
+        "ivr": {"seed_default_flow": False},
     }
     for k, v in overrides.items():
         if isinstance(v, dict) and isinstance(base.get(k), dict):
@@ -121,6 +122,20 @@ class Sipp:
                 "-mp", str(free_udp_port()), "-m", "1", "-nostdin", "-trace_err"]
         if duration_ms is not None:
             args += ["-d", str(duration_ms)]
+        p = subprocess.Popen(args, cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(p)
+        return p
+
+    def call_pressing(self, presses: list[tuple[float, str]], hold: float, service: str = "4000"
+                      ) -> subprocess.Popen[bytes]:
+        """A caller that sends DTMF: ``presses`` = [(seconds to wait, digits), ...], then stays ``hold`` s."""
+        from tests.sipp.caller import render
+
+        scenario = self.workdir / f"caller-{len(self.procs)}.xml"
+        scenario.write_text(render(presses, hold))
+        args = [self.binary(), self.target, "-sf", str(scenario), "-s", service, "-i",
+                self.settings.asterisk.trunk_match, "-p", str(free_udp_port("127.0.0.2")),
+                "-mp", str(free_udp_port()), "-m", "1", "-nostdin", "-trace_err"]
         p = subprocess.Popen(args, cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(p)
         return p

@@ -40,7 +40,9 @@ async def list_calls(
     until: Annotated[datetime | None, Query(alias="to", description="arrived before (ISO 8601)")] = None,
     queue: Annotated[str | None, Query(max_length=64)] = None,
     agent: Annotated[str | None, Query(max_length=32, description="agent extension")] = None,
-    outcome: Annotated[Literal["answered", "abandoned", "failed"] | None, Query()] = None,
+    outcome: Annotated[
+        Literal["answered", "abandoned", "failed", "voicemail", "transferred", "ended_in_ivr"] | None, Query()
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> CallPage:

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, Index, Integer, String
+from sqlalchemy import JSON, Float, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base, UtcDateTime
 
-OUTCOMES = ("answered", "abandoned", "failed")
+OUTCOMES = ("answered", "abandoned", "failed", "voicemail", "transferred", "ended_in_ivr")
 
 
 class Call(Base):
@@ -38,6 +39,9 @@ class Call(Base):
     hangup_cause: Mapped[str | None] = mapped_column(String(64))
     wait_seconds: Mapped[float | None] = mapped_column(Float)
     talk_seconds: Mapped[float | None] = mapped_column(Float)
+    # IVR: the flow version the call ran and each step (node, kind, digits, result, time)
+    ivr_flow_version_id: Mapped[int | None] = mapped_column(Integer)
+    ivr_path: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     __table_args__ = (
         Index("ix_calls_arrived_at", "arrived_at"),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -31,6 +32,8 @@ class CallOut(BaseModel):
     hangup_cause: str | None
     wait_seconds: float | None
     talk_seconds: float | None
+    ivr_flow_version_id: int | None = None
+    ivr_path: list[dict[str, Any]] | None = None
     in_progress: bool = False
 
 

@@ -27,6 +27,13 @@ from callcenter.clock import Clock, from_epoch
 
 log = logging.getLogger(__name__)
 
+# IVR exits that end the call without an agent: outcome, end_reason
+IVR_EXIT_OUTCOMES = {
+    "voicemail": ("voicemail", "voicemail"),
+    "transfer": ("transferred", "transfer"),
+    "hangup": ("ended_in_ivr", "ivr_hangup"),
+}
+
 
 @dataclass
 class CallState:
@@ -52,19 +59,27 @@ class CallState:
     hangup_cause: str | None = None
     wait_seconds: float | None = None
     talk_seconds: float | None = None
+    ivr_flow_version_id: int | None = None
+    ivr_path: list[dict[str, Any]] | None = None
     # not persisted
     abandoned: bool = False
     left_queue: bool = False
+    in_ivr: bool = False
+    ivr_exit: str | None = None  # how the IVR handed the call on: queue / voicemail / transfer / hangup
+
+    _TRANSIENT = ("abandoned", "left_queue", "in_ivr", "ivr_exit")
 
     def row(self) -> dict[str, Any]:
         d = asdict(self)
-        d.pop("abandoned")
-        d.pop("left_queue")
+        for k in self._TRANSIENT:
+            d.pop(k)
+        if d["ivr_path"] is not None:
+            d["ivr_path"] = list(d["ivr_path"])
         return d
 
     @classmethod
     def from_row(cls, c: Call) -> CallState:
-        fields = {k: getattr(c, k) for k in cls.__dataclass_fields__ if k not in ("abandoned", "left_queue")}
+        fields = {k: getattr(c, k) for k in cls.__dataclass_fields__ if k not in cls._TRANSIENT}
         return cls(**fields)
 
 
@@ -223,7 +238,8 @@ class CallTracker:
         await self._finish(st, self._at(ev), reason=None)
 
     # IVR callbacks (FastAGI runs in-process) -----------------------------------------------------------
-    async def ivr_entered(self, uniqueid: str, env: dict[str, str]) -> None:
+    async def ivr_entered(self, uniqueid: str, env: dict[str, str], flow_version_id: int | None = None) -> None:
+        """The IVR started (or resumed after a queue fallback) on this call."""
         at = self.clock.now()
         st = self.active.get(uniqueid)
         if st is None:  # AGI can outrun the AMI event queue: create from the AGI environment
@@ -238,13 +254,25 @@ class CallTracker:
             if st is None:
                 return
         st.ivr_entered_at = st.ivr_entered_at or at
+        st.ivr_flow_version_id = st.ivr_flow_version_id or flow_version_id
+        st.in_ivr = True
         await self._save(st)
 
-    async def ivr_exited(self, uniqueid: str, queue: str | None) -> None:
+    async def ivr_step(self, uniqueid: str, step: dict[str, Any]) -> None:
+        """One node visited: appended to the call's IVR path (shown to the agent in the screen pop)."""
+        st = self.active.get(uniqueid)
+        if st is None:
+            return
+        st.ivr_path = [*(st.ivr_path or []), step]
+        await self._save(st)
+
+    async def ivr_exited(self, uniqueid: str, queue: str | None, exit_kind: str = "queue") -> None:
         st = self.active.get(uniqueid)
         if st is None:
             return
         st.ivr_exited_at = st.ivr_exited_at or self.clock.now()
+        st.in_ivr = False
+        st.ivr_exit = exit_kind
         if queue:
             st.queue = queue
         await self._save(st)
@@ -260,12 +288,14 @@ class CallTracker:
         elif reason is not None:
             st.outcome = "failed"
             st.end_reason = reason
+        elif st.ivr_exit in IVR_EXIT_OUTCOMES and not st.in_ivr:
+            st.outcome, st.end_reason = IVR_EXIT_OUTCOMES[st.ivr_exit]
+        elif st.in_ivr or (st.ivr_entered_at is not None and st.ivr_exited_at is None):
+            st.outcome = "abandoned"
+            st.end_reason = "caller_hangup_in_ivr"
         elif st.abandoned or (st.queued_at is not None and not st.left_queue):
             st.outcome = "abandoned"
             st.end_reason = "caller_hangup_in_queue"
-        elif st.ivr_entered_at is not None and st.ivr_exited_at is None:
-            st.outcome = "abandoned"
-            st.end_reason = "caller_hangup_in_ivr"
         elif st.left_queue:
             st.outcome = "failed"
             st.end_reason = "queue_timeout"

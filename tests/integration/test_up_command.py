@@ -1,5 +1,6 @@
-"""`callcenter up` end to end, as the README runs it: a real SIP call appears in GET /api/calls as answered,
-and SIGTERM stops everything with nothing left running."""
+"""`callcenter up` end to end, as the README runs it: the seeded default IVR flow answers a real SIP call,
+the caller presses 0, an agent phone answers, the call appears in GET /api/calls as answered, and SIGTERM
+stops everything with nothing left running."""
 
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ def test_up_serves_a_real_call_and_stops_cleanly(db_url: str, workdir: Path) -> 
         phone_port = free_udp_port()
         sipp.register(agent.extension, agent.password, phone_port)
         sipp.answer(agent.extension, phone_port)
-        caller = sipp.call("4000")
+        # the seeded default flow: welcome, main menu; the caller presses 0 (human service → support queue)
+        caller = sipp.call_pressing([(4.0, "0")], hold=6.0)
         assert caller.wait(40) == 0, "the SIPp caller's scenario failed"
 
         deadline = time.monotonic() + 10
@@ -90,6 +92,8 @@ def test_up_serves_a_real_call_and_stops_cleanly(db_url: str, workdir: Path) -> 
             time.sleep(0.2)
         assert call is not None, "no answered call in GET /api/calls"
         assert call["queue"] == "support" and call["agent_extension"] == agent.extension
+        menu = [st for st in call["ivr_path"] if st["node"] == "main"]
+        assert menu and menu[-1]["digits"] == "0" and menu[-1]["result"] == "option", call["ivr_path"]
         assert call["answered_at"] and call["ended_at"] and call["answered_at"] < call["ended_at"]
     finally:
         sipp.close()

@@ -1,17 +1,21 @@
-"""FastAGI server + inbound IVR flow against a fake peer that plays Asterisk's side of the socket."""
+"""FastAGI server + the IVR engine's inbound route against a fake peer that plays Asterisk's side."""
 
 from __future__ import annotations
 
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from callcenter.asterisk.errors import AgiCommandError, AgiHangup, PortInUse
 from callcenter.asterisk.fastagi import AgiResult, FastAgiServer, parse_agi_response
-from ivr.flow import InboundFlow
+from callcenter.clock import FakeClock
+from ivr.engine import IvrEngine
+from ivr.flowdef import FlowDef
+from ivr.prompts import PromptStore
 from tests.helpers import free_tcp_port, wait_for
 
 COMMAND_TIMEOUT = 0.5
@@ -19,10 +23,30 @@ UNIQUEID = "123.4"
 
 EXPECTED_COMMANDS = [
     "ANSWER",
-    'STREAM FILE hello-world ""',
+    'SET VARIABLE CC_IVR_VERSION "7"',
+    'STREAM FILE hello-world "0123456789*#"',
     'SET VARIABLE CC_QUEUE "support"',
+    'SET VARIABLE QUEUE_PRIO "0"',
     'SET VARIABLE CC_QUEUE_TIMEOUT "120"',
+    'SET VARIABLE CC_IVR_NEXT ""',
 ]
+FLOW = FlowDef.model_validate({"start": "greet", "nodes": {
+    "greet": {"kind": "play", "prompt": "hello-world", "next": "q"},
+    "q": {"kind": "queue", "queue": "support", "max_wait_seconds": 120},
+}})
+
+
+class OneFlow:
+    """Flow source with one live version (id 7) for every number."""
+
+    async def resolve(self, did: str) -> tuple[int, FlowDef] | None:
+        return 7, FLOW
+
+    async def version(self, version_id: int) -> FlowDef:
+        return FLOW
+
+    async def add_voicemail(self, **kw: Any) -> None:
+        raise AssertionError("no voicemail in this flow")
 
 
 class RecordingSink:
@@ -31,10 +55,15 @@ class RecordingSink:
     def __init__(self) -> None:
         self.events: list[tuple[str, str, Any]] = []
 
-    async def ivr_entered(self, uniqueid: str, env: dict[str, str]) -> None:
+        self.steps: list[dict[str, Any]] = []
+
+    async def ivr_entered(self, uniqueid: str, env: dict[str, str], flow_version_id: int | None = None) -> None:
         self.events.append(("entered", uniqueid, dict(env)))
 
-    async def ivr_exited(self, uniqueid: str, queue: str | None) -> None:
+    async def ivr_step(self, uniqueid: str, step: dict[str, Any]) -> None:
+        self.steps.append(step)
+
+    async def ivr_exited(self, uniqueid: str, queue: str | None, exit_kind: str = "queue") -> None:
         self.events.append(("exited", uniqueid, queue))
 
     @property
@@ -120,7 +149,9 @@ Agi = tuple[FastAgiServer, RecordingSink]
 async def agi() -> AsyncIterator[Agi]:
     server = FastAgiServer("127.0.0.1", free_tcp_port(), command_timeout=COMMAND_TIMEOUT)
     sink = RecordingSink()
-    server.route("inbound", InboundFlow(sink, greeting="hello-world", default_queue="support", queue_timeout=120))
+    nowhere = Path("/nonexistent")
+    engine = IvrEngine(OneFlow(), sink, PromptStore(nowhere, nowhere), FakeClock(), voicemail_dir=nowhere)
+    server.route("inbound", engine.inbound)
     await server.start()
     try:
         assert server.listening
@@ -198,11 +229,12 @@ async def test_two_calls_at_once_are_independent(agi: Agi) -> None:
 
 async def test_hangup_then_511_during_greeting(agi: Agi, peer: AgiPeer) -> None:
     server, sink = agi
-    await peer.serve(1)  # ANSWER
-    assert await peer.read_command() == 'STREAM FILE hello-world ""'
+    await peer.serve(2)  # ANSWER, CC_IVR_VERSION
+    assert await peer.read_command() == 'STREAM FILE hello-world "0123456789*#"'
     await peer.send("HANGUP", "511 Command Not Permitted on a dead channel")
     assert await peer.expect_closed() == b"", "no command may follow a hang-up"
-    assert peer.commands == EXPECTED_COMMANDS[:2]
+    assert peer.commands == EXPECTED_COMMANDS[:3]
+    assert sink.steps[-1]["node"] == "greet" and sink.steps[-1]["result"] == "caller_hangup"
     assert server.errors == 0
     assert sink.kinds == ["entered"]  # entered, but never exited with a queue
 
@@ -221,8 +253,8 @@ async def test_hangup_while_idle_then_511(agi: Agi, peer: AgiPeer) -> None:
 
 async def test_playback_interrupted_by_hangup_result_minus_one(agi: Agi, peer: AgiPeer) -> None:
     server, sink = agi
-    await peer.serve(1)
-    assert await peer.read_command() == 'STREAM FILE hello-world ""'
+    await peer.serve(2)
+    assert await peer.read_command() == 'STREAM FILE hello-world "0123456789*#"'
     await peer.send("200 result=-1 endpos=480")
     assert await peer.expect_closed() == b""
     assert server.errors == 0
@@ -231,8 +263,8 @@ async def test_playback_interrupted_by_hangup_result_minus_one(agi: Agi, peer: A
 
 async def test_peer_closes_socket_mid_flow(agi: Agi, peer: AgiPeer) -> None:
     server, sink = agi
-    await peer.serve(1)
-    assert await peer.read_command() == 'STREAM FILE hello-world ""'
+    await peer.serve(2)
+    assert await peer.read_command() == 'STREAM FILE hello-world "0123456789*#"'
     await peer.close()
     await wait_for(lambda: _session_over(server), 1.0, "session end after the peer closed", interval=0.01)
     assert server.errors == 0
@@ -243,7 +275,7 @@ async def test_peer_closes_socket_mid_flow(agi: Agi, peer: AgiPeer) -> None:
 async def test_peer_half_closes_mid_flow(agi: Agi, peer: AgiPeer) -> None:
     """EOF from Asterisk while a command is outstanding: the server ends the session and closes its side."""
     server, sink = agi
-    await peer.serve(2)  # ANSWER, STREAM FILE
+    await peer.serve(3)  # ANSWER, CC_IVR_VERSION, STREAM FILE
     assert await peer.read_command() == 'SET VARIABLE CC_QUEUE "support"'
     peer.writer.write_eof()
     assert await peer.expect_closed() == b""

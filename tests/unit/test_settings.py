@@ -53,7 +53,7 @@ def test_defaults_are_valid(tmp_path: Path) -> None:
     assert s.asterisk_runtime_dir == s.data_dir / "asterisk"
     # dev mode fills the AMI secret so the managed Asterisk and the bridge agree without configuration
     assert s.ami.secret == DEV_AMI_SECRET
-    assert s.queue_names == ["support"]
+    assert s.queue_names == ["support", "consultation", "business", "complaints"]
     assert s.ivr.default_queue == "support"
     assert [a.extension for a in s.agents] == ["1001", "1002"]
 

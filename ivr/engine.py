@@ -1,0 +1,249 @@
+"""The IVR engine: runs a published flow per call over FastAGI.
+
+Routes (``AGI(agi://host:port/<route>)`` in the dialplan):
+
+* ``inbound`` — a new call: pick the live flow version for the dialled number, remember it on the channel
+  (``CC_IVR_VERSION``) and run from the start node.
+* ``resume`` — after ``Queue()`` gave up (max wait): continue the *same* version at the queue node's
+  fallback (``CC_IVR_NEXT``), so a flow published mid-call never changes that call's path.
+
+The engine hands back to the dialplan by setting channel variables: ``CC_QUEUE``, ``QUEUE_PRIO``,
+``CC_QUEUE_TIMEOUT``, ``CC_IVR_NEXT`` (queue), ``CC_TRANSFER`` (transfer); voicemail and hangup are done
+here. Every node visited is reported to the call tracker as one step of the call's IVR path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import wave
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from callcenter.asterisk.errors import AgiHangup
+from callcenter.asterisk.fastagi import AgiChannel
+from callcenter.clock import Clock
+from ivr.flowdef import (
+    DIGITS,
+    FlowDef,
+    HangupNode,
+    HoursNode,
+    LanguageNode,
+    MenuNode,
+    PlayNode,
+    QueueNode,
+    TransferNode,
+    VoicemailNode,
+)
+from ivr.prompts import PromptStore
+
+log = logging.getLogger(__name__)
+MAX_STEPS = 200  # a published flow cannot loop without an exit, but a caller can keep choosing "repeat"
+
+
+class IvrCallSink(Protocol):
+    async def ivr_entered(self, uniqueid: str, env: dict[str, str], flow_version_id: int | None = None) -> None: ...
+
+    async def ivr_step(self, uniqueid: str, step: dict[str, Any]) -> None: ...
+
+    async def ivr_exited(self, uniqueid: str, queue: str | None, exit_kind: str = "queue") -> None: ...
+
+
+class FlowSource(Protocol):
+    async def resolve(self, did: str) -> tuple[int, FlowDef] | None: ...
+
+    async def version(self, version_id: int) -> FlowDef: ...
+
+    async def add_voicemail(self, *, call_uniqueid: str, caller_number: str | None, mailbox: str, path: str,
+                            recorded_at: datetime, duration_seconds: float | None) -> Any: ...
+
+
+class IvrEngine:
+    def __init__(self, flows: FlowSource, sink: IvrCallSink, prompts: PromptStore, clock: Clock,
+                 voicemail_dir: Path, fallback_queue: str | None = None) -> None:
+        self.flows = flows
+        self.sink = sink
+        self.prompts = prompts
+        self.clock = clock
+        self.voicemail_dir = voicemail_dir
+        self.fallback_queue = fallback_queue
+
+    def routes(self) -> dict[str, Callable[[AgiChannel], Awaitable[None]]]:
+        return {"inbound": self.inbound, "resume": self.resume}
+
+    async def inbound(self, agi: AgiChannel) -> None:
+        did = agi.env.get("agi_extension") or agi.env.get("agi_dnid") or ""
+        resolved = await self.flows.resolve(did)
+        uid = agi.uniqueid
+        if resolved is None:
+            # no published flow: never leave a caller in silence — straight to the fallback queue if any
+            log.error("IVR: no live flow for dialled number %r (uniqueid %s)", did, uid)
+            await self.sink.ivr_entered(uid, agi.env)
+            await agi.answer()
+            if self.fallback_queue:
+                await self._to_queue(agi, QueueNode(kind="queue", queue=self.fallback_queue), "no_flow")
+            else:
+                await agi.command("HANGUP")
+                await self.sink.ivr_exited(uid, None, "hangup")
+            return
+        version_id, flow = resolved
+        await self.sink.ivr_entered(uid, agi.env, version_id)
+        await agi.answer()
+        await agi.set_variable("CC_IVR_VERSION", str(version_id))
+        if flow.language != "en":
+            await agi.set_variable("CHANNEL(language)", flow.language)
+        await self._run(agi, flow, flow.start, flow.language)
+
+    async def resume(self, agi: AgiChannel) -> None:
+        uid = agi.uniqueid
+        version = await agi.get_variable("CC_IVR_VERSION")
+        node = await agi.get_variable("CC_IVR_NEXT")
+        lang = await agi.get_variable("CHANNEL(language)") or "en"
+        await agi.set_variable("CC_IVR_NEXT", "")
+        if not version or not version.isdigit() or not node:
+            log.error("IVR resume without CC_IVR_VERSION/CC_IVR_NEXT on %s", uid)
+            await agi.command("HANGUP")
+            return
+        flow = await self.flows.version(int(version))
+        await self.sink.ivr_entered(uid, agi.env, int(version))
+        await self._run(agi, flow, node, lang)
+
+    # ------------------------------------------------------------------------------------------------------
+    def _step(self, node_id: str, kind: str, **extra: Any) -> dict[str, Any]:
+        return {"node": node_id, "kind": kind, "at": self.clock.now().isoformat(), **extra}
+
+    def _prompt(self, name: str, lang: str, flow: FlowDef) -> str:
+        return self.prompts.resolve(name, lang, flow.language)
+
+    async def _run(self, agi: AgiChannel, flow: FlowDef, node_id: str, lang: str) -> None:
+        uid = agi.uniqueid
+        current = node_id
+        typed_ahead = ""  # a digit pressed during an interruptible prompt, kept for the next menu
+        try:
+            for _ in range(MAX_STEPS):
+                node = flow.nodes[current]
+                if isinstance(node, MenuNode):
+                    menu_id = current
+                    current = await self._menu(agi, flow, current, node, lang, typed_ahead)
+                    typed_ahead = ""
+                    if current == "":
+                        await self.sink.ivr_step(uid, self._step(menu_id, "hangup", result="menu_exhausted"))
+                        await agi.command("HANGUP")
+                        await self.sink.ivr_exited(uid, None, "hangup")
+                        return
+                    continue
+                if isinstance(node, PlayNode):
+                    await self.sink.ivr_step(uid, self._step(current, "play", prompt=node.prompt))
+                    pressed = await agi.stream_file(self._prompt(node.prompt, lang, flow),
+                                                    DIGITS if node.interruptible else "")
+                    typed_ahead = pressed or typed_ahead
+                    current = node.next
+                elif isinstance(node, LanguageNode):
+                    await self.sink.ivr_step(uid, self._step(current, "language", language=node.language))
+                    await agi.set_variable("CHANNEL(language)", node.language)
+                    lang = node.language
+                    current = node.next
+                elif isinstance(node, HoursNode):
+                    is_open = node.schedule.is_open(self.clock.now())
+                    await self.sink.ivr_step(uid, self._step(current, "hours", result="open" if is_open else "closed"))
+                    current = node.open if is_open else node.closed
+                elif isinstance(node, QueueNode):
+                    await self.sink.ivr_step(uid, self._step(current, "queue", queue=node.queue,
+                                                             priority=node.priority))
+                    await self._to_queue(agi, node, current)
+                    return
+                elif isinstance(node, TransferNode):
+                    await self.sink.ivr_step(uid, self._step(current, "transfer", target=node.target))
+                    await agi.set_variable("CC_TRANSFER", node.target)
+                    await self.sink.ivr_exited(uid, None, "transfer")
+                    return
+                elif isinstance(node, VoicemailNode):
+                    await self._voicemail(agi, flow, current, node, lang)
+                    return
+                elif isinstance(node, HangupNode):
+                    await self.sink.ivr_step(uid, self._step(current, "hangup"))
+                    if node.prompt:
+                        await agi.stream_file(self._prompt(node.prompt, lang, flow))
+                    await agi.command("HANGUP")
+                    await self.sink.ivr_exited(uid, None, "hangup")
+                    return
+            log.warning("IVR: call %s exceeded %d steps; hanging up", uid, MAX_STEPS)
+            await agi.command("HANGUP")
+            await self.sink.ivr_exited(uid, None, "hangup")
+        except AgiHangup:
+            await self.sink.ivr_step(uid, self._step(current, flow.nodes[current].kind, result="caller_hangup"))
+            raise
+
+    async def _menu(self, agi: AgiChannel, flow: FlowDef, node_id: str, node: MenuNode, lang: str,
+                    typed_ahead: str = "") -> str:
+        """Returns the next node id, or '' to hang up (retries used up and no default)."""
+        uid = agi.uniqueid
+        timeout_ms = int(node.timeout_seconds * 1000)
+        prompt = self._prompt(node.prompt, lang, flow)
+        for attempt in range(node.max_retries + 1):
+            started = asyncio.get_running_loop().time()
+            if attempt == 0 and typed_ahead:
+                digits = typed_ahead  # pressed during the previous prompt: the menu prompt is skipped
+            else:
+                r = await agi.command(f"GET DATA {prompt} {timeout_ms} 1",
+                                      timeout=agi.command_timeout + node.timeout_seconds + 600)
+                if r.result == "-1":
+                    raise AgiHangup("channel hung up during GET DATA")
+                digits = r.result
+            waited = round(asyncio.get_running_loop().time() - started, 3)
+            target = node.target_for(digits) if digits else None
+            if target is not None:
+                await self.sink.ivr_step(uid, self._step(node_id, "menu", digits=digits, result="option",
+                                                         attempt=attempt + 1, seconds=waited))
+                return target
+            result = "invalid" if digits else "timeout"
+            await self.sink.ivr_step(uid, self._step(node_id, "menu", digits=digits or None, result=result,
+                                                     attempt=attempt + 1, seconds=waited))
+            if attempt < node.max_retries:
+                again = node.invalid_prompt if digits else node.timeout_prompt
+                if again:
+                    await agi.stream_file(self._prompt(again, lang, flow))
+        return node.default or ""
+
+    async def _to_queue(self, agi: AgiChannel, node: QueueNode, node_id: str) -> None:
+        await agi.set_variable("CC_QUEUE", node.queue)
+        await agi.set_variable("QUEUE_PRIO", str(node.priority))
+        await agi.set_variable("CC_QUEUE_TIMEOUT", str(node.max_wait_seconds))
+        await agi.set_variable("CC_IVR_NEXT", node.fallback or "")
+        await self.sink.ivr_exited(agi.uniqueid, node.queue, "queue")
+
+    async def _voicemail(self, agi: AgiChannel, flow: FlowDef, node_id: str, node: VoicemailNode,
+                         lang: str) -> None:
+        uid = agi.uniqueid
+        now = self.clock.now()
+        folder = self.voicemail_dir / node.mailbox / now.strftime("%Y/%m/%d")
+        folder.mkdir(parents=True, exist_ok=True)
+        base = folder / f"{now.strftime('%H%M%S')}-{uid.replace('.', '_')}"
+        await self.sink.ivr_step(uid, self._step(node_id, "voicemail", mailbox=node.mailbox))
+        await self.sink.ivr_exited(uid, None, "voicemail")
+        try:
+            if node.prompt:
+                await agi.stream_file(self._prompt(node.prompt, lang, flow))
+            # RECORD FILE <file> <format> <escape digits> <timeout ms> [BEEP] [s=<silence seconds>]
+            await agi.command(f'RECORD FILE {base} wav "#" {node.max_seconds * 1000} BEEP s=5',
+                              timeout=agi.command_timeout + node.max_seconds + 30)
+        except AgiHangup:
+            pass  # hanging up is how most callers end a message; Asterisk keeps what was recorded
+        finally:
+            path = base.with_suffix(".wav")
+            await self.flows.add_voicemail(
+                call_uniqueid=uid, caller_number=agi.env.get("agi_callerid") or None, mailbox=node.mailbox,
+                path=str(path), recorded_at=now, duration_seconds=_wav_seconds(path),
+            )
+        if not agi.hung_up:
+            await agi.command("HANGUP")
+
+
+def _wav_seconds(path: Path) -> float | None:
+    try:
+        with wave.open(str(path), "rb") as w:
+            return round(w.getnframes() / float(w.getframerate()), 3)
+    except (OSError, wave.Error, EOFError, ZeroDivisionError):
+        return None

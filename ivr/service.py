@@ -1,0 +1,186 @@
+"""IVR flows: drafts, publishing (validated, immutable versions), rollback, DID entry points, voicemails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from callcenter.clock import Clock
+from callcenter.errors import DomainError, InvalidInput, NotFound
+from ivr.flowdef import FlowDef
+from ivr.models import IvrEntryPoint, IvrFlow, IvrFlowVersion, Voicemail
+from ivr.validation import Problem, validate
+
+DEFAULT_DID = "*"
+
+
+class PublishRefused(DomainError):
+    status = 422
+    error_id = "flow_invalid"
+
+    def __init__(self, flow: str, problems: list[Problem]) -> None:
+        super().__init__(f"flow {flow!r} cannot be published: {len(problems)} problem(s)",
+                         problems=[p.as_dict() for p in problems])
+        self.problems = problems
+
+
+class IvrService:
+    def __init__(self, sessions: async_sessionmaker, clock: Clock,  # type: ignore[type-arg]
+                 queues: Callable[[], set[str]], prompt_exists: Callable[[str, str], bool]) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.queues = queues
+        self.prompt_exists = prompt_exists
+        self._versions: dict[int, FlowDef] = {}  # published versions are immutable: cache forever
+
+    # flows -----------------------------------------------------------------------------------------------
+    async def create_flow(self, name: str, draft: dict[str, Any], description: str = "") -> IvrFlow:
+        name = name.strip()
+        if not name:
+            raise InvalidInput("flow name must not be empty")
+        now = self.clock.now()
+        async with self.sessions() as s:
+            if (await s.execute(select(IvrFlow).where(IvrFlow.name == name))).scalar_one_or_none():
+                raise InvalidInput(f"a flow named {name!r} already exists", name=name)
+            flow = IvrFlow(name=name, description=description, draft=draft, draft_updated_at=now, created_at=now)
+            s.add(flow)
+            await s.commit()
+            return flow
+
+    async def get_flow(self, flow_id: int) -> IvrFlow:
+        async with self.sessions() as s:
+            flow = await s.get(IvrFlow, flow_id)
+        if flow is None:
+            raise NotFound(f"IVR flow {flow_id} not found", flow_id=flow_id)
+        return flow
+
+    async def list_flows(self) -> list[IvrFlow]:
+        async with self.sessions() as s:
+            return list((await s.execute(select(IvrFlow).order_by(IvrFlow.name))).scalars())
+
+    async def save_draft(self, flow_id: int, draft: dict[str, Any]) -> IvrFlow:
+        async with self.sessions() as s:
+            flow = await s.get(IvrFlow, flow_id)
+            if flow is None:
+                raise NotFound(f"IVR flow {flow_id} not found", flow_id=flow_id)
+            flow.draft = draft
+            flow.draft_updated_at = self.clock.now()
+            await s.commit()
+            return flow
+
+    def check(self, draft: dict[str, Any]) -> list[Problem]:
+        return validate(draft, queues=self.queues(), prompt_exists=self.prompt_exists)
+
+    async def publish(self, flow_id: int, by: str, note: str = "") -> IvrFlowVersion:
+        """Validate the draft; if clean, store it as the next immutable version and make it live."""
+        async with self.sessions() as s:
+            flow = await s.get(IvrFlow, flow_id)
+            if flow is None:
+                raise NotFound(f"IVR flow {flow_id} not found", flow_id=flow_id)
+            problems = self.check(flow.draft)
+            if problems:
+                raise PublishRefused(flow.name, problems)
+            last = (await s.execute(select(func.max(IvrFlowVersion.version))
+                                    .where(IvrFlowVersion.flow_id == flow_id))).scalar_one()
+            now = self.clock.now()
+            v = IvrFlowVersion(flow_id=flow_id, version=(last or 0) + 1, definition=flow.draft,
+                               published_at=now, published_by=by, note=note)
+            s.add(v)
+            await s.flush()
+            flow.live_version_id = v.id
+            flow.live_since = now
+            await s.commit()
+            return v
+
+    async def rollback(self, flow_id: int, version: int, by: str) -> IvrFlowVersion:
+        """Make an earlier published version live again (the draft is left as it is)."""
+        async with self.sessions() as s:
+            flow = await s.get(IvrFlow, flow_id)
+            if flow is None:
+                raise NotFound(f"IVR flow {flow_id} not found", flow_id=flow_id)
+            v = (await s.execute(select(IvrFlowVersion).where(
+                IvrFlowVersion.flow_id == flow_id, IvrFlowVersion.version == version))).scalar_one_or_none()
+            if v is None:
+                raise NotFound(f"flow {flow.name!r} has no version {version}", version=version)
+            flow.live_version_id = v.id
+            flow.live_since = self.clock.now()
+            await s.commit()
+            return v
+
+    async def versions(self, flow_id: int) -> list[IvrFlowVersion]:
+        async with self.sessions() as s:
+            q = select(IvrFlowVersion).where(IvrFlowVersion.flow_id == flow_id).order_by(IvrFlowVersion.version)
+            return list((await s.execute(q)).scalars())
+
+    # entry points ----------------------------------------------------------------------------------------
+    async def set_entry_point(self, did: str, flow_id: int) -> None:
+        did = did.strip()
+        if did != DEFAULT_DID and not (did.lstrip("+").isdigit() and 2 <= len(did) <= 40):
+            raise InvalidInput(f"dialled number {did!r} must be digits (optionally with +) or '*' for the default")
+        await self.get_flow(flow_id)
+        async with self.sessions() as s:
+            ep = (await s.execute(select(IvrEntryPoint).where(IvrEntryPoint.did == did))).scalar_one_or_none()
+            if ep is None:
+                s.add(IvrEntryPoint(did=did, flow_id=flow_id))
+            else:
+                ep.flow_id = flow_id
+            await s.commit()
+
+    async def resolve(self, did: str) -> tuple[int, FlowDef] | None:
+        """The live version for a dialled number (or the default entry point)."""
+        async with self.sessions() as s:
+            rows = (await s.execute(
+                select(IvrEntryPoint.did, IvrFlow.live_version_id)
+                .join(IvrFlow, IvrFlow.id == IvrEntryPoint.flow_id)
+                .where(IvrEntryPoint.did.in_([did, DEFAULT_DID]))
+            )).all()
+        by_did = {r[0]: r[1] for r in rows}
+        version_id = by_did.get(did) or by_did.get(DEFAULT_DID)
+        if version_id is None:
+            return None
+        return version_id, await self.version(version_id)
+
+    async def version(self, version_id: int) -> FlowDef:
+        cached = self._versions.get(version_id)
+        if cached is not None:
+            return cached
+        async with self.sessions() as s:
+            v = await s.get(IvrFlowVersion, version_id)
+        if v is None:
+            raise NotFound(f"IVR flow version {version_id} not found")
+        flow = FlowDef.model_validate(v.definition)
+        self._versions[version_id] = flow
+        return flow
+
+    # voicemail -------------------------------------------------------------------------------------------
+    async def add_voicemail(self, *, call_uniqueid: str, caller_number: str | None, mailbox: str, path: str,
+                            recorded_at: datetime, duration_seconds: float | None) -> Voicemail:
+        vm = Voicemail(call_uniqueid=call_uniqueid, caller_number=caller_number, mailbox=mailbox, path=path,
+                       recorded_at=recorded_at, duration_seconds=duration_seconds,
+                       empty=not duration_seconds)
+        async with self.sessions() as s:
+            s.add(vm)
+            await s.commit()
+            return vm
+
+    async def voicemails(self, handled: bool | None = None) -> list[Voicemail]:
+        q = select(Voicemail).order_by(Voicemail.recorded_at.desc())
+        if handled is not None:
+            q = q.where(Voicemail.handled_at.is_not(None) if handled else Voicemail.handled_at.is_(None))
+        async with self.sessions() as s:
+            return list((await s.execute(q)).scalars())
+
+    async def mark_voicemail_handled(self, vm_id: int, by: str) -> Voicemail:
+        async with self.sessions() as s:
+            vm = await s.get(Voicemail, vm_id)
+            if vm is None:
+                raise NotFound(f"voicemail {vm_id} not found", voicemail_id=vm_id)
+            if vm.handled_at is None:
+                vm.handled_at = self.clock.now()
+                vm.handled_by = by
+                await s.commit()
+            return vm
