@@ -44,7 +44,7 @@ class MenuNode(_Node):
     options: list[MenuOption]
     timeout_seconds: float = Field(5.0, gt=0, le=30)
     max_retries: int = Field(2, ge=0, le=5)  # extra attempts after an invalid digit or silence
-    invalid_prompt: Annotated[str, Field(pattern=PROMPT)] | None = "option-is-invalid"
+    invalid_prompt: Annotated[str, Field(pattern=PROMPT)] | None = "invalid"
     timeout_prompt: Annotated[str, Field(pattern=PROMPT)] | None = None
     default: str | None = None  # where to go when the retries are used up; None = hang up
 

@@ -65,7 +65,7 @@ def generate_prompts(prompt_dir: Path, languages: tuple[str, ...] = ("zh", "en")
                         seg = AudioSegment.from_wav(raw)
             if seg is None:  # no speech synthesiser: a short tone per prompt keeps the flow usable
                 seg = Sine(440 + 40 * len(made)).to_audio_segment(duration=600).apply_gain(-10)
-            _to_asterisk(seg).export(target, format="wav")
+            _to_asterisk(seg).export(target, format="wav").close()  # export returns the open file
             made.append(target)
     if made:
         log.info("generated %d default IVR prompt(s) in %s (%s)", len(made), prompt_dir,

@@ -131,12 +131,12 @@ class Sipp:
         """A caller that sends DTMF: ``presses`` = [(seconds to wait, digits), ...], then stays ``hold`` s."""
         from tests.sipp.caller import render
 
-        scenario = self.workdir / f"caller-{len(self.procs)}.xml"
-        scenario.write_text(render(presses, hold))
+        out = self.workdir / f"caller-{len(self.procs)}"
+        scenario = render(presses, hold, out)
         args = [self.binary(), self.target, "-sf", str(scenario), "-s", service, "-i",
                 self.settings.asterisk.trunk_match, "-p", str(free_udp_port("127.0.0.2")),
                 "-mp", str(free_udp_port()), "-m", "1", "-nostdin", "-trace_err"]
-        p = subprocess.Popen(args, cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = subprocess.Popen(args, cwd=out, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.procs.append(p)
         return p
 

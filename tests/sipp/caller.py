@@ -1,10 +1,12 @@
 """Writes a SIPp caller scenario that answers prompts with RFC 2833 DTMF at set moments.
 
 SIPp loads pcap files when it parses a scenario, so digits cannot be a run-time variable: this renders one
-scenario per digit plan. Used by the tests and by hand (README):
+scenario per digit plan into a folder. sip-tester's DTMF pcaps all carry the same RTP sequence numbers and
+timestamp, and Asterisk drops a second event that repeats them as a duplicate, so each press gets its own copy
+with shifted sequence numbers and timestamp. Used by the tests and by hand (README):
 
-    python3 tests/sipp/caller.py --press 4:0 --hold 15 > /tmp/caller.xml
-    sipp 127.0.0.1:5060 -sf /tmp/caller.xml -s 4000 -i 127.0.0.2 -m 1   # run where pcap/ links to sip-tester
+    python3 tests/sipp/caller.py --out /tmp/callcenter-sipp --press 4:0 --hold 15
+    cd /tmp/callcenter-sipp && sipp 127.0.0.1:5060 -sf caller.xml -s 4000 -i 127.0.0.2 -m 1
 
 ``--press SECONDS:DIGITS`` (repeatable): after SECONDS more seconds, send each digit (0.5 s apart).
 ``--hold SECONDS``: stay on the line that long after the last digit, then hang up (BYE).
@@ -14,7 +16,10 @@ The caller sends G.711 A-law audio (sip-tester's g711a.pcap) from the start.
 from __future__ import annotations
 
 import argparse
-import sys
+import struct
+from pathlib import Path
+
+SIP_TESTER = Path("/usr/share/sip-tester")
 
 HEAD = """<?xml version="1.0" encoding="ISO-8859-1" ?>
 <!DOCTYPE scenario SYSTEM "sipp.dtd">
@@ -89,23 +94,54 @@ TAIL = """  <send retrans="500">
 PCAP_NAMES = {"*": "star", "#": "pound"}
 
 
-def render(presses: list[tuple[float, str]], hold: float) -> str:
+def shifted_dtmf_pcap(digit: str, index: int, target: Path) -> None:
+    """Copy sip-tester's dtmf_2833_<digit>.pcap with RTP seq + 1000*index and timestamp + 80000*index."""
+    data = bytearray((SIP_TESTER / f"dtmf_2833_{PCAP_NAMES.get(digit, digit)}.pcap").read_bytes())
+    endian = "<" if data[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+    linktype = struct.unpack(endian + "I", data[20:24])[0]
+    l2 = {1: 14, 113: 16}.get(linktype, 0)
+    off = 24
+    while off + 16 <= len(data):
+        incl = struct.unpack(endian + "I", data[off + 8:off + 12])[0]
+        pkt = off + 16
+        ip = pkt + l2
+        udp = ip + (data[ip] & 0x0F) * 4
+        rtp = udp + 8
+        seq, ts = struct.unpack("!HI", data[rtp + 2:rtp + 8])
+        data[rtp + 2:rtp + 8] = struct.pack("!HI", (seq + 1000 * index) & 0xFFFF, (ts + 80000 * index) & 0xFFFFFFFF)
+        data[udp + 6:udp + 8] = b"\x00\x00"  # UDP checksum: none (valid for IPv4)
+        off = pkt + incl
+    target.write_bytes(bytes(data))
+
+
+def render(presses: list[tuple[float, str]], hold: float, out: Path) -> Path:
+    """Write ``out/caller.xml`` (+ ``out/dtmf/*.pcap``, ``out/pcap`` → sip-tester); return the scenario path."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "dtmf").mkdir(exist_ok=True)
+    if not (out / "pcap").exists():
+        (out / "pcap").symlink_to(SIP_TESTER)
     body = []
+    n = 0
     for wait, digits in presses:
         body.append(f'  <pause milliseconds="{int(wait * 1000)}"/>\n')
         for i, d in enumerate(digits):
-            if i:
-                body.append('  <pause milliseconds="500"/>\n')
-            name = PCAP_NAMES.get(d, d)
             if not (d.isdigit() or d in PCAP_NAMES):
                 raise ValueError(f"not a DTMF digit: {d!r}")
-            body.append(f'  <nop><action><exec play_pcap_audio="pcap/dtmf_2833_{name}.pcap"/></action></nop>\n')
+            if i:
+                body.append('  <pause milliseconds="500"/>\n')
+            n += 1
+            name = f"dtmf/press{n}_{PCAP_NAMES.get(d, d)}.pcap"
+            shifted_dtmf_pcap(d, n, out / name)
+            body.append(f'  <nop><action><exec play_pcap_audio="{name}"/></action></nop>\n')
     body.append(f'  <pause milliseconds="{int(hold * 1000)}"/>\n')
-    return HEAD + "".join(body) + TAIL
+    scenario = out / "caller.xml"
+    scenario.write_text(HEAD + "".join(body) + TAIL)
+    return scenario
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", type=Path, required=True, help="folder to write caller.xml (+ pcaps) into")
     p.add_argument("--press", action="append", default=[], metavar="SECONDS:DIGITS")
     p.add_argument("--hold", type=float, default=10.0)
     a = p.parse_args(argv)
@@ -113,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     for spec in a.press:
         wait, _, digits = spec.partition(":")
         presses.append((float(wait), digits))
-    sys.stdout.write(render(presses, a.hold))
+    print(render(presses, a.hold, a.out))
     return 0
 
 

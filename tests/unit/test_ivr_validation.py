@@ -12,8 +12,8 @@ from ivr.flowdef import FlowDef, Schedule
 from ivr.validation import validate
 
 QUEUES = {"consultation", "business", "complaints", "support"}
-KNOWN_PROMPTS = {("welcome", "en"), ("main-menu", "en"), ("option-is-invalid", "en"), ("vm-intro", "en"),
-                 ("welcome", "zh"), ("main-menu", "zh"), ("option-is-invalid", "zh"), ("vm-intro", "zh")}
+KNOWN_PROMPTS = {("welcome", "en"), ("main-menu", "en"), ("invalid", "en"), ("vm-intro", "en"),
+                 ("welcome", "zh"), ("main-menu", "zh"), ("invalid", "zh"), ("vm-intro", "zh")}
 
 
 def exists(name: str, lang: str) -> bool:
