@@ -19,6 +19,8 @@ from callcenter.asterisk.ami import AmiClient, EventDispatcher
 from callcenter.asterisk.config import RuntimeLayout, render_config
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.asterisk.process import ManagedAsterisk
+from callcenter.auth.api import router as auth_router
+from callcenter.auth.service import AuthService
 from callcenter.calls import events as call_events
 from callcenter.calls.api import router as calls_router
 from callcenter.calls.repository import CallRepository
@@ -27,7 +29,7 @@ from callcenter.clock import Clock, SystemClock
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import install_error_handlers
 from callcenter.health.api import router as health_router
-from callcenter.settings import Settings
+from callcenter.settings import Settings, SettingsError
 from ivr.engine import IvrEngine
 from ivr.prompts import PromptStore
 from ivr.seed import default_flow, generate_prompts
@@ -46,6 +48,10 @@ class Stack:
         self.engine = make_engine(settings.database_url)
         self.sessions = make_sessionmaker(self.engine)
         self.calls_repo = CallRepository(self.engine, self.sessions)
+        a = settings.auth
+        self.auth = AuthService(self.sessions, self.clock, session_hours=a.session_hours,
+                                max_failures=a.login_max_failures,
+                                failure_window_seconds=a.login_failure_window_seconds)
         self.tracker = CallTracker(self.calls_repo, self.clock, settings.inbound_context)
         self.dispatcher = EventDispatcher()
         self.dispatcher.register_map(call_events.handlers(self.tracker))
@@ -57,7 +63,7 @@ class Stack:
                               prompt_exists=self.prompts.exists)
         self.ivr_engine = IvrEngine(self.ivr, self.tracker, self.prompts, self.clock,
                                     voicemail_dir=settings.data_dir / "voicemail",
-                                    fallback_queue=settings.ivr.default_queue)
+                                    fallback_queue=settings.ivr.default_queue, timezone=settings.timezone)
         for route, handler in self.ivr_engine.routes().items():
             self.agi.route(route, handler)
         self.layout: RuntimeLayout | None = None
@@ -69,6 +75,18 @@ class Stack:
         queue_status = await ami.queue_status()
         entries = [e for e in queue_status if e.name == "QueueEntry"]
         await self.tracker.resync(channels, entries)
+
+    async def bootstrap_admin(self) -> None:
+        """First run only: create the admin user from settings (refuse to start without a password)."""
+        if await self.auth.has_users():
+            return
+        a = self.settings.auth
+        if not a.bootstrap_admin_password:
+            raise SettingsError("setting auth.bootstrap_admin_password (CALLCENTER_AUTH__BOOTSTRAP_ADMIN_PASSWORD): "
+                                "required on first run outside dev mode to create the first admin")
+        await self.auth.create_user(a.bootstrap_admin_username, a.bootstrap_admin_password, ["admin"],
+                                    "Administrator")
+        log.warning("created the first admin user %r; change its password", a.bootstrap_admin_username)
 
     async def seed_default_flow(self) -> None:
         """First run only (no flows at all): default prompts + the default flow, live for every number."""
@@ -82,15 +100,16 @@ class Stack:
 
     async def start(self) -> None:
         s = self.settings
-        if self.run_migrations:
-            from callcenter.migrate import upgrade
-
-            await asyncio.to_thread(upgrade, s.database_url)
-        if s.ivr.seed_default_flow:
-            await self.seed_default_flow()
-        self.layout = render_config(s)
-        await self.agi.start()
         try:
+            if self.run_migrations:
+                from callcenter.migrate import upgrade
+
+                await asyncio.to_thread(upgrade, s.database_url)
+            await self.bootstrap_admin()
+            if s.ivr.seed_default_flow:
+                await self.seed_default_flow()
+            self.layout = render_config(s)
+            await self.agi.start()
             if s.asterisk.managed:
                 self.asterisk_process = ManagedAsterisk(s, self.layout)
                 await self.asterisk_process.start()
@@ -98,7 +117,7 @@ class Stack:
             await self.tracker.load_open_calls()
             await self.ami.start()
         except BaseException:
-            await self.stop()
+            await self.stop()  # nothing half-started is left behind (ports, child process, DB pool)
             raise
 
     async def stop(self) -> None:
@@ -130,5 +149,6 @@ def create_app(
     app.state.services = stack
     install_error_handlers(app)
     app.include_router(health_router)
+    app.include_router(auth_router)
     app.include_router(calls_router)
     return app

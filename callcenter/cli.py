@@ -12,6 +12,7 @@ import socket
 import sys
 
 from callcenter.asterisk.errors import AsteriskError
+from callcenter.errors import DomainError
 from callcenter.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("callcenter")
@@ -121,6 +122,12 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_up(settings))
     except AsteriskError as e:
         print(f"callcenter: {e}", file=sys.stderr)
+        return 1
+    except SettingsError as e:
+        print(f"callcenter: {e}", file=sys.stderr)
+        return 2
+    except DomainError as e:
+        print(f"callcenter: {e.message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -163,6 +163,18 @@ class IvrSettings(BaseModel):
     seed_default_flow: bool = True
 
 
+DEV_ADMIN_PASSWORD = "admin-dev-password"
+
+
+class AuthSettings(BaseModel):
+    # First run only (no users yet): this admin is created. Dev mode fills a known password; prod requires one.
+    bootstrap_admin_username: str = "admin"
+    bootstrap_admin_password: str = ""
+    session_hours: float = Field(12.0, gt=0, le=24 * 30)
+    login_max_failures: int = Field(5, ge=1)
+    login_failure_window_seconds: float = Field(300.0, gt=0)
+
+
 class PathSettings(BaseModel):
     data_dir: Path = Path("var")
     # Rendered Asterisk configuration + its runtime folders; default: <data_dir>/asterisk
@@ -198,6 +210,7 @@ class Settings(BaseSettings):
     agi: AgiSettings = AgiSettings()
     asterisk: AsteriskSettings = AsteriskSettings()
     ivr: IvrSettings = IvrSettings()
+    auth: AuthSettings = AuthSettings()
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)
@@ -233,6 +246,10 @@ class Settings(BaseSettings):
                 self.ami.secret = DEV_AMI_SECRET
             else:
                 raise ValueError(f"{_named('ami.secret')}: required outside dev mode")
+        if not self.auth.bootstrap_admin_password and self.mode == "dev":
+            self.auth.bootstrap_admin_password = DEV_ADMIN_PASSWORD
+        if self.mode == "prod" and self.auth.bootstrap_admin_password in (DEV_ADMIN_PASSWORD,):
+            raise ValueError(f"{_named('auth.bootstrap_admin_password')}: the dev password is refused outside dev mode")
         if self.mode == "prod":
             if self.ami.secret.lower() in _PLACEHOLDER_SECRETS or len(self.ami.secret) < 12:
                 raise ValueError(

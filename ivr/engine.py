@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import wave
+import zoneinfo
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -62,13 +63,14 @@ class FlowSource(Protocol):
 
 class IvrEngine:
     def __init__(self, flows: FlowSource, sink: IvrCallSink, prompts: PromptStore, clock: Clock,
-                 voicemail_dir: Path, fallback_queue: str | None = None) -> None:
+                 voicemail_dir: Path, fallback_queue: str | None = None, timezone: str = "UTC") -> None:
         self.flows = flows
         self.sink = sink
         self.prompts = prompts
         self.clock = clock
         self.voicemail_dir = voicemail_dir
         self.fallback_queue = fallback_queue
+        self.tz = zoneinfo.ZoneInfo(timezone)
 
     def routes(self) -> dict[str, Callable[[AgiChannel], Awaitable[None]]]:
         return {"inbound": self.inbound, "resume": self.resume}
@@ -92,8 +94,8 @@ class IvrEngine:
         await self.sink.ivr_entered(uid, agi.env, version_id)
         await agi.answer()
         await agi.set_variable("CC_IVR_VERSION", str(version_id))
-        if flow.language != "en":
-            await agi.set_variable("CHANNEL(language)", flow.language)
+        # always set: a resumed call reads its language back from the channel, whatever the endpoint's default
+        await agi.set_variable("CHANNEL(language)", flow.language)
         await self._run(agi, flow, flow.start, flow.language)
 
     async def resume(self, agi: AgiChannel) -> None:
@@ -125,14 +127,14 @@ class IvrEngine:
             for _ in range(MAX_STEPS):
                 node = flow.nodes[current]
                 if isinstance(node, MenuNode):
-                    menu_id = current
-                    current = await self._menu(agi, flow, current, node, lang, typed_ahead)
+                    nxt = await self._menu(agi, flow, current, node, lang, typed_ahead)
                     typed_ahead = ""
-                    if current == "":
-                        await self.sink.ivr_step(uid, self._step(menu_id, "hangup", result="menu_exhausted"))
+                    if nxt == "":  # retries used up and no default: hang up (current stays the menu)
+                        await self.sink.ivr_step(uid, self._step(current, "hangup", result="menu_exhausted"))
                         await agi.command("HANGUP")
                         await self.sink.ivr_exited(uid, None, "hangup")
                         return
+                    current = nxt
                     continue
                 if isinstance(node, PlayNode):
                     await self.sink.ivr_step(uid, self._step(current, "play", prompt=node.prompt))
@@ -218,9 +220,10 @@ class IvrEngine:
                          lang: str) -> None:
         uid = agi.uniqueid
         now = self.clock.now()
-        folder = self.voicemail_dir / node.mailbox / now.strftime("%Y/%m/%d")
+        local = now.astimezone(self.tz)  # folders by the centre's calendar day, not UTC's
+        folder = self.voicemail_dir / node.mailbox / local.strftime("%Y/%m/%d")
         folder.mkdir(parents=True, exist_ok=True)
-        base = folder / f"{now.strftime('%H%M%S')}-{uid.replace('.', '_')}"
+        base = folder / f"{local.strftime('%H%M%S')}-{uid.replace('.', '_')}"
         await self.sink.ivr_step(uid, self._step(node_id, "voicemail", mailbox=node.mailbox))
         await self.sink.ivr_exited(uid, None, "voicemail")
         try:

@@ -147,5 +147,23 @@ class Sipp:
                 p.wait()
 
 
+async def bearer(stack: Any, roles: tuple[str, ...] = ("admin",), username: str = "") -> dict[str, str]:
+    """Authorization header for a (new) user with ``roles`` on a Stack."""
+    name = username or "t-" + "-".join(roles)
+    if not await _user_exists(stack, name):
+        await stack.auth.create_user(name, "test-password-1", list(roles))
+    token, _ = await stack.auth.login(name, "test-password-1", "test")
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _user_exists(stack: Any, name: str) -> bool:
+    from sqlalchemy import select
+
+    from callcenter.auth.models import User
+
+    async with stack.sessions() as s:
+        return (await s.execute(select(User.id).where(User.username == name))).first() is not None
+
+
 def pg_url() -> str | None:
     return os.environ.get("CALLCENTER_TEST_DATABASE_URL") or None

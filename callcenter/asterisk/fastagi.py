@@ -99,6 +99,7 @@ class AgiChannel:
         """Play a prompt; returns the digit pressed to interrupt it, or ''."""
         r = await self.command(f'STREAM FILE {name} "{escape_digits}"', timeout=self.command_timeout + 600)
         if r.result == "-1":
+            self.hung_up = True
             raise AgiHangup("channel hung up during playback")
         return chr(int(r.result)) if r.result not in ("", "0") else ""
 

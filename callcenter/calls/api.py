@@ -5,14 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
+from callcenter.auth.api import require_roles
 from callcenter.calls.models import Call
 from callcenter.calls.repository import CallRepository
 from callcenter.calls.schemas import CallOut, CallPage
 from callcenter.errors import InvalidInput, NotFound
 
-router = APIRouter(prefix="/api/calls", tags=["calls"])
+# Call records: supervisors, QC and admins (an agent's own calls come with the agent desktop).
+router = APIRouter(prefix="/api/calls", tags=["calls"],
+                   dependencies=[Depends(require_roles("supervisor", "qc", "admin"))])
 
 
 def _repo(request: Request) -> CallRepository:

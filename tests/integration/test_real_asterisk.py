@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -12,14 +14,27 @@ import pytest
 from callcenter.app import Stack, create_app
 from callcenter.asterisk.ami import AmiClient
 from callcenter.asterisk.errors import AsteriskNotInstalled, PortInUse
-from tests.helpers import Sipp, free_udp_port, stack_settings, wait_for
+from tests.helpers import Sipp, bearer, free_udp_port, stack_settings, wait_for
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.db]
 
 
-def _client(stack: Stack) -> httpx.AsyncClient:
+@asynccontextmanager
+async def _client(stack: Stack) -> AsyncIterator[httpx.AsyncClient]:
+    """HTTP client on the stack's app, logged in as a supervisor."""
     app = create_app(stack.settings, stack=stack, manage_stack=False)
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test")
+    headers = await bearer(stack, ("supervisor",)) if await _db_up(stack) else {}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test",
+                                 headers=headers) as c:
+        yield c
+
+
+async def _db_up(stack: Stack) -> bool:
+    try:
+        await stack.auth.has_users()
+        return True
+    except Exception:
+        return False
 
 
 async def _answered_call(stack: Stack, sipp: Sipp) -> str:

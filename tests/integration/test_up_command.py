@@ -82,10 +82,16 @@ def test_up_serves_a_real_call_and_stops_cleanly(db_url: str, workdir: Path) -> 
         caller = sipp.call_pressing([(4.0, "0")], hold=6.0)
         assert caller.wait(40) == 0, "the SIPp caller's scenario failed"
 
+        # the first run created the admin from the (dev) bootstrap settings; log in as it
+        anon = httpx.get(f"{base}/api/calls")
+        assert anon.status_code == 401
+        login = httpx.post(f"{base}/api/auth/login", json={"username": "admin", "password": "admin-dev-password"})
+        assert login.status_code == 200, login.text
+        auth = {"Authorization": f"Bearer {login.json()['token']}"}
         deadline = time.monotonic() + 10
         call = None
         while time.monotonic() < deadline:
-            items = httpx.get(f"{base}/api/calls", params={"outcome": "answered"}).json()["items"]
+            items = httpx.get(f"{base}/api/calls", params={"outcome": "answered"}, headers=auth).json()["items"]
             if items and not items[0]["in_progress"]:
                 call = items[0]
                 break

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from callcenter.app import Stack, create_app
-from tests.helpers import stack_settings
+from tests.helpers import bearer, stack_settings
 
 pytestmark = pytest.mark.db
 
@@ -33,7 +33,9 @@ async def api(db_url: str, workdir: Path) -> AsyncIterator[tuple[Stack, httpx.As
         })
     await stack.calls_repo.upsert({"uniqueid": "1.5", "queue": "support", "arrived_at": T0 + timedelta(days=3)})
     app = create_app(stack.settings, stack=stack, manage_stack=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+    headers = await bearer(stack, ("supervisor",))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t",
+                                 headers=headers) as client:
         yield stack, client
     await stack.engine.dispose()
 
@@ -118,3 +120,16 @@ async def test_health_reports_db_down(api: tuple[Stack, httpx.AsyncClient], work
         await broken.dispose()
     assert r.status_code == 503
     assert r.json()["db"]["ok"] is False and r.json()["db"]["error"]
+
+
+async def test_calls_need_a_login_and_a_role(api: tuple[Stack, httpx.AsyncClient]) -> None:
+    stack, c = api
+    r = await c.get("/api/calls", headers={"Authorization": ""})
+    assert r.status_code == 401 and r.json()["error"] == "unauthorized"
+    r = await c.get("/api/calls", headers={"Authorization": "Bearer not-a-token"})
+    assert r.status_code == 401
+    agent = await bearer(stack, ("agent",))
+    r = await c.get("/api/calls", headers=agent)
+    assert r.status_code == 403 and "supervisor" in r.json()["message"]
+    for role in ("qc", "admin"):
+        assert (await c.get("/api/calls", headers=await bearer(stack, (role,)))).status_code == 200

@@ -24,6 +24,7 @@ UNIQUEID = "123.4"
 EXPECTED_COMMANDS = [
     "ANSWER",
     'SET VARIABLE CC_IVR_VERSION "7"',
+    'SET VARIABLE CHANNEL(language) "en"',
     'STREAM FILE hello-world "0123456789*#"',
     'SET VARIABLE CC_QUEUE "support"',
     'SET VARIABLE QUEUE_PRIO "0"',
@@ -229,11 +230,11 @@ async def test_two_calls_at_once_are_independent(agi: Agi) -> None:
 
 async def test_hangup_then_511_during_greeting(agi: Agi, peer: AgiPeer) -> None:
     server, sink = agi
-    await peer.serve(2)  # ANSWER, CC_IVR_VERSION
+    await peer.serve(3)  # ANSWER, CC_IVR_VERSION, CHANNEL(language)
     assert await peer.read_command() == 'STREAM FILE hello-world "0123456789*#"'
     await peer.send("HANGUP", "511 Command Not Permitted on a dead channel")
     assert await peer.expect_closed() == b"", "no command may follow a hang-up"
-    assert peer.commands == EXPECTED_COMMANDS[:3]
+    assert peer.commands == EXPECTED_COMMANDS[:4]
     assert sink.steps[-1]["node"] == "greet" and sink.steps[-1]["result"] == "caller_hangup"
     assert server.errors == 0
     assert sink.kinds == ["entered"]  # entered, but never exited with a queue
@@ -253,7 +254,7 @@ async def test_hangup_while_idle_then_511(agi: Agi, peer: AgiPeer) -> None:
 
 async def test_playback_interrupted_by_hangup_result_minus_one(agi: Agi, peer: AgiPeer) -> None:
     server, sink = agi
-    await peer.serve(2)
+    await peer.serve(3)
     assert await peer.read_command() == 'STREAM FILE hello-world "0123456789*#"'
     await peer.send("200 result=-1 endpos=480")
     assert await peer.expect_closed() == b""
@@ -263,7 +264,7 @@ async def test_playback_interrupted_by_hangup_result_minus_one(agi: Agi, peer: A
 
 async def test_peer_closes_socket_mid_flow(agi: Agi, peer: AgiPeer) -> None:
     server, sink = agi
-    await peer.serve(2)
+    await peer.serve(3)
     assert await peer.read_command() == 'STREAM FILE hello-world "0123456789*#"'
     await peer.close()
     await wait_for(lambda: _session_over(server), 1.0, "session end after the peer closed", interval=0.01)
@@ -275,7 +276,7 @@ async def test_peer_closes_socket_mid_flow(agi: Agi, peer: AgiPeer) -> None:
 async def test_peer_half_closes_mid_flow(agi: Agi, peer: AgiPeer) -> None:
     """EOF from Asterisk while a command is outstanding: the server ends the session and closes its side."""
     server, sink = agi
-    await peer.serve(3)  # ANSWER, CC_IVR_VERSION, STREAM FILE
+    await peer.serve(4)  # ANSWER, CC_IVR_VERSION, language, STREAM FILE
     assert await peer.read_command() == 'SET VARIABLE CC_QUEUE "support"'
     peer.writer.write_eof()
     assert await peer.expect_closed() == b""

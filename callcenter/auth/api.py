@@ -1,0 +1,90 @@
+"""Login/logout/me, and the dependencies every other router uses to require a role."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from pydantic import BaseModel, Field
+
+from callcenter.auth.models import User
+from callcenter.auth.service import AuthService, Forbidden, Unauthorized
+
+COOKIE = "cc_session"
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+class LoginIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class UserOut(BaseModel):
+    username: str
+    display_name: str
+    roles: list[str]
+
+
+class LoginOut(BaseModel):
+    token: str
+    user: UserOut
+
+
+def _auth(request: Request) -> AuthService:
+    return request.app.state.services.auth  # type: ignore[no-any-return]
+
+
+def _token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(COOKIE) or None
+
+
+async def current_user(request: Request) -> User:
+    token = _token(request)
+    user = await _auth(request).user_for_token(token) if token else None
+    if user is None:
+        raise Unauthorized("log in first (session cookie or 'Authorization: Bearer <token>')")
+    request.state.user = user
+    return user
+
+
+def require_roles(*roles: str) -> Callable[[Request], Awaitable[User]]:
+    """Dependency: the user must hold at least one of ``roles``."""
+
+    async def dep(request: Request) -> User:
+        user = await current_user(request)
+        if not set(user.roles) & set(roles):
+            raise Forbidden(f"needs role {' or '.join(roles)}", needed=list(roles), has=user.roles)
+        return user
+
+    return dep
+
+
+@router.post("/login", response_model=LoginOut, summary="Log in; sets an HttpOnly session cookie")
+async def login(body: LoginIn, request: Request, response: Response) -> LoginOut:
+    client = request.client.host if request.client else "?"
+    svc = _auth(request)
+    token, user = await svc.login(body.username, body.password, client)
+    settings = request.app.state.services.settings
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=settings.mode == "prod",
+                        max_age=int(svc.session_hours * 3600), path="/")
+    return LoginOut(token=token, user=UserOut(username=user.username, display_name=user.display_name,
+                                              roles=user.roles))
+
+
+@router.post("/logout", status_code=204, summary="End this session")
+async def logout(request: Request, response: Response) -> Response:
+    token = _token(request)
+    if token:
+        await _auth(request).logout(token)
+    response.delete_cookie(COOKIE, path="/")
+    response.status_code = 204
+    return response
+
+
+@router.get("/me", response_model=UserOut, summary="Who is logged in")
+async def me(user: Annotated[User, Depends(current_user)]) -> UserOut:
+    return UserOut(username=user.username, display_name=user.display_name, roles=user.roles)
