@@ -62,7 +62,8 @@ def generate_prompts(prompt_dir: Path, languages: tuple[str, ...] = ("zh", "en")
                     r = subprocess.run([espeak, "-v", VOICES.get(lang, lang), "-s", "150", "-w", str(raw),
                                         texts[lang]], capture_output=True, timeout=60)
                     if r.returncode == 0 and raw.exists():
-                        seg = AudioSegment.from_wav(raw)
+                        with open(raw, "rb") as f:  # pydub leaves a path it opened unclosed
+                            seg = AudioSegment.from_wav(f)
             if seg is None:  # no speech synthesiser: a short tone per prompt keeps the flow usable
                 seg = Sine(440 + 40 * len(made)).to_audio_segment(duration=600).apply_gain(-10)
             _to_asterisk(seg).export(target, format="wav").close()  # export returns the open file

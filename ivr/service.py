@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -40,8 +41,8 @@ class IvrService:
     # flows -----------------------------------------------------------------------------------------------
     async def create_flow(self, name: str, draft: dict[str, Any], description: str = "") -> IvrFlow:
         name = name.strip()
-        if not name:
-            raise InvalidInput("flow name must not be empty")
+        if not name or len(name) > 80:
+            raise InvalidInput("flow name must be 1-80 characters", name=name[:100])
         now = self.clock.now()
         async with self.sessions() as s:
             if (await s.execute(select(IvrFlow).where(IvrFlow.name == name))).scalar_one_or_none():
@@ -77,6 +78,7 @@ class IvrService:
 
     async def publish(self, flow_id: int, by: str, note: str = "") -> IvrFlowVersion:
         """Validate the draft; if clean, store it as the next immutable version and make it live."""
+        by = by[:80]
         async with self.sessions() as s:
             flow = await s.get(IvrFlow, flow_id)
             if flow is None:
@@ -119,7 +121,7 @@ class IvrService:
     # entry points ----------------------------------------------------------------------------------------
     async def set_entry_point(self, did: str, flow_id: int) -> None:
         did = did.strip()
-        if did != DEFAULT_DID and not (did.lstrip("+").isdigit() and 2 <= len(did) <= 40):
+        if did != DEFAULT_DID and not re.fullmatch(r"\+?[0-9]{2,40}", did, flags=re.ASCII):
             raise InvalidInput(f"dialled number {did!r} must be digits (optionally with +) or '*' for the default")
         await self.get_flow(flow_id)
         async with self.sessions() as s:
