@@ -101,6 +101,7 @@ async def main() -> None:
     engine = make_engine(url)
     repo = CallRepository(engine, make_sessionmaker(engine))
     tracker = CallTracker(repo, SystemClock(), "from-trunk")
+    tracker.start_writer()  # as the running service does
     dispatcher = EventDispatcher()
     dispatcher.register_map(call_events.handlers(tracker))
 
@@ -116,6 +117,7 @@ async def main() -> None:
     await blaster.blast()
     while dispatcher.dispatched - base < n_events:
         await asyncio.sleep(0.005)
+    await tracker.stop_writer()  # every call stored
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
 
     rows, total = await repo.search(limit=1)

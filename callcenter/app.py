@@ -30,6 +30,7 @@ from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import install_error_handlers
 from callcenter.health.api import router as health_router
 from callcenter.settings import Settings, SettingsError
+from ivr.api import router as ivr_router
 from ivr.engine import IvrEngine
 from ivr.prompts import PromptStore
 from ivr.seed import default_flow, generate_prompts
@@ -115,6 +116,7 @@ class Stack:
                 await self.asterisk_process.start()
                 self.asterisk_process.supervise(min_delay=s.asterisk.restart_delay)
             await self.tracker.load_open_calls()
+            self.tracker.start_writer()
             await self.ami.start()
         except BaseException:
             await self.stop()  # nothing half-started is left behind (ports, child process, DB pool)
@@ -123,6 +125,10 @@ class Stack:
     async def stop(self) -> None:
         await self.ami.stop()
         await self.agi.stop()
+        try:
+            await self.tracker.stop_writer()  # nothing tracked is lost at shutdown
+        except Exception:
+            log.exception("could not store pending call records at shutdown")
         if self.asterisk_process is not None:
             await self.asterisk_process.stop()
         await self.engine.dispose()
@@ -151,4 +157,5 @@ def create_app(
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(calls_router)
+    app.include_router(ivr_router)
     return app

@@ -8,7 +8,12 @@ extension, so the language is chosen here, not by Asterisk's fallback rules.
 
 from __future__ import annotations
 
+import os
+import re
+import tempfile
 from pathlib import Path
+
+from callcenter.errors import InvalidInput, NotFound
 
 SOUND_EXTS = (".wav", ".gsm", ".ulaw", ".alaw", ".sln", ".g722")
 
@@ -34,3 +39,83 @@ class PromptStore:
         (Asterisk then logs the missing file and the call goes on)."""
         f = self._find(name, lang) or self._find(name, fallback_lang)
         return str(f.with_suffix("")) if f is not None else name
+
+
+# ---- uploads -------------------------------------------------------------------------------------------------
+
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_SECONDS = 600
+UPLOAD_FORMATS = {"wav": "wav", "mp3": "mp3", "ogg": "ogg", "m4a": "mp4"}  # extension → ffmpeg/pydub format
+NAME_RE = re.compile(r"[A-Za-z0-9_\-]{1,80}")
+LANG_RE = re.compile(r"[a-z]{2}(_[A-Z]{2})?")
+
+
+def check_name(name: str, lang: str) -> None:
+    if not NAME_RE.fullmatch(name):
+        raise InvalidInput(f"prompt name {name!r} must be 1-80 letters, digits, '-' or '_'", field="name")
+    if not LANG_RE.fullmatch(lang):
+        raise InvalidInput(f"language {lang!r} must look like 'zh' or 'en'", field="language")
+
+
+def import_prompt(store: PromptStore, name: str, lang: str, filename: str, data: bytes) -> dict[str, object]:
+    """Store an uploaded recording: the original is kept, Asterisk gets 8 kHz mono 16-bit wav.
+
+    Refuses (InvalidInput, nothing stored) a wrong extension, a file over 20 MB, anything ffmpeg cannot
+    decode, silence of zero length, or more than 10 minutes."""
+    from pydub import AudioSegment
+    from pydub.exceptions import CouldntDecodeError
+
+    check_name(name, lang)
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if ext not in UPLOAD_FORMATS:
+        raise InvalidInput(f"file type {ext or '(none)'!r} not accepted; upload wav, mp3, ogg or m4a", field="file")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"file is {len(data) / 1048576:.1f} MB; the limit is 20 MB", field="file")
+    if not data:
+        raise InvalidInput("the file is empty", field="file")
+    originals = store.custom_dir / "originals" / lang
+    target = store.custom_dir / lang / f"{name}.wav"
+    with tempfile.TemporaryDirectory() as tmp:
+        src = os.path.join(tmp, f"upload.{ext}")
+        with open(src, "wb") as f:
+            f.write(data)
+        try:
+            with open(src, "rb") as f:
+                seg = AudioSegment.from_file(f, format=UPLOAD_FORMATS[ext])
+        except (CouldntDecodeError, IndexError, OSError) as e:
+            reason = str(e).strip().splitlines()[-1][:200] if str(e).strip() else type(e).__name__
+            raise InvalidInput(f"not a readable {ext} audio file ({reason})", field="file") from None
+        seconds = len(seg) / 1000
+        if seconds <= 0:
+            raise InvalidInput("the recording has no audio", field="file")
+        if seconds > MAX_SECONDS:
+            raise InvalidInput(f"the recording is {seconds:.0f} s long; the limit is 10 minutes", field="file")
+        out = os.path.join(tmp, "out.wav")
+        seg.set_frame_rate(8000).set_channels(1).set_sample_width(2).export(out, format="wav").close()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        originals.mkdir(parents=True, exist_ok=True)
+        for old in originals.glob(f"{name}.*"):
+            old.unlink()
+        os.replace(src, originals / f"{name}.{ext}")
+        os.replace(out, target)
+    return {"name": name, "language": lang, "seconds": round(seconds, 3), "original": f"{name}.{ext}"}
+
+
+def list_custom(store: PromptStore) -> list[dict[str, object]]:
+    out = []
+    if store.custom_dir.is_dir():
+        for lang_dir in sorted(p for p in store.custom_dir.iterdir() if p.is_dir() and p.name != "originals"):
+            for f in sorted(lang_dir.glob("*.wav")):
+                out.append({"name": f.stem, "language": lang_dir.name, "bytes": f.stat().st_size})
+    return out
+
+
+def delete_custom(store: PromptStore, name: str, lang: str) -> None:
+    check_name(name, lang)
+    target = store.custom_dir / lang / f"{name}.wav"
+    if not target.is_file():
+        raise NotFound(f"no uploaded prompt {name!r} in language {lang!r}")
+    target.unlink()
+    for old in (store.custom_dir / "originals" / lang).glob(f"{name}.*"):
+        old.unlink()

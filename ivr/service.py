@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -37,6 +38,9 @@ class IvrService:
         self.queues = queues
         self.prompt_exists = prompt_exists
         self._versions: dict[int, FlowDef] = {}  # published versions are immutable: cache forever
+        self._resolved: dict[str, tuple[float, tuple[int, FlowDef] | None]] = {}
+        self.resolve_ttl = 2.0
+        self._inflight: dict[str, asyncio.Future[tuple[int, FlowDef] | None]] = {}
 
     # flows -----------------------------------------------------------------------------------------------
     async def create_flow(self, name: str, draft: dict[str, Any], description: str = "") -> IvrFlow:
@@ -96,6 +100,7 @@ class IvrService:
             flow.live_version_id = v.id
             flow.live_since = now
             await s.commit()
+            self._invalidate()
             return v
 
     async def rollback(self, flow_id: int, version: int, by: str) -> IvrFlowVersion:
@@ -111,6 +116,7 @@ class IvrService:
             flow.live_version_id = v.id
             flow.live_since = self.clock.now()
             await s.commit()
+            self._invalidate()
             return v
 
     async def versions(self, flow_id: int) -> list[IvrFlowVersion]:
@@ -131,9 +137,30 @@ class IvrService:
             else:
                 ep.flow_id = flow_id
             await s.commit()
+        self._invalidate()
+
+    def _invalidate(self) -> None:
+        self._resolved.clear()
 
     async def resolve(self, did: str) -> tuple[int, FlowDef] | None:
-        """The live version for a dialled number (or the default entry point)."""
+        """The live version for a dialled number (or the default entry point).
+
+        Cached per number for ``resolve_ttl`` seconds and dropped on every publish/rollback/entry-point change
+        made through this process; the TTL bounds staleness when another instance made the change."""
+        now = self.clock.now().timestamp()
+        hit = self._resolved.get(did)
+        if hit is not None and now - hit[0] < self.resolve_ttl:
+            return hit[1]
+        task = self._inflight.get(did)
+        if task is None:  # one query per number however many calls arrive at once
+            task = asyncio.ensure_future(self._resolve_db(did))
+            self._inflight[did] = task
+            task.add_done_callback(lambda _: self._inflight.pop(did, None))
+        result = await asyncio.shield(task)
+        self._resolved[did] = (now, result)
+        return result
+
+    async def _resolve_db(self, did: str) -> tuple[int, FlowDef] | None:
         async with self.sessions() as s:
             rows = (await s.execute(
                 select(IvrEntryPoint.did, IvrFlow.live_version_id)
@@ -145,6 +172,18 @@ class IvrService:
         if version_id is None:
             return None
         return version_id, await self.version(version_id)
+
+    async def entry_points(self) -> dict[str, int]:
+        async with self.sessions() as s:
+            rows = (await s.execute(select(IvrEntryPoint.did, IvrEntryPoint.flow_id))).all()
+        return {r[0]: r[1] for r in rows}
+
+    async def version_doc(self, version_id: int) -> dict[str, Any]:
+        async with self.sessions() as s:
+            v = await s.get(IvrFlowVersion, version_id)
+        if v is None:
+            raise NotFound(f"IVR flow version {version_id} not found")
+        return v.definition
 
     async def version(self, version_id: int) -> FlowDef:
         cached = self._versions.get(version_id)
@@ -175,6 +214,13 @@ class IvrService:
             q = q.where(Voicemail.handled_at.is_not(None) if handled else Voicemail.handled_at.is_(None))
         async with self.sessions() as s:
             return list((await s.execute(q)).scalars())
+
+    async def get_voicemail(self, vm_id: int) -> Voicemail:
+        async with self.sessions() as s:
+            vm = await s.get(Voicemail, vm_id)
+        if vm is None:
+            raise NotFound(f"voicemail {vm_id} not found", voicemail_id=vm_id)
+        return vm
 
     async def mark_voicemail_handled(self, vm_id: int, by: str) -> Voicemail:
         async with self.sessions() as s:

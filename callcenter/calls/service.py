@@ -15,9 +15,10 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,17 +71,17 @@ class CallState:
     _TRANSIENT = ("abandoned", "left_queue", "in_ivr", "ivr_exit")
 
     def row(self) -> dict[str, Any]:
-        d = asdict(self)
-        for k in self._TRANSIENT:
-            d.pop(k)
-        if d["ivr_path"] is not None:
-            d["ivr_path"] = list(d["ivr_path"])
-        return d
+        # shallow on purpose (dataclasses.asdict deep-copies the IVR path on every save); the path list is
+        # replaced, never mutated, so a stored row cannot change behind the writer's back
+        return {k: getattr(self, k) for k in _PERSISTED}
 
     @classmethod
     def from_row(cls, c: Call) -> CallState:
         fields = {k: getattr(c, k) for k in cls.__dataclass_fields__ if k not in cls._TRANSIENT}
         return cls(**fields)
+
+
+_PERSISTED = tuple(f for f in CallState.__dataclass_fields__ if f not in CallState._TRANSIENT)
 
 
 def _num(v: str | None) -> str | None:
@@ -112,6 +113,10 @@ class CallTracker:
         self.inbound_context = inbound_context
         self.active: dict[str, CallState] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()  # recently ended uniqueids (replay guard)
+        self._writer: asyncio.Task[None] | None = None
+        self._dirty: dict[str, dict[str, Any]] = {}
+        self._wake = asyncio.Event()
+        self.writes = 0
 
     # helpers -------------------------------------------------------------------------------------------
     def _at(self, ev: dict[str, str]) -> datetime:
@@ -124,7 +129,51 @@ class CallTracker:
         return self.clock.now()
 
     async def _save(self, st: CallState) -> None:
-        await self.repo.upsert(st.row())
+        if self._writer is None:
+            await self.repo.upsert(st.row())
+            return
+        # write-behind: the AMI dispatcher and the IVR never wait for the database; the writer task stores
+        # every changed call in one transaction per batch (latest state wins)
+        self._dirty[st.uniqueid] = st.row()
+        self._wake.set()
+
+    def start_writer(self) -> None:
+        """Switch to write-behind persistence (the running service does; unit tests write synchronously)."""
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_loop(), name="call-writer")
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._dirty = self._dirty, {}
+            if not batch:
+                continue
+            try:
+                await self.repo.upsert_many(list(batch.values()))
+                self.writes += 1
+            except Exception:
+                log.exception("storing %d call record(s) failed; retrying", len(batch))
+                for uid, row in batch.items():
+                    self._dirty.setdefault(uid, row)
+                await asyncio.sleep(1.0)
+                self._wake.set()
+
+    async def flush(self) -> None:
+        """Write everything pending now (used at shutdown and by callers that need the DB current)."""
+        batch, self._dirty = self._dirty, {}
+        if batch:
+            await self.repo.upsert_many(list(batch.values()))
+
+    async def stop_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            try:
+                await self._writer
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._writer = None
+        await self.flush()
 
     def _remember_finished(self, uniqueid: str) -> None:
         self._finished[uniqueid] = None
@@ -137,11 +186,16 @@ class CallTracker:
             self.active[c.uniqueid] = CallState.from_row(c)
         return len(self.active)
 
-    async def _new_call(self, uniqueid: str, at: datetime, **fields: Any) -> CallState | None:
-        """Start tracking a call, or merge into the one already tracked (AGI and AMI race to be first)."""
+    async def _new_call(self, uniqueid: str, at: datetime, check_db: bool = True, **fields: Any) -> CallState | None:
+        """Start tracking a call, or merge into the one already tracked (AGI and AMI race to be first).
+
+        ``check_db``: look for a stored row first (replayed events of a call that already ended). The IVR
+        path skips it: AGI only runs for live calls, and open calls are loaded at startup."""
         if uniqueid in self._finished:
             return None
-        existing = None if uniqueid in self.active else await self.repo.get_by_uniqueid(uniqueid)
+        existing = None
+        if uniqueid not in self.active and check_db:
+            existing = await self.repo.get_by_uniqueid(uniqueid)
         if uniqueid in self.active:
             st = self.active[uniqueid]
         elif existing is not None:
@@ -246,6 +300,7 @@ class CallTracker:
             st = await self._new_call(
                 uniqueid,
                 at,
+                check_db=False,
                 channel=env.get("agi_channel"),
                 caller_number=_num(env.get("agi_callerid")),
                 caller_name=_num(env.get("agi_calleridname")),

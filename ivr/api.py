@@ -1,0 +1,248 @@
+"""REST API for IVR administration under /api/ivr (admin role; voicemails also for supervisors).
+
+Every change (publish, rollback, entry point, prompt upload/delete, voicemail handled) and every voicemail
+playback is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from callcenter.auth.api import require_roles
+from callcenter.auth.models import User
+from callcenter.errors import DomainError, NotFound
+from ivr.flowdef import prompts as node_prompts
+from ivr.models import IvrFlow
+from ivr.prompts import MAX_UPLOAD_BYTES, check_name, delete_custom, import_prompt, list_custom
+from ivr.service import IvrService
+from ivr.validation import parse_flow
+
+Admin = Annotated[User, Depends(require_roles("admin"))]
+VoicemailReader = Annotated[User, Depends(require_roles("admin", "supervisor"))]
+router = APIRouter(prefix="/api/ivr", tags=["ivr"])
+
+
+class PromptInUse(DomainError):
+    status = 409
+    error_id = "prompt_in_use"
+
+
+def _svc(request: Request) -> IvrService:
+    return request.app.state.services.ivr  # type: ignore[no-any-return]
+
+
+async def _audit(request: Request, user: User, action: str, target: str, detail: dict[str, Any] | None = None
+                 ) -> None:
+    await request.app.state.services.auth.audit(user.username, action, target, detail)
+
+
+class FlowIn(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+    description: str = Field("", max_length=2000)
+    draft: dict[str, Any]
+
+
+class DraftIn(BaseModel):
+    draft: dict[str, Any]
+
+
+class PublishIn(BaseModel):
+    note: str = Field("", max_length=2000)
+
+
+class RollbackIn(BaseModel):
+    version: int = Field(ge=1)
+
+
+class EntryPointIn(BaseModel):
+    flow_id: int
+
+
+class VersionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    version: int
+    published_at: datetime
+    published_by: str
+    note: str
+
+
+class FlowOut(BaseModel):
+    id: int
+    name: str
+    description: str
+    draft: dict[str, Any]
+    draft_updated_at: datetime
+    live_version_id: int | None
+    live_version: int | None
+    live_since: datetime | None
+    problems: list[dict[str, Any]]
+    versions: list[VersionOut]
+    entry_points: list[str]
+
+
+async def _flow_out(request: Request, flow: IvrFlow) -> FlowOut:
+    svc = _svc(request)
+    versions = await svc.versions(flow.id)
+    live = next((v.version for v in versions if v.id == flow.live_version_id), None)
+    eps = [did for did, fid in (await svc.entry_points()).items() if fid == flow.id]
+    return FlowOut(id=flow.id, name=flow.name, description=flow.description, draft=flow.draft,
+                   draft_updated_at=flow.draft_updated_at, live_version_id=flow.live_version_id,
+                   live_version=live, live_since=flow.live_since,
+                   problems=[p.as_dict() for p in svc.check(flow.draft)],
+                   versions=[VersionOut.model_validate(v) for v in versions], entry_points=sorted(eps))
+
+
+@router.get("/flows", response_model=list[FlowOut], summary="All IVR flows with their drafts' problems")
+async def list_flows(request: Request, _: Admin) -> list[FlowOut]:
+    return [await _flow_out(request, f) for f in await _svc(request).list_flows()]
+
+
+@router.post("/flows", response_model=FlowOut, status_code=201, summary="Create a flow (as a draft)")
+async def create_flow(body: FlowIn, request: Request, user: Admin) -> FlowOut:
+    flow = await _svc(request).create_flow(body.name, body.draft, body.description)
+    await _audit(request, user, "ivr.flow.create", f"flow:{flow.id}", {"name": flow.name})
+    return await _flow_out(request, flow)
+
+
+@router.get("/flows/{flow_id}", response_model=FlowOut, summary="One flow: draft, problems, versions")
+async def get_flow(flow_id: int, request: Request, _: Admin) -> FlowOut:
+    return await _flow_out(request, await _svc(request).get_flow(flow_id))
+
+
+@router.put("/flows/{flow_id}/draft", response_model=FlowOut, summary="Save the draft (not live until published)")
+async def save_draft(flow_id: int, body: DraftIn, request: Request, user: Admin) -> FlowOut:
+    flow = await _svc(request).save_draft(flow_id, body.draft)
+    await _audit(request, user, "ivr.flow.save_draft", f"flow:{flow_id}")
+    return await _flow_out(request, flow)
+
+
+@router.post("/flows/{flow_id}/publish", response_model=VersionOut, status_code=201,
+             summary="Validate and publish the draft; 422 lists every problem with its node")
+async def publish(flow_id: int, body: PublishIn, request: Request, user: Admin) -> VersionOut:
+    v = await _svc(request).publish(flow_id, by=user.username, note=body.note)
+    await _audit(request, user, "ivr.flow.publish", f"flow:{flow_id}", {"version": v.version})
+    return VersionOut.model_validate(v)
+
+
+@router.post("/flows/{flow_id}/rollback", response_model=VersionOut, summary="Make an earlier version live")
+async def rollback(flow_id: int, body: RollbackIn, request: Request, user: Admin) -> VersionOut:
+    v = await _svc(request).rollback(flow_id, body.version, by=user.username)
+    await _audit(request, user, "ivr.flow.rollback", f"flow:{flow_id}", {"version": v.version})
+    return VersionOut.model_validate(v)
+
+
+@router.get("/entry-points", summary="Dialled number → flow id ('*' is the default)")
+async def entry_points(request: Request, _: Admin) -> dict[str, int]:
+    return await _svc(request).entry_points()
+
+
+@router.put("/entry-points/{did}", summary="Route a dialled number ('*' for the default) to a flow")
+async def set_entry_point(did: str, body: EntryPointIn, request: Request, user: Admin) -> dict[str, int]:
+    await _svc(request).set_entry_point(did, body.flow_id)
+    await _audit(request, user, "ivr.entry_point.set", f"did:{did}", {"flow_id": body.flow_id})
+    return await _svc(request).entry_points()
+
+
+# ---- prompts ---------------------------------------------------------------------------------------------------
+
+@router.get("/prompts", summary="Uploaded prompts, per language")
+async def list_prompts(request: Request, _: Admin) -> list[dict[str, object]]:
+    return list_custom(request.app.state.services.prompts)
+
+
+@router.post("/prompts", status_code=201, summary="Upload a prompt (wav/mp3/ogg/m4a, ≤ 20 MB, ≤ 10 min)")
+async def upload_prompt(request: Request, user: Admin, name: Annotated[str, Form()],
+                        language: Annotated[str, Form()], file: Annotated[UploadFile, File()]) -> dict[str, object]:
+    check_name(name, language)
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    info = await asyncio.to_thread(import_prompt, request.app.state.services.prompts, name, language,
+                                   file.filename or "", data)
+    await _audit(request, user, "ivr.prompt.upload", f"prompt:{language}/{name}", info)
+    return info
+
+
+async def _prompt_usage(request: Request, name: str, lang: str) -> list[str]:
+    svc = _svc(request)
+    where = []
+    for flow in await svc.list_flows():
+        docs = [("draft", flow.draft)]
+        if flow.live_version_id is not None:
+            docs.append(("live version", (await svc.version_doc(flow.live_version_id))))
+        for label, doc in docs:
+            parsed, _ = parse_flow(doc)
+            if parsed is None:
+                continue
+            langs = {parsed.language} | {getattr(n, "language", parsed.language) for n in parsed.nodes.values()}
+            if lang not in langs:
+                continue
+            for nid, node in parsed.nodes.items():
+                if name in node_prompts(node):
+                    where.append(f"flow {flow.name!r} ({label}), node {nid!r}")
+    return where
+
+
+@router.delete("/prompts/{language}/{name}", status_code=204, summary="Delete an uploaded prompt (not if in use)")
+async def delete_prompt(language: str, name: str, request: Request, user: Admin) -> None:
+    check_name(name, language)
+    used = await _prompt_usage(request, name, language)
+    if used:
+        raise PromptInUse(f"prompt {name!r} ({language}) is in use: {'; '.join(used)}", used_by=used)
+    delete_custom(request.app.state.services.prompts, name, language)
+    await _audit(request, user, "ivr.prompt.delete", f"prompt:{language}/{name}")
+
+
+@router.get("/prompts/{language}/{name}/audio", summary="Preview a prompt (wav as Asterisk plays it)")
+async def prompt_audio(language: str, name: str, request: Request, _: Admin) -> FileResponse:
+    check_name(name, language)
+    store = request.app.state.services.prompts
+    path = store.custom_dir / language / f"{name}.wav"
+    if not path.is_file():
+        raise NotFound(f"no uploaded prompt {name!r} in language {language!r}")
+    return FileResponse(path, media_type="audio/wav")
+
+
+# ---- voicemail -------------------------------------------------------------------------------------------------
+
+class VoicemailOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    call_uniqueid: str
+    caller_number: str | None
+    mailbox: str
+    recorded_at: datetime
+    duration_seconds: float | None
+    empty: bool
+    handled_at: datetime | None
+    handled_by: str | None
+
+
+@router.get("/voicemails", response_model=list[VoicemailOut], summary="Voice messages, newest first")
+async def voicemails(request: Request, _: VoicemailReader, handled: bool | None = None) -> list[VoicemailOut]:
+    return [VoicemailOut.model_validate(v) for v in await _svc(request).voicemails(handled)]
+
+
+@router.get("/voicemails/{vm_id}/audio", summary="Play a voice message (audited; Range supported)")
+async def voicemail_audio(vm_id: int, request: Request, user: VoicemailReader) -> FileResponse:
+    vm = await _svc(request).get_voicemail(vm_id)
+    path = Path(vm.path)
+    root = request.app.state.services.settings.data_dir / "voicemail"
+    if not path.is_file() or not path.resolve().is_relative_to(root.resolve()):
+        raise NotFound(f"voicemail {vm_id} has no audio file", voicemail_id=vm_id)
+    await _audit(request, user, "voicemail.play", f"voicemail:{vm_id}",
+                 {"range": request.headers.get("range")})
+    return FileResponse(path, media_type="audio/wav")
+
+
+@router.post("/voicemails/{vm_id}/handled", response_model=VoicemailOut, summary="Mark a voice message handled")
+async def voicemail_handled(vm_id: int, request: Request, user: VoicemailReader) -> VoicemailOut:
+    vm = await _svc(request).mark_voicemail_handled(vm_id, user.username)
+    await _audit(request, user, "voicemail.handled", f"voicemail:{vm_id}")
+    return VoicemailOut.model_validate(vm)
