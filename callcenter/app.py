@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from callcenter import __version__
 from callcenter.asterisk.ami import AmiClient, EventDispatcher
@@ -37,6 +39,7 @@ from ivr.seed import default_flow, generate_prompts
 from ivr.service import IvrService
 
 log = logging.getLogger(__name__)
+UI_DIR = Path(__file__).resolve().parents[1] / "agent_ui" / "static"
 
 
 class Stack:
@@ -158,4 +161,10 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(calls_router)
     app.include_router(ivr_router)
+    # The web pages: plain HTML/CSS/JS from the repository (no CDN); every API call they make is role-checked.
+    app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
     return app
