@@ -32,8 +32,12 @@ class InvalidInput(DomainError):
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        headers = {}
+        if "retry_after_seconds" in exc.details:
+            headers["Retry-After"] = str(exc.details["retry_after_seconds"])
         return JSONResponse(
-            {"error": exc.error_id, "message": exc.message, "details": exc.details}, status_code=exc.status
+            {"error": exc.error_id, "message": exc.message, "details": exc.details}, status_code=exc.status,
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)

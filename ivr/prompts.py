@@ -69,11 +69,12 @@ def import_prompt(store: PromptStore, name: str, lang: str, filename: str, data:
     check_name(name, lang)
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if ext not in UPLOAD_FORMATS:
-        raise InvalidInput(f"file type {ext or '(none)'!r} not accepted; upload wav, mp3, ogg or m4a", field="file")
+        raise InvalidInput(f"{filename!r}: file type {ext or '(none)'!r} not accepted; upload wav, mp3, ogg or m4a",
+                           field="file")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"file is {len(data) / 1048576:.1f} MB; the limit is 20 MB", field="file")
+        raise InvalidInput(f"{filename!r} is {len(data) / 1048576:.1f} MB; the limit is 20 MB", field="file")
     if not data:
-        raise InvalidInput("the file is empty", field="file")
+        raise InvalidInput(f"{filename!r} is empty", field="file")
     originals = store.custom_dir / "originals" / lang
     target = store.custom_dir / lang / f"{name}.wav"
     with tempfile.TemporaryDirectory() as tmp:
@@ -83,9 +84,10 @@ def import_prompt(store: PromptStore, name: str, lang: str, filename: str, data:
         try:
             with open(src, "rb") as f:
                 seg = AudioSegment.from_file(f, format=UPLOAD_FORMATS[ext])
-        except (CouldntDecodeError, IndexError, OSError) as e:
-            reason = str(e).strip().splitlines()[-1][:200] if str(e).strip() else type(e).__name__
-            raise InvalidInput(f"not a readable {ext} audio file ({reason})", field="file") from None
+        except (CouldntDecodeError, IndexError, OSError):
+            # ffmpeg's own message names its pipe, not the upload: say what the admin can act on
+            raise InvalidInput(f"{filename!r} is not a readable {ext} audio file (corrupt, or not audio)",
+                               field="file") from None
         seconds = len(seg) / 1000
         if seconds <= 0:
             raise InvalidInput("the recording has no audio", field="file")

@@ -104,7 +104,8 @@ class IvrService:
             return v
 
     async def rollback(self, flow_id: int, version: int, by: str) -> IvrFlowVersion:
-        """Make an earlier published version live again (the draft is left as it is)."""
+        """Make an earlier published version live again (the draft is left as it is); refused like a publish
+        when that version no longer validates."""
         async with self.sessions() as s:
             flow = await s.get(IvrFlow, flow_id)
             if flow is None:
@@ -113,6 +114,10 @@ class IvrService:
                 IvrFlowVersion.flow_id == flow_id, IvrFlowVersion.version == version))).scalar_one_or_none()
             if v is None:
                 raise NotFound(f"flow {flow.name!r} has no version {version}", version=version)
+            # what that version needs may be gone since (a deleted prompt, a removed queue): check again
+            problems = self.check(v.definition)
+            if problems:
+                raise PublishRefused(f"{flow.name} version {version}", problems)
             flow.live_version_id = v.id
             flow.live_since = self.clock.now()
             await s.commit()
@@ -127,7 +132,7 @@ class IvrService:
     # entry points ----------------------------------------------------------------------------------------
     async def set_entry_point(self, did: str, flow_id: int) -> None:
         did = did.strip()
-        if did != DEFAULT_DID and not re.fullmatch(r"\+?[0-9]{2,40}", did, flags=re.ASCII):
+        if did != DEFAULT_DID and not re.fullmatch(r"\+?[0-9]{2,39}", did, flags=re.ASCII):
             raise InvalidInput(f"dialled number {did!r} must be digits (optionally with +) or '*' for the default")
         await self.get_flow(flow_id)
         async with self.sessions() as s:

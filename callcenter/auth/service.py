@@ -57,6 +57,9 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(calc.hex(), digest)
 
 
+_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -112,7 +115,9 @@ class AuthService:
         self._check_rate(key)
         async with self.sessions() as s:
             user = (await s.execute(select(User).where(User.username == username.strip()))).scalar_one_or_none()
-            ok = user is not None and user.active and verify_password(password, user.password_hash)
+            # the same scrypt work for unknown or inactive users, so timing does not tell who exists
+            ok = verify_password(password, user.password_hash if user is not None else _DUMMY_HASH)
+            ok = ok and user is not None and user.active
             if not ok:
                 self._failures.setdefault(key, deque()).append(self.clock.now().timestamp())
                 raise Unauthorized("wrong username or password")
