@@ -1,0 +1,268 @@
+"""The IVR admin page in a real browser: an admin logs in, uploads a prompt, builds a two-level menu, sees the
+publish refusal next to the broken node, fixes it, publishes and routes every number to it — all through the
+page — then a real SIP caller pressing 1 then 3 follows the published menu into the consultation queue.
+
+Runs `python -m callcenter up` as the README does (no seeded flow) and Chromium headless through Playwright.
+Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.helpers import ARTIFACTS, ROOT, Sipp, stack_settings
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+ADMIN = ("admin", "admin-dev-password")
+
+
+def _env(db_url: str, data: Path) -> tuple[dict[str, str], Any]:
+    s = stack_settings(db_url, data)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env.update({
+        "CALLCENTER_PATHS__DATA_DIR": str(data),
+        "CALLCENTER_DB__URL": db_url,
+        "CALLCENTER_HTTP__PORT": str(s.http.port),
+        "CALLCENTER_AMI__PORT": str(s.ami.port),
+        "CALLCENTER_AGI__PORT": str(s.agi.port),
+        "CALLCENTER_ASTERISK__SIP_PORT": str(s.asterisk.sip_port),
+        "CALLCENTER_ASTERISK__RTP_START": str(s.asterisk.rtp_start),
+        "CALLCENTER_ASTERISK__RTP_END": str(s.asterisk.rtp_end),
+        "CALLCENTER_IVR__SEED_DEFAULT_FLOW": "false",
+    })
+    return env, s
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"callcenter up exited early with {proc.returncode}")
+        try:
+            r = httpx.get(url, timeout=2)
+            if r.status_code == 200:
+                return
+            last = r.text
+        except httpx.HTTPError as e:
+            last = e
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not healthy in {timeout}s ({last})")
+
+
+def _tone_mp3(path: Path) -> Path:
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "sine=frequency=500:duration=1",
+                    "-ac", "1", str(path)], check=True, timeout=30)
+    return path
+
+
+def _add_node(page: Page, node_id: str, kind: str) -> None:
+    page.get_by_test_id("add-node-id").fill(node_id)
+    page.get_by_test_id("add-node-kind").select_option(kind)
+    page.get_by_test_id("add-node-submit").click()
+    expect(page.get_by_test_id(f"node-{node_id}")).to_be_visible()
+
+
+def _log_in(page: Page, base: str) -> None:
+    # not logged in: the admin page sends the browser to the login page
+    page.goto(f"{base}/ui/ivr.html")
+    page.wait_for_url("**/ui/index.html")
+    expect(page.get_by_test_id("login-form")).to_be_visible()
+    # Chinese by default, every text from js/i18n.js
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    expect(page.get_by_test_id("login-submit")).to_have_text("登录")
+    page.get_by_test_id("login-username").fill(ADMIN[0])
+    page.get_by_test_id("login-password").fill("not-the-password")
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("login-error")).to_have_text("用户名或密码错误。")
+    # switching the language translates the page, the shown error included, and is remembered
+    page.get_by_test_id("lang-switch").select_option("en")
+    expect(page.get_by_test_id("login-error")).to_have_text("Wrong username or password.")
+    page.reload()
+    expect(page.get_by_test_id("login-submit")).to_have_text("Log in")
+    page.get_by_test_id("login-username").fill(ADMIN[0])
+    page.get_by_test_id("login-password").fill(ADMIN[1])
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("home-heading")).to_contain_text("Welcome")
+    page.get_by_test_id("link-ivr").click()
+    page.wait_for_url("**/ui/ivr.html*")
+    expect(page.get_by_test_id("user-name")).to_have_text(ADMIN[0])
+
+
+def _build_and_publish(page: Page, base: str, mp3: Path) -> None:
+    expect(page.get_by_test_id("flow-list")).to_contain_text("No flows yet.")
+    page.get_by_test_id("new-flow-name").fill("two-level")
+    page.get_by_test_id("new-flow-submit").click()
+    expect(page.get_by_test_id("flow-title")).to_have_text("two-level")
+    expect(page.get_by_test_id("flow-live")).to_have_text("not published")
+
+    # the prompt: upload, listed with a working preview
+    page.get_by_test_id("prompt-name").fill("menu-main")
+    page.get_by_test_id("prompt-language").fill("en")
+    page.get_by_test_id("prompt-file").set_input_files(str(mp3))
+    page.get_by_test_id("prompt-upload").click()
+    expect(page.get_by_test_id("prompt-status")).to_contain_text("Uploaded “menu-main” (en, 1")
+    audio = page.get_by_test_id("prompt-audio-en-menu-main")
+    expect(audio).to_have_attribute("src", "/api/ivr/prompts/en/menu-main/audio")
+    preview = page.request.get(f"{base}/api/ivr/prompts/en/menu-main/audio")  # with the page's session cookie
+    assert preview.ok and preview.headers["content-type"] == "audio/wav" and len(preview.body()) > 10_000
+
+    # main (the new flow's start menu): prompt, 1 → sub, 2 → biz (not made yet)
+    page.get_by_test_id("field-main-prompt").select_option("menu-main")
+    _add_node(page, "sub", "menu")
+    _add_node(page, "cons", "queue")
+    expect(page.get_by_test_id("unreachable")).to_contain_text("sub")
+    page.get_by_test_id("add-option-main").click()
+    page.get_by_test_id("option-main-0-digit").select_option("1")
+    page.get_by_test_id("option-main-0-target").select_option("sub")
+    page.get_by_test_id("add-option-main").click()
+    page.get_by_test_id("option-main-1-digit").select_option("2")
+    page.get_by_test_id("option-main-1-target").select_option(label="Other node id…")
+    page.get_by_test_id("option-main-1-target-text").fill("biz")
+    page.get_by_test_id("option-main-1-target-text").press("Enter")
+    expect(page.get_by_test_id("missing-biz")).to_be_visible()
+    # sub: prompt, 3 → cons (queue consultation)
+    page.get_by_test_id("field-sub-prompt").select_option("menu-main")
+    page.get_by_test_id("add-option-sub").click()
+    page.get_by_test_id("option-sub-0-digit").select_option("3")
+    page.get_by_test_id("option-sub-0-target").select_option("cons")
+    page.get_by_test_id("field-cons-queue").fill("consultation")
+    expect(page.get_by_test_id("unreachable")).to_be_hidden()  # sub and cons now hang off main
+    expect(page.get_by_test_id("dirty")).to_be_visible()
+
+    # publishing is refused: the problem is shown next to the node whose option leads nowhere
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_test_id("editor-status")).to_contain_text("Publishing refused: 1 problem(s)")
+    problems = page.get_by_test_id("problems-main")
+    expect(problems).to_be_visible()
+    expect(problems).to_contain_text("option 2 leads to 'biz', which does not exist")
+    expect(problems).to_have_css("color", "rgb(179, 38, 30)")
+    expect(page.get_by_test_id("problems-sub")).to_be_hidden()
+    expect(page.get_by_test_id("flow-problems")).to_be_hidden()
+    expect(page.get_by_test_id("flow-live")).to_have_text("not published")
+    problems.scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / "ivr-admin-publish-error.png"), full_page=True)
+
+    # fix it: make the missing node from the tree, a queue for "business"
+    page.get_by_test_id("create-missing-biz").click()
+    expect(page.get_by_test_id("add-node-id")).to_have_value("biz")
+    page.get_by_test_id("add-node-kind").select_option("queue")
+    page.get_by_test_id("add-node-submit").click()
+    page.get_by_test_id("field-biz-queue").fill("business")
+    page.get_by_test_id("publish-note").fill("two-level menu")
+    page.get_by_test_id("publish").click()
+    expect(page.get_by_test_id("editor-status")).to_have_text("Published: version 1 is live.")
+    expect(page.get_by_test_id("flow-live")).to_have_text("live: version 1")
+    expect(page.get_by_test_id("version-1")).to_contain_text("live")
+    expect(page.get_by_test_id("version-1")).to_contain_text("two-level menu")
+    expect(page.get_by_test_id("problems-main")).to_be_hidden()
+    expect(page.get_by_test_id("dirty")).to_be_hidden()
+
+    # every dialled number goes to this flow
+    page.get_by_test_id("entry-did").fill("*")
+    page.get_by_test_id("entry-assign").click()
+    expect(page.get_by_test_id("entry-status")).to_have_text("Number * now goes to this flow.")
+    expect(page.get_by_test_id("entry-*")).to_contain_text("this flow")
+    flow_item = page.locator("[data-flow-name='two-level']")
+    expect(flow_item).to_contain_text("live: version 1")
+    expect(flow_item).to_contain_text("numbers: *")
+    page.screenshot(path=str(ARTIFACTS / "ivr-admin-published.png"), full_page=True)
+
+    # the prompt in use cannot be deleted; the page says where it is used
+    page.once("dialog", lambda d: d.accept())
+    page.get_by_test_id("prompt-delete-en-menu-main").click()
+    expect(page.get_by_test_id("prompt-error-en-menu-main")).to_contain_text("flow 'two-level' (live version), "
+                                                                              "node 'main'")
+    expect(page.get_by_test_id("prompt-en-menu-main")).to_be_visible()
+
+    # what the page saved is what the server holds (read back after a reload)
+    page.reload()
+    expect(page.get_by_test_id("flow-title")).to_have_text("two-level")
+    expect(page.get_by_test_id("option-main-1-target")).to_have_value("biz")
+    expect(page.get_by_test_id("field-biz-queue")).to_have_value("business")
+
+
+def _admin_headers(base: str) -> dict[str, str]:
+    r = httpx.post(f"{base}/api/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}, timeout=10)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def _ended_call(base: str, headers: dict[str, str], timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    items: list[dict[str, Any]] = []
+    while time.monotonic() < deadline:
+        items = httpx.get(f"{base}/api/calls", headers=headers, timeout=5).json()["items"]
+        if items and not items[0]["in_progress"] and items[0]["ended_at"]:
+            return items[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no ended call in GET /api/calls: {items}")
+
+
+def test_admin_builds_a_two_level_menu_in_the_browser_and_a_call_follows_it(db_url: str, workdir: Path) -> None:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run scripts/install-system-deps"
+    ARTIFACTS.mkdir(exist_ok=True)
+    mp3 = _tone_mp3(workdir / "p.mp3")
+    data = workdir / "data"
+    env, s = _env(db_url, data)
+    log = open(workdir / "up.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-m", "callcenter", "up"], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    sipp = Sipp(s, workdir / "sipp")
+    base = f"http://127.0.0.1:{s.http.port}"
+    page_errors: list[str] = []
+    try:
+        _wait_healthy(f"{base}/api/health", proc, 40)
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                page.set_default_timeout(10_000)
+                page.on("pageerror", lambda e: page_errors.append(str(e)))
+                try:
+                    _log_in(page, base)
+                    _build_and_publish(page, base, mp3)
+                except Exception:
+                    page.screenshot(path=str(ARTIFACTS / "ivr-admin-failure.png"), full_page=True)
+                    raise
+            finally:
+                browser.close()
+        assert page_errors == [], page_errors
+
+        # a real caller: the menu prompt (1 s tone) plays, 1 → sub, its prompt plays, 3 → queue consultation
+        caller = sipp.call_pressing([(2.0, "1"), (2.5, "3")], hold=3.0)
+        assert caller.wait(40) == 0, "the SIPp caller's scenario failed"
+        call = _ended_call(base, _admin_headers(base), 15)
+        assert call["queue"] == "consultation", call
+        path = call["ivr_path"] or []
+        assert [st["node"] for st in path] == ["main", "sub", "cons"], path
+        assert (path[0]["digits"], path[0]["result"]) == ("1", "option"), path
+        assert (path[1]["digits"], path[1]["result"]) == ("3", "option"), path
+        assert call["ivr_flow_version_id"] is not None
+    finally:
+        sipp.close()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            rc = proc.wait(30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            log.close()
+    out = (workdir / "up.log").read_text(errors="replace")
+    assert rc == 0, out[-3000:]
+    assert "Traceback" not in out, out[-3000:]
