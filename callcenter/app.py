@@ -28,6 +28,7 @@ from callcenter.calls.api import router as calls_router
 from callcenter.calls.repository import CallRepository
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock, SystemClock
+from callcenter.customers.repository import CustomerRepository
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import install_error_handlers
 from callcenter.health.api import router as health_router
@@ -62,12 +63,14 @@ class Stack:
         self.ami = AmiClient(settings.ami, self.dispatcher)
         self.ami.on_connected(self._resync)
         self.agi = FastAgiServer(settings.agi.host, settings.agi.port, settings.agi.command_timeout)
+        self.customers = CustomerRepository(self.sessions, self.clock)
         self.prompts = PromptStore(settings.data_dir / "prompts", Path(settings.asterisk.data_dir) / "sounds")
         self.ivr = IvrService(self.sessions, self.clock, queues=lambda: set(settings.queue_names),
                               prompt_exists=self.prompts.exists)
         self.ivr_engine = IvrEngine(self.ivr, self.tracker, self.prompts, self.clock,
                                     voicemail_dir=settings.data_dir / "voicemail",
-                                    fallback_queue=settings.ivr.default_queue, timezone=settings.timezone)
+                                    fallback_queue=settings.ivr.default_queue, timezone=settings.timezone,
+                                    customers=self.customers)
         for route, handler in self.ivr_engine.routes().items():
             self.agi.route(route, handler)
         self.layout: RuntimeLayout | None = None

@@ -32,6 +32,7 @@ from ivr.flowdef import (
     HangupNode,
     HoursNode,
     LanguageNode,
+    LookupNode,
     MenuNode,
     PlayNode,
     QueueNode,
@@ -52,6 +53,10 @@ class IvrCallSink(Protocol):
     async def ivr_exited(self, uniqueid: str, queue: str | None, exit_kind: str = "queue") -> None: ...
 
 
+class CustomerLookup(Protocol):
+    async def lookup(self, raw_number: str | None) -> Any: ...  # CustomerMatch(customer_id, name, vip) | None
+
+
 class FlowSource(Protocol):
     async def resolve(self, did: str) -> tuple[int, FlowDef] | None: ...
 
@@ -63,7 +68,8 @@ class FlowSource(Protocol):
 
 class IvrEngine:
     def __init__(self, flows: FlowSource, sink: IvrCallSink, prompts: PromptStore, clock: Clock,
-                 voicemail_dir: Path, fallback_queue: str | None = None, timezone: str = "UTC") -> None:
+                 voicemail_dir: Path, fallback_queue: str | None = None, timezone: str = "UTC",
+                 customers: CustomerLookup | None = None) -> None:
         self.flows = flows
         self.sink = sink
         self.prompts = prompts
@@ -71,6 +77,7 @@ class IvrEngine:
         self.voicemail_dir = voicemail_dir
         self.fallback_queue = fallback_queue
         self.tz = zoneinfo.ZoneInfo(timezone)
+        self.customers = customers
 
     def routes(self) -> dict[str, Callable[[AgiChannel], Awaitable[None]]]:
         return {"inbound": self.inbound, "resume": self.resume}
@@ -123,6 +130,7 @@ class IvrEngine:
         uid = agi.uniqueid
         current = node_id
         typed_ahead = ""  # a digit pressed during an interruptible prompt, kept for the next menu
+        min_priority = 0  # raised by a lookup that finds a VIP
         try:
             for _ in range(MAX_STEPS):
                 node = flow.nodes[current]
@@ -151,7 +159,23 @@ class IvrEngine:
                     is_open = node.schedule.is_open(self.clock.now())
                     await self.sink.ivr_step(uid, self._step(current, "hours", result="open" if is_open else "closed"))
                     current = node.open if is_open else node.closed
+                elif isinstance(node, LookupNode):
+                    match = await self.customers.lookup(agi.env.get("agi_callerid")) if self.customers else None
+                    if match is None:
+                        result, nxt = "not_found", node.not_found
+                    elif match.vip:
+                        result, nxt = "vip", node.vip or node.found
+                        min_priority = max(min_priority, node.vip_priority)
+                    else:
+                        result, nxt = "found", node.found
+                    await self.sink.ivr_step(uid, self._step(current, "lookup", result=result,
+                                                             customer_id=match.customer_id if match else None))
+                    if match is not None:
+                        await agi.set_variable("CC_CUSTOMER_ID", str(match.customer_id))
+                    current = nxt
                 elif isinstance(node, QueueNode):
+                    if min_priority > node.priority:
+                        node = node.model_copy(update={"priority": min_priority})
                     await self.sink.ivr_step(uid, self._step(current, "queue", queue=node.queue,
                                                              priority=node.priority))
                     await self._to_queue(agi, node, current)

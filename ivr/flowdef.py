@@ -150,13 +150,24 @@ class LanguageNode(_Node):
     next: str
 
 
+class LookupNode(_Node):
+    """Looks the caller's number up in the customer records: VIP / known / unknown branches."""
+
+    kind: Literal["lookup"]
+    found: str
+    not_found: str
+    vip: str | None = None  # where a VIP customer goes; None: the ``found`` branch
+    vip_priority: int = Field(10, ge=0, le=100)  # queue priority a VIP gets from here on (at least)
+
+
 class HangupNode(_Node):
     kind: Literal["hangup"]
     prompt: Annotated[str, Field(pattern=PROMPT)] | None = None
 
 
 Node = Annotated[
-    MenuNode | PlayNode | QueueNode | VoicemailNode | TransferNode | HoursNode | LanguageNode | HangupNode,
+    MenuNode | PlayNode | QueueNode | VoicemailNode | TransferNode | HoursNode | LanguageNode | LookupNode
+    | HangupNode,
     Field(discriminator="kind"),
 ]
 EXIT_KINDS = ("queue", "voicemail", "transfer", "hangup")
@@ -188,6 +199,8 @@ def targets(node: Node) -> list[tuple[str, str]]:
         return [("fallback", node.fallback)] if node.fallback else []
     if isinstance(node, HoursNode):
         return [("open", node.open), ("closed", node.closed)]
+    if isinstance(node, LookupNode):
+        return [("found", node.found), ("not found", node.not_found)] + ([("vip", node.vip)] if node.vip else [])
     return []
 
 

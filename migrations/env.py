@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from callcenter.auth import models as _auth  # noqa: F401
 from callcenter.calls import models as _calls  # noqa: F401 - registers tables on Base.metadata
+from callcenter.customers import models as _customers  # noqa: F401
 from callcenter.db import Base, make_engine
 from ivr import models as _ivr  # noqa: F401
 

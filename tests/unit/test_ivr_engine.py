@@ -788,3 +788,61 @@ async def test_dialled_number_falls_back_to_dnid(rig: Rig) -> None:
     await converse(peer, [*inbound_start(), ("HANGUP", OK)])
     await rig.finish(peer)
     assert rig.flows.resolved == ["4001"]
+
+
+# ---- customer lookup ---------------------------------------------------------------------------------------------
+
+class FakeCustomers:
+    def __init__(self, known: dict[str, tuple[int, bool]]) -> None:
+        self.known = known
+        self.asked: list[str | None] = []
+
+    async def lookup(self, raw_number: str | None) -> Any:
+        from callcenter.customers.repository import CustomerMatch
+
+        self.asked.append(raw_number)
+        hit = self.known.get(raw_number or "")
+        return CustomerMatch(hit[0], "Zhang Wei", hit[1]) if hit else None
+
+
+LOOKUP_FLOW: dict[str, Any] = {"start": "who", "nodes": {
+    "who": {"kind": "lookup", "found": "support", "not_found": "sales", "vip": "vipq", "vip_priority": 20},
+    "vipq": {"kind": "queue", "queue": "support", "priority": 5},
+    **QUEUES,
+}}
+
+
+@pytest.mark.parametrize(
+    ("known", "result", "queue", "prio", "customer"),
+    [
+        ({}, "not_found", "sales", 0, None),
+        ({CALLER: (42, False)}, "found", "support", 0, 42),
+        ({CALLER: (43, True)}, "vip", "support", 20, 43),  # the VIP branch, its queue priority raised to 20
+    ],
+)
+async def test_lookup_branches_on_the_caller_number(
+    rig: Rig, known: dict[str, tuple[int, bool]], result: str, queue: str, prio: int, customer: int | None
+) -> None:
+    rig.engine.customers = FakeCustomers(known)
+    rig.flows.publish(7, LOOKUP_FLOW)
+    peer = await rig.call()
+    script: list[tuple[str, Reply]] = [*inbound_start()]
+    if customer is not None:
+        script.append((f'SET VARIABLE CC_CUSTOMER_ID "{customer}"', OK))
+    await converse(peer, [*script, *queue_vars(queue, prio=prio)])
+    await rig.finish(peer)
+    assert rig.engine.customers.asked == [CALLER]  # type: ignore[union-attr]
+    assert rig.sink.path()[0] == {"node": "who", "kind": "lookup", "result": result, "customer_id": customer}
+
+
+async def test_vip_priority_never_lowers_a_higher_queue_priority(rig: Rig) -> None:
+    rig.engine.customers = FakeCustomers({CALLER: (7, True)})
+    flow = {"start": "who", "nodes": {
+        "who": {"kind": "lookup", "found": "hot", "not_found": "hot", "vip_priority": 10},
+        "hot": {"kind": "queue", "queue": "support", "priority": 50},
+    }}
+    rig.flows.publish(7, flow)
+    peer = await rig.call()
+    await converse(peer, [*inbound_start(), ('SET VARIABLE CC_CUSTOMER_ID "7"', OK),
+                          *queue_vars("support", prio=50)])
+    await rig.finish(peer)

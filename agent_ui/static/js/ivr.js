@@ -6,7 +6,7 @@
  */
 "use strict";
 
-const KINDS = ["menu", "play", "queue", "voicemail", "transfer", "hours", "language", "hangup"];
+const KINDS = ["menu", "play", "queue", "voicemail", "transfer", "hours", "language", "lookup", "hangup"];
 const DIGITS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "*", "#"];
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 const NODE_ID = /^[a-z0-9_]{1,40}$/;
@@ -22,6 +22,7 @@ const DEFAULTS = {
   transfer: { target: "" },
   hours: { schedule: { timezone: "Asia/Shanghai", weekly: {}, holidays: [] }, open: "", closed: "" },
   language: { language: "zh", next: "" },
+  lookup: { found: "", not_found: "", vip: null, vip_priority: 10 },
   hangup: { prompt: null },
 };
 const STARTER = { start: "main", language: "en", nodes: { main: { kind: "menu", label: "", ...DEFAULTS.menu } } };
@@ -74,6 +75,11 @@ function targets(node) {
       return node.fallback ? [{ what: t("edge.fallback"), id: node.fallback }] : [];
     case "hours":
       return [{ what: t("edge.open"), id: node.open }, { what: t("edge.closed"), id: node.closed }];
+    case "lookup": {
+      const out = [{ what: t("edge.found"), id: node.found }, { what: t("edge.not_found"), id: node.not_found }];
+      if (node.vip) out.push({ what: t("edge.vip"), id: node.vip });
+      return out;
+    }
     default:
       return [];
   }
@@ -521,6 +527,12 @@ const FIELDS = {
   language: (id, n) => [
     textField(id, n, "language", "node.language", { maxlength: 5 }),
     targetField(id, n, "next", "node.next"),
+  ],
+  lookup: (id, n) => [
+    targetField(id, n, "found", "node.found"),
+    targetField(id, n, "not_found", "node.not_found"),
+    targetField(id, n, "vip", "node.vip", t("node.vip_same_as_found")),
+    numberField(id, n, "vip_priority", "node.vip_priority", { min: 0, max: 100 }),
   ],
   hangup: (id, n) => [promptField(id, n, "prompt", "node.prompt", true)],
 };
