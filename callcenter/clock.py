@@ -29,5 +29,16 @@ class FakeClock:
         self._now = when
 
 
+def check_timezone(name: str) -> str:
+    """Validator: an IANA timezone name (the centre's, or a schedule's)."""
+    import zoneinfo
+
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
+        raise ValueError(f"unknown timezone {name!r} (use an IANA name such as Asia/Shanghai)") from e
+    return name
+
+
 def from_epoch(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import tomllib
-import zoneinfo
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,6 +19,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from callcenter.clock import check_timezone
 
 ENV_PREFIX = "CALLCENTER_"
 DEV_AMI_SECRET = "dev-only-ami-secret"
@@ -230,14 +231,7 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
 
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(v)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"unknown timezone {v!r} (use an IANA name such as Asia/Shanghai)") from e
-        return v
+    _tz = field_validator("timezone")(check_timezone)
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Settings:

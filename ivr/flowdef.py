@@ -13,6 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from callcenter.clock import check_timezone
+
 NODE_ID = r"^[a-z0-9_]{1,40}$"
 PROMPT = r"^[A-Za-z0-9_\-/]{1,80}$"
 DIGITS = "0123456789*#"
@@ -87,14 +89,7 @@ class Schedule(BaseModel):
     weekly: dict[str, list[str]] = Field(default_factory=dict)
     holidays: list[date] = Field(default_factory=list)
 
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        try:
-            zoneinfo.ZoneInfo(v)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as e:
-            raise ValueError(f"unknown timezone {v!r}") from e
-        return v
+    _tz = field_validator("timezone")(check_timezone)
 
     @field_validator("weekly")
     @classmethod

@@ -165,5 +165,45 @@ async def _user_exists(stack: Any, name: str) -> bool:
         return (await s.execute(select(User.id).where(User.username == name))).first() is not None
 
 
+def up_env(db_url: str, data: Path, **extra: str) -> tuple[dict[str, str], Settings]:
+    """Environment for ``python -m callcenter up`` on free ports (as the README runs it), and its settings."""
+    s = stack_settings(db_url, data)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
+    env.update({
+        "CALLCENTER_PATHS__DATA_DIR": str(data),
+        "CALLCENTER_DB__URL": db_url,
+        "CALLCENTER_HTTP__PORT": str(s.http.port),
+        "CALLCENTER_AMI__PORT": str(s.ami.port),
+        "CALLCENTER_AGI__PORT": str(s.agi.port),
+        "CALLCENTER_ASTERISK__SIP_PORT": str(s.asterisk.sip_port),
+        "CALLCENTER_ASTERISK__RTP_START": str(s.asterisk.rtp_start),
+        "CALLCENTER_ASTERISK__RTP_END": str(s.asterisk.rtp_end),
+        **extra,
+    })
+    return env, s
+
+
+def wait_http_ok(url: str, proc: subprocess.Popen[bytes], timeout: float) -> Any:
+    """Poll ``url`` until it answers 200 (returns the httpx response); fail if ``proc`` exits first."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    last: object = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"callcenter up exited early with {proc.returncode}")
+        try:
+            r = httpx.get(url, timeout=2)
+            if r.status_code == 200:
+                return r
+            last = r.text
+        except httpx.HTTPError as e:
+            last = e
+        time.sleep(0.2)
+    raise AssertionError(f"{url} not healthy in {timeout}s ({last})")
+
+
 def pg_url() -> str | None:
     return os.environ.get("CALLCENTER_TEST_DATABASE_URL") or None

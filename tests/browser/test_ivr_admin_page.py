@@ -8,7 +8,6 @@ Screenshots go to test-artifacts/.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from tests.helpers import ARTIFACTS, ROOT, Sipp, stack_settings
+from tests.helpers import ARTIFACTS, ROOT, Sipp, up_env, wait_http_ok
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser]
 
@@ -28,40 +27,6 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 ADMIN = ("admin", "admin-dev-password")
-
-
-def _env(db_url: str, data: Path) -> tuple[dict[str, str], Any]:
-    s = stack_settings(db_url, data)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
-    env.update({
-        "CALLCENTER_PATHS__DATA_DIR": str(data),
-        "CALLCENTER_DB__URL": db_url,
-        "CALLCENTER_HTTP__PORT": str(s.http.port),
-        "CALLCENTER_AMI__PORT": str(s.ami.port),
-        "CALLCENTER_AGI__PORT": str(s.agi.port),
-        "CALLCENTER_ASTERISK__SIP_PORT": str(s.asterisk.sip_port),
-        "CALLCENTER_ASTERISK__RTP_START": str(s.asterisk.rtp_start),
-        "CALLCENTER_ASTERISK__RTP_END": str(s.asterisk.rtp_end),
-        "CALLCENTER_IVR__SEED_DEFAULT_FLOW": "false",
-    })
-    return env, s
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    last: object = None
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"callcenter up exited early with {proc.returncode}")
-        try:
-            r = httpx.get(url, timeout=2)
-            if r.status_code == 200:
-                return
-            last = r.text
-        except httpx.HTTPError as e:
-            last = e
-        time.sleep(0.2)
-    raise AssertionError(f"{url} not healthy in {timeout}s ({last})")
 
 
 def _tone_mp3(path: Path) -> Path:
@@ -218,7 +183,7 @@ def test_admin_builds_a_two_level_menu_in_the_browser_and_a_call_follows_it(db_u
     ARTIFACTS.mkdir(exist_ok=True)
     mp3 = _tone_mp3(workdir / "p.mp3")
     data = workdir / "data"
-    env, s = _env(db_url, data)
+    env, s = up_env(db_url, data, CALLCENTER_IVR__SEED_DEFAULT_FLOW="false")
     log = open(workdir / "up.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "callcenter", "up"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -226,7 +191,7 @@ def test_admin_builds_a_two_level_menu_in_the_browser_and_a_call_follows_it(db_u
     base = f"http://127.0.0.1:{s.http.port}"
     page_errors: list[str] = []
     try:
-        _wait_healthy(f"{base}/api/health", proc, 40)
+        wait_http_ok(f"{base}/api/health", proc, 40)
 
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

@@ -15,41 +15,9 @@ import httpx
 import psutil
 import pytest
 
-from tests.helpers import ROOT, Sipp, free_udp_port, stack_settings
+from tests.helpers import ROOT, Sipp, free_udp_port, up_env, wait_http_ok
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db]
-
-
-def _env(settings_url: str, data: Path) -> tuple[dict[str, str], object]:
-    s = stack_settings(settings_url, data)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLCENTER_")}
-    env.update({
-        "CALLCENTER_PATHS__DATA_DIR": str(data),
-        "CALLCENTER_DB__URL": settings_url,
-        "CALLCENTER_HTTP__PORT": str(s.http.port),
-        "CALLCENTER_AMI__PORT": str(s.ami.port),
-        "CALLCENTER_AGI__PORT": str(s.agi.port),
-        "CALLCENTER_ASTERISK__SIP_PORT": str(s.asterisk.sip_port),
-        "CALLCENTER_ASTERISK__RTP_START": str(s.asterisk.rtp_start),
-        "CALLCENTER_ASTERISK__RTP_END": str(s.asterisk.rtp_end),
-    })
-    return env, s
-
-
-def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout: float) -> httpx.Response:
-    deadline = time.monotonic() + timeout
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"callcenter up exited early with {proc.returncode}")
-        try:
-            r = httpx.get(url, timeout=2)
-            if r.status_code == 200:
-                return r
-        except httpx.HTTPError as e:
-            last = e
-        time.sleep(0.2)
-    raise AssertionError(f"{url} not healthy in {timeout}s ({last})")
 
 
 def _asterisk_procs(conf_dir: Path) -> list[psutil.Process]:
@@ -63,14 +31,14 @@ def _asterisk_procs(conf_dir: Path) -> list[psutil.Process]:
 
 def test_up_serves_a_real_call_and_stops_cleanly(db_url: str, workdir: Path) -> None:
     data = workdir / "data"
-    env, s = _env(db_url, data)
+    env, s = up_env(db_url, data)
     log = open(workdir / "up.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen([sys.executable, "-m", "callcenter", "up"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     sipp = Sipp(s, workdir / "sipp")  # type: ignore[arg-type]
     base = f"http://127.0.0.1:{s.http.port}"  # type: ignore[attr-defined]
     try:
-        health = _wait_http(f"{base}/api/health", proc, 40).json()
+        health = wait_http_ok(f"{base}/api/health", proc, 40).json()
         assert health["asterisk"]["managed"] is True and health["asterisk"]["running"] is True
         assert len(_asterisk_procs(data)) == 1
 
@@ -145,11 +113,11 @@ def test_up_refuses_bad_settings_and_taken_http_port(workdir: Path) -> None:
 
 def test_killed_service_leaves_no_asterisk_behind(workdir: Path) -> None:
     data = workdir / "data"
-    env, s = _env(f"sqlite+aiosqlite:///{workdir / 'k.db'}", data)
+    env, s = up_env(f"sqlite+aiosqlite:///{workdir / 'k.db'}", data)
     proc = subprocess.Popen([sys.executable, "-m", "callcenter", "up"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_http(f"http://127.0.0.1:{s.http.port}/api/health", proc, 40)  # type: ignore[attr-defined]
+        wait_http_ok(f"http://127.0.0.1:{s.http.port}/api/health", proc, 40)  # type: ignore[attr-defined]
         [ast] = _asterisk_procs(data)
         proc.kill()  # SIGKILL: no cleanup code runs in the service
         proc.wait(10)
