@@ -4,7 +4,6 @@ the first-run default flow and its generated prompts."""
 from __future__ import annotations
 
 import gc
-import shutil
 import warnings
 import wave
 from collections.abc import AsyncIterator
@@ -28,7 +27,6 @@ T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 QUEUES = {"support", "sales"}
 KNOWN_PROMPTS = {"hello", "hello-again", "bye"}  # present in every language
 SEED_QUEUES = ["support", "consultation", "business", "complaints"]
-HAS_ESPEAK = shutil.which("espeak-ng") is not None
 
 
 def prompt_exists(name: str, lang: str) -> bool:
@@ -498,7 +496,6 @@ def _assert_second_run_keeps_files(root: Path) -> None:
     assert replaced.read_bytes() == b"an admin's own recording"
 
 
-@pytest.mark.skipif(not HAS_ESPEAK, reason="espeak-ng is not installed")
 def test_generate_prompts_with_espeak(tmp_path: Path) -> None:
     made = seed.generate_prompts(tmp_path)
     assert len(made) == len(set(made)) == 2 * len(seed.PROMPTS)
@@ -530,7 +527,6 @@ def test_generate_prompts_for_chosen_languages(tmp_path: Path, monkeypatch: pyte
     assert not (tmp_path / "zh").exists()
 
 
-@pytest.mark.skipif(not HAS_ESPEAK, reason="espeak-ng is not installed")
 def test_generate_prompts_closes_the_files_it_reads(tmp_path: Path) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
