@@ -253,9 +253,7 @@ class IvrEngine:
         try:
             if node.prompt:
                 await agi.stream_file(self._prompt(node.prompt, lang, flow))
-            # RECORD FILE <file> <format> <escape digits> <timeout ms> [BEEP] [s=<silence seconds>]
-            await agi.command(f'RECORD FILE {base} wav "#" {node.max_seconds * 1000} BEEP s=5',
-                              timeout=agi.command_timeout + node.max_seconds + 30)
+            await agi.record_file(str(base), node.max_seconds)
         except AgiHangup:
             pass  # hanging up is how most callers end a message; Asterisk keeps what was recorded
         finally:
@@ -264,8 +262,7 @@ class IvrEngine:
                 call_uniqueid=uid, caller_number=agi.env.get("agi_callerid") or None, mailbox=node.mailbox,
                 path=str(path), recorded_at=now, duration_seconds=_wav_seconds(path),
             )
-        if not agi.hung_up:
-            await agi.command("HANGUP")
+        await agi.hangup()
 
 
 def _wav_seconds(path: Path) -> float | None:

@@ -103,6 +103,24 @@ class AgiChannel:
             raise AgiHangup("channel hung up during playback")
         return chr(int(r.result)) if r.result not in ("", "0") else ""
 
+    async def record_file(self, path: str, max_seconds: int, silence_seconds: int = 5) -> None:
+        """``RECORD FILE`` to ``path``.wav with a beep; '#' or silence ends it. A hang-up (result -1, the usual
+        end of a voice message) raises AgiHangup once the file is written."""
+        r = await self.command(f'RECORD FILE {path} wav "#" {max_seconds * 1000} BEEP s={silence_seconds}',
+                               timeout=self.command_timeout + max_seconds + 30)
+        if r.result == "-1":
+            self.hung_up = True
+            raise AgiHangup("channel hung up during recording")
+
+    async def hangup(self) -> None:
+        """Hang the channel up unless it already is; a caller who got there first is not an error."""
+        if self.hung_up:
+            return
+        try:
+            await self.command("HANGUP")
+        except AgiHangup:
+            pass
+
     async def set_variable(self, name: str, value: str) -> None:
         # a quote or line break in the value would end the command early or inject another one
         value = value.replace('"', "").replace("\r", " ").replace("\n", " ")

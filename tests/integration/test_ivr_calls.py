@@ -13,7 +13,7 @@ from pydub.generators import Sine
 
 from callcenter.app import Stack
 from callcenter.calls.models import Call
-from tests.helpers import Sipp, wait_for
+from tests.helpers import Sipp, free_udp_port, wait_for
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db]
 
@@ -131,3 +131,78 @@ async def test_flow_published_mid_call_does_not_change_that_call(ivr_stack: Stac
     second = rows[0]
     assert second.uniqueid != first.uniqueid
     assert second.ivr_flow_version_id == v2.id and second.queue == "consultation"
+
+
+async def _publish(stack: Stack, doc: dict[str, Any]) -> None:
+    flow_id = stack.test_flow_id  # type: ignore[attr-defined]
+    await stack.ivr.save_draft(flow_id, doc)
+    await stack.ivr.publish(flow_id, by="test")
+
+
+async def test_queue_gives_up_and_the_same_flow_resumes_at_its_fallback(ivr_stack: Stack, sipp: Sipp) -> None:
+    """Nobody answers within max_wait: Queue() returns, the dialplan calls agi://…/resume, voicemail records."""
+    await _publish(ivr_stack, {"start": "q", "language": "en", "nodes": {
+        "q": {"kind": "queue", "queue": "support", "max_wait_seconds": 2, "fallback": "vm"},
+        "vm": {"kind": "voicemail", "mailbox": "general", "prompt": "t-closed", "max_seconds": 20},
+    }})
+    await _run(sipp, [], hold=7.0)
+    call = await _ended_call(ivr_stack)
+    assert [s["node"] for s in call.ivr_path or []] == ["q", "vm"]
+    assert call.queue == "support" and call.queued_at is not None
+    assert (call.outcome, call.end_reason) == ("voicemail", "voicemail")
+    assert ivr_stack.agi.sessions_total == 2 and ivr_stack.agi.errors == 0  # inbound, then resume
+    [vm] = await ivr_stack.ivr.voicemails()
+    assert vm.call_uniqueid == call.uniqueid and not vm.empty
+
+
+async def test_transfer_rings_the_target_extension(ivr_stack: Stack, sipp: Sipp) -> None:
+    await _publish(ivr_stack, {"start": "t", "language": "en", "nodes": {
+        "t": {"kind": "transfer", "target": "1001"},
+    }})
+    agent = ivr_stack.settings.agents[0]
+    port = free_udp_port()
+    sipp.register(agent.extension, agent.password, port)
+    phone = sipp.answer(agent.extension, port)
+    await _run(sipp, [], hold=4.0)
+    # the phone at 1001 got the INVITE, answered, and saw the caller's BYE come through
+    assert await asyncio.to_thread(phone.wait, 10) == 0
+    call = await _ended_call(ivr_stack)
+    assert (call.outcome, call.end_reason) == ("transferred", "transfer")
+    assert call.ivr_path and call.ivr_path[-1]["target"] == "1001"
+
+
+async def test_vip_caller_found_by_number_waits_at_higher_priority(ivr_stack: Stack, sipp: Sipp) -> None:
+    vip = await ivr_stack.customers.create("Zhang Wei", ["+86 138 0013 8000"], vip=True)  # SIPp's caller
+    await _publish(ivr_stack, {"start": "who", "language": "en", "nodes": {
+        "who": {"kind": "lookup", "found": "plain", "not_found": "plain", "vip": "vipq", "vip_priority": 30},
+        "vipq": {"kind": "queue", "queue": "business"},
+        "plain": {"kind": "queue", "queue": "support"},
+    }})
+    p = sipp.call_pressing([], hold=5.0)
+
+    async def waiting() -> list[Any]:
+        return [e for e in await ivr_stack.ami.queue_status() if e.name == "QueueEntry"]
+
+    await wait_for(lambda: _nonempty(waiting), 10, "the caller waiting in a queue")
+    [entry] = await waiting()
+    assert entry["Queue"] == "business" and entry["Priority"] == "30"  # Asterisk's own view of the caller
+    assert await asyncio.to_thread(p.wait, 30) == 0
+    call = await _ended_call(ivr_stack)
+    assert call.ivr_path and call.ivr_path[0] == {**call.ivr_path[0], "node": "who", "result": "vip",
+                                                   "customer_id": vip.id}
+
+
+async def _nonempty(f: Any) -> bool:
+    return bool(await f())
+
+
+async def test_hangup_node_ends_the_call_in_the_ivr(ivr_stack: Stack, sipp: Sipp) -> None:
+    await _publish(ivr_stack, {"start": "bye", "language": "en", "nodes": {
+        "bye": {"kind": "hangup", "prompt": "t-closed"},
+    }})
+    p = sipp.call_pressing([], hold=10.0)
+    await asyncio.to_thread(p.wait, 30)  # Asterisk hangs up first (the scenario then fails on its BYE)
+    call = await _ended_call(ivr_stack)
+    assert (call.outcome, call.end_reason) == ("ended_in_ivr", "ivr_hangup")
+    assert call.ended_at is not None and call.arrived_at is not None
+    assert (call.ended_at - call.arrived_at).total_seconds() < 5
