@@ -116,6 +116,7 @@ class CallTracker:
         self._writer: asyncio.Task[None] | None = None
         self._dirty: dict[str, dict[str, Any]] = {}
         self._wake = asyncio.Event()
+        self._stopping = False
         self.writes = 0
 
     # helpers -------------------------------------------------------------------------------------------
@@ -147,32 +148,41 @@ class CallTracker:
             await self._wake.wait()
             self._wake.clear()
             batch, self._dirty = self._dirty, {}
-            if not batch:
-                continue
-            try:
-                await self.repo.upsert_many(list(batch.values()))
-                self.writes += 1
-            except Exception:
-                log.exception("storing %d call record(s) failed; retrying", len(batch))
-                for uid, row in batch.items():
-                    self._dirty.setdefault(uid, row)
-                await asyncio.sleep(1.0)
-                self._wake.set()
+            if batch:
+                try:
+                    await self.repo.upsert_many(list(batch.values()))
+                    self.writes += 1
+                except Exception:
+                    log.exception("storing %d call record(s) failed; retrying", len(batch))
+                    for uid, row in batch.items():
+                        self._dirty.setdefault(uid, row)
+                    if self._stopping:
+                        return  # stop_writer's final flush tries once more and reports
+                    await asyncio.sleep(1.0)
+                    self._wake.set()
+                    continue
+            if self._stopping:
+                if not self._dirty:
+                    return
+                self._wake.set()  # changes that arrived while the last batch was being written
 
     async def flush(self) -> None:
-        """Write everything pending now (used at shutdown and by callers that need the DB current)."""
+        """Write everything pending now (for callers that need the DB current; not while the writer runs)."""
         batch, self._dirty = self._dirty, {}
         if batch:
             await self.repo.upsert_many(list(batch.values()))
 
     async def stop_writer(self) -> None:
+        """Let the writer finish the batch it is writing and what is still pending, then stop it. (Cancelling
+        it mid-transaction would roll that batch back and lose it.)"""
         if self._writer is not None:
-            self._writer.cancel()
+            self._stopping = True
+            self._wake.set()
             try:
                 await self._writer
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._writer = None
+            finally:
+                self._writer = None
+                self._stopping = False
         await self.flush()
 
     def _remember_finished(self, uniqueid: str) -> None:

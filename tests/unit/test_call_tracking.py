@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -188,3 +190,24 @@ def test_interface_extension() -> None:
     assert interface_extension("Local/1002@agents/n") == "1002"
     assert interface_extension("PJSIP/1003-0000000a") == "1003"
     assert interface_extension(None) is None
+
+
+async def test_write_behind_stores_everything_by_the_time_it_stops(h: Harness) -> None:
+    """The running service writes call records behind; stopping it waits for the batch being written."""
+    events = load_trace(FIXTURES / "ami_answered_call.jsonl")
+    real = h.repo.upsert_many
+    in_write = asyncio.Event()
+
+    async def slow_upsert_many(rows: list[dict[str, Any]]) -> None:
+        in_write.set()
+        await asyncio.sleep(0.2)  # a slow disk: stop_writer arrives while this batch is in flight
+        await real(rows)
+
+    h.repo.upsert_many = slow_upsert_many  # type: ignore[method-assign]
+    h.tracker.start_writer()
+    await replay(h.dispatcher, events)
+    await in_write.wait()
+    await h.tracker.stop_writer()
+    [c] = await h.calls()
+    assert c.outcome == "answered" and c.ended_at is not None and c.agent_extension == "1001"
+    assert h.tracker.writes >= 1
