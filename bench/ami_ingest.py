@@ -1,8 +1,9 @@
 """Replays a recorded real AMI trace at full speed into the bridge and prints events/s and CPU.
 
-The whole ingest path is measured: AMI wire text over TCP → panoramisk parsing → the bridge's ordered
-dispatcher → call tracking → SQLite (or CALLCENTER_DB__URL) writes. The trace (recorded from Asterisk 16 by
-``ami.trace_file``) is repeated N times with fresh uniqueids so every copy is a new call.
+The whole ingest path is measured: AMI wire text over TCP (sent by the tests' fake AMI peer) → panoramisk
+parsing → the bridge's ordered dispatcher → call tracking → SQLite (or CALLCENTER_DB__URL) writes. The trace
+(recorded from Asterisk 16 by ``ami.trace_file``) is repeated N times with fresh uniqueids so every copy is a
+new call.
 
     .venv/bin/python bench/ami_ingest.py [--calls 500] [--trace tests/fixtures/ami_answered_call.jsonl]
 """
@@ -30,13 +31,9 @@ from callcenter.clock import SystemClock  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
 from callcenter.migrate import upgrade  # noqa: E402
 from callcenter.settings import AmiSettings  # noqa: E402
+from tests.fake_ami import FakeAmi  # noqa: E402
 
-EOL = "\r\n"
 SECRET = "bench-secret-123"
-
-
-def wire(ev: dict[str, str]) -> str:
-    return "".join(f"{k}: {v}{EOL}" for k, v in ev.items()) + EOL
 
 
 def build_stream(events: list[AmiEvent], calls: int) -> tuple[str, int]:
@@ -48,42 +45,8 @@ def build_stream(events: list[AmiEvent], calls: int) -> tuple[str, int]:
         mapping = {u: f"{u}{n:06d}" for u in uids}
         for e in call_events_only:
             ev = {k: (mapping.get(v, v) if k.endswith(("Uniqueid", "Linkedid")) else v) for k, v in e.items()}
-            chunks.append(wire(ev))
+            chunks.append(FakeAmi.wire(ev))
     return "".join(chunks), len(chunks)
-
-
-class Blaster:
-    """A minimal AMI peer: accepts the bridge's login and resync, then sends the whole stream at once."""
-
-    def __init__(self, stream: str) -> None:
-        self.stream = stream.encode()
-        self.ready = asyncio.Event()
-        self.writer: asyncio.StreamWriter | None = None
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.writer = writer
-        writer.write(b"Asterisk Call Manager/5.0.4\r\n")
-        try:
-            while True:
-                block = (await reader.readuntil(b"\r\n\r\n")).decode()
-                a = dict(line.split(": ", 1) for line in block.split(EOL) if ": " in line)
-                aid, name = a.get("ActionID", ""), a.get("Action", "")
-                if name == "Login":
-                    writer.write(wire({"Response": "Success", "ActionID": aid}).encode())
-                    writer.write(wire({"Event": "FullyBooted", "Status": "Fully Booted"}).encode())
-                elif name in ("CoreShowChannels", "QueueStatus"):
-                    writer.write(wire({"Response": "Success", "ActionID": aid, "EventList": "start"}).encode())
-                    writer.write(wire({"Event": f"{name}Complete", "ActionID": aid, "EventList": "Complete"}).encode())
-                else:
-                    writer.write(wire({"Response": "Success", "ActionID": aid, "AsteriskVersion": "bench"}).encode())
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-
-    async def blast(self) -> None:
-        assert self.writer is not None
-        self.writer.write(self.stream)
-        await self.writer.drain()
 
 
 async def main() -> None:
@@ -105,16 +68,15 @@ async def main() -> None:
     dispatcher = EventDispatcher()
     dispatcher.register_map(call_events.handlers(tracker))
 
-    blaster = Blaster(stream)
-    server = await asyncio.start_server(blaster.handle, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
+    fake = FakeAmi(secret=SECRET)  # the tests' AMI peer: login, FullyBooted, empty resync lists
+    port = await fake.start()
     client = AmiClient(AmiSettings(port=port, secret=SECRET, ping_interval=60, action_timeout=30), dispatcher)
     await client.start()
     await client.wait_ready(10)
     base = dispatcher.dispatched
 
     cpu0, t0 = time.process_time(), time.perf_counter()
-    await blaster.blast()
+    await fake.push_raw(stream.encode())
     while dispatcher.dispatched - base < n_events:
         await asyncio.sleep(0.005)
     await tracker.stop_writer()  # every call stored
@@ -123,7 +85,7 @@ async def main() -> None:
     rows, total = await repo.search(limit=1)
     answered = (await repo.search(outcome="answered", limit=1))[1]
     await client.stop()
-    server.close()
+    await fake.stop()
     await engine.dispose()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

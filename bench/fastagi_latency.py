@@ -86,9 +86,8 @@ async def main() -> None:
     server = FastAgiServer("127.0.0.1", 0, command_timeout=10)
     for route, h in eng.routes().items():
         server.route(route, h)
-    server.port = 0
-    srv = await asyncio.start_server(server._handle, "127.0.0.1", 0)
-    port = srv.sockets[0].getsockname()[1]
+    await server.start()
+    port = server.port
 
     firsts, totals = [], []
     n = 0
@@ -101,7 +100,7 @@ async def main() -> None:
         totals += [r[1] for r in results]
     wall = time.perf_counter() - t_all
     cpu = time.process_time() - cpu0
-    srv.close()
+    await server.stop()
     await tracker.stop_writer()
     await engine.dispose()
 

@@ -29,6 +29,28 @@ class InvalidInput(DomainError):
     error_id = "invalid_input"
 
 
+class Unauthorized(DomainError):
+    status = 401
+    error_id = "unauthorized"
+
+
+class Forbidden(DomainError):
+    status = 403
+    error_id = "forbidden"
+
+
+class Conflict(DomainError):
+    status = 409
+    error_id = "conflict"
+
+
+class TooManyAttempts(DomainError):
+    """``details['retry_after_seconds']`` becomes the Retry-After header."""
+
+    status = 429
+    error_id = "too_many_attempts"
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
-from callcenter.errors import DomainError, NotFound
+from callcenter.errors import Conflict, NotFound
 from ivr.flowdef import prompts as node_prompts
 from ivr.models import IvrFlow
 from ivr.prompts import MAX_UPLOAD_BYTES, check_name, delete_custom, import_prompt, list_custom
@@ -29,8 +29,7 @@ VoicemailReader = Annotated[User, Depends(require_roles("admin", "supervisor"))]
 router = APIRouter(prefix="/api/ivr", tags=["ivr"])
 
 
-class PromptInUse(DomainError):
-    status = 409
+class PromptInUse(Conflict):
     error_id = "prompt_in_use"
 
 

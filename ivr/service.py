@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.clock import Clock
 from callcenter.errors import DomainError, InvalidInput, NotFound
@@ -42,6 +42,20 @@ class IvrService:
         self.resolve_ttl = 2.0
         self._inflight: dict[str, asyncio.Future[tuple[int, FlowDef] | None]] = {}
 
+    @staticmethod
+    async def _flow(s: AsyncSession, flow_id: int) -> IvrFlow:
+        flow = await s.get(IvrFlow, flow_id)
+        if flow is None:
+            raise NotFound(f"IVR flow {flow_id} not found", flow_id=flow_id)
+        return flow
+
+    @staticmethod
+    async def _voicemail(s: AsyncSession, vm_id: int) -> Voicemail:
+        vm = await s.get(Voicemail, vm_id)
+        if vm is None:
+            raise NotFound(f"voicemail {vm_id} not found", voicemail_id=vm_id)
+        return vm
+
     # flows -----------------------------------------------------------------------------------------------
     async def create_flow(self, name: str, draft: dict[str, Any], description: str = "") -> IvrFlow:
         name = name.strip()
@@ -58,10 +72,7 @@ class IvrService:
 
     async def get_flow(self, flow_id: int) -> IvrFlow:
         async with self.sessions() as s:
-            flow = await s.get(IvrFlow, flow_id)
-        if flow is None:
-            raise NotFound(f"IVR flow {flow_id} not found", flow_id=flow_id)
-        return flow
+            return await self._flow(s, flow_id)
 
     async def list_flows(self) -> list[IvrFlow]:
         async with self.sessions() as s:
@@ -69,9 +80,7 @@ class IvrService:
 
     async def save_draft(self, flow_id: int, draft: dict[str, Any]) -> IvrFlow:
         async with self.sessions() as s:
-            flow = await s.get(IvrFlow, flow_id)
-            if flow is None:
-                raise NotFound(f"IVR flow {flow_id} not found", flow_id=flow_id)
+            flow = await self._flow(s, flow_id)
             flow.draft = draft
             flow.draft_updated_at = self.clock.now()
             await s.commit()
@@ -84,9 +93,7 @@ class IvrService:
         """Validate the draft; if clean, store it as the next immutable version and make it live."""
         by = by[:80]
         async with self.sessions() as s:
-            flow = await s.get(IvrFlow, flow_id)
-            if flow is None:
-                raise NotFound(f"IVR flow {flow_id} not found", flow_id=flow_id)
+            flow = await self._flow(s, flow_id)
             problems = self.check(flow.draft)
             if problems:
                 raise PublishRefused(flow.name, problems)
@@ -107,9 +114,7 @@ class IvrService:
         """Make an earlier published version live again (the draft is left as it is); refused like a publish
         when that version no longer validates."""
         async with self.sessions() as s:
-            flow = await s.get(IvrFlow, flow_id)
-            if flow is None:
-                raise NotFound(f"IVR flow {flow_id} not found", flow_id=flow_id)
+            flow = await self._flow(s, flow_id)
             v = (await s.execute(select(IvrFlowVersion).where(
                 IvrFlowVersion.flow_id == flow_id, IvrFlowVersion.version == version))).scalar_one_or_none()
             if v is None:
@@ -194,11 +199,7 @@ class IvrService:
         cached = self._versions.get(version_id)
         if cached is not None:
             return cached
-        async with self.sessions() as s:
-            v = await s.get(IvrFlowVersion, version_id)
-        if v is None:
-            raise NotFound(f"IVR flow version {version_id} not found")
-        flow = FlowDef.model_validate(v.definition)
+        flow = FlowDef.model_validate(await self.version_doc(version_id))
         self._versions[version_id] = flow
         return flow
 
@@ -222,16 +223,11 @@ class IvrService:
 
     async def get_voicemail(self, vm_id: int) -> Voicemail:
         async with self.sessions() as s:
-            vm = await s.get(Voicemail, vm_id)
-        if vm is None:
-            raise NotFound(f"voicemail {vm_id} not found", voicemail_id=vm_id)
-        return vm
+            return await self._voicemail(s, vm_id)
 
     async def mark_voicemail_handled(self, vm_id: int, by: str) -> Voicemail:
         async with self.sessions() as s:
-            vm = await s.get(Voicemail, vm_id)
-            if vm is None:
-                raise NotFound(f"voicemail {vm_id} not found", voicemail_id=vm_id)
+            vm = await self._voicemail(s, vm_id)
             if vm.handled_at is None:
                 vm.handled_at = self.clock.now()
                 vm.handled_by = by

@@ -39,10 +39,17 @@ class FakeAmi:
 
     def push_event(self, **headers: str) -> None:
         for w in self._writers:
-            w.write(self._msg(headers).encode())
+            w.write(self.wire(headers).encode())
+
+    async def push_raw(self, data: bytes) -> None:
+        """Send pre-built AMI wire text (many events at once) to every connected client."""
+        for w in self._writers:
+            w.write(data)
+            await w.drain()
 
     @staticmethod
-    def _msg(headers: dict[str, Any]) -> str:
+    def wire(headers: dict[str, Any]) -> str:
+        """One AMI message as wire text."""
         return "".join(f"{k}: {v}{EOL}" for k, v in headers.items()) + EOL
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -71,28 +78,28 @@ class FakeAmi:
         if name in self.silent_actions or (name == "Ping" and not self.answer_ping):
             return
         if name in self.error_actions:
-            w.write(self._msg({"Response": "Error", "ActionID": aid, "Message": f"{name} refused"}).encode())
+            w.write(self.wire({"Response": "Error", "ActionID": aid, "Message": f"{name} refused"}).encode())
             return
         if name == "Login":
             if a.get("Secret") != self.secret:
-                w.write(self._msg({"Response": "Error", "ActionID": aid,
+                w.write(self.wire({"Response": "Error", "ActionID": aid,
                                    "Message": "Authentication failed"}).encode())
                 return
             self.logins += 1
-            w.write(self._msg({"Response": "Success", "ActionID": aid,
+            w.write(self.wire({"Response": "Success", "ActionID": aid,
                                "Message": "Authentication accepted"}).encode())
-            w.write(self._msg({"Event": "FullyBooted", "Privilege": "system,all", "Status": "Fully Booted"}).encode())
+            w.write(self.wire({"Event": "FullyBooted", "Privilege": "system,all", "Status": "Fully Booted"}).encode())
         elif name == "Ping":
-            w.write(self._msg({"Response": "Success", "ActionID": aid, "Ping": "Pong"}).encode())
+            w.write(self.wire({"Response": "Success", "ActionID": aid, "Ping": "Pong"}).encode())
         elif name == "CoreSettings":
-            w.write(self._msg({"Response": "Success", "ActionID": aid, "AsteriskVersion": "16.28.0-fake"}).encode())
+            w.write(self.wire({"Response": "Success", "ActionID": aid, "AsteriskVersion": "16.28.0-fake"}).encode())
         elif name in ("CoreShowChannels", "QueueStatus"):
-            w.write(self._msg({"Response": "Success", "ActionID": aid, "EventList": "start",
+            w.write(self.wire({"Response": "Success", "ActionID": aid, "EventList": "start",
                                "Message": "will follow"}).encode())
             items = self.channels if name == "CoreShowChannels" else []
             for c in items:
-                w.write(self._msg({"Event": "CoreShowChannel", "ActionID": aid, **c}).encode())
-            w.write(self._msg({"Event": f"{name}Complete", "ActionID": aid, "EventList": "Complete",
+                w.write(self.wire({"Event": "CoreShowChannel", "ActionID": aid, **c}).encode())
+            w.write(self.wire({"Event": f"{name}Complete", "ActionID": aid, "EventList": "Complete",
                                "ListItems": str(len(items))}).encode())
         else:
-            w.write(self._msg({"Response": "Error", "ActionID": aid, "Message": "Invalid/unknown command"}).encode())
+            w.write(self.wire({"Response": "Error", "ActionID": aid, "Message": "Invalid/unknown command"}).encode())

@@ -6,8 +6,10 @@ import asyncio
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -203,6 +205,39 @@ def wait_http_ok(url: str, proc: subprocess.Popen[bytes], timeout: float) -> Any
             last = e
         time.sleep(0.2)
     raise AssertionError(f"{url} not healthy in {timeout}s ({last})")
+
+
+class RunningUp:
+    """``python -m callcenter up`` as a child process, output in ``log_path``. Leaving the block sends SIGTERM;
+    when the block itself passed, the service must then have exited 0 without a traceback."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.returncode: int | None = None
+
+    def __enter__(self) -> RunningUp:
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in __exit__
+        self.proc = subprocess.Popen([sys.executable, "-m", "callcenter", "up"], cwd=ROOT, env=self.env,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
+        return self
+
+    def wait_healthy(self, base: str, timeout: float = 40) -> Any:
+        return wait_http_ok(f"{base}/api/health", self.proc, timeout)
+
+    def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.returncode = self.proc.wait(30)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self._log.close()
+        if exc_type is None:
+            out = self.log_path.read_text(errors="replace")
+            assert self.returncode == 0, out[-3000:]
+            assert "Traceback" not in out, out[-3000:]
 
 
 def pg_url() -> str | None:

@@ -159,6 +159,7 @@ class FastAgiServer:
             self._server = await asyncio.start_server(self._handle, self.host, self.port)
         except OSError as e:
             raise PortInUse(f"agi.port: cannot listen for FastAGI on {self.host}:{self.port}: {e.strerror}") from e
+        self.port = self._server.sockets[0].getsockname()[1]  # the real one when configured as 0
         log.info("FastAGI listening on %s:%s", self.host, self.port)
 
     async def stop(self) -> None:

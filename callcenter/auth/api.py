@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from callcenter.auth.models import User
-from callcenter.auth.service import AuthService, Forbidden, Unauthorized
+from callcenter.auth.service import AuthService
+from callcenter.errors import Forbidden, Unauthorized
 
 COOKIE = "cc_session"
 router = APIRouter(prefix="/api/auth", tags=["auth"])

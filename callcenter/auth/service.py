@@ -19,24 +19,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from callcenter.auth.models import ROLES, AuditEntry, AuthSession, User
 from callcenter.clock import Clock
-from callcenter.errors import DomainError, InvalidInput
+from callcenter.errors import InvalidInput, TooManyAttempts, Unauthorized
 
 _N, _R, _P = 2**14, 8, 1
-
-
-class Unauthorized(DomainError):
-    status = 401
-    error_id = "unauthorized"
-
-
-class Forbidden(DomainError):
-    status = 403
-    error_id = "forbidden"
-
-
-class TooManyAttempts(DomainError):
-    status = 429
-    error_id = "too_many_attempts"
 
 
 def hash_password(password: str) -> str:

@@ -22,18 +22,11 @@ class CallRepository:
         self._upsert_stmt: Any = None
 
     async def upsert(self, values: dict[str, Any]) -> None:
-        """Insert or update the call with ``values['uniqueid']``.
+        """Insert or update the call with ``values['uniqueid']`` (every column is written; missing ones as NULL).
 
         A call that has ended is final: later writes for it (a replayed event, a late AGI callback) change
         nothing, so replaying a trace never duplicates or rewrites a row."""
-        vals = {k: v for k, v in values.items() if k in WRITABLE}
-        stmt = self._insert(Call).values(**vals)
-        update = {k: getattr(stmt.excluded, k) for k in vals if k != "uniqueid"}
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[Call.uniqueid], set_=update, where=Call.__table__.c.ended_at.is_(None)
-        )
-        async with self.engine.begin() as conn:
-            await conn.execute(stmt)
+        await self.upsert_many([values])
 
     async def upsert_many(self, rows: list[dict[str, Any]]) -> None:
         """Several calls in one transaction (the tracker's write-behind batches), as one executemany of a

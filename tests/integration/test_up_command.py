@@ -5,7 +5,7 @@ stops everything with nothing left running."""
 from __future__ import annotations
 
 import os
-import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,7 +15,7 @@ import httpx
 import psutil
 import pytest
 
-from tests.helpers import ROOT, Sipp, free_udp_port, up_env, wait_http_ok
+from tests.helpers import ROOT, RunningUp, Sipp, free_udp_port, up_env, wait_http_ok
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db]
 
@@ -32,59 +32,48 @@ def _asterisk_procs(conf_dir: Path) -> list[psutil.Process]:
 def test_up_serves_a_real_call_and_stops_cleanly(db_url: str, workdir: Path) -> None:
     data = workdir / "data"
     env, s = up_env(db_url, data)
-    log = open(workdir / "up.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-m", "callcenter", "up"], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    sipp = Sipp(s, workdir / "sipp")  # type: ignore[arg-type]
-    base = f"http://127.0.0.1:{s.http.port}"  # type: ignore[attr-defined]
-    try:
-        health = wait_http_ok(f"{base}/api/health", proc, 40).json()
-        assert health["asterisk"]["managed"] is True and health["asterisk"]["running"] is True
-        assert len(_asterisk_procs(data)) == 1
-
-        agent = s.agents[0]  # type: ignore[attr-defined]
-        phone_port = free_udp_port()
-        sipp.register(agent.extension, agent.password, phone_port)
-        sipp.answer(agent.extension, phone_port)
-        # the seeded default flow: welcome, main menu; the caller presses 0 (human service → support queue)
-        caller = sipp.call_pressing([(4.0, "0")], hold=6.0)
-        assert caller.wait(40) == 0, "the SIPp caller's scenario failed"
-
-        # the first run created the admin from the (dev) bootstrap settings; log in as it
-        anon = httpx.get(f"{base}/api/calls")
-        assert anon.status_code == 401
-        login = httpx.post(f"{base}/api/auth/login", json={"username": "admin", "password": "admin-dev-password"})
-        assert login.status_code == 200, login.text
-        auth = {"Authorization": f"Bearer {login.json()['token']}"}
-        deadline = time.monotonic() + 10
-        call = None
-        while time.monotonic() < deadline:
-            items = httpx.get(f"{base}/api/calls", params={"outcome": "answered"}, headers=auth).json()["items"]
-            if items and not items[0]["in_progress"]:
-                call = items[0]
-                break
-            time.sleep(0.2)
-        assert call is not None, "no answered call in GET /api/calls"
-        assert call["queue"] == "support" and call["agent_extension"] == agent.extension
-        menu = [st for st in call["ivr_path"] if st["node"] == "main"]
-        assert menu and menu[-1]["digits"] == "0" and menu[-1]["result"] == "option", call["ivr_path"]
-        assert call["answered_at"] and call["ended_at"] and call["answered_at"] < call["ended_at"]
-    finally:
-        sipp.close()
-        proc.send_signal(signal.SIGTERM)
+    base = f"http://127.0.0.1:{s.http.port}"
+    with RunningUp(env, workdir / "up.log") as up:  # leaving it: SIGTERM, exit 0, no traceback
+        sipp = Sipp(s, workdir / "sipp")
         try:
-            rc = proc.wait(30)
+            health = up.wait_healthy(base).json()
+            assert health["asterisk"]["managed"] is True and health["asterisk"]["running"] is True
+            assert len(_asterisk_procs(data)) == 1
+
+            agent = s.agents[0]
+            phone_port = free_udp_port()
+            sipp.register(agent.extension, agent.password, phone_port)
+            sipp.answer(agent.extension, phone_port)
+            # the seeded default flow: welcome, main menu; the caller presses 0 (human service → support queue)
+            caller = sipp.call_pressing([(4.0, "0")], hold=6.0)
+            assert caller.wait(40) == 0, "the SIPp caller's scenario failed"
+
+            # the first run created the admin from the (dev) bootstrap settings; log in as it
+            anon = httpx.get(f"{base}/api/calls")
+            assert anon.status_code == 401
+            login = httpx.post(f"{base}/api/auth/login",
+                               json={"username": "admin", "password": "admin-dev-password"})
+            assert login.status_code == 200, login.text
+            auth = {"Authorization": f"Bearer {login.json()['token']}"}
+            deadline = time.monotonic() + 10
+            call = None
+            while time.monotonic() < deadline:
+                items = httpx.get(f"{base}/api/calls", params={"outcome": "answered"}, headers=auth).json()["items"]
+                if items and not items[0]["in_progress"]:
+                    call = items[0]
+                    break
+                time.sleep(0.2)
+            assert call is not None, "no answered call in GET /api/calls"
+            assert call["queue"] == "support" and call["agent_extension"] == agent.extension
+            menu = [st for st in call["ivr_path"] if st["node"] == "main"]
+            assert menu and menu[-1]["digits"] == "0" and menu[-1]["result"] == "option", call["ivr_path"]
+            assert call["answered_at"] and call["ended_at"] and call["answered_at"] < call["ended_at"]
         finally:
-            if proc.poll() is None:
-                proc.kill()
-            log.close()
-    out = (workdir / "up.log").read_text(errors="replace")
-    assert rc == 0, out[-3000:]
-    assert "Traceback" not in out, out[-3000:]
+            sipp.close()
     assert _asterisk_procs(data) == [], "Asterisk left running after SIGTERM"
-    for port in (s.http.port, s.ami.port, s.agi.port):  # type: ignore[attr-defined]
-        with __import__("socket").socket() as sock:
-            sock.setsockopt(__import__("socket").SOL_SOCKET, __import__("socket").SO_REUSEADDR, 1)
+    for port in (s.http.port, s.ami.port, s.agi.port):
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", port))
 
 
@@ -95,8 +84,6 @@ def test_up_refuses_bad_settings_and_taken_http_port(workdir: Path) -> None:
                        text=True, timeout=30)
     assert r.returncode == 2
     assert "ami.port" in r.stderr and "CALLCENTER_AMI__PORT" in r.stderr
-
-    import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
