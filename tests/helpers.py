@@ -11,9 +11,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from callcenter.settings import Settings, load_settings
 
@@ -187,10 +190,6 @@ def up_env(db_url: str, data: Path, **extra: str) -> tuple[dict[str, str], Setti
 
 def wait_http_ok(url: str, proc: subprocess.Popen[bytes], timeout: float) -> Any:
     """Poll ``url`` until it answers 200 (returns the httpx response); fail if ``proc`` exits first."""
-    import time
-
-    import httpx
-
     deadline = time.monotonic() + timeout
     last: object = None
     while time.monotonic() < deadline:

@@ -10,7 +10,6 @@ import os
 import shutil
 import signal
 import socket
-from pathlib import Path
 
 from callcenter.asterisk.config import RuntimeLayout
 from callcenter.asterisk.errors import AsteriskNotInstalled, AsteriskStartError, PortInUse
@@ -190,6 +189,3 @@ class ManagedAsterisk:
         out, _ = await asyncio.wait_for(p.communicate(), timeout)
         return out.decode(errors="replace")
 
-
-def runtime_exists(layout: RuntimeLayout) -> bool:
-    return Path(layout.asterisk_conf).is_file()

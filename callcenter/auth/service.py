@@ -140,7 +140,3 @@ class AuthService:
             s.add(AuditEntry(at=self.clock.now(), username=username, action=action, target=target, detail=detail))
             await s.commit()
 
-    async def audit_entries(self, limit: int = 100) -> list[AuditEntry]:
-        async with self.sessions() as s:
-            q = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
-            return list((await s.execute(q)).scalars())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -71,8 +71,6 @@ class CallRepository:
         limit: int = 100,
         offset: int = 0,
     ) -> tuple[list[Call], int]:
-        from sqlalchemy import func
-
         q = select(Call)
         if since is not None:
             q = q.where(Call.arrived_at >= since)

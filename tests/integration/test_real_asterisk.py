@@ -62,6 +62,8 @@ async def test_health_ami_and_queue_state(stack: Stack) -> None:
     status = await stack.ami.queue_status()
     members = {e["Name"] for e in status if e.name == "QueueMember" and e["Queue"] == "support"}
     assert members == {"Agent 1001", "Agent 1002"}
+    summary = {e["Queue"]: e for e in await stack.ami.queue_summary()}
+    assert set(summary) == set(stack.settings.queue_names) and summary["support"]["Callers"] == "0"
 
 
 async def test_sip_call_through_ivr_and_queue_is_recorded(stack: Stack, sipp: Sipp) -> None:
