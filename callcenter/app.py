@@ -10,15 +10,23 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from callcenter import __version__
+from callcenter.acd import events as acd_events
+from callcenter.acd.api import router as agent_router
+from callcenter.acd.pop import ScreenPop
+from callcenter.acd.repository import AcdRepository
+from callcenter.acd.service import AgentService
+from callcenter.admin.api import router as admin_router
 from callcenter.asterisk.ami import AmiClient, EventDispatcher
-from callcenter.asterisk.config import RuntimeLayout, render_config
+from callcenter.asterisk.config import QueueConf, RuntimeLayout, render_config
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.asterisk.process import ManagedAsterisk
 from callcenter.auth.api import router as auth_router
@@ -28,10 +36,15 @@ from callcenter.calls.api import router as calls_router
 from callcenter.calls.repository import CallRepository
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock, SystemClock
-from callcenter.customers.repository import CustomerRepository
+from callcenter.customers.api import records_router
+from callcenter.customers.api import router as customers_router
+from callcenter.customers.repository import CustomerRepository, normalise_number
+from callcenter.customers.service import CustomerService
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import install_error_handlers
 from callcenter.health.api import router as health_router
+from callcenter.realtime.api import router as ws_router
+from callcenter.realtime.hub import Hub
 from callcenter.settings import Settings, SettingsError
 from ivr.api import router as ivr_router
 from ivr.engine import IvrEngine
@@ -62,19 +75,45 @@ class Stack:
         self.dispatcher.register_map(call_events.handlers(self.tracker))
         self.ami = AmiClient(settings.ami, self.dispatcher)
         self.ami.on_connected(self._resync)
+        self.hub = Hub()
+        self.acd_repo = AcdRepository(self.sessions, self.clock)
+        self.acd = AgentService(self.acd_repo, self.ami, self.clock,
+                                auto_pause_after=settings.acd.auto_pause_after_missed_rings)
+        self.dispatcher.register_map(acd_events.handlers(self.acd))
         self.agi = FastAgiServer(settings.agi.host, settings.agi.port, settings.agi.command_timeout)
         self.customers = CustomerRepository(self.sessions, self.clock)
+        self.crm = CustomerService(self.sessions, self.clock, audit=self.auth.audit)
         self.prompts = PromptStore(settings.data_dir / "prompts", Path(settings.asterisk.data_dir) / "sounds")
-        self.ivr = IvrService(self.sessions, self.clock, queues=lambda: set(settings.queue_names),
+        self.ivr = IvrService(self.sessions, self.clock, queues=lambda: set(self.acd.queue_names),
                               prompt_exists=self.prompts.exists)
         self.ivr_engine = IvrEngine(self.ivr, self.tracker, self.prompts, self.clock,
                                     voicemail_dir=settings.data_dir / "voicemail",
                                     fallback_queue=settings.ivr.default_queue, timezone=settings.timezone,
-                                    customers=self.customers)
+                                    customers=self.customers, vip_priority=settings.acd.vip_priority)
+        self.pop = ScreenPop(self.hub, self.tracker, self.crm, self.clock)
+        # customer access: an agent may open the record of the call they are handling (ringing, on it, wrap-up)
+        self.crm.set_access(self._handling_numbers, self._handling_calls, self.acd_repo.was_on_call)
+        self.acd.listen(self.pop.on_agent)
         for route, handler in self.ivr_engine.routes().items():
             self.agi.route(route, handler)
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
+
+    def _handled_pop(self, username: str) -> dict[str, Any] | None:
+        a = self.acd.handling(username)
+        pop = self.pop.current.get(username)
+        if a is None or pop is None or a.state not in ("ringing", "on_call", "wrapup", "paused"):
+            return None
+        return pop
+
+    async def _handling_numbers(self, username: str) -> set[str]:
+        pop = self._handled_pop(username)
+        n = normalise_number(pop.get("caller_number")) if pop else None
+        return {n} if n else set()
+
+    async def _handling_calls(self, username: str) -> set[str]:
+        pop = self._handled_pop(username)
+        return {pop["call_uniqueid"]} if pop and pop.get("call_uniqueid") else set()
 
     async def _resync(self, ami: AmiClient) -> None:
         """After every AMI (re)connect: rebuild call state from Asterisk's live channels and queues."""
@@ -82,6 +121,34 @@ class Stack:
         queue_status = await ami.queue_status()
         entries = [e for e in queue_status if e.name == "QueueEntry"]
         await self.tracker.resync(channels, entries)
+        # the DB is the truth for queue membership and pauses: Asterisk (maybe just restarted) is made to match
+        await self.acd.resync(queue_status, channels)
+
+    async def _queue_confs(self) -> list[QueueConf]:
+        """Queues for queues.conf; an uploaded announce prompt is given by its absolute path (Asterisk looks for a
+        bare name only among its own sounds)."""
+        return [replace(q, announce=self.prompts.resolve(q.announce, "zh", "en")) if q.announce else q
+                for q in await self.acd_repo.queue_confs()]
+
+    async def apply_config(self) -> None:
+        """Seats or queues changed (admin): render pjsip.conf/queues.conf from the DB and reload them in Asterisk
+        over AMI; then logged-in agents' memberships follow their skills."""
+        await self.acd.reload_config()
+        self.layout = render_config(self.settings, seats=await self.acd_repo.seat_confs(),
+                                    queues=await self._queue_confs())
+        if self.ami.ready:
+            for module in ("res_pjsip.so", "app_queue.so"):
+                try:
+                    await self.ami.reload_module(module)
+                except Exception as e:
+                    log.warning("reloading %s failed: %s", module, e)
+        for a in list(self.acd.by_ext.values()):
+            await self.acd.refresh_memberships(a.user_id)
+
+    async def load_directory(self) -> None:
+        """Seats and queues (first run: from settings), then agents' states as stored (service restart)."""
+        await self.acd_repo.seed_from_settings(self.settings)
+        await self.acd.load()
 
     async def bootstrap_admin(self) -> None:
         """First run only: create the admin user from settings (refuse to start without a password)."""
@@ -112,10 +179,12 @@ class Stack:
                 from callcenter.migrate import upgrade
 
                 await asyncio.to_thread(upgrade, s.database_url)
+            await self.load_directory()
             await self.bootstrap_admin()
             if s.ivr.seed_default_flow:
                 await self.seed_default_flow()
-            self.layout = render_config(s)
+            self.layout = render_config(s, seats=await self.acd_repo.seat_confs(),
+                                        queues=await self._queue_confs())
             await self.agi.start()
             if s.asterisk.managed:
                 self.asterisk_process = ManagedAsterisk(s, self.layout)
@@ -164,6 +233,11 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(calls_router)
     app.include_router(ivr_router)
+    app.include_router(admin_router)
+    app.include_router(customers_router)
+    app.include_router(records_router)
+    app.include_router(agent_router)
+    app.include_router(ws_router)
     # The web pages: plain HTML/CSS/JS from the repository (no CDN); every API call they make is role-checked.
     app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")
 

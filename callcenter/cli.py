@@ -47,7 +47,9 @@ async def _up(settings: Settings) -> int:
     sock = _bind_http(settings)  # fail fast, before Asterisk starts, if the HTTP port is taken
     stack = Stack(settings)
     app = create_app(settings, stack=stack, manage_stack=False)
-    config = uvicorn.Config(app, log_level=settings.log_level.lower(), lifespan="on", access_log=False)
+    # websockets-sansio: the websockets package's current API (the legacy one is deprecated)
+    config = uvicorn.Config(app, log_level=settings.log_level.lower(), lifespan="on", access_log=False,
+                            ws="websockets-sansio")
     server = uvicorn.Server(config)
     log.info("callcenter %s: HTTP on http://%s:%s  AMI %s:%s  FastAGI %s:%s  SIP udp %s:%s  DB %s",
              settings.mode, settings.http.host, settings.http.port, settings.ami.host, settings.ami.port,

@@ -44,6 +44,13 @@ class Conflict(DomainError):
     error_id = "conflict"
 
 
+class Unavailable(DomainError):
+    """A part the request needs (Asterisk, AMI) is down right now."""
+
+    status = 503
+    error_id = "unavailable"
+
+
 class TooManyAttempts(DomainError):
     """``details['retry_after_seconds']`` becomes the Retry-After header."""
 

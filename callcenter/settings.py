@@ -117,6 +117,8 @@ class AsteriskSettings(BaseModel):
     rtp_end: Port = 10999
     # Source address(es) of the inbound SIP trunk (PJSIP identify match=).
     trunk_match: str = "127.0.0.2"
+    # host[:port] that outbound calls (click-to-call, call-backs) are sent to over the trunk
+    outbound_host: str = "127.0.0.2:5060"
     start_timeout: float = Field(30.0, gt=0)
     # A managed Asterisk that exits unexpectedly is restarted after this delay (doubling up to 30 s).
     restart_delay: float = Field(1.0, gt=0)
@@ -145,9 +147,16 @@ class AgentPhone(BaseModel):
 
 
 class QueueConfig(BaseModel):
+    """A queue created on first run (afterwards queues live in the database and are edited by admins).
+    Who answers a queue is set by agent skills, not here."""
+
     name: str
-    members: list[str] = Field(default_factory=list)  # agent extensions
     timeout_seconds: int = Field(300, gt=0)  # how long a caller waits before leaving the queue
+    strategy: Literal["ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear", "wrandom"] = "rrmemory"
+    # equal: one penalty for all levels; seniors_first: senior 0, intermediate 1, junior 2; juniors_first: reverse
+    routing: Literal["equal", "seniors_first", "juniors_first"] = "equal"
+    wrapup_seconds: int = Field(30, ge=0, le=3600)
+    service_level_seconds: int = Field(20, gt=0)
 
     @field_validator("name")
     @classmethod
@@ -176,6 +185,15 @@ class AuthSettings(BaseModel):
     login_failure_window_seconds: float = Field(300.0, gt=0)
 
 
+class AcdSettings(BaseModel):
+    # an agent whose phone rings this many times in a row unanswered is paused (reason no_answer); 0 = never
+    auto_pause_after_missed_rings: int = Field(1, ge=0, le=100)
+    # queue priority given to a caller whose customer record is VIP (the IVR's lookup node may set more)
+    vip_priority: int = Field(10, ge=0, le=1000)
+    # the number customers see on click-to-call / call-back calls
+    outbound_caller_id: str = "4000"
+
+
 class PathSettings(BaseModel):
     data_dir: Path = Path("var")
     # Rendered Asterisk configuration + its runtime folders; default: <data_dir>/asterisk
@@ -190,8 +208,8 @@ def _default_agents() -> list[AgentPhone]:
 
 
 def _default_queues() -> list[QueueConfig]:
-    both = ["1001", "1002"]
-    return [QueueConfig(name=n, members=both) for n in ("support", "consultation", "business", "complaints")]
+    return [QueueConfig(name=n, routing="seniors_first" if n == "complaints" else "equal")
+            for n in ("support", "consultation", "business", "complaints")]
 
 
 class Settings(BaseSettings):
@@ -212,6 +230,7 @@ class Settings(BaseSettings):
     asterisk: AsteriskSettings = AsteriskSettings()
     ivr: IvrSettings = IvrSettings()
     auth: AuthSettings = AuthSettings()
+    acd: AcdSettings = AcdSettings()
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)
@@ -261,10 +280,6 @@ class Settings(BaseSettings):
         names = [q.name for q in self.queues]
         if len(set(names)) != len(names):
             raise ValueError(f"{_named('queues')}: duplicate queue names in {names}")
-        for q in self.queues:
-            unknown = [m for m in q.members if m not in exts]
-            if unknown:
-                raise ValueError(f"{_named('queues')}: queue {q.name!r} has members that are not agents: {unknown}")
         if self.ivr.default_queue not in names:
             raise ValueError(
                 f"{_named('ivr.default_queue')}: {self.ivr.default_queue!r} is not one of the queues {names}"

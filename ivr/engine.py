@@ -69,8 +69,10 @@ class FlowSource(Protocol):
 class IvrEngine:
     def __init__(self, flows: FlowSource, sink: IvrCallSink, prompts: PromptStore, clock: Clock,
                  voicemail_dir: Path, fallback_queue: str | None = None, timezone: str = "UTC",
-                 customers: CustomerLookup | None = None) -> None:
+                 customers: CustomerLookup | None = None, vip_priority: int = 0) -> None:
         self.flows = flows
+        # a VIP caller (customer record) reaching a queue node gets at least this priority, lookup node or not
+        self.vip_priority = vip_priority
         self.sink = sink
         self.prompts = prompts
         self.clock = clock
@@ -131,6 +133,7 @@ class IvrEngine:
         current = node_id
         typed_ahead = ""  # a digit pressed during an interruptible prompt, kept for the next menu
         min_priority = 0  # raised by a lookup that finds a VIP
+        looked_up = False
         try:
             for _ in range(MAX_STEPS):
                 node = flow.nodes[current]
@@ -161,6 +164,7 @@ class IvrEngine:
                     current = node.open if is_open else node.closed
                 elif isinstance(node, LookupNode):
                     match = await self.customers.lookup(agi.env.get("agi_callerid")) if self.customers else None
+                    looked_up = True
                     if match is None:
                         result, nxt = "not_found", node.not_found
                     elif match.vip:
@@ -174,6 +178,13 @@ class IvrEngine:
                         await agi.set_variable("CC_CUSTOMER_ID", str(match.customer_id))
                     current = nxt
                 elif isinstance(node, QueueNode):
+                    if not looked_up and self.vip_priority and self.customers is not None:
+                        looked_up = True
+                        match = await self.customers.lookup(agi.env.get("agi_callerid"))
+                        if match is not None:
+                            await agi.set_variable("CC_CUSTOMER_ID", str(match.customer_id))
+                            if match.vip:
+                                min_priority = max(min_priority, self.vip_priority)
                     if min_priority > node.priority:
                         node = node.model_copy(update={"priority": min_priority})
                     await self.sink.ivr_step(uid, self._step(current, "queue", queue=node.queue,

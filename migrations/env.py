@@ -7,6 +7,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from callcenter.acd import models as _acd  # noqa: F401
 from callcenter.auth import models as _auth  # noqa: F401
 from callcenter.calls import models as _calls  # noqa: F401 - registers tables on Base.metadata
 from callcenter.customers import models as _customers  # noqa: F401

@@ -26,16 +26,28 @@ FIXTURES = ROOT / "tests" / "fixtures"
 ARTIFACTS = ROOT / "test-artifacts"
 
 
+_HANDED_OUT: set[tuple[int, int]] = set()
+
+
+def _free_port(kind: int, host: str) -> int:
+    """A port free now and not handed out before in this run (the OS may hand the same free port out twice in
+    a row, and one settings object must not get the same port for HTTP and AMI)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, kind) as s:
+            s.bind((host, 0))
+            port = int(s.getsockname()[1])
+        if (kind, port) not in _HANDED_OUT:
+            _HANDED_OUT.add((kind, port))
+            return port
+    raise RuntimeError("no fresh free port")
+
+
 def free_tcp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    return _free_port(socket.SOCK_STREAM, host)
 
 
 def free_udp_port(host: str = "127.0.0.1") -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    return _free_port(socket.SOCK_DGRAM, host)
 
 
 def short_tmpdir(prefix: str = "cc-") -> Path:
@@ -109,11 +121,17 @@ class Sipp:
             errs = "".join(p.read_text(errors="replace") for p in self.workdir.glob("agent_register_*errors.log"))
             raise AssertionError(f"agent {extension} failed to register (rc={r.returncode}): {errs[-2000:]}")
 
-    def answer(self, extension: str, port: int, calls: int = 1) -> subprocess.Popen[bytes]:
+    def answer(self, extension: str, port: int, calls: int = 1, scenario: str = "agent_answer.xml",
+               ring_ms: int | None = None) -> subprocess.Popen[bytes]:
+        """The phone at ``port`` answers ``calls`` calls 1 s after ringing, or after ``ring_ms``
+        (``agent_noanswer.xml``: rings until cancelled)."""
+        extra: list[str] = []
+        if ring_ms is not None:
+            scenario, extra = "agent_answer_after.xml", ["-d", str(ring_ms)]
         p = subprocess.Popen(
-            [self.binary(), self.target, "-sf", str(SIPP_DIR / "agent_answer.xml"), "-s", extension,
+            [self.binary(), self.target, "-sf", str(SIPP_DIR / scenario), "-s", extension,
              "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_udp_port()), "-rtp_echo", "-m", str(calls),
-             "-nostdin", "-trace_err"],
+             "-nostdin", "-trace_err", *extra],
             cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
         self.procs.append(p)
@@ -131,13 +149,13 @@ class Sipp:
         self.procs.append(p)
         return p
 
-    def call_pressing(self, presses: list[tuple[float, str]], hold: float, service: str = "4000"
-                      ) -> subprocess.Popen[bytes]:
+    def call_pressing(self, presses: list[tuple[float, str]], hold: float, service: str = "4000",
+                      caller: str = "13800138000") -> subprocess.Popen[bytes]:
         """A caller that sends DTMF: ``presses`` = [(seconds to wait, digits), ...], then stays ``hold`` s."""
         from tests.sipp.caller import render
 
         out = self.workdir / f"caller-{len(self.procs)}"
-        scenario = render(presses, hold, out)
+        scenario = render(presses, hold, out, caller)
         args = [self.binary(), self.target, "-sf", str(scenario), "-s", service, "-i",
                 self.settings.asterisk.trunk_match, "-p", str(free_udp_port("127.0.0.2")),
                 "-mp", str(free_udp_port()), "-m", "1", "-nostdin", "-trace_err"]
@@ -241,3 +259,66 @@ class RunningUp:
 
 def pg_url() -> str | None:
     return os.environ.get("CALLCENTER_TEST_DATABASE_URL") or None
+
+
+async def agent_user(stack: Any, username: str, skills: dict[str, str], extension: str | None = None,
+                     ready: bool = False) -> Any:
+    """An agent user with ``skills`` (queue → level); logged in at ``extension`` (and ready) when given."""
+    user = await stack.auth.create_user(username, "test-password-1", ["agent"], username.title())
+    for queue, level in skills.items():
+        await stack.acd_repo.set_skill(user.id, queue, level)
+    if extension is not None:
+        await stack.acd.login(user, extension)
+        if ready:
+            await stack.acd.ready(user)
+    return user
+
+
+async def route_all_calls_to(stack: Any, queue: str, name: str = "") -> None:
+    """Publish a flow that sends every dialled number straight to ``queue``."""
+    flow = await stack.ivr.create_flow(name or f"to-{queue}", {"start": "q", "language": "en", "nodes": {
+        "q": {"kind": "queue", "queue": queue, "max_wait_seconds": 120}}})
+    await stack.ivr.publish(flow.id, by="test")
+    await stack.ivr.set_entry_point("*", flow.id)
+
+
+async def set_queue(stack: Any, name: str, **fields: Any) -> None:
+    """Change a queue in the DB (as the admin API does) and apply it to Asterisk."""
+    from sqlalchemy import select
+
+    from callcenter.acd.models import QueueDef
+
+    async with stack.sessions() as s:
+        q = (await s.execute(select(QueueDef).where(QueueDef.name == name))).scalar_one()
+        for k, v in fields.items():
+            setattr(q, k, v)
+        await s.commit()
+    await stack.apply_config()
+
+
+class Served:
+    """The stack's HTTP app served by uvicorn on a free port inside the test's event loop (websockets need a
+    real server)."""
+
+    def __init__(self, stack: Any) -> None:
+        import uvicorn
+
+        from callcenter.app import create_app
+
+        self.port = free_tcp_port()
+        app = create_app(stack.settings, stack=stack, manage_stack=False)
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
+                                                    lifespan="off", ws="websockets-sansio"))
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.ws_base = f"ws://127.0.0.1:{self.port}"
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> Served:
+        self._task = asyncio.create_task(self.server.serve())
+        await wait_for(lambda: self.server.started, 10, "uvicorn to start")
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        if self._task is not None:
+            await asyncio.wait_for(self._task, 10)

@@ -373,3 +373,56 @@ class AmiClient:
     async def queue_summary(self, queue: str | None = None) -> list[AmiEvent]:
         fields = {"Queue": queue} if queue else {}
         return await self.list_action("QueueSummary", **fields)
+
+    # queue membership, transfers, calls: one small function per action (domain code sees only these) ---
+    async def queue_add(self, queue: str, interface: str, *, penalty: int, paused: bool, member_name: str,
+                        state_interface: str | None = None, reason: str = "") -> None:
+        """Add a dynamic member. Asterisk 16's QueueAdd takes no pause reason, so a paused member with a reason
+        gets a QueuePause with that reason right after (QueueStatus then shows PausedReason)."""
+        await self.action("QueueAdd", Queue=queue, Interface=interface, Penalty=str(penalty),
+                          Paused="true" if paused else "false", MemberName=member_name,
+                          StateInterface=state_interface or interface)
+        if paused and reason:
+            await self.queue_pause(interface, True, reason, queue=queue)
+
+    async def queue_remove(self, queue: str, interface: str) -> None:
+        await self.action("QueueRemove", Queue=queue, Interface=interface)
+
+    async def queue_pause(self, interface: str, paused: bool, reason: str = "", queue: str | None = None) -> None:
+        """Pause/unpause a member in one queue, or in every queue it belongs to when ``queue`` is None."""
+        fields: dict[str, Any] = {"Interface": interface, "Paused": "true" if paused else "false"}
+        if queue:
+            fields["Queue"] = queue
+        if reason:
+            fields["Reason"] = reason
+        await self.action("QueuePause", **fields)
+
+    async def queue_penalty(self, queue: str, interface: str, penalty: int) -> None:
+        await self.action("QueuePenalty", Queue=queue, Interface=interface, Penalty=str(penalty))
+
+    async def queue_log(self, queue: str, event: str, interface: str, message: str = "",
+                        uniqueid: str = "NONE") -> None:
+        """A line in Asterisk's queue_log (so queue-reporting tools see pause reasons, logins)."""
+        await self.action("QueueLog", Queue=queue, Event=event, Interface=interface, Message=message,
+                          UniqueID=uniqueid)
+
+    async def reload_module(self, module: str) -> None:
+        await self.action("Reload", Module=module)
+
+    async def redirect(self, channel: str, context: str, exten: str, priority: int = 1) -> None:
+        await self.action("Redirect", Channel=channel, Context=context, Exten=exten, Priority=str(priority))
+
+    async def atxfer(self, channel: str, context: str, exten: str) -> None:
+        await self.action("Atxfer", Channel=channel, Context=context, Exten=exten)
+
+    async def originate(self, channel: str, context: str, exten: str, *, caller_id: str, timeout_ms: int = 30000,
+                        variables: dict[str, str] | None = None) -> None:
+        """Async originate: Asterisk answers at once; the call's progress arrives as events."""
+        fields: dict[str, Any] = {"Channel": channel, "Context": context, "Exten": exten, "Priority": "1",
+                                  "CallerID": caller_id, "Timeout": str(timeout_ms), "Async": "true"}
+        if variables:
+            fields["Variable"] = ",".join(f"{k}={v}" for k, v in variables.items())
+        await self.action("Originate", **fields)
+
+    async def hangup(self, channel: str) -> None:
+        await self.action("Hangup", Channel=channel)

@@ -62,9 +62,40 @@ class RuntimeLayout:
         return self.run / "asterisk.ctl"
 
 
-def _agent_endpoints(settings: Settings) -> str:
+@dataclass(frozen=True)
+class SeatConf:
+    """What pjsip.conf needs of a seat (from the ``seats`` table; on first run from settings.agents)."""
+
+    extension: str
+    password: str
+    name: str = ""
+    static_contact: str = ""
+
+
+@dataclass(frozen=True)
+class QueueConf:
+    """What queues.conf needs of a queue (from the ``queues`` table). No members: the bridge adds them."""
+
+    name: str
+    strategy: str = "rrmemory"
+    ring_timeout_seconds: int = 15
+    retry_seconds: int = 2
+    service_level_seconds: int = 20
+    announce: str = ""
+
+
+def seats_from_settings(settings: Settings) -> list[SeatConf]:
+    return [SeatConf(a.extension, a.password, a.name) for a in settings.agents]
+
+
+def queues_from_settings(settings: Settings) -> list[QueueConf]:
+    return [QueueConf(q.name, q.strategy, service_level_seconds=q.service_level_seconds) for q in settings.queues]
+
+
+def _agent_endpoints(seats: list[SeatConf]) -> str:
     out = []
-    for a in settings.agents:
+    for a in seats:
+        contact = f"contact = {a.static_contact}\n" if a.static_contact else ""
         out.append(
             f"""[{a.extension}]
 type = endpoint
@@ -91,36 +122,39 @@ password = {a.password}
 type = aor
 max_contacts = 1
 remove_existing = yes
-"""
+{contact}"""
         )
     return "\n".join(out)
 
 
-def _queues(settings: Settings) -> str:
+def _queues(queues: list[QueueConf]) -> str:
     out = []
-    for q in settings.queues:
+    for q in queues:
         lines = [
             f"[{q.name}]",
-            "strategy = rrmemory",
-            "timeout = 15",
-            "retry = 2",
+            f"strategy = {q.strategy}",
+            f"timeout = {q.ring_timeout_seconds}",
+            f"retry = {q.retry_seconds}",
+            # wrap-up is the bridge's (the agent is paused with reason 'wrapup' until ready or its timer ends)
             "wrapuptime = 0",
             "ringinuse = no",
+            # auto-pause after unanswered rings is the bridge's too (counted, with a reason, stored)
+            "autopause = no",
             "joinempty = yes",
             "leavewhenempty = no",
             "announce-frequency = 0",
             "periodic-announce-frequency = 0",
-            "servicelevel = 20",
+            f"servicelevel = {q.service_level_seconds}",
             "musicclass = default",
         ]
-        for ext in q.members:
-            agent = next(a for a in settings.agents if a.extension == ext)
-            lines.append(f"member => PJSIP/{ext},0,{agent.name or ext},PJSIP/{ext}")
+        if q.announce:
+            lines.append(f"announce = {q.announce}")
         out.append("\n".join(lines) + "\n")
     return "\n".join(out)
 
 
-def template_values(settings: Settings, layout: RuntimeLayout) -> dict[str, str]:
+def template_values(settings: Settings, layout: RuntimeLayout, seats: list[SeatConf] | None = None,
+                    queues: list[QueueConf] | None = None) -> dict[str, str]:
     a = settings.asterisk
     return {
         "etc_dir": str(layout.etc),
@@ -144,8 +178,9 @@ def template_values(settings: Settings, layout: RuntimeLayout) -> dict[str, str]
         "agi_port": str(settings.agi.port),
         "rtp_start": str(a.rtp_start),
         "rtp_end": str(a.rtp_end),
-        "agent_endpoints": _agent_endpoints(settings),
-        "queues": _queues(settings),
+        "agent_endpoints": _agent_endpoints(seats if seats is not None else seats_from_settings(settings)),
+        "queues": _queues(queues if queues is not None else queues_from_settings(settings)),
+        "outbound_host": a.outbound_host,
     }
 
 
@@ -156,8 +191,10 @@ def render_text(template: str, values: dict[str, str], name: str = "<template>")
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
 
-def render_config(settings: Settings, template_dir: Path = TEMPLATE_DIR) -> RuntimeLayout:
-    """Render every ``*.conf`` template into ``<runtime>/etc`` and create the runtime folders."""
+def render_config(settings: Settings, template_dir: Path = TEMPLATE_DIR, *, seats: list[SeatConf] | None = None,
+                  queues: list[QueueConf] | None = None) -> RuntimeLayout:
+    """Render every ``*.conf`` template into ``<runtime>/etc`` and create the runtime folders. Seats and queues
+    come from the database (``seats``/``queues``); without them, from settings (first run, ``render-config``)."""
     layout = RuntimeLayout(settings.asterisk_runtime_dir)
     ctl = str(layout.control_socket)
     if len(ctl) > 100:  # sun_path is 108 bytes; Asterisk silently fails to create a longer socket
@@ -166,7 +203,7 @@ def render_config(settings: Settings, template_dir: Path = TEMPLATE_DIR) -> Runt
         )
     for d in (layout.etc, layout.lib / "agi-bin", layout.spool, layout.run, layout.log, layout.cache):
         d.mkdir(parents=True, exist_ok=True)
-    values = template_values(settings, layout)
+    values = template_values(settings, layout, seats, queues)
     templates = sorted(template_dir.glob("*.conf"))
     if not templates:
         raise ConfigRenderError(f"no *.conf templates in {template_dir}")

@@ -14,7 +14,7 @@ import pytest
 from callcenter.app import Stack, create_app
 from callcenter.asterisk.ami import AmiClient
 from callcenter.asterisk.errors import AsteriskNotInstalled, PortInUse
-from tests.helpers import Sipp, bearer, free_udp_port, stack_settings, wait_for
+from tests.helpers import Sipp, agent_user, bearer, free_udp_port, stack_settings, wait_for
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.db]
 
@@ -39,6 +39,7 @@ async def _db_up(stack: Stack) -> bool:
 
 async def _answered_call(stack: Stack, sipp: Sipp) -> str:
     agent = stack.settings.agents[0]
+    await agent_user(stack, "agent1", {"support": "senior"}, agent.extension, ready=True)
     phone_port = free_udp_port()
     sipp.register(agent.extension, agent.password, phone_port)
     sipp.answer(agent.extension, phone_port)
@@ -60,8 +61,11 @@ async def test_health_ami_and_queue_state(stack: Stack) -> None:
     assert body["ami"]["connected"] and body["fastagi"]["listening"] and body["db"]["ok"]
     assert body["asterisk"]["version"].startswith("16.") and body["asterisk"]["running"] is True
     status = await stack.ami.queue_status()
-    members = {e["Name"] for e in status if e.name == "QueueMember" and e["Queue"] == "support"}
-    assert members == {"Agent 1001", "Agent 1002"}
+    # no static members: only agents logged in at a seat are members (added by the bridge)
+    assert [e for e in status if e.name == "QueueMember"] == []
+    await agent_user(stack, "zhao", {"support": "junior"}, "1002")
+    members = {e["Name"] for e in await stack.ami.queue_status() if e.name == "QueueMember" and e["Queue"] == "support"}
+    assert members == {"Zhao"}
     summary = {e["Queue"]: e for e in await stack.ami.queue_summary()}
     assert set(summary) == set(stack.settings.queue_names) and summary["support"]["Callers"] == "0"
 

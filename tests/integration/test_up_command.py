@@ -40,14 +40,6 @@ def test_up_serves_a_real_call_and_stops_cleanly(db_url: str, workdir: Path) -> 
             assert health["asterisk"]["managed"] is True and health["asterisk"]["running"] is True
             assert len(_asterisk_procs(data)) == 1
 
-            agent = s.agents[0]
-            phone_port = free_udp_port()
-            sipp.register(agent.extension, agent.password, phone_port)
-            sipp.answer(agent.extension, phone_port)
-            # the seeded default flow: welcome, main menu; the caller presses 0 (human service → support queue)
-            caller = sipp.call_pressing([(4.0, "0")], hold=6.0)
-            assert caller.wait(40) == 0, "the SIPp caller's scenario failed"
-
             # the first run created the admin from the (dev) bootstrap settings; log in as it
             anon = httpx.get(f"{base}/api/calls")
             assert anon.status_code == 401
@@ -55,6 +47,27 @@ def test_up_serves_a_real_call_and_stops_cleanly(db_url: str, workdir: Path) -> 
                                json={"username": "admin", "password": "admin-dev-password"})
             assert login.status_code == 200, login.text
             auth = {"Authorization": f"Bearer {login.json()['token']}"}
+            # the admin makes an agent who serves `support`; the agent logs in at seat 1001 and goes ready
+            agent = s.agents[0]
+            user = httpx.post(f"{base}/api/admin/users", headers=auth, json={
+                "username": "wang", "password": "wang-password", "display_name": "Wang", "roles": ["agent"]})
+            assert user.status_code == 201, user.text
+            skills = httpx.put(f"{base}/api/admin/users/{user.json()['id']}/skills", headers=auth,
+                               json={"skills": [{"queue": "support", "level": "junior"}]})
+            assert skills.status_code == 200, skills.text
+            token = httpx.post(f"{base}/api/auth/login",
+                               json={"username": "wang", "password": "wang-password"}).json()["token"]
+            as_agent = {"Authorization": f"Bearer {token}"}
+            r = httpx.post(f"{base}/api/agent/login", headers=as_agent, json={"extension": agent.extension})
+            assert r.status_code == 200, r.text
+            assert httpx.post(f"{base}/api/agent/ready", headers=as_agent).json()["agent"]["state"] == "ready"
+
+            phone_port = free_udp_port()
+            sipp.register(agent.extension, agent.password, phone_port)
+            sipp.answer(agent.extension, phone_port)
+            # the seeded default flow: welcome, main menu; the caller presses 0 (human service → support queue)
+            caller = sipp.call_pressing([(4.0, "0")], hold=6.0)
+            assert caller.wait(40) == 0, "the SIPp caller's scenario failed"
             deadline = time.monotonic() + 10
             call = None
             while time.monotonic() < deadline:

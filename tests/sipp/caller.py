@@ -114,8 +114,11 @@ def shifted_dtmf_pcap(digit: str, index: int, target: Path) -> None:
     target.write_bytes(bytes(data))
 
 
-def render(presses: list[tuple[float, str]], hold: float, out: Path) -> Path:
-    """Write ``out/caller.xml`` (+ ``out/dtmf/*.pcap``, ``out/pcap`` → sip-tester); return the scenario path."""
+def render(presses: list[tuple[float, str]], hold: float, out: Path, caller: str = "13800138000") -> Path:
+    """Write ``out/caller.xml`` (+ ``out/dtmf/*.pcap``, ``out/pcap`` → sip-tester); return the scenario path.
+    ``caller`` is the calling number (From / Contact user)."""
+    if not caller.isdigit():
+        raise ValueError(f"caller number must be digits: {caller!r}")
     out.mkdir(parents=True, exist_ok=True)
     (out / "dtmf").mkdir(exist_ok=True)
     if not (out / "pcap").exists():
@@ -135,7 +138,7 @@ def render(presses: list[tuple[float, str]], hold: float, out: Path) -> Path:
             body.append(f'  <nop><action><exec play_pcap_audio="{name}"/></action></nop>\n')
     body.append(f'  <pause milliseconds="{int(hold * 1000)}"/>\n')
     scenario = out / "caller.xml"
-    scenario.write_text(HEAD + "".join(body) + TAIL)
+    scenario.write_text((HEAD + "".join(body) + TAIL).replace("13800138000", caller))
     return scenario
 
 
@@ -144,12 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True, help="folder to write caller.xml (+ pcaps) into")
     p.add_argument("--press", action="append", default=[], metavar="SECONDS:DIGITS")
     p.add_argument("--hold", type=float, default=10.0)
+    p.add_argument("--caller", default="13800138000", help="the calling number")
     a = p.parse_args(argv)
     presses = []
     for spec in a.press:
         wait, _, digits = spec.partition(":")
         presses.append((float(wait), digits))
-    print(render(presses, a.hold, a.out))
+    print(render(presses, a.hold, a.out, a.caller))
     return 0
 
 

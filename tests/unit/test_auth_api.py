@@ -38,6 +38,7 @@ async def api(db_url: str, workdir: Path) -> AsyncIterator[Api]:
     clock = FakeClock(T0)
     stack = Stack(stack_settings(db_url, workdir / "data"), clock=clock, run_migrations=False)
     try:
+        await stack.load_directory()
         await stack.auth.create_user("alice", PASSWORD, ["agent", "supervisor"], "Alice A.")
         app = create_app(stack.settings, stack=stack, manage_stack=False)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as c:

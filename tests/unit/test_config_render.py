@@ -14,7 +14,9 @@ import pytest
 from callcenter.asterisk.config import (
     TEMPLATE_DIR,
     ConfigRenderError,
+    QueueConf,
     RuntimeLayout,
+    SeatConf,
     render_config,
     render_text,
 )
@@ -29,9 +31,9 @@ AGENTS: list[dict[str, str]] = [
     {"extension": "2001", "password": "pw-2001-secret", "name": ""},
 ]
 QUEUES: list[dict[str, Any]] = [
-    {"name": "support", "members": ["1001", "1002"]},
-    {"name": "sales", "members": ["2001"]},
-    {"name": "empty", "members": []},
+    {"name": "support"},
+    {"name": "sales", "strategy": "ringall"},
+    {"name": "empty"},
 ]
 
 
@@ -170,14 +172,25 @@ def test_queues_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
     _, layout = rendered
     conf = _conf(layout, "queues.conf")
     assert [n for n, _ in conf] == ["general", "support", "sales", "empty"]
-    names = {a["extension"]: a["name"] for a in AGENTS}
     for q in QUEUES:
         opts = _one(conf, q["name"])
-        assert opts["strategy"] == ["rrmemory"]
-        expected = [f"PJSIP/{ext},0,{names[ext] or ext},PJSIP/{ext}" for ext in q["members"]]
-        assert opts.get("member", []) == expected
-    text = (layout.etc / "queues.conf").read_text(encoding="utf-8")
-    assert "member => PJSIP/1001," in text and "member => PJSIP/2001," in text
+        assert opts["strategy"] == [q.get("strategy", "rrmemory")]
+        # no static members: the bridge adds logged-in agents (QueueAdd) with their skill's penalty
+        assert "member" not in opts
+        # wrap-up and auto-pause are the bridge's (stored, with reasons), not app_queue's
+        assert opts["wrapuptime"] == ["0"] and opts["autopause"] == ["no"]
+
+
+def test_seats_and_queues_from_the_database_replace_the_settings(tmpdirs: list[Path]) -> None:
+    s = _settings(_new_dir(tmpdirs) / "data")
+    layout = render_config(s, seats=[SeatConf("3001", "pw-3001-secret", "Carol", "sip:3001@127.0.0.1:16001")],
+                           queues=[QueueConf("vip", "ringall", ring_timeout_seconds=9, announce="queue-thankyou")])
+    pj = _conf(layout, "pjsip.conf")
+    assert {n for n, _ in pj} - {"global", "transport-udp", "trunk"} == {"3001"}
+    assert _one(pj, "3001", "aor")["contact"] == ["sip:3001@127.0.0.1:16001"]
+    q = _conf(layout, "queues.conf")
+    assert [n for n, _ in q] == ["general", "vip"]
+    assert _one(q, "vip")["timeout"] == ["9"] and _one(q, "vip")["announce"] == ["queue-thankyou"]
 
 
 def test_extensions_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:

@@ -177,9 +177,9 @@ CROSS_CHECKS: list[Any] = [
     pytest.param({"CALLCENTER_MODE": "prod", "CALLCENTER_AMI__SECRET": GOOD_SECRET},
                  {}, "agents", "CALLCENTER_AGENTS", "placeholder/short phone passwords",
                  id="prod-dev-agent-passwords"),
-    pytest.param({"CALLCENTER_QUEUES": '[{"name": "support", "members": ["1001", "9999"]}]'},
-                 {}, "queues", "CALLCENTER_QUEUES", "members that are not agents: ['9999']",
-                 id="queue-member-not-agent"),
+    pytest.param({"CALLCENTER_QUEUES": '[{"name": "support", "routing": "bosses_first"}]'},
+                 {}, "queues.0.routing", "CALLCENTER_QUEUES", "'equal', 'seniors_first' or 'juniors_first'",
+                 id="queue-unknown-routing"),
     pytest.param({"CALLCENTER_IVR__DEFAULT_QUEUE": "sales"},
                  {}, "ivr.default_queue", "CALLCENTER_IVR__DEFAULT_QUEUE", "'sales' is not one of the queues",
                  id="default-queue-not-a-queue"),
@@ -258,7 +258,7 @@ def test_toml_lists_of_tables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
         tmp_path / "cc.toml",
         '[ivr]\ndefault_queue = "sales"\n'
         '[[agents]]\nextension = "2001"\npassword = "pw-2001-long"\nname = "Ann"\n'
-        '[[queues]]\nname = "sales"\nmembers = ["2001"]\ntimeout_seconds = 60\n',
+        '[[queues]]\nname = "sales"\nrouting = "seniors_first"\ntimeout_seconds = 60\n',
     )
     monkeypatch.setenv("CALLCENTER_CONFIG", str(cfg))
     s = load_settings()

@@ -18,7 +18,9 @@ function renderHome() {
 
   const links = [];
   const has = (...roles) => roles.some((r) => u.roles.includes(r));
+  if (has("agent")) links.push({ href: "agent.html", key: "home.agent", desc: "home.agent_desc", id: "link-agent" });
   if (has("admin")) links.push({ href: "ivr.html", key: "home.ivr", desc: "home.ivr_desc", id: "link-ivr" });
+  if (has("admin")) links.push({ href: "admin.html", key: "home.admin", desc: "home.admin_desc", id: "link-admin" });
   if (has("admin", "supervisor")) {
     links.push({ href: "ivr.html#voicemail", key: "home.voicemail", desc: "home.voicemail_desc", id: "link-voicemail" });
   }

@@ -1,0 +1,1204 @@
+/* agent.html: the agent desktop. Log in at a seat, go ready / pause with a reason, see the caller's record pop
+ * up while the phone rings, write the service record, transfer, click-to-call, today's calls.
+ *
+ * Everything live arrives over the websocket /ws/agent ("hello" rebuilds the whole view, then "state", "pop",
+ * "pop_phase", "pop_cleared"); HTTP is only used for actions and for lists that change when a call ends.
+ * The only timers are the one-second clock (time in state, wait so far), the 25 s keep-alive ping and the
+ * reconnect back-off: no data is polled.
+ */
+"use strict";
+
+const CATEGORIES = ["consultation", "query", "business", "complaint", "suggestion", "other"];
+const SEAT_KEY = "cc.agent.seat";
+const PING_MS = 25000;
+const DEAD_MS = 70000; // nothing received for this long (not even a pong): the socket is dead, reconnect
+const BACKOFF_MIN = 1000;
+const BACKOFF_MAX = 10000;
+const CONFIRM_MS = 8000; // "press again to confirm" window
+
+const S = {
+  user: null,
+  agent: null, // AGENT as the server last told us
+  pop: null, // POP on screen (ringing / active / wrapup)
+  reasons: [], // pause reasons [{code, label_zh, label_en, away, system}]
+  seats: [],
+  skills: [],
+  today: [],
+  clockOffset: 0, // server clock minus this browser's clock, in ms
+  formsFor: null, // the call_uniqueid the pop forms were last reset for
+  customerMode: null, // null | "new" | "edit"
+  local: {}, // call_uniqueid → {customer, records: []} created/changed here (kept across a reconnect's hello)
+  lastCleared: null, // {number, why} of the last pop that went away
+  busy: false, // a state action is in flight
+  pending: null, // the action asked for while one was in flight
+  doneArmedUntil: 0, // "done — ready" pressed with an unsaved record: a second press within CONFIRM_MS goes on
+  ws: null,
+  wsState: "connecting", // connecting | open | reconnecting | refused
+  wsEverOpened: false,
+  backoff: BACKOFF_MIN,
+  reconnectAt: 0,
+  reconnectTimer: null,
+  pingTimer: null,
+  lastRx: 0,
+  stopped: false,
+};
+
+const $ = (id) => document.getElementById(id);
+
+/* ---- helpers ---------------------------------------------------------------------------------------- */
+
+/* api() that sends the user back to the login page when the session has ended. */
+async function call(method, path, body) {
+  const r = await api(method, path, body);
+  if (r.status === 401) window.location.replace("index.html");
+  return r;
+}
+
+/* Server times come as ISO strings ("2026-01-01T08:00:00.123456+00:00") or, over the websocket, Python's str()
+ * ("2026-01-01 08:00:00.123456+00:00"). A time without an offset is UTC. Returns ms since the epoch or null. */
+function parseTime(v) {
+  if (v === null || v === undefined || v === "") return null;
+  if (typeof v === "number") return v;
+  let s = String(v).trim().replace(" ", "T");
+  s = s.replace(/(\.\d{3})\d+/, "$1");
+  if (!/(Z|[+-]\d\d:?\d\d)$/i.test(s)) s += "Z";
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function serverNow() {
+  return Date.now() + S.clockOffset;
+}
+
+const pad2 = (n) => String(n).padStart(2, "0");
+
+/* mm:ss, or h:mm:ss from an hour on. */
+function fmtClock(seconds) {
+  if (seconds === null || seconds === undefined || Number.isNaN(seconds)) return "";
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h}:${pad2(m)}:${pad2(s % 60)}` : `${pad2(m)}:${pad2(s % 60)}`;
+}
+
+/* A short time: "14:05" today, "03-02 14:05" otherwise (the year only when it is not this one). */
+function fmtShort(v) {
+  const ms = parseTime(v);
+  if (ms === null) return "";
+  const d = new Date(ms);
+  const now = new Date();
+  const hm = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  if (d.toDateString() === now.toDateString()) return hm;
+  const md = `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  return d.getFullYear() === now.getFullYear() ? `${md} ${hm}` : `${d.getFullYear()}-${md} ${hm}`;
+}
+
+function fmtDate(v) {
+  const ms = parseTime(v);
+  if (ms === null) return "";
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
+
+/* t() with a fallback for codes the dictionary does not know (a new outcome, a new device state). */
+function tOr(key, fallback) {
+  const s = t(key);
+  return s === key ? fallback : s;
+}
+
+function reasonLabel(code) {
+  if (!code) return "";
+  const r = S.reasons.find((x) => x.code === code);
+  if (r) return getLang() === "en" ? r.label_en || r.code : r.label_zh || r.label_en || r.code;
+  return tOr(`agent.reason.${code}`, code);
+}
+
+/* errorText(), but a refusal (403) shows the server's reason too: an agent needs to know why. */
+function failText(r) {
+  const msg = r && r.data && typeof r.data.message === "string" ? r.data.message : "";
+  if (r && r.status === 403 && msg) return t("common.error", { message: msg });
+  return errorText(r);
+}
+
+function showError(r) {
+  showStatus($("agent-error"), typeof r === "string" ? r : () => failText(r), "error");
+}
+
+function clearError() {
+  showStatus($("agent-error"), "");
+}
+
+function splitList(s) {
+  return String(s || "").split(/[,，;；、\n]+/).map((x) => x.trim()).filter(Boolean);
+}
+
+function focusIsFree() {
+  const a = document.activeElement;
+  return !a || a === document.body || a.tagName === "BUTTON";
+}
+
+/* ---- what the agent may do now ----------------------------------------------------------------------- */
+
+const st = () => (S.agent ? S.agent.state : "logged_out");
+const canReady = () => ["paused", "wrapup"].includes(st());
+const canPause = () => ["ready", "wrapup", "paused"].includes(st());
+const canLeave = () => !["logged_out", "ringing", "on_call"].includes(st());
+const canDial = () => !["logged_out", "ringing", "on_call"].includes(st());
+
+/* ---- applying what the server says ------------------------------------------------------------------- */
+
+/* ``authoritative``: from the websocket (in order) or a fresh /me. An HTTP action's answer may be older than a
+ * websocket message that overtook it, so it is applied only if its state is not older than the one shown. */
+function applyAgent(agent, authoritative) {
+  if (!agent) return;
+  if (!authoritative && S.agent) {
+    const mine = parseTime(S.agent.since);
+    const theirs = parseTime(agent.since);
+    if (mine !== null && theirs !== null && theirs < mine) return;
+  }
+  const prev = S.agent ? S.agent.state : null;
+  const prevQueues = S.agent ? JSON.stringify(S.agent.queues || {}) : "";
+  S.agent = agent;
+  if (prev !== agent.state) S.doneArmedUntil = 0;
+  if (agent.state === "logged_out" && prev !== "logged_out" && prev !== null) loadSeats();
+  if (agent.state !== "logged_out" && (prev === "logged_out" || prev === null
+                                       || prevQueues !== JSON.stringify(agent.queues || {}))) {
+    loadSkills();
+  }
+  if (prev === "logged_out" && agent.state !== "logged_out") loadToday();
+  renderAgent();
+}
+
+function applyPop(pop) {
+  if (!pop) {
+    S.pop = null;
+  } else {
+    const p = { ...pop };
+    p.recent_calls = Array.isArray(p.recent_calls) ? p.recent_calls : [];
+    p.service_records = Array.isArray(p.service_records) ? p.service_records : [];
+    p.open_follow_ups = Array.isArray(p.open_follow_ups) ? p.open_follow_ups : [];
+    p.ivr_path = Array.isArray(p.ivr_path) ? p.ivr_path : [];
+    const mine = S.local[p.call_uniqueid];
+    if (mine) { // what this page created/changed for the call, which the server's copy of the pop may lack
+      if (mine.customer && (!p.customer || p.customer.id === mine.customer.id)) p.customer = mine.customer;
+      for (const rec of mine.records) {
+        if (!p.service_records.some((x) => x.id === rec.id)) p.service_records.unshift(rec);
+        if (rec.follow_up_needed && !rec.follow_up_done_at && !p.open_follow_ups.some((x) => x.id === rec.id)) {
+          p.open_follow_ups.unshift(rec);
+        }
+      }
+    }
+    S.pop = p;
+    if (S.formsFor !== p.call_uniqueid) resetPopForms();
+  }
+  renderPop();
+  renderControls();
+}
+
+function localFor(uid) {
+  if (!S.local[uid]) S.local[uid] = { customer: null, records: [] };
+  return S.local[uid];
+}
+
+/* ---- rendering: state bar, seat, controls -------------------------------------------------------------- */
+
+function renderAgent() {
+  const a = S.agent || { state: "logged_out" };
+  const state = a.state;
+  $("state-bar").dataset.state = state;
+  const label = $("agent-state");
+  label.dataset.state = state;
+  label.dataset.reason = a.reason || "";
+  label.textContent = "";
+  label.appendChild(el("span", { class: "state-name", text: tOr(`agent.state.${state}`, state) }));
+  if (state === "paused" && a.reason) {
+    label.appendChild(el("span", { class: "state-reason", "data-testid": "agent-state-reason",
+                                   text: " · " + reasonLabel(a.reason) }));
+  }
+  const sub = [];
+  if (a.extension) sub.push(t("agent.sub_seat", { ext: a.extension }));
+  if (state === "ringing" || state === "on_call") {
+    const q = a.call_queue || (S.pop && S.pop.queue);
+    if (q) sub.push(t("agent.sub_queue", { queue: q }));
+  }
+  if (a.extension && a.device) sub.push(t("agent.sub_phone", { device: deviceLabel(a.device) }));
+  $("state-sub").textContent = sub.join(" · ");
+  tick();
+
+  // seat card
+  const out = state === "logged_out";
+  $("seat-form").hidden = !out;
+  $("seat-info").hidden = out;
+  if (!out) {
+    $("seat-ext").textContent = a.extension || "";
+    const seat = S.seats.find((x) => x.extension === a.extension);
+    if (seat && seat.name) $("seat-ext").textContent = `${a.extension} — ${seat.name}`;
+    const dev = $("seat-device");
+    dev.textContent = deviceLabel(a.device);
+    dev.className = ["unavailable", "invalid", "unknown", ""].includes(a.device || "") ? "warn-text" : "";
+    if (a.missed_rings) dev.textContent += " · " + t("agent.missed_rings", { n: a.missed_rings });
+    $("seat-since").textContent = fmtShort(a.logged_in_at);
+    renderQueues();
+  } else {
+    renderSeats();
+  }
+  renderControls();
+  if (!S.pop) renderPop(); // the empty pop area's hint depends on the state
+  document.title = titleText();
+}
+
+function deviceLabel(d) {
+  if (!d) return t("agent.device.unknown");
+  return tOr(`agent.device.${d}`, d);
+}
+
+function titleText() {
+  const base = t("agent.title");
+  if (st() === "ringing") {
+    const n = (S.pop && S.pop.caller_number) || t("agent.unknown_number");
+    return `☎ ${n} — ${base}`;
+  }
+  return `${tOr(`agent.state.${st()}`, st())} — ${base}`;
+}
+
+function renderQueues() {
+  const dd = $("seat-queues");
+  dd.textContent = "";
+  const queues = S.agent && S.agent.queues ? Object.keys(S.agent.queues) : [];
+  const levels = Object.fromEntries(S.skills.map((s) => [s.queue, s.level]));
+  const names = [...new Set([...queues, ...Object.keys(levels)])].sort();
+  if (!names.length) {
+    dd.textContent = t("agent.no_queues");
+    return;
+  }
+  const ul = el("ul", { class: "queue-list" });
+  for (const q of names) {
+    const lvl = levels[q];
+    const member = queues.includes(q);
+    ul.appendChild(el("li", { "data-testid": `seat-queue-${q}`, class: member ? "" : "muted" },
+      el("strong", { text: q }),
+      lvl ? el("span", { class: "badge", text: tOr(`agent.level.${lvl}`, lvl) }) : null,
+      member ? null : el("span", { class: "muted", text: " " + t("agent.not_member") })));
+  }
+  dd.appendChild(ul);
+}
+
+function renderSeats() {
+  const sel = $("seat-select");
+  const keep = sel.value || localStorageGet(SEAT_KEY);
+  sel.textContent = "";
+  let firstFree = null;
+  for (const s of S.seats) {
+    const mine = s.taken_by && S.user && s.taken_by === S.user.username;
+    const taken = s.taken_by && !mine;
+    const text = `${s.extension}${s.name ? " — " + s.name : ""}` + (taken ? " " + t("agent.seat_taken", { who: s.taken_by }) : "");
+    sel.appendChild(el("option", { value: s.extension, disabled: taken, text }));
+    if (!taken && firstFree === null) firstFree = s.extension;
+  }
+  const keepOk = S.seats.some((s) => s.extension === keep && (!s.taken_by || (S.user && s.taken_by === S.user.username)));
+  if (keepOk) sel.value = keep;
+  else if (firstFree !== null) sel.value = firstFree;
+  if (!S.seats.length) {
+    showStatus($("seat-status"), () => t("agent.no_seats"), "warn");
+  } else if (firstFree === null) {
+    showStatus($("seat-status"), () => t("agent.all_seats_taken"), "warn");
+  } else if ($("seat-status").classList.contains("warn")) {
+    showStatus($("seat-status"), "");
+  }
+  $("seat-login").disabled = S.busy || firstFree === null;
+}
+
+function localStorageGet(key) {
+  try { return localStorage.getItem(key) || ""; } catch (e) { return ""; }
+}
+
+function localStorageSet(key, value) {
+  try { localStorage.setItem(key, value); } catch (e) { /* storage disabled */ }
+}
+
+function renderReasons() {
+  const sel = $("pause-reason");
+  const keep = sel.value;
+  sel.textContent = "";
+  for (const r of S.reasons.filter((x) => !x.system)) {
+    sel.appendChild(el("option", { value: r.code, text: reasonLabel(r.code) }));
+  }
+  if (keep && S.reasons.some((x) => x.code === keep && !x.system)) sel.value = keep;
+}
+
+/* Enable / disable / show / hide every control for the current state and pop. */
+function renderControls() {
+  const state = st();
+  const busy = S.busy;
+  $("btn-ready").disabled = busy || !canReady();
+  $("btn-pause").disabled = busy || !canPause() || !$("pause-reason").options.length;
+  $("pause-reason").disabled = state === "logged_out";
+  $("seat-logout").disabled = busy || !canLeave();
+  $("dial-submit").disabled = !canDial();
+  $("dial-number").disabled = state === "logged_out";
+  document.querySelectorAll("button.dial-this").forEach((b) => { b.disabled = !canDial(); });
+  $("transfer-card").hidden = state !== "on_call";
+  const p = S.pop;
+  const recordOpen = Boolean(p && p.phase !== "ringing" && p.call_uniqueid);
+  $("record-card").hidden = !recordOpen;
+  $("record-wait").hidden = !p || recordOpen;
+  $("desk").classList.toggle("no-pop", !p);
+  $("record-done").disabled = busy || !canReady();
+  fillTransferTargets();
+}
+
+/* ---- rendering: the pop ------------------------------------------------------------------------------- */
+
+function renderPop() {
+  const p = S.pop;
+  $("pop-card").hidden = !p;
+  $("pop-empty").hidden = Boolean(p);
+  document.body.classList.toggle("has-pop", Boolean(p));
+  if (!p) {
+    $("pop-empty-text").textContent = st() === "logged_out" ? t("agent.pop_none_logged_out") : t("agent.pop_none");
+    const last = S.lastCleared;
+    $("pop-last").textContent = last
+      ? t("agent.pop_last", { number: last.number || t("agent.unknown_number"),
+                              why: tOr(`agent.why.${last.why}`, last.why || "") })
+      : "";
+    document.title = titleText();
+    return;
+  }
+  const phase = p.phase || "ringing";
+  $("pop-card").dataset.phase = phase;
+  const ph = $("pop-phase");
+  ph.dataset.phase = phase;
+  ph.textContent = tOr(`agent.phase.${phase}`, phase);
+  $("pop-caller-number").textContent = p.caller_number || t("agent.unknown_number");
+  $("pop-caller-name").textContent = p.caller_name && p.caller_name !== p.caller_number ? p.caller_name : "";
+  $("pop-queue").textContent = p.queue || "—";
+  $("pop-dialled").textContent = p.dialled_number || "";
+  $("pop-dialled-wrap").hidden = !p.dialled_number;
+  renderIvrPath(p);
+  showStatus($("pop-error"), p.error ? () => t("agent.pop_error", { message: p.error }) : "", "warn");
+  renderCustomer(p);
+  renderFollowUps(p);
+  renderRecentCalls(p);
+  renderRecords(p);
+  tick();
+  document.title = titleText();
+}
+
+/* The wait so far: live from queued_at while ringing, then frozen at the answer. */
+function popWait(p) {
+  const queued = parseTime(p.queued_at);
+  if (p.phase === "ringing" || !p.phase) {
+    if (queued !== null) return (serverNow() - queued) / 1000;
+    return p.wait_seconds;
+  }
+  const answered = parseTime(p.active_at);
+  if (queued !== null && answered !== null) return (answered - queued) / 1000;
+  return p.wait_seconds;
+}
+
+function ivrStepText(s) {
+  const node = s.node || "?";
+  let extra = "";
+  if (s.kind === "menu") {
+    if (s.result === "option" && s.digits) extra = t("agent.ivr_pressed", { digits: s.digits });
+    else if (s.result === "invalid") extra = t("agent.ivr_invalid", { digits: s.digits || "" });
+    else if (s.result === "timeout") extra = t("agent.ivr_timeout");
+    else if (s.digits) extra = t("agent.ivr_pressed", { digits: s.digits });
+  } else if (s.kind === "queue") {
+    extra = t("agent.ivr_queue", { queue: s.queue || "" });
+  } else if (s.kind === "lookup" || s.kind === "hours") {
+    extra = tOr(`agent.ivr_result.${s.result}`, s.result || "");
+  } else if (s.kind === "language" && s.language) {
+    extra = s.language;
+  } else if (s.kind === "transfer" && s.target) {
+    extra = s.target;
+  }
+  if (s.result === "caller_hangup") extra = t("agent.ivr_result.caller_hangup");
+  return { node, extra };
+}
+
+function renderIvrPath(p) {
+  const ol = $("pop-ivr-path");
+  ol.textContent = "";
+  const steps = p.ivr_path.filter((s) => s && s.kind !== "play");
+  if (!steps.length) {
+    ol.appendChild(el("li", { class: "muted", text: t("agent.ivr_none") }));
+    return;
+  }
+  for (const s of steps) {
+    const { node, extra } = ivrStepText(s);
+    ol.appendChild(el("li", { "data-node": node, "data-kind": s.kind || "" },
+      el("span", { class: "crumb-node", text: node }),
+      extra ? el("span", { class: "crumb-extra" + (s.digits && s.result === "option" ? " digits" : ""), text: extra })
+        : null));
+  }
+}
+
+function renderCustomer(p) {
+  const box = $("pop-customer");
+  box.textContent = "";
+  const c = p.customer;
+  if (c) {
+    const numbers = Array.isArray(c.numbers) ? c.numbers : [];
+    const tags = Array.isArray(c.tags) ? c.tags : [];
+    box.appendChild(el("div", { class: "cust-head" },
+      el("span", { class: "cust-name", id: "pop-customer-name", "data-testid": "pop-customer-name", text: c.name || "" }),
+      el("span", { class: "badge vip", "data-testid": "pop-vip", hidden: !c.vip, text: "VIP" }),
+      el("button", { type: "button", class: "secondary small", "data-testid": "pop-edit-customer",
+                     hidden: S.customerMode === "edit", onclick: openEditCustomer, text: t("agent.cust_edit") })));
+    const facts = el("dl", { class: "facts" });
+    const fact = (key, value, testid) => {
+      if (!value) return;
+      facts.appendChild(el("dt", { text: t(key) }));
+      facts.appendChild(el("dd", { "data-testid": testid }, value));
+    };
+    fact("agent.cust_company", c.company, "pop-company");
+    fact("agent.cust_address", c.address, "pop-address");
+    if (numbers.length) {
+      fact("agent.cust_numbers_short", el("span", { class: "numbers" }, numbers.map((n) => el("span", { class: "number" },
+        el("span", { text: n }),
+        el("button", { type: "button", class: "secondary small dial-this", "data-testid": `pop-dial-${n}`,
+                       disabled: !canDial(), title: t("agent.dial_this", { number: n }),
+                       onclick: () => dial(n, c.id), text: t("agent.dial") })))), "pop-numbers");
+    }
+    if (tags.length) {
+      fact("agent.cust_tags_short", el("span", { class: "tags" }, tags.map((tg) => el("span", { class: "badge", text: tg }))),
+           "pop-tags");
+    }
+    box.appendChild(facts);
+    if (c.notes) box.appendChild(el("p", { class: "notes", "data-testid": "pop-notes", text: c.notes }));
+  } else {
+    box.appendChild(el("div", { class: "cust-head" },
+      el("span", { class: "cust-unknown", "data-testid": "pop-unknown", text: t("agent.cust_unknown") })));
+  }
+  // the form: new customer when there is none (unless the record could not be loaded), edit on request
+  if (!c && !p.error) S.customerMode = "new";
+  else if (c && S.customerMode === "new") S.customerMode = null;
+  if (!c && p.error && S.customerMode !== "new") {
+    box.appendChild(el("button", { type: "button", class: "secondary small", "data-testid": "pop-open-new-customer",
+                                   onclick: () => { S.customerMode = "new"; renderCustomer(S.pop); },
+                                   text: t("agent.cust_new") }));
+  }
+  renderCustomerForm();
+}
+
+function renderCustomerForm() {
+  const form = $("customer-form");
+  const mode = S.customerMode;
+  form.hidden = !mode;
+  form.dataset.mode = mode || "";
+  $("customer-form-title").textContent = mode === "edit" ? t("agent.cust_edit_heading") : t("agent.cust_new_heading");
+  $("new-customer-save").textContent = mode === "edit" ? t("agent.cust_save_edit") : t("agent.cust_save_new");
+  $("customer-cancel").hidden = mode !== "edit";
+}
+
+function fillCustomerForm(c) {
+  $("new-customer-name").value = c.name || "";
+  $("new-customer-company").value = c.company || "";
+  $("new-customer-address").value = c.address || "";
+  $("new-customer-numbers").value = (c.numbers || []).join(", ");
+  $("new-customer-tags").value = (c.tags || []).join(", ");
+  $("new-customer-notes").value = c.notes || "";
+  $("new-customer-vip").checked = Boolean(c.vip);
+}
+
+function openEditCustomer() {
+  if (!S.pop || !S.pop.customer) return;
+  S.customerMode = "edit";
+  fillCustomerForm(S.pop.customer);
+  showStatus($("customer-status"), "");
+  renderCustomer(S.pop);
+  $("new-customer-name").focus();
+}
+
+function closeCustomerForm() {
+  S.customerMode = null;
+  showStatus($("customer-status"), "");
+  if (S.pop) renderCustomer(S.pop);
+}
+
+async function saveCustomer(ev) {
+  ev.preventDefault();
+  const p = S.pop;
+  if (!p) return;
+  const status = $("customer-status");
+  const name = $("new-customer-name").value.trim();
+  if (!name) {
+    showStatus(status, () => t("agent.cust_name_missing"), "error");
+    $("new-customer-name").focus();
+    return;
+  }
+  const body = {
+    name,
+    company: $("new-customer-company").value.trim(),
+    address: $("new-customer-address").value.trim(),
+    vip: $("new-customer-vip").checked,
+    notes: $("new-customer-notes").value,
+    tags: splitList($("new-customer-tags").value),
+    numbers: splitList($("new-customer-numbers").value),
+  };
+  const editing = S.customerMode === "edit" && p.customer;
+  const btn = $("new-customer-save");
+  btn.disabled = true;
+  showStatus(status, () => t("agent.saving"));
+  const r = editing ? await call("PATCH", `/api/customers/${p.customer.id}`, body)
+    : await call("POST", "/api/customers", body);
+  btn.disabled = false;
+  if (!r.ok || !r.data || typeof r.data !== "object") {
+    showStatus(status, () => failText(r), "error");
+    return;
+  }
+  const uid = p.call_uniqueid;
+  localFor(uid).customer = r.data;
+  if (S.pop && S.pop.call_uniqueid === uid) S.pop.customer = r.data;
+  S.customerMode = null;
+  showStatus(status, "");
+  renderPop();
+  showStatus(status, () => (editing ? t("agent.cust_updated") : t("agent.cust_created", { name: r.data.name })), "ok");
+}
+
+function renderFollowUps(p) {
+  const box = $("pop-follow-ups");
+  box.textContent = "";
+  const open = p.open_follow_ups;
+  box.hidden = !open.length;
+  if (!open.length) return;
+  box.appendChild(el("h3", { text: t("agent.follow_ups", { n: open.length }) }));
+  const ul = el("ul", { class: "records" });
+  open.forEach((r) => ul.appendChild(recordItem(r, true)));
+  box.appendChild(ul);
+}
+
+function recordItem(r, open) {
+  const due = r.follow_up_due ? t("agent.due", { date: fmtDate(r.follow_up_due) }) : "";
+  const overdue = open && r.follow_up_due && parseTime(r.follow_up_due) < serverNow();
+  return el("li", { class: "record" + (open ? " open" : ""), "data-record-id": r.id },
+    el("div", { class: "record-meta" },
+      el("span", { class: "badge cat", "data-category": r.category, text: tOr(`agent.cat.${r.category}`, r.category || "") }),
+      el("span", { text: fmtShort(r.created_at) }),
+      r.agent_username ? el("span", { class: "muted", text: r.agent_username }) : null,
+      r.follow_up_needed && !r.follow_up_done_at
+        ? el("span", { class: "badge warn" + (overdue ? " overdue" : ""), text: t("agent.follow_up_open") + (due ? " · " + due : "") })
+        : null,
+      r.follow_up_done_at ? el("span", { class: "badge live", text: t("agent.follow_up_done") }) : null),
+    el("div", { class: "record-text", text: r.text || "" }),
+    r.outcome ? el("div", { class: "record-outcome" }, el("span", { class: "muted", text: t("agent.outcome_label") }),
+                   r.outcome) : null);
+}
+
+function renderRecords(p) {
+  const box = $("pop-service-records");
+  box.textContent = "";
+  if (!p.service_records.length) {
+    box.appendChild(el("p", { class: "muted", text: t("agent.no_records") }));
+    return;
+  }
+  const openIds = new Set(p.open_follow_ups.map((r) => r.id));
+  const ul = el("ul", { class: "records" });
+  p.service_records.forEach((r) => ul.appendChild(recordItem(r, openIds.has(r.id) || (r.follow_up_needed && !r.follow_up_done_at))));
+  box.appendChild(ul);
+}
+
+function outcomeLabel(o) {
+  return o ? tOr(`agent.outcome.${o}`, o) : "";
+}
+
+function renderRecentCalls(p) {
+  const box = $("pop-recent-calls");
+  box.textContent = "";
+  const calls = p.recent_calls.filter((c) => c.uniqueid !== p.call_uniqueid).slice(0, 5);
+  if (!calls.length) {
+    box.appendChild(el("p", { class: "muted", text: t("agent.no_calls") }));
+    return;
+  }
+  const tbody = el("tbody");
+  for (const c of calls) {
+    tbody.appendChild(el("tr", { "data-uniqueid": c.uniqueid },
+      el("td", { class: "time", text: fmtShort(c.arrived_at || c.answered_at) }),
+      el("td", { text: c.queue || "—" }),
+      el("td", { class: "outcome", text: outcomeLabel(c.outcome) }),
+      el("td", { class: "num", text: c.talk_seconds ? fmtClock(c.talk_seconds) : "" }),
+      el("td", { class: "muted", text: c.agent_name || c.agent_extension || "" })));
+  }
+  box.appendChild(el("table", { class: "grid" },
+    el("thead", {}, el("tr", {},
+      el("th", { text: t("agent.col_time") }), el("th", { text: t("agent.col_queue") }),
+      el("th", { text: t("agent.col_outcome") }), el("th", { class: "num", text: t("agent.col_talk") }),
+      el("th", { text: t("agent.col_agent") }))),
+    tbody));
+}
+
+/* ---- the forms of a pop: reset when a new call pops --------------------------------------------------- */
+
+function resetPopForms() {
+  const p = S.pop;
+  S.formsFor = p ? p.call_uniqueid : null;
+  S.customerMode = null;
+  S.doneArmedUntil = 0;
+  fillCustomerForm({ numbers: p && p.caller_number ? [p.caller_number] : [] });
+  showStatus($("customer-status"), "");
+  $("record-category").value = categoryFor(p && p.queue);
+  $("record-text").value = "";
+  $("record-outcome").value = "";
+  $("record-follow-up").checked = false;
+  $("record-follow-up-due").value = "";
+  $("record-follow-up-due").disabled = true;
+  $("record-text").dataset.saved = "";
+  showStatus($("record-status"), "");
+  showStatus($("transfer-status"), "");
+  $("transfer-target").value = "";
+}
+
+/* The category a call from this queue most likely is (the agent can change it). */
+function categoryFor(queue) {
+  const q = String(queue || "").toLowerCase();
+  const found = CATEGORIES.find((c) => c !== "other" && (q === c || q === `${c}s` || q.startsWith(c)));
+  return found || "consultation";
+}
+
+function fillCategories() {
+  const sel = $("record-category");
+  const keep = sel.value || "consultation";
+  sel.textContent = "";
+  CATEGORIES.forEach((c) => sel.appendChild(el("option", { value: c, text: t(`agent.cat.${c}`) })));
+  sel.value = keep;
+  const dl = $("record-outcomes");
+  dl.textContent = "";
+  for (const k of ["answered", "handled", "escalated", "callback", "unresolved"]) {
+    dl.appendChild(el("option", { value: t(`agent.record_outcome_hint.${k}`) }));
+  }
+}
+
+function recordUnsaved() {
+  const text = $("record-text").value.trim();
+  return Boolean(text) && text !== $("record-text").dataset.saved;
+}
+
+async function saveRecord(ev) {
+  if (ev) ev.preventDefault();
+  const p = S.pop;
+  const status = $("record-status");
+  if (!p) return;
+  const text = $("record-text").value;
+  if (!text.trim()) {
+    showStatus(status, () => t("agent.record_text_missing"), "error");
+    $("record-text").focus();
+    return;
+  }
+  const followUp = $("record-follow-up").checked;
+  const body = {
+    call_uniqueid: p.call_uniqueid,
+    category: $("record-category").value,
+    text,
+    outcome: $("record-outcome").value.trim(),
+    follow_up_needed: followUp,
+  };
+  if (p.customer && p.customer.id) body.customer_id = p.customer.id;
+  if (p.caller_number) body.caller_number = p.caller_number;
+  const due = $("record-follow-up-due").value;
+  if (followUp && due) {
+    const [y, m, d] = due.split("-").map(Number);
+    body.follow_up_due = new Date(y, m - 1, d, 23, 59, 0).toISOString(); // by the end of that day, local time
+  }
+  const btn = $("record-save");
+  btn.disabled = true;
+  showStatus(status, () => t("agent.saving"));
+  const r = await call("POST", "/api/service-records", body);
+  btn.disabled = false;
+  if (!r.ok || !r.data || typeof r.data !== "object") {
+    showStatus(status, () => failText(r), "error");
+    return;
+  }
+  const rec = r.data;
+  localFor(p.call_uniqueid).records.push(rec);
+  if (S.pop && S.pop.call_uniqueid === p.call_uniqueid) {
+    S.pop.service_records = [rec, ...S.pop.service_records.filter((x) => x.id !== rec.id)];
+    if (rec.follow_up_needed && !rec.follow_up_done_at) S.pop.open_follow_ups = [rec, ...S.pop.open_follow_ups];
+    renderPop();
+  }
+  // cleared for the next record of the same call; category and outcome stay
+  $("record-text").value = "";
+  $("record-text").dataset.saved = "";
+  $("record-follow-up").checked = false;
+  $("record-follow-up-due").value = "";
+  $("record-follow-up-due").disabled = true;
+  S.doneArmedUntil = 0;
+  showStatus(status, () => t("agent.record_saved", { time: fmtShort(rec.created_at) || "" }), "ok");
+}
+
+function onFollowUpToggle() {
+  const on = $("record-follow-up").checked;
+  const due = $("record-follow-up-due");
+  due.disabled = !on;
+  if (on && !due.value) { // the centre's rule: call-backs within 72 hours
+    const d = new Date(Date.now() + 3 * 86400000);
+    due.value = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  }
+}
+
+/* ---- actions ------------------------------------------------------------------------------------------ */
+
+/* One state action at a time; a key pressed while one is in flight (F2 then F3 quickly) runs right after it. */
+async function stateAction(path, body) {
+  if (S.busy) {
+    S.pending = () => stateAction(path, body);
+    return null;
+  }
+  S.busy = true;
+  renderControls();
+  renderSeats();
+  const r = await call("POST", path, body);
+  S.busy = false;
+  if (r.ok && r.data && r.data.agent) {
+    clearError();
+    if (Array.isArray(r.data.pause_reasons) && r.data.pause_reasons.length) {
+      S.reasons = r.data.pause_reasons;
+      renderReasons();
+    }
+    applyAgent(r.data.agent, false);
+  } else if (!r.ok) {
+    showError(r);
+  }
+  renderControls();
+  if (st() === "logged_out") renderSeats();
+  const next = S.pending;
+  S.pending = null;
+  if (next) next();
+  return r;
+}
+
+async function goReady() {
+  if (!canReady() && !S.busy) return;
+  // wrap-up with a record typed but not saved: the first press warns, the second goes ready
+  if (S.pop && S.pop.phase !== "ringing" && recordUnsaved() && Date.now() > S.doneArmedUntil) {
+    S.doneArmedUntil = Date.now() + CONFIRM_MS;
+    showStatus($("record-status"), () => t("agent.record_unsaved"), "warn");
+    $("record-text").focus();
+    return;
+  }
+  S.doneArmedUntil = 0;
+  await stateAction("/api/agent/ready");
+}
+
+async function goPause(ev) {
+  if (ev) ev.preventDefault();
+  if (!canPause() && !S.busy) return;
+  const reason = $("pause-reason").value;
+  if (!reason) return;
+  await stateAction("/api/agent/pause", { reason });
+}
+
+async function seatLogin(ev) {
+  ev.preventDefault();
+  const ext = $("seat-select").value;
+  if (!ext) return;
+  showStatus($("seat-status"), "");
+  const r = await stateAction("/api/agent/login", { extension: ext });
+  if (r && r.ok) {
+    localStorageSet(SEAT_KEY, ext);
+  } else if (r) {
+    showStatus($("seat-status"), () => failText(r), "error");
+    loadSeats();
+  }
+}
+
+async function seatLogout() {
+  if (!canLeave()) return;
+  await stateAction("/api/agent/logout");
+}
+
+async function dial(number, customerId) {
+  const status = $("dial-status");
+  const n = String(number || "").trim();
+  if (!n) {
+    $("dial-number").focus();
+    return;
+  }
+  if (!canDial()) return;
+  const body = { number: n };
+  if (customerId) body.customer_id = customerId;
+  showStatus(status, () => t("agent.dialling", { number: n }));
+  const r = await call("POST", "/api/agent/call", body);
+  if (r.ok) {
+    showStatus(status, () => t("agent.dialled", { number: (r.data && r.data.number) || n }), "ok");
+    clearError();
+  } else {
+    showStatus(status, () => failText(r), "error");
+  }
+}
+
+async function transfer(ev) {
+  ev.preventDefault();
+  const status = $("transfer-status");
+  const target = $("transfer-target").value.trim();
+  const type = $("transfer-type").value;
+  const mode = $("transfer-mode").value;
+  if (!target) {
+    showStatus(status, () => t("agent.transfer_no_target"), "error");
+    $("transfer-target").focus();
+    return;
+  }
+  const btn = $("transfer-submit");
+  btn.disabled = true;
+  showStatus(status, () => t("agent.transferring", { target }));
+  const r = await call("POST", "/api/agent/transfer", { target_type: type, target, mode });
+  btn.disabled = false;
+  if (r.ok) {
+    showStatus(status, () => (mode === "attended" ? t("agent.transferred_attended", { target })
+      : t("agent.transferred", { target })), "ok");
+  } else {
+    showStatus(status, () => failText(r), "error");
+  }
+}
+
+function fillTransferTargets() {
+  const dl = $("transfer-targets");
+  const type = $("transfer-type").value;
+  const opts = [];
+  if (type === "queue") {
+    const qs = new Set(Object.keys((S.agent && S.agent.queues) || {}));
+    S.skills.forEach((s) => qs.add(s.queue));
+    if (S.pop && S.pop.queue) qs.add(S.pop.queue);
+    [...qs].sort().forEach((q) => opts.push([q, q]));
+  } else {
+    for (const s of S.seats) {
+      if (S.agent && s.extension === S.agent.extension) continue;
+      opts.push([s.extension, [s.name, s.taken_by].filter(Boolean).join(" · ")]);
+    }
+  }
+  const key = JSON.stringify(opts);
+  if (dl.dataset.key === key) return;
+  dl.dataset.key = key;
+  dl.textContent = "";
+  opts.forEach(([v, label]) => dl.appendChild(el("option", { value: v, label: label || null })));
+}
+
+/* ---- lists loaded over HTTP --------------------------------------------------------------------------- */
+
+async function loadSeats() {
+  const r = await call("GET", "/api/agent/seats");
+  if (r.ok && Array.isArray(r.data)) {
+    S.seats = r.data;
+    if (st() === "logged_out") renderSeats();
+    else renderAgent();
+  }
+}
+
+async function loadSkills() {
+  const r = await call("GET", "/api/agent/skills");
+  if (r.ok && Array.isArray(r.data)) {
+    S.skills = r.data;
+    if (st() !== "logged_out") renderQueues();
+    fillTransferTargets();
+  }
+}
+
+let todaySeq = 0;
+async function loadToday() {
+  const seq = ++todaySeq;
+  const r = await call("GET", "/api/agent/calls/today");
+  if (seq !== todaySeq) return; // a newer load is under way
+  if (r.ok && Array.isArray(r.data)) {
+    S.today = r.data;
+    renderToday();
+  }
+}
+
+function renderToday() {
+  const box = $("today-calls");
+  box.textContent = "";
+  const calls = [...S.today].sort((a, b) => (parseTime(b.arrived_at || b.answered_at) || 0)
+                                            - (parseTime(a.arrived_at || a.answered_at) || 0));
+  const answered = calls.filter((c) => c.answered_at).length;
+  const talk = calls.reduce((sum, c) => sum + (c.talk_seconds || 0), 0);
+  $("today-count").textContent = calls.length
+    ? t("agent.today_summary", { n: calls.length, answered, talk: fmtClock(talk) }) : "";
+  if (!calls.length) {
+    box.appendChild(el("p", { class: "muted", text: t("agent.today_none") }));
+    return;
+  }
+  const tbody = el("tbody");
+  for (const c of calls) {
+    tbody.appendChild(el("tr", { class: c.in_progress ? "in-progress" : "", "data-uniqueid": c.uniqueid },
+      el("td", { class: "time", text: fmtShort(c.arrived_at || c.answered_at) }),
+      el("td", { text: c.caller_number || t("agent.unknown_number") }),
+      el("td", { text: c.queue || "—" }),
+      el("td", { class: "num", text: c.wait_seconds !== null && c.wait_seconds !== undefined ? fmtClock(c.wait_seconds) : "" }),
+      el("td", { class: "num", text: c.talk_seconds ? fmtClock(c.talk_seconds) : "" }),
+      el("td", { text: c.in_progress ? t("agent.in_progress") : outcomeLabel(c.outcome) })));
+  }
+  box.appendChild(el("table", { class: "grid" },
+    el("thead", {}, el("tr", {},
+      el("th", { text: t("agent.col_time") }), el("th", { text: t("agent.col_caller") }),
+      el("th", { text: t("agent.col_queue") }), el("th", { class: "num", text: t("agent.col_wait") }),
+      el("th", { class: "num", text: t("agent.col_talk") }), el("th", { text: t("agent.col_outcome") }))),
+    tbody));
+}
+
+/* ---- the clock ---------------------------------------------------------------------------------------- */
+
+function tick() {
+  const a = S.agent;
+  const since = a ? parseTime(a.since) : null;
+  $("agent-state-timer").textContent = since !== null && a.state !== "logged_out"
+    ? fmtClock((serverNow() - since) / 1000) : "--:--";
+  if (S.pop) {
+    const w = popWait(S.pop);
+    $("pop-wait").textContent = w === null || w === undefined ? "—" : fmtClock(w);
+  }
+}
+
+/* GET /api/auth/me, also reading the server's clock from the Date header (1 s resolution; only corrected when
+ * this browser's clock is more than 2 s off). Resolves to {ok, status, data} like api(). */
+async function whoAmI() {
+  const t0 = Date.now();
+  let resp;
+  try {
+    resp = await fetch("/api/auth/me", { credentials: "same-origin", headers: { Accept: "application/json" } });
+  } catch (e) {
+    return { ok: false, status: 0, data: { message: t("common.network_error") } };
+  }
+  const t1 = Date.now();
+  const date = Date.parse(resp.headers.get("Date") || "");
+  if (!Number.isNaN(date)) {
+    const offset = date + 500 - (t0 + t1) / 2;
+    S.clockOffset = Math.abs(offset) > 2000 ? offset : 0;
+  }
+  let data = null;
+  try { data = await resp.json(); } catch (e) { data = null; }
+  return { ok: resp.ok, status: resp.status, data };
+}
+
+/* ---- the websocket ------------------------------------------------------------------------------------ */
+
+function setWs(state) {
+  S.wsState = state;
+  const node = $("ws-status");
+  node.dataset.ws = state;
+  node.textContent = tOr(`agent.ws.${state}`, state);
+  const banner = $("ws-banner");
+  if (state === "reconnecting") {
+    const secs = Math.max(0, Math.ceil((S.reconnectAt - Date.now()) / 1000));
+    banner.textContent = t("agent.ws_banner", { seconds: secs });
+    banner.hidden = false;
+  } else if (state === "refused") {
+    banner.textContent = t("agent.ws_refused");
+    banner.hidden = false;
+  } else {
+    banner.hidden = true;
+  }
+}
+
+function connect() {
+  if (S.stopped) return;
+  clearTimeout(S.reconnectTimer);
+  S.reconnectTimer = null;
+  const proto = window.location.protocol === "https:" ? "wss" : "ws";
+  let ws;
+  try {
+    ws = new WebSocket(`${proto}://${window.location.host}/ws/agent`);
+  } catch (e) {
+    scheduleReconnect();
+    return;
+  }
+  S.ws = ws;
+  if (S.wsState !== "reconnecting") setWs("connecting");
+  ws.onopen = () => {
+    if (S.ws !== ws) return;
+    S.wsEverOpened = true;
+    S.backoff = BACKOFF_MIN;
+    S.lastRx = Date.now();
+    setWs("open");
+    clearInterval(S.pingTimer);
+    S.pingTimer = setInterval(() => {
+      if (S.ws !== ws) return;
+      if (Date.now() - S.lastRx > DEAD_MS) { // no answer to our pings: the connection is gone
+        try { ws.close(4000, "no pong"); } catch (e) { /* closing anyway */ }
+        onClose(ws, { code: 1006 });
+        return;
+      }
+      try { ws.send("ping"); } catch (e) { /* onclose follows */ }
+    }, PING_MS);
+  };
+  ws.onmessage = (ev) => {
+    if (S.ws !== ws) return;
+    S.lastRx = Date.now();
+    onMessage(ev.data);
+  };
+  ws.onclose = (ev) => onClose(ws, ev);
+  ws.onerror = () => { /* onclose follows */ };
+}
+
+async function onClose(ws, ev) {
+  if (S.ws !== ws) return;
+  S.ws = null;
+  clearInterval(S.pingTimer);
+  if (S.stopped) return;
+  if (ev.code === 4401) {
+    window.location.replace("index.html");
+    return;
+  }
+  if (ev.code === 4403) {
+    S.stopped = true;
+    setWs("refused");
+    return;
+  }
+  scheduleReconnect();
+  // refused before the socket opened (close codes are not always passed on then): is the session still valid?
+  const r = await api("GET", "/api/auth/me");
+  if (r.status === 401) window.location.replace("index.html");
+}
+
+function scheduleReconnect() {
+  if (S.stopped || S.reconnectTimer) return;
+  const delay = S.backoff;
+  S.backoff = Math.min(BACKOFF_MAX, S.backoff * 2);
+  S.reconnectAt = Date.now() + delay;
+  setWs("reconnecting");
+  S.reconnectTimer = setTimeout(() => { S.reconnectTimer = null; connect(); }, delay);
+}
+
+function onMessage(text) {
+  let m;
+  try { m = JSON.parse(text); } catch (e) { return; }
+  if (!m || typeof m !== "object") return;
+  switch (m.type) {
+    case "hello":
+      if (Array.isArray(m.pause_reasons)) {
+        S.reasons = m.pause_reasons;
+        renderReasons();
+      }
+      applyAgent(m.agent, true);
+      applyPop(m.pop || null);
+      loadToday(); // calls may have ended while the socket was down
+      break;
+    case "state":
+      applyAgent(m.agent, true);
+      break;
+    case "pop":
+      applyPop(m.pop);
+      if (S.pop) $("pop-card").scrollIntoView({ block: "nearest" });
+      break;
+    case "pop_phase":
+      if (S.pop && S.pop.call_uniqueid === m.call_uniqueid) {
+        S.pop.phase = m.phase;
+        if (m.at) S.pop[`${m.phase}_at`] = m.at;
+        renderPop();
+        renderControls();
+        if (m.phase === "active" && focusIsFree() && !S.customerMode) $("record-text").focus();
+      }
+      if (m.phase === "wrapup") loadToday();
+      break;
+    case "pop_cleared":
+      if (S.pop && S.pop.call_uniqueid === m.call_uniqueid) {
+        S.lastCleared = { number: S.pop.caller_number, why: m.why };
+        delete S.local[m.call_uniqueid];
+        applyPop(null);
+      }
+      loadToday();
+      break;
+    default:
+      break; // pong, and anything newer than this page
+  }
+}
+
+/* ---- keyboard ----------------------------------------------------------------------------------------- */
+
+function onKey(ev) {
+  if (ev.altKey || ev.metaKey) return;
+  if (ev.key === "F2") {
+    ev.preventDefault();
+    goReady();
+  } else if (ev.key === "F3") {
+    ev.preventDefault();
+    goPause();
+  } else if (ev.key === "F4") {
+    ev.preventDefault();
+    goReady();
+  } else if (ev.key === "Escape" && S.customerMode === "edit") {
+    closeCustomerForm();
+  }
+}
+
+/* ---- start -------------------------------------------------------------------------------------------- */
+
+function rerenderAll() {
+  renderReasons();
+  fillCategories();
+  renderAgent();
+  renderPop();
+  renderToday();
+  setWs(S.wsState);
+}
+
+document.addEventListener("DOMContentLoaded", async () => {
+  initHeader();
+  const who = await whoAmI();
+  $("page-loading").hidden = true;
+  if (who.status === 401) {
+    window.location.replace("index.html");
+    return;
+  }
+  if (!who.ok) {
+    showStatus($("no-access"), () => failText(who), "error");
+    $("no-access").hidden = false;
+    return;
+  }
+  S.user = who.data;
+  $("user-name").textContent = S.user.display_name || S.user.username;
+  if (!(S.user.roles || []).includes("agent")) {
+    $("no-access").hidden = false;
+    return;
+  }
+  $("desk").hidden = false;
+  fillCategories();
+  document.addEventListener("cc:langchange", rerenderAll);
+  document.addEventListener("keydown", onKey);
+  $("btn-ready").addEventListener("click", goReady);
+  $("pause-form").addEventListener("submit", goPause);
+  $("seat-form").addEventListener("submit", seatLogin);
+  $("seat-logout").addEventListener("click", seatLogout);
+  $("dial-form").addEventListener("submit", (ev) => { ev.preventDefault(); dial($("dial-number").value); });
+  $("transfer-form").addEventListener("submit", transfer);
+  $("transfer-type").addEventListener("change", () => { $("transfer-target").value = ""; fillTransferTargets(); });
+  $("customer-form").addEventListener("submit", saveCustomer);
+  $("customer-cancel").addEventListener("click", closeCustomerForm);
+  $("record-form").addEventListener("submit", saveRecord);
+  $("record-text").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) saveRecord(ev);
+  });
+  $("record-follow-up").addEventListener("change", onFollowUpToggle);
+  $("record-done").addEventListener("click", goReady);
+  window.addEventListener("beforeunload", (ev) => { // a record typed but not saved: let the browser ask
+    if (S.pop && recordUnsaved()) {
+      ev.preventDefault();
+      ev.returnValue = "";
+    }
+  });
+
+  const [mine] = await Promise.all([call("GET", "/api/agent/me"), loadSeats()]);
+  if (mine.ok && mine.data) {
+    S.reasons = Array.isArray(mine.data.pause_reasons) ? mine.data.pause_reasons : [];
+    renderReasons();
+    applyAgent(mine.data.agent, true);
+    applyPop(mine.data.pop || null);
+  } else {
+    showError(mine);
+    renderAgent();
+    renderPop();
+  }
+  loadToday();
+  setInterval(() => {
+    tick();
+    if (S.wsState === "reconnecting") setWs("reconnecting"); // the countdown in the banner
+  }, 1000);
+  connect();
+});
+
+/* For tests and debugging: render a sample pop without a call (window.ccAgent.renderPop(samplePop)). */
+window.ccAgent = {
+  state: S,
+  renderPop: (pop) => applyPop(pop),
+  applyAgent: (agent) => applyAgent(agent, true),
+  message: (msg) => onMessage(typeof msg === "string" ? msg : JSON.stringify(msg)),
+};

@@ -1,0 +1,133 @@
+"""The agent desktop's HTTP side: seat login, ready/pause/logout, transfer, click-to-call, today's calls.
+(Pushes — state, screen pop — go over ``/ws/agent``.)"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from callcenter.auth.api import require_roles
+from callcenter.auth.models import User
+from callcenter.calls.api import _out
+from callcenter.calls.schemas import CallOut
+
+router = APIRouter(prefix="/api/agent", tags=["agent desktop"])
+AgentUser = Annotated[User, Depends(require_roles("agent"))]
+
+
+class LoginSeatIn(BaseModel):
+    extension: str = Field(min_length=1, max_length=16, pattern=r"^[0-9]+$")
+
+
+class PauseIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=32)
+
+
+class TransferIn(BaseModel):
+    target_type: Literal["queue", "extension"]
+    target: str = Field(min_length=1, max_length=64)
+    mode: Literal["blind", "attended"] = "blind"
+
+
+class CallIn(BaseModel):
+    number: str = Field(min_length=1, max_length=32)
+    customer_id: int | None = None
+
+
+def _stack(request: Request) -> Any:
+    return request.app.state.services
+
+
+def _me(stack: Any, user: User) -> dict[str, Any]:
+    a = stack.acd.agent_for(user)
+    return {"agent": a.public(), "pop": stack.pop.current.get(user.username),
+            "pause_reasons": stack.acd.reason_list()}
+
+
+@router.get("/me", summary="My state, seat, queues, the pop on screen and the pause reasons")
+async def me(request: Request, user: AgentUser) -> dict[str, Any]:
+    return _me(_stack(request), user)
+
+
+@router.get("/seats", summary="Seats to log in at, and who holds each")
+async def seats(request: Request, user: AgentUser) -> list[dict[str, Any]]:
+    stack = _stack(request)
+    out = []
+    for s in await stack.acd_repo.seats(active_only=True):
+        holder = stack.acd.by_ext.get(s.extension)
+        out.append({"extension": s.extension, "name": s.name, "taken_by": holder.username if holder else None,
+                    "device": holder.device if holder else ""})
+    return out
+
+
+@router.get("/skills", summary="My queues and level in each")
+async def skills(request: Request, user: AgentUser) -> list[dict[str, Any]]:
+    return await _stack(request).acd_repo.skills(user.id)  # type: ignore[no-any-return]
+
+
+async def _audit(request: Request, user: User, action: str, detail: dict[str, Any]) -> None:
+    await _stack(request).auth.audit(user.username, action, f"agent:{user.username}", detail)
+
+
+@router.post("/login", summary="Log in at a seat (paused 'not ready' until you go ready)")
+async def login(body: LoginSeatIn, request: Request, user: AgentUser) -> dict[str, Any]:
+    await _stack(request).acd.login(user, body.extension)
+    await _audit(request, user, "agent.login", {"extension": body.extension})
+    return _me(_stack(request), user)
+
+
+@router.post("/ready", summary="Ready for calls")
+async def ready(request: Request, user: AgentUser) -> dict[str, Any]:
+    await _stack(request).acd.ready(user)
+    return _me(_stack(request), user)
+
+
+@router.post("/pause", summary="Pause with a reason")
+async def pause(body: PauseIn, request: Request, user: AgentUser) -> dict[str, Any]:
+    await _stack(request).acd.pause(user, body.reason)
+    return _me(_stack(request), user)
+
+
+@router.post("/logout", summary="Leave the seat (removed from every queue)")
+async def logout(request: Request, user: AgentUser) -> dict[str, Any]:
+    a = _stack(request).acd.agent_for(user)
+    ext = a.extension
+    await _stack(request).acd.logout(user)
+    await _audit(request, user, "agent.logout", {"extension": ext})
+    return _me(_stack(request), user)
+
+
+@router.post("/transfer", summary="Transfer the current call to a queue or an extension (blind or attended)")
+async def transfer(body: TransferIn, request: Request, user: AgentUser) -> dict[str, Any]:
+    stack = _stack(request)
+    a = stack.acd.agent_for(user)
+    st = stack.tracker.active.get(a.call_uniqueid or "")
+    res = await stack.acd.transfer(user, st.channel if st else None, body.target_type, body.target, body.mode)
+    await _audit(request, user, "call.transfer", {**res, "target_type": body.target_type})
+    return res
+
+
+@router.post("/call", summary="Click-to-call: your phone rings, then the number is dialled")
+async def call(body: CallIn, request: Request, user: AgentUser) -> dict[str, Any]:
+    stack = _stack(request)
+    res = await stack.acd.call_out(user, body.number, stack.settings.acd.outbound_caller_id)
+    await _audit(request, user, "call.originate", {**res, "customer_id": body.customer_id})
+    return res
+
+
+@router.get("/calls/today", response_model=list[CallOut], summary="Calls answered at my seat today")
+async def calls_today(request: Request, user: AgentUser) -> list[CallOut]:
+    stack = _stack(request)
+    a = stack.acd.agent_for(user)
+    if not a.extension:
+        return []
+    tz = ZoneInfo(stack.settings.timezone)
+    now = stack.clock.now().astimezone(tz)
+    start = datetime.combine(now.date(), time(0), tz)
+    rows, _ = await stack.calls_repo.search(since=start, until=start + timedelta(days=1), agent=a.extension,
+                                            limit=500)
+    return [_out(c) for c in rows]

@@ -1,0 +1,500 @@
+"""The agent state machine and queue membership on app_queue.
+
+States: logged_out → (login) paused[not_ready] → ready → ringing → on_call → wrapup → ready; paused(reason) from
+ready, from wrap-up or from another pause. The agent's clicks drive login/ready/pause/logout; AMI drives
+ringing (AgentCalled), on_call (AgentConnect), wrapup (AgentComplete), back to ready or auto-pause
+(AgentRingNoAnswer), and back to ready when the caller leaves while ringing (QueueCallerAbandon, Hangup) or
+another agent answered (AgentConnect of the same call).
+
+The database is the truth for who is logged in at which seat and paused why: every change is stored (current
+row + append-only log) and, after every AMI (re)connect, :meth:`resync` makes Asterisk's queue members match it
+(QueueAdd / QueuePenalty / QueuePause / QueueRemove). Asterisk's own QueueMemberPause echoes are not adopted:
+they arrive after our action, and adopting them would undo a quick pause-then-ready.
+
+Wrap-up: the member is paused in Asterisk with reason ``wrapup`` (app_queue's wrapuptime is 0) until the agent
+goes ready or the queue's ``wrapup_seconds`` pass. There is a window of milliseconds between the agent's hang-up
+and that pause in which Asterisk may offer the agent the next call; that call is handled normally.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from callcenter.acd.repository import AcdRepository
+from callcenter.asterisk.errors import AsteriskError
+from callcenter.auth.models import User
+from callcenter.calls.service import interface_extension
+from callcenter.clock import Clock, from_epoch
+from callcenter.errors import Conflict, InvalidInput, NotFound, Unavailable
+
+log = logging.getLogger(__name__)
+
+SYSTEM_SOURCE = "system"
+BUSY_STATES = ("ringing", "on_call")
+
+
+class AcdAmi(Protocol):
+    """The AMI actions the ACD uses (``callcenter.asterisk.ami.AmiClient`` implements them)."""
+
+    async def queue_add(self, queue: str, interface: str, *, penalty: int, paused: bool, member_name: str,
+                        state_interface: str | None = None, reason: str = "") -> None: ...
+    async def queue_remove(self, queue: str, interface: str) -> None: ...
+    async def queue_pause(self, interface: str, paused: bool, reason: str = "", queue: str | None = None) -> None: ...
+    async def queue_penalty(self, queue: str, interface: str, penalty: int) -> None: ...
+    async def queue_log(self, queue: str, event: str, interface: str, message: str = "",
+                        uniqueid: str = "NONE") -> None: ...
+    async def redirect(self, channel: str, context: str, exten: str, priority: int = 1) -> None: ...
+    async def atxfer(self, channel: str, context: str, exten: str) -> None: ...
+    async def originate(self, channel: str, context: str, exten: str, *, caller_id: str, timeout_ms: int = 30000,
+                        variables: dict[str, str] | None = None) -> None: ...
+
+
+@dataclass
+class Agent:
+    user_id: int
+    username: str
+    display_name: str
+    extension: str | None = None
+    state: str = "logged_out"
+    reason: str = ""
+    since: datetime | None = None
+    logged_in_at: datetime | None = None
+    call_uniqueid: str | None = None
+    missed_rings: int = 0
+    memberships: dict[str, int] = field(default_factory=dict)  # queue → penalty
+    device: str = ""  # Asterisk's device state of the seat's phone (QueueMemberStatus)
+    channel: str | None = None  # the agent's leg of the current call
+    call_queue: str | None = None
+    wrapup_task: asyncio.Task[None] | None = None
+
+    @property
+    def interface(self) -> str:
+        return f"PJSIP/{self.extension}"
+
+    @property
+    def paused_in_asterisk(self) -> bool:
+        return self.state in ("paused", "wrapup")
+
+    def row(self) -> dict[str, Any]:
+        return {"user_id": self.user_id, "username": self.username, "extension": self.extension,
+                "state": self.state, "reason": self.reason, "since": self.since, "logged_in_at": self.logged_in_at,
+                "call_uniqueid": self.call_uniqueid, "missed_rings": self.missed_rings}
+
+    def public(self) -> dict[str, Any]:
+        """What the desktop and the supervisor pages are told."""
+        return {"username": self.username, "display_name": self.display_name, "extension": self.extension,
+                "state": self.state, "reason": self.reason, "since": self.since, "logged_in_at": self.logged_in_at,
+                "call_uniqueid": self.call_uniqueid, "call_queue": self.call_queue, "device": self.device,
+                "missed_rings": self.missed_rings, "queues": dict(self.memberships)}
+
+
+# Listener(agent, previous_state, event) — the screen pop and the realtime hub hang off these.
+Listener = Callable[[Agent, str, dict[str, Any]], Awaitable[None]]
+
+DEVICE_STATES = {"0": "unknown", "1": "not_inuse", "2": "inuse", "3": "busy", "4": "invalid",
+                 "5": "unavailable", "6": "ringing", "7": "ringinuse", "8": "onhold"}
+
+
+class AgentService:
+    def __init__(self, repo: AcdRepository, ami: AcdAmi, clock: Clock, *, auto_pause_after: int = 1) -> None:
+        self.repo = repo
+        self.ami = ami
+        self.clock = clock
+        self.auto_pause_after = auto_pause_after
+        self.agents: dict[int, Agent] = {}  # user id → agent (everyone who logged in since start)
+        self.by_ext: dict[str, Agent] = {}  # seat → logged-in agent
+        self.wrapup_seconds: dict[str, int] = {}  # queue → seconds
+        self.queue_names: set[str] = set()
+        self._listeners: list[Listener] = []
+        self._pause_reasons: dict[str, Any] = {}
+
+    def listen(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    # loading ---------------------------------------------------------------------------------------------
+    async def load(self) -> None:
+        """Rebuild from the DB (service restart): who is logged in where, in which state."""
+        await self.reload_config()
+        for st in await self.repo.statuses():
+            if st.state == "logged_out" or not st.extension:
+                continue
+            user = await self.repo.user(st.user_id)
+            if user is None:
+                continue
+            a = Agent(st.user_id, st.username, user.display_name or user.username, st.extension, st.state, st.reason,
+                      st.since, st.logged_in_at, st.call_uniqueid, st.missed_rings)
+            a.memberships = await self.repo.memberships(a.user_id)
+            self.agents[a.user_id] = a
+            self.by_ext[st.extension] = a
+            if a.state == "wrapup":
+                self._schedule_wrapup(a, None)
+
+    async def reload_config(self) -> None:
+        queues = await self.repo.queues(active_only=True)
+        self.wrapup_seconds = {q.name: q.wrapup_seconds for q in queues}
+        self.queue_names = {q.name for q in queues}
+        self._pause_reasons = {r.code: r for r in await self.repo.pause_reasons(active_only=False)}
+
+    def agent_for(self, user: User) -> Agent:
+        a = self.agents.get(user.id)
+        if a is None:
+            a = Agent(user.id, user.username, user.display_name or user.username, since=self.clock.now())
+            self.agents[user.id] = a
+        return a
+
+    # transitions -----------------------------------------------------------------------------------------
+    async def _set(self, a: Agent, state: str, *, reason: str = "", source: str, at: datetime | None = None,
+                   event: dict[str, Any] | None = None) -> None:
+        prev = a.state
+        a.state = state
+        a.reason = reason
+        a.since = at or self.clock.now()
+        if state not in BUSY_STATES and state != "wrapup":
+            a.call_uniqueid = None
+            a.channel = None
+            a.call_queue = None
+        if a.wrapup_task is not None and state != "wrapup":
+            a.wrapup_task.cancel()
+            a.wrapup_task = None
+        ev = dict(event or {})
+        ev.setdefault("source", source)
+        # tell listeners first (the screen pop is on the latency path), then store
+        for listener in self._listeners:
+            try:
+                await listener(a, prev, ev)
+            except Exception:
+                log.exception("agent state listener failed")
+        await self.repo.save_state(a.row(), source, a.since)
+
+    async def _ami(self, what: str, coro: Awaitable[None]) -> bool:
+        """Run one AMI action; if Asterisk is unreachable the DB still holds the truth and resync applies it."""
+        try:
+            await coro
+            return True
+        except AsteriskError as e:
+            log.warning("AMI %s failed (%s); applied at the next resync", what, e)
+            return False
+
+    def _reason(self, code: str, *, system_ok: bool = False) -> Any:
+        r = self._pause_reasons.get(code)
+        if r is None or not r.active:
+            raise InvalidInput(f"unknown pause reason {code!r}; one of {sorted(self.selectable_reasons())}",
+                               field="reason")
+        if r.system and not system_ok:
+            raise InvalidInput(f"pause reason {code!r} is set by the system only", field="reason")
+        return r
+
+    def reason_list(self) -> list[dict[str, Any]]:
+        return [{"code": r.code, "label_zh": r.label_zh, "label_en": r.label_en, "away": r.away, "system": r.system}
+                for r in self._pause_reasons.values() if r.active]
+
+    def selectable_reasons(self) -> list[str]:
+        return [c for c, r in self._pause_reasons.items() if r.active and not r.system]
+
+    async def login(self, user: User, extension: str) -> Agent:
+        if "agent" not in user.roles:
+            raise InvalidInput("only users with the agent role log in at a seat", field="user")
+        seat = await self.repo.seat(extension)
+        if seat is None or not seat.active:
+            raise NotFound(f"seat {extension!r} does not exist or is disabled", field="extension")
+        a = self.agent_for(user)
+        if a.state != "logged_out":
+            if a.extension == extension:
+                return a  # already here: a second browser tab
+            raise Conflict(f"you are already logged in at seat {a.extension}; log out there first",
+                           seat=a.extension)
+        holder = self.by_ext.get(extension)
+        if holder is not None and holder.user_id != user.id:
+            raise Conflict(f"seat {extension} is taken by {holder.username}", seat=extension, taken_by=holder.username)
+        a.extension = extension
+        a.memberships = await self.repo.memberships(user.id)
+        a.logged_in_at = self.clock.now()
+        a.missed_rings = 0
+        self.by_ext[extension] = a
+        await self._set(a, "paused", reason="not_ready", source="agent")
+        for q, penalty in a.memberships.items():
+            await self._ami(f"QueueAdd {q}", self.ami.queue_add(q, a.interface, penalty=penalty, paused=True,
+                                                               member_name=a.display_name, reason="not_ready"))
+        return a
+
+    async def ready(self, user: User) -> Agent:
+        a = self._logged_in(user)
+        if a.state == "ready":
+            return a
+        if a.state in BUSY_STATES:
+            raise Conflict(f"cannot go ready while {a.state.replace('_', ' ')}", state=a.state)
+        a.missed_rings = 0
+        await self._set(a, "ready", source="agent")
+        await self._ami("QueuePause off", self.ami.queue_pause(a.interface, False))
+        return a
+
+    async def pause(self, user: User, reason: str) -> Agent:
+        a = self._logged_in(user)
+        self._reason(reason)
+        if a.state in BUSY_STATES:
+            raise Conflict(f"cannot pause while {a.state.replace('_', ' ')}; pause in wrap-up or when ready",
+                           state=a.state)
+        await self._pause(a, reason, "agent")
+        return a
+
+    async def _pause(self, a: Agent, reason: str, source: str) -> None:
+        await self._set(a, "paused", reason=reason, source=source)
+        await self._ami("QueuePause on", self.ami.queue_pause(a.interface, True, reason))
+        # the reason also goes to queue_log so queue-reporting tools see it (app_queue logs PAUSE itself)
+        await self._ami("QueueLog", self.ami.queue_log("NONE", "PAUSEREASON", a.interface, reason))
+
+    async def logout(self, user: User, source: str = "agent") -> Agent:
+        a = self._logged_in(user)
+        if a.state in BUSY_STATES:
+            raise Conflict(f"cannot log out while {a.state.replace('_', ' ')}", state=a.state)
+        await self._logout(a, source)
+        return a
+
+    async def _logout(self, a: Agent, source: str) -> None:
+        ext, queues = a.extension, list(a.memberships)
+        for q in queues:
+            await self._ami(f"QueueRemove {q}", self.ami.queue_remove(q, a.interface))
+        if ext:
+            self.by_ext.pop(ext, None)
+        a.extension = None
+        a.logged_in_at = None
+        a.memberships = {}
+        await self._set(a, "logged_out", source=source)
+
+    def _logged_in(self, user: User) -> Agent:
+        a = self.agents.get(user.id)
+        if a is None or a.state == "logged_out":
+            raise Conflict("log in at a seat first", state="logged_out")
+        return a
+
+    async def refresh_memberships(self, user_id: int) -> None:
+        """Skills or queues changed: bring a logged-in agent's queue memberships in line."""
+        a = self.agents.get(user_id)
+        if a is None or a.state == "logged_out":
+            return
+        want = await self.repo.memberships(user_id)
+        for q in set(a.memberships) - set(want):
+            await self._ami(f"QueueRemove {q}", self.ami.queue_remove(q, a.interface))
+        for q, pen in want.items():
+            if q not in a.memberships:
+                await self._ami(f"QueueAdd {q}", self.ami.queue_add(
+                    q, a.interface, penalty=pen, paused=a.paused_in_asterisk, member_name=a.display_name,
+                    reason=a.reason if a.paused_in_asterisk else ""))
+            elif a.memberships[q] != pen:
+                await self._ami(f"QueuePenalty {q}", self.ami.queue_penalty(q, a.interface, pen))
+        a.memberships = want
+
+    # wrap-up timer ---------------------------------------------------------------------------------------
+    def _schedule_wrapup(self, a: Agent, queue: str | None) -> None:
+        seconds = self.wrapup_seconds.get(queue or "", max(self.wrapup_seconds.values(), default=30))
+        if a.since is not None:
+            seconds = max(0.0, seconds - (self.clock.now() - a.since).total_seconds())
+        a.wrapup_task = asyncio.get_running_loop().create_task(self._wrapup_ends(a, seconds),
+                                                               name=f"wrapup {a.username}")
+
+    async def _wrapup_ends(self, a: Agent, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+        if a.state == "wrapup":
+            a.wrapup_task = None  # this task is ending; _set must not cancel it
+            await self._set(a, "ready", source=SYSTEM_SOURCE, event={"why": "wrapup_over"})
+            await self._ami("QueuePause off", self.ami.queue_pause(a.interface, False))
+
+    # AMI events ------------------------------------------------------------------------------------------
+    def _agent_of(self, ev: dict[str, str]) -> Agent | None:
+        ext = interface_extension(ev.get("Interface") or ev.get("StateInterface") or ev.get("Location"))
+        return self.by_ext.get(ext or "")
+
+    @staticmethod
+    def _at(ev: dict[str, str]) -> datetime | None:
+        ts = ev.get("Timestamp")
+        try:
+            return from_epoch(float(ts)) if ts else None
+        except ValueError:
+            return None
+
+    async def on_agent_called(self, ev: dict[str, str]) -> None:
+        a = self._agent_of(ev)
+        if a is None or a.state in ("logged_out", "on_call"):
+            return
+        a.call_uniqueid = ev.get("Uniqueid") or None
+        a.channel = ev.get("DestChannel") or None
+        a.call_queue = ev.get("Queue") or None
+        await self._set(a, "ringing", source="ami", at=self._at(ev), event={"ami": ev})
+
+    async def on_agent_connect(self, ev: dict[str, str]) -> None:
+        uid = ev.get("Uniqueid")
+        a = self._agent_of(ev)
+        if a is not None and a.state != "logged_out":
+            a.call_uniqueid = uid or a.call_uniqueid
+            a.channel = ev.get("DestChannel") or a.channel
+            a.call_queue = ev.get("Queue") or a.call_queue
+            a.missed_rings = 0
+            await self._set(a, "on_call", source="ami", at=self._at(ev), event={"ami": ev})
+        # ringall: the others who were rung for this call are free again
+        for other in list(self.by_ext.values()):
+            if other is not a and other.state == "ringing" and other.call_uniqueid == uid:
+                await self._set(other, "ready", source="ami", event={"why": "answered_elsewhere"})
+
+    async def on_agent_complete(self, ev: dict[str, str]) -> None:
+        a = self._agent_of(ev)
+        if a is None or a.state != "on_call" or a.call_uniqueid != ev.get("Uniqueid"):
+            return
+        await self._enter_wrapup(a, ev.get("Queue"), event={"ami": ev, "why": ev.get("Reason", "")})
+
+    async def _enter_wrapup(self, a: Agent, queue: str | None, event: dict[str, Any]) -> None:
+        seconds = self.wrapup_seconds.get(queue or "", 30)
+        if seconds <= 0:
+            await self._set(a, "ready", source="ami", event=event)
+            return
+        await self._set(a, "wrapup", reason="wrapup", source="ami", event=event)
+        await self._ami("QueuePause wrapup", self.ami.queue_pause(a.interface, True, "wrapup"))
+        self._schedule_wrapup(a, queue)
+
+    async def on_agent_ring_no_answer(self, ev: dict[str, str]) -> None:
+        a = self._agent_of(ev)
+        if a is None or a.state != "ringing":
+            return
+        a.missed_rings += 1
+        if self.auto_pause_after and a.missed_rings >= self.auto_pause_after:
+            await self._pause(a, "no_answer", "system")
+            # keep the count in the row so the supervisor sees why
+        else:
+            await self._set(a, "ready", source="ami", event={"why": "not_answered"})
+
+    async def caller_gone(self, ev: dict[str, str]) -> None:
+        """QueueCallerAbandon / Hangup of a caller: agents still ringing for it are free again."""
+        uid = ev.get("Uniqueid")
+        if not uid:
+            return
+        for a in list(self.by_ext.values()):
+            if a.state == "ringing" and a.call_uniqueid == uid:
+                await self._set(a, "ready", source="ami", event={"why": "caller_left"})
+
+    async def on_hangup(self, ev: dict[str, str]) -> None:
+        """The agent's own leg hung up without AgentComplete (e.g. an outbound or transferred call)."""
+        await self.caller_gone(ev)
+        chan = ev.get("Channel")
+        for a in list(self.by_ext.values()):
+            if a.state == "on_call" and a.channel and a.channel == chan:
+                await self._enter_wrapup(a, a.call_queue, event={"why": "hangup"})
+
+    async def on_member_status(self, ev: dict[str, str]) -> None:
+        a = self._agent_of(ev)
+        if a is None:
+            return
+        dev = DEVICE_STATES.get(ev.get("Status", ""), "unknown")
+        if dev != a.device:
+            a.device = dev
+            for listener in self._listeners:
+                try:
+                    await listener(a, a.state, {"source": "ami", "device": dev})
+                except Exception:
+                    log.exception("agent state listener failed")
+
+    # resync ----------------------------------------------------------------------------------------------
+    async def resync(self, queue_status: list[dict[str, str]], channels: list[dict[str, str]]) -> dict[str, int]:
+        """After every AMI (re)connect: make Asterisk's queue members match the DB (the truth)."""
+        members: dict[tuple[str, str], dict[str, str]] = {}
+        for e in queue_status:
+            if e.get("Event") == "QueueMember":
+                iface = e.get("StateInterface") or e.get("Location") or ""
+                members[(e.get("Queue", ""), e.get("Location") or iface)] = e
+        live = {c.get("Uniqueid") for c in channels}
+        counts = {"added": 0, "removed": 0, "paused": 0, "penalty": 0, "calls_gone": 0}
+        wanted: set[tuple[str, str]] = set()
+        for a in list(self.by_ext.values()):
+            if a.state in BUSY_STATES and a.call_uniqueid not in live:
+                # the call ended while we could not see it (Asterisk restarted, link down)
+                counts["calls_gone"] += 1
+                if a.state == "on_call":
+                    await self._enter_wrapup(a, a.call_queue, event={"why": "call_lost"})
+                else:
+                    await self._set(a, "ready", source=SYSTEM_SOURCE, event={"why": "call_lost"})
+            for q, pen in a.memberships.items():
+                key = (q, a.interface)
+                wanted.add(key)
+                m = members.get(key)
+                paused = a.paused_in_asterisk
+                if m is None:
+                    if await self._ami(f"QueueAdd {q}", self.ami.queue_add(
+                            q, a.interface, penalty=pen, paused=paused, member_name=a.display_name,
+                            reason=a.reason if paused else "")):
+                        counts["added"] += 1
+                    continue
+                if m.get("Penalty", "0") != str(pen):
+                    await self._ami(f"QueuePenalty {q}", self.ami.queue_penalty(q, a.interface, pen))
+                    counts["penalty"] += 1
+                if (m.get("Paused") == "1") != paused:
+                    await self._ami(f"QueuePause {q}", self.ami.queue_pause(
+                        a.interface, paused, a.reason if paused else "", queue=q))
+                    counts["paused"] += 1
+        for (q, iface), m in members.items():
+            if (q, iface) not in wanted and m.get("Membership") == "dynamic":
+                await self._ami(f"QueueRemove {q}", self.ami.queue_remove(q, iface))
+                counts["removed"] += 1
+        if any(counts.values()):
+            log.info("queue member resync: %s", counts)
+        return counts
+
+    # call control from the desktop ------------------------------------------------------------------------
+    async def transfer(self, user: User, caller_channel: str | None, target_type: str, target: str,
+                       mode: str) -> dict[str, str]:
+        """Blind: the caller is redirected to the target (the agent's leg ends → wrap-up). Attended: Atxfer on the
+        agent's leg; the agent talks to the target first and completes by hanging up."""
+        a = self._logged_in(user)
+        if a.state != "on_call":
+            raise Conflict("transfer needs a call in progress", state=a.state)
+        if target_type == "queue":
+            if target not in self.queue_names:
+                raise InvalidInput(f"unknown queue {target!r}; one of {sorted(self.queue_names)}", field="target")
+            exten = f"q-{target}"
+        else:
+            if not target.isdigit() or len(target) > 16:
+                raise InvalidInput(f"extension must be digits, got {target!r}", field="target")
+            if target == a.extension:
+                raise InvalidInput("cannot transfer a call to your own seat", field="target")
+            exten = target
+        if mode == "blind":
+            if not caller_channel:
+                raise Conflict("the caller's channel is not known (call not tracked)", call=a.call_uniqueid)
+            await self._act(self.ami.redirect(caller_channel, "cc-transfer", exten), "transfer")
+        else:
+            if not a.channel:
+                raise Conflict("your phone's channel for this call is not known", call=a.call_uniqueid)
+            await self._act(self.ami.atxfer(a.channel, "cc-transfer", exten), "attended transfer")
+        return {"call_uniqueid": a.call_uniqueid or "", "target": exten, "mode": mode}
+
+    async def call_out(self, user: User, number: str, caller_id: str) -> dict[str, str]:
+        """Click-to-call: ring the agent's own phone, then the customer over the trunk."""
+        a = self._logged_in(user)
+        if a.state in BUSY_STATES:
+            raise Conflict(f"cannot place a call while {a.state.replace('_', ' ')}", state=a.state)
+        digits = "".join(ch for ch in number if ch.isdigit())
+        if len(digits) < 3 or len(digits) > 20 or any(not (ch.isdigit() or ch in " +-()") for ch in number):
+            raise InvalidInput(f"phone number {number!r} must be 3-20 digits", field="number")
+        await self._act(self.ami.originate(a.interface, "cc-outbound", digits, caller_id=f"<{digits}>",
+                                           variables={"CC_AGENT": a.username, "CC_CALLER_ID": caller_id}),
+                        "click-to-call")
+        return {"number": digits, "extension": a.extension or ""}
+
+    @staticmethod
+    async def _act(coro: Awaitable[None], what: str) -> None:
+        try:
+            await coro
+        except AsteriskError as e:
+            raise Unavailable(f"{what} failed: {e}") from e
+
+    # reads -----------------------------------------------------------------------------------------------
+    def logged_in(self) -> list[Agent]:
+        return sorted(self.by_ext.values(), key=lambda a: a.extension or "")
+
+    def handling(self, username: str) -> Agent | None:
+        for a in self.by_ext.values():
+            if a.username == username:
+                return a
+        return None

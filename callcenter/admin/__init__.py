@@ -1,0 +1,1 @@
+"""Administration of the directory: users (roles, skills), seats (SIP phones), queues and pause reasons."""

@@ -1,0 +1,175 @@
+"""REST API for directory administration under /api/admin (admin role only): users and their skills, seats,
+queues and pause reasons. Every change is written to the audit log (``admin.<thing>.<verb>``); the rules live
+in :mod:`callcenter.admin.service`. No password (login or SIP) is ever returned or audited."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES
+from callcenter.admin.schemas import (
+    MetaOut,
+    PauseReasonCreateIn,
+    PauseReasonOut,
+    PauseReasonPatchIn,
+    QueueCreateIn,
+    QueueOut,
+    QueuePatchIn,
+    SeatCreateIn,
+    SeatOut,
+    SeatPatchIn,
+    SkillsIn,
+    UserCreateIn,
+    UserOut,
+    UserPatchIn,
+)
+from callcenter.admin.service import AdminService
+from callcenter.auth.api import require_roles
+from callcenter.auth.models import ROLES, User
+
+Admin = Annotated[User, Depends(require_roles("admin"))]
+router = APIRouter(prefix="/api/admin", tags=["admin"])
+
+
+def _svc(request: Request) -> AdminService:
+    return AdminService(request.app.state.services)
+
+
+async def _audit(request: Request, user: User, action: str, target: str, detail: dict[str, Any] | None = None
+                 ) -> None:
+    await request.app.state.services.auth.audit(user.username, action, target, detail)
+
+
+@router.get("/meta", response_model=MetaOut, summary="The choices: roles, skill levels, strategies, routings")
+async def meta(request: Request, _: Admin) -> MetaOut:
+    s = request.app.state.services.settings
+    return MetaOut(roles=list(ROLES), levels=list(LEVELS), strategies=list(STRATEGIES), routings=list(ROUTINGS),
+                   mode=s.mode, fallback_queue=s.ivr.default_queue)
+
+
+# users -------------------------------------------------------------------------------------------------------
+@router.get("/users", response_model=list[UserOut], summary="Every user with roles, skills and seat")
+async def list_users(request: Request, _: Admin) -> list[dict[str, Any]]:
+    return await _svc(request).list_users()
+
+
+@router.post("/users", response_model=UserOut, status_code=201, summary="Create a user (password hashed)")
+async def create_user(body: UserCreateIn, request: Request, user: Admin) -> dict[str, Any]:
+    svc = _svc(request)
+    u = await svc.create_user(body)
+    await _audit(request, user, "admin.user.create", f"user:{u.username}",
+                 {"roles": list(u.roles), "display_name": u.display_name})
+    return await svc.user_out(u.id)
+
+
+@router.patch("/users/{user_id}", response_model=UserOut,
+              summary="Change display name, roles, active or password (deactivating ends their sessions)")
+async def update_user(user_id: int, body: UserPatchIn, request: Request, user: Admin) -> dict[str, Any]:
+    svc = _svc(request)
+    u, changes = await svc.update_user(user_id, body, user)
+    if changes:
+        await _audit(request, user, "admin.user.update", f"user:{u.username}", changes)
+    return await svc.user_out(u.id)
+
+
+@router.put("/users/{user_id}/skills", response_model=UserOut,
+            summary="Replace an agent's skills (queue + level); a logged-in agent's queues follow at once")
+async def set_skills(user_id: int, body: SkillsIn, request: Request, user: Admin) -> dict[str, Any]:
+    svc = _svc(request)
+    before, after = await svc.set_skills(user_id, body.skills)
+    out = await svc.user_out(user_id)
+    await _audit(request, user, "admin.user.skills", f"user:{out['username']}", {"before": before, "after": after})
+    return out
+
+
+# seats -------------------------------------------------------------------------------------------------------
+@router.get("/seats", response_model=list[SeatOut], summary="Every seat (SIP phone); never its password")
+async def list_seats(request: Request, _: Admin) -> list[dict[str, Any]]:
+    return await _svc(request).list_seats()
+
+
+@router.post("/seats", response_model=SeatOut, status_code=201,
+             summary="Create a seat; pjsip.conf is re-rendered and reloaded")
+async def create_seat(body: SeatCreateIn, request: Request, user: Admin) -> dict[str, Any]:
+    svc = _svc(request)
+    seat = await svc.create_seat(body)
+    await _audit(request, user, "admin.seat.create", f"seat:{seat.extension}",
+                 {"name": seat.name, "static_contact": seat.static_contact})
+    return svc.seat_out(seat)
+
+
+@router.patch("/seats/{extension}", response_model=SeatOut,
+              summary="Change a seat's name, password, static contact or active")
+async def update_seat(extension: str, body: SeatPatchIn, request: Request, user: Admin) -> dict[str, Any]:
+    svc = _svc(request)
+    seat, changes = await svc.update_seat(extension, body)
+    if changes:
+        await _audit(request, user, "admin.seat.update", f"seat:{seat.extension}", changes)
+    return svc.seat_out(seat)
+
+
+@router.delete("/seats/{extension}", status_code=204, summary="Delete a seat (refused while an agent is there)")
+async def delete_seat(extension: str, request: Request, user: Admin) -> Response:
+    seat = await _svc(request).delete_seat(extension)
+    await _audit(request, user, "admin.seat.delete", f"seat:{seat.extension}", {"name": seat.name})
+    return Response(status_code=204)
+
+
+# queues ------------------------------------------------------------------------------------------------------
+@router.get("/queues", response_model=list[QueueOut], summary="Every queue, active or not")
+async def list_queues(request: Request, _: Admin) -> list[dict[str, Any]]:
+    return await _svc(request).list_queues()
+
+
+@router.post("/queues", response_model=QueueOut, status_code=201,
+             summary="Create a queue; queues.conf is re-rendered and reloaded")
+async def create_queue(body: QueueCreateIn, request: Request, user: Admin) -> dict[str, Any]:
+    svc = _svc(request)
+    q = await svc.create_queue(body)
+    out = await svc.queue_out(q)
+    await _audit(request, user, "admin.queue.create", f"queue:{q.name}",
+                 {k: v for k, v in out.items() if k not in ("name", "agents")})
+    return out
+
+
+@router.patch("/queues/{name}", response_model=QueueOut, summary="Change a queue (not its name)")
+async def update_queue(name: str, body: QueuePatchIn, request: Request, user: Admin) -> dict[str, Any]:
+    svc = _svc(request)
+    q, changes = await svc.update_queue(name, body)
+    if changes:
+        await _audit(request, user, "admin.queue.update", f"queue:{q.name}", changes)
+    return await svc.queue_out(q)
+
+
+@router.delete("/queues/{name}", status_code=204,
+               summary="Delete a queue (refused while IVR flows or agents' skills use it: deactivate instead)")
+async def delete_queue(name: str, request: Request, user: Admin) -> Response:
+    q = await _svc(request).delete_queue(name)
+    await _audit(request, user, "admin.queue.delete", f"queue:{q.name}", {"display_name": q.display_name})
+    return Response(status_code=204)
+
+
+# pause reasons -----------------------------------------------------------------------------------------------
+@router.get("/pause-reasons", response_model=list[PauseReasonOut], summary="Every pause reason, active or not")
+async def list_reasons(request: Request, _: Admin) -> list[dict[str, Any]]:
+    return await _svc(request).list_reasons()
+
+
+@router.post("/pause-reasons", response_model=PauseReasonOut, status_code=201, summary="Create a pause reason")
+async def create_reason(body: PauseReasonCreateIn, request: Request, user: Admin) -> dict[str, Any]:
+    r = await _svc(request).create_reason(body)
+    out = AdminService.reason_out(r)
+    await _audit(request, user, "admin.pause_reason.create", f"pause_reason:{r.code}",
+                 {k: out[k] for k in ("label_zh", "label_en", "away")})
+    return out
+
+
+@router.patch("/pause-reasons/{code}", response_model=PauseReasonOut,
+              summary="Change labels, away or active (system reasons: labels only)")
+async def update_reason(code: str, body: PauseReasonPatchIn, request: Request, user: Admin) -> dict[str, Any]:
+    r, changes = await _svc(request).update_reason(code, body)
+    if changes:
+        await _audit(request, user, "admin.pause_reason.update", f"pause_reason:{r.code}", changes)
+    return AdminService.reason_out(r)

@@ -1,0 +1,160 @@
+"""API shapes of /api/admin. Inputs are strict (no string → number/bool coercion) and refuse unknown fields, so
+a misspelt field is a 400 naming it instead of being silently ignored. The rules (lengths, ranges, formats)
+are checked in :mod:`callcenter.admin.service`, each refusal naming its field."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# users -----------------------------------------------------------------------------------------------------
+class SkillIn(_In):
+    queue: str
+    level: str
+
+
+class SkillOut(BaseModel):
+    queue: str
+    level: str
+
+
+class UserCreateIn(_In):
+    username: str
+    password: str
+    display_name: str = ""
+    roles: list[str]
+
+
+class UserPatchIn(_In):
+    display_name: str | None = None
+    roles: list[str] | None = None
+    active: bool | None = None
+    password: str | None = None
+
+
+class SkillsIn(_In):
+    skills: list[SkillIn]
+
+
+class UserOut(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    roles: list[str]
+    active: bool
+    created_at: datetime
+    skills: list[SkillOut]
+    logged_in_seat: str | None  # the seat the agent is logged in at now (None: not logged in)
+    agent_state: str | None  # ready / paused / on_call ... while logged in
+
+
+# seats -----------------------------------------------------------------------------------------------------
+class SeatCreateIn(_In):
+    extension: str
+    name: str
+    password: str
+    static_contact: str = ""
+
+
+class SeatPatchIn(_In):
+    name: str | None = None
+    password: str | None = None
+    static_contact: str | None = None
+    active: bool | None = None
+
+
+class SeatOut(BaseModel):
+    """The SIP password is never sent to a browser: ``has_password`` only says one is set."""
+
+    extension: str
+    name: str
+    static_contact: str
+    active: bool
+    has_password: bool
+    created_at: datetime
+    in_use_by: str | None  # username of the agent logged in at this seat
+
+
+# queues ----------------------------------------------------------------------------------------------------
+class QueueCreateIn(_In):
+    name: str
+    display_name: str = ""
+    strategy: str = "rrmemory"
+    ring_timeout_seconds: int = 15
+    retry_seconds: int = 2
+    wrapup_seconds: int = 30
+    max_wait_seconds: int = 300
+    announce: str = ""
+    service_level_seconds: int = 20
+    routing: str = "equal"
+    active: bool = True
+
+
+class QueuePatchIn(_In):
+    name: str | None = None  # accepted only when unchanged: queues are not renamed
+    display_name: str | None = None
+    strategy: str | None = None
+    ring_timeout_seconds: int | None = None
+    retry_seconds: int | None = None
+    wrapup_seconds: int | None = None
+    max_wait_seconds: int | None = None
+    announce: str | None = None
+    service_level_seconds: int | None = None
+    routing: str | None = None
+    active: bool | None = None
+
+
+class QueueOut(BaseModel):
+    name: str
+    display_name: str
+    strategy: str
+    ring_timeout_seconds: int
+    retry_seconds: int
+    wrapup_seconds: int
+    max_wait_seconds: int
+    announce: str
+    service_level_seconds: int
+    routing: str
+    active: bool
+    agents: int  # how many users have a skill on it
+
+
+# pause reasons ---------------------------------------------------------------------------------------------
+class PauseReasonCreateIn(_In):
+    code: str
+    label_zh: str
+    label_en: str
+    away: bool = False
+
+
+class PauseReasonPatchIn(_In):
+    label_zh: str | None = None
+    label_en: str | None = None
+    away: bool | None = None
+    active: bool | None = None
+
+
+class PauseReasonOut(BaseModel):
+    code: str
+    label_zh: str
+    label_en: str
+    away: bool  # time in this pause counts as away from the desk (the 20-minute rule)
+    system: bool  # set by the product (not_ready, no_answer): only the labels can change
+    active: bool
+
+
+class MetaOut(BaseModel):
+    """The choices the admin page offers (so it does not hard-code them)."""
+
+    roles: list[str]
+    levels: list[str]
+    strategies: list[str]
+    routings: list[str]
+    mode: str
+    fallback_queue: str

@@ -1,0 +1,628 @@
+"""The rules of directory administration: users, seats, queues, skills and pause reasons.
+
+Every request is checked completely before anything is written, so a refused request changes nothing; each
+refusal names its field (400), the missing record (404) or what it conflicts with (409). The caller (the
+router) writes the audit entry after a change succeeded.
+
+After a change the running system follows at once: seats and queues re-render pjsip.conf/queues.conf and reload
+them in Asterisk (``Stack.apply_config``), skills move a logged-in agent's queue memberships
+(``AgentService.refresh_memberships``), pause reasons are re-read by the ACD (``AgentService.reload_config``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import re
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+
+from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES, AgentSkill, PauseReason, QueueDef, Seat
+from callcenter.admin.schemas import (
+    PauseReasonCreateIn,
+    PauseReasonPatchIn,
+    QueueCreateIn,
+    QueuePatchIn,
+    SeatCreateIn,
+    SeatPatchIn,
+    SkillIn,
+    UserCreateIn,
+    UserPatchIn,
+)
+from callcenter.auth.models import ROLES, AuthSession, User
+from callcenter.auth.service import hash_password
+from callcenter.errors import Conflict, InvalidInput, NotFound
+from ivr.models import IvrFlow, IvrFlowVersion
+
+USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+EXTENSION_RE = re.compile(r"[0-9]{2,16}")
+QUEUE_NAME_RE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+REASON_CODE_RE = re.compile(r"[a-z0-9_]{1,32}")
+PROMPT_RE = re.compile(r"[A-Za-z0-9_\-/]{1,80}")
+# what pjsip.conf can carry safely: printable ASCII, no blanks, no ';' (a comment), no '\' or '"'
+SIP_PASSWORD_RE = re.compile(r"[!#-:<-\[\]-~]{8,128}")
+STATIC_CONTACT_RE = re.compile(r"sip:[A-Za-z0-9_.+\-]{1,64}@[A-Za-z0-9.\-]{1,120}(?::([0-9]{1,5}))?")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
+# a seat's name goes into pjsip.conf as callerid = "name" <ext>
+SEAT_NAME_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f";<>\\\[\]]')
+MIN_PASSWORD = 8
+# queues.conf has a [general] section; these names cannot be queues
+RESERVED_QUEUES = {"general"}
+# the agent state uses 'wrapup' as its reason while wrapping up; a pause reason of that code would be ambiguous
+RESERVED_REASONS = {"wrapup"}
+QUEUE_RANGES: dict[str, tuple[int, int]] = {
+    "ring_timeout_seconds": (1, 300),
+    "retry_seconds": (0, 60),
+    "wrapup_seconds": (0, 3600),
+    "max_wait_seconds": (1, 86400),
+    "service_level_seconds": (1, 3600),
+}
+SYSTEM_REASON_FIXED = ("away", "active")
+
+P = ParamSpec("P")
+R = TypeVar("R")
+# one lock per stack: admin changes run one at a time, so a check and its write are not interleaved with another
+# admin's change, and the config files are rendered from the DB in the order the changes were made
+_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def serialized(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        svc = args[0]
+        assert isinstance(svc, AdminService)
+        lock = _LOCKS.get(svc.stack)
+        if lock is None:
+            lock = _LOCKS[svc.stack] = asyncio.Lock()
+        async with lock:
+            return await fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _text(value: str, field: str, *, max_len: int, required: bool = True, forbidden: re.Pattern[str] = CONTROL_RE,
+          what: str = "control characters") -> str:
+    v = value.strip()
+    if required and not v:
+        raise InvalidInput(f"{field} must not be empty", field=field)
+    if len(v) > max_len:
+        raise InvalidInput(f"{field} must be at most {max_len} characters", field=field)
+    if forbidden.search(v):
+        raise InvalidInput(f"{field} must not contain {what}", field=field)
+    return v
+
+
+def _no_nulls(body: Any) -> None:
+    """PATCH: an omitted field is left alone; an explicit null is a mistake, not 'clear it'."""
+    for name in body.model_fields_set:
+        if getattr(body, name) is None:
+            raise InvalidInput(f"{name} must not be null (leave it out to keep the current value)", field=name)
+
+
+def _login_password(password: str, field: str = "password") -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(f"{field} must be at least {MIN_PASSWORD} characters", field=field)
+    if len(password) > 256:
+        raise InvalidInput(f"{field} must be at most 256 characters", field=field)
+    return password
+
+
+def _roles(roles: list[str]) -> list[str]:
+    unknown = [r for r in roles if r not in ROLES]
+    if unknown:
+        raise InvalidInput(f"unknown role(s) {unknown}; roles are some of {list(ROLES)}", field="roles")
+    if not roles:
+        raise InvalidInput(f"give at least one role of {list(ROLES)}", field="roles")
+    return sorted(set(roles))
+
+
+@dataclass
+class AdminService:
+    """One per request; ``stack`` is the running :class:`callcenter.app.Stack`."""
+
+    stack: Any
+
+    @property
+    def sessions(self) -> Any:
+        return self.stack.sessions
+
+    # users -------------------------------------------------------------------------------------------------
+    async def _skills_by_user(self) -> dict[int, list[dict[str, str]]]:
+        async with self.sessions() as s:
+            rows = (await s.execute(
+                select(AgentSkill.user_id, QueueDef.name, AgentSkill.level)
+                .join(QueueDef, QueueDef.id == AgentSkill.queue_id).order_by(QueueDef.name)
+            )).all()
+        out: dict[int, list[dict[str, str]]] = {}
+        for uid, queue, level in rows:
+            out.setdefault(uid, []).append({"queue": queue, "level": level})
+        return out
+
+    def _user_out(self, u: User, skills: list[dict[str, str]]) -> dict[str, Any]:
+        a = self.stack.acd.agents.get(u.id)
+        logged_in = a is not None and a.state != "logged_out"
+        return {"id": u.id, "username": u.username, "display_name": u.display_name, "roles": list(u.roles),
+                "active": u.active, "created_at": u.created_at, "skills": skills,
+                "logged_in_seat": a.extension if logged_in else None, "agent_state": a.state if logged_in else None}
+
+    async def list_users(self) -> list[dict[str, Any]]:
+        async with self.sessions() as s:
+            users = list((await s.execute(select(User).order_by(User.username))).scalars())
+        skills = await self._skills_by_user()
+        return [self._user_out(u, skills.get(u.id, [])) for u in users]
+
+    async def user_out(self, user_id: int) -> dict[str, Any]:
+        u = await self._user(user_id)
+        return self._user_out(u, (await self._skills_by_user()).get(u.id, []))
+
+    async def _user(self, user_id: int) -> User:
+        async with self.sessions() as s:
+            u = await s.get(User, user_id)
+        if u is None:
+            raise NotFound(f"user {user_id} does not exist", user_id=user_id)
+        return u
+
+    @serialized
+    async def create_user(self, body: UserCreateIn) -> User:
+        username = body.username.strip()
+        if not USERNAME_RE.fullmatch(username):
+            raise InvalidInput(f"username {username!r} must be 1-64 letters, digits, '_', '.' or '-'",
+                               field="username")
+        display_name = _text(body.display_name, "display_name", max_len=128, required=False)
+        roles = _roles(body.roles)
+        _login_password(body.password)
+        async with self.sessions() as s:
+            other = (await s.execute(
+                select(User.username).where(func.lower(User.username) == username.lower())
+            )).scalar_one_or_none()
+        if other is not None:
+            raise Conflict(f"username {username!r} is taken (by user {other!r})", field="username", taken_by=other)
+        try:
+            return await self.stack.auth.create_user(username, body.password, roles, display_name)  # type: ignore[no-any-return]
+        except IntegrityError as e:  # created by someone else in between
+            raise Conflict(f"username {username!r} is taken", field="username") from e
+
+    @serialized
+    async def update_user(self, user_id: int, body: UserPatchIn, actor: User) -> tuple[User, dict[str, Any]]:
+        """Returns the updated user and what changed (for the audit log; never the password)."""
+        _no_nulls(body)
+        u = await self._user(user_id)
+        changes: dict[str, Any] = {}
+        if body.display_name is not None:
+            dn = _text(body.display_name, "display_name", max_len=128)
+            if dn != u.display_name:
+                changes["display_name"] = dn
+        if body.roles is not None:
+            roles = _roles(body.roles)
+            if roles != sorted(u.roles):
+                changes["roles"] = roles
+        if body.active is not None and body.active != u.active:
+            changes["active"] = body.active
+        if body.password is not None:
+            _login_password(body.password)
+            changes["password"] = hash_password(body.password)
+        if u.id == actor.id:
+            if "admin" not in changes.get("roles", ["admin"]):
+                raise Conflict("you cannot remove your own admin role (another admin can)", field="roles")
+            if changes.get("active") is False:
+                raise Conflict("you cannot deactivate yourself (another admin can)", field="active")
+        # a deactivated user, or one who is no longer an agent, leaves their seat (they could not themselves)
+        leaves_seat = changes.get("active") is False or ("roles" in changes and "agent" not in changes["roles"])
+        agent = self.stack.acd.agents.get(u.id)
+        if leaves_seat and agent is not None and agent.state != "logged_out":
+            if agent.state in ("ringing", "on_call"):
+                raise Conflict(f"{u.username} is {agent.state.replace('_', ' ')} at seat {agent.extension}; "
+                               "try again after the call", field="active" if "active" in changes else "roles",
+                               seat=agent.extension, state=agent.state)
+            seat = agent.extension
+            await self.stack.acd.logout(u, source="admin")
+            changes["left_seat"] = seat
+        if not changes:
+            return u, {}
+        end_sessions = changes.get("active") is False or ("password" in changes and u.id != actor.id)
+        async with self.sessions() as s:
+            row = await s.get(User, u.id)
+            assert row is not None
+            for k in ("display_name", "roles", "active"):
+                if k in changes:
+                    setattr(row, k, changes[k])
+            if "password" in changes:
+                row.password_hash = changes["password"]
+            if end_sessions:
+                await s.execute(delete(AuthSession).where(AuthSession.user_id == u.id))
+            await s.commit()
+            await s.refresh(row)
+            u = row
+        if "display_name" in changes and agent is not None:
+            agent.display_name = changes["display_name"]
+        detail = {k: v for k, v in changes.items() if k != "password"}
+        if "password" in changes:
+            detail["password"] = "reset"
+        if end_sessions:
+            detail["sessions_ended"] = True
+        return u, detail
+
+    @serialized
+    async def set_skills(self, user_id: int, skills: list[SkillIn]) -> tuple[list[dict[str, str]],
+                                                                              list[dict[str, str]]]:
+        """Replace the user's skills; returns (before, after)."""
+        u = await self._user(user_id)
+        if skills and "agent" not in u.roles:
+            raise Conflict(f"{u.username} does not have the agent role; only agents have skills", field="skills",
+                           roles=list(u.roles))
+        async with self.sessions() as s:
+            queues = {q.name: q for q in (await s.execute(select(QueueDef))).scalars()}
+        want: dict[str, str] = {}
+        for i, sk in enumerate(skills):
+            field = f"skills[{i}]"
+            if sk.queue not in queues:
+                raise InvalidInput(f"unknown queue {sk.queue!r} in {field}.queue; known: {sorted(queues)}",
+                                   field=f"{field}.queue", queue=sk.queue)
+            if sk.level not in LEVELS:
+                raise InvalidInput(f"{field}.level must be one of {list(LEVELS)}, got {sk.level!r}",
+                                   field=f"{field}.level")
+            if sk.queue in want:
+                raise InvalidInput(f"queue {sk.queue!r} is given twice in skills", field=f"{field}.queue",
+                                   queue=sk.queue)
+            want[sk.queue] = sk.level
+        before = (await self._skills_by_user()).get(u.id, [])
+        async with self.sessions() as s:
+            await s.execute(delete(AgentSkill).where(AgentSkill.user_id == u.id))
+            for q, level in want.items():
+                s.add(AgentSkill(user_id=u.id, queue_id=queues[q].id, level=level))
+            await s.commit()
+        await self.stack.acd.refresh_memberships(u.id)
+        return before, [{"queue": q, "level": lvl} for q, lvl in sorted(want.items())]
+
+    # seats -------------------------------------------------------------------------------------------------
+    def seat_out(self, seat: Seat) -> dict[str, Any]:
+        holder = self.stack.acd.by_ext.get(seat.extension)
+        return {"extension": seat.extension, "name": seat.name, "static_contact": seat.static_contact,
+                "active": seat.active, "has_password": bool(seat.password), "created_at": seat.created_at,
+                "in_use_by": holder.username if holder is not None else None}
+
+    async def list_seats(self) -> list[dict[str, Any]]:
+        return [self.seat_out(x) for x in await self.stack.acd_repo.seats()]
+
+    async def _seat(self, extension: str) -> Seat:
+        seat = await self.stack.acd_repo.seat(extension)
+        if seat is None:
+            raise NotFound(f"seat {extension!r} does not exist", extension=extension)
+        return seat  # type: ignore[no-any-return]
+
+    def _sip_password(self, password: str) -> str:
+        if len(password) < MIN_PASSWORD:
+            raise InvalidInput(f"password must be at least {MIN_PASSWORD} characters", field="password")
+        if not SIP_PASSWORD_RE.fullmatch(password):
+            raise InvalidInput("password must be 8-128 printable ASCII characters without spaces, ';', '\\' or "
+                               "'\"'", field="password")
+        if self.stack.settings.mode == "prod" and password.endswith("-dev"):
+            raise InvalidInput("password: placeholder passwords ending in '-dev' are refused outside dev mode",
+                               field="password")
+        return password
+
+    @staticmethod
+    def _static_contact(value: str) -> str:
+        v = value.strip()
+        if not v:
+            return ""
+        m = STATIC_CONTACT_RE.fullmatch(v)
+        if m is None or (m.group(1) is not None and not 1 <= int(m.group(1)) <= 65535):
+            raise InvalidInput(f"static_contact {v!r} must look like sip:1001@192.0.2.10:5060 (or be empty)",
+                               field="static_contact")
+        return v
+
+    def _busy_seat(self, extension: str, field: str) -> None:
+        holder = self.stack.acd.by_ext.get(extension)
+        if holder is not None:
+            raise Conflict(f"agent {holder.username} is logged in at seat {extension}; they must log out first",
+                           field=field, extension=extension, logged_in=holder.username)
+
+    @serialized
+    async def create_seat(self, body: SeatCreateIn) -> Seat:
+        ext = body.extension.strip()
+        if not EXTENSION_RE.fullmatch(ext):
+            raise InvalidInput(f"extension {ext!r} must be 2-16 digits", field="extension")
+        name = _text(body.name, "name", max_len=128, forbidden=SEAT_NAME_FORBIDDEN,
+                     what="control characters or any of \" ; < > \\ [ ]")
+        password = self._sip_password(body.password)
+        contact = self._static_contact(body.static_contact)
+        if await self.stack.acd_repo.seat(ext) is not None:
+            raise Conflict(f"seat {ext} already exists", field="extension", extension=ext)
+        seat = Seat(extension=ext, name=name, password=password, static_contact=contact, active=True,
+                    created_at=self.stack.clock.now())
+        async with self.sessions() as s:
+            s.add(seat)
+            try:
+                await s.commit()
+            except IntegrityError as e:
+                raise Conflict(f"seat {ext} already exists", field="extension", extension=ext) from e
+            await s.refresh(seat)
+        await self.stack.apply_config()
+        return seat
+
+    @serialized
+    async def update_seat(self, extension: str, body: SeatPatchIn) -> tuple[Seat, dict[str, Any]]:
+        _no_nulls(body)
+        seat = await self._seat(extension)
+        changes: dict[str, Any] = {}
+        if body.name is not None:
+            name = _text(body.name, "name", max_len=128, forbidden=SEAT_NAME_FORBIDDEN,
+                         what="control characters or any of \" ; < > \\ [ ]")
+            if name != seat.name:
+                changes["name"] = name
+        if body.password is not None:
+            changes["password"] = self._sip_password(body.password)
+        if body.static_contact is not None:
+            contact = self._static_contact(body.static_contact)
+            if contact != seat.static_contact:
+                changes["static_contact"] = contact
+        if body.active is not None and body.active != seat.active:
+            if not body.active:
+                self._busy_seat(seat.extension, "active")
+            changes["active"] = body.active
+        if not changes:
+            return seat, {}
+        async with self.sessions() as s:
+            row = (await s.execute(select(Seat).where(Seat.id == seat.id))).scalar_one()
+            for k, v in changes.items():
+                setattr(row, k, v)
+            await s.commit()
+            await s.refresh(row)
+            seat = row
+        await self.stack.apply_config()
+        detail = {k: v for k, v in changes.items() if k != "password"}
+        if "password" in changes:
+            detail["password"] = "changed"
+        return seat, detail
+
+    @serialized
+    async def delete_seat(self, extension: str) -> Seat:
+        seat = await self._seat(extension)
+        self._busy_seat(seat.extension, "extension")
+        async with self.sessions() as s:
+            await s.execute(delete(Seat).where(Seat.id == seat.id))
+            await s.commit()
+        await self.stack.apply_config()
+        return seat
+
+    # queues ------------------------------------------------------------------------------------------------
+    async def _skill_counts(self) -> dict[int, int]:
+        async with self.sessions() as s:
+            rows = (await s.execute(
+                select(AgentSkill.queue_id, func.count(AgentSkill.id)).group_by(AgentSkill.queue_id)
+            )).all()
+        return {qid: int(n) for qid, n in rows}
+
+    @staticmethod
+    def _queue_out(q: QueueDef, agents: int) -> dict[str, Any]:
+        return {"name": q.name, "display_name": q.display_name, "strategy": q.strategy,
+                "ring_timeout_seconds": q.ring_timeout_seconds, "retry_seconds": q.retry_seconds,
+                "wrapup_seconds": q.wrapup_seconds, "max_wait_seconds": q.max_wait_seconds, "announce": q.announce,
+                "service_level_seconds": q.service_level_seconds, "routing": q.routing, "active": q.active,
+                "agents": agents}
+
+    async def list_queues(self) -> list[dict[str, Any]]:
+        counts = await self._skill_counts()
+        return [self._queue_out(q, counts.get(q.id, 0)) for q in await self.stack.acd_repo.queues()]
+
+    async def queue_out(self, q: QueueDef) -> dict[str, Any]:
+        return self._queue_out(q, (await self._skill_counts()).get(q.id, 0))
+
+    async def _queue(self, name: str) -> QueueDef:
+        async with self.sessions() as s:
+            q = (await s.execute(select(QueueDef).where(QueueDef.name == name))).scalar_one_or_none()
+        if q is None:
+            raise NotFound(f"queue {name!r} does not exist", queue=name)
+        return q  # type: ignore[no-any-return]
+
+    def _announce(self, value: str) -> str:
+        v = value.strip()
+        if not v:
+            return ""
+        if not PROMPT_RE.fullmatch(v):
+            raise InvalidInput(f"announce {v!r} must be a prompt name (letters, digits, '-', '_', '/') or empty",
+                               field="announce")
+        if not any(self.stack.prompts.exists(v, lang) for lang in ("zh", "en")):
+            raise InvalidInput(f"announce: no prompt named {v!r} (upload it on the IVR page first)",
+                               field="announce")
+        return v
+
+    def _queue_fields(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Check the settable queue fields present in ``values``; returns them cleaned."""
+        out: dict[str, Any] = {}
+        for k, v in values.items():
+            if k == "display_name":
+                out[k] = _text(v, k, max_len=128, required=False)
+            elif k == "strategy":
+                if v not in STRATEGIES:
+                    raise InvalidInput(f"strategy must be one of {list(STRATEGIES)}, got {v!r}", field=k)
+                out[k] = v
+            elif k == "routing":
+                if v not in ROUTINGS:
+                    raise InvalidInput(f"routing must be one of {list(ROUTINGS)}, got {v!r}", field=k)
+                out[k] = v
+            elif k in QUEUE_RANGES:
+                lo, hi = QUEUE_RANGES[k]
+                if not lo <= v <= hi:
+                    raise InvalidInput(f"{k} must be {lo}-{hi}, got {v}", field=k)
+                out[k] = v
+            elif k == "announce":
+                out[k] = self._announce(v)
+            elif k == "active":
+                out[k] = v
+        return out
+
+    async def flows_using_queue(self, name: str) -> tuple[list[str], list[str]]:
+        """(flows whose live version routes to ``name``, flows whose draft does)."""
+        def uses(doc: Any) -> bool:
+            nodes = doc.get("nodes") if isinstance(doc, dict) else None
+            if not isinstance(nodes, dict):
+                return False
+            return any(isinstance(n, dict) and n.get("kind") == "queue" and n.get("queue") == name
+                       for n in nodes.values())
+
+        async with self.sessions() as s:
+            flows = list((await s.execute(select(IvrFlow).order_by(IvrFlow.name))).scalars())
+            live_ids = [f.live_version_id for f in flows if f.live_version_id is not None]
+            live_docs = {v.id: v.definition for v in (await s.execute(
+                select(IvrFlowVersion).where(IvrFlowVersion.id.in_(live_ids)))).scalars()} if live_ids else {}
+        live = [f.name for f in flows if f.live_version_id is not None and uses(live_docs.get(f.live_version_id))]
+        draft = [f.name for f in flows if uses(f.draft)]
+        return live, draft
+
+    def _fallback_guard(self, name: str, field: str, what: str) -> None:
+        if name == self.stack.settings.ivr.default_queue:
+            raise Conflict(f"queue {name!r} is the IVR fallback queue (setting ivr.default_queue: callers go there "
+                           f"when no flow is published); it cannot be {what}", field=field, queue=name)
+
+    @serialized
+    async def create_queue(self, body: QueueCreateIn) -> QueueDef:
+        name = body.name.strip()
+        if not QUEUE_NAME_RE.fullmatch(name):
+            raise InvalidInput(f"queue name {name!r} must be 1-64 letters, digits, '-' or '_'", field="name")
+        if name.lower() in RESERVED_QUEUES:
+            raise InvalidInput(f"queue name {name!r} is reserved by Asterisk's queues.conf", field="name")
+        values = self._queue_fields(body.model_dump(exclude={"name"}))
+        values["display_name"] = values.get("display_name") or name
+        async with self.sessions() as s:
+            # Asterisk's app_queue compares queue names without case
+            other = (await s.execute(
+                select(QueueDef.name).where(func.lower(QueueDef.name) == name.lower())
+            )).scalar_one_or_none()
+        if other is not None:
+            raise Conflict(f"queue {other!r} already exists", field="name", queue=other)
+        q = QueueDef(name=name, **values)
+        async with self.sessions() as s:
+            s.add(q)
+            try:
+                await s.commit()
+            except IntegrityError as e:
+                raise Conflict(f"queue {name!r} already exists", field="name", queue=name) from e
+            await s.refresh(q)
+        await self.stack.apply_config()
+        return q
+
+    @serialized
+    async def update_queue(self, name: str, body: QueuePatchIn) -> tuple[QueueDef, dict[str, Any]]:
+        _no_nulls(body)
+        q = await self._queue(name)
+        given = body.model_dump(exclude_unset=True)
+        new_name = given.pop("name", None)
+        if new_name is not None and new_name != q.name:
+            raise InvalidInput(f"queue {q.name!r} cannot be renamed (create a new queue and move the skills and IVR "
+                               "flows to it)", field="name")
+        values = self._queue_fields(given)
+        if "display_name" in values and not values["display_name"]:
+            values["display_name"] = q.name
+        changes = {k: v for k, v in values.items() if getattr(q, k) != v}
+        if changes.get("active") is False:
+            self._fallback_guard(q.name, "active", "deactivated")
+            live, _ = await self.flows_using_queue(q.name)
+            if live:
+                raise Conflict(f"queue {q.name!r} is used by the published IVR flow(s) {', '.join(live)}; publish "
+                               "them without it before deactivating it", field="active", flows=live)
+        if not changes:
+            return q, {}
+        async with self.sessions() as s:
+            row = (await s.execute(select(QueueDef).where(QueueDef.id == q.id))).scalar_one()
+            for k, v in changes.items():
+                setattr(row, k, v)
+            await s.commit()
+            await s.refresh(row)
+            q = row
+        await self.stack.apply_config()
+        return q, changes
+
+    @serialized
+    async def delete_queue(self, name: str) -> QueueDef:
+        q = await self._queue(name)
+        self._fallback_guard(q.name, "name", "deleted")
+        live, draft = await self.flows_using_queue(q.name)
+        flows = sorted(set(live) | set(draft))
+        if flows:
+            raise Conflict(f"queue {q.name!r} is used by IVR flow(s) {', '.join(flows)} (published: "
+                           f"{', '.join(live) or 'none'}; draft: {', '.join(draft) or 'none'}); change those flows "
+                           "first, or deactivate the queue instead", field="name", flows=flows)
+        agents = (await self._skill_counts()).get(q.id, 0)
+        if agents:
+            raise Conflict(f"{agents} agent(s) have skills on queue {q.name!r}; remove those skills first, or "
+                           "deactivate the queue instead", field="name", agents=agents)
+        async with self.sessions() as s:
+            await s.execute(delete(QueueDef).where(QueueDef.id == q.id))
+            await s.commit()
+        await self.stack.apply_config()
+        return q
+
+    # pause reasons -----------------------------------------------------------------------------------------
+    @staticmethod
+    def reason_out(r: PauseReason) -> dict[str, Any]:
+        return {"code": r.code, "label_zh": r.label_zh, "label_en": r.label_en, "away": r.away, "system": r.system,
+                "active": r.active}
+
+    async def list_reasons(self) -> list[dict[str, Any]]:
+        return [self.reason_out(r) for r in await self.stack.acd_repo.pause_reasons(active_only=False)]
+
+    async def _reason(self, code: str) -> PauseReason:
+        async with self.sessions() as s:
+            r = (await s.execute(select(PauseReason).where(PauseReason.code == code))).scalar_one_or_none()
+        if r is None:
+            raise NotFound(f"pause reason {code!r} does not exist", code=code)
+        return r  # type: ignore[no-any-return]
+
+    @serialized
+    async def create_reason(self, body: PauseReasonCreateIn) -> PauseReason:
+        code = body.code.strip()
+        if not REASON_CODE_RE.fullmatch(code):
+            raise InvalidInput(f"code {code!r} must be 1-32 of a-z, 0-9, '_'", field="code")
+        if code in RESERVED_REASONS:
+            raise InvalidInput(f"code {code!r} is reserved (the agent state uses it)", field="code")
+        label_zh = _text(body.label_zh, "label_zh", max_len=64)
+        label_en = _text(body.label_en, "label_en", max_len=64)
+        async with self.sessions() as s:
+            if (await s.execute(select(PauseReason.id).where(PauseReason.code == code))).first() is not None:
+                raise Conflict(f"pause reason {code!r} already exists", field="code", code=code)
+            r = PauseReason(code=code, label_zh=label_zh, label_en=label_en, away=body.away, system=False,
+                            active=True)
+            s.add(r)
+            try:
+                await s.commit()
+            except IntegrityError as e:
+                raise Conflict(f"pause reason {code!r} already exists", field="code", code=code) from e
+            await s.refresh(r)
+        await self.stack.acd.reload_config()
+        return r
+
+    @serialized
+    async def update_reason(self, code: str, body: PauseReasonPatchIn) -> tuple[PauseReason, dict[str, Any]]:
+        _no_nulls(body)
+        r = await self._reason(code)
+        changes: dict[str, Any] = {}
+        for k in ("label_zh", "label_en"):
+            v = getattr(body, k)
+            if v is not None:
+                v = _text(v, k, max_len=64)
+                if v != getattr(r, k):
+                    changes[k] = v
+        for k in SYSTEM_REASON_FIXED:
+            v = getattr(body, k)
+            if v is not None and v != getattr(r, k):
+                if r.system:
+                    raise InvalidInput(f"{code!r} is a system pause reason: only its labels can change", field=k)
+                changes[k] = v
+        if not changes:
+            return r, {}
+        async with self.sessions() as s:
+            row = (await s.execute(select(PauseReason).where(PauseReason.id == r.id))).scalar_one()
+            for k, v in changes.items():
+                setattr(row, k, v)
+            await s.commit()
+            await s.refresh(row)
+            r = row
+        await self.stack.acd.reload_config()
+        return r, changes

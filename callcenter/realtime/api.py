@@ -1,0 +1,63 @@
+"""Websockets. ``/ws/agent``: the agent desktop's push channel (state, screen pop). Authenticated with the same
+session as the pages (the ``cc_session`` cookie) or an ``Authorization: Bearer`` header; refused (close code
+4401 / 4403) before anything is sent otherwise."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from callcenter.acd.pop import agent_topic
+from callcenter.auth.api import COOKIE
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+
+async def _ws_user(ws: WebSocket, roles: set[str]):  # type: ignore[no-untyped-def]
+    header = ws.headers.get("authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ws.cookies.get(COOKIE)
+    user = await ws.app.state.services.auth.user_for_token(token) if token else None
+    # accepted, then closed with a code the page can read (a refused handshake only shows as a network error);
+    # nothing is sent before the close
+    if user is None:
+        await ws.accept()
+        await ws.close(code=4401, reason="log in first")
+        return None
+    if not set(user.roles) & roles:
+        await ws.accept()
+        await ws.close(code=4403, reason=f"needs role {' or '.join(sorted(roles))}")
+        return None
+    return user
+
+
+@router.websocket("/ws/agent")
+async def agent_socket(ws: WebSocket) -> None:
+    user = await _ws_user(ws, {"agent"})
+    if user is None:
+        return
+    await ws.accept()
+    stack = ws.app.state.services
+    a = stack.acd.agent_for(user)
+    hub = stack.hub
+
+    async def close(code: int, reason: str) -> None:
+        await ws.close(code=code, reason=reason)
+
+    client = hub.register(ws.send_text, close, {agent_topic(user.username)}, label=f"agent {user.username}")
+    # the snapshot goes through the same queue as later messages, so nothing overtakes it
+    hub.send_one(client, {"type": "hello", "agent": a.public(), "pop": stack.pop.current.get(user.username),
+                          "pause_reasons": stack.acd.reason_list()})
+    try:
+        while True:
+            msg = await ws.receive_text()
+            if msg == "ping":
+                hub.send_one(client, {"type": "pong"})
+    except (WebSocketDisconnect, asyncio.CancelledError):
+        pass
+    except Exception as e:  # a broken socket: unregister below
+        log.debug("agent socket %s ended: %s", user.username, e)
+    finally:
+        await hub.unregister(client)

@@ -1,0 +1,160 @@
+"""The agent desktop in a real browser against the real stack: an agent logs in at a seat and goes ready; a SIPp
+call from a known number arrives and the page shows the customer's name while the phone is still ringing; the
+phone answers (SIPp UAS); after the caller hangs up the agent writes a service record in wrap-up; it is stored and
+shown in the next pop for that customer.
+
+Runs `python -m callcenter up` as the README does and Chromium headless through Playwright. Everything the test
+sets up goes through the HTTP API as an admin would. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from tests.browser.test_ivr_admin_page import ADMIN, CHROMIUM, CHROMIUM_ARGS
+from tests.helpers import ARTIFACTS, RunningUp, Sipp, free_udp_port, up_env
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser]
+
+AGENT = ("agent7", "agent7-password")
+CALLER = "13800138000"
+
+
+def _api(base: str) -> httpx.Client:
+    r = httpx.post(f"{base}/api/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}, timeout=10)
+    assert r.status_code == 200, r.text
+    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {r.json()['token']}"}, timeout=10)
+
+
+def _ok(r: httpx.Response) -> Any:
+    assert r.status_code in (200, 201, 204), r.text
+    return r.json() if r.content else None
+
+
+def _set_up(api: httpx.Client) -> int:
+    """As an admin over the API: the agent with a senior skill on `support`, a flow sending every number to
+    `support`, and the customer whose number will call."""
+    user = _ok(api.post("/api/admin/users", json={"username": AGENT[0], "password": AGENT[1],
+                                                  "display_name": "Agent Seven", "roles": ["agent"]}))
+    _ok(api.put(f"/api/admin/users/{user['id']}/skills", json={"skills": [{"queue": "support", "level": "senior"}]}))
+    flow = _ok(api.post("/api/ivr/flows", json={"name": "direct", "draft": {"start": "q", "language": "en", "nodes": {
+        "q": {"kind": "queue", "queue": "support", "max_wait_seconds": 120}}}}))
+    _ok(api.post(f"/api/ivr/flows/{flow['id']}/publish", json={}))
+    _ok(api.put("/api/ivr/entry-points/*", json={"flow_id": flow["id"]}))
+    customer = _ok(api.post("/api/customers", json={"name": "Zhang Wei", "company": "Acme", "vip": True,
+                                                    "numbers": ["+86 138 0013 8000"]}))
+    return int(customer["id"])
+
+
+def _agent_state(api: httpx.Client, base: str) -> str:
+    r = httpx.post(f"{base}/api/auth/login", json={"username": AGENT[0], "password": AGENT[1]}, timeout=10)
+    h = {"Authorization": f"Bearer {r.json()['token']}"}
+    return str(httpx.get(f"{base}/api/agent/me", headers=h, timeout=10).json()["agent"]["state"])
+
+
+def _log_in_and_go_ready(page: Page, base: str) -> None:
+    page.goto(f"{base}/ui/agent.html")
+    page.wait_for_url("**/ui/index.html")
+    page.get_by_test_id("lang-switch").select_option("en")
+    page.get_by_test_id("login-username").fill(AGENT[0])
+    page.get_by_test_id("login-password").fill(AGENT[1])
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("link-agent").click()
+    page.wait_for_url("**/ui/agent.html*")
+    expect(page.get_by_test_id("ws-status")).to_have_attribute("data-ws", "open")
+    page.get_by_test_id("agent-seat-select").select_option("1001")
+    page.get_by_test_id("agent-seat-login").click()
+    expect(page.get_by_test_id("agent-state")).to_contain_text("Paused")
+    page.keyboard.press("F2")  # ready, from the keyboard
+    expect(page.get_by_test_id("agent-state")).to_contain_text("Ready")
+    expect(page.get_by_test_id("agent-state-timer")).to_have_text("00:01", timeout=5000)  # the live timer ticks
+
+
+def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, workdir: Path) -> None:
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run scripts/install-system-deps"
+    ARTIFACTS.mkdir(exist_ok=True)
+    env, s = up_env(db_url, workdir / "data", CALLCENTER_IVR__SEED_DEFAULT_FLOW="false")
+    base = f"http://127.0.0.1:{s.http.port}"
+    page_errors: list[str] = []
+    with RunningUp(env, workdir / "up.log") as up:
+        sipp = Sipp(s, workdir / "sipp")
+        api: httpx.Client | None = None
+        try:
+            up.wait_healthy(base)
+            api = _api(base)
+            customer_id = _set_up(api)
+            seat = s.agents[0]
+            port = free_udp_port()
+            sipp.register(seat.extension, seat.password, port)
+            # the phone rings 4 s before it is picked up, answers the first call; the second is not picked up
+            phone = sipp.answer(seat.extension, port, calls=1, ring_ms=4000)
+
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+                try:
+                    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+                    page.set_default_timeout(10_000)
+                    page.on("pageerror", lambda e: page_errors.append(str(e)))
+                    try:
+                        _log_in_and_go_ready(page, base)
+
+                        caller = sipp.call_pressing([], hold=8.0, caller=CALLER)  # rung 4 s, talks 4 s
+                        name = page.get_by_test_id("pop-customer-name")
+                        expect(name).to_have_text("Zhang Wei", timeout=8000)
+                        # while the phone is still ringing: the page says so, and so does the server
+                        expect(page.get_by_test_id("pop-phase")).to_contain_text("Ringing")
+                        assert _agent_state(api, base) == "ringing"
+                        assert phone.poll() is None  # the SIPp phone has not answered yet
+                        expect(page.get_by_test_id("pop-caller-number")).to_contain_text(CALLER)
+                        expect(page.get_by_test_id("pop-vip")).to_be_visible()
+                        expect(page.get_by_test_id("pop-queue")).to_contain_text("support")
+                        page.screenshot(path=str(ARTIFACTS / "agent-desktop-ringing.png"), full_page=True)
+
+                        expect(page.get_by_test_id("pop-phase")).to_contain_text("On call", timeout=10_000)
+                        expect(page.get_by_test_id("agent-state")).to_contain_text("On call")
+                        assert caller.wait(30) == 0, "the SIPp caller's scenario failed"
+                        expect(page.get_by_test_id("pop-phase")).to_contain_text("Wrap-up", timeout=10_000)
+
+                        # wrap-up: the service record
+                        page.get_by_test_id("record-category").select_option("complaint")
+                        page.get_by_test_id("record-text").fill("Bill charged twice in March; refund promised.")
+                        page.get_by_test_id("record-outcome").fill("refund requested")
+                        page.get_by_test_id("record-follow-up").check()
+                        page.get_by_test_id("record-save").click()
+                        expect(page.get_by_test_id("record-status")).to_contain_text("Service record saved")
+                        page.screenshot(path=str(ARTIFACTS / "agent-desktop-wrapup.png"), full_page=True)
+                        records = _ok(api.get("/api/service-records", params={"customer_id": customer_id}))
+                        items = records["items"] if isinstance(records, dict) else records
+                        assert [(r["category"], r["agent_username"], r["follow_up_needed"]) for r in items] == [
+                            ("complaint", AGENT[0], True)]
+                        assert items[0]["text"] == "Bill charged twice in March; refund promised."
+                        page.keyboard.press("F4")  # done: ready again
+                        expect(page.get_by_test_id("agent-state")).to_contain_text("Ready")
+                        expect(page.get_by_test_id("pop-card")).to_be_hidden()
+                        expect(page.get_by_test_id("today-calls")).to_contain_text(CALLER)
+
+                        # the next call of that customer pops with the record just written
+                        assert phone.wait(10) == 0
+                        sipp.answer(seat.extension, port, calls=1, ring_ms=30_000)
+                        again = sipp.call_pressing([], hold=3.0, caller=CALLER)
+                        expect(name).to_have_text("Zhang Wei", timeout=8000)
+                        expect(page.get_by_test_id("pop-service-records")).to_contain_text(
+                            "Bill charged twice in March")
+                        expect(page.get_by_test_id("pop-recent-calls")).to_contain_text("support")
+                        page.screenshot(path=str(ARTIFACTS / "agent-desktop-next-pop.png"), full_page=True)
+                        again.wait(30)
+                    except Exception:
+                        page.screenshot(path=str(ARTIFACTS / "agent-desktop-failure.png"), full_page=True)
+                        raise
+                finally:
+                    browser.close()
+            assert page_errors == [], page_errors
+        finally:
+            if api is not None:
+                api.close()
+            sipp.close()

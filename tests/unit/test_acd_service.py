@@ -1,0 +1,401 @@
+"""The agent state machine and queue membership, with a fake AMI that records the exact actions sent."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from callcenter.acd.pop import ScreenPop, ivr_choices
+from callcenter.acd.repository import AcdRepository, penalty_for
+from callcenter.acd.service import AgentService
+from callcenter.app import Stack, create_app
+from callcenter.asterisk.errors import AmiNotConnected
+from callcenter.auth.models import User
+from callcenter.calls.service import CallState
+from callcenter.clock import FakeClock
+from callcenter.errors import Conflict, InvalidInput, NotFound
+from callcenter.realtime.hub import Hub
+from tests.helpers import bearer, stack_settings
+
+pytestmark = pytest.mark.db
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class FakeAmi:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.down = False
+
+    def __getattr__(self, name: str) -> Any:
+        async def action(*args: Any, **kwargs: Any) -> None:
+            if self.down:
+                raise AmiNotConnected("AMI is not connected")
+            self.sent.append((name, {"args": args, **kwargs}))
+
+        return action
+
+    def take(self) -> list[tuple[str, dict[str, Any]]]:
+        out, self.sent = self.sent, []
+        return out
+
+
+class Env:
+    def __init__(self, stack: Stack, ami: FakeAmi, clock: FakeClock) -> None:
+        self.stack = stack
+        self.ami = ami
+        self.clock = clock
+        self.acd: AgentService = stack.acd
+
+    async def agent(self, name: str, skills: dict[str, str]) -> User:
+        user = await self.stack.auth.create_user(name, "test-password-1", ["agent"], name.title())
+        for q, lvl in skills.items():
+            await self.stack.acd_repo.set_skill(user.id, q, lvl)
+        return user
+
+
+@pytest.fixture
+async def env(db_url: str, workdir: Path) -> AsyncIterator[Env]:
+    clock = FakeClock(T0)
+    stack = Stack(stack_settings(db_url, workdir / "data"), clock=clock, run_migrations=False)
+    ami = FakeAmi()
+    stack.acd.ami = ami
+    await stack.load_directory()
+    try:
+        yield Env(stack, ami, clock)
+    finally:
+        for a in stack.acd.agents.values():
+            if a.wrapup_task is not None:
+                a.wrapup_task.cancel()
+        await stack.engine.dispose()
+
+
+@pytest.mark.parametrize(("level", "routing", "penalty"), [
+    ("senior", "equal", 0), ("junior", "equal", 0),
+    ("senior", "seniors_first", 0), ("intermediate", "seniors_first", 1), ("junior", "seniors_first", 2),
+    ("junior", "juniors_first", 0), ("senior", "juniors_first", 2),
+])
+def test_penalty_mapping(level: str, routing: str, penalty: int) -> None:
+    assert penalty_for(level, routing) == penalty
+
+
+def test_penalty_mapping_refuses_unknown_values() -> None:
+    with pytest.raises(ValueError, match="unknown level 'boss'"):
+        penalty_for("boss", "equal")
+
+
+async def test_login_adds_the_agent_paused_to_each_skill_queue_with_its_penalty(env: Env) -> None:
+    u = await env.agent("li", {"complaints": "junior", "support": "senior"})
+    a = await env.acd.login(u, "1001")
+    assert (a.state, a.reason, a.extension) == ("paused", "not_ready", "1001")
+    assert env.ami.take() == [
+        ("queue_add", {"args": ("complaints", "PJSIP/1001"), "penalty": 2, "paused": True, "member_name": "Li",
+                       "reason": "not_ready"}),
+        ("queue_add", {"args": ("support", "PJSIP/1001"), "penalty": 0, "paused": True, "member_name": "Li",
+                       "reason": "not_ready"}),
+    ]
+    # a second tab logging in at the same seat changes nothing and sends nothing
+    assert (await env.acd.login(u, "1001")) is a and env.ami.take() == []
+
+
+async def test_ready_pause_logout_send_exact_actions(env: Env) -> None:
+    u = await env.agent("li", {"support": "senior"})
+    await env.acd.login(u, "1001")
+    env.ami.take()
+    await env.acd.ready(u)
+    assert env.ami.take() == [("queue_pause", {"args": ("PJSIP/1001", False)})]
+    await env.acd.ready(u)  # no-op: nothing sent
+    assert env.ami.take() == []
+    await env.acd.pause(u, "meal")
+    assert env.ami.take() == [("queue_pause", {"args": ("PJSIP/1001", True, "meal")}),
+                              ("queue_log", {"args": ("NONE", "PAUSEREASON", "PJSIP/1001", "meal")})]
+    await env.acd.logout(u)
+    assert env.ami.take() == [("queue_remove", {"args": ("support", "PJSIP/1001")})]
+    assert env.acd.by_ext == {}
+
+
+async def test_illegal_transitions_are_refused_with_the_reason(env: Env) -> None:
+    u = await env.agent("li", {"support": "senior"})
+    with pytest.raises(Conflict, match="log in at a seat first"):
+        await env.acd.ready(u)
+    with pytest.raises(NotFound, match="seat '9999' does not exist"):
+        await env.acd.login(u, "9999")
+    await env.acd.login(u, "1001")
+    other = await env.agent("wang", {"support": "junior"})
+    with pytest.raises(Conflict, match="seat 1001 is taken by li"):
+        await env.acd.login(other, "1001")
+    with pytest.raises(Conflict, match="already logged in at seat 1001"):
+        await env.acd.login(u, "1002")
+    with pytest.raises(InvalidInput, match="unknown pause reason 'nap'"):
+        await env.acd.pause(u, "nap")
+    with pytest.raises(InvalidInput, match="set by the system only"):
+        await env.acd.pause(u, "no_answer")
+    await env.acd.ready(u)
+    await env.acd.on_agent_called({"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support"})
+    with pytest.raises(Conflict, match="cannot pause while ringing"):
+        await env.acd.pause(u, "meal")
+    await env.acd.on_agent_connect({"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support"})
+    with pytest.raises(Conflict, match="cannot log out while on call"):
+        await env.acd.logout(u)
+    with pytest.raises(Conflict, match="cannot go ready while on call"):
+        await env.acd.ready(u)
+    supervisor = await env.stack.auth.create_user("sup", "test-password-1", ["supervisor"])
+    with pytest.raises(InvalidInput, match="only users with the agent role"):
+        await env.acd.login(supervisor, "1002")
+
+
+async def test_call_cycle_from_ami_events_with_wrapup_timer(env: Env) -> None:
+    u = await env.agent("li", {"support": "senior"})
+    await env.acd.login(u, "1001")
+    await env.acd.ready(u)
+    env.ami.take()
+    ev = {"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support", "DestChannel": "PJSIP/1001-0001"}
+    await env.acd.on_agent_called(ev)
+    a = env.acd.agents[u.id]
+    assert (a.state, a.call_uniqueid, a.channel) == ("ringing", "c1", "PJSIP/1001-0001")
+    await env.acd.on_agent_connect(ev)
+    assert a.state == "on_call"
+    env.acd.wrapup_seconds["support"] = 0.05  # type: ignore[assignment]
+    await env.acd.on_agent_complete({**ev, "Reason": "caller"})
+    assert (a.state, a.reason, a.call_uniqueid) == ("wrapup", "wrapup", "c1")
+    assert env.ami.take() == [("queue_pause", {"args": ("PJSIP/1001", True, "wrapup")})]
+    await asyncio.sleep(0.2)  # the queue's wrap-up seconds pass: ready again, unpaused in Asterisk
+    assert a.state == "ready" and a.call_uniqueid is None
+    assert env.ami.take() == [("queue_pause", {"args": ("PJSIP/1001", False)})]
+    log = await env.stack.acd_repo.state_log(u.id)
+    assert [(r.state, r.source) for r in reversed(log)] == [
+        ("paused", "agent"), ("ready", "agent"), ("ringing", "ami"), ("on_call", "ami"), ("wrapup", "ami"),
+        ("ready", "system")]
+
+
+async def test_unanswered_ring_auto_pauses_after_n(env: Env) -> None:
+    env.acd.auto_pause_after = 2
+    u = await env.agent("li", {"support": "senior"})
+    await env.acd.login(u, "1001")
+    await env.acd.ready(u)
+    env.ami.take()
+    ev = {"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support"}
+    await env.acd.on_agent_called(ev)
+    await env.acd.on_agent_ring_no_answer(ev)
+    a = env.acd.agents[u.id]
+    assert (a.state, a.missed_rings) == ("ready", 1) and env.ami.take() == []
+    await env.acd.on_agent_called({**ev, "Uniqueid": "c2"})
+    await env.acd.on_agent_ring_no_answer({**ev, "Uniqueid": "c2"})
+    assert (a.state, a.reason, a.missed_rings) == ("paused", "no_answer", 2)
+    assert env.ami.take() == [("queue_pause", {"args": ("PJSIP/1001", True, "no_answer")}),
+                              ("queue_log", {"args": ("NONE", "PAUSEREASON", "PJSIP/1001", "no_answer")})]
+    await env.acd.ready(u)
+    assert a.missed_rings == 0
+
+
+async def test_other_ringing_agents_are_freed_when_one_answers_or_the_caller_leaves(env: Env) -> None:
+    u1, u2 = await env.agent("a1", {"support": "senior"}), await env.agent("a2", {"support": "senior"})
+    for u, ext in ((u1, "1001"), (u2, "1002")):
+        await env.acd.login(u, ext)
+        await env.acd.ready(u)
+    for ext in ("1001", "1002"):
+        await env.acd.on_agent_called({"Interface": f"PJSIP/{ext}", "Uniqueid": "c1", "Queue": "support"})
+    await env.acd.on_agent_connect({"Interface": "PJSIP/1002", "Uniqueid": "c1", "Queue": "support"})
+    assert (env.acd.agents[u1.id].state, env.acd.agents[u2.id].state) == ("ready", "on_call")
+    await env.acd.on_agent_called({"Interface": "PJSIP/1001", "Uniqueid": "c2", "Queue": "support"})
+    await env.acd.caller_gone({"Uniqueid": "c2"})
+    assert env.acd.agents[u1.id].state == "ready"
+
+
+async def test_state_survives_a_service_restart(env: Env, db_url: str) -> None:
+    u = await env.agent("li", {"support": "senior", "business": "junior"})
+    await env.acd.login(u, "1001")
+    await env.acd.pause(u, "meeting")
+    again = AgentService(AcdRepository(env.stack.sessions, env.clock), FakeAmi(), env.clock)
+    await again.load()
+    a = again.by_ext["1001"]
+    assert (a.username, a.state, a.reason, a.memberships) == ("li", "paused", "meeting",
+                                                               {"support": 0, "business": 0})
+
+
+async def test_resync_makes_asterisk_match_the_db(env: Env) -> None:
+    u1, u2 = await env.agent("a1", {"support": "senior"}), await env.agent("a2", {"complaints": "junior"})
+    await env.acd.login(u1, "1001")
+    await env.acd.ready(u1)
+    await env.acd.login(u2, "1002")
+    await env.acd.pause(u2, "meal")
+    env.ami.take()
+    status = [  # what Asterisk reports: 1001 missing, 1002 unpaused at the wrong penalty, a stray member
+        {"Event": "QueueMember", "Queue": "complaints", "Location": "PJSIP/1002", "Penalty": "0", "Paused": "0",
+         "Membership": "dynamic"},
+        {"Event": "QueueMember", "Queue": "support", "Location": "PJSIP/1999", "Penalty": "0", "Paused": "0",
+         "Membership": "dynamic"},
+    ]
+    counts = await env.acd.resync(status, [])
+    assert counts == {"added": 1, "removed": 1, "paused": 1, "penalty": 1, "calls_gone": 0}
+    assert env.ami.take() == [
+        ("queue_add", {"args": ("support", "PJSIP/1001"), "penalty": 0, "paused": False, "member_name": "A1",
+                       "reason": ""}),
+        ("queue_penalty", {"args": ("complaints", "PJSIP/1002", 2)}),
+        ("queue_pause", {"args": ("PJSIP/1002", True, "meal"), "queue": "complaints"}),
+        ("queue_remove", {"args": ("support", "PJSIP/1999")}),
+    ]
+    # in line already: nothing is sent
+    ok = [{"Event": "QueueMember", "Queue": "support", "Location": "PJSIP/1001", "Penalty": "0", "Paused": "0",
+           "Membership": "dynamic"},
+          {"Event": "QueueMember", "Queue": "complaints", "Location": "PJSIP/1002", "Penalty": "2", "Paused": "1",
+           "Membership": "dynamic"}]
+    await env.acd.resync(ok, [])
+    assert env.ami.take() == []
+
+
+async def test_ami_down_keeps_the_db_truth_for_the_resync(env: Env) -> None:
+    u = await env.agent("li", {"support": "senior"})
+    env.ami.down = True
+    a = await env.acd.login(u, "1001")  # stored even though Asterisk cannot be told now
+    assert a.state == "paused"
+    env.ami.down = False
+    await env.acd.resync([], [])
+    assert env.ami.take() == [("queue_add", {"args": ("support", "PJSIP/1001"), "penalty": 0, "paused": True,
+                                             "member_name": "Li", "reason": "not_ready"})]
+
+
+def test_ivr_choices_lists_the_digits_pressed() -> None:
+    path = [{"node": "welcome", "kind": "play"}, {"node": "main", "kind": "menu", "digits": "9", "result": "invalid"},
+            {"node": "main", "kind": "menu", "digits": "3", "result": "option"}, {"node": "q", "kind": "queue"}]
+    assert ivr_choices(path) == [{"node": "main", "digits": "9"}, {"node": "main", "digits": "3"}]
+
+
+class _Customers:
+    def __init__(self) -> None:
+        self.asked: list[tuple[str | None, str]] = []
+
+    async def pop_view(self, number: str | None, username: str) -> dict[str, Any]:
+        self.asked.append((number, username))
+        return {"customer": {"id": 7, "name": "Zhang Wei"}, "recent_calls": [{"id": 1}], "service_records": [],
+                "open_follow_ups": []}
+
+
+async def test_pop_is_assembled_from_the_call_and_the_customer_and_follows_the_call(env: Env) -> None:
+    hub = Hub()
+    got: list[dict[str, Any]] = []
+
+    async def send(text: str) -> None:
+        import json
+
+        got.append(json.loads(text))
+
+    async def close(code: int, reason: str) -> None:
+        return None
+
+    client = hub.register(send, close, {"agent:li"}, "t")
+    customers = _Customers()
+    pop = ScreenPop(hub, env.stack.tracker, customers, env.clock)
+    env.acd.listen(pop.on_agent)
+    env.stack.tracker.active["c1"] = CallState(
+        uniqueid="c1", caller_number="13800138000", queue="support", queued_at=T0,
+        ivr_path=[{"node": "main", "kind": "menu", "digits": "3", "result": "option"}])
+    u = await env.agent("li", {"support": "senior"})
+    await env.acd.login(u, "1001")
+    await env.acd.ready(u)
+    ring = {"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support",
+            "Timestamp": str(T0.timestamp() + 12.5)}
+    await env.acd.on_agent_called(ring)
+    await env.acd.on_agent_connect(ring)
+    await asyncio.sleep(0.05)
+    kinds = [m["type"] for m in got]
+    assert kinds == ["state", "state", "state", "pop", "state", "pop_phase"]
+    p = next(m["pop"] for m in got if m["type"] == "pop")
+    assert p["caller_number"] == "13800138000" and p["queue"] == "support" and p["wait_seconds"] == 12.5
+    assert p["customer"]["name"] == "Zhang Wei" and p["ivr_choices"] == [{"node": "main", "digits": "3"}]
+    assert customers.asked == [("13800138000", "li")]
+    assert pop.current["li"]["phase"] == "active"
+    await hub.unregister(client)
+
+
+async def test_agent_api_roles_and_errors(env: Env) -> None:
+    u = await env.agent("li", {"support": "senior"})
+    del u
+    app = create_app(env.stack.settings, stack=env.stack, manage_stack=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        assert (await c.get("/api/agent/me")).status_code == 401
+        sup = await bearer(env.stack, ("supervisor",))
+        assert (await c.post("/api/agent/login", json={"extension": "1001"}, headers=sup)).status_code == 403
+        token, _ = await env.stack.auth.login("li", "test-password-1", "t")
+        h = {"Authorization": f"Bearer {token}"}
+        r = await c.post("/api/agent/login", json={"extension": "10x1"}, headers=h)
+        assert r.status_code == 400 and "extension" in r.json()["message"]
+        r = await c.post("/api/agent/login", json={"extension": "1001"}, headers=h)
+        assert r.status_code == 200 and r.json()["agent"]["state"] == "paused"
+        assert {x["code"] for x in r.json()["pause_reasons"]} >= {"away", "meal", "meeting", "acw"}
+        r = await c.post("/api/agent/transfer", json={"target_type": "queue", "target": "support"}, headers=h)
+        assert r.status_code == 409 and r.json()["message"] == "transfer needs a call in progress"
+        r = await c.post("/api/agent/pause", json={"reason": "nap"}, headers=h)
+        assert r.status_code == 400 and "unknown pause reason 'nap'" in r.json()["message"]
+        seats = (await c.get("/api/agent/seats", headers=h)).json()
+        assert {"extension": "1001", "name": "Agent 1001", "taken_by": "li", "device": ""} in seats
+        assert all("password" not in s for s in seats)
+        r = await c.post("/api/agent/call", json={"number": "138-0013-8000"}, headers=h)
+        assert r.status_code == 200 and r.json() == {"number": "13800138000", "extension": "1001"}
+        name, fields = env.ami.sent[-1]
+        assert name == "originate" and fields["args"] == ("PJSIP/1001", "cc-outbound", "13800138000")
+        r = await c.post("/api/agent/call", json={"number": "call me"}, headers=h)
+        assert r.status_code == 400 and "must be 3-20 digits" in r.json()["message"]
+        env.ami.down = True
+        r = await c.post("/api/agent/call", json={"number": "13800138000"}, headers=h)
+        assert r.status_code == 503 and "click-to-call failed" in r.json()["message"]
+    entries = [e.action for e in await _audit(env.stack)]
+    assert "agent.login" in entries and "call.originate" in entries
+
+
+async def _audit(stack: Stack) -> list[Any]:
+    from sqlalchemy import select
+
+    from callcenter.auth.models import AuditEntry
+
+    async with stack.sessions() as s:
+        return list((await s.execute(select(AuditEntry).order_by(AuditEntry.id))).scalars())
+
+
+async def test_an_agent_reads_only_the_customer_of_the_call_they_are_handling(env: Env) -> None:
+    """The real wiring (Stack → CustomerService access): the pop's call decides which record an agent may open."""
+    x = await env.stack.customers.create("Caller X", ["13800138000"])
+    y = await env.stack.customers.create("Somebody Else", ["13900139000"])
+    u = await env.agent("li", {"support": "senior"})
+    await env.acd.login(u, "1001")
+    await env.acd.ready(u)
+    token, _ = await env.stack.auth.login("li", "test-password-1", "t")
+    h = {"Authorization": f"Bearer {token}"}
+    app = create_app(env.stack.settings, stack=env.stack, manage_stack=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=h) as c:
+        assert (await c.get(f"/api/customers/{x.id}")).status_code == 403  # no call yet
+        env.stack.tracker.active["c1"] = CallState(uniqueid="c1", caller_number="+8613800138000", queue="support")
+        await env.acd.on_agent_called({"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support"})
+        assert env.stack.pop.current["li"]["customer"]["id"] == x.id
+        r = await c.get(f"/api/customers/{x.id}")
+        assert r.status_code == 200 and r.json()["name"] == "Caller X"
+        r = await c.get(f"/api/customers/{y.id}")
+        assert r.status_code == 403 and "handling" in r.json()["message"]
+        await env.acd.on_agent_connect({"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support"})
+        await env.acd.on_agent_complete({"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support"})
+        assert (await c.get(f"/api/customers/{x.id}")).status_code == 200  # still in wrap-up
+        await env.acd.ready(u)
+        assert (await c.get(f"/api/customers/{x.id}")).status_code == 403  # the call is over
+    views = [(e.action, e.target, (e.detail or {}).get("why")) for e in await _audit(env.stack)
+             if e.action.startswith("customer.")]
+    assert ("customer.view", f"customer:{x.id}", "pop") in views
+    assert [t for a, t, _ in views if a == "customer.view_denied"] == [f"customer:{x.id}", f"customer:{y.id}",
+                                                                        f"customer:{x.id}"]
+
+
+async def test_an_uploaded_announce_prompt_is_rendered_by_its_path(env: Env) -> None:
+    prompt = env.stack.settings.data_dir / "prompts" / "zh" / "q-hello.wav"
+    prompt.parent.mkdir(parents=True, exist_ok=True)
+    prompt.write_bytes(b"RIFF")
+    from tests.helpers import set_queue
+
+    await set_queue(env.stack, "support", announce="q-hello")
+    await set_queue(env.stack, "business", announce="queue-thankyou")  # one of Asterisk's own sounds
+    text = (env.stack.settings.asterisk_runtime_dir / "etc" / "queues.conf").read_text()
+    assert f"announce = {prompt.with_suffix('')}\n" in text
+    assert [ln for ln in text.splitlines() if ln.startswith("announce") and ln.endswith("queue-thankyou")]
