@@ -94,6 +94,8 @@ class Stack:
         # customer access: an agent may open the record of the call they are handling (ringing, on it, wrap-up)
         self.crm.set_access(self._handling_numbers, self._handling_calls, self.acd_repo.was_on_call)
         self.acd.listen(self.pop.on_agent)
+        self.dispatcher.register_map({"Newchannel": self.pop.on_newchannel,
+                                      "QueueCallerJoin": self.pop.on_queue_caller_join, "Hangup": self.pop.on_hangup})
         for route, handler in self.ivr_engine.routes().items():
             self.agi.route(route, handler)
         self.layout: RuntimeLayout | None = None
@@ -125,10 +127,16 @@ class Stack:
         await self.acd.resync(queue_status, channels)
 
     async def _queue_confs(self) -> list[QueueConf]:
-        """Queues for queues.conf; an uploaded announce prompt is given by its absolute path (Asterisk looks for a
-        bare name only among its own sounds)."""
-        return [replace(q, announce=self.prompts.resolve(q.announce, "zh", "en")) if q.announce else q
-                for q in await self.acd_repo.queue_confs()]
+        """Queues for queues.conf. An uploaded announce prompt is given by its absolute path (Asterisk looks for a
+        bare name only among its own sounds, where a bare name keeps the caller's language)."""
+        out = []
+        for q in await self.acd_repo.queue_confs():
+            if q.announce:
+                path = self.prompts.resolve(q.announce, "zh", "en")
+                if Path(path).is_relative_to(self.prompts.custom_dir):
+                    q = replace(q, announce=path)
+            out.append(q)
+        return out
 
     async def apply_config(self) -> None:
         """Seats or queues changed (admin): render pjsip.conf/queues.conf from the DB and reload them in Asterisk
@@ -192,6 +200,7 @@ class Stack:
                 self.asterisk_process.supervise(min_delay=s.asterisk.restart_delay)
             await self.tracker.load_open_calls()
             self.tracker.start_writer()
+            self.acd.start_writer()
             await self.ami.start()
         except BaseException:
             await self.stop()  # nothing half-started is left behind (ports, child process, DB pool)
@@ -204,6 +213,10 @@ class Stack:
             await self.tracker.stop_writer()  # nothing tracked is lost at shutdown
         except Exception:
             log.exception("could not store pending call records at shutdown")
+        try:
+            await self.acd.stop_writer()
+        except Exception:
+            log.exception("could not store pending agent state changes at shutdown")
         if self.asterisk_process is not None:
             await self.asterisk_process.stop()
         await self.engine.dispose()

@@ -8,8 +8,10 @@ Message types (``docs/agent-desktop.md``): ``hello``, ``state``, ``pop``, ``pop_
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -22,7 +24,12 @@ log = logging.getLogger(__name__)
 
 
 class PopCustomers(Protocol):
-    async def pop_view(self, caller_number: str | None, username: str) -> dict[str, Any]: ...
+    async def pop_data(self, caller_number: str | None) -> dict[str, Any]: ...
+
+    async def audit_pop(self, username: str, customer_id: int) -> None: ...
+
+
+PREFETCH_MAX_AGE = 60.0  # seconds: a caller who waited longer gets a fresh lookup when an agent is rung
 
 
 def agent_topic(username: str) -> str:
@@ -46,14 +53,17 @@ class ScreenPop:
         self.clock = clock
         self.current: dict[str, dict[str, Any]] = {}  # username → the pop on screen (ringing/active/wrapup)
         self.build_ms: list[float] = []  # recent pop assembly times (bench / health)
+        self._lanes: dict[str, asyncio.Task[None]] = {}
+        self._prefetched: dict[str, tuple[float, str | None, asyncio.Task[dict[str, Any]]]] = {}
 
-    async def build(self, a: Agent, ami: dict[str, str]) -> dict[str, Any]:
+    def call_part(self, a: Agent, ami: dict[str, str]) -> dict[str, Any]:
+        """The pop from what is in memory (the tracked call): no I/O."""
         uid = a.call_uniqueid or ami.get("Uniqueid", "")
         st = self.tracker.active.get(uid)
         number = (st.caller_number if st else None) or ami.get("CallerIDNum") or None
         rang_at = _ts(ami) or self.clock.now()
         queued_at = st.queued_at if st else None
-        pop: dict[str, Any] = {
+        return {
             "call_uniqueid": uid,
             "phase": "ringing",
             "caller_number": number,
@@ -67,32 +77,97 @@ class ScreenPop:
             "ivr_path": (st.ivr_path if st else None) or [],
             "ivr_choices": ivr_choices(st.ivr_path if st else None),
             "event_ts": ami.get("Timestamp"),
+            "customer": None, "recent_calls": [], "service_records": [], "open_follow_ups": [],
         }
-        view: dict[str, Any] = {"customer": None, "recent_calls": [], "service_records": [], "open_follow_ups": []}
-        if self.customers is not None:
+
+    async def _customer_data(self, number: str | None) -> dict[str, Any]:
+        if self.customers is None:
+            return {}
+        try:
+            return await self.customers.pop_data(number)
+        except Exception:  # the pop still shows the call; the record part says it could not be loaded
+            log.exception("customer part of the screen pop failed for %s", number)
+            return {"error": "customer record could not be loaded"}
+
+    def prefetch(self, uniqueid: str, number: str | None) -> None:
+        """Start loading the caller's record when the call arrives (and again on queue join if it was not), so the
+        pop is sent the moment an agent is rung: the lookup is off the AgentCalled → pop path."""
+        if not uniqueid or self.customers is None or uniqueid in self._prefetched:
+            return
+        task = asyncio.get_running_loop().create_task(self._customer_data(number), name=f"prefetch {uniqueid}")
+        self._prefetched[uniqueid] = (time.monotonic(), number, task)
+        while len(self._prefetched) > 2000:  # callers that never reached an agent
+            self._prefetched.pop(next(iter(self._prefetched)))
+
+    def forget(self, uniqueid: str) -> None:
+        self._prefetched.pop(uniqueid, None)
+
+    async def on_newchannel(self, ev: dict[str, str]) -> None:
+        """An inbound call starts: fetch the caller's record while the IVR runs."""
+        uid = ev.get("Uniqueid", "")
+        if ev.get("Context") == self.tracker.inbound_context and ev.get("Linkedid", uid) == uid:
+            self.prefetch(uid, ev.get("CallerIDNum"))
+
+    async def on_queue_caller_join(self, ev: dict[str, str]) -> None:
+        uid = ev.get("Uniqueid", "")
+        st = self.tracker.active.get(uid)
+        self.prefetch(uid, (st.caller_number if st else None) or ev.get("CallerIDNum"))
+
+    async def on_hangup(self, ev: dict[str, str]) -> None:
+        self.forget(ev.get("Uniqueid", ""))
+
+    async def customer_part(self, uniqueid: str, number: str | None) -> dict[str, Any]:
+        """The customer record, last calls, service records and follow-ups: prefetched if fresh, else now."""
+        got = self._prefetched.get(uniqueid)
+        if got is not None and got[1] == number and time.monotonic() - got[0] < PREFETCH_MAX_AGE:
+            return await asyncio.shield(got[2])
+        return await self._customer_data(number)
+
+    def _lane(self, username: str, job: Callable[[], Awaitable[None]]) -> None:
+        """Run ``job`` after the agent's earlier pop jobs: messages keep their order per agent, and the AMI
+        dispatcher never waits for the customer lookup (a slow query delays only this agent's pop)."""
+        prev = self._lanes.get(username)
+
+        async def run() -> None:
+            if prev is not None:
+                await asyncio.wait([prev])
             try:
-                view = await self.customers.pop_view(number, a.username)
-            except Exception:  # the pop still shows the call; the record part says it could not be loaded
-                log.exception("customer part of the screen pop failed for %s", number)
-                view = {**view, "error": "customer record could not be loaded"}
-        pop.update(view)
-        pop["caller_number"] = number
-        return pop
+                await job()
+            except Exception:
+                log.exception("screen pop job failed for %s", username)
+
+        task = asyncio.get_running_loop().create_task(run(), name=f"pop {username}")
+        self._lanes[username] = task
+        task.add_done_callback(lambda t: self._lanes.pop(username, None) if self._lanes.get(username) is t else None)
+
+    async def idle(self) -> None:
+        """Wait until every queued pop job has run (tests)."""
+        while self._lanes:
+            await asyncio.wait(list(self._lanes.values()))
 
     async def on_agent(self, a: Agent, prev: str, ev: dict[str, Any]) -> None:
-        """AgentService listener: state to the agent's sockets, then the pop for ringing / phase changes."""
+        """AgentService listener: state to the agent's sockets at once; the pop and its phases in the agent's
+        lane."""
         topic = agent_topic(a.username)
         state_msg = {"type": "state", "agent": a.public()}
         self.hub.publish(topic, state_msg)
         self.hub.publish(AGENTS_TOPIC, state_msg)
         cur = self.current.get(a.username)
         if a.state == "ringing" and (cur is None or cur["call_uniqueid"] != a.call_uniqueid):
+            pop = self.call_part(a, ev.get("ami") or {})
+            self.current[a.username] = pop  # on screen from now on (a reconnecting browser, access checks)
             t0 = time.perf_counter()
-            pop = await self.build(a, ev.get("ami") or {})
-            self.build_ms.append((time.perf_counter() - t0) * 1000)
-            del self.build_ms[:-1000]
-            self.current[a.username] = pop
-            self.hub.publish(topic, {"type": "pop", "pop": pop})
+
+            async def send_pop() -> None:
+                pop.update(await self.customer_part(pop["call_uniqueid"], pop["caller_number"]))
+                self.build_ms.append((time.perf_counter() - t0) * 1000)
+                del self.build_ms[:-1000]
+                self.hub.publish(topic, {"type": "pop", "pop": pop})
+                customer = pop.get("customer")
+                if customer and self.customers is not None:  # the agent was shown the record: audited
+                    await self.customers.audit_pop(a.username, customer["id"])
+
+            self._lane(a.username, send_pop)
             return
         if cur is None:
             return
@@ -101,8 +176,8 @@ class ScreenPop:
             if cur["phase"] != phase:
                 cur["phase"] = phase
                 cur[f"{phase}_at"] = a.since
-                self.hub.publish(topic, {"type": "pop_phase", "call_uniqueid": cur["call_uniqueid"], "phase": phase,
-                                         "at": a.since})
+                msg = {"type": "pop_phase", "call_uniqueid": cur["call_uniqueid"], "phase": phase, "at": a.since}
+                self._lane(a.username, lambda: self._send(topic, msg))
             return
         if a.state == "paused" and prev != "ringing":
             return  # paused from wrap-up (after-call work): the card stays until the agent is ready
@@ -110,7 +185,11 @@ class ScreenPop:
             why = ev.get("why") or ("done" if cur["phase"] == "wrapup" else
                                     "not_answered" if prev == "ringing" else "done")
             del self.current[a.username]
-            self.hub.publish(topic, {"type": "pop_cleared", "call_uniqueid": cur["call_uniqueid"], "why": why})
+            msg = {"type": "pop_cleared", "call_uniqueid": cur["call_uniqueid"], "why": why}
+            self._lane(a.username, lambda: self._send(topic, msg))
+
+    async def _send(self, topic: str, msg: dict[str, Any]) -> None:
+        self.hub.publish(topic, msg)
 
 
 def _ts(ami: dict[str, str]) -> datetime | None:

@@ -123,18 +123,23 @@ class AcdRepository:
 
     async def save_state(self, row: dict[str, Any], source: str, at: datetime) -> None:
         """Upsert the agent's current row and append the change to the state log, in one transaction."""
+        await self.save_states([(row, source, at)])
+
+    async def save_states(self, changes: list[tuple[dict[str, Any], str, datetime]]) -> None:
+        """Several changes in order, in one transaction (the service's write-behind batches)."""
         async with self.sessions() as s:
-            cur = await s.get(AgentStatus, row["user_id"])
-            if cur is None:
-                s.add(AgentStatus(**row))
-            else:
-                for k, v in row.items():
-                    setattr(cur, k, v)
-            # a seat is held by one agent: the unique extension column must be free before this row takes it
-            await s.flush()
-            s.add(AgentStateLog(user_id=row["user_id"], username=row["username"], extension=row["extension"],
-                                state=row["state"], reason=row["reason"], call_uniqueid=row["call_uniqueid"],
-                                source=source, at=at))
+            for row, source, at in changes:
+                cur = await s.get(AgentStatus, row["user_id"])
+                if cur is None:
+                    s.add(AgentStatus(**row))
+                else:
+                    for k, v in row.items():
+                        setattr(cur, k, v)
+                # a seat is held by one agent: the unique extension column must be free before this row takes it
+                await s.flush()
+                s.add(AgentStateLog(user_id=row["user_id"], username=row["username"], extension=row["extension"],
+                                    state=row["state"], reason=row["reason"], call_uniqueid=row["call_uniqueid"],
+                                    source=source, at=at))
             await s.commit()
 
     async def was_on_call(self, username: str, call_uniqueid: str) -> bool:

@@ -112,6 +112,12 @@ class AgentService:
         self.queue_names: set[str] = set()
         self._listeners: list[Listener] = []
         self._pause_reasons: dict[str, Any] = {}
+        self._pending: list[tuple[dict[str, Any], str, datetime]] = []
+        self._writer: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._queued = 0  # state changes handed to the writer so far
+        self._written = 0  # ... and stored
 
     def listen(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -169,7 +175,73 @@ class AgentService:
                 await listener(a, prev, ev)
             except Exception:
                 log.exception("agent state listener failed")
-        await self.repo.save_state(a.row(), source, a.since)
+        await self._store(a.row(), source, a.since)
+
+    # storage: written behind while the service runs, so AMI events never wait on the database -------------
+    async def _store(self, row: dict[str, Any], source: str, at: datetime) -> None:
+        if self._writer is None:
+            await self.repo.save_state(row, source, at)
+            return
+        self._pending.append((row, source, at))
+        self._queued += 1
+        self._wake.set()
+
+    def start_writer(self) -> None:
+        """Write state changes behind, in order, batched (the running service; unit tests write at once)."""
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write_loop(), name="agent-state-writer")
+
+    async def _write_loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            batch, self._pending = self._pending, []
+            if batch:
+                try:
+                    await self.repo.save_states(batch)
+                    self._written += len(batch)
+                except Exception:
+                    log.exception("storing %d agent state change(s) failed; retrying", len(batch))
+                    self._pending[:0] = batch
+                    if self._stopping:
+                        return
+                    await asyncio.sleep(1.0)
+                    self._wake.set()
+                    continue
+            if self._stopping and not self._pending:
+                return
+            if self._pending:
+                self._wake.set()
+
+    async def flush(self, timeout: float = 10.0) -> None:
+        """Wait until every state change made so far is stored (tests, shutdown)."""
+        target = self._queued
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._written < target and self._writer is not None and not self._writer.done():
+            if loop.time() > deadline:
+                raise TimeoutError("agent state changes not stored in time")
+            await asyncio.sleep(0.01)
+        if self._pending and (self._writer is None or self._writer.done()):
+            batch, self._pending = self._pending, []
+            await self.repo.save_states(batch)
+            self._written += len(batch)
+
+    async def stop_writer(self) -> None:
+        """Finish what is pending (never cancel a batch mid-transaction), then stop."""
+        if self._writer is not None:
+            self._stopping = True
+            self._wake.set()
+            try:
+                await self._writer
+            finally:
+                self._writer = None
+                self._stopping = False
+        await self.flush()
+        for a in self.agents.values():
+            if a.wrapup_task is not None:
+                a.wrapup_task.cancel()
+                a.wrapup_task = None
 
     async def _ami(self, what: str, coro: Awaitable[None]) -> bool:
         """Run one AMI action; if Asterisk is unreachable the DB still holds the truth and resync applies it."""

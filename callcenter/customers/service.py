@@ -397,24 +397,31 @@ class CustomerService:
 
     async def pop_view(self, caller_number: str | None, username: str) -> dict[str, Any]:
         """The screen pop's customer part for a call offered to ``username`` (the caller of this method
-        vouches that the call is that agent's): the customer with their numbers, last 5 calls, last 5
-        service records and open follow-ups; for an unknown number, the calls and the records taken for
-        that number. A found customer is audited as ``customer.view`` with why=pop."""
+        vouches that the call is that agent's): :meth:`pop_data`, and a found customer is audited as
+        ``customer.view`` with why=pop."""
+        data = await self.pop_data(caller_number)
+        if data["customer"] is not None:
+            await self.audit_pop(username, data["customer"]["id"])
+        return data
+
+    async def pop_data(self, caller_number: str | None) -> dict[str, Any]:
+        """The customer with their numbers, last 5 calls, last 5 service records and open follow-ups; for an
+        unknown number, the calls and the records taken for that number. Not audited: the screen pop fetches
+        it while the caller waits in the queue and audits with :meth:`audit_pop` when an agent is shown it."""
         n = normalise_number(caller_number)
         if n is None:
             return PopOut(number=None, customer=None, recent_calls=[], service_records=[],
                           open_follow_ups=[]).model_dump(mode="json")
-
-        async def audit(customer_id: int) -> None:
-            await self.audit(username, "customer.view", _target(customer_id), {"why": "pop"})
-
-        data = await self.repo.pop(n, on_found=audit)
+        data = await self.repo.pop(n)
         return PopOut(
             number=n, customer=CustomerOut.of(data.customer) if data.customer else None,
             recent_calls=[CallBrief.model_validate(c) for c in data.calls],
             service_records=[ServiceRecordOut.model_validate(r) for r in data.records],
             open_follow_ups=[ServiceRecordOut.model_validate(r) for r in data.open_follow_ups],
         ).model_dump(mode="json")
+
+    async def audit_pop(self, username: str, customer_id: int) -> None:
+        await self.audit(username, "customer.view", _target(customer_id), {"why": "pop"})
 
     # service records -------------------------------------------------------------------------------------
     @staticmethod

@@ -32,6 +32,7 @@ async def _members(stack: Stack, queue: str) -> dict[str, dict[str, str]]:
 
 
 async def _log(stack: Stack, username: str) -> list[tuple[str, str]]:
+    await stack.acd.flush()  # state changes are written behind
     async with stack.sessions() as s:
         rows = (await s.execute(select(AgentStateLog).where(AgentStateLog.username == username)
                                 .order_by(AgentStateLog.id))).scalars()

@@ -268,12 +268,16 @@ def test_ivr_choices_lists_the_digits_pressed() -> None:
 
 class _Customers:
     def __init__(self) -> None:
-        self.asked: list[tuple[str | None, str]] = []
+        self.asked: list[str | None] = []
+        self.audited: list[tuple[str, int]] = []
 
-    async def pop_view(self, number: str | None, username: str) -> dict[str, Any]:
-        self.asked.append((number, username))
+    async def pop_data(self, number: str | None) -> dict[str, Any]:
+        self.asked.append(number)
         return {"customer": {"id": 7, "name": "Zhang Wei"}, "recent_calls": [{"id": 1}], "service_records": [],
                 "open_follow_ups": []}
+
+    async def audit_pop(self, username: str, customer_id: int) -> None:
+        self.audited.append((username, customer_id))
 
 
 async def test_pop_is_assembled_from_the_call_and_the_customer_and_follows_the_call(env: Env) -> None:
@@ -301,16 +305,40 @@ async def test_pop_is_assembled_from_the_call_and_the_customer_and_follows_the_c
     ring = {"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support",
             "Timestamp": str(T0.timestamp() + 12.5)}
     await env.acd.on_agent_called(ring)
+    assert pop.current["li"]["caller_number"] == "13800138000"  # on screen at once (reconnects, access)
+    await pop.idle()
     await env.acd.on_agent_connect(ring)
-    await asyncio.sleep(0.05)
+    await pop.idle()
+    await asyncio.sleep(0.01)  # the client's sender task delivers
     kinds = [m["type"] for m in got]
     assert kinds == ["state", "state", "state", "pop", "state", "pop_phase"]
     p = next(m["pop"] for m in got if m["type"] == "pop")
     assert p["caller_number"] == "13800138000" and p["queue"] == "support" and p["wait_seconds"] == 12.5
     assert p["customer"]["name"] == "Zhang Wei" and p["ivr_choices"] == [{"node": "main", "digits": "3"}]
-    assert customers.asked == [("13800138000", "li")]
+    assert customers.asked == ["13800138000"] and customers.audited == [("li", 7)]
     assert pop.current["li"]["phase"] == "active"
     await hub.unregister(client)
+
+
+async def test_the_record_is_fetched_while_the_caller_waits_and_audited_when_shown(env: Env) -> None:
+    customers = _Customers()
+    pop = ScreenPop(Hub(), env.stack.tracker, customers, env.clock)
+    env.acd.listen(pop.on_agent)
+    env.stack.tracker.active["c1"] = CallState(uniqueid="c1", caller_number="13800138000", queue="support")
+    await pop.on_queue_caller_join({"Uniqueid": "c1", "Queue": "support"})
+    await asyncio.sleep(0.01)
+    assert customers.asked == ["13800138000"] and customers.audited == []  # fetched, nobody has seen it yet
+    for name, ext in (("a1", "1001"), ("a2", "1002")):  # ringall: two agents are shown the same caller
+        u = await env.agent(name, {"support": "senior"})
+        await env.acd.login(u, ext)
+        await env.acd.ready(u)
+        await env.acd.on_agent_called({"Interface": f"PJSIP/{ext}", "Uniqueid": "c1", "Queue": "support"})
+    await pop.idle()
+    assert customers.asked == ["13800138000"]  # no second lookup on the pop path
+    assert customers.audited == [("a1", 7), ("a2", 7)]
+    assert pop.current["a2"]["customer"] == {"id": 7, "name": "Zhang Wei"}
+    await pop.on_hangup({"Uniqueid": "c1"})
+    assert pop._prefetched == {}
 
 
 async def test_agent_api_roles_and_errors(env: Env) -> None:
@@ -371,6 +399,7 @@ async def test_an_agent_reads_only_the_customer_of_the_call_they_are_handling(en
         assert (await c.get(f"/api/customers/{x.id}")).status_code == 403  # no call yet
         env.stack.tracker.active["c1"] = CallState(uniqueid="c1", caller_number="+8613800138000", queue="support")
         await env.acd.on_agent_called({"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support"})
+        await env.stack.pop.idle()
         assert env.stack.pop.current["li"]["customer"]["id"] == x.id
         r = await c.get(f"/api/customers/{x.id}")
         assert r.status_code == 200 and r.json()["name"] == "Caller X"
@@ -398,4 +427,4 @@ async def test_an_uploaded_announce_prompt_is_rendered_by_its_path(env: Env) -> 
     await set_queue(env.stack, "business", announce="queue-thankyou")  # one of Asterisk's own sounds
     text = (env.stack.settings.asterisk_runtime_dir / "etc" / "queues.conf").read_text()
     assert f"announce = {prompt.with_suffix('')}\n" in text
-    assert [ln for ln in text.splitlines() if ln.startswith("announce") and ln.endswith("queue-thankyou")]
+    assert "announce = queue-thankyou\n" in text  # Asterisk finds its own sounds by name, in the call's language
