@@ -42,3 +42,12 @@ def check_timezone(name: str) -> str:
 
 def from_epoch(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+def event_time(ev: dict[str, str]) -> datetime | None:
+    """An AMI event's own time (the ``Timestamp`` header, manager.conf ``timestampevents``), or None."""
+    ts = ev.get("Timestamp")
+    try:
+        return from_epoch(float(ts)) if ts else None
+    except ValueError:
+        return None

@@ -12,12 +12,11 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any, Protocol
 
 from callcenter.acd.service import Agent
 from callcenter.calls.service import CallTracker
-from callcenter.clock import Clock, from_epoch
+from callcenter.clock import Clock, event_time
 from callcenter.realtime.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -61,7 +60,7 @@ class ScreenPop:
         uid = a.call_uniqueid or ami.get("Uniqueid", "")
         st = self.tracker.active.get(uid)
         number = (st.caller_number if st else None) or ami.get("CallerIDNum") or None
-        rang_at = _ts(ami) or self.clock.now()
+        rang_at = event_time(ami) or self.clock.now()
         queued_at = st.queued_at if st else None
         return {
             "call_uniqueid": uid,
@@ -190,14 +189,6 @@ class ScreenPop:
 
     async def _send(self, topic: str, msg: dict[str, Any]) -> None:
         self.hub.publish(topic, msg)
-
-
-def _ts(ami: dict[str, str]) -> datetime | None:
-    ts = ami.get("Timestamp")
-    try:
-        return from_epoch(float(ts)) if ts else None
-    except ValueError:
-        return None
 
 
 def _clean(v: str | None) -> str | None:

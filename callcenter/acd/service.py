@@ -29,8 +29,9 @@ from callcenter.acd.repository import AcdRepository
 from callcenter.asterisk.errors import AsteriskError
 from callcenter.auth.models import User
 from callcenter.calls.service import interface_extension
-from callcenter.clock import Clock, from_epoch
+from callcenter.clock import Clock, event_time
 from callcenter.errors import Conflict, InvalidInput, NotFound, Unavailable
+from callcenter.writebehind import WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +113,7 @@ class AgentService:
         self.queue_names: set[str] = set()
         self._listeners: list[Listener] = []
         self._pause_reasons: dict[str, Any] = {}
-        self._pending: list[tuple[dict[str, Any], str, datetime]] = []
-        self._writer: asyncio.Task[None] | None = None
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self._queued = 0  # state changes handed to the writer so far
-        self._written = 0  # ... and stored
+        self._writer = WriteBehind(lambda rows: self.repo.save_states(rows), "agent-state-writer")
 
     def listen(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -179,65 +175,22 @@ class AgentService:
 
     # storage: written behind while the service runs, so AMI events never wait on the database -------------
     async def _store(self, row: dict[str, Any], source: str, at: datetime) -> None:
-        if self._writer is None:
+        if not self._writer.running:
             await self.repo.save_state(row, source, at)
             return
-        self._pending.append((row, source, at))
-        self._queued += 1
-        self._wake.set()
+        self._writer.add((row, source, at))  # every change kept, in order
 
     def start_writer(self) -> None:
         """Write state changes behind, in order, batched (the running service; unit tests write at once)."""
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_loop(), name="agent-state-writer")
+        self._writer.start()
 
-    async def _write_loop(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            batch, self._pending = self._pending, []
-            if batch:
-                try:
-                    await self.repo.save_states(batch)
-                    self._written += len(batch)
-                except Exception:
-                    log.exception("storing %d agent state change(s) failed; retrying", len(batch))
-                    self._pending[:0] = batch
-                    if self._stopping:
-                        return
-                    await asyncio.sleep(1.0)
-                    self._wake.set()
-                    continue
-            if self._stopping and not self._pending:
-                return
-            if self._pending:
-                self._wake.set()
-
-    async def flush(self, timeout: float = 10.0) -> None:
+    async def flush(self) -> None:
         """Wait until every state change made so far is stored (tests, shutdown)."""
-        target = self._queued
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while self._written < target and self._writer is not None and not self._writer.done():
-            if loop.time() > deadline:
-                raise TimeoutError("agent state changes not stored in time")
-            await asyncio.sleep(0.01)
-        if self._pending and (self._writer is None or self._writer.done()):
-            batch, self._pending = self._pending, []
-            await self.repo.save_states(batch)
-            self._written += len(batch)
+        await self._writer.flush()
 
     async def stop_writer(self) -> None:
-        """Finish what is pending (never cancel a batch mid-transaction), then stop."""
-        if self._writer is not None:
-            self._stopping = True
-            self._wake.set()
-            try:
-                await self._writer
-            finally:
-                self._writer = None
-                self._stopping = False
-        await self.flush()
+        """Store what is pending (never cancelling a batch mid-transaction), then stop; wrap-up timers end."""
+        await self._writer.stop()
         for a in self.agents.values():
             if a.wrapup_task is not None:
                 a.wrapup_task.cancel()
@@ -381,14 +334,6 @@ class AgentService:
         ext = interface_extension(ev.get("Interface") or ev.get("StateInterface") or ev.get("Location"))
         return self.by_ext.get(ext or "")
 
-    @staticmethod
-    def _at(ev: dict[str, str]) -> datetime | None:
-        ts = ev.get("Timestamp")
-        try:
-            return from_epoch(float(ts)) if ts else None
-        except ValueError:
-            return None
-
     async def on_agent_called(self, ev: dict[str, str]) -> None:
         a = self._agent_of(ev)
         if a is None or a.state in ("logged_out", "on_call"):
@@ -396,7 +341,7 @@ class AgentService:
         a.call_uniqueid = ev.get("Uniqueid") or None
         a.channel = ev.get("DestChannel") or None
         a.call_queue = ev.get("Queue") or None
-        await self._set(a, "ringing", source="ami", at=self._at(ev), event={"ami": ev})
+        await self._set(a, "ringing", source="ami", at=event_time(ev), event={"ami": ev})
 
     async def on_agent_connect(self, ev: dict[str, str]) -> None:
         uid = ev.get("Uniqueid")
@@ -406,7 +351,7 @@ class AgentService:
             a.channel = ev.get("DestChannel") or a.channel
             a.call_queue = ev.get("Queue") or a.call_queue
             a.missed_rings = 0
-            await self._set(a, "on_call", source="ami", at=self._at(ev), event={"ami": ev})
+            await self._set(a, "on_call", source="ami", at=event_time(ev), event={"ami": ev})
         # ringall: the others who were rung for this call are free again
         for other in list(self.by_ext.values()):
             if other is not a and other.state == "ringing" and other.call_uniqueid == uid:

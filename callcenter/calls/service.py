@@ -15,7 +15,6 @@ Rules:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from typing import Any
 from callcenter.calls.models import Call
 from callcenter.calls.repository import CallRepository
 from callcenter.clock import Clock, from_epoch
+from callcenter.writebehind import WriteBehind
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +113,7 @@ class CallTracker:
         self.inbound_context = inbound_context
         self.active: dict[str, CallState] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()  # recently ended uniqueids (replay guard)
-        self._writer: asyncio.Task[None] | None = None
-        self._dirty: dict[str, dict[str, Any]] = {}
-        self._wake = asyncio.Event()
-        self._stopping = False
-        self.writes = 0
+        self._writer = WriteBehind(lambda rows: self.repo.upsert_many(rows), "call-writer")
 
     # helpers -------------------------------------------------------------------------------------------
     def _at(self, ev: dict[str, str]) -> datetime:
@@ -130,60 +126,28 @@ class CallTracker:
         return self.clock.now()
 
     async def _save(self, st: CallState) -> None:
-        if self._writer is None:
+        if not self._writer.running:
             await self.repo.upsert(st.row())
             return
-        # write-behind: the AMI dispatcher and the IVR never wait for the database; the writer task stores
-        # every changed call in one transaction per batch (latest state wins)
-        self._dirty[st.uniqueid] = st.row()
-        self._wake.set()
+        # write-behind: the AMI dispatcher and the IVR never wait for the database; the writer stores every
+        # changed call in one transaction per batch (latest state of a call wins)
+        self._writer.add(st.row(), key=st.uniqueid)
+
+    @property
+    def writes(self) -> int:
+        return self._writer.batches
 
     def start_writer(self) -> None:
         """Switch to write-behind persistence (the running service does; unit tests write synchronously)."""
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_loop(), name="call-writer")
-
-    async def _write_loop(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
-            batch, self._dirty = self._dirty, {}
-            if batch:
-                try:
-                    await self.repo.upsert_many(list(batch.values()))
-                    self.writes += 1
-                except Exception:
-                    log.exception("storing %d call record(s) failed; retrying", len(batch))
-                    for uid, row in batch.items():
-                        self._dirty.setdefault(uid, row)
-                    if self._stopping:
-                        return  # stop_writer's final flush tries once more and reports
-                    await asyncio.sleep(1.0)
-                    self._wake.set()
-                    continue
-            if self._stopping:
-                if not self._dirty:
-                    return
-                self._wake.set()  # changes that arrived while the last batch was being written
+        self._writer.start()
 
     async def flush(self) -> None:
-        """Write everything pending now (for callers that need the DB current; not while the writer runs)."""
-        batch, self._dirty = self._dirty, {}
-        if batch:
-            await self.repo.upsert_many(list(batch.values()))
+        """Wait until every change so far is stored."""
+        await self._writer.flush()
 
     async def stop_writer(self) -> None:
-        """Let the writer finish the batch it is writing and what is still pending, then stop it. (Cancelling
-        it mid-transaction would roll that batch back and lose it.)"""
-        if self._writer is not None:
-            self._stopping = True
-            self._wake.set()
-            try:
-                await self._writer
-            finally:
-                self._writer = None
-                self._stopping = False
-        await self.flush()
+        """Store what is being written and what is still pending, then stop writing behind."""
+        await self._writer.stop()
 
     def _remember_finished(self, uniqueid: str) -> None:
         self._finished[uniqueid] = None

@@ -638,18 +638,8 @@ function rerenderTables() {
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
-  initHeader();
-  const me = await api("GET", "/api/auth/me");
-  if (me.status === 401) {
-    window.location.replace("index.html");
-    return;
-  }
-  if (!me.ok) {
-    showStatus($("page-status"), () => errorText(me), "error");
-    return;
-  }
-  S.user = me.data;
-  $("user-name").textContent = S.user.username;
+  S.user = await pageUser($("page-status"));
+  if (!S.user) return;
   if (!S.user.roles.includes("admin")) {
     $("no-access").hidden = false;
     return;

@@ -86,3 +86,22 @@ function initHeader() {
   if (out) out.addEventListener("click", logout);
   applyI18n();
 }
+
+/* Start of a page that needs a login: the header, then who is logged in. Not logged in → the login page
+ * (returns null); another failure is shown in ``statusNode`` (returns null). Otherwise the user, whose name is
+ * shown in the header. */
+async function pageUser(statusNode) {
+  initHeader();
+  const me = await api("GET", "/api/auth/me");
+  if (me.status === 401) {
+    window.location.replace("index.html");
+    return null;
+  }
+  if (!me.ok) {
+    showStatus(statusNode, () => errorText(me), "error");
+    return null;
+  }
+  const name = document.getElementById("user-name");
+  if (name) name.textContent = me.data.username;
+  return me.data;
+}

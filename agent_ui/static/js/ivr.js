@@ -864,18 +864,8 @@ function rerenderAll() {
 }
 
 document.addEventListener("DOMContentLoaded", async () => {
-  initHeader();
-  const me = await api("GET", "/api/auth/me");
-  if (me.status === 401) {
-    window.location.replace("index.html");
-    return;
-  }
-  if (!me.ok) {
-    showStatus($("page-status"), () => errorText(me), "error");
-    return;
-  }
-  S.user = me.data;
-  $("user-name").textContent = S.user.username;
+  S.user = await pageUser($("page-status"));
+  if (!S.user) return;
   const isAdmin = S.user.roles.includes("admin");
   const canVoicemail = isAdmin || S.user.roles.includes("supervisor");
   if (!canVoicemail) {
