@@ -1,7 +1,8 @@
 """The agent desktop in a real browser against the real stack: an agent logs in at a seat and goes ready; a SIPp
 call from a known number arrives and the page shows the customer's name while the phone is still ringing; the
 phone answers (SIPp UAS); after the caller hangs up the agent writes a service record in wrap-up; it is stored and
-shown in the next pop for that customer.
+shown in the next pop for that customer. Before that, the admin creates the agent and their skill on the admin
+page.
 
 Runs `python -m callcenter up` as the README does and Chromium headless through Playwright. Everything the test
 sets up goes through the HTTP API as an admin would. Screenshots go to test-artifacts/.
@@ -37,11 +38,7 @@ def _ok(r: httpx.Response) -> Any:
 
 
 def _set_up(api: httpx.Client) -> int:
-    """As an admin over the API: the agent with a senior skill on `support`, a flow sending every number to
-    `support`, and the customer whose number will call."""
-    user = _ok(api.post("/api/admin/users", json={"username": AGENT[0], "password": AGENT[1],
-                                                  "display_name": "Agent Seven", "roles": ["agent"]}))
-    _ok(api.put(f"/api/admin/users/{user['id']}/skills", json={"skills": [{"queue": "support", "level": "senior"}]}))
+    """As an admin over the API: a flow sending every number to `support`, and the customer who will call."""
     flow = _ok(api.post("/api/ivr/flows", json={"name": "direct", "draft": {"start": "q", "language": "en", "nodes": {
         "q": {"kind": "queue", "queue": "support", "max_wait_seconds": 120}}}}))
     _ok(api.post(f"/api/ivr/flows/{flow['id']}/publish", json={}))
@@ -49,6 +46,31 @@ def _set_up(api: httpx.Client) -> int:
     customer = _ok(api.post("/api/customers", json={"name": "Zhang Wei", "company": "Acme", "vip": True,
                                                     "numbers": ["+86 138 0013 8000"]}))
     return int(customer["id"])
+
+
+def _admin_makes_the_agent(page: Page, base: str, api: httpx.Client) -> None:
+    """On the admin page: a new agent user, then their skill (senior on `support`)."""
+    page.goto(f"{base}/ui/index.html")
+    page.get_by_test_id("lang-switch").select_option("en")
+    page.get_by_test_id("login-username").fill(ADMIN[0])
+    page.get_by_test_id("login-password").fill(ADMIN[1])
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("link-admin").click()
+    page.wait_for_url("**/ui/admin.html*")
+    page.get_by_test_id("admin-user-create-username").fill(AGENT[0])
+    page.get_by_test_id("admin-user-create-display-name").fill("Agent Seven")
+    page.get_by_test_id("admin-user-create-password").fill(AGENT[1])
+    page.get_by_test_id("admin-user-create-submit").click()
+    expect(page.get_by_test_id("admin-user-create-status")).to_contain_text(AGENT[0])
+    expect(page.get_by_test_id(f"admin-user-row-{AGENT[0]}")).to_be_visible()
+    page.get_by_test_id(f"admin-skill-{AGENT[0]}-support").select_option("senior")
+    page.get_by_test_id("admin-skills-save").click()
+    expect(page.get_by_test_id("admin-skills-status")).to_have_text("Skills saved.")
+    page.screenshot(path=str(ARTIFACTS / "admin-agent-created.png"), full_page=True)
+    [user] = [u for u in _ok(api.get("/api/admin/users")) if u["username"] == AGENT[0]]
+    assert user["roles"] == ["agent"] and user["skills"] == [{"queue": "support", "level": "senior"}]
+    page.get_by_test_id("logout").click()
+    page.wait_for_url("**/ui/index.html")
 
 
 def _agent_state(api: httpx.Client, base: str) -> str:
@@ -60,7 +82,6 @@ def _agent_state(api: httpx.Client, base: str) -> str:
 def _log_in_and_go_ready(page: Page, base: str) -> None:
     page.goto(f"{base}/ui/agent.html")
     page.wait_for_url("**/ui/index.html")
-    page.get_by_test_id("lang-switch").select_option("en")
     page.get_by_test_id("login-username").fill(AGENT[0])
     page.get_by_test_id("login-password").fill(AGENT[1])
     page.get_by_test_id("login-submit").click()
@@ -101,6 +122,7 @@ def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, w
                     page.set_default_timeout(10_000)
                     page.on("pageerror", lambda e: page_errors.append(str(e)))
                     try:
+                        _admin_makes_the_agent(page, base, api)
                         _log_in_and_go_ready(page, base)
 
                         caller = sipp.call_pressing([], hold=8.0, caller=CALLER)  # rung 4 s, talks 4 s
