@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
@@ -16,7 +17,20 @@ log = logging.getLogger(__name__)
 router = APIRouter()
 
 
+def _cross_site(ws: WebSocket) -> bool:
+    """A browser page of another site opening our socket (cross-site websocket hijacking): its Origin's host is not
+    the host it connects to. Clients that send no Origin (not browsers) are judged by their credentials alone."""
+    origin = ws.headers.get("origin")
+    if not origin:
+        return False
+    return urlsplit(origin).netloc.lower() != ws.headers.get("host", "").lower()
+
+
 async def _ws_user(ws: WebSocket, roles: set[str]):  # type: ignore[no-untyped-def]
+    if _cross_site(ws):
+        await ws.accept()
+        await ws.close(code=4403, reason="cross-site connection refused")
+        return None
     header = ws.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ws.cookies.get(COOKIE)
     user = await ws.app.state.services.auth.user_for_token(token) if token else None

@@ -183,6 +183,12 @@ async def test_screen_pop_reaches_the_agent_socket_while_ringing(stack: Stack, s
             async with websockets.connect(f"{srv.ws_base}/ws/agent") as anon:
                 await anon.recv()
         assert refused.value.rcvd is not None and refused.value.rcvd.code == 4401
+        # a page of another site cannot use the agent's session (cross-site websocket hijacking)
+        with pytest.raises(websockets.exceptions.ConnectionClosedError) as cross:
+            async with websockets.connect(f"{srv.ws_base}/ws/agent", origin="http://evil.example",  # type: ignore[arg-type]
+                                          additional_headers={"Authorization": f"Bearer {token}"}) as evil:
+                await evil.recv()
+        assert cross.value.rcvd is not None and cross.value.rcvd.code == 4403
         async with websockets.connect(f"{srv.ws_base}/ws/agent",
                                       additional_headers={"Authorization": f"Bearer {token}"}) as ws:
             hello = await _next(ws, "hello")
