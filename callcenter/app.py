@@ -89,7 +89,8 @@ class Stack:
         self.ivr_engine = IvrEngine(self.ivr, self.tracker, self.prompts, self.clock,
                                     voicemail_dir=settings.data_dir / "voicemail",
                                     fallback_queue=settings.ivr.default_queue, timezone=settings.timezone,
-                                    customers=self.customers, vip_priority=settings.acd.vip_priority)
+                                    customers=self.customers, vip_priority=settings.acd.vip_priority,
+                                    queue_max_wait=lambda q: self.acd.max_wait_seconds.get(q))
         self.pop = ScreenPop(self.hub, self.tracker, self.crm, self.clock)
         # customer access: an agent may open the record of the call they are handling (ringing, on it, wrap-up)
         self.crm.set_access(self._handling_numbers, self._handling_calls, self.acd_repo.was_on_call)

@@ -69,8 +69,11 @@ class FlowSource(Protocol):
 class IvrEngine:
     def __init__(self, flows: FlowSource, sink: IvrCallSink, prompts: PromptStore, clock: Clock,
                  voicemail_dir: Path, fallback_queue: str | None = None, timezone: str = "UTC",
-                 customers: CustomerLookup | None = None, vip_priority: int = 0) -> None:
+                 customers: CustomerLookup | None = None, vip_priority: int = 0,
+                 queue_max_wait: Callable[[str], int | None] | None = None) -> None:
         self.flows = flows
+        # the queue's own longest wait (admin setting): a caller leaves at the earlier of it and the node's
+        self.queue_max_wait = queue_max_wait
         # a VIP caller (customer record) reaching a queue node gets at least this priority, lookup node or not
         self.vip_priority = vip_priority
         self.sink = sink
@@ -247,7 +250,8 @@ class IvrEngine:
     async def _to_queue(self, agi: AgiChannel, node: QueueNode, node_id: str) -> None:
         await agi.set_variable("CC_QUEUE", node.queue)
         await agi.set_variable("QUEUE_PRIO", str(node.priority))
-        await agi.set_variable("CC_QUEUE_TIMEOUT", str(node.max_wait_seconds))
+        limit = self.queue_max_wait(node.queue) if self.queue_max_wait else None
+        await agi.set_variable("CC_QUEUE_TIMEOUT", str(min(node.max_wait_seconds, limit or node.max_wait_seconds)))
         await agi.set_variable("CC_IVR_NEXT", node.fallback or "")
         await self.sink.ivr_exited(agi.uniqueid, node.queue, "queue")
 

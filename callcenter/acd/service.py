@@ -110,6 +110,7 @@ class AgentService:
         self.agents: dict[int, Agent] = {}  # user id → agent (everyone who logged in since start)
         self.by_ext: dict[str, Agent] = {}  # seat → logged-in agent
         self.wrapup_seconds: dict[str, int] = {}  # queue → seconds
+        self.max_wait_seconds: dict[str, int] = {}  # queue → the longest a caller waits in it
         self.queue_names: set[str] = set()
         self._listeners: list[Listener] = []
         self._pause_reasons: dict[str, Any] = {}
@@ -139,6 +140,7 @@ class AgentService:
     async def reload_config(self) -> None:
         queues = await self.repo.queues(active_only=True)
         self.wrapup_seconds = {q.name: q.wrapup_seconds for q in queues}
+        self.max_wait_seconds = {q.name: q.max_wait_seconds for q in queues}
         self.queue_names = {q.name for q in queues}
         self._pause_reasons = {r.code: r for r in await self.repo.pause_reasons(active_only=False)}
 

@@ -846,3 +846,29 @@ async def test_vip_priority_never_lowers_a_higher_queue_priority(rig: Rig) -> No
     await converse(peer, [*inbound_start(), ('SET VARIABLE CC_CUSTOMER_ID "7"', OK),
                           *queue_vars("support", prio=50)])
     await rig.finish(peer)
+
+
+async def test_the_queue_s_own_max_wait_caps_the_node_s(rig: Rig) -> None:
+    rig.engine.queue_max_wait = {"complaints": 60, "support": 900}.get
+    rig.flows.publish(7, {"start": "q", "nodes": {
+        "q": {"kind": "queue", "queue": "complaints", "max_wait_seconds": 90}}})
+    peer = await rig.call()
+    await converse(peer, [*inbound_start(), *queue_vars("complaints", 0, 60)])  # the queue's 60 s, not 90
+    await rig.finish(peer)
+    rig.flows.publish(8, {"start": "q", "nodes": {"q": {"kind": "queue", "queue": "support", "max_wait_seconds": 90}}})
+    peer = await rig.call()
+    await converse(peer, [*inbound_start(8), *queue_vars("support", 0, 90)])  # the node's, shorter than 900 s
+    await rig.finish(peer)
+
+
+async def test_a_vip_customer_reaching_a_queue_gets_the_vip_priority_without_a_lookup_node(rig: Rig) -> None:
+    rig.engine.customers = FakeCustomers({CALLER: (7, True)})
+    rig.engine.vip_priority = 10
+    rig.flows.publish(7, {"start": "q", "nodes": {"q": {"kind": "queue", "queue": "support"}}})
+    peer = await rig.call()
+    await converse(peer, [*inbound_start(), ('SET VARIABLE CC_CUSTOMER_ID "7"', OK), *queue_vars("support", prio=10)])
+    await rig.finish(peer)
+    rig.engine.customers = FakeCustomers({CALLER: (8, False)})  # a known, not VIP, customer: priority unchanged
+    peer = await rig.call()
+    await converse(peer, [*inbound_start(), ('SET VARIABLE CC_CUSTOMER_ID "8"', OK), *queue_vars("support", prio=0)])
+    await rig.finish(peer)
