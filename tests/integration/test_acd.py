@@ -66,6 +66,9 @@ async def test_login_adds_member_paused_and_ready_unpauses(stack: Stack) -> None
     await stack.acd.pause(user, "meal")
     m = (await _members(stack, "support"))["PJSIP/1001"]
     assert m["Paused"] == "1" and m["PausedReason"] == "meal"
+    # the reason is in Asterisk's queue_log too, for queue-reporting tools
+    assert stack.layout is not None
+    await wait_for(lambda: "|PJSIP/1001|PAUSEREASON|meal" in stack.layout.queue_log.read_text(), 5, "queue_log")
     await stack.acd.logout(user)
     assert "PJSIP/1001" not in await _members(stack, "support")
     assert await _log(stack, "li") == [("paused", "not_ready"), ("ready", ""), ("paused", "meal"),
