@@ -15,9 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
-from tests.browser.test_ivr_admin_page import ADMIN, CHROMIUM, CHROMIUM_ARGS
+from tests.browser.helpers import ADMIN, chromium_page
 from tests.helpers import ARTIFACTS, RunningUp, Sipp, free_udp_port, up_env
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser]
@@ -97,8 +97,6 @@ def _log_in_and_go_ready(page: Page, base: str) -> None:
 
 
 def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, workdir: Path) -> None:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run scripts/install-system-deps"
-    ARTIFACTS.mkdir(exist_ok=True)
     env, s = up_env(db_url, workdir / "data", CALLCENTER_IVR__SEED_DEFAULT_FLOW="false")
     base = f"http://127.0.0.1:{s.http.port}"
     page_errors: list[str] = []
@@ -115,66 +113,55 @@ def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, w
             # the phone rings 4 s before it is picked up, answers the first call; the second is not picked up
             phone = sipp.answer(seat.extension, port, calls=1, ring_ms=4000)
 
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                try:
-                    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-                    page.set_default_timeout(10_000)
-                    page.on("pageerror", lambda e: page_errors.append(str(e)))
-                    try:
-                        _admin_makes_the_agent(page, base, api)
-                        _log_in_and_go_ready(page, base)
+            with chromium_page(page_errors, "agent-desktop-failure.png") as page:
+                _admin_makes_the_agent(page, base, api)
+                _log_in_and_go_ready(page, base)
 
-                        caller = sipp.call_pressing([], hold=8.0, caller=CALLER)  # rung 4 s, talks 4 s
-                        name = page.get_by_test_id("pop-customer-name")
-                        expect(name).to_have_text("Zhang Wei", timeout=8000)
-                        # while the phone is still ringing: the page says so, and so does the server
-                        expect(page.get_by_test_id("pop-phase")).to_contain_text("Ringing")
-                        assert _agent_state(api, base) == "ringing"
-                        assert phone.poll() is None  # the SIPp phone has not answered yet
-                        expect(page.get_by_test_id("pop-caller-number")).to_contain_text(CALLER)
-                        expect(page.get_by_test_id("pop-vip")).to_be_visible()
-                        expect(page.get_by_test_id("pop-queue")).to_contain_text("support")
-                        page.screenshot(path=str(ARTIFACTS / "agent-desktop-ringing.png"), full_page=True)
+                caller = sipp.call_pressing([], hold=8.0, caller=CALLER)  # rung 4 s, talks 4 s
+                name = page.get_by_test_id("pop-customer-name")
+                expect(name).to_have_text("Zhang Wei", timeout=8000)
+                # while the phone is still ringing: the page says so, and so does the server
+                expect(page.get_by_test_id("pop-phase")).to_contain_text("Ringing")
+                assert _agent_state(api, base) == "ringing"
+                assert phone.poll() is None  # the SIPp phone has not answered yet
+                expect(page.get_by_test_id("pop-caller-number")).to_contain_text(CALLER)
+                expect(page.get_by_test_id("pop-vip")).to_be_visible()
+                expect(page.get_by_test_id("pop-queue")).to_contain_text("support")
+                page.screenshot(path=str(ARTIFACTS / "agent-desktop-ringing.png"), full_page=True)
 
-                        expect(page.get_by_test_id("pop-phase")).to_contain_text("On call", timeout=10_000)
-                        expect(page.get_by_test_id("agent-state")).to_contain_text("On call")
-                        assert caller.wait(30) == 0, "the SIPp caller's scenario failed"
-                        expect(page.get_by_test_id("pop-phase")).to_contain_text("Wrap-up", timeout=10_000)
+                expect(page.get_by_test_id("pop-phase")).to_contain_text("On call", timeout=10_000)
+                expect(page.get_by_test_id("agent-state")).to_contain_text("On call")
+                assert caller.wait(30) == 0, "the SIPp caller's scenario failed"
+                expect(page.get_by_test_id("pop-phase")).to_contain_text("Wrap-up", timeout=10_000)
 
-                        # wrap-up: the service record
-                        page.get_by_test_id("record-category").select_option("complaint")
-                        page.get_by_test_id("record-text").fill("Bill charged twice in March; refund promised.")
-                        page.get_by_test_id("record-outcome").fill("refund requested")
-                        page.get_by_test_id("record-follow-up").check()
-                        page.get_by_test_id("record-save").click()
-                        expect(page.get_by_test_id("record-status")).to_contain_text("Service record saved")
-                        page.screenshot(path=str(ARTIFACTS / "agent-desktop-wrapup.png"), full_page=True)
-                        records = _ok(api.get("/api/service-records", params={"customer_id": customer_id}))
-                        items = records["items"] if isinstance(records, dict) else records
-                        assert [(r["category"], r["agent_username"], r["follow_up_needed"]) for r in items] == [
-                            ("complaint", AGENT[0], True)]
-                        assert items[0]["text"] == "Bill charged twice in March; refund promised."
-                        page.keyboard.press("F4")  # done: ready again
-                        expect(page.get_by_test_id("agent-state")).to_contain_text("Ready")
-                        expect(page.get_by_test_id("pop-card")).to_be_hidden()
-                        expect(page.get_by_test_id("today-calls")).to_contain_text(CALLER)
+                # wrap-up: the service record
+                page.get_by_test_id("record-category").select_option("complaint")
+                page.get_by_test_id("record-text").fill("Bill charged twice in March; refund promised.")
+                page.get_by_test_id("record-outcome").fill("refund requested")
+                page.get_by_test_id("record-follow-up").check()
+                page.get_by_test_id("record-save").click()
+                expect(page.get_by_test_id("record-status")).to_contain_text("Service record saved")
+                page.screenshot(path=str(ARTIFACTS / "agent-desktop-wrapup.png"), full_page=True)
+                records = _ok(api.get("/api/service-records", params={"customer_id": customer_id}))
+                items = records["items"] if isinstance(records, dict) else records
+                assert [(r["category"], r["agent_username"], r["follow_up_needed"]) for r in items] == [
+                    ("complaint", AGENT[0], True)]
+                assert items[0]["text"] == "Bill charged twice in March; refund promised."
+                page.keyboard.press("F4")  # done: ready again
+                expect(page.get_by_test_id("agent-state")).to_contain_text("Ready")
+                expect(page.get_by_test_id("pop-card")).to_be_hidden()
+                expect(page.get_by_test_id("today-calls")).to_contain_text(CALLER)
 
-                        # the next call of that customer pops with the record just written
-                        assert phone.wait(10) == 0
-                        sipp.answer(seat.extension, port, calls=1, ring_ms=30_000)
-                        again = sipp.call_pressing([], hold=3.0, caller=CALLER)
-                        expect(name).to_have_text("Zhang Wei", timeout=8000)
-                        expect(page.get_by_test_id("pop-service-records")).to_contain_text(
-                            "Bill charged twice in March")
-                        expect(page.get_by_test_id("pop-recent-calls")).to_contain_text("support")
-                        page.screenshot(path=str(ARTIFACTS / "agent-desktop-next-pop.png"), full_page=True)
-                        again.wait(30)
-                    except Exception:
-                        page.screenshot(path=str(ARTIFACTS / "agent-desktop-failure.png"), full_page=True)
-                        raise
-                finally:
-                    browser.close()
+                # the next call of that customer pops with the record just written
+                assert phone.wait(10) == 0
+                sipp.answer(seat.extension, port, calls=1, ring_ms=30_000)
+                again = sipp.call_pressing([], hold=3.0, caller=CALLER)
+                expect(name).to_have_text("Zhang Wei", timeout=8000)
+                expect(page.get_by_test_id("pop-service-records")).to_contain_text(
+                    "Bill charged twice in March")
+                expect(page.get_by_test_id("pop-recent-calls")).to_contain_text("support")
+                page.screenshot(path=str(ARTIFACTS / "agent-desktop-next-pop.png"), full_page=True)
+                assert again.wait(30) == 0, "the second caller's scenario failed"
             assert page_errors == [], page_errors
         finally:
             if api is not None:

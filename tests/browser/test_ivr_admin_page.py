@@ -15,16 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from tests.browser.helpers import ADMIN, chromium_page
 from tests.helpers import ARTIFACTS, RunningUp, Sipp, up_env
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-ADMIN = ("admin", "admin-dev-password")
 
 
 def _tone_mp3(path: Path) -> Path:
@@ -177,7 +174,6 @@ def _ended_call(base: str, headers: dict[str, str], timeout: float) -> dict[str,
 
 
 def test_admin_builds_a_two_level_menu_in_the_browser_and_a_call_follows_it(db_url: str, workdir: Path) -> None:
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run scripts/install-system-deps"
     ARTIFACTS.mkdir(exist_ok=True)
     mp3 = _tone_mp3(workdir / "p.mp3")
     data = workdir / "data"
@@ -189,20 +185,9 @@ def test_admin_builds_a_two_level_menu_in_the_browser_and_a_call_follows_it(db_u
         try:
             up.wait_healthy(base)
 
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                try:
-                    page = browser.new_page(viewport={"width": 1440, "height": 1000})
-                    page.set_default_timeout(10_000)
-                    page.on("pageerror", lambda e: page_errors.append(str(e)))
-                    try:
-                        _log_in(page, base)
-                        _build_and_publish(page, base, mp3)
-                    except Exception:
-                        page.screenshot(path=str(ARTIFACTS / "ivr-admin-failure.png"), full_page=True)
-                        raise
-                finally:
-                    browser.close()
+            with chromium_page(page_errors, "ivr-admin-failure.png") as page:
+                _log_in(page, base)
+                _build_and_publish(page, base, mp3)
             assert page_errors == [], page_errors
 
             # a real caller: the menu prompt (1 s tone) plays, 1 → sub, its prompt plays, 3 → queue consultation
