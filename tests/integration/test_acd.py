@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from callcenter.acd.models import AgentStateLog
 from callcenter.app import Stack
-from tests.helpers import Served, Sipp, agent_user, free_udp_port, route_all_calls_to, set_queue, wait_for
+from tests.helpers import SIPP_DIR, Served, Sipp, agent_user, free_udp_port, route_all_calls_to, set_queue, wait_for
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db]
 
@@ -248,3 +249,28 @@ async def test_attended_transfer_is_accepted_by_asterisk(stack: Stack, sipp: Sip
     # the agent is put through to 1002 first (the caller waits): the target's phone rings and answers
     await wait_for(target_leg, 15, "the transfer target's phone to be up")
     assert target.poll() is None  # talking to the agent, waiting for the hang-up that completes the transfer
+
+
+
+CUSTOMER_PORT = free_udp_port("127.0.0.2")  # the customer's phone "out on the trunk"
+
+
+@pytest.mark.parametrize("stack_overrides", [{"asterisk": {"outbound_host": f"127.0.0.2:{CUSTOMER_PORT}"}}])
+async def test_click_to_call_rings_the_agent_then_the_customer(stack: Stack, sipp: Sipp) -> None:
+    user = await agent_user(stack, "caller", {"support": "senior"}, "1001")
+    agent_phone = _phone(stack, sipp, "1001")
+    customer = subprocess.Popen(  # answers as the dialled number, over the trunk
+        [Sipp.binary(), sipp.target, "-sf", str(SIPP_DIR / "agent_answer.xml"), "-s", "13800138000",
+         "-i", "127.0.0.2", "-p", str(CUSTOMER_PORT), "-mp", str(free_udp_port()), "-m", "1", "-nostdin"],
+        cwd=sipp.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sipp.procs.append(customer)
+    res = await stack.acd.call_out(user, "138 0013 8000", "4000")
+    assert res == {"number": "13800138000", "extension": "1001"}
+
+    async def both_legs_up() -> bool:
+        chans = {c.get("Channel", "").split("-")[0]: c for c in await stack.ami.core_show_channels()}
+        return all(k in chans and chans[k].get("ChannelStateDesc") == "Up" for k in ("PJSIP/1001", "PJSIP/trunk"))
+
+    # the agent's phone rang and answered first, then the customer's number was dialled and answered
+    await wait_for(both_legs_up, 20, "the agent and the customer to be connected")
+    assert agent_phone.poll() is None and customer.poll() is None  # talking
