@@ -274,3 +274,21 @@ async def test_click_to_call_rings_the_agent_then_the_customer(stack: Stack, sip
     # the agent's phone rang and answered first, then the customer's number was dialled and answered
     await wait_for(both_legs_up, 20, "the agent and the customer to be connected")
     assert agent_phone.poll() is None and customer.poll() is None  # talking
+
+
+async def test_a_service_restart_keeps_who_is_logged_in_and_paused(stack: Stack) -> None:
+    await agent_user(stack, "stays", {"support": "senior"}, "1001", ready=True)
+    u2 = await agent_user(stack, "away", {"support": "junior"}, "1002")
+    await stack.acd.pause(u2, "away")
+    await stack.stop()  # the whole service goes down (its managed Asterisk with it)
+    again = Stack(stack.settings, run_migrations=False)
+    await again.start()
+    try:
+        await wait_for(lambda: again.ami.ready, 30, "the restarted service's AMI")
+        states = {a.username: (a.extension, a.state, a.reason) for a in again.acd.logged_in()}
+        assert states == {"stays": ("1001", "ready", ""), "away": ("1002", "paused", "away")}
+        support = await _members(again, "support")
+        assert support["PJSIP/1001"]["Paused"] == "0"
+        assert support["PJSIP/1002"]["Paused"] == "1" and support["PJSIP/1002"]["PausedReason"] == "away"
+    finally:
+        await again.stop()
