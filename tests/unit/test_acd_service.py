@@ -21,7 +21,7 @@ from callcenter.calls.service import CallState
 from callcenter.clock import FakeClock
 from callcenter.errors import Conflict, InvalidInput, NotFound
 from callcenter.realtime.hub import Hub
-from tests.helpers import bearer, stack_settings
+from tests.helpers import bearer, stack_settings, wait_for
 
 pytestmark = pytest.mark.db
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -164,8 +164,10 @@ async def test_call_cycle_from_ami_events_with_wrapup_timer(env: Env) -> None:
     await env.acd.on_agent_complete({**ev, "Reason": "caller"})
     assert (a.state, a.reason, a.call_uniqueid) == ("wrapup", "wrapup", "c1")
     assert env.ami.take() == [("queue_pause", {"args": ("PJSIP/1001", True, "wrapup")})]
-    await asyncio.sleep(0.2)  # the queue's wrap-up seconds pass: ready again, unpaused in Asterisk
-    assert a.state == "ready" and a.call_uniqueid is None
+    # the queue's wrap-up seconds pass: ready again (stored), unpaused in Asterisk
+    await wait_for(lambda: a.wrapup_task is None and a.state == "ready" and len(env.ami.sent) == 1, 10,
+                   "wrap-up to end")
+    assert a.call_uniqueid is None
     assert env.ami.take() == [("queue_pause", {"args": ("PJSIP/1001", False)})]
     log = await env.stack.acd_repo.state_log(u.id)
     assert [(r.state, r.source) for r in reversed(log)] == [
