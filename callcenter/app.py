@@ -214,6 +214,7 @@ class Stack:
             await self.tracker.stop_writer()  # nothing tracked is lost at shutdown
         except Exception:
             log.exception("could not store pending call records at shutdown")
+        await self.pop.close()
         try:
             await self.acd.stop_writer()
         except Exception:

@@ -139,6 +139,16 @@ class ScreenPop:
         self._lanes[username] = task
         task.add_done_callback(lambda t: self._lanes.pop(username, None) if self._lanes.get(username) is t else None)
 
+    async def close(self, timeout: float = 5.0) -> None:
+        """Shutdown: pops being sent finish (bounded), record lookups nobody waits for are dropped."""
+        for _, _, task in self._prefetched.values():
+            task.cancel()
+        self._prefetched.clear()
+        try:
+            await asyncio.wait_for(self.idle(), timeout)
+        except TimeoutError:
+            log.warning("screen pops still being sent at shutdown were dropped")
+
     async def idle(self) -> None:
         """Wait until every queued pop job has run (tests)."""
         while self._lanes:
