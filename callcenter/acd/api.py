@@ -12,7 +12,6 @@ from pydantic import BaseModel, Field
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
-from callcenter.calls.api import _out
 from callcenter.calls.schemas import CallOut
 
 router = APIRouter(prefix="/api/agent", tags=["agent desktop"])
@@ -130,4 +129,4 @@ async def calls_today(request: Request, user: AgentUser) -> list[CallOut]:
     start = datetime.combine(now.date(), time(0), tz)
     rows, _ = await stack.calls_repo.search(since=start, until=start + timedelta(days=1), agent=a.extension,
                                             limit=500)
-    return [_out(c) for c in rows]
+    return [CallOut.of(c) for c in rows]

@@ -8,7 +8,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from callcenter.auth.api import require_roles
-from callcenter.calls.models import Call
 from callcenter.calls.repository import CallRepository
 from callcenter.calls.schemas import CallOut, CallPage
 from callcenter.errors import InvalidInput, NotFound
@@ -20,12 +19,6 @@ router = APIRouter(prefix="/api/calls", tags=["calls"],
 
 def _repo(request: Request) -> CallRepository:
     return request.app.state.services.calls_repo  # type: ignore[no-any-return]
-
-
-def _out(c: Call) -> CallOut:
-    o = CallOut.model_validate(c)
-    o.in_progress = c.ended_at is None
-    return o
 
 
 def _aware(name: str, v: datetime | None) -> datetime | None:
@@ -55,7 +48,7 @@ async def list_calls(
     rows, total = await _repo(request).search(
         since=since_a, until=until_a, queue=queue, agent=agent, outcome=outcome, limit=limit, offset=offset
     )
-    return CallPage(total=total, limit=limit, offset=offset, items=[_out(c) for c in rows])
+    return CallPage(total=total, limit=limit, offset=offset, items=[CallOut.of(c) for c in rows])
 
 
 @router.get("/{call_id}", response_model=CallOut, summary="One call record")
@@ -63,4 +56,4 @@ async def get_call(request: Request, call_id: int) -> CallOut:
     c = await _repo(request).get(call_id)
     if c is None:
         raise NotFound(f"call {call_id} not found", call_id=call_id)
-    return _out(c)
+    return CallOut.of(c)

@@ -36,6 +36,13 @@ class CallOut(BaseModel):
     ivr_path: list[dict[str, Any]] | None = None
     in_progress: bool = False
 
+    @classmethod
+    def of(cls, call: Any) -> CallOut:
+        """A stored call (``callcenter.calls.models.Call``) as the API shows it."""
+        out = cls.model_validate(call)
+        out.in_progress = call.ended_at is None
+        return out
+
 
 class CallPage(BaseModel):
     total: int
