@@ -317,30 +317,39 @@ def print_profile(path: Path, calls: int) -> None:
 
 
 # -------------------------------------------------------------------------------------- database setup
+async def prepare_queue_and_agents(stack: Stack, agents: int, uas_port: int) -> list[str]:
+    """The ``support`` queue (no wrap-up, rrmemory, 120 s max wait), ``agents`` seats with static contacts → the one
+    UAS and their agent users, an IVR flow sending every number there. Returns the extensions. (Also used by
+    bench/wallboard.py.)"""
+    await stack.load_directory()  # first run: seeds queues (and the two default seats) from settings
+    await stack.bootstrap_admin()  # the service only creates it when there are no users at all
+    exts = [str(FIRST_EXT + i) for i in range(agents)]
+    async with stack.sessions() as s:
+        q = (await s.execute(select(QueueDef).where(QueueDef.name == QUEUE))).scalar_one()
+        q.wrapup_seconds, q.ring_timeout_seconds, q.strategy = 0, 15, "rrmemory"
+        q.max_wait_seconds = 120
+        for ext in exts:
+            s.add(Seat(extension=ext, name=f"Bench {ext}", password=f"bench-seat-{ext}",
+                       static_contact=f"sip:{ext}@127.0.0.1:{uas_port}", active=True,
+                       created_at=stack.clock.now()))
+        await s.commit()
+    await stack.acd.reload_config()
+    for ext in exts:
+        user = await stack.auth.create_user(f"bench{ext}", AGENT_PASSWORD, ["agent"], f"Bench {ext}")
+        await stack.acd_repo.set_skill(user.id, QUEUE, "junior")
+    flow = await stack.ivr.create_flow("bench-to-support", {"start": "q", "language": "en", "nodes": {
+        "q": {"kind": "queue", "queue": QUEUE, "max_wait_seconds": 120}}})
+    await stack.ivr.publish(flow.id, by="bench")
+    await stack.ivr.set_entry_point("*", flow.id)
+    return exts
+
+
 async def prepare_database(settings: Any, args: argparse.Namespace, uas_port: int) -> list[str]:
     """Queue, seats (static contacts → the one UAS), agent users, IVR flow, customers. Returns the extensions."""
     logging.getLogger("callcenter").setLevel(logging.ERROR)  # "created the first admin user" is expected here
     stack = Stack(settings, run_migrations=False)  # not started: only its services and repositories are used
     try:
-        await stack.load_directory()  # first run: seeds queues (and the two default seats) from settings
-        await stack.bootstrap_admin()  # the service only creates it when there are no users at all
-        exts = [str(FIRST_EXT + i) for i in range(args.agents)]
-        async with stack.sessions() as s:
-            q = (await s.execute(select(QueueDef).where(QueueDef.name == QUEUE))).scalar_one()
-            q.wrapup_seconds, q.ring_timeout_seconds, q.strategy = 0, 15, "rrmemory"
-            for ext in exts:
-                s.add(Seat(extension=ext, name=f"Bench {ext}", password=f"bench-seat-{ext}",
-                           static_contact=f"sip:{ext}@127.0.0.1:{uas_port}", active=True,
-                           created_at=stack.clock.now()))
-            await s.commit()
-        await stack.acd.reload_config()
-        for ext in exts:
-            user = await stack.auth.create_user(f"bench{ext}", AGENT_PASSWORD, ["agent"], f"Bench {ext}")
-            await stack.acd_repo.set_skill(user.id, QUEUE, "junior")
-        flow = await stack.ivr.create_flow("bench-to-support", {"start": "q", "language": "en", "nodes": {
-            "q": {"kind": "queue", "queue": QUEUE, "max_wait_seconds": 120}}})
-        await stack.ivr.publish(flow.id, by="bench")
-        await stack.ivr.set_entry_point("*", flow.id)
+        exts = await prepare_queue_and_agents(stack, args.agents, uas_port)
         for n in range(1, args.calls + 1):
             if known_caller(n, args.known):
                 await stack.customers.create(f"Customer {n}", [caller_number(n)])
@@ -621,19 +630,24 @@ def step(what: str) -> Iterator[None]:
     print(f" {time.perf_counter() - t0:.1f} s", file=sys.stderr)
 
 
+async def bench_database(db: str, tmp: Path) -> tuple[str, str | None]:
+    """(database URL, PostgreSQL database name to drop afterwards or None): a new PostgreSQL database, or SQLite in
+    ``tmp``. (Also used by bench/wallboard.py.)"""
+    if db != "postgresql":
+        return f"sqlite+aiosqlite:///{tmp / 'callcenter.db'}", None
+    name = "cc_bench_" + uuid.uuid4().hex[:12]
+    await _pg_admin(f'CREATE DATABASE "{name}"')
+    return make_url(PG_BASE).set(drivername="postgresql+asyncpg", database=name).render_as_string(
+        hide_password=False), name
+
+
 async def run(args: argparse.Namespace) -> int:
     tmp = short_tmpdir("ccb-")
     cleanups: list[Any] = []
     pg_name: str | None = None
     try:
         # ---- database ------------------------------------------------------------------------------
-        if args.db == "postgresql":
-            pg_name = "cc_bench_" + uuid.uuid4().hex[:12]
-            await _pg_admin(f'CREATE DATABASE "{pg_name}"')
-            url = make_url(PG_BASE).set(drivername="postgresql+asyncpg", database=pg_name).render_as_string(
-                hide_password=False)
-        else:
-            url = f"sqlite+aiosqlite:///{tmp / 'callcenter.db'}"
+        url, pg_name = await bench_database(args.db, tmp)
         rtp = 40000 + 2 * (os.getpid() % 4000)  # a wide range: ~2 channels per call in progress, 2 ports each
         env, settings = up_env(url, tmp / "data", CALLCENTER_IVR__SEED_DEFAULT_FLOW="false",
                                CALLCENTER_LOG_LEVEL="WARNING", CALLCENTER_ASTERISK__RTP_START=str(rtp),

@@ -45,7 +45,11 @@ from callcenter.errors import install_error_handlers
 from callcenter.health.api import router as health_router
 from callcenter.realtime.api import router as ws_router
 from callcenter.realtime.hub import Hub
+from callcenter.recordings.repository import RecordingRepository
+from callcenter.recordings.service import Recorder
 from callcenter.settings import Settings, SettingsError
+from callcenter.wallboard.api import router as board_router
+from callcenter.wallboard.board import Board
 from ivr.api import router as ivr_router
 from ivr.engine import IvrEngine
 from ivr.prompts import PromptStore
@@ -97,10 +101,27 @@ class Stack:
         self.acd.listen(self.pop.on_agent)
         self.dispatcher.register_map({"Newchannel": self.pop.on_newchannel,
                                       "QueueCallerJoin": self.pop.on_queue_caller_join, "Hangup": self.pop.on_hangup})
+        self.board = Board(settings.wallboard, settings.timezone, self.clock, self.hub, self.tracker, self.acd,
+                           self.calls_repo, self.acd_repo, events=self.dispatcher)
+        self.recordings = RecordingRepository(self.sessions)
+        self.recorder = Recorder(settings.recording, settings.recordings_dir, settings.timezone, self.ami,
+                                 self.recordings, self.clock, agent_of=self._username_at)
+        self.dispatcher.register("AgentConnect", self.recorder.on_agent_connect)
+        self.dispatcher.register("Newchannel", lambda ev: self.recorder.on_newchannel(ev, settings.inbound_context))
+        self.tracker.watch(self.recorder.on_call)
+        self.recorder.on_problem(lambda p: self.board.raise_alert(
+            f"recording:{p['call_uniqueid']}", "recording", p, queue=p["queue"], username=p["agent"]))
         for route, handler in self.ivr_engine.routes().items():
             self.agi.route(route, handler)
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
+
+    async def _retention_days(self) -> dict[str, int]:
+        return {q.name: q.recording_retention_days for q in await self.acd_repo.queues()}
+
+    def _username_at(self, extension: str) -> str | None:
+        a = self.acd.by_ext.get(extension)
+        return a.username if a else None
 
     def _handled_pop(self, username: str) -> dict[str, Any] | None:
         a = self.acd.handling(username)
@@ -143,6 +164,7 @@ class Stack:
         """Seats or queues changed (admin): render pjsip.conf/queues.conf from the DB and reload them in Asterisk
         over AMI; then logged-in agents' memberships follow their skills."""
         await self.acd.reload_config()
+        await self.board.reload_queues()
         self.layout = render_config(self.settings, seats=await self.acd_repo.seat_confs(),
                                     queues=await self._queue_confs())
         if self.ami.ready:
@@ -200,6 +222,11 @@ class Stack:
                 await self.asterisk_process.start()
                 self.asterisk_process.supervise(min_delay=s.asterisk.restart_delay)
             await self.tracker.load_open_calls()
+            await self.recorder.adopt(self.tracker.active)
+            self.recorder.start_purging(s.recording.purge_interval_minutes * 60, self._retention_days,
+                                        self.auth.audit)
+            await self.board.load()
+            self.board.start()
             self.tracker.start_writer()
             self.acd.start_writer()
             await self.ami.start()
@@ -208,6 +235,7 @@ class Stack:
             raise
 
     async def stop(self) -> None:
+        await self.board.stop()
         await self.ami.stop()
         await self.agi.stop()
         try:
@@ -215,6 +243,7 @@ class Stack:
         except Exception:
             log.exception("could not store pending call records at shutdown")
         await self.pop.close()
+        await self.recorder.close()
         try:
             await self.acd.stop_writer()
         except Exception:
@@ -253,6 +282,7 @@ def create_app(
     app.include_router(records_router)
     app.include_router(agent_router)
     app.include_router(ws_router)
+    app.include_router(board_router)
     # The web pages: plain HTML/CSS/JS from the repository (no CDN); every API call they make is role-checked.
     app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")
 

@@ -194,6 +194,62 @@ class AcdSettings(BaseModel):
     outbound_caller_id: str = "4000"
 
 
+class ShiftStart(BaseModel):
+    name: str = Field(min_length=1, max_length=32)
+    start: str  # HH:MM in the centre's timezone
+
+    @field_validator("start")
+    @classmethod
+    def _hhmm(cls, v: str) -> str:
+        try:
+            h, m = (int(x) for x in v.split(":"))
+        except ValueError:
+            raise ValueError(f"shift start must be HH:MM, got {v!r}") from None
+        if not (0 <= h < 24 and 0 <= m < 60) or len(v) != 5:
+            raise ValueError(f"shift start must be HH:MM (00:00-23:59), got {v!r}")
+        return v
+
+
+def _default_shifts() -> list[ShiftStart]:
+    return [ShiftStart(name="day", start="08:00"), ShiftStart(name="night", start="20:00")]
+
+
+class WallboardSettings(BaseModel):
+    # deltas go out at most this often (coalesced), so a busy centre does not flood browsers
+    push_interval_ms: int = Field(250, ge=50, le=5000)
+    # the service-level alert and the chart's service level look at this many minutes back
+    sl_alert_minutes: int = Field(15, ge=1, le=240)
+    # away-from-desk time is shown as a warning from, and as a violation at, these many minutes
+    away_warning_minutes: float = Field(15.0, gt=0)
+    away_violation_minutes: float = Field(20.0, gt=0)
+    chart_hours: int = Field(4, ge=1, le=24)
+    chart_step_seconds: int = Field(60, ge=5, le=3600)
+    # the centre's shifts by start time (centre timezone); the current shift is the one started most recently
+    shifts: list[ShiftStart] = Field(default_factory=_default_shifts, min_length=1)
+
+    @model_validator(mode="after")
+    def _checks(self) -> WallboardSettings:
+        if self.away_warning_minutes > self.away_violation_minutes:
+            raise ValueError("wallboard.away_warning_minutes must not be more than away_violation_minutes")
+        starts = [s.start for s in self.shifts]
+        if len(set(starts)) != len(starts):
+            raise ValueError(f"wallboard.shifts: two shifts start at the same time in {starts}")
+        return self
+
+
+class RecordingSettings(BaseModel):
+    # every queue call that reaches an agent is recorded (MixMonitor on the caller's channel, both legs, one file)
+    enabled: bool = True
+    # also record the IVR part: from the call's arrival instead of from the agent's answer (one file per call)
+    include_ivr: bool = False
+    # <dir>/YYYY/MM/DD/<call uniqueid>.wav (the centre's calendar day of the answer); default <data_dir>/recordings
+    dir: Path | None = None
+    # how long after the hang-up a recording may take to be complete on disk before it is judged missing/empty
+    finish_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    # how often recordings past their queue's retention (admin: queue "recording retention days") are deleted
+    purge_interval_minutes: float = Field(60.0, gt=0)
+
+
 class PathSettings(BaseModel):
     data_dir: Path = Path("var")
     # Rendered Asterisk configuration + its runtime folders; default: <data_dir>/asterisk
@@ -231,6 +287,8 @@ class Settings(BaseSettings):
     ivr: IvrSettings = IvrSettings()
     auth: AuthSettings = AuthSettings()
     acd: AcdSettings = AcdSettings()
+    wallboard: WallboardSettings = WallboardSettings()
+    recording: RecordingSettings = RecordingSettings()
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)
@@ -300,6 +358,10 @@ class Settings(BaseSettings):
     @property
     def data_dir(self) -> Path:
         return self.paths.data_dir.resolve()
+
+    @property
+    def recordings_dir(self) -> Path:
+        return (self.recording.dir or self.data_dir / "recordings").resolve()
 
     @property
     def asterisk_runtime_dir(self) -> Path:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
 from callcenter.calls.schemas import CallOut
+from callcenter.errors import Conflict
 
 router = APIRouter(prefix="/api/agent", tags=["agent desktop"])
 AgentUser = Annotated[User, Depends(require_roles("agent"))]
@@ -41,26 +42,32 @@ def _stack(request: Request) -> Any:
     return request.app.state.services
 
 
-def _me(stack: Any, user: User) -> dict[str, Any]:
+def desk_state(stack: Any, user: User) -> dict[str, Any]:
+    """What the desktop rebuilds itself from (GET /api/agent/me, the websocket's hello)."""
     a = stack.acd.agent_for(user)
     return {"agent": a.public(), "pop": stack.pop.current.get(user.username),
-            "pause_reasons": stack.acd.reason_list()}
+            "pause_reasons": stack.acd.reason_list(),
+            "recording_muted": stack.recorder.muted(a.call_uniqueid) if a.state == "on_call" else False}
 
 
 @router.get("/me", summary="My state, seat, queues, the pop on screen and the pause reasons")
 async def me(request: Request, user: AgentUser) -> dict[str, Any]:
-    return _me(_stack(request), user)
+    return desk_state(_stack(request), user)
 
 
-@router.get("/seats", summary="Seats to log in at, and who holds each")
-async def seats(request: Request, user: AgentUser) -> list[dict[str, Any]]:
-    stack = _stack(request)
+async def seat_rows(stack: Any) -> list[dict[str, Any]]:
+    """Active seats with who is logged in at each (agent seat picker, supervisor's own-phone picker)."""
     out = []
     for s in await stack.acd_repo.seats(active_only=True):
         holder = stack.acd.by_ext.get(s.extension)
         out.append({"extension": s.extension, "name": s.name, "taken_by": holder.username if holder else None,
                     "device": holder.device if holder else ""})
     return out
+
+
+@router.get("/seats", summary="Seats to log in at, and who holds each")
+async def seats(request: Request, user: AgentUser) -> list[dict[str, Any]]:
+    return await seat_rows(_stack(request))
 
 
 @router.get("/skills", summary="My queues and level in each")
@@ -76,19 +83,19 @@ async def _audit(request: Request, user: User, action: str, detail: dict[str, An
 async def login(body: LoginSeatIn, request: Request, user: AgentUser) -> dict[str, Any]:
     await _stack(request).acd.login(user, body.extension)
     await _audit(request, user, "agent.login", {"extension": body.extension})
-    return _me(_stack(request), user)
+    return desk_state(_stack(request), user)
 
 
 @router.post("/ready", summary="Ready for calls")
 async def ready(request: Request, user: AgentUser) -> dict[str, Any]:
     await _stack(request).acd.ready(user)
-    return _me(_stack(request), user)
+    return desk_state(_stack(request), user)
 
 
 @router.post("/pause", summary="Pause with a reason")
 async def pause(body: PauseIn, request: Request, user: AgentUser) -> dict[str, Any]:
     await _stack(request).acd.pause(user, body.reason)
-    return _me(_stack(request), user)
+    return desk_state(_stack(request), user)
 
 
 @router.post("/logout", summary="Leave the seat (removed from every queue)")
@@ -97,7 +104,7 @@ async def logout(request: Request, user: AgentUser) -> dict[str, Any]:
     ext = a.extension
     await _stack(request).acd.logout(user)
     await _audit(request, user, "agent.logout", {"extension": ext})
-    return _me(_stack(request), user)
+    return desk_state(_stack(request), user)
 
 
 @router.post("/transfer", summary="Transfer the current call to a queue or an extension (blind or attended)")
@@ -107,6 +114,22 @@ async def transfer(body: TransferIn, request: Request, user: AgentUser) -> dict[
     st = stack.tracker.active.get(a.call_uniqueid or "")
     res = await stack.acd.transfer(user, st.channel if st else None, body.target_type, body.target, body.mode)
     await _audit(request, user, "call.transfer", {**res, "target_type": body.target_type})
+    return res
+
+
+class RecordingMuteIn(BaseModel):
+    muted: bool
+
+
+@router.post("/recording", summary="Mute (a card number) or resume the recording of your current call")
+async def recording(body: RecordingMuteIn, request: Request, user: AgentUser) -> dict[str, Any]:
+    stack = _stack(request)
+    a = stack.acd.agent_for(user)
+    if a.state != "on_call":
+        raise Conflict("the recording can be muted only during a call", state=a.state)
+    res: dict[str, Any] = await stack.recorder.mute(a.call_uniqueid, body.muted, by=user.username)
+    await _audit(request, user, "recording.mute" if body.muted else "recording.resume",
+                 {"call_uniqueid": res["call_uniqueid"]})
     return res
 
 

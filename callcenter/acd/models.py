@@ -45,6 +45,10 @@ class QueueDef(Base):
     max_wait_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=300)
     announce: Mapped[str] = mapped_column(String(128), nullable=False, default="")
     service_level_seconds: Mapped[int] = mapped_column(Integer, nullable=False, default=20)
+    # the share (%) of calls to answer within service_level_seconds (the wallboard's target line and alert)
+    service_level_target: Mapped[int] = mapped_column(Integer, nullable=False, default=80)
+    # recordings of this queue's calls are deleted this many days after the call (0: kept until deleted by hand)
+    recording_retention_days: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     routing: Mapped[str] = mapped_column(String(16), nullable=False, default="equal")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
 

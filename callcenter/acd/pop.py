@@ -35,9 +35,6 @@ def agent_topic(username: str) -> str:
     return f"agent:{username}"
 
 
-AGENTS_TOPIC = "agents"  # every agent's state, for supervisors
-
-
 def ivr_choices(path: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     """The digits the caller pressed, menu by menu (``[{"node": "main", "digits": "3"}]``)."""
     return [{"node": s.get("node"), "digits": s.get("digits")} for s in path or []
@@ -160,7 +157,6 @@ class ScreenPop:
         topic = agent_topic(a.username)
         state_msg = {"type": "state", "agent": a.public()}
         self.hub.publish(topic, state_msg)
-        self.hub.publish(AGENTS_TOPIC, state_msg)
         cur = self.current.get(a.username)
         if a.state == "ringing" and (cur is None or cur["call_uniqueid"] != a.call_uniqueid):
             pop = self.call_part(a, ev.get("ami") or {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from callcenter.acd.models import AgentSkill, AgentStateLog, AgentStatus, PauseReason, QueueDef, Seat
@@ -159,3 +159,31 @@ class AcdRepository:
             q = q.where(AgentStateLog.at >= since)
         async with self.sessions() as s:
             return list((await s.execute(q.order_by(AgentStateLog.id.desc()).limit(limit))).scalars())
+
+    async def calls_answered_since(self, since: datetime) -> dict[str, int]:
+        """Calls each agent answered since ``since`` (on_call entries of the state log), by username."""
+        async with self.sessions() as s:
+            rows = (await s.execute(
+                select(AgentStateLog.username, func.count(AgentStateLog.id))
+                .where(AgentStateLog.at >= since, AgentStateLog.state == "on_call")
+                .group_by(AgentStateLog.username))).all()
+        return {u: int(n) for u, n in rows}
+
+    async def wrapups_since(self, since: datetime) -> list[tuple[str, str | None, datetime, datetime | None]]:
+        """Wrap-ups that began since ``since``: (username, call uniqueid, start, end or None while still in it); the
+        end is the agent's next state change."""
+        async with self.sessions() as s:
+            rows = (await s.execute(
+                select(AgentStateLog.username, AgentStateLog.state, AgentStateLog.call_uniqueid, AgentStateLog.at)
+                .where(AgentStateLog.at >= since).order_by(AgentStateLog.user_id, AgentStateLog.id))).all()
+        out: list[tuple[str, str | None, datetime, datetime | None]] = []
+        current: tuple[str, str | None, datetime] | None = None
+        for username, state, uid, at in rows:
+            if current is not None:
+                out.append((*current, at if current[0] == username else None))
+                current = None
+            if state == "wrapup":
+                current = (username, uid, at)
+        if current is not None:
+            out.append((*current, None))
+        return out

@@ -36,6 +36,8 @@ from callcenter.writebehind import WriteBehind
 log = logging.getLogger(__name__)
 
 SYSTEM_SOURCE = "system"
+SUPERVISOR_SOURCE = "supervisor"
+SPY_MODES = ("listen", "whisper", "barge")
 BUSY_STATES = ("ringing", "on_call")
 
 
@@ -220,6 +222,10 @@ class AgentService:
         return [{"code": r.code, "label_zh": r.label_zh, "label_en": r.label_en, "away": r.away, "system": r.system}
                 for r in self._pause_reasons.values() if r.active]
 
+    def away_reasons(self) -> set[str]:
+        """Pause reasons whose time counts as away from the desk (incl. the auto-pause after unanswered rings)."""
+        return {c for c, r in self._pause_reasons.items() if r.away}
+
     def selectable_reasons(self) -> list[str]:
         return [c for c, r in self._pause_reasons.items() if r.active and not r.system]
 
@@ -269,8 +275,8 @@ class AgentService:
         await self._pause(a, reason, "agent")
         return a
 
-    async def _pause(self, a: Agent, reason: str, source: str) -> None:
-        await self._set(a, "paused", reason=reason, source=source)
+    async def _pause(self, a: Agent, reason: str, source: str, event: dict[str, Any] | None = None) -> None:
+        await self._set(a, "paused", reason=reason, source=source, event=event)
         await self._ami("QueuePause on", self.ami.queue_pause(a.interface, True, reason))
         # the reason also goes to queue_log so queue-reporting tools see it (app_queue logs PAUSE itself)
         await self._ami("QueueLog", self.ami.queue_log("NONE", "PAUSEREASON", a.interface, reason))
@@ -282,7 +288,7 @@ class AgentService:
         await self._logout(a, source)
         return a
 
-    async def _logout(self, a: Agent, source: str) -> None:
+    async def _logout(self, a: Agent, source: str, event: dict[str, Any] | None = None) -> None:
         ext, queues = a.extension, list(a.memberships)
         for q in queues:
             await self._ami(f"QueueRemove {q}", self.ami.queue_remove(q, a.interface))
@@ -291,7 +297,7 @@ class AgentService:
         a.extension = None
         a.logged_in_at = None
         a.memberships = {}
-        await self._set(a, "logged_out", source=source)
+        await self._set(a, "logged_out", source=source, event=event)
 
     def _logged_in(self, user: User) -> Agent:
         a = self.agents.get(user.id)
@@ -459,6 +465,51 @@ class AgentService:
         if any(counts.values()):
             log.info("queue member resync: %s", counts)
         return counts
+
+    # supervisor actions (the wallboard) ---------------------------------------------------------------------
+    def _seated(self, username: str) -> Agent:
+        a = self.handling(username)
+        if a is None:
+            raise Conflict(f"{username} is not logged in at a seat", agent=username)
+        return a
+
+    async def force_pause(self, username: str, reason: str, by: str, note: str = "") -> Agent:
+        """A supervisor pauses an agent (state log source ``supervisor``); not while ringing or on a call."""
+        a = self._seated(username)
+        self._reason(reason)
+        if a.state in BUSY_STATES:
+            raise Conflict(f"{username} is {a.state.replace('_', ' ')}; pause them after the call", state=a.state)
+        await self._pause(a, reason, SUPERVISOR_SOURCE, event={"by": by, "note": note})
+        return a
+
+    async def force_logout(self, username: str, by: str, note: str = "") -> Agent:
+        """A supervisor logs an agent out of their seat (removed from every queue); not while ringing or on a call."""
+        a = self._seated(username)
+        if a.state in BUSY_STATES:
+            raise Conflict(f"{username} is {a.state.replace('_', ' ')}; log them out after the call", state=a.state)
+        await self._logout(a, SUPERVISOR_SOURCE, event={"by": by, "note": note})
+        return a
+
+    async def spy(self, username: str, mode: str, seat: str, by: str) -> dict[str, str]:
+        """Listen / whisper / barge: ring the supervisor's ``seat``; when answered, ChanSpy on the agent's leg of the
+        call (dialplan context ``cc-spy``, extension = the mode)."""
+        if mode not in SPY_MODES:
+            raise InvalidInput(f"mode must be one of {list(SPY_MODES)}, got {mode!r}", field="mode")
+        a = self._seated(username)
+        if a.state != "on_call" or not a.channel:
+            raise Conflict(f"{username} is not on a call ({a.state.replace('_', ' ')})", state=a.state)
+        s = await self.repo.seat(seat)
+        if s is None or not s.active:
+            raise InvalidInput(f"seat {seat!r} does not exist or is disabled", field="seat")
+        if seat == a.extension:
+            raise InvalidInput(f"seat {seat} is {username}'s own phone; pick your own seat", field="seat")
+        holder = self.by_ext.get(seat)
+        if holder is not None and holder.username != by:
+            raise InvalidInput(f"seat {seat} is taken by {holder.username}; pick your own seat", field="seat")
+        await self._act(self.ami.originate(f"PJSIP/{seat}", "cc-spy", mode, caller_id=f"{mode} <{a.extension}>",
+                                           variables={"CC_SPY": a.channel}), mode)
+        return {"mode": mode, "seat": seat, "agent": username, "channel": a.channel,
+                "call_uniqueid": a.call_uniqueid or ""}
 
     # call control from the desktop ------------------------------------------------------------------------
     async def transfer(self, user: User, caller_channel: str | None, target_type: str, target: str,

@@ -92,6 +92,8 @@ class QueueCreateIn(_In):
     max_wait_seconds: int = 300
     announce: str = ""
     service_level_seconds: int = 20
+    service_level_target: int = 80
+    recording_retention_days: int = 0
     routing: str = "equal"
     active: bool = True
 
@@ -106,6 +108,8 @@ class QueuePatchIn(_In):
     max_wait_seconds: int | None = None
     announce: str | None = None
     service_level_seconds: int | None = None
+    service_level_target: int | None = None
+    recording_retention_days: int | None = None
     routing: str | None = None
     active: bool | None = None
 
@@ -120,6 +124,8 @@ class QueueOut(BaseModel):
     max_wait_seconds: int
     announce: str
     service_level_seconds: int
+    service_level_target: int
+    recording_retention_days: int
     routing: str
     active: bool
     agents: int  # how many users have a skill on it

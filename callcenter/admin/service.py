@@ -61,6 +61,8 @@ QUEUE_RANGES: dict[str, tuple[int, int]] = {
     "wrapup_seconds": (0, 3600),
     "max_wait_seconds": (1, 86400),
     "service_level_seconds": (1, 3600),
+    "service_level_target": (1, 100),
+    "recording_retention_days": (0, 3650),
 }
 SYSTEM_REASON_FIXED = ("away", "active")
 
@@ -404,7 +406,9 @@ class AdminService:
         return {"name": q.name, "display_name": q.display_name, "strategy": q.strategy,
                 "ring_timeout_seconds": q.ring_timeout_seconds, "retry_seconds": q.retry_seconds,
                 "wrapup_seconds": q.wrapup_seconds, "max_wait_seconds": q.max_wait_seconds, "announce": q.announce,
-                "service_level_seconds": q.service_level_seconds, "routing": q.routing, "active": q.active,
+                "service_level_seconds": q.service_level_seconds,
+                "service_level_target": q.service_level_target,
+                "recording_retention_days": q.recording_retention_days, "routing": q.routing, "active": q.active,
                 "agents": agents}
 
     async def list_queues(self) -> list[dict[str, Any]]:

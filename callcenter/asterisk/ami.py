@@ -76,6 +76,8 @@ class EventDispatcher:
         self._handlers: dict[str, list[EventHandler]] = {}
         self.errors = 0
         self.dispatched = 0
+        # the event whose handlers are running (the wallboard reads its Timestamp to report how far behind it is)
+        self.current: AmiEvent | None = None
 
     def register(self, name: str, handler: EventHandler) -> None:
         self._handlers.setdefault(name, []).append(handler)
@@ -89,13 +91,17 @@ class EventDispatcher:
         return set(self._handlers)
 
     async def dispatch(self, event: AmiEvent) -> None:
-        for handler in self._handlers.get(event.name, ()):
-            try:
-                await handler(event)
-            except Exception:
-                self.errors += 1
-                log.exception("AMI event handler %s failed on %s (uniqueid=%s)",
-                              getattr(handler, "__qualname__", handler), event.name, event.get("Uniqueid"))
+        self.current = event
+        try:
+            for handler in self._handlers.get(event.name, ()):
+                try:
+                    await handler(event)
+                except Exception:
+                    self.errors += 1
+                    log.exception("AMI event handler %s failed on %s (uniqueid=%s)",
+                                  getattr(handler, "__qualname__", handler), event.name, event.get("Uniqueid"))
+        finally:
+            self.current = None
         self.dispatched += 1
 
 
@@ -218,6 +224,10 @@ class AmiClient:
             self._lost.set()
 
     def _on_connection_lost(self, exc: Any) -> None:
+        # recorded here, with the rest of the status, so nobody sees "not ready" without the reason (the
+        # watchdog's ConnectionError reports the same message a moment later)
+        log.debug("AMI transport lost: %s", exc)
+        self._record_error("AMI connection lost")
         self.status.connected = False
         self.status.authenticated = False
         self._ready.clear()
@@ -426,3 +436,12 @@ class AmiClient:
 
     async def hangup(self, channel: str) -> None:
         await self.action("Hangup", Channel=channel)
+
+    async def mix_monitor(self, channel: str, path: str) -> None:
+        """Record ``channel`` (both directions mixed into one file; the format from the extension) until it hangs
+        up. Asterisk creates the file's folders."""
+        await self.action("MixMonitor", Channel=channel, File=path)
+
+    async def mix_monitor_mute(self, channel: str, muted: bool, direction: str = "both") -> None:
+        """Silence (or un-silence) ``channel``'s recording: read = what the caller says, write = what they hear."""
+        await self.action("MixMonitorMute", Channel=channel, Direction=direction, State="1" if muted else "0")

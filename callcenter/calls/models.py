@@ -48,4 +48,5 @@ class Call(Base):
         Index("ix_calls_queue_arrived", "queue", "arrived_at"),
         Index("ix_calls_agent_arrived", "agent_extension", "arrived_at"),
         Index("ix_calls_open", "ended_at"),
+        Index("ix_calls_queued_at", "queued_at"),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -86,3 +86,10 @@ class CallRepository:
             total = (await s.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
             rows = await s.execute(q.order_by(Call.arrived_at.desc(), Call.id.desc()).limit(limit).offset(offset))
             return list(rows.scalars()), int(total)
+
+    async def queued_since(self, since: datetime) -> list[Call]:
+        """Calls that were in a queue and entered it or ended since ``since`` (the wallboard's start-up load)."""
+        q = select(Call).where(Call.queued_at.is_not(None),
+                               or_(Call.queued_at >= since, Call.ended_at >= since)).order_by(Call.queued_at)
+        async with self.sessions() as s:
+            return list((await s.execute(q)).scalars())

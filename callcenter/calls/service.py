@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -114,6 +115,19 @@ class CallTracker:
         self.active: dict[str, CallState] = {}
         self._finished: OrderedDict[str, None] = OrderedDict()  # recently ended uniqueids (replay guard)
         self._writer = WriteBehind(lambda rows: self.repo.upsert_many(rows), "call-writer")
+        self._watchers: list[Callable[[CallState], None]] = []
+
+    def watch(self, fn: Callable[[CallState], None]) -> None:
+        """``fn(call)`` after every change of a tracked call (the wallboard's live figures). Synchronous and cheap:
+        it runs on the AMI dispatcher's path."""
+        self._watchers.append(fn)
+
+    def _changed(self, st: CallState) -> None:
+        for fn in self._watchers:
+            try:
+                fn(st)
+            except Exception:
+                log.exception("call watcher failed")
 
     # helpers -------------------------------------------------------------------------------------------
     def _at(self, ev: dict[str, str]) -> datetime:
@@ -126,6 +140,7 @@ class CallTracker:
         return self.clock.now()
 
     async def _save(self, st: CallState) -> None:
+        self._changed(st)
         if not self._writer.running:
             await self.repo.upsert(st.row())
             return
@@ -252,11 +267,13 @@ class CallTracker:
         st = self.active.get(ev.get("Uniqueid", ""))
         if st is not None:
             st.abandoned = True
+            self._changed(st)
 
     async def on_queue_caller_leave(self, ev: dict[str, str]) -> None:
         st = self.active.get(ev.get("Uniqueid", ""))
         if st is not None:
             st.left_queue = True
+            self._changed(st)
 
     async def on_hangup(self, ev: dict[str, str]) -> None:
         st = self.active.get(ev.get("Uniqueid", ""))

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
+from callcenter.acd.api import desk_state
 from callcenter.acd.pop import agent_topic
 from callcenter.auth.api import COOKIE
 
@@ -26,7 +29,7 @@ def _cross_site(ws: WebSocket) -> bool:
     return urlsplit(origin).netloc.lower() != ws.headers.get("host", "").lower()
 
 
-async def _ws_user(ws: WebSocket, roles: set[str]):  # type: ignore[no-untyped-def]
+async def ws_user(ws: WebSocket, roles: set[str]):  # type: ignore[no-untyped-def]
     if _cross_site(ws):
         await ws.accept()
         await ws.close(code=4403, reason="cross-site connection refused")
@@ -47,23 +50,18 @@ async def _ws_user(ws: WebSocket, roles: set[str]):  # type: ignore[no-untyped-d
     return user
 
 
-@router.websocket("/ws/agent")
-async def agent_socket(ws: WebSocket) -> None:
-    user = await _ws_user(ws, {"agent"})
-    if user is None:
-        return
-    await ws.accept()
-    stack = ws.app.state.services
-    a = stack.acd.agent_for(user)
-    hub = stack.hub
+async def serve_topics(ws: WebSocket, topics: set[str], label: str,
+                       first: Callable[[], dict[str, Any] | str]) -> None:
+    """An accepted socket receives what the hub publishes on ``topics``, ``first()`` before anything else (built
+    once the client is registered and sent through the same queue, so no later message overtakes it); ``ping``
+    is answered with ``pong``. Returns when the socket closes."""
+    hub = ws.app.state.services.hub
 
     async def close(code: int, reason: str) -> None:
         await ws.close(code=code, reason=reason)
 
-    client = hub.register(ws.send_text, close, {agent_topic(user.username)}, label=f"agent {user.username}")
-    # the snapshot goes through the same queue as later messages, so nothing overtakes it
-    hub.send_one(client, {"type": "hello", "agent": a.public(), "pop": stack.pop.current.get(user.username),
-                          "pause_reasons": stack.acd.reason_list()})
+    client = hub.register(ws.send_text, close, topics, label=label)
+    hub.send_one(client, first())
     try:
         while True:
             msg = await ws.receive_text()
@@ -72,6 +70,17 @@ async def agent_socket(ws: WebSocket) -> None:
     except (WebSocketDisconnect, asyncio.CancelledError):
         pass
     except Exception as e:  # a broken socket: unregister below
-        log.debug("agent socket %s ended: %s", user.username, e)
+        log.debug("websocket %s ended: %s", label, e)
     finally:
         await hub.unregister(client)
+
+
+@router.websocket("/ws/agent")
+async def agent_socket(ws: WebSocket) -> None:
+    user = await ws_user(ws, {"agent"})
+    if user is None:
+        return
+    await ws.accept()
+    stack = ws.app.state.services
+    await serve_topics(ws, {agent_topic(user.username)}, f"agent {user.username}",
+                       lambda: {"type": "hello", **desk_state(stack, user)})

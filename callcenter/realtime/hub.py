@@ -120,5 +120,6 @@ class Hub:
         return n
 
     @staticmethod
-    def send_one(c: Client, message: dict[str, Any]) -> None:
-        c.offer(json.dumps(message, default=str, ensure_ascii=False))
+    def send_one(c: Client, message: dict[str, Any] | str) -> None:
+        """One client only (a snapshot, a pong); ``message`` may come serialised already (shared by many)."""
+        c.offer(message if isinstance(message, str) else json.dumps(message, default=str, ensure_ascii=False))

@@ -131,6 +131,13 @@ def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, w
 
                 expect(page.get_by_test_id("pop-phase")).to_contain_text("On call", timeout=10_000)
                 expect(page.get_by_test_id("agent-state")).to_contain_text("On call")
+                # the agent pauses the recording for a card number, then resumes it
+                expect(page.get_by_test_id("recording-state")).to_contain_text("being recorded")
+                page.get_by_test_id("recording-toggle").click()
+                expect(page.get_by_test_id("recording-state")).to_contain_text("Recording paused")
+                page.get_by_test_id("recording-toggle").click()
+                expect(page.get_by_test_id("recording-state")).to_contain_text("being recorded")
+                expect(page.get_by_test_id("recording-status")).to_have_text("")
                 assert caller.wait(30) == 0, "the SIPp caller's scenario failed"
                 expect(page.get_by_test_id("pop-phase")).to_contain_text("Wrap-up", timeout=10_000)
 

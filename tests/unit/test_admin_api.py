@@ -526,12 +526,19 @@ async def test_queue_list_and_create_renders_queues_conf(api: Api) -> None:
                                                      "strategy": "ringall", "ring_timeout_seconds": 20,
                                                      "retry_seconds": 0, "wrapup_seconds": 10,
                                                      "max_wait_seconds": 600, "announce": "queue-thankyou",
-                                                     "service_level_seconds": 30, "routing": "seniors_first"})
+                                                     "service_level_seconds": 30, "service_level_target": 90,
+                                                     "routing": "seniors_first"})
     assert r.status_code == 201, r.text
     assert r.json() == {"name": "vip-line", "display_name": "VIP 专线", "strategy": "ringall",
                         "ring_timeout_seconds": 20, "retry_seconds": 0, "wrapup_seconds": 10,
                         "max_wait_seconds": 600, "announce": "queue-thankyou", "service_level_seconds": 30,
-                        "routing": "seniors_first", "active": True, "agents": 0}
+                        "service_level_target": 90, "recording_retention_days": 0, "routing": "seniors_first",
+                        "active": True, "agents": 0}
+    for bad in (0, 101):
+        r = await api.call("POST", "/api/admin/queues", {"name": "bad-target", "service_level_target": bad})
+        assert r.status_code == 400 and "service_level_target must be 1-100" in r.text
+    r = await api.call("POST", "/api/admin/queues", {"name": "bad-retention", "recording_retention_days": -1})
+    assert r.status_code == 400 and "recording_retention_days must be 0-3650" in r.text
     conf = api.etc("queues.conf")
     section = conf.split("[vip-line]\n", 1)[1].split("\n\n", 1)[0]
     for line in ("strategy = ringall", "timeout = 20", "retry = 0", "servicelevel = 30", "announce = queue-thankyou"):

@@ -333,3 +333,24 @@ def test_cli_config_option_reads_file(
     monkeypatch.setenv("CALLCENTER_CONFIG", str(tmp_path / "other.toml"))
     assert cli_main(["--config", str(cfg), "check-config"]) == 2
     assert "http.port (CALLCENTER_HTTP__PORT)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("wallboard", "expected"), [
+    ({"shifts": [{"name": "day", "start": "25:00"}]}, "setting wallboard.shifts.0.start"),
+    ({"shifts": [{"name": "day", "start": "8:00"}]}, "shift start must be HH:MM"),
+    ({"shifts": []}, "setting wallboard.shifts"),
+    ({"shifts": [{"name": "a", "start": "08:00"}, {"name": "b", "start": "08:00"}]}, "start at the same time"),
+    ({"away_warning_minutes": 25}, "away_warning_minutes must not be more than away_violation_minutes"),
+    ({"push_interval_ms": 10}, "setting wallboard.push_interval_ms"),
+])
+def test_bad_wallboard_settings_are_named(wallboard: dict[str, Any], expected: str) -> None:
+    assert expected in _error(wallboard=wallboard)
+
+
+def test_wallboard_shifts_from_toml(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    cfg = _write_toml(tmp_path / "cc.toml", '[wallboard]\nshifts = [{name = "early", start = "06:30"}, '
+                                            '{name = "late", start = "14:30"}]\naway_violation_minutes = 30\n')
+    monkeypatch.setenv("CALLCENTER_CONFIG", str(cfg))
+    s = load_settings()
+    assert [(x.name, x.start) for x in s.wallboard.shifts] == [("early", "06:30"), ("late", "14:30")]
+    assert s.wallboard.away_violation_minutes == 30

@@ -468,6 +468,9 @@ const QUEUE_FIELDS = [
   { key: "wrapup_seconds", label: "admin.queues.wrapup_seconds", type: "number", min: 0, max: 3600 },
   { key: "max_wait_seconds", label: "admin.queues.max_wait_seconds", type: "number", min: 1, max: 86400 },
   { key: "service_level_seconds", label: "admin.queues.service_level_seconds", type: "number", min: 1, max: 3600 },
+  { key: "service_level_target", label: "admin.queues.service_level_target", type: "number", min: 1, max: 100 },
+  { key: "recording_retention_days", label: "admin.queues.recording_retention_days", type: "number", min: 0,
+    max: 3650 },
   { key: "announce", label: "admin.queues.announce", maxlength: 80, hint: "admin.queues.announce_hint" },
   { key: "active", label: "admin.col.active", type: "checkbox" },
 ];
@@ -476,7 +479,8 @@ const QUEUE_CREATE = [
   ...QUEUE_FIELDS,
 ];
 const QUEUE_DEFAULTS = { strategy: "rrmemory", routing: "equal", ring_timeout_seconds: 15, retry_seconds: 2,
-                         wrapup_seconds: 30, max_wait_seconds: 300, service_level_seconds: 20, announce: "",
+                         wrapup_seconds: 30, max_wait_seconds: 300, service_level_seconds: 20,
+                         service_level_target: 80, recording_retention_days: 0, announce: "",
                          active: true };
 
 function renderQueues() {

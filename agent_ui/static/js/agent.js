@@ -10,10 +10,6 @@
 
 const CATEGORIES = ["consultation", "query", "business", "complaint", "suggestion", "other"];
 const SEAT_KEY = "cc.agent.seat";
-const PING_MS = 25000;
-const DEAD_MS = 70000; // nothing received for this long (not even a pong): the socket is dead, reconnect
-const BACKOFF_MIN = 1000;
-const BACKOFF_MAX = 10000;
 const CONFIRM_MS = 8000; // "press again to confirm" window
 
 const S = {
@@ -32,15 +28,11 @@ const S = {
   busy: false, // a state action is in flight
   pending: null, // the action asked for while one was in flight
   doneArmedUntil: 0, // "done — ready" pressed with an unsaved record: a second press within CONFIRM_MS goes on
-  ws: null,
+  socket: null, // the liveSocket() of /ws/agent
   wsState: "connecting", // connecting | open | reconnecting | refused
   wsEverOpened: false,
-  backoff: BACKOFF_MIN,
-  reconnectAt: 0,
-  reconnectTimer: null,
-  pingTimer: null,
-  lastRx: 0,
-  stopped: false,
+  reconnectAt: 0, // when the next connection attempt is due (ms)
+  recording: { call: null, muted: false }, // the current call's recording as this page muted it
 };
 
 const $ = (id) => document.getElementById(id);
@@ -122,6 +114,12 @@ function failText(r) {
 
 function showError(r) {
   showStatus($("agent-error"), typeof r === "string" ? r : () => failText(r), "error");
+}
+
+function noticeText(m) {
+  const key = { "board.pause": "agent.notice_pause", "board.logout": "agent.notice_logout" }[m.action];
+  const text = key ? t(key, { by: m.by || "" }) : String(m.text || "");
+  return m.note ? `${text}: ${m.note}` : text;
 }
 
 function clearError() {
@@ -338,6 +336,7 @@ function renderControls() {
   $("dial-number").disabled = state === "logged_out";
   document.querySelectorAll("button.dial-this").forEach((b) => { b.disabled = !canDial(); });
   $("transfer-card").hidden = state !== "on_call";
+  renderRecording();
   const p = S.pop;
   const recordOpen = Boolean(p && p.phase !== "ringing" && p.call_uniqueid);
   $("record-card").hidden = !recordOpen;
@@ -827,6 +826,43 @@ async function dial(number, customerId) {
   }
 }
 
+/* The recording of the current call: muted for a stretch (a card number) and resumed; the server keeps the times. */
+function renderRecording() {
+  const a = S.agent || {};
+  const onCall = st() === "on_call";
+  if (!onCall || S.recording.call !== a.call_uniqueid) {
+    S.recording = { call: onCall ? a.call_uniqueid : null, muted: false };
+  }
+  $("recording-card").hidden = !onCall;
+  const muted = S.recording.muted;
+  $("recording-state").textContent = t(muted ? "agent.recording_muted" : "agent.recording_on");
+  $("recording-state").classList.toggle("warn", muted);
+  $("recording-toggle").textContent = t(muted ? "agent.recording_resume" : "agent.recording_pause");
+  $("recording-toggle").dataset.muted = muted ? "1" : "0";
+}
+
+/* The server says whether the current call's recording is muted (a reload or reconnect mid-call). */
+function adoptRecording(muted) {
+  const a = S.agent || {};
+  if (st() === "on_call" && typeof muted === "boolean") S.recording = { call: a.call_uniqueid, muted };
+  renderRecording();
+}
+
+async function toggleRecording() {
+  const btn = $("recording-toggle");
+  const want = !S.recording.muted;
+  btn.disabled = true;
+  const r = await call("POST", "/api/agent/recording", { muted: want });
+  btn.disabled = false;
+  if (r.ok) {
+    S.recording.muted = Boolean(r.data.muted);
+    showStatus($("recording-status"), "");
+  } else {
+    showStatus($("recording-status"), () => failText(r), "error");
+  }
+  renderRecording();
+}
+
 async function transfer(ev) {
   ev.preventDefault();
   const status = $("transfer-status");
@@ -948,120 +984,35 @@ function tick() {
   }
 }
 
-/* GET /api/auth/me, also reading the server's clock from the Date header (1 s resolution; only corrected when
- * this browser's clock is more than 2 s off). Resolves to {ok, status, data} like api(). */
+/* GET /api/auth/me; also corrects the clock offset when this browser's clock is more than 2 s off. */
 async function whoAmI() {
-  const t0 = Date.now();
-  let resp;
-  try {
-    resp = await fetch("/api/auth/me", { credentials: "same-origin", headers: { Accept: "application/json" } });
-  } catch (e) {
-    return { ok: false, status: 0, data: { message: t("common.network_error") } };
-  }
-  const t1 = Date.now();
-  const date = Date.parse(resp.headers.get("Date") || "");
-  if (!Number.isNaN(date)) {
-    const offset = date + 500 - (t0 + t1) / 2;
-    S.clockOffset = Math.abs(offset) > 2000 ? offset : 0;
-  }
-  let data = null;
-  try { data = await resp.json(); } catch (e) { data = null; }
-  return { ok: resp.ok, status: resp.status, data };
+  const r = await whoAmIWithClock();
+  if (r.clockOffset !== null) S.clockOffset = r.clockOffset;
+  return r;
 }
 
 /* ---- the websocket ------------------------------------------------------------------------------------ */
 
 function setWs(state) {
   S.wsState = state;
-  const node = $("ws-status");
-  node.dataset.ws = state;
-  node.textContent = tOr(`agent.ws.${state}`, state);
-  const banner = $("ws-banner");
-  if (state === "reconnecting") {
-    const secs = Math.max(0, Math.ceil((S.reconnectAt - Date.now()) / 1000));
-    banner.textContent = t("agent.ws_banner", { seconds: secs });
-    banner.hidden = false;
-  } else if (state === "refused") {
-    banner.textContent = t("agent.ws_refused");
-    banner.hidden = false;
-  } else {
-    banner.hidden = true;
-  }
+  showLiveStatus($("ws-status"), $("ws-banner"), state, S.reconnectAt, "agent");
 }
 
+/* /ws/agent (common.js: keep-alive, reconnect, close codes); a closed session goes to the login page. */
 function connect() {
-  if (S.stopped) return;
-  clearTimeout(S.reconnectTimer);
-  S.reconnectTimer = null;
-  const proto = window.location.protocol === "https:" ? "wss" : "ws";
-  let ws;
-  try {
-    ws = new WebSocket(`${proto}://${window.location.host}/ws/agent`);
-  } catch (e) {
-    scheduleReconnect();
-    return;
-  }
-  S.ws = ws;
-  if (S.wsState !== "reconnecting") setWs("connecting");
-  ws.onopen = () => {
-    if (S.ws !== ws) return;
-    S.wsEverOpened = true;
-    S.backoff = BACKOFF_MIN;
-    S.lastRx = Date.now();
-    setWs("open");
-    clearInterval(S.pingTimer);
-    S.pingTimer = setInterval(() => {
-      if (S.ws !== ws) return;
-      if (Date.now() - S.lastRx > DEAD_MS) { // no answer to our pings: the connection is gone
-        try { ws.close(4000, "no pong"); } catch (e) { /* closing anyway */ }
-        onClose(ws, { code: 1006 });
-        return;
-      }
-      try { ws.send("ping"); } catch (e) { /* onclose follows */ }
-    }, PING_MS);
-  };
-  ws.onmessage = (ev) => {
-    if (S.ws !== ws) return;
-    S.lastRx = Date.now();
-    onMessage(ev.data);
-  };
-  ws.onclose = (ev) => onClose(ws, ev);
-  ws.onerror = () => { /* onclose follows */ };
+  S.socket = liveSocket("/ws/agent", {
+    onMessage,
+    onState: (state, sock) => {
+      S.wsEverOpened = sock.everOpened;
+      S.reconnectAt = sock.reconnectAt;
+      setWs(state);
+    },
+    onLoggedOut: () => window.location.replace("index.html"),
+  });
 }
 
-async function onClose(ws, ev) {
-  if (S.ws !== ws) return;
-  S.ws = null;
-  clearInterval(S.pingTimer);
-  if (S.stopped) return;
-  if (ev.code === 4401) {
-    window.location.replace("index.html");
-    return;
-  }
-  if (ev.code === 4403) {
-    S.stopped = true;
-    setWs("refused");
-    return;
-  }
-  scheduleReconnect();
-  // refused before the socket opened (close codes are not always passed on then): is the session still valid?
-  const r = await api("GET", "/api/auth/me");
-  if (r.status === 401) window.location.replace("index.html");
-}
-
-function scheduleReconnect() {
-  if (S.stopped || S.reconnectTimer) return;
-  const delay = S.backoff;
-  S.backoff = Math.min(BACKOFF_MAX, S.backoff * 2);
-  S.reconnectAt = Date.now() + delay;
-  setWs("reconnecting");
-  S.reconnectTimer = setTimeout(() => { S.reconnectTimer = null; connect(); }, delay);
-}
-
-function onMessage(text) {
-  let m;
-  try { m = JSON.parse(text); } catch (e) { return; }
-  if (!m || typeof m !== "object") return;
+/* One message from the socket (an object). */
+function onMessage(m) {
   switch (m.type) {
     case "hello":
       if (Array.isArray(m.pause_reasons)) {
@@ -1070,6 +1021,7 @@ function onMessage(text) {
       }
       applyAgent(m.agent, true);
       applyPop(m.pop || null);
+      adoptRecording(m.recording_muted);
       loadToday(); // calls may have ended while the socket was down
       break;
     case "state":
@@ -1096,6 +1048,9 @@ function onMessage(text) {
         applyPop(null);
       }
       loadToday();
+      break;
+    case "notice": // a supervisor paused or logged this agent out from the board
+      showStatus($("agent-error"), () => noticeText(m), "warn");
       break;
     default:
       break; // pong, and anything newer than this page
@@ -1133,24 +1088,8 @@ function rerenderAll() {
 
 document.addEventListener("DOMContentLoaded", async () => {
   initHeader();
-  const who = await whoAmI();
-  $("page-loading").hidden = true;
-  if (who.status === 401) {
-    window.location.replace("index.html");
-    return;
-  }
-  if (!who.ok) {
-    showStatus($("no-access"), () => failText(who), "error");
-    $("no-access").hidden = false;
-    return;
-  }
-  S.user = who.data;
-  $("user-name").textContent = S.user.display_name || S.user.username;
-  if (!(S.user.roles || []).includes("agent")) {
-    $("no-access").hidden = false;
-    return;
-  }
-  $("desk").hidden = false;
+  S.user = await openPageFor(whoAmI, (u) => (u.roles || []).includes("agent"), "desk", failText);
+  if (!S.user) return;
   fillCategories();
   document.addEventListener("cc:langchange", rerenderAll);
   document.addEventListener("keydown", onKey);
@@ -1160,6 +1099,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("seat-logout").addEventListener("click", seatLogout);
   $("dial-form").addEventListener("submit", (ev) => { ev.preventDefault(); dial($("dial-number").value); });
   $("transfer-form").addEventListener("submit", transfer);
+  $("recording-toggle").addEventListener("click", toggleRecording);
   $("transfer-type").addEventListener("change", () => { $("transfer-target").value = ""; fillTransferTargets(); });
   $("customer-form").addEventListener("submit", saveCustomer);
   $("customer-cancel").addEventListener("click", closeCustomerForm);
@@ -1182,6 +1122,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     renderReasons();
     applyAgent(mine.data.agent, true);
     applyPop(mine.data.pop || null);
+    adoptRecording(mine.data.recording_muted);
   } else {
     showError(mine);
     renderAgent();
@@ -1200,5 +1141,8 @@ window.ccAgent = {
   state: S,
   renderPop: (pop) => applyPop(pop),
   applyAgent: (agent) => applyAgent(agent, true),
-  message: (msg) => onMessage(typeof msg === "string" ? msg : JSON.stringify(msg)),
+  message: (msg) => {
+    const m = parseLiveMessage(typeof msg === "string" ? msg : JSON.stringify(msg));
+    if (m) onMessage(m);
+  },
 };

@@ -22,6 +22,10 @@ function renderHome() {
   if (has("admin")) links.push({ href: "ivr.html", key: "home.ivr", desc: "home.ivr_desc", id: "link-ivr" });
   if (has("admin")) links.push({ href: "admin.html", key: "home.admin", desc: "home.admin_desc", id: "link-admin" });
   if (has("admin", "supervisor")) {
+    links.push({ href: "board.html", key: "home.board", desc: "home.board_desc", id: "link-board" });
+    links.push({ href: "tv.html", key: "home.tv", desc: "home.tv_desc", id: "link-tv" });
+  }
+  if (has("admin", "supervisor")) {
     links.push({ href: "ivr.html#voicemail", key: "home.voicemail", desc: "home.voicemail_desc", id: "link-voicemail" });
   }
   if (has("admin", "supervisor")) links.push({ href: "/docs", key: "home.api", desc: "home.api_desc", id: "link-api" });

@@ -1,0 +1,1 @@
+"""Call recording: every queue call that reaches an agent is recorded, indexed when it ends, checked."""

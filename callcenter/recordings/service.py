@@ -1,0 +1,280 @@
+"""Recording every queue call that reaches an agent.
+
+On ``AgentConnect`` the bridge starts MixMonitor on the caller's channel (both legs mixed, one wav file) at
+``<recordings dir>/YYYY/MM/DD/<call uniqueid>.wav`` — the centre's calendar day of the answer — and stores an index
+row (status ``recording``). When the call ends the file is checked once it is complete on disk (its size stops
+changing): duration, size, sha256, status ``ok``; a file that is missing or holds no audio is marked ``missing`` /
+``empty`` with the reason and raises an alert — never skipped silently. The agent may mute the recording for a
+stretch (a card number: MixMonitorMute, both directions); each stretch is kept with its times (seconds into the
+file) and who muted it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+import wave
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from callcenter.asterisk.errors import AsteriskError
+from callcenter.calls.service import interface_extension
+from callcenter.clock import Clock, event_time
+from callcenter.errors import Conflict, Unavailable
+from callcenter.recordings.repository import RecordingRepository
+from callcenter.settings import RecordingSettings
+
+log = logging.getLogger(__name__)
+WAV_HEADER_BYTES = 44
+# AuthService.audit(username, action, target, detail)
+Audit = Callable[[str, str, str, dict[str, Any]], Awaitable[None]]
+
+
+class RecorderAmi(Protocol):
+    async def mix_monitor(self, channel: str, path: str) -> None: ...
+
+    async def mix_monitor_mute(self, channel: str, muted: bool, direction: str = "both") -> None: ...
+
+
+@dataclass
+class LiveRecording:
+    uniqueid: str
+    channel: str
+    rel: str
+    started_at: datetime
+    queue: str | None = None
+    agent_extension: str | None = None
+    agent_username: str | None = None
+    mutes: list[dict[str, Any]] = field(default_factory=list)
+    started: asyncio.Task[None] | None = None
+    failed: str = ""
+    finishing: bool = False
+
+
+def wav_seconds(path: Path) -> float:
+    """The audio length of a wav file from its size and format (the header's frame count may not be final)."""
+    with wave.open(str(path), "rb") as w:
+        bytes_per_second = w.getframerate() * w.getnchannels() * w.getsampwidth()
+    return max(0, path.stat().st_size - WAV_HEADER_BYTES) / bytes_per_second
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Recorder:
+    def __init__(self, settings: RecordingSettings, root: Path, timezone: str, ami: RecorderAmi,
+                 repo: RecordingRepository, clock: Clock, agent_of: Callable[[str], str | None]) -> None:
+        self.settings = settings
+        self.root = root
+        self.tz = ZoneInfo(timezone)
+        self.ami = ami
+        self.repo = repo
+        self.clock = clock
+        self.agent_of = agent_of
+        self.live: dict[str, LiveRecording] = {}
+        self._problem_listeners: list[Callable[[dict[str, Any]], None]] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._purger: asyncio.Task[None] | None = None
+
+    def on_problem(self, fn: Callable[[dict[str, Any]], None]) -> None:
+        self._problem_listeners.append(fn)
+
+    def path_of(self, rel: str) -> Path:
+        return self.root / rel
+
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[None]:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    # start ----------------------------------------------------------------------------------------------------
+    async def on_agent_connect(self, ev: dict[str, str]) -> None:
+        """An agent answered a queue call: record the caller's channel (off the AMI dispatcher's path); when the
+        IVR part is recorded too, the recording is already running and learns its agent and queue."""
+        uid, channel = ev.get("Uniqueid", ""), ev.get("Channel", "")
+        if not self.settings.enabled or not uid or not channel:
+            return
+        ext = interface_extension(ev.get("Interface"))
+        queue, agent = ev.get("Queue") or None, self.agent_of(ext) if ext else None
+        rec = self.live.get(uid)
+        if rec is not None:
+            if rec.agent_extension is None and not rec.finishing:
+                rec.queue, rec.agent_extension, rec.agent_username = queue, ext, agent
+                self._spawn(self._answered(rec), f"recording agent {uid}")
+            return
+        self._begin(uid, channel, event_time(ev) or self.clock.now(), queue, ext, agent)
+
+    async def on_newchannel(self, ev: dict[str, str], inbound_context: str) -> None:
+        """A call arrives: with ``include_ivr`` it is recorded from now on (the IVR, the queue, the agent)."""
+        uid = ev.get("Uniqueid", "")
+        if not (self.settings.enabled and self.settings.include_ivr) or not uid or uid in self.live:
+            return
+        if ev.get("Context") != inbound_context or ev.get("Linkedid", uid) != uid or not ev.get("Channel"):
+            return
+        self._begin(uid, ev["Channel"], event_time(ev) or self.clock.now(), None, None, None)
+
+    def _begin(self, uid: str, channel: str, at: datetime, queue: str | None, ext: str | None,
+               agent: str | None) -> None:
+        rec = LiveRecording(uid, channel, f"{at.astimezone(self.tz):%Y/%m/%d}/{uid}.wav", at, queue, ext, agent)
+        self.live[uid] = rec
+        rec.started = self._spawn(self._start(rec), f"record {uid}")
+
+    async def _answered(self, rec: LiveRecording) -> None:
+        if rec.started is not None:
+            await rec.started
+        await self.repo.change(rec.uniqueid, queue=rec.queue, agent_extension=rec.agent_extension,
+                               agent_username=rec.agent_username)
+
+    async def _start(self, rec: LiveRecording) -> None:
+        try:
+            await self.ami.mix_monitor(rec.channel, str(self.path_of(rec.rel)))
+        except AsteriskError as e:
+            rec.failed = f"recording could not be started: {e}"
+            log.warning("call %s: %s", rec.uniqueid, rec.failed)
+        await self.repo.add({"call_uniqueid": rec.uniqueid, "path": rec.rel, "queue": rec.queue,
+                             "agent_extension": rec.agent_extension, "agent_username": rec.agent_username,
+                             "started_at": rec.started_at, "format": "wav", "status": "recording", "mutes": []})
+
+    # end ------------------------------------------------------------------------------------------------------
+    def on_call(self, st: Any) -> None:
+        """Call tracker watcher: a recorded call ended → index its file once it is complete."""
+        if st.ended_at is None:
+            return
+        rec = self.live.get(st.uniqueid)
+        if rec is None or rec.finishing:
+            return
+        rec.finishing = True
+        self._spawn(self._finish(rec, st.ended_at), f"index recording {st.uniqueid}")
+
+    async def _complete_file(self, path: Path) -> int | None:
+        """The file's size once it stops changing (Asterisk closes it just after the hang-up), None if absent."""
+        deadline = time.monotonic() + self.settings.finish_timeout_seconds
+        last: int | None = None
+        while True:
+            size = path.stat().st_size if path.exists() else None
+            if size is not None and size == last:
+                return size
+            if time.monotonic() > deadline:
+                return size
+            last = size
+            await asyncio.sleep(0.25)
+
+    async def _finish(self, rec: LiveRecording, ended_at: datetime) -> None:
+        try:
+            if rec.started is not None:
+                await rec.started
+            path = self.path_of(rec.rel)
+            size = await self._complete_file(path)
+            values: dict[str, Any] = {"ended_at": ended_at, "size_bytes": size, "problem": ""}
+            if rec.mutes and rec.mutes[-1]["to"] is None:  # muted until the end
+                rec.mutes[-1]["to"] = round((ended_at - rec.started_at).total_seconds(), 2)
+            values["mutes"] = [dict(m) for m in rec.mutes]
+            if size is None:
+                values.update(status="missing", problem=rec.failed or f"no recording file {rec.rel} after the call")
+            elif size <= WAV_HEADER_BYTES:
+                values.update(status="empty", problem=f"the recording {rec.rel} holds no audio")
+            else:
+                seconds, digest = await asyncio.to_thread(lambda: (wav_seconds(path), sha256_of(path)))
+                values.update(status="ok", duration_seconds=round(seconds, 2), sha256=digest)
+            await self.repo.change(rec.uniqueid, **values)
+            if values["problem"]:
+                log.warning("call %s: %s", rec.uniqueid, values["problem"])
+                problem = {"call_uniqueid": rec.uniqueid, "status": values["status"], "problem": values["problem"],
+                           "queue": rec.queue, "agent": rec.agent_username, "path": rec.rel}
+                for fn in self._problem_listeners:
+                    fn(problem)
+        except Exception:
+            log.exception("indexing the recording of call %s failed", rec.uniqueid)
+        finally:
+            self.live.pop(rec.uniqueid, None)
+
+    # mute (card numbers) ---------------------------------------------------------------------------------------
+    async def mute(self, call_uniqueid: str | None, muted: bool, by: str) -> dict[str, Any]:
+        rec = self.live.get(call_uniqueid or "")
+        if rec is None or rec.finishing or rec.failed:
+            raise Conflict("no recording is running for your call", call=call_uniqueid)
+        open_stretch = rec.mutes[-1] if rec.mutes and rec.mutes[-1]["to"] is None else None
+        if muted != (open_stretch is not None):
+            try:
+                await self.ami.mix_monitor_mute(rec.channel, muted)
+            except AsteriskError as e:
+                raise Unavailable(f"could not {'mute' if muted else 'resume'} the recording: {e}") from e
+            offset = round(max(0.0, (self.clock.now() - rec.started_at).total_seconds()), 2)
+            if muted:
+                rec.mutes.append({"from": offset, "to": None, "by": by})
+            elif open_stretch is not None:
+                open_stretch["to"] = offset
+            await self.repo.change(rec.uniqueid, mutes=[dict(m) for m in rec.mutes])
+        return {"call_uniqueid": rec.uniqueid, "muted": muted, "mutes": [dict(m) for m in rec.mutes]}
+
+    def muted(self, call_uniqueid: str | None) -> bool:
+        rec = self.live.get(call_uniqueid or "")
+        return bool(rec and rec.mutes and rec.mutes[-1]["to"] is None)
+
+    # retention -------------------------------------------------------------------------------------------------
+    async def purge(self, retention_days: dict[str, int], audit: Audit) -> int:
+        """Delete the recordings older than their queue's retention (days; 0 keeps them); every deletion is written
+        to the audit log (``recording.delete`` by ``system``) and the row is kept, marked ``deleted``."""
+        now = self.clock.now()
+        deleted = 0
+        for queue, days in sorted(retention_days.items()):
+            if days <= 0:
+                continue
+            for row in await self.repo.older_than(queue, now - timedelta(days=days)):
+                path = self.path_of(row.path)
+                existed = path.exists()
+                if existed:
+                    await asyncio.to_thread(path.unlink)
+                await self.repo.change(row.call_uniqueid, status="deleted", deleted_at=now)
+                await audit("system", "recording.delete", f"call:{row.call_uniqueid}", {
+                    "path": row.path, "queue": queue, "retention_days": days, "status_before": row.status,
+                    "started_at": row.started_at.isoformat(), "file_existed": existed})
+                deleted += 1
+        if deleted:
+            log.info("retention: %d recording(s) deleted", deleted)
+        return deleted
+
+    def start_purging(self, interval_seconds: float, retention_days: Callable[[], Awaitable[dict[str, int]]],
+                      audit: Audit) -> None:
+        async def loop() -> None:
+            while True:
+                try:
+                    await self.purge(await retention_days(), audit)
+                except Exception:
+                    log.exception("recording retention pass failed")
+                await asyncio.sleep(interval_seconds)
+
+        self._purger = asyncio.get_running_loop().create_task(loop(), name="recording retention")
+
+    # start-up / shut-down --------------------------------------------------------------------------------------
+    async def adopt(self, open_calls: dict[str, Any]) -> None:
+        """Service start: recordings still marked running either belong to a call still in progress (followed
+        again) or to one that ended while the service was down (checked now)."""
+        for row in await self.repo.unfinished():
+            st = open_calls.get(row.call_uniqueid)
+            rec = LiveRecording(row.call_uniqueid, st.channel if st else "", row.path, row.started_at, row.queue,
+                                row.agent_extension, row.agent_username, [dict(m) for m in row.mutes or []])
+            self.live[row.call_uniqueid] = rec
+            if st is None:
+                rec.finishing = True
+                self._spawn(self._finish(rec, self.clock.now()), f"index recording {row.call_uniqueid}")
+
+    async def close(self, timeout: float = 15.0) -> None:
+        """Shutdown: recordings being indexed are finished (bounded); retention stops."""
+        if self._purger is not None:
+            self._purger.cancel()
+            self._purger = None
+        if self._tasks:
+            await asyncio.wait(list(self._tasks), timeout=timeout)

@@ -1,0 +1,1 @@
+"""The supervisor wallboard: live queue and agent figures, alerts, supervisor actions."""

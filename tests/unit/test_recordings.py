@@ -1,0 +1,236 @@
+"""Recording: started on AgentConnect, indexed when the call ends, a missing or empty file marked and alerted, mute
+stretches kept with their times; through the real wiring with a fake AMI that writes the file as Asterisk would."""
+
+from __future__ import annotations
+
+import hashlib
+import wave
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from callcenter.acd.api import desk_state
+from callcenter.acd.models import QueueDef
+from callcenter.app import Stack
+from callcenter.asterisk.errors import AmiNotConnected
+from callcenter.auth.models import AuditEntry
+from callcenter.clock import FakeClock
+from callcenter.errors import Conflict
+from tests.helpers import stack_settings, wait_for
+from tests.unit.test_wallboard import Env
+
+pytestmark = pytest.mark.db
+T0 = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)  # 01:00 on 2 March in the centre's timezone (UTC+8)
+
+
+class RecordingAmi:
+    """Every other action succeeds silently; MixMonitor writes ``seconds`` of 8 kHz audio (or nothing / a bare
+    header), as Asterisk would by the time the call ends."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, tuple[Any, ...]]] = []
+        self.seconds: float | None = 2.0
+        self.down = False
+
+    async def mix_monitor(self, channel: str, path: str) -> None:
+        if self.down:
+            raise AmiNotConnected("AMI is not connected")
+        self.sent.append(("mix_monitor", (channel, path)))
+        if self.seconds is None:
+            return  # Asterisk could not write it
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with wave.open(path, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(8000)
+            w.writeframes(b"\x01\x00" * int(8000 * self.seconds))
+
+    async def mix_monitor_mute(self, channel: str, muted: bool, direction: str = "both") -> None:
+        self.sent.append(("mix_monitor_mute", (channel, muted, direction)))
+
+    def __getattr__(self, name: str) -> Any:
+        async def action(*args: Any, **kwargs: Any) -> None:
+            return None
+
+        return action
+
+
+@pytest.fixture
+async def env(db_url: str, workdir: Path) -> AsyncIterator[Env]:
+    clock = FakeClock(T0)
+    stack = Stack(stack_settings(db_url, workdir / "data", recording={"finish_timeout_seconds": 0.6}), clock=clock,
+                  run_migrations=False)
+    ami = RecordingAmi()
+    stack.acd.ami = ami  # type: ignore[assignment]
+    stack.recorder.ami = ami
+    await stack.load_directory()
+    try:
+        yield Env(stack, ami, clock)  # type: ignore[arg-type]
+    finally:
+        await stack.recorder.close()
+        await stack.pop.close()
+        await stack.engine.dispose()
+
+
+async def _indexed(env: Env, uid: str) -> Any:
+    async def done() -> bool:
+        row = await env.stack.recordings.get(uid)
+        return row is not None and row.status != "recording"
+
+    await wait_for(done, 10, "the recording to be indexed")
+    return await env.stack.recordings.get(uid)
+
+
+async def test_an_answered_call_is_recorded_in_the_centres_date_folder_and_indexed(env: Env) -> None:
+    await env.agent("li", "1001")
+    await env.arrive("c1")
+    await env.answer("c1")
+    assert env.stack.recorder.live["c1"].agent_username == "li"
+    env.clock.advance(2)
+    await env.hang_up("c1", talk=2)
+    row = await _indexed(env, "c1")
+    root = env.stack.settings.recordings_dir
+    assert env.ami.sent[0] == ("mix_monitor", ("PJSIP/trunk-c1", str(root / "2026/03/02/c1.wav")))
+    assert (row.status, row.path, row.queue, row.agent_extension, row.agent_username) == (
+        "ok", "2026/03/02/c1.wav", "support", "1001", "li")
+    data = (root / row.path).read_bytes()
+    assert (row.size_bytes, row.sha256, row.duration_seconds) == (len(data), hashlib.sha256(data).hexdigest(), 2.0)
+    assert row.started_at == T0 and row.ended_at == datetime(2026, 3, 1, 17, 0, 2, tzinfo=UTC)
+    assert "c1" not in env.stack.recorder.live
+
+
+@pytest.mark.parametrize(("seconds", "down", "status", "problem"), [
+    (None, False, "missing", "no recording file 2026/03/02/c1.wav after the call"),
+    (0.0, False, "empty", "the recording 2026/03/02/c1.wav holds no audio"),
+    (2.0, True, "missing", "recording could not be started: AMI is not connected"),
+])
+async def test_a_missing_or_empty_recording_is_marked_and_alerted(env: Env, seconds: float | None, down: bool,
+                                                                  status: str, problem: str) -> None:
+    env.ami.seconds, env.ami.down = seconds, down  # type: ignore[attr-defined]
+    await env.agent("li", "1001")
+    await env.arrive("c1")
+    await env.answer("c1")
+    await env.hang_up("c1", talk=2)
+    row = await _indexed(env, "c1")
+    assert (row.status, row.problem) == (status, problem)
+    env.board.tick()
+    alert = env.board.alerts["recording:c1"]
+    assert alert["kind"] == "recording" and alert["detail"]["problem"] == problem and alert["username"] == "li"
+
+
+async def test_muted_stretches_are_kept_with_their_times(env: Env) -> None:
+    await env.agent("li", "1001")
+    with pytest.raises(Conflict):
+        await env.stack.recorder.mute("c1", True, by="li")  # no call yet
+    await env.arrive("c1")
+    await env.answer("c1")
+    await wait_for(lambda: env.stack.recorder.live["c1"].started.done(), 5, "the recording to start")
+    env.clock.advance(3)
+    await env.stack.recorder.mute("c1", True, by="li")
+    await env.stack.recorder.mute("c1", True, by="li")  # twice: one stretch
+    assert env.stack.recorder.muted("c1")
+    # a desktop reloaded (or reconnected) mid-call learns that the recording is muted
+    assert desk_state(env.stack, env.user)["recording_muted"] is True
+    env.clock.advance(4.5)
+    res = await env.stack.recorder.mute("c1", False, by="li")
+    assert desk_state(env.stack, env.user)["recording_muted"] is False
+    assert res["mutes"] == [{"from": 3.0, "to": 7.5, "by": "li"}]
+    env.clock.advance(1)
+    await env.stack.recorder.mute("c1", True, by="li")  # muted until the hang-up
+    env.clock.advance(2)
+    await env.hang_up("c1", talk=10)
+    row = await _indexed(env, "c1")
+    assert row.mutes == [{"from": 3.0, "to": 7.5, "by": "li"}, {"from": 8.5, "to": 10.5, "by": "li"}]
+    assert [s for s in env.ami.sent if s[0] == "mix_monitor_mute"] == [
+        ("mix_monitor_mute", ("PJSIP/trunk-c1", True, "both")), ("mix_monitor_mute", ("PJSIP/trunk-c1", False, "both")),
+        ("mix_monitor_mute", ("PJSIP/trunk-c1", True, "both"))]
+
+
+async def test_a_recording_whose_call_ended_while_the_service_was_down_is_checked_at_start(
+        env: Env, db_url: str, workdir: Path) -> None:
+    await env.agent("li", "1001")
+    await env.arrive("c1")
+    await env.answer("c1")
+    await wait_for(lambda: env.stack.recorder.live["c1"].started.done(), 5, "the recording to start")
+    # the service stops during the call; the call ends meanwhile
+    again = Stack(env.stack.settings, clock=env.clock, run_migrations=False)
+    try:
+        await again.recorder.adopt({})
+        row = await _indexed(Env(again, env.ami, env.clock), "c1")  # type: ignore[arg-type]
+        assert (row.status, row.duration_seconds) == ("ok", 2.0)
+    finally:
+        await again.recorder.close()
+        await again.engine.dispose()
+
+
+async def test_recordings_past_their_queues_retention_are_deleted_and_the_deletion_logged(env: Env) -> None:
+    await set_retention(env.stack, {"support": 30})  # complaints keeps its recordings (0)
+    await env.agent("li", "1001", queue="support")
+    await env.agent("wu", "1002", queue="complaints")
+    for uid, queue, ext in (("old", "support", "1001"), ("kept", "complaints", "1002")):
+        await env.arrive(uid, queue=queue)
+        await env.answer(uid, ext=ext, queue=queue)
+        await env.hang_up(uid, ext=ext, queue=queue, talk=2)
+        await _indexed(env, uid)
+        await env.stack.acd.ready(env.user)
+    env.clock.advance(29 * 86400)
+    await env.arrive("new")
+    await env.answer("new")
+    await env.hang_up("new", talk=2)
+    await _indexed(env, "new")
+    root = env.stack.settings.recordings_dir
+    env.clock.advance(2 * 86400)  # "old" is 31 days old now, "new" 2 days
+    assert await env.stack.recorder.purge(await env.stack._retention_days(), env.stack.auth.audit) == 1
+    old, kept, new = [await env.stack.recordings.get(u) for u in ("old", "kept", "new")]
+    assert (old.status, old.deleted_at) == ("deleted", env.clock.now()) and not (root / old.path).exists()
+    assert kept.status == "ok" and (root / kept.path).exists()
+    assert new.status == "ok" and (root / new.path).exists()
+    async with env.stack.sessions() as s:
+        [entry] = list((await s.execute(select(AuditEntry).where(AuditEntry.action == "recording.delete"))).scalars())
+    assert (entry.username, entry.target) == ("system", "call:old")
+    assert entry.detail["path"] == old.path and entry.detail["retention_days"] == 30 and entry.detail["file_existed"]
+    assert await env.stack.recorder.purge(await env.stack._retention_days(), env.stack.auth.audit) == 0  # once
+
+
+async def set_retention(stack: Stack, days: dict[str, int]) -> None:
+    async with stack.sessions() as s:
+        for q in (await s.execute(select(QueueDef))).scalars():
+            q.recording_retention_days = days.get(q.name, 0)
+        await s.commit()
+
+
+async def test_with_the_ivr_part_a_call_is_recorded_from_its_arrival(db_url: str, workdir: Path) -> None:
+    clock = FakeClock(T0)
+    stack = Stack(stack_settings(db_url, workdir / "data", recording={"finish_timeout_seconds": 0.6,
+                                                                      "include_ivr": True}),
+                  clock=clock, run_migrations=False)
+    ami = RecordingAmi()
+    stack.acd.ami = ami  # type: ignore[assignment]
+    stack.recorder.ami = ami
+    await stack.load_directory()
+    env = Env(stack, ami, clock)  # type: ignore[arg-type]
+    try:
+        await env.agent("li", "1001")
+        await env.arrive("c1")  # recording starts here, before any agent
+        await wait_for(lambda: stack.recorder.live["c1"].started.done(), 5, "the recording to start")
+        path = str(stack.settings.recordings_dir / "2026/03/02/c1.wav")
+        assert ami.sent == [("mix_monitor", ("PJSIP/trunk-c1", path))]
+        env.clock.advance(5)
+        await env.answer("c1")
+        assert len(ami.sent) == 1  # the same recording goes on
+        await env.hang_up("c1", talk=2)
+        row = await _indexed(env, "c1")
+        assert (row.status, row.started_at, row.queue, row.agent_username) == ("ok", T0, "support", "li")
+        # a caller who never reaches an agent is recorded too (the IVR and the wait)
+        await env.arrive("c2")
+        await env.abandon("c2")
+        row = await _indexed(env, "c2")
+        assert (row.status, row.queue, row.agent_username) == ("ok", None, None)
+    finally:
+        await stack.recorder.close()
+        await stack.pop.close()
+        await stack.engine.dispose()
