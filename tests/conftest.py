@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -19,6 +20,24 @@ DIRECT_FLOW = {"start": "greet", "language": "en", "nodes": {
     "support": {"kind": "queue", "queue": "support", "max_wait_seconds": 300},
 }}
 DB_BACKENDS = ["sqlite"] + (["postgresql"] if pg_url() else [])
+# before pytest-timeout (pyproject) fails a hung test, print where every asyncio task is waiting: the main
+# thread's own stack only shows the event loop's poll
+TASK_DUMP_AFTER_SECONDS = 240
+
+
+def _dump_tasks() -> None:
+    print(f"\n=== asyncio tasks still pending after {TASK_DUMP_AFTER_SECONDS} s ===", file=sys.stderr)
+    for task in asyncio.all_tasks():
+        task.print_stack(file=sys.stderr)
+
+
+@pytest.fixture(autouse=True)
+async def _report_hung_tasks() -> AsyncIterator[None]:
+    handle = asyncio.get_running_loop().call_later(TASK_DUMP_AFTER_SECONDS, _dump_tasks)
+    try:
+        yield
+    finally:
+        handle.cancel()
 
 
 def _normalise_pg(url: str) -> str:
