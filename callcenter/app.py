@@ -43,8 +43,11 @@ from callcenter.customers.service import CustomerService
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import install_error_handlers
 from callcenter.health.api import router as health_router
+from callcenter.qc.api import router as qc_router
+from callcenter.qc.service import QcService
 from callcenter.realtime.api import router as ws_router
 from callcenter.realtime.hub import Hub
+from callcenter.recordings.api import router as recordings_router
 from callcenter.recordings.repository import RecordingRepository
 from callcenter.recordings.service import Recorder
 from callcenter.settings import Settings, SettingsError
@@ -109,6 +112,9 @@ class Stack:
         self.dispatcher.register("AgentConnect", self.recorder.on_agent_connect)
         self.dispatcher.register("Newchannel", lambda ev: self.recorder.on_newchannel(ev, settings.inbound_context))
         self.tracker.watch(self.recorder.on_call)
+        self.qc = QcService(self.sessions, self.clock, settings.timezone, audit=self.auth.audit)
+        # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
+        self.agent_may_play = self.qc.agent_may_play
         self.recorder.on_problem(lambda p: self.board.raise_alert(
             f"recording:{p['call_uniqueid']}", "recording", p, queue=p["queue"], username=p["agent"]))
         for route, handler in self.ivr_engine.routes().items():
@@ -283,6 +289,8 @@ def create_app(
     app.include_router(agent_router)
     app.include_router(ws_router)
     app.include_router(board_router)
+    app.include_router(recordings_router)
+    app.include_router(qc_router)
     # The web pages: plain HTML/CSS/JS from the repository (no CDN); every API call they make is role-checked.
     app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
+import shutil
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +27,8 @@ from callcenter.clock import check_timezone
 ENV_PREFIX = "CALLCENTER_"
 DEV_AMI_SECRET = "dev-only-ami-secret"
 _PLACEHOLDER_SECRETS = {"", DEV_AMI_SECRET, "change-me", "changeme", "secret", "password", "admin"}
+# recording.transcode: "" keeps the wav
+TRANSCODE_FORMATS = ("", "mp3", "ogg")
 
 Port = int
 
@@ -248,6 +252,30 @@ class RecordingSettings(BaseModel):
     finish_timeout_seconds: float = Field(10.0, gt=0, le=300)
     # how often recordings past their queue's retention (admin: queue "recording retention days") are deleted
     purge_interval_minutes: float = Field(60.0, gt=0)
+    # "" keeps the wav (default); "mp3" or "ogg" (Vorbis): after the call a background job converts the wav with
+    # pydub/ffmpeg, stores the compressed file instead and deletes the wav
+    transcode: str = ""
+    # target bitrate of the compressed file (ffmpeg's -b:a), e.g. "32k"
+    transcode_bitrate: str = "32k"
+
+    @field_validator("transcode")
+    @classmethod
+    def _transcode(cls, v: str) -> str:
+        v = v.strip().lower()
+        if v not in TRANSCODE_FORMATS:
+            raise ValueError(f"must be \"\" (keep wav), \"mp3\" or \"ogg\", got {v!r}")
+        if v and not (shutil.which("ffmpeg") or shutil.which("avconv")):
+            raise ValueError(f"transcoding to {v} needs ffmpeg, which is not on PATH (install ffmpeg or set \"\")")
+        return v
+
+    @field_validator("transcode_bitrate")
+    @classmethod
+    def _bitrate(cls, v: str) -> str:
+        v = v.strip().lower()
+        m = re.fullmatch(r"(\d{1,3})k", v)
+        if m is None or not 8 <= int(m.group(1)) <= 320:
+            raise ValueError(f"must be a bitrate in kbit/s between 8k and 320k such as \"32k\", got {v!r}")
+        return v
 
 
 class PathSettings(BaseModel):

@@ -42,6 +42,8 @@ class Call(Base):
     # IVR: the flow version the call ran and each step (node, kind, digits, result, time)
     ivr_flow_version_id: Mapped[int | None] = mapped_column(Integer)
     ivr_path: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # the caller's post-call survey result, 1 (poor) .. 5 (very satisfied); weights the QC draw (migration 0010)
+    survey_score: Mapped[int | None] = mapped_column(Integer)
 
     __table_args__ = (
         Index("ix_calls_arrived_at", "arrived_at"),

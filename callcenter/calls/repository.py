@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from callcenter.calls.models import Call
 
-WRITABLE = [c.name for c in Call.__table__.columns if c.name != "id"]
+# the tracker's columns; the survey result is written by whoever records the survey (the QC service), never reset
+WRITABLE = [c.name for c in Call.__table__.columns if c.name not in ("id", "survey_score")]
 
 
 class CallRepository:

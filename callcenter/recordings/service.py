@@ -28,6 +28,7 @@ from callcenter.calls.service import interface_extension
 from callcenter.clock import Clock, event_time
 from callcenter.errors import Conflict, Unavailable
 from callcenter.recordings.repository import RecordingRepository
+from callcenter.recordings.transcode import Transcoder
 from callcenter.settings import RecordingSettings
 
 log = logging.getLogger(__name__)
@@ -86,6 +87,8 @@ class Recorder:
         self._problem_listeners: list[Callable[[dict[str, Any]], None]] = []
         self._tasks: set[asyncio.Task[None]] = set()
         self._purger: asyncio.Task[None] | None = None
+        # optional conversion of finished recordings to mp3/ogg (recording.transcode), one at a time
+        self.transcoder = Transcoder(settings, root, repo)
 
     def on_problem(self, fn: Callable[[dict[str, Any]], None]) -> None:
         self._problem_listeners.append(fn)
@@ -189,6 +192,8 @@ class Recorder:
                 seconds, digest = await asyncio.to_thread(lambda: (wav_seconds(path), sha256_of(path)))
                 values.update(status="ok", duration_seconds=round(seconds, 2), sha256=digest)
             await self.repo.change(rec.uniqueid, **values)
+            if values["status"] == "ok":
+                self.transcoder.enqueue(rec.uniqueid)  # a no-op unless recording.transcode is set
             if values["problem"]:
                 log.warning("call %s: %s", rec.uniqueid, values["problem"])
                 problem = {"call_uniqueid": rec.uniqueid, "status": values["status"], "problem": values["problem"],
@@ -226,7 +231,13 @@ class Recorder:
     # retention -------------------------------------------------------------------------------------------------
     async def purge(self, retention_days: dict[str, int], audit: Audit) -> int:
         """Delete the recordings older than their queue's retention (days; 0 keeps them); every deletion is written
-        to the audit log (``recording.delete`` by ``system``) and the row is kept, marked ``deleted``."""
+        to the audit log (``recording.delete`` by ``system``) and the row is kept, marked ``deleted``. A transcoded
+        recording's file (mp3/ogg) is deleted the same way: the row names it."""
+        # not while a transcoded file replaces its wav: the rows read then name the files that exist
+        async with self.transcoder.lock:
+            return await self._purge(retention_days, audit)
+
+    async def _purge(self, retention_days: dict[str, int], audit: Audit) -> int:
         now = self.clock.now()
         deleted = 0
         for queue, days in sorted(retention_days.items()):
@@ -270,6 +281,7 @@ class Recorder:
             if st is None:
                 rec.finishing = True
                 self._spawn(self._finish(rec, self.clock.now()), f"index recording {row.call_uniqueid}")
+        await self.transcoder.requeue()  # with recording.transcode set: finished recordings still in wav
 
     async def close(self, timeout: float = 15.0) -> None:
         """Shutdown: recordings being indexed are finished (bounded); retention stops."""
@@ -278,3 +290,4 @@ class Recorder:
             self._purger = None
         if self._tasks:
             await asyncio.wait(list(self._tasks), timeout=timeout)
+        await self.transcoder.close(timeout)

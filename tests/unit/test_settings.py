@@ -354,3 +354,36 @@ def test_wallboard_shifts_from_toml(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     s = load_settings()
     assert [(x.name, x.start) for x in s.wallboard.shifts] == [("early", "06:30"), ("late", "14:30")]
     assert s.wallboard.away_violation_minutes == 30
+
+
+# ---- recording transcoding ---------------------------------------------------------------------------------
+
+def test_recording_transcode_defaults_and_values() -> None:
+    s = load_settings()
+    assert (s.recording.transcode, s.recording.transcode_bitrate) == ("", "32k")  # wav kept by default
+    s = load_settings(recording={"transcode": "MP3", "transcode_bitrate": "48K"})
+    assert (s.recording.transcode, s.recording.transcode_bitrate) == ("mp3", "48k")
+    assert load_settings(recording={"transcode": "ogg"}).recording.transcode == "ogg"
+
+
+@pytest.mark.parametrize(("recording", "expected"), [
+    ({"transcode": "flac"}, 'setting recording.transcode (CALLCENTER_RECORDING__TRANSCODE): must be "" (keep wav), '
+                            "\"mp3\" or \"ogg\", got 'flac'"),
+    ({"transcode_bitrate": "fast"}, "setting recording.transcode_bitrate (CALLCENTER_RECORDING__TRANSCODE_BITRATE): "
+                                    'must be a bitrate in kbit/s between 8k and 320k such as "32k"'),
+    ({"transcode_bitrate": "1000k"}, "setting recording.transcode_bitrate"),
+    ({"transcode_bitrate": "4k"}, "setting recording.transcode_bitrate"),
+])
+def test_bad_recording_transcode_settings_are_named(recording: dict[str, Any], expected: str) -> None:
+    assert expected in _error(recording=recording)
+
+
+def test_recording_transcode_from_env_without_ffmpeg_is_refused(monkeypatch: pytest.MonkeyPatch,
+                                                                 tmp_path: Path) -> None:
+    monkeypatch.setenv("CALLCENTER_RECORDING__TRANSCODE", "mp3")
+    assert load_settings().recording.transcode == "mp3"
+    monkeypatch.setenv("PATH", str(tmp_path))  # no ffmpeg
+    msg = _error()
+    assert "setting recording.transcode (CALLCENTER_RECORDING__TRANSCODE): transcoding to mp3 needs ffmpeg" in msg
+    monkeypatch.delenv("CALLCENTER_RECORDING__TRANSCODE")
+    assert load_settings().recording.transcode == ""  # keeping wav needs no ffmpeg

@@ -25,6 +25,9 @@ function renderHome() {
     links.push({ href: "board.html", key: "home.board", desc: "home.board_desc", id: "link-board" });
     links.push({ href: "tv.html", key: "home.tv", desc: "home.tv_desc", id: "link-tv" });
   }
+  if (has("admin", "supervisor", "qc")) {
+    links.push({ href: "qc.html", key: "home.qc", desc: "home.qc_desc", id: "link-qc" });
+  }
   if (has("admin", "supervisor")) {
     links.push({ href: "ivr.html#voicemail", key: "home.voicemail", desc: "home.voicemail_desc", id: "link-voicemail" });
   }

@@ -1,0 +1,230 @@
+"""REST API of quality control: /api/qc/... (thin: the rules are in ``service.py``).
+
+QC work (draws, samples, notes, evaluations, reports, forms) needs role qc, supervisor or admin; assigning work and
+storing survey results needs supervisor or admin; /mine, acknowledge and dispute are the agent's side.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from callcenter.auth.api import require_roles
+from callcenter.auth.models import User
+from callcenter.qc.reports import agents_csv, weekly_csv
+from callcenter.qc.sampling import Policy
+from callcenter.qc.service import MAX_SEED, Actor, QcService
+
+MAX_ID = 2_147_483_647
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+Qc = Annotated[User, Depends(require_roles("qc", "supervisor", "admin"))]
+QcOnly = Annotated[User, Depends(require_roles("qc"))]
+FormEditor = Annotated[User, Depends(require_roles("qc", "admin"))]
+Lead = Annotated[User, Depends(require_roles("supervisor", "admin"))]
+Agent = Annotated[User, Depends(require_roles("agent"))]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Month = Annotated[str, Query(pattern=MONTH, description="YYYY-MM (centre timezone)")]
+Format = Literal["json", "csv"]
+
+router = APIRouter(prefix="/api/qc", tags=["quality control"])
+
+
+def _svc(request: Request) -> QcService:
+    return request.app.state.services.qc  # type: ignore[no-any-return]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DrawIn(_In):
+    month: str = Field(pattern=MONTH)
+    per_agent: int = Field(3, ge=1, le=5)
+    min_talk_seconds: float = Field(30, ge=0, le=36_000)
+    weight_complaints: float = Field(3.0, ge=0, le=1000)
+    weight_poor_survey: float = Field(2.0, ge=0, le=1000)
+    poor_survey_max: int = Field(2, ge=1, le=5)
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
+
+
+class HandPickIn(_In):
+    call_uniqueid: str = Field(min_length=1, max_length=64)
+    reason: str = Field("", max_length=2000)
+
+
+class AssignIn(_In):
+    username: str = Field(min_length=1, max_length=64)
+
+
+class NoteIn(_In):
+    at_seconds: float = Field(ge=0, le=86_400)
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class ScoresIn(_In):
+    scores: dict[str, Any]  # criterion key → number inside its scale (checked against the form)
+    comments: dict[str, Annotated[str, Field(max_length=2000)]] = Field(default_factory=dict)
+    summary: str = Field("", max_length=5000)
+
+
+class EvaluationIn(ScoresIn):
+    template_id: int | None = Field(None, ge=1, le=MAX_ID)  # default: the default form
+
+
+class CorrectionIn(ScoresIn):  # a correction keeps the evaluation's form
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AcknowledgeIn(_In):
+    comment: str = Field("", max_length=2000)
+
+
+class DisputeIn(_In):
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class TemplateIn(_In):
+    name: str = Field(min_length=1, max_length=100)
+    criteria: list[dict[str, Any]]
+    is_default: bool = False
+
+
+class SurveyIn(_In):
+    call_uniqueid: str = Field(min_length=1, max_length=64)
+    score: int = Field(ge=1, le=5)
+
+
+def _csv(data: bytes, name: str) -> Response:
+    return Response(data, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# draws and samples -----------------------------------------------------------------------------------------
+@router.post("/draws", status_code=201, summary="Draw a month's QC sample (once per month)")
+async def draw(body: DrawIn, request: Request, user: Qc) -> dict[str, Any]:
+    policy = Policy(per_agent=body.per_agent, min_talk_seconds=body.min_talk_seconds,
+                    weight_complaints=body.weight_complaints, weight_poor_survey=body.weight_poor_survey,
+                    poor_survey_max=body.poor_survey_max)
+    return await _svc(request).draw(Actor.of(user), body.month, policy, body.seed)
+
+
+@router.get("/draws", summary="Stored draws (newest month first)")
+async def draws(request: Request, user: Qc, month: Annotated[str | None, Query(pattern=MONTH)] = None
+                ) -> list[dict[str, Any]]:
+    return await _svc(request).draws(month)
+
+
+@router.get("/draws/{draw_id}/verify", summary="Re-run a stored draw from its seed and compare with its samples")
+async def verify_draw(draw_id: Id, request: Request, user: Qc) -> dict[str, Any]:
+    return await _svc(request).rerun_draw(draw_id)
+
+
+@router.post("/samples", status_code=201, summary="Hand-pick a call into its month's sample")
+async def hand_pick(body: HandPickIn, request: Request, user: Qc) -> dict[str, Any]:
+    return await _svc(request).hand_pick(Actor.of(user), body.call_uniqueid, body.reason)
+
+
+@router.get("/samples", summary="The QC work queue")
+async def samples(
+    request: Request, user: Qc,
+    month: Annotated[str | None, Query(pattern=MONTH)] = None,
+    status: Literal["open", "claimed", "scored", "disputed"] | None = None,
+    agent: Annotated[str | None, Query(max_length=128)] = None,
+    assignee: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    return await _svc(request).samples(month=month, status=status, agent=agent, assignee=assignee, limit=limit,
+                                       offset=offset)
+
+
+@router.get("/samples/{sample_id}", summary="A sample with its recording, call, notes, evaluation and form")
+async def sample(sample_id: Id, request: Request, user: Qc) -> dict[str, Any]:
+    return await _svc(request).sample_detail(sample_id)
+
+
+@router.post("/samples/{sample_id}/assign", summary="Give a sample to a QC inspector (supervisor/admin)")
+async def assign(sample_id: Id, body: AssignIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).assign(Actor.of(user), sample_id, body.username)
+
+
+@router.post("/samples/{sample_id}/claim", summary="Take a sample (QC inspector)")
+async def claim(sample_id: Id, request: Request, user: QcOnly) -> dict[str, Any]:
+    return await _svc(request).claim(Actor.of(user), sample_id)
+
+
+@router.post("/samples/{sample_id}/release", summary="Give a claimed sample back (its claimer or a supervisor)")
+async def release(sample_id: Id, request: Request, user: Qc) -> dict[str, Any]:
+    return await _svc(request).release(Actor.of(user), sample_id)
+
+
+@router.post("/samples/{sample_id}/notes", status_code=201, summary="A note at a point of the recording")
+async def add_note(sample_id: Id, body: NoteIn, request: Request, user: Qc) -> dict[str, Any]:
+    return await _svc(request).add_note(Actor.of(user), sample_id, body.at_seconds, body.text)
+
+
+# evaluations -----------------------------------------------------------------------------------------------
+@router.post("/samples/{sample_id}/evaluation", status_code=201, summary="Score a sample (locked once submitted)")
+async def submit(sample_id: Id, body: EvaluationIn, request: Request, user: Qc) -> dict[str, Any]:
+    return await _svc(request).submit(Actor.of(user), sample_id, template_id=body.template_id, scores=body.scores,
+                                      comments=body.comments, summary=body.summary)
+
+
+@router.post("/evaluations/{evaluation_id}/corrections", status_code=201,
+             summary="Correct an evaluation: a new version with a reason (earlier versions are kept)")
+async def correct(evaluation_id: Id, body: CorrectionIn, request: Request, user: Qc) -> dict[str, Any]:
+    return await _svc(request).correct(Actor.of(user), evaluation_id, scores=body.scores, comments=body.comments,
+                                       summary=body.summary, reason=body.reason)
+
+
+@router.get("/mine", summary="The logged-in agent's own evaluations")
+async def mine(request: Request, user: Agent) -> list[dict[str, Any]]:
+    return await _svc(request).mine(Actor.of(user))
+
+
+@router.post("/evaluations/{evaluation_id}/acknowledge", summary="The evaluated agent acknowledges the score")
+async def acknowledge(evaluation_id: Id, request: Request, user: Agent, body: AcknowledgeIn | None = None
+                      ) -> dict[str, Any]:
+    return await _svc(request).respond(Actor.of(user), evaluation_id, "acknowledged", body.comment if body else "")
+
+
+@router.post("/evaluations/{evaluation_id}/dispute", summary="The evaluated agent disputes the score")
+async def dispute(evaluation_id: Id, body: DisputeIn, request: Request, user: Agent) -> dict[str, Any]:
+    return await _svc(request).respond(Actor.of(user), evaluation_id, "disputed", body.comment)
+
+
+# forms, survey, reports ------------------------------------------------------------------------------------
+@router.get("/templates", summary="QC forms (every version; the default one is flagged)")
+async def templates(request: Request, user: Qc) -> list[dict[str, Any]]:
+    return await _svc(request).templates()
+
+
+@router.post("/templates", status_code=201, summary="A new QC form, or a new version of one (weights sum to 100)")
+async def create_template(body: TemplateIn, request: Request, user: FormEditor) -> dict[str, Any]:
+    return await _svc(request).create_template(Actor.of(user), body.name, body.criteria, body.is_default)
+
+
+@router.post("/survey", summary="Store a call's post-call survey score (1-5)")
+async def survey(body: SurveyIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).set_survey(Actor.of(user), body.call_uniqueid, body.score)
+
+
+@router.get("/reports/agents", summary="Monthly QC summary per agent", response_model=None,
+            responses={200: {"content": {"text/csv": {}}}})
+async def agents_report(request: Request, user: Qc, month: Month, format: Format = "json"
+                        ) -> dict[str, Any] | Response:
+    report = await _svc(request).agents_report(month)
+    return _csv(agents_csv(report), f"qc-agents-{month}.csv") if format == "csv" else report
+
+
+@router.get("/reports/weekly", summary="Weekly QC summary: criteria most often below par", response_model=None,
+            responses={200: {"content": {"text/csv": {}}}})
+async def weekly_report(request: Request, user: Qc,
+                        week_start: Annotated[date, Query(description="YYYY-MM-DD, first day of the week")],
+                        format: Format = "json") -> dict[str, Any] | Response:
+    report = await _svc(request).weekly_report(week_start)
+    return _csv(weekly_csv(report), f"qc-weekly-{week_start.isoformat()}.csv") if format == "csv" else report

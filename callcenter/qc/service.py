@@ -1,0 +1,641 @@
+"""QC rules: the monthly draw and hand-picks, the work queue (assign/claim/release), evaluations (locked once
+submitted; corrected only as new versions with a reason), the agent's acknowledgement or dispute, notes.
+
+Every change is written to the audit log (``qc.*``). Times come from the injected clock; months and weeks are
+the centre's (``settings.timezone``).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.auth.models import User
+from callcenter.calls.models import Call
+from callcenter.clock import Clock
+from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
+from callcenter.qc import reports
+from callcenter.qc.forms import DEFAULT_CRITERIA, DEFAULT_TEMPLATE_NAME, score, validate_criteria
+from callcenter.qc.models import (
+    SAMPLE_STATUSES,
+    QcDraw,
+    QcEvaluation,
+    QcEvaluationVersion,
+    QcNote,
+    QcSample,
+    QcTemplate,
+)
+from callcenter.qc.sampling import (
+    Candidate,
+    Policy,
+    candidates,
+    fingerprint,
+    month_bounds,
+    month_of,
+    parse_month,
+    select_sample,
+    week_of,
+)
+from callcenter.recordings.models import Recording
+
+Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
+LEADS = frozenset({"supervisor", "admin"})
+QC_ROLES = frozenset({"qc", "supervisor", "admin"})
+MAX_SEED = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    roles: frozenset[str]
+
+    @classmethod
+    def of(cls, user: Any) -> Actor:
+        return cls(user.username, frozenset(user.roles))
+
+    def has(self, roles: Iterable[str]) -> bool:
+        return bool(self.roles & set(roles))
+
+
+def iso(dt: datetime | None) -> str | None:
+    return None if dt is None else dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _require(actor: Actor, roles: Iterable[str], what: str) -> None:
+    roles = frozenset(roles)
+    if not actor.has(roles):
+        raise Forbidden(f"{what} needs role {' or '.join(sorted(roles))}", needed=sorted(roles))
+
+
+def template_out(t: QcTemplate) -> dict[str, Any]:
+    return {"id": t.id, "name": t.name, "version": t.version, "criteria": t.criteria, "active": t.active,
+            "is_default": t.is_default, "created_by": t.created_by, "created_at": iso(t.created_at)}
+
+
+def sample_out(x: QcSample, evaluation_id: int | None = None) -> dict[str, Any]:
+    return {"id": x.id, "month": x.month, "call_uniqueid": x.call_uniqueid, "agent": x.agent, "draw_id": x.draw_id,
+            "week": x.week, "weight": x.weight, "hand_picked": x.hand_picked, "picked_by": x.picked_by,
+            "reason": x.reason, "status": x.status, "assignee": x.assignee, "assigned_by": x.assigned_by,
+            "assigned_at": iso(x.assigned_at), "created_at": iso(x.created_at), "evaluation_id": evaluation_id}
+
+
+def version_out(v: QcEvaluationVersion) -> dict[str, Any]:
+    return {"version": v.version, "scores": v.scores, "comments": v.comments, "summary": v.summary,
+            "points": v.points, "total": v.total, "grade": v.grade, "reason": v.reason, "by": v.created_by,
+            "at": iso(v.created_at), "agent_response": v.agent_response, "agent_comment": v.agent_comment,
+            "agent_responded_at": iso(v.agent_responded_at)}
+
+
+def evaluation_out(e: QcEvaluation, versions: list[QcEvaluationVersion]) -> dict[str, Any]:
+    versions = sorted(versions, key=lambda v: v.version)
+    cur = next(v for v in versions if v.version == e.current_version)
+    return {"id": e.id, "sample_id": e.sample_id, "template_id": e.template_id, "agent": e.agent,
+            "evaluator": e.evaluator, "status": e.status, "submitted_at": iso(e.submitted_at),
+            "current_version": e.current_version, "scores": cur.scores, "comments": cur.comments,
+            "summary": cur.summary, "points": cur.points, "total": cur.total, "grade": cur.grade,
+            "agent_response": cur.agent_response, "agent_comment": cur.agent_comment,
+            "agent_responded_at": iso(cur.agent_responded_at), "versions": [version_out(v) for v in versions]}
+
+
+def note_out(n: QcNote) -> dict[str, Any]:
+    return {"id": n.id, "at_seconds": n.at_seconds, "text": n.text, "author": n.author,
+            "created_at": iso(n.created_at)}
+
+
+class QcService:
+    def __init__(self, sessions: async_sessionmaker, clock: Clock, timezone: str, *,  # type: ignore[type-arg]
+                 audit: Audit) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.tz = timezone
+        self.audit = audit
+
+    # templates ---------------------------------------------------------------------------------------------
+    async def templates(self) -> list[dict[str, Any]]:
+        async with self.sessions() as s:
+            await self._default_template(s)
+            rows = (await s.execute(select(QcTemplate).order_by(QcTemplate.name, QcTemplate.version))).scalars()
+            return [template_out(t) for t in rows]
+
+    async def create_template(self, actor: Actor, name: str, criteria: Any, is_default: bool = False
+                              ) -> dict[str, Any]:
+        """A new form, or a new version of the form called ``name`` (the older versions become inactive; a new
+        version of the default form stays the default)."""
+        _require(actor, ("qc", "admin"), "creating a QC form")
+        name = (name or "").strip()
+        if not name or len(name) > 100:
+            raise InvalidInput("name must be 1-100 characters", field="name")
+        crit = validate_criteria(criteria)
+        async with self.sessions() as s:
+            await self._default_template(s)
+            older = list((await s.execute(select(QcTemplate).where(QcTemplate.name == name))).scalars())
+            version = max((t.version for t in older), default=0) + 1
+            make_default = is_default or any(t.is_default for t in older)
+            if make_default:
+                await s.execute(update(QcTemplate).where(QcTemplate.is_default.is_(True)).values(is_default=False))
+            for t in older:
+                t.active = False
+            t = QcTemplate(name=name, version=version, criteria=crit, active=True, is_default=make_default,
+                           created_by=actor.username, created_at=self.clock.now())
+            s.add(t)
+            try:
+                await s.commit()
+            except IntegrityError as e:
+                raise Conflict(f"form {name!r} version {version} was just created by someone else; reload",
+                               name=name) from e
+        await self.audit(actor.username, "qc.template", f"qc_template:{t.id}",
+                         {"name": name, "version": version, "is_default": make_default})
+        return template_out(t)
+
+    async def _default_template(self, s: AsyncSession) -> QcTemplate:
+        """The default form; seeded (the five criteria of the regulations) when there is none."""
+        t = (await s.execute(select(QcTemplate).where(QcTemplate.is_default.is_(True), QcTemplate.active.is_(True))
+                             .order_by(QcTemplate.id.desc()).limit(1))).scalar_one_or_none()
+        if t is not None:
+            return t
+        last = (await s.execute(select(func.max(QcTemplate.version))
+                                .where(QcTemplate.name == DEFAULT_TEMPLATE_NAME))).scalar()
+        t = QcTemplate(name=DEFAULT_TEMPLATE_NAME, version=(last or 0) + 1, criteria=DEFAULT_CRITERIA, active=True,
+                       is_default=True, created_by="system", created_at=self.clock.now())
+        s.add(t)
+        await s.commit()
+        return t
+
+    async def _template(self, s: AsyncSession, template_id: int | None) -> QcTemplate:
+        if template_id is None:
+            return await self._default_template(s)
+        t = await s.get(QcTemplate, template_id)
+        if t is None:
+            raise NotFound(f"no QC form {template_id}", field="template_id")
+        if not t.active:
+            raise InvalidInput(f"QC form {t.name!r} version {t.version} is retired; use the current version",
+                               field="template_id")
+        return t
+
+    # the monthly draw --------------------------------------------------------------------------------------
+    async def draw(self, actor: Actor, month: str, policy: Policy, seed: int | None = None) -> dict[str, Any]:
+        _require(actor, QC_ROLES, "drawing the QC sample")
+        _check_policy(policy)
+        start, _ = month_bounds(month, self.tz)
+        if start > self.clock.now():
+            raise InvalidInput(f"month {month} has not started yet", field="month")
+        if seed is None:
+            seed = random.SystemRandom().getrandbits(63)
+        elif not 0 <= seed <= MAX_SEED:
+            raise InvalidInput("seed must be an integer from 0 to 2^63-1", field="seed")
+        async with self.sessions() as s:
+            prev = (await s.execute(select(QcDraw).where(QcDraw.month == month))).scalar_one_or_none()
+            if prev is not None:
+                raise _drawn(prev)
+            cands = await candidates(s, month, policy, self.tz)
+            picks = select_sample(cands, policy.per_agent, seed)
+            counts = Counter(c.agent for c in cands)
+            d = QcDraw(month=month, seed=seed, policy=policy.as_json(self.tz), drawn_by=actor.username,
+                       drawn_at=self.clock.now(), candidate_count=len(cands), agent_candidates=dict(sorted(
+                           counts.items())), fingerprint=fingerprint(cands))
+            s.add(d)
+            try:
+                await s.flush()
+            except IntegrityError as e:
+                await s.rollback()
+                async with self.sessions() as s2:
+                    prev = (await s2.execute(select(QcDraw).where(QcDraw.month == month))).scalar_one()
+                raise _drawn(prev) from e
+            already = {x.call_uniqueid: x for x in (await s.execute(
+                select(QcSample).where(QcSample.month == month))).scalars()}
+            now = self.clock.now()
+            for c in picks:
+                if c.uniqueid in already:  # hand-picked before the draw: now drawn too
+                    already[c.uniqueid].draw_id = d.id
+                    continue
+                s.add(_sample_of(c, month, now, draw_id=d.id))
+            await s.commit()
+            samples = list((await s.execute(select(QcSample).where(QcSample.draw_id == d.id)
+                                            .order_by(QcSample.agent, QcSample.id))).scalars())
+        short = {a: n for a, n in sorted(counts.items()) if n < policy.per_agent}
+        await self.audit(actor.username, "qc.draw", f"qc_draw:{d.id}",
+                         {"month": month, "seed": seed, "policy": d.policy, "candidates": len(cands),
+                          "samples": len(samples)})
+        return {**_draw_out(d), "short": short, "samples": [sample_out(x) for x in samples]}
+
+    async def draws(self, month: str | None = None) -> list[dict[str, Any]]:
+        async with self.sessions() as s:
+            q = select(QcDraw).order_by(QcDraw.month.desc())
+            if month is not None:
+                parse_month(month)
+                q = q.where(QcDraw.month == month)
+            return [_draw_out(d) for d in (await s.execute(q)).scalars()]
+
+    async def rerun_draw(self, draw_id: int) -> dict[str, Any]:
+        """Re-run a stored draw's selection from its seed and policy on today's data; ``matches`` tells whether it
+        gives the stored sample, ``candidates_unchanged`` whether the candidate calls are still the same."""
+        async with self.sessions() as s:
+            d = await s.get(QcDraw, draw_id)
+            if d is None:
+                raise NotFound(f"no QC draw {draw_id}")
+            policy = Policy.from_json(d.policy)
+            cands = await candidates(s, d.month, policy, d.policy["timezone"])
+            stored = list((await s.execute(select(QcSample.call_uniqueid).where(QcSample.draw_id == d.id)
+                                           )).scalars())
+        rerun = [c.uniqueid for c in select_sample(cands, policy.per_agent, d.seed)]
+        return {"draw_id": d.id, "month": d.month, "seed": d.seed, "matches": sorted(stored) == sorted(rerun),
+                "candidates_unchanged": fingerprint(cands) == d.fingerprint, "stored": sorted(stored),
+                "rerun": sorted(rerun)}
+
+    async def hand_pick(self, actor: Actor, call_uniqueid: str, reason: str) -> dict[str, Any]:
+        _require(actor, QC_ROLES, "hand-picking a call")
+        async with self.sessions() as s:
+            call = (await s.execute(select(Call).where(Call.uniqueid == call_uniqueid))).scalar_one_or_none()
+            if call is None:
+                raise NotFound(f"no call {call_uniqueid!r}", field="call_uniqueid")
+            rec = (await s.execute(select(Recording).where(Recording.call_uniqueid == call_uniqueid))
+                   ).scalar_one_or_none()
+            if rec is None or rec.status != "ok":
+                why = "no recording" if rec is None else f"its recording is {rec.status}"
+                raise InvalidInput(f"call {call_uniqueid!r} has no usable recording ({why})", field="call_uniqueid")
+            agent = rec.agent_username or call.agent_name
+            if call.answered_at is None or not agent:
+                raise InvalidInput(f"call {call_uniqueid!r} was not answered by an agent", field="call_uniqueid")
+            month = month_of(call.answered_at, self.tz)
+            dup = (await s.execute(select(QcSample).where(QcSample.month == month,
+                                                          QcSample.call_uniqueid == call_uniqueid))
+                   ).scalar_one_or_none()
+            if dup is not None:
+                raise Conflict(f"call {call_uniqueid!r} is already in the {month} sample (sample {dup.id})",
+                               sample_id=dup.id)
+            c = Candidate(call_uniqueid, agent, call.answered_at, week_of(call.answered_at, self.tz), 1.0)
+            x = _sample_of(c, month, self.clock.now(), draw_id=None)
+            x.hand_picked, x.picked_by, x.reason = True, actor.username, reason.strip()
+            s.add(x)
+            try:
+                await s.commit()
+            except IntegrityError as e:
+                raise Conflict(f"call {call_uniqueid!r} is already in the {month} sample") from e
+        await self.audit(actor.username, "qc.handpick", f"qc_sample:{x.id}",
+                         {"call": call_uniqueid, "month": month, "agent": agent, "reason": x.reason})
+        return sample_out(x)
+
+    # the work queue ----------------------------------------------------------------------------------------
+    async def samples(self, *, month: str | None = None, status: str | None = None, agent: str | None = None,
+                      assignee: str | None = None, limit: int = 500, offset: int = 0) -> dict[str, Any]:
+        conds = []
+        if month is not None:
+            parse_month(month)
+            conds.append(QcSample.month == month)
+        if status is not None:
+            if status not in SAMPLE_STATUSES:
+                raise InvalidInput(f"status must be one of {', '.join(SAMPLE_STATUSES)}", field="status")
+            conds.append(QcSample.status == status)
+        if agent is not None:
+            conds.append(QcSample.agent == agent)
+        if assignee is not None:
+            conds.append(QcSample.assignee == assignee)
+        async with self.sessions() as s:
+            total = (await s.execute(select(func.count()).select_from(QcSample).where(*conds))).scalar_one()
+            rows = (await s.execute(
+                select(QcSample, QcEvaluation.id, Call.answered_at, Call.queue, Call.talk_seconds,
+                       QcEvaluation.status, QcEvaluationVersion.total, QcEvaluationVersion.grade)
+                .outerjoin(QcEvaluation, QcEvaluation.sample_id == QcSample.id)
+                .outerjoin(QcEvaluationVersion, and_(QcEvaluationVersion.evaluation_id == QcEvaluation.id,
+                                                     QcEvaluationVersion.version == QcEvaluation.current_version))
+                .outerjoin(Call, Call.uniqueid == QcSample.call_uniqueid)
+                .where(*conds).order_by(QcSample.month, QcSample.agent, QcSample.id).limit(limit).offset(offset)
+            )).all()
+        # the list shows the talk time and, once scored, the current version's total and grade
+        items = [{**sample_out(x, eid), "answered_at": iso(at), "queue": q, "talk_seconds": talk,
+                  "evaluation": None if eid is None else {"id": eid, "status": est, "total": total, "grade": grade}}
+                 for x, eid, at, q, talk, est, total, grade in rows]
+        return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+    async def _sample(self, s: AsyncSession, sample_id: int) -> QcSample:
+        x = await s.get(QcSample, sample_id)
+        if x is None:
+            raise NotFound(f"no QC sample {sample_id}")
+        return x
+
+    async def assign(self, actor: Actor, sample_id: int, username: str) -> dict[str, Any]:
+        _require(actor, LEADS, "assigning QC work")
+        async with self.sessions() as s:
+            u = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
+            if u is None or not u.active or "qc" not in (u.roles or []):
+                raise InvalidInput(f"{username!r} is not an active user with the qc role", field="username")
+            x = await self._sample(s, sample_id)
+            if x.status == "scored":
+                raise Conflict(f"sample {sample_id} is already scored; correct its evaluation instead")
+            before = x.assignee
+            x.assignee, x.assigned_by, x.assigned_at = username, actor.username, self.clock.now()
+            if x.status == "open":
+                x.status = "claimed"
+            await s.commit()
+        await self.audit(actor.username, "qc.assign", f"qc_sample:{sample_id}", {"to": username, "from": before})
+        return sample_out(x)
+
+    async def claim(self, actor: Actor, sample_id: int) -> dict[str, Any]:
+        _require(actor, ("qc",), "claiming a QC sample")
+        now = self.clock.now()
+        async with self.sessions() as s:
+            res = await s.execute(
+                update(QcSample).where(QcSample.id == sample_id, QcSample.assignee.is_(None),
+                                       QcSample.status.in_(("open", "disputed")))
+                .values(assignee=actor.username, assigned_by=actor.username, assigned_at=now,
+                        status=case((QcSample.status == "open", "claimed"), else_=QcSample.status)))
+            await s.commit()
+            x = await self._sample(s, sample_id)
+            await s.refresh(x)
+        if res.rowcount == 0:  # type: ignore[attr-defined]
+            if x.assignee == actor.username and x.status != "scored":
+                return sample_out(x)  # claimed already by this user
+            if x.status == "scored":
+                raise Conflict(f"sample {sample_id} is already scored")
+            raise Conflict(f"sample {sample_id} is claimed by {x.assignee}", assignee=x.assignee)
+        await self.audit(actor.username, "qc.claim", f"qc_sample:{sample_id}", None)
+        return sample_out(x)
+
+    async def release(self, actor: Actor, sample_id: int) -> dict[str, Any]:
+        async with self.sessions() as s:
+            x = await self._sample(s, sample_id)
+            if x.assignee is None:
+                raise Conflict(f"sample {sample_id} is not claimed")
+            if x.assignee != actor.username and not actor.has(LEADS):
+                raise Forbidden(f"sample {sample_id} is claimed by {x.assignee}; only they or a supervisor may "
+                                "release it")
+            if x.status == "scored":
+                raise Conflict(f"sample {sample_id} is already scored")
+            res = await s.execute(
+                update(QcSample).where(QcSample.id == sample_id, QcSample.assignee == x.assignee,
+                                       QcSample.status == x.status)
+                .values(assignee=None, assigned_by=None, assigned_at=None,
+                        status="open" if x.status == "claimed" else x.status))
+            await s.commit()
+            if res.rowcount == 0:  # type: ignore[attr-defined]
+                raise Conflict(f"sample {sample_id} changed meanwhile; reload")
+            was = x.assignee
+            await s.refresh(x)
+        await self.audit(actor.username, "qc.release", f"qc_sample:{sample_id}", {"was": was})
+        return sample_out(x)
+
+    async def add_note(self, actor: Actor, sample_id: int, at_seconds: float, text: str) -> dict[str, Any]:
+        _require(actor, QC_ROLES, "writing a QC note")
+        text = (text or "").strip()
+        if not text:
+            raise InvalidInput("text must not be empty", field="text")
+        if at_seconds < 0:
+            raise InvalidInput("at_seconds must be >= 0", field="at_seconds")
+        async with self.sessions() as s:
+            x = await self._sample(s, sample_id)
+            dur = (await s.execute(select(Recording.duration_seconds)
+                                   .where(Recording.call_uniqueid == x.call_uniqueid))).scalar_one_or_none()
+            if dur is not None and at_seconds > dur:
+                raise InvalidInput(f"at_seconds {at_seconds:g} is past the end of the recording ({dur:g} s)",
+                                   field="at_seconds")
+            n = QcNote(sample_id=sample_id, at_seconds=at_seconds, text=text, author=actor.username,
+                       created_at=self.clock.now())
+            s.add(n)
+            await s.commit()
+        await self.audit(actor.username, "qc.note", f"qc_sample:{sample_id}", {"at_seconds": at_seconds})
+        return note_out(n)
+
+    async def sample_detail(self, sample_id: int) -> dict[str, Any]:
+        async with self.sessions() as s:
+            x = await self._sample(s, sample_id)
+            ev = (await s.execute(select(QcEvaluation).where(QcEvaluation.sample_id == sample_id))
+                  ).scalar_one_or_none()
+            out = sample_out(x, ev.id if ev else None)
+            out.update(await self._call_parts(s, x))
+            if ev is not None:
+                out["evaluation"] = evaluation_out(ev, await self._versions(s, ev.id))
+                t = await s.get(QcTemplate, ev.template_id)
+            else:
+                out["evaluation"] = None
+                t = await self._default_template(s)
+            out["template"] = template_out(t) if t else None
+            return out
+
+    async def _call_parts(self, s: AsyncSession, x: QcSample) -> dict[str, Any]:
+        rec = (await s.execute(select(Recording).where(Recording.call_uniqueid == x.call_uniqueid))
+               ).scalar_one_or_none()
+        call = (await s.execute(select(Call).where(Call.uniqueid == x.call_uniqueid))).scalar_one_or_none()
+        notes = (await s.execute(select(QcNote).where(QcNote.sample_id == x.id)
+                                 .order_by(QcNote.at_seconds, QcNote.id))).scalars()
+        return {
+            "recording": None if rec is None else {"id": rec.id, "duration_seconds": rec.duration_seconds,
+                                                   "format": rec.format, "status": rec.status},
+            "call": None if call is None else {"queue": call.queue, "answered_at": iso(call.answered_at),
+                                               "talk_seconds": call.talk_seconds,
+                                               "caller_number": call.caller_number},
+            "notes": [note_out(n) for n in notes],
+        }
+
+    @staticmethod
+    async def _versions(s: AsyncSession, evaluation_id: int) -> list[QcEvaluationVersion]:
+        return list((await s.execute(select(QcEvaluationVersion).where(
+            QcEvaluationVersion.evaluation_id == evaluation_id).order_by(QcEvaluationVersion.version))).scalars())
+
+    # evaluations -------------------------------------------------------------------------------------------
+    async def submit(self, actor: Actor, sample_id: int, *, template_id: int | None, scores: Any,
+                     comments: dict[str, str] | None = None, summary: str = "") -> dict[str, Any]:
+        """Score a sample: version 1 of its evaluation, locked at once (status submitted; the sample is scored)."""
+        _require(actor, QC_ROLES, "scoring a QC sample")
+        comments = comments or {}
+        async with self.sessions() as s:
+            x = await self._sample(s, sample_id)
+            ev = (await s.execute(select(QcEvaluation.id).where(QcEvaluation.sample_id == sample_id))).scalar()
+            if ev is not None:
+                raise Conflict(f"sample {sample_id} already has evaluation {ev}, locked; correct it instead "
+                               f"(POST /api/qc/evaluations/{ev}/corrections)", evaluation_id=ev)
+            if not actor.has(LEADS):
+                if x.assignee is None:
+                    raise Conflict(f"claim sample {sample_id} first")
+                if x.assignee != actor.username:
+                    raise Forbidden(f"sample {sample_id} is claimed by {x.assignee}", assignee=x.assignee)
+            t = await self._template(s, template_id)
+            r = score(t.criteria, scores, comments)
+            now = self.clock.now()
+            e = QcEvaluation(sample_id=sample_id, template_id=t.id, agent=x.agent, evaluator=actor.username,
+                             status="submitted", current_version=1, submitted_at=now)
+            s.add(e)
+            try:
+                await s.flush()
+            except IntegrityError as err:
+                raise Conflict(f"sample {sample_id} was just scored by someone else") from err
+            v = QcEvaluationVersion(evaluation_id=e.id, version=1, scores=scores, comments=comments,
+                                    summary=summary.strip(), points=r.points, total=r.total, grade=r.grade,
+                                    reason="", created_by=actor.username, created_at=now)
+            s.add(v)
+            x.status = "scored"
+            if x.assignee is None:
+                x.assignee, x.assigned_by, x.assigned_at = actor.username, actor.username, now
+            try:
+                await s.commit()
+            except IntegrityError as err:
+                raise Conflict(f"sample {sample_id} was just scored by someone else") from err
+        await self.audit(actor.username, "qc.submit", f"qc_evaluation:{e.id}",
+                         {"sample": sample_id, "agent": x.agent, "total": r.total, "grade": r.grade})
+        return evaluation_out(e, [v])
+
+    async def correct(self, actor: Actor, evaluation_id: int, *, scores: Any, comments: dict[str, str] | None,
+                      summary: str, reason: str) -> dict[str, Any]:
+        """A new version of a locked evaluation (the earlier ones are kept); status ``corrected``."""
+        _require(actor, QC_ROLES, "correcting a QC evaluation")
+        reason = (reason or "").strip()
+        if not reason:
+            raise InvalidInput("reason must say why the evaluation is corrected", field="reason")
+        comments = comments or {}
+        async with self.sessions() as s:
+            e = await s.get(QcEvaluation, evaluation_id)
+            if e is None:
+                raise NotFound(f"no QC evaluation {evaluation_id}")
+            x = await self._sample(s, e.sample_id)
+            if not actor.has(LEADS) and actor.username not in (e.evaluator, x.assignee):
+                raise Forbidden(f"evaluation {evaluation_id} may be corrected by its evaluator ({e.evaluator}), "
+                                f"the sample's claimer or a supervisor")
+            t = await s.get(QcTemplate, e.template_id)
+            assert t is not None
+            r = score(t.criteria, scores, comments)
+            old = e.current_version
+            prev = next(v for v in await self._versions(s, e.id) if v.version == old)
+            now = self.clock.now()
+            res = await s.execute(update(QcEvaluation).where(QcEvaluation.id == e.id,
+                                                             QcEvaluation.current_version == old)
+                                  .values(current_version=old + 1, status="corrected"))
+            if res.rowcount == 0:  # type: ignore[attr-defined]
+                raise Conflict(f"evaluation {evaluation_id} changed meanwhile; reload")
+            s.add(QcEvaluationVersion(evaluation_id=e.id, version=old + 1, scores=scores, comments=comments,
+                                      summary=summary.strip(), points=r.points, total=r.total, grade=r.grade,
+                                      reason=reason, created_by=actor.username, created_at=now))
+            x.status = "scored"
+            try:
+                await s.commit()
+            except IntegrityError as err:
+                raise Conflict(f"evaluation {evaluation_id} changed meanwhile; reload") from err
+            await s.refresh(e)
+            out = evaluation_out(e, await self._versions(s, e.id))
+        await self.audit(actor.username, "qc.correct", f"qc_evaluation:{e.id}",
+                         {"version": old + 1, "reason": reason, "total": r.total, "previous_total": prev.total})
+        return out
+
+    async def respond(self, actor: Actor, evaluation_id: int, response: str, comment: str = "") -> dict[str, Any]:
+        """The evaluated agent acknowledges or disputes the current version (once per version). A dispute puts the
+        sample back in QC's work queue (status disputed)."""
+        assert response in ("acknowledged", "disputed")
+        comment = (comment or "").strip()
+        if response == "disputed" and not comment:
+            raise InvalidInput("comment must say what is disputed", field="comment")
+        async with self.sessions() as s:
+            e = await s.get(QcEvaluation, evaluation_id)
+            if e is None:
+                raise NotFound(f"no QC evaluation {evaluation_id}")
+            if e.agent != actor.username:
+                raise Forbidden(f"only the evaluated agent ({e.agent}) may acknowledge or dispute evaluation "
+                                f"{evaluation_id}")
+            now = self.clock.now()
+            res = await s.execute(update(QcEvaluationVersion).where(
+                QcEvaluationVersion.evaluation_id == e.id, QcEvaluationVersion.version == e.current_version,
+                QcEvaluationVersion.agent_response.is_(None))
+                .values(agent_response=response, agent_comment=comment, agent_responded_at=now))
+            if res.rowcount == 0:  # type: ignore[attr-defined]
+                cur = next(v for v in await self._versions(s, e.id) if v.version == e.current_version)
+                raise Conflict(f"version {e.current_version} of evaluation {evaluation_id} was already "
+                               f"{cur.agent_response}", agent_response=cur.agent_response)
+            e.status = response
+            if response == "disputed":  # back in QC's work queue, for any inspector to claim
+                x = await self._sample(s, e.sample_id)
+                x.status, x.assignee, x.assigned_by, x.assigned_at = "disputed", None, None, None
+            await s.commit()
+            await s.refresh(e)
+            out = evaluation_out(e, await self._versions(s, e.id))
+        action = "qc.acknowledge" if response == "acknowledged" else "qc.dispute"
+        await self.audit(actor.username, action, f"qc_evaluation:{evaluation_id}",
+                         {"version": e.current_version, "comment": comment})
+        return out
+
+    async def mine(self, actor: Actor) -> list[dict[str, Any]]:
+        """The agent's own evaluations (all are submitted: there are no drafts), newest first."""
+        async with self.sessions() as s:
+            rows = (await s.execute(select(QcEvaluation, QcSample).join(QcSample, QcSample.id == QcEvaluation.sample_id)
+                                    .where(QcEvaluation.agent == actor.username)
+                                    .order_by(QcEvaluation.submitted_at.desc(), QcEvaluation.id.desc()))).all()
+            out = []
+            for e, x in rows:
+                parts = await self._call_parts(s, x)
+                t = await s.get(QcTemplate, e.template_id)
+                out.append({**evaluation_out(e, await self._versions(s, e.id)), "month": x.month,
+                            "call_uniqueid": x.call_uniqueid,
+                            "recording_id": parts["recording"]["id"] if parts["recording"] else None,
+                            "call": {k: v for k, v in (parts["call"] or {}).items() if k != "caller_number"},
+                            "notes": parts["notes"],
+                            "template": template_out(t) if t else None})
+            return out
+
+    async def agent_may_play(self, username: str, call_uniqueid: str) -> bool:
+        """True only when the call has a submitted evaluation of ``username`` (an agent plays only their own
+        scored calls)."""
+        async with self.sessions() as s:
+            row = (await s.execute(select(QcEvaluation.id).join(QcSample, QcSample.id == QcEvaluation.sample_id)
+                                   .where(QcSample.call_uniqueid == call_uniqueid, QcEvaluation.agent == username)
+                                   .limit(1))).first()
+            return row is not None
+
+    async def set_survey(self, actor: Actor, call_uniqueid: str, score_: int) -> dict[str, Any]:
+        _require(actor, LEADS, "storing a survey result")
+        if isinstance(score_, bool) or not isinstance(score_, int) or not 1 <= score_ <= 5:
+            raise InvalidInput("score must be an integer from 1 to 5", field="score")
+        async with self.sessions() as s:
+            call = (await s.execute(select(Call).where(Call.uniqueid == call_uniqueid))).scalar_one_or_none()
+            if call is None:
+                raise NotFound(f"no call {call_uniqueid!r}", field="call_uniqueid")
+            if call.ended_at is None:
+                # the call tracker still writes this row until the call ends
+                raise Conflict(f"call {call_uniqueid!r} has not ended yet")
+            before = call.survey_score
+            call.survey_score = score_
+            await s.commit()
+        await self.audit(actor.username, "qc.survey", f"call:{call_uniqueid}", {"score": score_, "previous": before})
+        return {"call_uniqueid": call_uniqueid, "survey_score": score_}
+
+    # reports -----------------------------------------------------------------------------------------------
+    async def agents_report(self, month: str) -> dict[str, Any]:
+        parse_month(month)
+        async with self.sessions() as s:
+            return await reports.agents_report(s, month)
+
+    async def weekly_report(self, week_start: date) -> dict[str, Any]:
+        async with self.sessions() as s:
+            return await reports.weekly_report(s, week_start, self.tz)
+
+
+def _check_policy(p: Policy) -> None:
+    if isinstance(p.per_agent, bool) or not isinstance(p.per_agent, int) or not 1 <= p.per_agent <= 5:
+        raise InvalidInput("per_agent must be 1 to 5 (the regulations: 1-5 checks per agent per month)",
+                           field="per_agent")
+    if not 0 <= p.min_talk_seconds <= 36_000:
+        raise InvalidInput("min_talk_seconds must be 0 to 36000", field="min_talk_seconds")
+    for f in ("weight_complaints", "weight_poor_survey"):
+        if not 0 <= getattr(p, f) <= 1000:
+            raise InvalidInput(f"{f} must be 0 to 1000", field=f)
+    if not 1 <= p.poor_survey_max <= 5:
+        raise InvalidInput("poor_survey_max must be 1 to 5", field="poor_survey_max")
+
+
+def _drawn(d: QcDraw) -> Conflict:
+    return Conflict(f"month {d.month} was already drawn (draw {d.id} by {d.drawn_by} at {iso(d.drawn_at)}); "
+                    "hand-pick calls to add to it (POST /api/qc/samples)", draw_id=d.id, month=d.month)
+
+
+def _draw_out(d: QcDraw) -> dict[str, Any]:
+    return {"id": d.id, "month": d.month, "seed": d.seed, "policy": d.policy, "drawn_by": d.drawn_by,
+            "drawn_at": iso(d.drawn_at), "candidate_count": d.candidate_count,
+            "agent_candidates": d.agent_candidates}
+
+
+def _sample_of(c: Candidate, month: str, now: datetime, draw_id: int | None) -> QcSample:
+    return QcSample(month=month, call_uniqueid=c.uniqueid, agent=c.agent, draw_id=draw_id, week=c.week,
+                    weight=c.weight, hand_picked=False, picked_by=None, reason="", status="open", created_at=now)
