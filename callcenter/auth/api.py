@@ -86,6 +86,12 @@ async def logout(request: Request, response: Response) -> Response:
     return response
 
 
-@router.get("/me", response_model=UserOut, summary="Who is logged in")
-async def me(user: Annotated[User, Depends(current_user)]) -> UserOut:
-    return UserOut(username=user.username, display_name=user.display_name, roles=user.roles)
+class MeOut(UserOut):
+    # the centre's timezone: pages take "today" and "this month" from it, not from the browser's
+    timezone: str
+
+
+@router.get("/me", response_model=MeOut, summary="Who is logged in (and the centre's timezone)")
+async def me(request: Request, user: Annotated[User, Depends(current_user)]) -> MeOut:
+    return MeOut(username=user.username, display_name=user.display_name, roles=user.roles,
+                 timezone=request.app.state.services.settings.timezone)

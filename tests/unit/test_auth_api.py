@@ -83,7 +83,9 @@ async def test_me_with_the_cookie_alone_and_with_a_bearer_token(api: Api) -> Non
         assert r.status_code == 401 and r.json()["error"] == "unauthorized"
         r = await fresh.get("/api/auth/me", headers={"Cookie": f"cc_session={token}"})
         assert r.status_code == 200, r.text
-        assert r.json() == {"username": "alice", "display_name": "Alice A.", "roles": ["agent", "supervisor"]}
+        # with the centre's timezone, from which the pages take "today" and "this month"
+        assert r.json() == {"username": "alice", "display_name": "Alice A.", "roles": ["agent", "supervisor"],
+                            "timezone": api.stack.settings.timezone}
         r = await fresh.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 200 and r.json()["username"] == "alice"
         r = await fresh.get("/api/auth/me", headers={"Authorization": "Bearer nope"})

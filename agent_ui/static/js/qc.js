@@ -90,16 +90,26 @@ function weekLabel(w) {
   return t("qc.week_n", { n: Number(w) + 1 });
 }
 
-function thisMonth() {
-  const d = new Date();
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}`;
+/* Today's date in the centre's timezone (from /api/auth/me), as [year, month, day]. */
+function centreToday() {
+  const tz = (Q.user && Q.user.timezone) || undefined;
+  const parts = new Intl.DateTimeFormat("en-CA", { timeZone: tz, year: "numeric", month: "2-digit", day: "2-digit" })
+    .formatToParts(new Date());
+  const get = (type) => Number(parts.find((p) => p.type === type).value);
+  return [get("year"), get("month"), get("day")];
 }
 
-/* Monday of this week, YYYY-MM-DD. */
+function thisMonth() {
+  const [y, m] = centreToday();
+  return `${y}-${pad2(m)}`;
+}
+
+/* Monday of this week (the centre's), YYYY-MM-DD. */
 function thisWeekStart() {
-  const d = new Date();
-  d.setDate(d.getDate() - ((d.getDay() + 6) % 7));
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  const [y, m, day] = centreToday();
+  const d = new Date(Date.UTC(y, m - 1, day));
+  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
+  return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-${pad2(d.getUTCDate())}`;
 }
 
 function qs(params) {
