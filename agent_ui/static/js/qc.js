@@ -194,7 +194,7 @@ async function loadSamples() {
     say(() => errorText(r), "error");
     return;
   }
-  Q.samples = Array.isArray(r.data) ? r.data : (r.data && (r.data.items || r.data.samples)) || [];
+  Q.samples = (r.data && r.data.items) || [];
   renderSamples();
 }
 
@@ -321,8 +321,10 @@ async function claim(id, action) {
 /* The month's stored draw (GET /api/qc/draws?month=): a month is drawn once; after that calls are hand-picked. */
 async function loadDraw() {
   const month = Q.month;
+  const seq = (Q.drawSeq = (Q.drawSeq || 0) + 1);
   const r = await call("GET", `/api/qc/draws${qs({ month })}`);
-  if (month !== Q.month || !r.ok) return;
+  // an answer overtaken by a newer load or by a draw made meanwhile (it may predate that draw) is dropped
+  if (month !== Q.month || seq !== Q.drawSeq || !r.ok) return;
   const d = Array.isArray(r.data) ? r.data.find((x) => x.month === month) : null;
   Q.draw = d || null;
   renderDraw();
@@ -375,6 +377,7 @@ async function draw(ev) {
     if (r.status === 409) loadDraw(); // drawn meanwhile (by someone else): show that draw
     return;
   }
+  Q.drawSeq = (Q.drawSeq || 0) + 1;
   Q.draw = r.data || null;
   Q.drawnCount = Array.isArray(Q.draw && Q.draw.samples) ? Q.draw.samples.length : undefined;
   renderDraw();
