@@ -50,7 +50,12 @@ from callcenter.realtime.hub import Hub
 from callcenter.recordings.api import router as recordings_router
 from callcenter.recordings.repository import RecordingRepository
 from callcenter.recordings.service import Recorder
+from callcenter.seat import events as seat_events
+from callcenter.seat.api import router as seat_router
+from callcenter.seat.service import SeatService
 from callcenter.settings import Settings, SettingsError
+from callcenter.shifts.api import router as shifts_router
+from callcenter.shifts.service import ShiftService, live_states
 from callcenter.wallboard.api import router as board_router
 from callcenter.wallboard.board import Board
 from ivr.api import router as ivr_router
@@ -106,6 +111,12 @@ class Stack:
                                       "QueueCallerJoin": self.pop.on_queue_caller_join, "Hangup": self.pop.on_hangup})
         self.board = Board(settings.wallboard, settings.timezone, self.clock, self.hub, self.tracker, self.acd,
                            self.calls_repo, self.acd_repo, events=self.dispatcher)
+        # seat discipline: away episodes (the 20-minute rule) and leave-seat consent; the board shows its state
+        self.seat = SeatService(settings.seat, settings.timezone, self.clock, self.sessions, self.acd, self.hub,
+                                audit=self.auth.audit)
+        self.dispatcher.register_map(seat_events.handlers(self.seat))
+        self.ami.on_connected(self.seat.resync_phones)
+        self.board.attach_seat(self.seat)
         self.recordings = RecordingRepository(self.sessions)
         self.recorder = Recorder(settings.recording, settings.recordings_dir, settings.timezone, self.ami,
                                  self.recordings, self.clock, agent_of=self._username_at)
@@ -113,6 +124,11 @@ class Stack:
         self.dispatcher.register("Newchannel", lambda ev: self.recorder.on_newchannel(ev, settings.inbound_context))
         self.tracker.watch(self.recorder.on_call)
         self.qc = QcService(self.sessions, self.clock, settings.timezone, audit=self.auth.audit)
+        # shifts: roster, attendance (late/absence/early leave, live on the clock), handover, swaps, leave
+        self.shifts = ShiftService(self.sessions, self.clock, settings.timezone, settings.shifts,
+                                   audit=self.auth.audit, live=live_states(lambda: self.acd.agents.values()),
+                                   on_finding=self._shift_finding)
+        self.acd.listen(self.shifts.on_agent)
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.agent_may_play
         self.recorder.on_problem(lambda p: self.board.raise_alert(
@@ -121,6 +137,10 @@ class Stack:
             self.agi.route(route, handler)
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
+
+    def _shift_finding(self, kind: str, row: dict[str, Any]) -> None:
+        """A new attendance finding (late, absence, early leave, left before relief): on the boards."""
+        self.board.raise_alert(f"shift:{row['roster_id']}:{kind}", f"shift_{kind}", row, username=row["username"])
 
     async def _retention_days(self) -> dict[str, int]:
         return {q.name: q.recording_retention_days for q in await self.acd_repo.queues()}
@@ -231,8 +251,11 @@ class Stack:
             await self.recorder.adopt(self.tracker.active)
             self.recorder.start_purging(s.recording.purge_interval_minutes * 60, self._retention_days,
                                         self.auth.audit)
+            await self.seat.load()
             await self.board.load()
             self.board.start()
+            self.seat.start()
+            self.shifts.start()
             self.tracker.start_writer()
             self.acd.start_writer()
             await self.ami.start()
@@ -241,6 +264,8 @@ class Stack:
             raise
 
     async def stop(self) -> None:
+        await self.shifts.stop()
+        await self.seat.stop()
         await self.board.stop()
         await self.ami.stop()
         await self.agi.stop()
@@ -289,8 +314,10 @@ def create_app(
     app.include_router(agent_router)
     app.include_router(ws_router)
     app.include_router(board_router)
+    app.include_router(seat_router)
     app.include_router(recordings_router)
     app.include_router(qc_router)
+    app.include_router(shifts_router)
     # The web pages: plain HTML/CSS/JS from the repository (no CDN); every API call they make is role-checked.
     app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")
 

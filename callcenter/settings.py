@@ -241,6 +241,65 @@ class WallboardSettings(BaseModel):
         return self
 
 
+class SeatSettings(BaseModel):
+    """Seat discipline (``docs/seat-discipline.md``): the away-from-desk rule. The wallboard shows the same
+    thresholds (``wallboard.away_*`` mirror these; the older names are still read when these are not set)."""
+
+    # one away episode (paused "away", auto-paused after unanswered rings, or the phone unreachable/unregistered)
+    # is a warning from, and a disciplinary violation at, these many minutes
+    away_warning_minutes: float = Field(15.0, gt=0, le=24 * 60)
+    away_violation_minutes: float = Field(20.0, gt=0, le=24 * 60)
+    # how often the thresholds are checked against the clock
+    check_interval_seconds: float = Field(1.0, gt=0, le=60)
+    # Asterisk sends SIP OPTIONS to every seat's phone this often (PJSIP AOR qualify_frequency), so a phone that
+    # stops answering is seen as unreachable (= away) within this + 3 s; 0 = no qualify (only a phone that
+    # unregisters, or whose registration expires, is seen)
+    qualify_frequency_seconds: int = Field(30, ge=0, le=3600)
+    # an approved leave-seat request the agent has not started using (gone away) within this many minutes lapses
+    approval_valid_minutes: float = Field(30.0, gt=0, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _checks(self) -> SeatSettings:
+        if self.away_warning_minutes > self.away_violation_minutes:
+            raise ValueError("seat.away_warning_minutes must not be more than away_violation_minutes")
+        return self
+
+
+class ShiftSettings(BaseModel):
+    """Attendance and shift rules (callcenter/shifts, docs/shifts.md); the seeds' values are the defaults."""
+
+    # a first login this many minutes or more after the shift start, without approved leave, is a violation
+    late_minutes: float = Field(20.0, gt=0, le=24 * 60)
+    # a first login this many minutes or more before the start is shown as arrived for roll call
+    early_arrival_minutes: float = Field(10.0, gt=0, le=24 * 60)
+    # a login at most this long before a shift counts as arriving for it
+    login_window_minutes: float = Field(120.0, gt=0, le=24 * 60)
+    # the next shift on the same seat is the relief when it starts at most this long after the shift's end
+    relief_gap_minutes: float = Field(60.0, ge=0, le=24 * 60)
+    # a seat holds one agent: the relief counts as at the seat when logged in (anywhere) at the outgoing agent's
+    # logout, or logging in at that seat within this many seconds after it; else the logout is flagged then
+    relief_grace_seconds: float = Field(120.0, ge=0, le=3600)
+    # at most this many swaps per person per month
+    max_swaps_per_month: int = Field(2, ge=0, le=31)
+    # leave on a public holiday (exceptional only) must be asked this many hours before the holiday begins
+    holiday_leave_notice_hours: float = Field(48.0, ge=0)
+    # leave for a night shift must be asked before this local time of the shift's date
+    night_leave_cutoff: str = "12:00"
+    # the live check (late at start + late_minutes, absence at the end, ...) runs this often
+    check_interval_seconds: float = Field(15.0, gt=0, le=3600)
+
+    @field_validator("night_leave_cutoff")
+    @classmethod
+    def _cutoff(cls, v: str) -> str:
+        try:
+            h, m = (int(x) for x in v.split(":"))
+        except ValueError:
+            raise ValueError(f"must be a local time HH:MM, got {v!r}") from None
+        if not (0 <= h < 24 and 0 <= m < 60) or len(v) != 5:
+            raise ValueError(f"must be a local time HH:MM (00:00-23:59), got {v!r}")
+        return v
+
+
 class RecordingSettings(BaseModel):
     # every queue call that reaches an agent is recorded (MixMonitor on the caller's channel, both legs, one file)
     enabled: bool = True
@@ -316,6 +375,8 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     acd: AcdSettings = AcdSettings()
     wallboard: WallboardSettings = WallboardSettings()
+    seat: SeatSettings = SeatSettings()
+    shifts: ShiftSettings = ShiftSettings()
     recording: RecordingSettings = RecordingSettings()
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
@@ -363,6 +424,7 @@ class Settings(BaseSettings):
         exts = [a.extension for a in self.agents]
         if len(set(exts)) != len(exts):
             raise ValueError(f"{_named('agents')}: duplicate extensions in {exts}")
+        self._away_thresholds()
         names = [q.name for q in self.queues]
         if len(set(names)) != len(names):
             raise ValueError(f"{_named('queues')}: duplicate queue names in {names}")
@@ -381,6 +443,24 @@ class Settings(BaseSettings):
                 raise ValueError(f"{_named(name)}: port {port} is also used by {seen[port]}")
             seen[port] = name
         return self
+
+    def _away_thresholds(self) -> None:
+        """One pair of away thresholds for the rule (``seat``) and the board (``wallboard``): the board's are the
+        older names, still read when ``seat`` does not set them; set in both sections they must agree."""
+        for name in ("away_warning_minutes", "away_violation_minutes"):
+            in_board = name in self.wallboard.model_fields_set
+            in_seat = name in self.seat.model_fields_set
+            board_v, seat_v = getattr(self.wallboard, name), getattr(self.seat, name)
+            if in_board and in_seat and board_v != seat_v:
+                raise ValueError(f"{_named('wallboard.' + name)} ({board_v:g}) differs from "
+                                 f"{_named('seat.' + name)} ({seat_v:g}); set seat.{name} only")
+            if in_board and not in_seat:
+                setattr(self.seat, name, board_v)
+            else:
+                setattr(self.wallboard, name, seat_v)
+        if self.seat.away_warning_minutes > self.seat.away_violation_minutes:
+            raise ValueError(f"{_named('seat.away_warning_minutes')}: must not be more than away_violation_minutes "
+                             f"({self.seat.away_warning_minutes:g} > {self.seat.away_violation_minutes:g})")
 
     # Derived values -------------------------------------------------------------------------------------
     @property

@@ -66,6 +66,9 @@ def stack_settings(db_url: str, data_dir: Path, **overrides: Any) -> Settings:
         "agi": {"port": free_tcp_port()},
         "asterisk": {"sip_port": free_udp_port(), "rtp_start": rtp, "rtp_end": rtp + 198},
         "ivr": {"seed_default_flow": False},
+        # no SIP OPTIONS qualify: the SIPp phone scenarios do not answer OPTIONS (a phone that did not would count
+        # as unreachable, so away, and app_queue would not ring it); tests of qualify set it (test_seat.py)
+        "seat": {"qualify_frequency_seconds": 0},
     }
     for k, v in overrides.items():
         if isinstance(v, dict) and isinstance(base.get(k), dict):
@@ -137,6 +140,17 @@ class Sipp:
         self.procs.append(p)
         return p
 
+    def answer_options(self, extension: str, port: int) -> subprocess.Popen[bytes]:
+        """The phone at ``port`` answers Asterisk's qualify (SIP OPTIONS) with 200 OK until the process is killed;
+        after that it stops answering, as a phone that was unplugged."""
+        p = subprocess.Popen(
+            [self.binary(), self.target, "-sf", str(SIPP_DIR / "agent_options.xml"), "-s", extension,
+             "-i", "127.0.0.1", "-p", str(port), "-m", "1000000", "-nostdin", "-trace_err"],
+            cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        self.procs.append(p)
+        return p
+
     def call(self, service: str = "4000", scenario: str = "uac_pcap", duration_ms: int | None = None
              ) -> subprocess.Popen[bytes]:
         """Place one call from the trunk address (127.0.0.2) with sip-tester's built-in scenario."""
@@ -201,6 +215,7 @@ def up_env(db_url: str, data: Path, **extra: str) -> tuple[dict[str, str], Setti
         "CALLCENTER_ASTERISK__SIP_PORT": str(s.asterisk.sip_port),
         "CALLCENTER_ASTERISK__RTP_START": str(s.asterisk.rtp_start),
         "CALLCENTER_ASTERISK__RTP_END": str(s.asterisk.rtp_end),
+        "CALLCENTER_SEAT__QUALIFY_FREQUENCY_SECONDS": "0",  # the SIPp phones do not answer OPTIONS (stack_settings)
         **extra,
     })
     return env, s

@@ -92,8 +92,11 @@ def queues_from_settings(settings: Settings) -> list[QueueConf]:
     return [QueueConf(q.name, q.strategy, service_level_seconds=q.service_level_seconds) for q in settings.queues]
 
 
-def _agent_endpoints(seats: list[SeatConf]) -> str:
+def _agent_endpoints(seats: list[SeatConf], qualify_frequency: int = 0) -> str:
     out = []
+    # qualify: Asterisk sends OPTIONS to the phone every qualify_frequency s; one that stops answering becomes
+    # Unreachable (ContactStatus, device UNAVAILABLE), which seat discipline counts as away (callcenter/seat)
+    qualify = f"qualify_frequency = {qualify_frequency}\n" if qualify_frequency else ""
     for a in seats:
         contact = f"contact = {a.static_contact}\n" if a.static_contact else ""
         out.append(
@@ -122,7 +125,7 @@ password = {a.password}
 type = aor
 max_contacts = 1
 remove_existing = yes
-{contact}"""
+{qualify}{contact}"""
         )
     return "\n".join(out)
 
@@ -178,7 +181,8 @@ def template_values(settings: Settings, layout: RuntimeLayout, seats: list[SeatC
         "agi_port": str(settings.agi.port),
         "rtp_start": str(a.rtp_start),
         "rtp_end": str(a.rtp_end),
-        "agent_endpoints": _agent_endpoints(seats if seats is not None else seats_from_settings(settings)),
+        "agent_endpoints": _agent_endpoints(seats if seats is not None else seats_from_settings(settings),
+                                           settings.seat.qualify_frequency_seconds),
         "queues": _queues(queues if queues is not None else queues_from_settings(settings)),
         "outbound_host": a.outbound_host,
     }

@@ -49,6 +49,19 @@ class _Events(Protocol):
     current: Any
 
 
+class _Seat(Protocol):
+    """Seat discipline (``callcenter.seat.service.SeatService``): the away rule's state, the leave-seat requests."""
+
+    warning_minutes: float
+    violation_minutes: float
+
+    def watch(self, watcher: Any) -> None: ...
+
+    def away_status(self, username: str, now: datetime | None = None) -> dict[str, Any] | None: ...
+
+    def pending_requests(self) -> list[dict[str, Any]]: ...
+
+
 class Board:
     def __init__(self, settings: WallboardSettings, timezone: str, clock: Clock, hub: Hub, tracker: CallTracker,
                  acd: AgentService, calls: _Calls, acd_repo: _AcdRepo, events: _Events | None = None) -> None:
@@ -82,8 +95,17 @@ class Board:
         self.ticks = 0
         self.deltas = 0
         self._snapshot_cache: tuple[int, str] | None = None
+        self.seat: _Seat | None = None
+        self._sent_requests: dict[str, dict[str, Any]] = {}
         tracker.watch(self._on_call)
         acd.listen(self._on_agent)
+
+    def attach_seat(self, seat: _Seat) -> None:
+        """Away time, levels and ``away`` alerts come from seat discipline (its episodes and thresholds: the
+        agent's phone being unreachable counts too, an approved absence is not a violation); its pending
+        leave-seat requests are shown (``leave_requests``, alerts ``leave_request``)."""
+        self.seat = seat
+        seat.watch(self._dirty_agents.add)
 
     # inputs ----------------------------------------------------------------------------------------------------
     def _note_src(self, ts: str | None = None) -> None:
@@ -214,6 +236,9 @@ class Board:
         return queues, totals
 
     def _away(self, a: Agent, now: datetime) -> tuple[bool, datetime | None, str]:
+        if self.seat is not None:
+            st = self.seat.away_status(a.username, now)
+            return (False, None, "ok") if st is None else (True, st["since"], st["level"])
         away_codes = self.acd.away_reasons()
         if a.state != "paused" or a.reason not in away_codes or a.since is None:
             return False, None, "ok"
@@ -229,6 +254,10 @@ class Board:
         away, away_since, level = self._away(a, now)
         row.update({"caller_number": st.caller_number if st else None, "calls_today": self.calls_today.get(
             a.username, 0), "away": away, "away_since": away_since, "away_level": level})
+        if self.seat is not None:
+            sa = self.seat.away_status(a.username, now) if away else None
+            row.update({"away_sources": sa["active_sources"] if sa else [],
+                        "away_approved_until": sa["approved_until"] if sa else None})
         return row
 
     def current_alerts(self, now: datetime, queues: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -247,11 +276,23 @@ class Board:
                                               "detail": {"caller_number": lc.caller_number,
                                                          "queued_at": lc.queued_at, "max_wait_seconds": limit}}
         for a in self.acd.by_ext.values():
+            if self.seat is not None:
+                sa = self.seat.away_status(a.username, now)
+                if sa is not None and sa["level"] == "violation":
+                    out[f"away:{a.username}"] = {"kind": "away", "queue": None, "username": a.username, "detail": {
+                        "reason": sa["reason"], "minutes": sa["minutes"], "level": "violation", "violation": True,
+                        "sources": sa["active_sources"], "since": sa["since"], "episode_id": sa["episode_id"],
+                        "limit_minutes": sa["limit_minutes"], "approved_request_id": sa["approved_request_id"]}}
+                continue
             away, since, level = self._away(a, now)
             if away and level == "violation" and since is not None:
                 out[f"away:{a.username}"] = {"kind": "away", "queue": None, "username": a.username,
                                              "detail": {"reason": a.reason,
                                                         "minutes": int((now - since).total_seconds() // 60)}}
+        for r in self.seat.pending_requests() if self.seat is not None else []:
+            out[f"leave:{r['id']}"] = {"kind": "leave_request", "queue": None, "username": r["username"],
+                                       "detail": {"request_id": r["id"], "reason": r["reason"],
+                                                  "minutes": r["minutes"], "created_at": r["created_at"]}}
         for aid, (alert, until) in list(self._raised.items()):
             if now >= until:
                 del self._raised[aid]
@@ -302,6 +343,15 @@ class Board:
             delta["agents"] = agents
         if gone:
             delta["agents_gone"] = gone
+        if self.seat is not None:
+            requests = {str(r["id"]): r for r in self.seat.pending_requests()}
+            changed_r = {k: r for k, r in requests.items() if self._sent_requests.get(k) != r}
+            requests_gone = [k for k in self._sent_requests if k not in requests]
+            self._sent_requests = requests
+            if changed_r:
+                delta["leave_requests"] = changed_r
+            if requests_gone:
+                delta["leave_requests_gone"] = requests_gone
         current = self.current_alerts(now, queues)
         raised = []
         for aid, alert in current.items():
@@ -402,13 +452,16 @@ class Board:
         queues = {n: {**q, "longest_wait": _live_wait(q, now)} for n, q in self._sent_queues.items()}
         totals = {**self._sent_totals, "longest_wait": _live_wait(self._sent_totals, now)}
         s = self.settings
+        warning, violation = (self.seat.warning_minutes, self.seat.violation_minutes) if self.seat is not None \
+            else (s.away_warning_minutes, s.away_violation_minutes)
         return {"type": "snapshot", "at": now, "timezone": self.timezone,
-                "settings": {"away_warning_minutes": s.away_warning_minutes,
-                             "away_violation_minutes": s.away_violation_minutes,
+                "settings": {"away_warning_minutes": warning,
+                             "away_violation_minutes": violation,
                              "sl_alert_minutes": s.sl_alert_minutes, "push_interval_ms": s.push_interval_ms,
                              "chart_step_seconds": s.chart_step_seconds, "chart_hours": s.chart_hours},
                 "queues": queues, "totals": totals, "agents": dict(self._sent_agents),
                 "alerts": list(self.alerts.values()), "series": list(self.series),
+                "leave_requests": dict(self._sent_requests),
                 "pause_reasons": self.acd.reason_list()}
 
     def figures_since(self, queue: str, since: datetime) -> dict[str, Any]:

@@ -22,6 +22,7 @@ const WB = {
   totals: null,
   agents: {}, // username → AGENT
   alerts: new Map(), // id → ALERT
+  leaveRequests: {}, // "<id>" → REQUEST: leave-seat requests waiting for a team lead (seat discipline)
   series: [],
   reasons: [],
   clockOffset: 0, // server clock minus this browser's clock, in ms (0 unless more than 2 s off)
@@ -108,18 +109,64 @@ function wbQueueName(name) {
 }
 
 /* The away level now: from the thresholds and away_since by this browser's clock, never lower than the
- * server's own level while the agent is away (the server's level alone when the browser cannot work it out). */
+ * server's own level while the agent is away (the server's level alone when the browser cannot work it out).
+ * An approved absence (away_approved_until) moves the violation to its end when that is later, and the warning
+ * the same distance before it (docs/seat-discipline.md). */
 function wbAwayLevel(a) {
   if (!a || !a.away) return "ok";
   const order = { ok: 0, warning: 1, violation: 2 };
   const server = order[a.away_level] !== undefined ? a.away_level : "ok";
-  const secs = wbSince(a.away_since);
+  const since = wbParseTime(a.away_since);
   const warn = Number(WB.settings.away_warning_minutes);
   const viol = Number(WB.settings.away_violation_minutes);
-  if (secs === null || !(warn > 0) || !(viol > 0)) return server;
-  const mins = secs / 60;
-  const mine = mins >= viol ? "violation" : mins >= warn ? "warning" : "ok";
+  if (since === null || !(warn > 0) || !(viol > 0)) return server;
+  let limit = since + viol * 60000;
+  const until = wbParseTime(a.away_approved_until);
+  if (until !== null && until > limit) limit = until;
+  const warnAt = limit - (viol - warn) * 60000;
+  const now = wbNow();
+  const mine = now >= limit ? "violation" : now >= warnAt ? "warning" : "ok";
   return order[mine] >= order[server] ? mine : server;
+}
+
+/* Minutes as the settings give them (0.05, 20, 12.5): at most two decimals, no trailing zeros. */
+function wbMinutes(v) {
+  const n = Number(v);
+  if (v === null || v === undefined || Number.isNaN(n)) return "?";
+  return String(Math.round(n * 100) / 100);
+}
+
+/* Why an agent counts as away, in words: the sources ("pause", "no_answer", "phone") with the pause reason
+ * and, when known, how the phone is gone (reason "phone_unreachable" / "phone_unregistered" / ...). */
+function wbAwaySources(sources, reason, pauseReason) {
+  const list = Array.isArray(sources) ? sources : [];
+  const why = String(reason || "");
+  const out = [];
+  for (const s of list) {
+    if (s === "pause") {
+      const code = pauseReason || (why.startsWith("phone_") ? "" : why);
+      out.push(t("seat.source.pause", { reason: wbReasonLabel(code) || "—" }));
+    } else if (s === "phone") {
+      out.push(why.startsWith("phone_") ? tOr(`seat.source.${why}`, t("seat.source.phone")) : t("seat.source.phone"));
+    } else {
+      out.push(tOr(`seat.source.${s}`, s));
+    }
+  }
+  return out.join(t("seat.source.sep"));
+}
+
+/* Alert kinds that are disciplinary violations (marked as such on the board). */
+const WB_VIOLATION_KINDS = ["shift_late", "shift_absence", "shift_early_leave", "shift_left_before_relief"];
+
+function wbAlertIsViolation(a) {
+  if (!a) return false;
+  if (a.kind === "away") return !a.detail || a.detail.violation !== false;
+  return WB_VIOLATION_KINDS.includes(a.kind);
+}
+
+/* A shift's name as the board shows it ("day" → 白班). */
+function wbShiftName(name) {
+  return name ? tOr(`board.shift_name.${name}`, name) : "—";
 }
 
 /* How bad a wait of ``seconds`` is for a queue: "" (fine), "warn" (past the service-level threshold), "bad"
@@ -184,11 +231,34 @@ function wbAlertText(a) {
     let minutes = d.minutes;
     const live = ag && ag.away ? wbSince(ag.away_since) : null;
     if (live !== null) minutes = Math.floor(live / 60);
+    if (d.violation === undefined) { // a board without seat discipline: the pause alone
+      return {
+        title: t("board.alert.away", { agent: wbAgentName(a.username) }),
+        detail: t("board.alert.away_detail", { reason: wbReasonLabel(d.reason || (ag && ag.reason)) || "—",
+                                               minutes: minutes === undefined || minutes === null ? "?" : Math.floor(minutes) }),
+        violation: true,
+      };
+    }
+    const secs = live !== null ? live : wbSince(d.since);
+    const time = secs !== null ? wbClock(secs) : t("board.alert.away_minutes", { minutes: wbNum(d.minutes) });
+    const pauseReason = ag && ag.state === "paused" ? ag.reason : "";
+    const sources = wbAwaySources(d.sources, d.reason, pauseReason) || wbReasonLabel(d.reason) || "—";
+    let detail = t("board.alert.away_violation_detail", { time, limit: wbMinutes(d.limit_minutes), sources });
+    if (d.approved_request_id) detail += ` · ${t("board.alert.away_beyond_leave")}`;
+    return { title: t("board.alert.away_violation", { agent: wbAgentName(a.username) }), detail, violation: true };
+  }
+  if (a.kind === "leave_request") {
     return {
-      title: t("board.alert.away", { agent: wbAgentName(a.username) }),
-      detail: t("board.alert.away_detail", { reason: wbReasonLabel(d.reason || (ag && ag.reason)) || "—",
-                                             minutes: minutes === undefined || minutes === null ? "?" : Math.floor(minutes) }),
+      title: t("board.alert.leave_request", { agent: wbAgentName(a.username) }),
+      detail: t("board.alert.leave_request_detail", { minutes: wbNum(d.minutes), reason: d.reason || "—" }),
     };
+  }
+  if (WB_VIOLATION_KINDS.includes(a.kind)) {
+    const dd = d.detail || {};
+    const vars = { agent: wbAgentName(a.username || d.username), shift: wbShiftName(d.shift), day: d.day || "",
+                   minutes: wbMinutes(d.minutes), seat: d.seat || "—", relief: dd.relief ? wbAgentName(dd.relief) : "—" };
+    const key = a.kind === "shift_late" && d.open ? "board.alert.shift_late_open" : `board.alert.${a.kind}_detail`;
+    return { title: t(`board.alert.${a.kind}`, vars), detail: t(key, vars), violation: true };
   }
   if (a.kind === "recording") {
     return {
@@ -230,9 +300,11 @@ function wbMayUse(user) {
 }
 
 /* Fold one message into WB. Returns what changed, for the page to redraw: {kind, queues: [...], totals,
- * agents: [...], gone: [...], raised: [...], cleared: [...], point, notice}. */
+ * agents: [...], gone: [...], raised: [...], cleared: [...], requests (leave-seat requests changed), point,
+ * notice}. */
 function wbApply(m) {
-  const ch = { kind: m.type, queues: [], totals: false, agents: [], gone: [], raised: [], cleared: [] };
+  const ch = { kind: m.type, queues: [], totals: false, agents: [], gone: [], raised: [], cleared: [],
+               requests: false };
   if (m.type === "snapshot") {
     if (WB.ready) { // a reconnect: alerts raised while the socket was down count as new
       ch.raised = (m.alerts || []).filter((a) => a && a.id && !WB.alerts.has(a.id));
@@ -246,6 +318,8 @@ function wbApply(m) {
     WB.totals = m.totals || null;
     WB.agents = m.agents || {};
     WB.alerts = new Map((m.alerts || []).map((a) => [a.id, a]));
+    WB.leaveRequests = m.leave_requests && typeof m.leave_requests === "object" ? { ...m.leave_requests } : {};
+    ch.requests = true;
     WB.series = Array.isArray(m.series) ? m.series : [];
     WB.reasons = Array.isArray(m.pause_reasons) ? m.pause_reasons : WB.reasons;
     return ch;
@@ -285,6 +359,16 @@ function wbApply(m) {
       const isNew = !WB.alerts.has(a.id);
       WB.alerts.set(a.id, a);
       if (isNew) ch.raised.push(a);
+    }
+    for (const [id, r] of Object.entries(m.leave_requests || {})) {
+      WB.leaveRequests[id] = r;
+      ch.requests = true;
+    }
+    for (const id of m.leave_requests_gone || []) {
+      if (String(id) in WB.leaveRequests) {
+        delete WB.leaveRequests[String(id)];
+        ch.requests = true;
+      }
     }
     return ch;
   }
@@ -366,6 +450,7 @@ const B = {
   rows: new Map(), // username → {tr, cells...}
   queueTimers: [], // [{node, queue}] longest-wait cells
   action: null, // {username, kind: "pause" | "logout"} the open action form
+  leave: new Map(), // "<request id>" → the leave-seat request's item in the panel (its inputs kept while typing)
   toastTimer: null,
   chart: null,
 };
@@ -525,6 +610,9 @@ function makeAgentRow(username) {
   r.state = el("span", { class: "wb-state", "data-testid": `board-agent-state-${u}` });
   r.time = el("td", { class: "num mono", "data-testid": `board-agent-time-${u}` });
   r.away = el("td", { class: "num", "data-testid": `board-agent-away-${u}` });
+  r.awayTime = el("span", { class: "wb-away-time" });
+  r.awayNote = el("span", { class: "wb-away-note", "data-testid": `board-agent-away-note-${u}` });
+  r.away.append(r.awayTime, r.awayNote);
   r.calls = el("td", { class: "num", "data-testid": `board-agent-calls-${u}` });
   r.call = el("td", { "data-testid": `board-agent-call-${u}` });
   r.phone = el("td", { class: "wb-phone", "data-testid": `board-agent-phone-${u}` });
@@ -593,12 +681,22 @@ function tickAgent(r, a) {
   if (r.time.textContent !== text) r.time.textContent = text;
   const level = wbAwayLevel(a);
   let away = "";
+  let note = "";
   if (a.away) {
     const secs = wbSince(a.away_since);
     away = secs === null ? "" : wbClock(secs);
     if (level === "violation") away = `${away} ${t("board.violation")}`.trim();
+    // on approved leave: until when; away for another cause than the pause shown in the state column: why
+    if (a.away_approved_until) note = t("seat.approved_until_row", { time: wbTimeOfDay(a.away_approved_until) });
+    const other = (a.away_sources || []).filter((x) => x !== "pause");
+    if (other.length) {
+      const why = wbAwaySources(other, "", "");
+      note = note ? `${note} · ${why}` : why;
+    }
   }
-  if (r.away.textContent !== away) r.away.textContent = away;
+  if (r.awayTime.textContent !== away) r.awayTime.textContent = away;
+  if (r.awayNote.textContent !== note) r.awayNote.textContent = note;
+  r.away.dataset.approved = a.away && a.away_approved_until ? "true" : "false";
   if (r.away.dataset.level !== level) {
     r.away.dataset.level = level;
     r.tr.dataset.away = level;
@@ -772,9 +870,14 @@ function renderAlerts() {
   const list = wbAlertList();
   for (const a of list) {
     const txt = wbAlertText(a);
-    ul.appendChild(el("li", { class: "wb-alert", "data-testid": wbAlertTestId(a.id), "data-kind": a.kind, "data-id": a.id },
+    const violation = wbAlertIsViolation(a);
+    ul.appendChild(el("li", { class: "wb-alert", "data-testid": wbAlertTestId(a.id), "data-kind": a.kind, "data-id": a.id,
+                              "data-violation": violation ? "true" : "false" },
       el("span", { class: "wb-alert-time", text: wbTimeOfDay(a.since) }),
-      el("strong", { class: "wb-alert-title", text: txt.title }),
+      el("strong", { class: "wb-alert-title" },
+         violation ? el("span", { class: "wb-alert-badge", "data-testid": `${wbAlertTestId(a.id)}-violation`,
+                                  text: t("board.alert.violation_badge") }) : null,
+         el("span", { class: "wb-alert-title-text", text: txt.title })),
       el("span", { class: "wb-alert-detail", text: txt.detail })));
   }
   $("board-alerts-none").hidden = list.length > 0;
@@ -814,6 +917,158 @@ function toast(alerts) {
   }
 }
 
+/* ---- leave-seat requests (seat discipline: an agent asks, a team lead approves or rejects) --------------- */
+
+const LEAVE_MIN = 1;
+const LEAVE_MAX = 120;
+
+/* The pending requests, oldest first (the one waiting longest on top). */
+function leaveList() {
+  return Object.values(WB.leaveRequests).filter((r) => r && r.id !== undefined && (!r.status || r.status === "pending"))
+    .sort((a, b) => (wbParseTime(a.created_at) || 0) - (wbParseTime(b.created_at) || 0) || a.id - b.id);
+}
+
+/* errorText(), with the server's reason for a refusal (a team lead deciding their own request, ...). */
+function failText(r) {
+  const msg = r && r.data && typeof r.data.message === "string" ? r.data.message : "";
+  if (r && (r.status === 403 || r.status === 409) && msg) return t("common.error", { message: msg });
+  return errorText(r);
+}
+
+function makeLeaveItem(r) {
+  const id = String(r.id);
+  const it = { id, busy: false };
+  it.li = el("li", { class: "wb-leave", "data-testid": `board-leave-${id}`, "data-id": id, "data-username": r.username });
+  it.who = el("strong", { class: "wb-leave-who", "data-testid": `board-leave-agent-${id}` });
+  it.asked = el("span", { class: "wb-leave-asked", "data-testid": `board-leave-asked-${id}` });
+  it.reason = el("p", { class: "wb-leave-reason", "data-testid": `board-leave-reason-${id}` });
+  it.minutesLabel = el("span");
+  it.minutes = el("input", { type: "number", min: LEAVE_MIN, max: LEAVE_MAX, step: 1, value: r.minutes, inputmode: "numeric",
+                             id: `board-leave-minutes-${id}`, "data-testid": `board-leave-minutes-${id}` });
+  it.noteLabel = el("span");
+  it.note = el("input", { maxlength: 500, autocomplete: "off", id: `board-leave-note-${id}`,
+                          "data-testid": `board-leave-note-${id}` });
+  it.approve = el("button", { type: "submit", class: "small go", "data-testid": `board-leave-approve-${id}` });
+  it.reject = el("button", { type: "button", class: "small danger", "data-testid": `board-leave-reject-${id}` });
+  it.form = el("form", { class: "wb-leave-form", novalidate: true },
+    el("label", { class: "wb-leave-minutes" }, it.minutesLabel, it.minutes),
+    el("label", { class: "wb-leave-note" }, it.noteLabel, it.note),
+    el("div", { class: "wb-leave-buttons" }, it.approve, it.reject));
+  it.form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    decideLeave(it, "approve");
+  });
+  it.reject.addEventListener("click", () => decideLeave(it, "reject"));
+  it.minutes.addEventListener("input", () => it.minutes.removeAttribute("aria-invalid"));
+  it.note.addEventListener("input", () => it.note.removeAttribute("aria-invalid"));
+  it.li.append(el("div", { class: "wb-leave-head" }, it.who, it.asked), it.reason, it.form);
+  return it;
+}
+
+function updateLeaveItem(it, r) {
+  const a = WB.agents[r.username];
+  const name = wbAgentName(r.username);
+  const ext = r.extension || (a && a.extension) || "";
+  it.who.textContent = ext ? t("seat.request_who", { agent: name, seat: ext }) : name;
+  it.reason.textContent = r.reason || "";
+  it.minutesLabel.textContent = t("seat.approve_minutes");
+  it.minutes.title = t("seat.asked_minutes", { minutes: r.minutes });
+  it.noteLabel.textContent = t("seat.note");
+  it.note.placeholder = t("seat.note_placeholder");
+  it.approve.textContent = t("seat.approve");
+  it.reject.textContent = t("seat.reject");
+  it.approve.disabled = it.busy;
+  it.reject.disabled = it.busy;
+  tickLeaveItem(it, r);
+}
+
+function tickLeaveItem(it, r) {
+  const wait = wbSince(r.created_at);
+  const text = t("seat.asked", { minutes: wbNum(r.minutes), time: wbTimeOfDay(r.created_at), wait: wbClock(wait) });
+  if (it.asked.textContent !== text) it.asked.textContent = text;
+}
+
+function renderLeave() {
+  const ul = $("board-leave-requests");
+  const list = leaveList();
+  const ids = new Set(list.map((r) => String(r.id)));
+  for (const [id, it] of B.leave) {
+    if (!ids.has(id)) {
+      it.li.remove();
+      B.leave.delete(id);
+    }
+  }
+  for (const r of list) {
+    let it = B.leave.get(String(r.id));
+    if (!it) {
+      it = makeLeaveItem(r);
+      B.leave.set(String(r.id), it);
+    }
+    updateLeaveItem(it, r);
+  }
+  // keep the order without moving nodes that did not change place (moving one would lose a focused input)
+  const order = list.map((r) => String(r.id));
+  const current = [...ul.children].map((n) => n.dataset.id);
+  if (order.join(",") !== current.join(",")) {
+    for (const id of order) ul.appendChild(B.leave.get(id).li);
+  }
+  $("board-leave-none").hidden = list.length > 0;
+  const count = $("board-leave-count");
+  count.textContent = list.length ? String(list.length) : "";
+  count.hidden = !list.length;
+}
+
+function tickLeave() {
+  for (const [id, it] of B.leave) {
+    const r = WB.leaveRequests[id];
+    if (r) tickLeaveItem(it, r);
+  }
+}
+
+/* Approve (for the minutes in the box: the asked ones unless the team lead changed them) or reject (a note is
+ * required: the agent is told why). */
+async function decideLeave(it, kind) {
+  const r = WB.leaveRequests[it.id];
+  if (!r || it.busy) return;
+  const who = wbAgentName(r.username);
+  const note = it.note.value.trim();
+  const body = { note };
+  if (kind === "approve") {
+    const raw = String(it.minutes.value || "").trim();
+    const n = Number(raw);
+    if (!raw || !Number.isInteger(n) || n < LEAVE_MIN || n > LEAVE_MAX) {
+      it.minutes.setAttribute("aria-invalid", "true");
+      say(() => t("seat.minutes_invalid", { min: LEAVE_MIN, max: LEAVE_MAX }), "error");
+      it.minutes.focus();
+      return;
+    }
+    body.minutes = n;
+  } else if (!note) {
+    it.note.setAttribute("aria-invalid", "true");
+    say(() => t("seat.note_required", { agent: who }), "error");
+    it.note.focus();
+    return;
+  }
+  it.busy = true;
+  updateLeaveItem(it, r);
+  const res = await call("POST", `/api/seat/leave-requests/${encodeURIComponent(it.id)}/${kind}`, body);
+  it.busy = false;
+  if (res.ok) {
+    const minutes = (res.data && res.data.approved_minutes) || body.minutes || r.minutes;
+    say(() => t(kind === "approve" ? "seat.approved_done" : "seat.rejected_done", { agent: who, minutes }), "ok");
+    delete WB.leaveRequests[it.id]; // the board's delta says so too (leave_requests_gone)
+    renderLeave();
+  } else {
+    say(() => failText(res), "error");
+    if (res.status === 404 || res.status === 409) { // decided by someone else, cancelled, lapsed: gone
+      delete WB.leaveRequests[it.id];
+      renderLeave();
+    } else {
+      updateLeaveItem(it, r);
+    }
+  }
+}
+
 function renderNotifyButton() {
   const btn = $("board-notify");
   btn.hidden = !("Notification" in window) || Notification.permission !== "default";
@@ -827,6 +1082,7 @@ function renderAll() {
   renderQueues();
   renderAgents();
   renderAlerts();
+  renderLeave();
   renderSeats();
   if (B.chart) wbChartData(B.chart);
   wbShowWs($("ws-status"), $("ws-banner"), WB.wsState);
@@ -845,6 +1101,7 @@ function onBoardMessage(m) {
     renderQueues();
     renderAgents();
     renderAlerts();
+    renderLeave();
     wbChartData(B.chart);
     renderUpdated();
     if (ch.raised.length) toast(ch.raised);
@@ -857,6 +1114,7 @@ function onBoardMessage(m) {
     }
     if (ch.agents.length || ch.gone.length) renderAgents(ch.agents);
     if (ch.raised.length || ch.cleared.length || ch.agents.length) renderAlerts();
+    if (ch.requests || ch.agents.length) renderLeave();
     if (ch.raised.length) toast(ch.raised);
     renderUpdated();
     return;
@@ -902,6 +1160,7 @@ async function startBoard() {
     tickQueues();
     tickAgents();
     tickAlerts();
+    tickLeave();
     if (WB.wsState === "reconnecting") wbShowWs($("ws-status"), $("ws-banner"), "reconnecting"); // the countdown
   }, 1000);
   wbConnect({

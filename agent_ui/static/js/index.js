@@ -28,6 +28,9 @@ function renderHome() {
   if (has("admin", "supervisor", "qc")) {
     links.push({ href: "qc.html", key: "home.qc", desc: "home.qc_desc", id: "link-qc" });
   }
+  // every role: supervisors and admins manage shifts; everyone sees their own roster, leave and swaps
+  links.push({ href: "shifts.html", key: "home.shifts", id: "link-shifts",
+               desc: has("admin", "supervisor") ? "home.shifts_desc" : "home.shifts_desc_mine" });
   if (has("admin", "supervisor")) {
     links.push({ href: "ivr.html#voicemail", key: "home.voicemail", desc: "home.voicemail_desc", id: "link-voicemail" });
   }

@@ -1,0 +1,1 @@
+"""Seat discipline: away-from-desk episodes (the 20-minute rule), leave-seat consent (docs/seat-discipline.md)."""

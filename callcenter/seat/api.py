@@ -1,0 +1,93 @@
+"""Seat discipline over HTTP: leave-seat requests (agents ask, team leads — supervisor/admin — decide), away
+episodes, and the agent's own away state. Live pushes go over ``/ws/agent`` (type ``discipline``) and
+``/ws/board`` (``leave_requests``, ``away`` alerts)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from callcenter.auth.api import require_roles
+from callcenter.auth.models import User
+from callcenter.errors import Forbidden
+from callcenter.seat.service import MAX_LEAVE_MINUTES, MIN_LEAVE_MINUTES
+
+LEADS = ("supervisor", "admin")
+router = APIRouter(prefix="/api/seat", tags=["seat discipline"])
+AgentUser = Annotated[User, Depends(require_roles("agent"))]
+Lead = Annotated[User, Depends(require_roles(*LEADS))]
+AnyUser = Annotated[User, Depends(require_roles("agent", *LEADS))]
+
+
+class LeaveRequestIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+    minutes: int = Field(ge=MIN_LEAVE_MINUTES, le=MAX_LEAVE_MINUTES)
+
+
+class ApproveIn(BaseModel):
+    minutes: int | None = Field(None, ge=MIN_LEAVE_MINUTES, le=MAX_LEAVE_MINUTES)
+    note: str = Field("", max_length=500)
+
+
+class RejectIn(BaseModel):
+    note: str = Field(min_length=1, max_length=500)
+
+
+def _seat(request: Request) -> Any:
+    return request.app.state.services.seat
+
+
+def _is_lead(user: User) -> bool:
+    return bool(set(user.roles) & set(LEADS))
+
+
+@router.post("/leave-requests", status_code=201, summary="Ask the team lead to leave the seat for some minutes")
+async def ask(body: LeaveRequestIn, request: Request, user: AgentUser) -> dict[str, Any]:
+    return await _seat(request).request_leave(user, body.reason, body.minutes)  # type: ignore[no-any-return]
+
+
+@router.get("/leave-requests", summary="Leave-seat requests, newest first (an agent sees their own)")
+async def requests(request: Request, user: AnyUser,
+                   status: Literal["pending", "approved", "rejected", "cancelled", "lapsed"] | None = None,
+                   username: str | None = Query(None, max_length=64),
+                   limit: int = Query(200, ge=1, le=1000)) -> list[dict[str, Any]]:
+    if not _is_lead(user):
+        if username and username != user.username:
+            raise Forbidden("agents see only their own leave-seat requests", username=username)
+        username = user.username
+    return await _seat(request).list_requests(status, username, limit)  # type: ignore[no-any-return]
+
+
+@router.post("/leave-requests/{request_id}/approve", summary="Approve (optionally for other minutes)")
+async def approve(request_id: int, body: ApproveIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _seat(request).approve(request_id, user, body.minutes, body.note)  # type: ignore[no-any-return]
+
+
+@router.post("/leave-requests/{request_id}/reject", summary="Refuse, saying why")
+async def reject(request_id: int, body: RejectIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _seat(request).reject(request_id, user, body.note)  # type: ignore[no-any-return]
+
+
+@router.post("/leave-requests/{request_id}/cancel", summary="Withdraw my own request (pending or not used yet)")
+async def cancel(request_id: int, request: Request, user: AgentUser) -> dict[str, Any]:
+    return await _seat(request).cancel(request_id, user)  # type: ignore[no-any-return]
+
+
+@router.get("/episodes", summary="Away episodes by the day they started (centre's timezone); agents see their own")
+async def episodes(request: Request, user: AnyUser, username: str | None = Query(None, max_length=64),
+                   date_from: date | None = None, date_to: date | None = None, violations_only: bool = False,
+                   limit: int = Query(1000, ge=1, le=10000)) -> list[dict[str, Any]]:
+    if not _is_lead(user):
+        if username and username != user.username:
+            raise Forbidden("agents see only their own away episodes", username=username)
+        username = user.username
+    return await _seat(request).episodes(  # type: ignore[no-any-return]
+        username or None, date_from, date_to, violations_only, limit)
+
+
+@router.get("/me", summary="My away state now, my phone, my live leave-seat request")
+async def me(request: Request, user: AgentUser) -> dict[str, Any]:
+    return _seat(request).me(user)  # type: ignore[no-any-return]

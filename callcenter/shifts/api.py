@@ -1,0 +1,368 @@
+"""REST API of shifts: /api/shifts/... (thin: the rules are in the service modules).
+
+Supervisors and admins manage templates, holidays, the roster, handovers, decide swaps and leave (leave by approver
+position) and read attendance and reports; admins set approver positions; agents (and team leads, for their own
+shifts) see their own roster and records and ask for swaps and leave.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from callcenter.auth.api import current_user, require_roles
+from callcenter.auth.models import User
+from callcenter.shifts.common import Actor
+from callcenter.shifts.models import KINDS, LEVELS, POSITIONS, REQUEST_STATUSES
+from callcenter.shifts.reports import sheet_csv, violations_csv
+from callcenter.shifts.service import ShiftService
+
+MAX_ID = 2_147_483_647
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+Lead = Annotated[User, Depends(require_roles("supervisor", "admin"))]
+Admin = Annotated[User, Depends(require_roles("admin"))]
+Staff = Annotated[User, Depends(require_roles("agent", "supervisor"))]
+Anyone = Annotated[User, Depends(current_user)]
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+Format = Literal["json", "csv"]
+Level = Literal["junior", "intermediate", "senior"]
+Username = Annotated[str, Field(min_length=1, max_length=64)]
+Text = Annotated[str, Field(max_length=5000)]
+
+router = APIRouter(prefix="/api/shifts", tags=["shifts"])
+assert set(LEVELS) == set(Level.__args__)  # type: ignore[attr-defined]
+
+
+def _svc(request: Request) -> ShiftService:
+    return request.app.state.services.shifts  # type: ignore[no-any-return]
+
+
+def _csv(data: bytes, name: str) -> Response:
+    return Response(data, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _range(svc: ShiftService, start: date | None, end: date | None, days: int = 31) -> tuple[date, date]:
+    start = start or svc.today()
+    end = end or start + timedelta(days=days - 1)
+    svc.attendance.check_day_range(start, end)
+    return start, end
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TemplateIn(_In):
+    name: str = Field(min_length=1, max_length=32)
+    start: str = Field(pattern=HHMM, description="local HH:MM")
+    end: str = Field(pattern=HHMM, description="local HH:MM; not after start = a night shift ending the next day")
+    job: str = Field("", max_length=32)
+    skill_level: Level | None = None
+
+
+class TemplatePatch(_In):
+    name: str | None = Field(None, min_length=1, max_length=32)
+    start: str | None = Field(None, pattern=HHMM)
+    end: str | None = Field(None, pattern=HHMM)
+    job: str | None = Field(None, max_length=32)
+    skill_level: Level | None = None
+    active: bool | None = None
+
+
+class HolidayIn(_In):
+    day: date
+    name: str = Field(min_length=1, max_length=64)
+
+
+class RosterIn(_In):
+    day: date
+    template_id: int = Field(ge=1, le=MAX_ID)
+    username: Username
+    job: str | None = Field(None, min_length=1, max_length=32)
+    skill_level: Level | None = None
+    seat: str = Field("", max_length=16, pattern=r"^\d*$")
+
+
+class RosterPatch(_In):
+    username: Username | None = None
+    job: str | None = Field(None, min_length=1, max_length=32)
+    skill_level: Level | None = None
+    seat: str | None = Field(None, max_length=16, pattern=r"^\d*$")
+
+
+class RecomputeIn(_In):
+    day: date
+
+
+class HandoverIn(_In):
+    equipment: Text | None = None
+    difficult_cases: Text | None = None
+    staffing: Text | None = None
+    notices: Text | None = None
+
+
+class NoteIn(_In):
+    note: str = Field("", max_length=2000)
+
+
+class SwapIn(_In):
+    roster_id: int = Field(ge=1, le=MAX_ID, description="your rostered shift")
+    with_roster_id: int = Field(ge=1, le=MAX_ID, description="the other agent's rostered shift")
+    reason: str = Field("", max_length=2000)
+
+
+class ApproveSwapIn(NoteIn):
+    side: Literal["requester", "counterpart"] | None = None
+
+
+class LeaveIn(_In):
+    start_day: date
+    end_day: date | None = None
+    template_id: int | None = Field(None, ge=1, le=MAX_ID, description="one shift; none: every shift of the days")
+    reason: str = Field("", max_length=2000)
+    exceptional: bool = False
+
+
+class PositionIn(_In):
+    position: Literal["team_lead", "department_head", "centre_director"]
+
+
+assert set(POSITIONS) == set(PositionIn.model_fields["position"].annotation.__args__)  # type: ignore[union-attr]
+
+
+# templates and holidays ------------------------------------------------------------------------------------
+@router.get("/templates", summary="Shift templates")
+async def templates(request: Request, user: Anyone) -> list[dict[str, Any]]:
+    return await _svc(request).roster.templates()
+
+
+@router.post("/templates", status_code=201, summary="Create a shift template")
+async def create_template(body: TemplateIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).roster.create_template(Actor.of(user), body.name, body.start, body.end, body.job,
+                                                      body.skill_level)
+
+
+@router.patch("/templates/{template_id}", summary="Change a shift template (times only while unused)")
+async def edit_template(template_id: Id, body: TemplatePatch, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).roster.edit_template(Actor.of(user), template_id, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/templates/{template_id}", summary="Delete an unused shift template")
+async def delete_template(template_id: Id, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).roster.delete_template(Actor.of(user), template_id)
+
+
+@router.get("/holidays", summary="Public holidays")
+async def holidays(request: Request, user: Anyone, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+                   ) -> list[dict[str, Any]]:
+    return await _svc(request).roster.holidays(year)
+
+
+@router.post("/holidays", status_code=201, summary="Add a public holiday")
+async def add_holiday(body: HolidayIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).roster.add_holiday(Actor.of(user), body.day, body.name)
+
+
+@router.delete("/holidays/{day}", summary="Remove a public holiday")
+async def delete_holiday(day: date, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).roster.delete_holiday(Actor.of(user), day)
+
+
+# roster ----------------------------------------------------------------------------------------------------
+@router.get("/roster", summary="The roster (from/to: local dates, default the next 31 days)")
+async def roster(request: Request, user: Lead, start: Annotated[date | None, Query(alias="from")] = None,
+                 end: Annotated[date | None, Query(alias="to")] = None,
+                 username: Annotated[str | None, Query(max_length=64)] = None,
+                 template_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> list[dict[str, Any]]:
+    svc = _svc(request)
+    start, end = _range(svc, start, end)
+    return await svc.roster.roster(start, end, username, template_id)
+
+
+@router.get("/roster/mine", summary="My rostered shifts")
+async def my_roster(request: Request, user: Anyone, start: Annotated[date | None, Query(alias="from")] = None,
+                    end: Annotated[date | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
+    svc = _svc(request)
+    start, end = _range(svc, start, end)
+    return await svc.roster.roster(start, end, user.username)
+
+
+@router.post("/roster", status_code=201, summary="Put an agent on a shift of a date")
+async def add_entry(body: RosterIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).roster.add_entry(Actor.of(user), body.day, body.template_id, body.username, body.job,
+                                                body.skill_level, body.seat)
+
+
+@router.patch("/roster/{roster_id}", summary="Change a roster entry before its shift starts")
+async def edit_entry(roster_id: Id, body: RosterPatch, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).roster.edit_entry(Actor.of(user), roster_id, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/roster/{roster_id}", summary="Remove a roster entry before its shift starts")
+async def delete_entry(roster_id: Id, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).roster.delete_entry(Actor.of(user), roster_id)
+
+
+# attendance and reports ------------------------------------------------------------------------------------
+@router.get("/attendance", summary="The daily attendance sheet (JSON or CSV)")
+async def attendance_sheet(request: Request, user: Lead, day: date | None = None, format: Format = "json") -> Any:
+    svc = _svc(request)
+    day = day or svc.today()
+    report = await svc.day_sheet(day)
+    if format == "csv":
+        return _csv(sheet_csv(report, svc.tz), f"attendance-{day}.csv")
+    return report
+
+
+@router.get("/attendance/records", summary="Stored attendance findings")
+async def attendance_records(request: Request, user: Lead, start: Annotated[date | None, Query(alias="from")] = None,
+                             end: Annotated[date | None, Query(alias="to")] = None,
+                             username: Annotated[str | None, Query(max_length=64)] = None,
+                             kind: Literal[KINDS] | None = None) -> list[dict[str, Any]]:  # type: ignore[valid-type]
+    svc = _svc(request)
+    start = start or svc.today()
+    end = end or start
+    svc.attendance.check_day_range(start, end)
+    return await svc.attendance.records(start=start, end=end, username=username, kind=kind)
+
+
+@router.get("/attendance/mine", summary="My attendance findings (default: this month)")
+async def my_attendance(request: Request, user: Anyone, start: Annotated[date | None, Query(alias="from")] = None,
+                        end: Annotated[date | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
+    svc = _svc(request)
+    today = svc.today()
+    start, end = _range(svc, start or today.replace(day=1), end or today)
+    return await svc.attendance.records(start=start, end=end, username=user.username)
+
+
+@router.post("/attendance/recompute", summary="Rebuild a day's attendance findings from stored data")
+async def recompute(body: RecomputeIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).attendance.recompute_day(Actor.of(user), body.day)
+
+
+@router.get("/reports/violations", summary="Violations per agent for a month (JSON or CSV)")
+async def violations(request: Request, user: Lead, month: Annotated[str, Query(pattern=MONTH)],
+                     format: Format = "json") -> Any:
+    report = await _svc(request).violations_report(month)
+    if format == "csv":
+        return _csv(violations_csv(report), f"violations-{month}.csv")
+    return report
+
+
+# handover log ----------------------------------------------------------------------------------------------
+@router.get("/handovers", summary="Handover log entries (default: the last 7 days)")
+async def handovers(request: Request, user: Lead, start: Annotated[date | None, Query(alias="from")] = None,
+                    end: Annotated[date | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
+    svc = _svc(request)
+    end = end or svc.today()
+    start = start or end - timedelta(days=6)
+    svc.attendance.check_day_range(start, end)
+    return await svc.handovers.list(start, end)
+
+
+@router.get("/handovers/latest", summary="The latest handover (what the incoming shift reads)")
+async def latest_handover(request: Request, user: Lead) -> dict[str, Any] | None:
+    return await _svc(request).handovers.latest()
+
+
+@router.put("/handovers/{day}/{template_id}", summary="Write (or, before it is acknowledged, change) a handover")
+async def write_handover(day: date, template_id: Id, body: HandoverIn, request: Request, user: Lead
+                         ) -> dict[str, Any]:
+    return await _svc(request).handovers.write(Actor.of(user), day, template_id, body.model_dump(exclude_unset=True))
+
+
+@router.post("/handovers/{day}/{template_id}/acknowledge", summary="The incoming lead acknowledges a handover")
+async def acknowledge_handover(day: date, template_id: Id, body: NoteIn, request: Request, user: Lead
+                               ) -> dict[str, Any]:
+    return await _svc(request).handovers.acknowledge(Actor.of(user), day, template_id, body.note)
+
+
+# swaps -----------------------------------------------------------------------------------------------------
+@router.post("/swaps", status_code=201, summary="Ask to swap my rostered shift with another agent's")
+async def request_swap(body: SwapIn, request: Request, user: Staff) -> dict[str, Any]:
+    return await _svc(request).swaps.request(Actor.of(user), body.roster_id, body.with_roster_id, body.reason)
+
+
+@router.get("/swaps", summary="Swap requests")
+async def swaps(request: Request, user: Lead, status: Literal[REQUEST_STATUSES] | None = None,  # type: ignore[valid-type]
+                username: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
+    return await _svc(request).swaps.list(status=status, username=username)
+
+
+@router.get("/swaps/mine", summary="Swap requests I am in")
+async def my_swaps(request: Request, user: Anyone) -> list[dict[str, Any]]:
+    return await _svc(request).swaps.list(username=user.username)
+
+
+@router.post("/swaps/{swap_id}/approve", summary="A team lead approves one side of a swap")
+async def approve_swap(swap_id: Id, body: ApproveSwapIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).swaps.approve(Actor.of(user), swap_id, body.side, body.note)
+
+
+@router.post("/swaps/{swap_id}/reject", summary="A team lead rejects a swap")
+async def reject_swap(swap_id: Id, body: NoteIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).swaps.reject(Actor.of(user), swap_id, body.note)
+
+
+@router.post("/swaps/{swap_id}/cancel", summary="Withdraw (requester) or decline (counterpart) a pending swap")
+async def cancel_swap(swap_id: Id, request: Request, user: Anyone) -> dict[str, Any]:
+    return await _svc(request).swaps.cancel(Actor.of(user), swap_id)
+
+
+# leave -----------------------------------------------------------------------------------------------------
+@router.post("/leave", status_code=201, summary="Ask for leave")
+async def request_leave(body: LeaveIn, request: Request, user: Staff) -> dict[str, Any]:
+    return await _svc(request).leave.request(Actor.of(user), body.start_day, body.end_day, body.template_id,
+                                             body.reason, body.exceptional)
+
+
+@router.get("/leave", summary="Leave requests")
+async def leave_requests(request: Request, user: Lead, status: Literal[REQUEST_STATUSES] | None = None,  # type: ignore[valid-type]
+                         username: Annotated[str | None, Query(max_length=64)] = None,
+                         start: Annotated[date | None, Query(alias="from")] = None,
+                         end: Annotated[date | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
+    return await _svc(request).leave.list(status=status, username=username, start=start, end=end)
+
+
+@router.get("/leave/mine", summary="My leave requests")
+async def my_leave(request: Request, user: Anyone) -> list[dict[str, Any]]:
+    return await _svc(request).leave.list(username=user.username)
+
+
+@router.post("/leave/{leave_id}/approve", summary="Approve leave (approver position at the required level)")
+async def approve_leave(leave_id: Id, body: NoteIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).leave.decide(Actor.of(user), leave_id, True, body.note)
+
+
+@router.post("/leave/{leave_id}/reject", summary="Reject leave (approver position at the required level)")
+async def reject_leave(leave_id: Id, body: NoteIn, request: Request, user: Lead) -> dict[str, Any]:
+    return await _svc(request).leave.decide(Actor.of(user), leave_id, False, body.note)
+
+
+@router.post("/leave/{leave_id}/cancel", summary="Withdraw my pending leave request")
+async def cancel_leave(leave_id: Id, request: Request, user: Anyone) -> dict[str, Any]:
+    return await _svc(request).leave.cancel(Actor.of(user), leave_id)
+
+
+# approver positions ----------------------------------------------------------------------------------------
+@router.get("/approvers", summary="Approver positions")
+async def approvers(request: Request, user: Lead) -> list[dict[str, Any]]:
+    return await _svc(request).leave.approvers()
+
+
+@router.put("/approvers/{username}", summary="Give a user an approver position (admin)")
+async def set_approver(username: Annotated[str, Path(min_length=1, max_length=64)], body: PositionIn,
+                       request: Request, user: Admin) -> dict[str, Any]:
+    return await _svc(request).leave.set_approver(Actor.of(user), username, body.position)
+
+
+@router.delete("/approvers/{username}", summary="Remove a user's approver position (admin)")
+async def remove_approver(username: Annotated[str, Path(min_length=1, max_length=64)], request: Request,
+                          user: Admin) -> dict[str, Any]:
+    return await _svc(request).leave.remove_approver(Actor.of(user), username)

@@ -1,0 +1,128 @@
+"""The shift handover log (交接日志): one entry per (date, shift), written by that shift's outgoing team lead
+(equipment status, difficult cases, staffing/shift changes, notices), changed only by its author until the incoming
+lead acknowledges it (who, when, a note). Supervisors see the list with the shift's ``left_before_relief`` flags."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.clock import Clock
+from callcenter.errors import Conflict, InvalidInput, NotFound
+from callcenter.shifts.attendance import record_out
+from callcenter.shifts.common import Actor, Audit, iso, no_audit, require
+from callcenter.shifts.models import AttendanceRecord, Handover, ShiftTemplate
+from callcenter.shifts.rules import shift_bounds
+
+FIELDS = ("equipment", "difficult_cases", "staffing", "notices")
+
+
+def handover_out(h: Handover, t: ShiftTemplate | None, flags: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {"id": h.id, "day": h.day.isoformat(), "template_id": h.template_id, "shift": t.name if t else None,
+            "author": h.author, **{f: getattr(h, f) for f in FIELDS}, "written_at": iso(h.written_at),
+            "updated_at": iso(h.updated_at), "acknowledged_by": h.acknowledged_by,
+            "acknowledged_at": iso(h.acknowledged_at), "ack_note": h.ack_note,
+            "left_before_relief": flags or []}
+
+
+class HandoverService:
+    def __init__(self, sessions: async_sessionmaker, clock: Clock, tz: ZoneInfo,  # type: ignore[type-arg]
+                 audit: Audit = no_audit) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.tz = tz
+        self.audit = audit
+
+    async def _template(self, s: AsyncSession, template_id: int) -> ShiftTemplate:
+        t = await s.get(ShiftTemplate, template_id)
+        if t is None:
+            raise InvalidInput(f"shift template {template_id} does not exist", field="template_id")
+        return t
+
+    async def write(self, actor: Actor, day: date, template_id: int, fields: dict[str, str]) -> dict[str, Any]:
+        require(actor, ("supervisor", "admin"), "writing the handover log")
+        if not any((fields.get(f) or "").strip() for f in FIELDS):
+            raise InvalidInput(f"write at least one of {list(FIELDS)}", field="notices")
+        now = self.clock.now()
+        async with self.sessions() as s:
+            t = await self._template(s, template_id)
+            starts_at, _ = shift_bounds(day, t.start, t.end, self.tz)
+            if now < starts_at:
+                raise Conflict(f"the {t.name} shift of {day} has not started; its outgoing lead writes the handover",
+                               starts_at=iso(starts_at))
+            h = (await s.execute(select(Handover).where(Handover.day == day, Handover.template_id == t.id))
+                 ).scalar_one_or_none()
+            if h is None:
+                h = Handover(day=day, template_id=t.id, author=actor.username, written_at=now,
+                             **{f: (fields.get(f) or "").strip() for f in FIELDS})
+                s.add(h)
+                action = "shifts.handover.write"
+            else:
+                if h.acknowledged_at is not None:
+                    raise Conflict(f"the handover of {day} {t.name} was acknowledged by {h.acknowledged_by}; it is "
+                                   "closed", handover_id=h.id)
+                if h.author != actor.username:
+                    raise Conflict(f"the handover of {day} {t.name} is written by {h.author}; only they change it",
+                                   handover_id=h.id, author=h.author)
+                for f in FIELDS:
+                    if f in fields and fields[f] is not None:
+                        setattr(h, f, fields[f].strip())
+                h.updated_at = now
+                action = "shifts.handover.edit"
+            await s.commit()
+            out = handover_out(h, t, await self._flags(s, day, t.id))
+        await self.audit(actor.username, action, f"handover:{h.id}",
+                         {"day": day.isoformat(), "template_id": t.id, "fields": sorted(
+                             f for f in FIELDS if fields.get(f))})
+        return out
+
+    async def acknowledge(self, actor: Actor, day: date, template_id: int, note: str = "") -> dict[str, Any]:
+        require(actor, ("supervisor", "admin"), "acknowledging the handover log")
+        async with self.sessions() as s:
+            t = await self._template(s, template_id)
+            h = (await s.execute(select(Handover).where(Handover.day == day, Handover.template_id == t.id))
+                 ).scalar_one_or_none()
+            if h is None:
+                raise NotFound(f"no handover written for {day} {t.name}", day=day.isoformat(), template_id=t.id)
+            if h.acknowledged_at is not None:
+                raise Conflict(f"acknowledged already by {h.acknowledged_by}", handover_id=h.id)
+            if h.author == actor.username:
+                raise Conflict("the incoming team lead acknowledges the handover, not its author", handover_id=h.id)
+            h.acknowledged_by = actor.username
+            h.acknowledged_at = self.clock.now()
+            h.ack_note = note.strip()
+            await s.commit()
+            out = handover_out(h, t, await self._flags(s, day, t.id))
+        await self.audit(actor.username, "shifts.handover.acknowledge", f"handover:{h.id}",
+                         {"day": day.isoformat(), "template_id": t.id, "author": h.author, "note": h.ack_note})
+        return out
+
+    @staticmethod
+    async def _flags(s: AsyncSession, day: date, template_id: int) -> list[dict[str, Any]]:
+        rows = (await s.execute(select(AttendanceRecord).where(
+            AttendanceRecord.day == day, AttendanceRecord.template_id == template_id,
+            AttendanceRecord.kind == "left_before_relief").order_by(AttendanceRecord.at))).scalars()
+        return [record_out(r) for r in rows]
+
+    async def list(self, start: date, end: date) -> list[dict[str, Any]]:
+        async with self.sessions() as s:
+            rows = (await s.execute(select(Handover, ShiftTemplate).join(
+                ShiftTemplate, ShiftTemplate.id == Handover.template_id).where(
+                Handover.day >= start, Handover.day <= end).order_by(Handover.day.desc(), ShiftTemplate.start.desc())
+            )).all()
+            return [handover_out(h, t, await self._flags(s, h.day, t.id)) for h, t in rows]
+
+    async def latest(self) -> dict[str, Any] | None:
+        """The most recently written handover: what the incoming shift reads first."""
+        async with self.sessions() as s:
+            row = (await s.execute(select(Handover, ShiftTemplate).join(
+                ShiftTemplate, ShiftTemplate.id == Handover.template_id).order_by(
+                Handover.written_at.desc(), Handover.id.desc()).limit(1))).first()
+            if row is None:
+                return None
+            h, t = row
+            return handover_out(h, t, await self._flags(s, h.day, t.id))

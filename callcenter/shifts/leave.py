@@ -1,0 +1,252 @@
+"""Leave requests and the approver positions.
+
+Approval levels (the seeds): one day → the department head; more than one day → the centre director. Leave touching a
+public holiday is only for exceptional cases (``exceptional: true``), asked at least ``holiday_leave_notice_hours``
+(48) before the holiday begins, and is approved by the centre director. Leave for a night shift must be asked before
+``night_leave_cutoff`` (12:00) of the shift's date. No leave in a shift that is in a pending or approved swap.
+
+Approvers hold a position (``approver_positions``, set by admins): team_lead < department_head < centre_director;
+a request is approved (or rejected) by someone at its required level or higher, never by the requester. Approved
+leave excuses lateness, absence and early leave in the shifts it covers (attendance is re-evaluated at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.auth.models import User
+from callcenter.clock import Clock
+from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
+from callcenter.settings import ShiftSettings
+from callcenter.shifts.common import Actor, Audit, iso, no_audit, require
+from callcenter.shifts.models import POSITIONS, ApproverPosition, RosterEntry, ShiftLeave, ShiftTemplate, SwapRequest
+from callcenter.shifts.roster import RosterService
+from callcenter.shifts.rules import Refused, covers, days_between, is_night, leave_level, parse_hhmm, position_rank
+
+ACTIVE = ("pending", "approved")
+MAX_DAYS = 31
+Refresh = Callable[[Iterable[date]], Awaitable[None]]
+
+
+class ApproverLevelForbidden(Forbidden):
+    error_id = "leave_approver_level"
+
+
+def leave_out(x: ShiftLeave, names: dict[int, str] | None = None) -> dict[str, Any]:
+    return {"id": x.id, "username": x.username, "start_day": x.start_day.isoformat(),
+            "end_day": x.end_day.isoformat(), "days": (x.end_day - x.start_day).days + 1,
+            "template_id": x.template_id, "shift": (names or {}).get(x.template_id) if x.template_id else None,
+            "reason": x.reason, "exceptional": x.exceptional, "required_level": x.required_level,
+            "status": x.status, "requested_at": iso(x.requested_at), "decided_by": x.decided_by,
+            "decided_at": iso(x.decided_at), "decision_note": x.decision_note}
+
+
+def approver_out(a: ApproverPosition) -> dict[str, Any]:
+    return {"username": a.username, "position": a.position, "set_by": a.set_by, "set_at": iso(a.set_at)}
+
+
+class LeaveService:
+    def __init__(self, sessions: async_sessionmaker, clock: Clock, tz: ZoneInfo,  # type: ignore[type-arg]
+                 settings: ShiftSettings, audit: Audit = no_audit, refresh: Refresh | None = None) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.tz = tz
+        self.settings = settings
+        self.audit = audit
+        self.refresh = refresh
+
+    async def _names(self, s: AsyncSession) -> dict[int, str]:
+        return {i: n for i, n in (await s.execute(select(ShiftTemplate.id, ShiftTemplate.name))).all()}
+
+    def _local(self, d: date, hhmm: str) -> datetime:
+        return datetime.combine(d, parse_hhmm(hhmm, "time"), tzinfo=self.tz)
+
+    # requests ---------------------------------------------------------------------------------------------
+    async def request(self, actor: Actor, start_day: date, end_day: date | None = None,
+                      template_id: int | None = None, reason: str = "", exceptional: bool = False) -> dict[str, Any]:
+        end_day = end_day or start_day
+        reason = reason.strip()
+        if end_day < start_day:
+            raise InvalidInput("end_day must not be before start_day", field="end_day")
+        days = (end_day - start_day).days + 1
+        if days > MAX_DAYS:
+            raise InvalidInput(f"at most {MAX_DAYS} days in one request", field="end_day")
+        now = self.clock.now()
+        today = now.astimezone(self.tz).date()
+        if end_day < today:
+            raise Refused("leave_in_past", f"leave for {start_day}..{end_day} is in the past",
+                          end_day=end_day.isoformat())
+        async with self.sessions() as s:
+            template = None
+            if template_id is not None:
+                template = await s.get(ShiftTemplate, template_id)
+                if template is None:
+                    raise InvalidInput(f"shift template {template_id} does not exist", field="template_id")
+            other = (await s.execute(select(ShiftLeave).where(
+                ShiftLeave.username == actor.username, ShiftLeave.status.in_(ACTIVE),
+                ShiftLeave.start_day <= end_day, ShiftLeave.end_day >= start_day))).scalars().all()
+            for o in other:
+                if template_id is None or o.template_id is None or o.template_id == template_id:
+                    raise Conflict(f"you have leave request {o.id} ({o.status}) for {o.start_day}..{o.end_day} "
+                                   "already", leave_id=o.id)
+            # public holidays: exceptional cases only, asked in time
+            holidays = await RosterService.holiday_days(s, start_day, end_day)
+            if holidays:
+                first = min(holidays)
+                if not exceptional:
+                    raise Refused("leave_holiday_not_exceptional", f"{first} is a public holiday ({holidays[first]}); "
+                                  "leave on holidays is for exceptional cases only (set exceptional with a reason)",
+                                  day=first.isoformat())
+                if not reason:
+                    raise InvalidInput("exceptional leave needs a reason", field="reason")
+                notice = timedelta(hours=self.settings.holiday_leave_notice_hours)
+                deadline = self._local(first, "00:00") - notice
+                if now > deadline:
+                    raise Refused("leave_holiday_notice", f"leave on the public holiday {first} must be asked at "
+                                  f"least {self.settings.holiday_leave_notice_hours:g} hours ahead (by "
+                                  f"{iso(deadline)})", day=first.isoformat(), deadline=iso(deadline))
+            # night shifts: before the cutoff (noon) of that day
+            if template is not None:
+                nights = days_between(start_day, end_day) if is_night(template.start, template.end) else []
+            else:
+                rows = (await s.execute(select(RosterEntry.day, ShiftTemplate.start, ShiftTemplate.end).join(
+                    ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
+                    RosterEntry.username == actor.username, RosterEntry.day >= start_day,
+                    RosterEntry.day <= end_day))).all()
+                nights = sorted({d for d, st, en in rows if is_night(st, en)})
+            cutoff = self.settings.night_leave_cutoff
+            for d in nights:
+                if now >= self._local(d, cutoff):
+                    raise Refused("leave_night_after_noon", f"leave for the night shift of {d} must be asked before "
+                                  f"{cutoff} that day", day=d.isoformat(), cutoff=cutoff)
+            # no leave in a swapped shift
+            swaps = (await s.execute(select(SwapRequest).where(
+                SwapRequest.status.in_(ACTIVE),
+                or_(SwapRequest.requester == actor.username, SwapRequest.counterpart == actor.username)))).scalars()
+            for x in swaps:
+                for d, t in ((x.requester_day, x.requester_template_id),
+                             (x.counterpart_day, x.counterpart_template_id)):
+                    if covers(start_day, end_day, template_id, d, t):
+                        raise Refused("leave_in_swapped_shift", f"the shift of {d} is in swap request {x.id} "
+                                      f"({x.status}); no leave during a swap", swap_id=x.id, day=d.isoformat())
+            x = ShiftLeave(username=actor.username, start_day=start_day, end_day=end_day, template_id=template_id,
+                             reason=reason, exceptional=exceptional,
+                             required_level=leave_level(days, bool(holidays)), status="pending", requested_at=now)
+            s.add(x)
+            await s.commit()
+            out = leave_out(x, await self._names(s))
+        await self.audit(actor.username, "shifts.leave.request", f"leave:{x.id}",
+                         {k: out[k] for k in ("start_day", "end_day", "template_id", "exceptional", "required_level")})
+        return out
+
+    async def _leave(self, s: AsyncSession, leave_id: int) -> ShiftLeave:
+        x = await s.get(ShiftLeave, leave_id)
+        if x is None:
+            raise NotFound(f"leave request {leave_id} does not exist", leave_id=leave_id)
+        return x
+
+    async def position(self, s: AsyncSession, username: str) -> str | None:
+        p = await s.get(ApproverPosition, username)
+        return p.position if p else None
+
+    async def decide(self, actor: Actor, leave_id: int, approve: bool, note: str = "") -> dict[str, Any]:
+        require(actor, ("supervisor", "admin"), "deciding leave")
+        async with self.sessions() as s:
+            x = await self._leave(s, leave_id)
+            if x.status != "pending":
+                raise Conflict(f"leave request {x.id} is {x.status} already", status=x.status)
+            if x.username == actor.username:
+                raise Forbidden("you cannot decide your own leave request", leave_id=x.id)
+            pos = await self.position(s, actor.username)
+            if position_rank(pos) < position_rank(x.required_level):
+                raise ApproverLevelForbidden(
+                    f"leave request {x.id} ({x.end_day.toordinal() - x.start_day.toordinal() + 1} day(s)) needs a "
+                    f"{x.required_level.replace('_', ' ')} or higher; you are "
+                    f"{pos.replace('_', ' ') if pos else 'not an approver'}",
+                    rule="leave_approver_level", required_level=x.required_level, position=pos)
+            x.status = "approved" if approve else "rejected"
+            x.decided_by = actor.username
+            x.decided_at = self.clock.now()
+            x.decision_note = note
+            await s.commit()
+            out = leave_out(x, await self._names(s))
+        await self.audit(actor.username, f"shifts.leave.{'approve' if approve else 'reject'}", f"leave:{leave_id}",
+                         {"username": x.username, "required_level": x.required_level, "position": pos, "note": note})
+        if approve and self.refresh is not None:
+            await self.refresh(days_between(x.start_day, x.end_day))
+        return out
+
+    async def cancel(self, actor: Actor, leave_id: int) -> dict[str, Any]:
+        async with self.sessions() as s:
+            x = await self._leave(s, leave_id)
+            if x.username != actor.username:
+                raise Forbidden("only the requester may withdraw a leave request", leave_id=x.id)
+            if x.status != "pending":
+                raise Conflict(f"leave request {x.id} is {x.status} already", status=x.status)
+            x.status = "cancelled"
+            x.decided_by = actor.username
+            x.decided_at = self.clock.now()
+            await s.commit()
+            out = leave_out(x, await self._names(s))
+        await self.audit(actor.username, "shifts.leave.cancel", f"leave:{leave_id}", None)
+        return out
+
+    async def list(self, *, status: str | None = None, username: str | None = None, start: date | None = None,
+                   end: date | None = None) -> list[dict[str, Any]]:
+        q = select(ShiftLeave)
+        if status:
+            q = q.where(ShiftLeave.status == status)
+        if username:
+            q = q.where(ShiftLeave.username == username)
+        if start is not None:
+            q = q.where(ShiftLeave.end_day >= start)
+        if end is not None:
+            q = q.where(ShiftLeave.start_day <= end)
+        async with self.sessions() as s:
+            names = await self._names(s)
+            return [leave_out(x, names) for x in (await s.execute(q.order_by(ShiftLeave.id.desc()))).scalars()]
+
+    # approver positions -----------------------------------------------------------------------------------
+    async def approvers(self) -> list[dict[str, Any]]:
+        async with self.sessions() as s:
+            rows = (await s.execute(select(ApproverPosition).order_by(ApproverPosition.username))).scalars()
+            return [approver_out(a) for a in rows]
+
+    async def set_approver(self, actor: Actor, username: str, position: str) -> dict[str, Any]:
+        require(actor, ("admin",), "setting approver positions")
+        if position not in POSITIONS:
+            raise InvalidInput(f"position must be one of {list(POSITIONS)}, got {position!r}", field="position")
+        async with self.sessions() as s:
+            u = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
+            if u is None or not u.active:
+                raise InvalidInput(f"unknown user {username!r}", field="username")
+            a = await s.get(ApproverPosition, username)
+            before = a.position if a else None
+            if a is None:
+                a = ApproverPosition(username=username, position=position, set_by=actor.username,
+                                     set_at=self.clock.now())
+                s.add(a)
+            else:
+                a.position, a.set_by, a.set_at = position, actor.username, self.clock.now()
+            await s.commit()
+        await self.audit(actor.username, "shifts.approver.set", f"user:{username}",
+                         {"before": before, "position": position})
+        return approver_out(a)
+
+    async def remove_approver(self, actor: Actor, username: str) -> dict[str, Any]:
+        require(actor, ("admin",), "removing approver positions")
+        async with self.sessions() as s:
+            a = await s.get(ApproverPosition, username)
+            if a is None:
+                raise NotFound(f"{username!r} holds no approver position", username=username)
+            before = a.position
+            await s.delete(a)
+            await s.commit()
+        await self.audit(actor.username, "shifts.approver.remove", f"user:{username}", {"before": before})
+        return {"removed": username}

@@ -1,0 +1,333 @@
+"""Shift templates, public holidays and the roster (supervisor/admin). Times are the centre's local times; each
+roster entry stores its shift's UTC bounds, so a later template or timezone change never rewrites history."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.acd.models import AgentSkill, Seat
+from callcenter.auth.models import User
+from callcenter.clock import Clock
+from callcenter.errors import Conflict, InvalidInput, NotFound
+from callcenter.shifts.common import Actor, Audit, iso, no_audit
+from callcenter.shifts.models import LEVELS, PublicHoliday, RosterEntry, ShiftLeave, ShiftTemplate, SwapRequest
+from callcenter.shifts.rules import is_night, level_rank, parse_hhmm, shift_bounds
+
+ROSTERABLE_ROLES = frozenset({"agent", "supervisor"})
+
+
+def template_out(t: ShiftTemplate) -> dict[str, Any]:
+    return {"id": t.id, "name": t.name, "start": t.start, "end": t.end, "night": is_night(t.start, t.end),
+            "job": t.job, "skill_level": t.skill_level or None, "active": t.active, "created_by": t.created_by,
+            "created_at": iso(t.created_at)}
+
+
+def entry_out(e: RosterEntry, t: ShiftTemplate | None) -> dict[str, Any]:
+    return {"id": e.id, "day": e.day.isoformat(), "template_id": e.template_id, "shift": t.name if t else None,
+            "local_start": t.start if t else None, "local_end": t.end if t else None,
+            "night": is_night(t.start, t.end) if t else None, "starts_at": iso(e.starts_at), "ends_at": iso(e.ends_at),
+            "username": e.username, "job": e.job, "skill_level": e.skill_level, "seat": e.seat or None,
+            "swap_id": e.swap_id}
+
+
+def holiday_out(h: PublicHoliday) -> dict[str, Any]:
+    return {"day": h.day.isoformat(), "name": h.name, "created_by": h.created_by, "created_at": iso(h.created_at)}
+
+
+def _check_level(v: str, field_name: str) -> str:
+    if v not in LEVELS:
+        raise InvalidInput(f"{field_name} must be one of {list(LEVELS)}, got {v!r}", field=field_name)
+    return v
+
+
+def _check_job(v: str) -> str:
+    v = v.strip()
+    if not v or len(v) > 32:
+        raise InvalidInput(f"job must be 1-32 characters, got {v!r}", field="job")
+    return v
+
+
+class RosterService:
+    def __init__(self, sessions: async_sessionmaker, clock: Clock, tz: ZoneInfo,  # type: ignore[type-arg]
+                 audit: Audit = no_audit) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.tz = tz
+        self.audit = audit
+
+    # templates ---------------------------------------------------------------------------------------------
+    async def templates(self) -> list[dict[str, Any]]:
+        async with self.sessions() as s:
+            rows = (await s.execute(select(ShiftTemplate).order_by(ShiftTemplate.start, ShiftTemplate.name))).scalars()
+            return [template_out(t) for t in rows]
+
+    async def template(self, s: AsyncSession, template_id: int) -> ShiftTemplate:
+        t = await s.get(ShiftTemplate, template_id)
+        if t is None:
+            raise NotFound(f"shift template {template_id} does not exist", template_id=template_id)
+        return t
+
+    @staticmethod
+    def _check_times(start: str, end: str) -> None:
+        parse_hhmm(start, "start")
+        parse_hhmm(end, "end")
+        if start == end:
+            raise InvalidInput(f"a shift must end at another time than it starts ({start}); a night shift ends "
+                               "the next morning (end before start)", field="end")
+
+    async def create_template(self, actor: Actor, name: str, start: str, end: str, job: str = "",
+                              skill_level: str | None = None) -> dict[str, Any]:
+        name = name.strip()
+        if not name or len(name) > 32:
+            raise InvalidInput(f"name must be 1-32 characters, got {name!r}", field="name")
+        self._check_times(start, end)
+        if job:
+            job = _check_job(job)
+        if skill_level:
+            _check_level(skill_level, "skill_level")
+        async with self.sessions() as s:
+            if (await s.execute(select(ShiftTemplate.id).where(ShiftTemplate.name == name))).first():
+                raise Conflict(f"a shift template named {name!r} exists already", name=name)
+            t = ShiftTemplate(name=name, start=start, end=end, job=job, skill_level=skill_level or "", active=True,
+                              created_by=actor.username, created_at=self.clock.now())
+            s.add(t)
+            await s.commit()
+        await self.audit(actor.username, "shifts.template.create", f"shift_template:{t.id}", template_out(t))
+        return template_out(t)
+
+    async def edit_template(self, actor: Actor, template_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        async with self.sessions() as s:
+            t = await self.template(s, template_id)
+            if "name" in changes:
+                name = str(changes["name"]).strip()
+                if not name or len(name) > 32:
+                    raise InvalidInput(f"name must be 1-32 characters, got {name!r}", field="name")
+                other = (await s.execute(select(ShiftTemplate.id).where(
+                    ShiftTemplate.name == name, ShiftTemplate.id != t.id))).first()
+                if other:
+                    raise Conflict(f"a shift template named {name!r} exists already", name=name)
+                changes["name"] = name
+            if "start" in changes or "end" in changes:
+                start, end = changes.get("start", t.start), changes.get("end", t.end)
+                self._check_times(start, end)
+                if (start, end) != (t.start, t.end) and await self._used(s, t.id):
+                    raise Conflict(f"shift template {t.name!r} is on the roster; its times cannot change (make a new "
+                                   "template for the new times)", template_id=t.id)
+            if changes.get("job"):
+                changes["job"] = _check_job(changes["job"])
+            if changes.get("skill_level"):
+                _check_level(changes["skill_level"], "skill_level")
+            if "skill_level" in changes and changes["skill_level"] is None:
+                changes["skill_level"] = ""
+            if "job" in changes and changes["job"] is None:
+                changes["job"] = ""
+            for k, v in changes.items():
+                setattr(t, k, v)
+            await s.commit()
+        await self.audit(actor.username, "shifts.template.edit", f"shift_template:{t.id}",
+                         {"fields": sorted(changes)})
+        return template_out(t)
+
+    @staticmethod
+    async def _used(s: AsyncSession, template_id: int) -> bool:
+        return (await s.execute(select(RosterEntry.id).where(RosterEntry.template_id == template_id).limit(1))
+                ).first() is not None
+
+    async def delete_template(self, actor: Actor, template_id: int) -> dict[str, Any]:
+        async with self.sessions() as s:
+            t = await self.template(s, template_id)
+            used = await self._used(s, t.id)
+            for model in (ShiftLeave,):
+                used = used or (await s.execute(select(model.id).where(model.template_id == t.id).limit(1))).first() \
+                    is not None
+            if used:
+                raise Conflict(f"shift template {t.name!r} is used by the roster or leave requests; deactivate it "
+                               "instead (active: false)", template_id=t.id)
+            out = template_out(t)
+            await s.delete(t)
+            await s.commit()
+        await self.audit(actor.username, "shifts.template.delete", f"shift_template:{template_id}", out)
+        return {"deleted": template_id}
+
+    # holidays ----------------------------------------------------------------------------------------------
+    async def holidays(self, year: int | None = None) -> list[dict[str, Any]]:
+        q = select(PublicHoliday).order_by(PublicHoliday.day)
+        if year is not None:
+            q = q.where(PublicHoliday.day >= date(year, 1, 1), PublicHoliday.day <= date(year, 12, 31))
+        async with self.sessions() as s:
+            return [holiday_out(h) for h in (await s.execute(q)).scalars()]
+
+    async def add_holiday(self, actor: Actor, day: date, name: str) -> dict[str, Any]:
+        name = name.strip()
+        if not name or len(name) > 64:
+            raise InvalidInput(f"name must be 1-64 characters, got {name!r}", field="name")
+        async with self.sessions() as s:
+            if (await s.execute(select(PublicHoliday.id).where(PublicHoliday.day == day))).first():
+                raise Conflict(f"{day} is a public holiday already", day=day.isoformat())
+            h = PublicHoliday(day=day, name=name, created_by=actor.username, created_at=self.clock.now())
+            s.add(h)
+            await s.commit()
+        await self.audit(actor.username, "shifts.holiday.create", f"holiday:{day}", {"name": name})
+        return holiday_out(h)
+
+    async def delete_holiday(self, actor: Actor, day: date) -> dict[str, Any]:
+        async with self.sessions() as s:
+            h = (await s.execute(select(PublicHoliday).where(PublicHoliday.day == day))).scalar_one_or_none()
+            if h is None:
+                raise NotFound(f"{day} is not a public holiday", day=day.isoformat())
+            await s.delete(h)
+            await s.commit()
+        await self.audit(actor.username, "shifts.holiday.delete", f"holiday:{day}", {"name": h.name})
+        return {"deleted": day.isoformat()}
+
+    @staticmethod
+    async def holiday_days(s: AsyncSession, start: date, end: date) -> dict[date, str]:
+        rows = (await s.execute(select(PublicHoliday.day, PublicHoliday.name).where(
+            PublicHoliday.day >= start, PublicHoliday.day <= end))).all()
+        return {d: n for d, n in rows}
+
+    # roster ------------------------------------------------------------------------------------------------
+    async def roster(self, start: date, end: date, username: str | None = None,
+                     template_id: int | None = None) -> list[dict[str, Any]]:
+        if end < start:
+            raise InvalidInput("'to' must not be before 'from'", field="to")
+        if (end - start).days > 62:
+            raise InvalidInput("at most 62 days at a time", field="to")
+        q = select(RosterEntry, ShiftTemplate).join(ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
+            RosterEntry.day >= start, RosterEntry.day <= end)
+        if username:
+            q = q.where(RosterEntry.username == username)
+        if template_id:
+            q = q.where(RosterEntry.template_id == template_id)
+        async with self.sessions() as s:
+            rows = (await s.execute(q.order_by(RosterEntry.starts_at, RosterEntry.username))).all()
+        return [entry_out(e, t) for e, t in rows]
+
+    async def _user(self, s: AsyncSession, username: str) -> User:
+        u = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
+        if u is None or not u.active:
+            raise InvalidInput(f"unknown agent {username!r} (no active user by that name)", field="username")
+        if not set(u.roles) & ROSTERABLE_ROLES:
+            raise InvalidInput(f"{username!r} is not an agent or team lead (roles {u.roles})", field="username")
+        return u
+
+    @staticmethod
+    async def _default_level(s: AsyncSession, user_id: int) -> str:
+        levels = (await s.execute(select(AgentSkill.level).where(AgentSkill.user_id == user_id))).scalars().all()
+        return max(levels, key=level_rank) if levels else "junior"
+
+    async def _check_entry(self, s: AsyncSession, e: RosterEntry, t: ShiftTemplate) -> None:
+        """Everything an entry must satisfy (new or edited): the template's requirements, no overlapping shift of
+        the same agent, a seat that exists and is not someone else's in an overlapping shift."""
+        with s.no_autoflush:
+            await self._check_entry_rules(s, e, t)
+
+    async def _check_entry_rules(self, s: AsyncSession, e: RosterEntry, t: ShiftTemplate) -> None:
+        if t.job and e.job != t.job:
+            raise InvalidInput(f"shift {t.name!r} needs job {t.job!r}, the entry has {e.job!r}", field="job")
+        if t.skill_level and level_rank(e.skill_level) < level_rank(t.skill_level):
+            raise InvalidInput(f"shift {t.name!r} needs skill level {t.skill_level} or higher, {e.username} is "
+                               f"{e.skill_level}", field="skill_level")
+        overlapping = select(RosterEntry, ShiftTemplate).join(
+            ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
+            RosterEntry.starts_at < e.ends_at, RosterEntry.ends_at > e.starts_at)
+        if e.id is not None:
+            overlapping = overlapping.where(RosterEntry.id != e.id)
+        for o, ot in (await s.execute(overlapping.where(RosterEntry.username == e.username))).all():
+            raise InvalidInput(
+                f"overlapping assignment: {e.username} is already on shift {ot.name!r} of {o.day} "
+                f"(entry {o.id}) at that time", field="template_id", rule="overlapping_assignment",
+                conflicting_entry=o.id)
+        if e.seat:
+            seat = (await s.execute(select(Seat).where(Seat.extension == e.seat))).scalar_one_or_none()
+            if seat is None or not seat.active:
+                raise InvalidInput(f"seat {e.seat!r} does not exist or is disabled", field="seat")
+            for o, ot in (await s.execute(overlapping.where(RosterEntry.seat == e.seat))).all():
+                raise Conflict(f"seat {e.seat} is given to {o.username} on shift {ot.name!r} of {o.day} (entry {o.id}) "
+                               "at that time", field="seat", conflicting_entry=o.id)
+
+    def _not_started(self, e: RosterEntry, what: str) -> None:
+        if self.clock.now() >= e.starts_at:
+            raise Conflict(f"{what}: the shift of {e.day} started at {iso(e.starts_at)}; its roster entry is "
+                           "history now", roster_id=e.id)
+
+    async def add_entry(self, actor: Actor, day: date, template_id: int, username: str, job: str | None = None,
+                        skill_level: str | None = None, seat: str = "") -> dict[str, Any]:
+        async with self.sessions() as s:
+            t = await self.template(s, template_id)
+            if not t.active:
+                raise InvalidInput(f"shift template {t.name!r} is inactive", field="template_id")
+            u = await self._user(s, username)
+            starts_at, ends_at = shift_bounds(day, t.start, t.end, self.tz)
+            e = RosterEntry(day=day, template_id=t.id, username=u.username,
+                            job=_check_job(job) if job else (t.job or "agent"),
+                            skill_level=_check_level(skill_level, "skill_level") if skill_level else
+                            await self._default_level(s, u.id),
+                            seat=(seat or "").strip(), starts_at=starts_at, ends_at=ends_at,
+                            created_by=actor.username, created_at=self.clock.now())
+            self._not_started(e, "cannot roster")
+            await self._check_entry(s, e, t)
+            s.add(e)
+            await s.commit()
+            out = entry_out(e, t)
+        await self.audit(actor.username, "shifts.roster.create", f"roster:{e.id}", out)
+        return out
+
+    async def edit_entry(self, actor: Actor, roster_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+        async with self.sessions() as s:
+            e = await s.get(RosterEntry, roster_id)
+            if e is None:
+                raise NotFound(f"roster entry {roster_id} does not exist", roster_id=roster_id)
+            self._not_started(e, "cannot change")
+            await self._no_pending_swap(s, e)
+            before = {k: getattr(e, k) for k in changes}
+            if "username" in changes:
+                u = await self._user(s, changes["username"])
+                e.username = u.username
+            if changes.get("job"):
+                e.job = _check_job(changes["job"])
+            if changes.get("skill_level"):
+                e.skill_level = _check_level(changes["skill_level"], "skill_level")
+            if "seat" in changes:
+                e.seat = (changes["seat"] or "").strip()
+            t = await self.template(s, e.template_id)
+            await self._check_entry(s, e, t)
+            e.updated_at = self.clock.now()
+            await s.commit()
+            out = entry_out(e, t)
+        await self.audit(actor.username, "shifts.roster.edit", f"roster:{roster_id}",
+                         {"before": before, "after": {k: out[k] for k in changes}})
+        return out
+
+    @staticmethod
+    async def _no_pending_swap(s: AsyncSession, e: RosterEntry) -> None:
+        pending = (await s.execute(select(SwapRequest.id).where(
+            SwapRequest.status == "pending",
+            (SwapRequest.requester_roster_id == e.id) | (SwapRequest.counterpart_roster_id == e.id)))).first()
+        if pending:
+            raise Conflict(f"roster entry {e.id} is in pending swap request {pending[0]}; decide that first",
+                           swap_id=pending[0])
+
+    async def delete_entry(self, actor: Actor, roster_id: int) -> dict[str, Any]:
+        async with self.sessions() as s:
+            e = await s.get(RosterEntry, roster_id)
+            if e is None:
+                raise NotFound(f"roster entry {roster_id} does not exist", roster_id=roster_id)
+            self._not_started(e, "cannot remove")
+            await self._no_pending_swap(s, e)
+            swapped = (await s.execute(select(func.count(SwapRequest.id)).where(
+                (SwapRequest.requester_roster_id == e.id) | (SwapRequest.counterpart_roster_id == e.id)))).scalar_one()
+            if swapped:
+                raise Conflict(f"roster entry {e.id} is part of a swap record; reassign it instead (PATCH username)",
+                               roster_id=e.id)
+            t = await s.get(ShiftTemplate, e.template_id)
+            out = entry_out(e, t)
+            await s.delete(e)
+            await s.commit()
+        await self.audit(actor.username, "shifts.roster.delete", f"roster:{roster_id}", out)
+        return {"deleted": roster_id}

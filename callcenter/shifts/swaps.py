@@ -1,0 +1,259 @@
+"""Shift swaps (换班): an agent asks to swap their rostered shift with another agent's; two team leads approve (one
+per side, two different people); the approved swap exchanges the two roster entries' agents (audited).
+
+Refused at request time, and again at the final approval, with the rule named (error id = rule):
+
+- ``swap_shift_started``: either shift has started;
+- ``swap_public_holiday``: either date is a public holiday;
+- ``swap_job_mismatch`` / ``swap_skill_mismatch``: the two entries' job or skill level differ;
+- ``swap_leave_in_shift``: either agent has leave (pending or approved) in either shift;
+- ``swap_monthly_limit``: either agent already has ``max_swaps_per_month`` swaps (pending or approved) in the month
+  of either date;
+- ``swap_consecutive``: either agent has another swap (pending or approved) whose dates are the same as, or the day
+  before or after, a date of this one;
+- ``swap_overlap``: after the swap an agent would be on two overlapping shifts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.clock import Clock
+from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
+from callcenter.settings import ShiftSettings
+from callcenter.shifts.common import Actor, Audit, iso, no_audit, require
+from callcenter.shifts.models import RosterEntry, ShiftLeave, ShiftTemplate, SwapRequest
+from callcenter.shifts.roster import RosterService, entry_out
+from callcenter.shifts.rules import Refused, covers, month_of
+
+ACTIVE = ("pending", "approved")
+SIDES = ("requester", "counterpart")
+
+
+def swap_out(x: SwapRequest, names: dict[int, str] | None = None) -> dict[str, Any]:
+    names = names or {}
+    return {"id": x.id, "status": x.status, "reason": x.reason,
+            "requester": {"username": x.requester, "roster_id": x.requester_roster_id,
+                          "day": x.requester_day.isoformat(), "template_id": x.requester_template_id,
+                          "shift": names.get(x.requester_template_id)},
+            "counterpart": {"username": x.counterpart, "roster_id": x.counterpart_roster_id,
+                            "day": x.counterpart_day.isoformat(), "template_id": x.counterpart_template_id,
+                            "shift": names.get(x.counterpart_template_id)},
+            "approvals": x.approvals, "requested_at": iso(x.requested_at), "decided_by": x.decided_by,
+            "decided_at": iso(x.decided_at), "decision_note": x.decision_note}
+
+
+class SwapService:
+    def __init__(self, sessions: async_sessionmaker, clock: Clock, tz: ZoneInfo,  # type: ignore[type-arg]
+                 settings: ShiftSettings, audit: Audit = no_audit) -> None:
+        self.sessions = sessions
+        self.clock = clock
+        self.tz = tz
+        self.settings = settings
+        self.audit = audit
+
+    async def _names(self, s: AsyncSession) -> dict[int, str]:
+        return {i: n for i, n in (await s.execute(select(ShiftTemplate.id, ShiftTemplate.name))).all()}
+
+    async def _entry(self, s: AsyncSession, roster_id: int, field_name: str) -> RosterEntry:
+        e = await s.get(RosterEntry, roster_id)
+        if e is None:
+            raise InvalidInput(f"roster entry {roster_id} does not exist", field=field_name)
+        return e
+
+    async def _check(self, s: AsyncSession, a: RosterEntry, b: RosterEntry, exclude: int | None = None) -> None:
+        """The house rules for swapping entry ``a`` (the requester's) with ``b`` (the counterpart's)."""
+        now = self.clock.now()
+        for e in (a, b):
+            if now >= e.starts_at:
+                raise Refused("swap_shift_started", f"the shift of {e.username} on {e.day} has started; it cannot be "
+                              "swapped", roster_id=e.id)
+        holidays = await RosterService.holiday_days(s, min(a.day, b.day), max(a.day, b.day))
+        for d in sorted({a.day, b.day}):
+            if d in holidays:
+                raise Refused("swap_public_holiday", f"no shift swaps on public holidays: {d} is {holidays[d]}",
+                              day=d.isoformat())
+        if a.job != b.job:
+            raise Refused("swap_job_mismatch", f"swaps are between the same job: {a.username} is {a.job!r} on that "
+                          f"shift, {b.username} is {b.job!r}", requester_job=a.job, counterpart_job=b.job)
+        if a.skill_level != b.skill_level:
+            raise Refused("swap_skill_mismatch", f"swaps are between the same skill level: {a.username} is "
+                          f"{a.skill_level}, {b.username} is {b.skill_level}", requester_level=a.skill_level,
+                          counterpart_level=b.skill_level)
+        people = (a.username, b.username)
+        leaves = (await s.execute(select(ShiftLeave).where(
+            ShiftLeave.username.in_(people), ShiftLeave.status.in_(ACTIVE),
+            ShiftLeave.start_day <= max(a.day, b.day), ShiftLeave.end_day >= min(a.day, b.day)))).scalars().all()
+        for lv in leaves:
+            for e in (a, b):
+                if covers(lv.start_day, lv.end_day, lv.template_id, e.day, e.template_id):
+                    raise Refused("swap_leave_in_shift", f"{lv.username} has a {lv.status} leave request "
+                                  f"({lv.id}) in the shift of {e.day} to be swapped; no leave during a swap",
+                                  leave_id=lv.id, username=lv.username, day=e.day.isoformat())
+        q = select(SwapRequest).where(SwapRequest.status.in_(ACTIVE), or_(
+            SwapRequest.requester.in_(people), SwapRequest.counterpart.in_(people)))
+        if exclude is not None:
+            q = q.where(SwapRequest.id != exclude)
+        others = (await s.execute(q)).scalars().all()
+        limit = self.settings.max_swaps_per_month
+        for p in people:
+            mine = [x for x in others if p in (x.requester, x.counterpart)]
+            for m in sorted({month_of(a.day), month_of(b.day)}):
+                n = sum(1 for x in mine if m in (month_of(x.requester_day), month_of(x.counterpart_day)))
+                if n >= limit:
+                    raise Refused("swap_monthly_limit", f"{p} already has {n} swap(s) in {m}; at most {limit} per "
+                                  "person per month", username=p, month=m, count=n, limit=limit)
+        for p in people:
+            for x in others:
+                if p not in (x.requester, x.counterpart):
+                    continue
+                for d_new in (a.day, b.day):
+                    for d_old in (x.requester_day, x.counterpart_day):
+                        if abs((d_new - d_old).days) <= 1:
+                            raise Refused("swap_consecutive", f"no consecutive swaps: {p} has swap {x.id} on "
+                                          f"{d_old}, next to {d_new}", username=p, swap_id=x.id,
+                                          day=d_new.isoformat(), other_day=d_old.isoformat())
+        for taker, given, taken in ((a.username, a, b), (b.username, b, a)):
+            clash = (await s.execute(select(RosterEntry).where(
+                RosterEntry.username == taker, RosterEntry.id != given.id,
+                RosterEntry.starts_at < taken.ends_at, RosterEntry.ends_at > taken.starts_at).limit(1))
+            ).scalar_one_or_none()
+            if clash is not None:
+                raise Refused("swap_overlap", f"{taker} is already on another shift ({clash.day}, entry {clash.id}) "
+                              f"overlapping the shift of {taken.day} they would take", username=taker,
+                              conflicting_entry=clash.id)
+
+    async def request(self, actor: Actor, roster_id: int, with_roster_id: int, reason: str = "") -> dict[str, Any]:
+        async with self.sessions() as s:
+            a = await self._entry(s, roster_id, "roster_id")
+            b = await self._entry(s, with_roster_id, "with_roster_id")
+            if a.username != actor.username:
+                raise Forbidden(f"roster entry {a.id} is {a.username}'s, not yours; ask for your own shifts",
+                                roster_id=a.id)
+            if b.username == actor.username:
+                raise InvalidInput("swap with another agent's shift, not your own", field="with_roster_id")
+            pending = (await s.execute(select(SwapRequest.id).where(
+                SwapRequest.status == "pending",
+                SwapRequest.requester_roster_id.in_((a.id, b.id)) | SwapRequest.counterpart_roster_id.in_(
+                    (a.id, b.id))))).first()
+            if pending:
+                raise Conflict(f"one of these shifts is already in pending swap request {pending[0]}",
+                               swap_id=pending[0])
+            await self._check(s, a, b)
+            x = SwapRequest(requester=a.username, counterpart=b.username, requester_roster_id=a.id,
+                            counterpart_roster_id=b.id, requester_day=a.day, requester_template_id=a.template_id,
+                            counterpart_day=b.day, counterpart_template_id=b.template_id, reason=reason.strip(),
+                            status="pending", approvals=[], requested_at=self.clock.now())
+            s.add(x)
+            await s.commit()
+            out = swap_out(x, await self._names(s))
+        await self.audit(actor.username, "shifts.swap.request", f"swap:{x.id}",
+                         {"roster_id": a.id, "with_roster_id": b.id, "counterpart": b.username})
+        return out
+
+    async def _swap(self, s: AsyncSession, swap_id: int) -> SwapRequest:
+        x = await s.get(SwapRequest, swap_id)
+        if x is None:
+            raise NotFound(f"swap request {swap_id} does not exist", swap_id=swap_id)
+        return x
+
+    @staticmethod
+    def _pending(x: SwapRequest) -> None:
+        if x.status != "pending":
+            raise Conflict(f"swap request {x.id} is {x.status} already", status=x.status)
+
+    async def approve(self, actor: Actor, swap_id: int, side: str | None = None, note: str = "") -> dict[str, Any]:
+        """A team lead approves one side; the second side (another lead) completes the swap: the roster changes."""
+        require(actor, ("supervisor", "admin"), "approving a swap")
+        roster_change: dict[str, Any] | None = None
+        async with self.sessions() as s:
+            x = await self._swap(s, swap_id)
+            self._pending(x)
+            if actor.username in (x.requester, x.counterpart):
+                raise Forbidden("you cannot approve a swap of your own shift", swap_id=x.id)
+            done = {ap["side"]: ap["by"] for ap in x.approvals}
+            if actor.username in done.values():
+                raise Refused("swap_same_approver", f"{actor.username} approved this swap already; the other side "
+                              "needs another team lead's approval", swap_id=x.id)
+            if side is None:
+                side = next(sd for sd in SIDES if sd not in done)
+            elif side not in SIDES:
+                raise InvalidInput(f"side must be one of {list(SIDES)}", field="side")
+            elif side in done:
+                raise Conflict(f"the {side} side was approved by {done[side]} already", side=side)
+            a = await s.get(RosterEntry, x.requester_roster_id)
+            b = await s.get(RosterEntry, x.counterpart_roster_id)
+            if a is None or b is None or a.username != x.requester or b.username != x.counterpart:
+                raise Conflict("the roster changed since the request; the swap cannot be applied", swap_id=x.id)
+            await self._check(s, a, b, exclude=x.id)
+            now = self.clock.now()
+            x.approvals = [*x.approvals, {"side": side, "by": actor.username, "at": iso(now), "note": note}]
+            if len(x.approvals) == len(SIDES):
+                names = await self._names(s)
+                before = [entry_out(a, None), entry_out(b, None)]
+                a.username, b.username = x.counterpart, x.requester
+                a.swap_id = b.swap_id = x.id
+                a.updated_at = b.updated_at = now
+                x.status = "approved"
+                x.decided_by = actor.username
+                x.decided_at = now
+                roster_change = {"swap_id": x.id, "before": [{k: r[k] for k in ("id", "day", "template_id",
+                                                                              "username")} for r in before],
+                                 "after": [{"id": e.id, "day": e.day.isoformat(), "template_id": e.template_id,
+                                            "shift": names.get(e.template_id), "username": e.username}
+                                           for e in (a, b)]}
+            await s.commit()
+            out = swap_out(x, await self._names(s))
+        await self.audit(actor.username, "shifts.swap.approve", f"swap:{swap_id}", {"side": side, "note": note})
+        if roster_change is not None:
+            await self.audit(actor.username, "shifts.roster.swap", f"swap:{swap_id}", roster_change)
+        return out
+
+    async def reject(self, actor: Actor, swap_id: int, note: str = "") -> dict[str, Any]:
+        require(actor, ("supervisor", "admin"), "rejecting a swap")
+        async with self.sessions() as s:
+            x = await self._swap(s, swap_id)
+            self._pending(x)
+            x.status = "rejected"
+            x.decided_by = actor.username
+            x.decided_at = self.clock.now()
+            x.decision_note = note
+            await s.commit()
+            out = swap_out(x, await self._names(s))
+        await self.audit(actor.username, "shifts.swap.reject", f"swap:{swap_id}", {"note": note})
+        return out
+
+    async def cancel(self, actor: Actor, swap_id: int) -> dict[str, Any]:
+        """The requester withdraws, or the counterpart declines, a pending request."""
+        async with self.sessions() as s:
+            x = await self._swap(s, swap_id)
+            if actor.username not in (x.requester, x.counterpart):
+                raise Forbidden("only the two agents of a swap may withdraw it", swap_id=x.id)
+            self._pending(x)
+            x.status = "cancelled"
+            x.decided_by = actor.username
+            x.decided_at = self.clock.now()
+            await s.commit()
+            out = swap_out(x, await self._names(s))
+        await self.audit(actor.username, "shifts.swap.cancel", f"swap:{swap_id}", None)
+        return out
+
+    async def list(self, *, status: str | None = None, username: str | None = None, start: date | None = None,
+                   end: date | None = None) -> list[dict[str, Any]]:
+        q = select(SwapRequest)
+        if status:
+            q = q.where(SwapRequest.status == status)
+        if username:
+            q = q.where(or_(SwapRequest.requester == username, SwapRequest.counterpart == username))
+        if start is not None:
+            q = q.where(or_(SwapRequest.requester_day >= start, SwapRequest.counterpart_day >= start))
+        if end is not None:
+            q = q.where(or_(SwapRequest.requester_day <= end, SwapRequest.counterpart_day <= end))
+        async with self.sessions() as s:
+            names = await self._names(s)
+            return [swap_out(x, names) for x in (await s.execute(q.order_by(SwapRequest.id.desc()))).scalars()]
