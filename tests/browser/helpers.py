@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import httpx
 from playwright.sync_api import Page, sync_playwright
 
 from tests.helpers import ARTIFACTS
@@ -35,3 +37,47 @@ def chromium_page(page_errors: list[str], failure_shot: str) -> Iterator[Page]:
                 raise
         finally:
             browser.close()
+
+
+# over HTTP against the running service (setting up what a page test needs) ------------------------------------
+def api_as(base: str, user: tuple[str, str]) -> httpx.Client:
+    """A client logged in as ``user`` (username, password) with a bearer token."""
+    r = httpx.post(f"{base}/api/auth/login", json={"username": user[0], "password": user[1]}, timeout=10)
+    assert r.status_code == 200, r.text
+    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {r.json()['token']}"}, timeout=10)
+
+
+def ok(r: httpx.Response) -> Any:
+    """The answer's JSON (None when empty), after checking it succeeded."""
+    assert r.status_code in (200, 201, 204), r.text
+    return r.json() if r.content else None
+
+
+def add_user(admin: httpx.Client, user: tuple[str, str], display_name: str, roles: list[str],
+             skills: dict[str, str] | None = None) -> dict[str, Any]:
+    """As an admin: a new user, with queue skills ({queue: level}) for an agent."""
+    made: dict[str, Any] = ok(admin.post("/api/admin/users", json={
+        "username": user[0], "password": user[1], "display_name": display_name, "roles": roles}))
+    if skills:
+        ok(admin.put(f"/api/admin/users/{made['id']}/skills",
+                     json={"skills": [{"queue": q, "level": level} for q, level in skills.items()]}))
+    return made
+
+
+def route_all_calls_to(admin: httpx.Client, queue: str) -> None:
+    """As an admin: publish a flow sending every dialled number straight to ``queue``."""
+    flow = ok(admin.post("/api/ivr/flows", json={"name": "direct", "draft": {"start": "q", "language": "en", "nodes": {
+        "q": {"kind": "queue", "queue": queue, "max_wait_seconds": 120}}}}))
+    ok(admin.post(f"/api/ivr/flows/{flow['id']}/publish", json={}))
+    ok(admin.put("/api/ivr/entry-points/*", json={"flow_id": flow["id"]}))
+
+
+def sign_in(page: Page, base: str, user: tuple[str, str], link: str | None = None) -> None:
+    """Log in on the home page in English, then (if given) follow the home page's link ``link``."""
+    page.goto(f"{base}/ui/index.html")
+    page.get_by_test_id("lang-switch").select_option("en")
+    page.get_by_test_id("login-username").fill(user[0])
+    page.get_by_test_id("login-password").fill(user[1])
+    page.get_by_test_id("login-submit").click()
+    if link:
+        page.get_by_test_id(link).click()

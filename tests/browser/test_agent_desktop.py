@@ -11,13 +11,12 @@ sets up goes through the HTTP API as an admin would. Screenshots go to test-arti
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import ADMIN, chromium_page
+from tests.browser.helpers import ADMIN, api_as, chromium_page, ok, route_all_calls_to
 from tests.helpers import ARTIFACTS, RunningUp, Sipp, free_udp_port, up_env
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser]
@@ -26,24 +25,10 @@ AGENT = ("agent7", "agent7-password")
 CALLER = "13800138000"
 
 
-def _api(base: str) -> httpx.Client:
-    r = httpx.post(f"{base}/api/auth/login", json={"username": ADMIN[0], "password": ADMIN[1]}, timeout=10)
-    assert r.status_code == 200, r.text
-    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {r.json()['token']}"}, timeout=10)
-
-
-def _ok(r: httpx.Response) -> Any:
-    assert r.status_code in (200, 201, 204), r.text
-    return r.json() if r.content else None
-
-
 def _set_up(api: httpx.Client) -> int:
     """As an admin over the API: a flow sending every number to `support`, and the customer who will call."""
-    flow = _ok(api.post("/api/ivr/flows", json={"name": "direct", "draft": {"start": "q", "language": "en", "nodes": {
-        "q": {"kind": "queue", "queue": "support", "max_wait_seconds": 120}}}}))
-    _ok(api.post(f"/api/ivr/flows/{flow['id']}/publish", json={}))
-    _ok(api.put("/api/ivr/entry-points/*", json={"flow_id": flow["id"]}))
-    customer = _ok(api.post("/api/customers", json={"name": "Zhang Wei", "company": "Acme", "vip": True,
+    route_all_calls_to(api, "support")
+    customer = ok(api.post("/api/customers", json={"name": "Zhang Wei", "company": "Acme", "vip": True,
                                                     "numbers": ["+86 138 0013 8000"]}))
     return int(customer["id"])
 
@@ -67,7 +52,7 @@ def _admin_makes_the_agent(page: Page, base: str, api: httpx.Client) -> None:
     page.get_by_test_id("admin-skills-save").click()
     expect(page.get_by_test_id("admin-skills-status")).to_have_text("Skills saved.")
     page.screenshot(path=str(ARTIFACTS / "admin-agent-created.png"), full_page=True)
-    [user] = [u for u in _ok(api.get("/api/admin/users")) if u["username"] == AGENT[0]]
+    [user] = [u for u in ok(api.get("/api/admin/users")) if u["username"] == AGENT[0]]
     assert user["roles"] == ["agent"] and user["skills"] == [{"queue": "support", "level": "senior"}]
     page.get_by_test_id("logout").click()
     page.wait_for_url("**/ui/index.html")
@@ -105,7 +90,7 @@ def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, w
         api: httpx.Client | None = None
         try:
             up.wait_healthy(base)
-            api = _api(base)
+            api = api_as(base, ADMIN)
             customer_id = _set_up(api)
             seat = s.agents[0]
             port = free_udp_port()
@@ -149,7 +134,7 @@ def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, w
                 page.get_by_test_id("record-save").click()
                 expect(page.get_by_test_id("record-status")).to_contain_text("Service record saved")
                 page.screenshot(path=str(ARTIFACTS / "agent-desktop-wrapup.png"), full_page=True)
-                records = _ok(api.get("/api/service-records", params={"customer_id": customer_id}))
+                records = ok(api.get("/api/service-records", params={"customer_id": customer_id}))
                 items = records["items"] if isinstance(records, dict) else records
                 assert [(r["category"], r["agent_username"], r["follow_up_needed"]) for r in items] == [
                     ("complaint", AGENT[0], True)]

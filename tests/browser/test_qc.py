@@ -24,7 +24,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import ADMIN, chromium_page
+from tests.browser.helpers import ADMIN, add_user, api_as, chromium_page, ok, route_all_calls_to, sign_in
 from tests.helpers import ARTIFACTS, RunningUp, Sipp, free_udp_port, up_env
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser]
@@ -38,28 +38,11 @@ TOTAL, GRADE = "90", "good"
 CORRECTED_TOTAL, CORRECTED_GRADE = "80", "competent"
 
 
-def _login(base: str, user: tuple[str, str]) -> httpx.Client:
-    r = httpx.post(f"{base}/api/auth/login", json={"username": user[0], "password": user[1]}, timeout=10)
-    assert r.status_code == 200, r.text
-    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {r.json()['token']}"}, timeout=10)
-
-
-def _ok(r: httpx.Response) -> Any:
-    assert r.status_code in (200, 201, 204), r.text
-    return r.json() if r.content else None
-
-
 def _set_up(admin: httpx.Client) -> None:
     """As an admin over the API: a QC inspector, an agent serving `support`, a flow sending every call there."""
-    _ok(admin.post("/api/admin/users", json={"username": INSPECTOR[0], "password": INSPECTOR[1],
-                                             "display_name": "Inspector One", "roles": ["qc"]}))
-    agent = _ok(admin.post("/api/admin/users", json={"username": AGENT[0], "password": AGENT[1],
-                                                     "display_name": "Agent Nine", "roles": ["agent"]}))
-    _ok(admin.put(f"/api/admin/users/{agent['id']}/skills", json={"skills": [{"queue": "support", "level": "senior"}]}))
-    flow = _ok(admin.post("/api/ivr/flows", json={"name": "direct", "draft": {"start": "q", "language": "en", "nodes": {
-        "q": {"kind": "queue", "queue": "support", "max_wait_seconds": 120}}}}))
-    _ok(admin.post(f"/api/ivr/flows/{flow['id']}/publish", json={}))
-    _ok(admin.put("/api/ivr/entry-points/*", json={"flow_id": flow["id"]}))
+    add_user(admin, INSPECTOR, "Inspector One", ["qc"])
+    add_user(admin, AGENT, "Agent Nine", ["agent"], {"support": "senior"})
+    route_all_calls_to(admin, "support")
 
 
 def _recorded_call(qc: httpx.Client, timeout: float = 25) -> dict[str, Any]:
@@ -67,21 +50,12 @@ def _recorded_call(qc: httpx.Client, timeout: float = 25) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     items: list[dict[str, Any]] = []
     while time.monotonic() < deadline:
-        items = _ok(qc.get("/api/recordings", params={"agent": AGENT[0]}))["items"]
+        items = ok(qc.get("/api/recordings", params={"agent": AGENT[0]}))["items"]
         if items and items[0]["status"] != "recording":
             assert items[0]["status"] == "ok", items[0]
             return items[0]
         time.sleep(0.3)
     raise AssertionError(f"the recording was not indexed in {timeout}s: {items}")
-
-
-def _log_in(page: Page, base: str, user: tuple[str, str], link: str) -> None:
-    page.goto(f"{base}/ui/index.html")
-    page.get_by_test_id("lang-switch").select_option("en")
-    page.get_by_test_id("login-username").fill(user[0])
-    page.get_by_test_id("login-password").fill(user[1])
-    page.get_by_test_id("login-submit").click()
-    page.get_by_test_id(link).click()
 
 
 def _audio(page: Page, expr: str) -> Any:
@@ -97,19 +71,19 @@ def test_an_inspector_scores_a_recorded_call_and_the_agent_acknowledges_it(db_ur
         clients: list[httpx.Client] = []
         try:
             up.wait_healthy(base)
-            admin = _login(base, ADMIN)
+            admin = api_as(base, ADMIN)
             clients.append(admin)
             _set_up(admin)
-            qc = _login(base, INSPECTOR)
-            agent = _login(base, AGENT)
+            qc = api_as(base, INSPECTOR)
+            agent = api_as(base, AGENT)
             clients += [qc, agent]
 
             # one real call: the caller speaks (g711a.pcap) for ~6 s, the agent's phone answers and echoes it
             seat = s.agents[0]
             port = free_udp_port()
             sipp.register(seat.extension, seat.password, port)
-            _ok(agent.post("/api/agent/login", json={"extension": seat.extension}))
-            _ok(agent.post("/api/agent/ready"))
+            ok(agent.post("/api/agent/login", json={"extension": seat.extension}))
+            ok(agent.post("/api/agent/ready"))
             phone = sipp.answer(seat.extension, port, calls=1)
             caller = sipp.call_pressing([], hold=6.3)
             assert caller.wait(40) == 0, "the SIPp caller's scenario failed"
@@ -121,7 +95,7 @@ def test_an_inspector_scores_a_recorded_call_and_the_agent_acknowledges_it(db_ur
 
             with chromium_page(page_errors, "qc-failure.png") as page:
                 # the inspector: the QC page from the home page, the month's draw
-                _log_in(page, base, INSPECTOR, "link-qc")
+                sign_in(page, base, INSPECTOR, "link-qc")
                 page.wait_for_url("**/ui/qc.html*")
                 expect(page.get_by_test_id("qc-month")).to_be_visible()
                 if page.get_by_test_id("qc-month").input_value() != month:
@@ -243,7 +217,7 @@ def test_an_inspector_scores_a_recorded_call_and_the_agent_acknowledges_it(db_ur
                 desk = agent_context.new_page()
                 desk.set_default_timeout(10_000)
                 desk.on("pageerror", lambda e: page_errors.append(f"agent: {e}"))
-                _log_in(desk, base, AGENT, "link-agent")
+                sign_in(desk, base, AGENT, "link-agent")
                 desk.wait_for_url("**/ui/agent.html*")
                 card = desk.get_by_test_id("my-qc-card")
                 item = card.get_by_test_id("my-qc-item")
@@ -264,7 +238,7 @@ def test_an_inspector_scores_a_recorded_call_and_the_agent_acknowledges_it(db_ur
                 desk.screenshot(path=str(ARTIFACTS / "my-qc.png"), full_page=True)
                 agent_context.close()
 
-            ev = _ok(qc.get(f"/api/qc/samples/{sample_id}"))["evaluation"]
+            ev = ok(qc.get(f"/api/qc/samples/{sample_id}"))["evaluation"]
             assert (ev["agent_response"], ev["current_version"], ev["total"], ev["grade"]) == (
                 "acknowledged", 2, float(CORRECTED_TOTAL), CORRECTED_GRADE), ev
             assert ev["agent_comment"] == "Understood, I will close every call properly."

@@ -32,7 +32,7 @@ from sqlalchemy import select
 
 from callcenter.auth.models import AuditEntry
 from callcenter.db import make_engine
-from tests.browser.helpers import ADMIN, chromium_page
+from tests.browser.helpers import ADMIN, add_user, api_as, chromium_page, ok, sign_in
 from tests.helpers import ARTIFACTS, RunningUp, Sipp, free_udp_port, up_env
 
 LEAD = ("lead9", "lead9-password")
@@ -42,33 +42,14 @@ SEAT = {"CALLCENTER_SEAT__AWAY_WARNING_MINUTES": "0.05", "CALLCENTER_SEAT__AWAY_
         "CALLCENTER_SEAT__CHECK_INTERVAL_SECONDS": "0.2"}
 
 
-def _login(base: str, user: tuple[str, str]) -> httpx.Client:
-    r = httpx.post(f"{base}/api/auth/login", json={"username": user[0], "password": user[1]}, timeout=10)
-    assert r.status_code == 200, r.text
-    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {r.json()['token']}"}, timeout=10)
-
-
-def _ok(r: httpx.Response) -> Any:
-    assert r.status_code in (200, 201, 204), r.text
-    return r.json() if r.content else None
-
-
 def _set_up(admin: httpx.Client) -> None:
     """As an admin over the API: a team lead (supervisor) and an agent serving `support`."""
-    _ok(admin.post("/api/admin/users", json={"username": LEAD[0], "password": LEAD[1], "display_name": "Lead Nine",
-                                             "roles": ["supervisor"]}))
-    agent = _ok(admin.post("/api/admin/users", json={"username": AGENT[0], "password": AGENT[1],
-                                                     "display_name": "Agent Nine", "roles": ["agent"]}))
-    _ok(admin.put(f"/api/admin/users/{agent['id']}/skills", json={"skills": [{"queue": "support", "level": "senior"}]}))
+    add_user(admin, LEAD, "Lead Nine", ["supervisor"])
+    add_user(admin, AGENT, "Agent Nine", ["agent"], {"support": "senior"})
 
 
 def _sign_in(page: Page, base: str, user: tuple[str, str], link: str, url: str) -> None:
-    page.goto(f"{base}/ui/index.html")
-    page.get_by_test_id("lang-switch").select_option("en")
-    page.get_by_test_id("login-username").fill(user[0])
-    page.get_by_test_id("login-password").fill(user[1])
-    page.get_by_test_id("login-submit").click()
-    page.get_by_test_id(link).click()
+    sign_in(page, base, user, link)
     page.wait_for_url(f"**/ui/{url}*")
     expect(page.get_by_test_id("ws-status")).to_have_attribute("data-ws", "open")
 
@@ -109,15 +90,15 @@ def test_the_board_shows_the_away_violation_live_and_the_team_lead_approves_leav
         clients: list[httpx.Client] = []
         try:
             up.wait_healthy(base)
-            admin = _login(base, ADMIN)
+            admin = api_as(base, ADMIN)
             clients.append(admin)
             _set_up(admin)
             seat = s.agents[0]
             sipp.register(seat.extension, seat.password, free_udp_port())  # the phone is there: not away
-            agent = _login(base, AGENT)
-            lead = _login(base, LEAD)
+            agent = api_as(base, AGENT)
+            lead = api_as(base, LEAD)
             clients += [agent, lead]
-            _ok(agent.post("/api/agent/login", json={"extension": seat.extension}))  # paused "not ready"
+            ok(agent.post("/api/agent/login", json={"extension": seat.extension}))  # paused "not ready"
 
             with chromium_page(page_errors, "seat-discipline-failure.png") as board:
                 _sign_in(board, base, LEAD, "link-board", "board.html")
@@ -150,7 +131,7 @@ def test_the_board_shows_the_away_violation_live_and_the_team_lead_approves_leav
                 expect(away).to_have_attribute("data-level", "violation")
                 expect(banner).to_have_attribute("data-level", "violation")
                 expect(banner).to_contain_text("recorded as a seat-discipline violation")
-                [first] = _ok(lead.get("/api/seat/episodes", params={"username": u, "violations_only": "true"}))
+                [first] = ok(lead.get("/api/seat/episodes", params={"username": u, "violations_only": "true"}))
                 assert first["open"] and first["violation"] and first["sources"] == ["pause"], first
 
                 # (2) still away, the agent asks to leave the seat; the request shows live on the board
@@ -161,7 +142,7 @@ def test_the_board_shows_the_away_violation_live_and_the_team_lead_approves_leav
                 expect(state).to_have_attribute("data-status", "pending")
                 expect(state).to_contain_text("Waiting for the team lead: 10 min away (doctor's appointment)")
                 expect(desk.get_by_test_id("leave-form")).to_be_hidden()
-                [asked] = _ok(agent.get("/api/seat/leave-requests"))
+                [asked] = ok(agent.get("/api/seat/leave-requests"))
                 rid = asked["id"]
                 item = board.get_by_test_id(f"board-leave-{rid}")
                 expect(item).to_contain_text(f"Agent Nine (seat {seat.extension})")
@@ -177,7 +158,7 @@ def test_the_board_shows_the_away_violation_live_and_the_team_lead_approves_leav
                 expect(board.get_by_test_id("board-status")).to_have_text(
                     "Write a note to reject Agent Nine's request.")
                 expect(board.get_by_test_id(f"board-leave-note-{rid}")).to_have_attribute("aria-invalid", "true")
-                assert _ok(lead.get(f"/api/seat/leave-requests?username={u}"))[0]["status"] == "pending"
+                assert ok(lead.get(f"/api/seat/leave-requests?username={u}"))[0]["status"] == "pending"
 
                 # the team lead approves it for 15 minutes instead of 10: the desktop shows it without a reload
                 board.get_by_test_id(f"board-leave-minutes-{rid}").fill("15")
@@ -201,7 +182,7 @@ def test_the_board_shows_the_away_violation_live_and_the_team_lead_approves_leav
                 expect(away).to_have_attribute("data-level", "ok")
                 desk.get_by_test_id("agent-pause-reason").select_option("away")
                 desk.get_by_test_id("agent-pause").click()
-                [used] = _ok(lead.get("/api/seat/leave-requests", params={"username": u}))
+                [used] = ok(lead.get("/api/seat/leave-requests", params={"username": u}))
                 until = used["approved_until"]
                 assert until is not None, used
                 hhmm = _at(until).astimezone(ZoneInfo(s.timezone)).strftime("%H:%M")
@@ -222,10 +203,10 @@ def test_the_board_shows_the_away_violation_live_and_the_team_lead_approves_leav
 
             # over the API: approved for 15 min by the team lead, used by the second absence; the first one stays
             # a violation, the second is not one
-            [req] = _ok(lead.get("/api/seat/leave-requests", params={"username": u, "status": "approved"}))
+            [req] = ok(lead.get("/api/seat/leave-requests", params={"username": u, "status": "approved"}))
             assert (req["id"], req["reason"], req["minutes"], req["approved_minutes"], req["decided_by"], req["note"]) \
                 == (rid, "doctor's appointment", 10, 15, LEAD[0], "take your time"), req
-            second, first_again = _ok(lead.get("/api/seat/episodes", params={"username": u}))
+            second, first_again = ok(lead.get("/api/seat/episodes", params={"username": u}))
             assert first_again["id"] == first["id"] and first_again["violation"] and \
                 first_again["end_reason"] == "back" and first_again["approved_request_id"] is None, first_again
             assert second["open"] and not second["violation"] and second["approved_request_id"] == rid, second

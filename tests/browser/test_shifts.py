@@ -15,14 +15,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import ADMIN, chromium_page
+from tests.browser.helpers import ADMIN, api_as, chromium_page, ok, sign_in
 from tests.helpers import ARTIFACTS, RunningUp, up_env
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.db, pytest.mark.browser]
@@ -35,25 +34,9 @@ CSV_HEADER = ("month,username,shifts,late_count,late_minutes,away_count,away_min
               "early_leave_count,early_leave_minutes,left_before_relief_count,early_arrival_count,violations")
 
 
-def _login(base: str, user: tuple[str, str]) -> httpx.Client:
-    r = httpx.post(f"{base}/api/auth/login", json={"username": user[0], "password": user[1]}, timeout=10)
-    assert r.status_code == 200, r.text
-    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {r.json()['token']}"}, timeout=10)
-
-
-def _ok(r: httpx.Response) -> Any:
-    assert r.status_code in (200, 201, 204), r.text
-    return r.json() if r.content else None
-
-
 def _log_in(page: Page, base: str, user: tuple[str, str]) -> None:
     """Log in on the home page (in English) and open the shifts page from its link."""
-    page.goto(f"{base}/ui/index.html")
-    page.get_by_test_id("lang-switch").select_option("en")
-    page.get_by_test_id("login-username").fill(user[0])
-    page.get_by_test_id("login-password").fill(user[1])
-    page.get_by_test_id("login-submit").click()
-    page.get_by_test_id("link-shifts").click()
+    sign_in(page, base, user, "link-shifts")
     page.wait_for_url("**/ui/shifts.html*")
 
 
@@ -65,21 +48,21 @@ def test_a_lead_rosters_an_agent_whose_leave_is_approved_and_reported(db_url: st
         clients: list[httpx.Client] = []
         try:
             up.wait_healthy(base)
-            admin = _login(base, ADMIN)
+            admin = api_as(base, ADMIN)
             clients.append(admin)
             for (name, password), roles in ((LEAD, ["supervisor"]), (CHIEF, ["admin"]), (AGENT, ["agent"]),
                                             (OTHER, ["agent"])):
-                _ok(admin.post("/api/admin/users", json={"username": name, "password": password,
+                ok(admin.post("/api/admin/users", json={"username": name, "password": password,
                                                          "display_name": name.title(), "roles": roles}))
-            chief = _login(base, CHIEF)
+            chief = api_as(base, CHIEF)
             clients.append(chief)
-            tpl = _ok(chief.post("/api/shifts/templates", json={"name": "day", "start": "09:00", "end": "17:00"}))
+            tpl = ok(chief.post("/api/shifts/templates", json={"name": "day", "start": "09:00", "end": "17:00"}))
             today = datetime.now(ZoneInfo(s.timezone)).date()
             day, holiday = today + timedelta(days=1), today + timedelta(days=3)
             month = day.strftime("%Y-%m")
-            _ok(chief.post("/api/shifts/holidays", json={"day": holiday.isoformat(), "name": "Harbour Day"}))
+            ok(chief.post("/api/shifts/holidays", json={"day": holiday.isoformat(), "name": "Harbour Day"}))
             seat, spare = s.agents[0].extension, s.agents[1].extension
-            _ok(chief.post("/api/shifts/roster", json={"day": day.isoformat(), "template_id": tpl["id"],
+            ok(chief.post("/api/shifts/roster", json={"day": day.isoformat(), "template_id": tpl["id"],
                                                         "username": OTHER[0], "seat": spare}))
 
             with chromium_page(page_errors, "shifts-failure.png") as page:
@@ -98,7 +81,7 @@ def test_a_lead_rosters_an_agent_whose_leave_is_approved_and_reported(db_url: st
                 expect(chip).to_contain_text(f"seat {seat}")
                 expect(cell.locator(f"[data-username='{OTHER[0]}']")).to_contain_text(f"seat {spare}")
                 entry_id = chip.get_attribute("data-id")
-                assert entry_id and [e["id"] for e in _ok(chief.get("/api/shifts/roster", params={
+                assert entry_id and [e["id"] for e in ok(chief.get("/api/shifts/roster", params={
                     "from": day.isoformat(), "to": day.isoformat(), "username": AGENT[0]}))] == [int(entry_id)]
 
                 # the agent, in another browser context: "My shifts"; leave on the holiday is refused by name
@@ -143,7 +126,7 @@ def test_a_lead_rosters_an_agent_whose_leave_is_approved_and_reported(db_url: st
                 expect(error).to_have_attribute("data-rule", "leave_approver_level")
                 expect(error).to_have_text("Approver position too low: this request needs a department head or "
                                            "higher; your position: no approver position.")
-                _ok(chief.put(f"/api/shifts/approvers/{LEAD[0]}", json={"position": "department_head"}))
+                ok(chief.put(f"/api/shifts/approvers/{LEAD[0]}", json={"position": "department_head"}))
                 page.get_by_test_id(f"shifts-leave-approve-{leave_id}").click()
                 expect(page.get_by_test_id("shifts-requests-status")).to_have_text(
                     f"Leave request #{leave_id} of {AGENT[0]} approved.")
@@ -192,7 +175,7 @@ def test_a_lead_rosters_an_agent_whose_leave_is_approved_and_reported(db_url: st
                 assert lines[0] == CSV_HEADER, lines
                 assert any(re.match(rf"{month},{AGENT[0]},1,", line) for line in lines[1:]), lines
 
-            leave = _ok(chief.get("/api/shifts/leave", params={"username": AGENT[0]}))
+            leave = ok(chief.get("/api/shifts/leave", params={"username": AGENT[0]}))
             assert [(x["id"], x["status"], x["decided_by"], x["required_level"]) for x in leave] == [
                 (int(leave_id), "approved", LEAD[0], "department_head")], leave
             assert page_errors == [], page_errors

@@ -11,13 +11,12 @@ sets up goes through the HTTP API as an admin would. Screenshots go to test-arti
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import ADMIN, chromium_page
+from tests.browser.helpers import ADMIN, add_user, api_as, chromium_page, ok, route_all_calls_to, sign_in
 from tests.helpers import ARTIFACTS, RunningUp, Sipp, free_udp_port, up_env
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser]
@@ -27,36 +26,15 @@ AGENT = ("agent8", "agent8-password")
 HOLD = 14.0  # seconds each caller stays on the line once the IVR answered
 
 
-def _login(base: str, user: tuple[str, str]) -> httpx.Client:
-    r = httpx.post(f"{base}/api/auth/login", json={"username": user[0], "password": user[1]}, timeout=10)
-    assert r.status_code == 200, r.text
-    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {r.json()['token']}"}, timeout=10)
-
-
-def _ok(r: httpx.Response) -> Any:
-    assert r.status_code in (200, 201, 204), r.text
-    return r.json() if r.content else None
-
-
 def _set_up(admin: httpx.Client) -> None:
     """As an admin over the API: a supervisor, an agent serving `support`, a flow sending every call there."""
-    _ok(admin.post("/api/admin/users", json={"username": SUPERVISOR[0], "password": SUPERVISOR[1],
-                                             "display_name": "Lead One", "roles": ["supervisor"]}))
-    agent = _ok(admin.post("/api/admin/users", json={"username": AGENT[0], "password": AGENT[1],
-                                                     "display_name": "Agent Eight", "roles": ["agent"]}))
-    _ok(admin.put(f"/api/admin/users/{agent['id']}/skills", json={"skills": [{"queue": "support", "level": "senior"}]}))
-    flow = _ok(admin.post("/api/ivr/flows", json={"name": "direct", "draft": {"start": "q", "language": "en", "nodes": {
-        "q": {"kind": "queue", "queue": "support", "max_wait_seconds": 120}}}}))
-    _ok(admin.post(f"/api/ivr/flows/{flow['id']}/publish", json={}))
-    _ok(admin.put("/api/ivr/entry-points/*", json={"flow_id": flow["id"]}))
+    add_user(admin, SUPERVISOR, "Lead One", ["supervisor"])
+    add_user(admin, AGENT, "Agent Eight", ["agent"], {"support": "senior"})
+    route_all_calls_to(admin, "support")
 
 
 def _open_board(page: Page, base: str) -> None:
-    page.goto(f"{base}/ui/index.html")
-    page.get_by_test_id("lang-switch").select_option("en")
-    page.get_by_test_id("login-username").fill(SUPERVISOR[0])
-    page.get_by_test_id("login-password").fill(SUPERVISOR[1])
-    page.get_by_test_id("login-submit").click()
+    sign_in(page, base, SUPERVISOR)
     expect(page.get_by_test_id("link-tv")).to_be_visible()
     page.get_by_test_id("link-board").click()
     page.wait_for_url("**/ui/board.html*")
@@ -72,15 +50,15 @@ def test_the_board_follows_calls_and_agents_live(db_url: str, workdir: Path) -> 
         clients: list[httpx.Client] = []
         try:
             up.wait_healthy(base)
-            admin = _login(base, ADMIN)
+            admin = api_as(base, ADMIN)
             clients.append(admin)
             _set_up(admin)
             seat, spare = s.agents[0], s.agents[1]
             port = free_udp_port()
             sipp.register(seat.extension, seat.password, port)
-            agent = _login(base, AGENT)
+            agent = api_as(base, AGENT)
             clients.append(agent)
-            _ok(agent.post("/api/agent/login", json={"extension": seat.extension}))  # paused "not ready"
+            ok(agent.post("/api/agent/login", json={"extension": seat.extension}))  # paused "not ready"
 
             with chromium_page(page_errors, "wallboard-failure.png") as page:
                 _open_board(page, base)
@@ -100,7 +78,7 @@ def test_the_board_follows_calls_and_agents_live(db_url: str, workdir: Path) -> 
 
                 # the agent goes ready; the SIPp phone answers one call 1 s after it rings
                 phone = sipp.answer(seat.extension, port, calls=1)
-                _ok(agent.post("/api/agent/ready"))
+                ok(agent.post("/api/agent/ready"))
                 expect(state).to_have_attribute("data-state", "on_call", timeout=10_000)
                 expect(state).to_contain_text("On call")
                 expect(page.get_by_test_id("board-waiting-support")).to_have_text("1")
@@ -148,7 +126,7 @@ def test_the_board_follows_calls_and_agents_live(db_url: str, workdir: Path) -> 
 
                 # an admin disables a queue: its row leaves the board without a reload
                 expect(page.get_by_test_id("board-queue-row-business")).to_be_visible()
-                _ok(admin.patch("/api/admin/queues/business", json={"active": False}))
+                ok(admin.patch("/api/admin/queues/business", json={"active": False}))
                 expect(page.get_by_test_id("board-queue-row-business")).to_have_count(0)
                 expect(page.get_by_test_id("board-queue-row-support")).to_be_visible()
             assert page_errors == [], page_errors
