@@ -23,8 +23,9 @@ from callcenter.errors import Conflict, Forbidden
 from callcenter.seat.models import AwayEpisode, LeaveRequest
 from callcenter.settings import SettingsError, load_settings
 from callcenter.wallboard.board import BOARD_TOPIC
-from tests.helpers import bearer, stack_settings, wait_for
+from tests.helpers import bearer, wait_for
 from tests.unit.test_acd_service import FakeAmi
+from tests.unit.wired import close_wired, wired_stack
 
 pytestmark = pytest.mark.db
 # 09:00 in the centre's timezone (Asia/Shanghai, UTC+8)
@@ -100,33 +101,14 @@ class Env:
         return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
 
 
-async def _stack(db_url: str, workdir: Path, clock: FakeClock, **overrides: Any) -> tuple[Stack, FakeAmi]:
-    overrides.setdefault("recording", {"enabled": False})
-    stack = Stack(stack_settings(db_url, workdir / "data", **overrides), clock=clock, run_migrations=False)
-    ami = FakeAmi()
-    stack.acd.ami = ami
-    await stack.load_directory()
-    await stack.seat.load()
-    await stack.board.load()
-    return stack, ami
-
-
-async def _close(stack: Stack) -> None:
-    for a in stack.acd.agents.values():
-        if a.wrapup_task is not None:
-            a.wrapup_task.cancel()
-    await stack.pop.close()
-    await stack.engine.dispose()
-
-
 @pytest.fixture
 async def env(db_url: str, workdir: Path) -> AsyncIterator[Env]:
     clock = FakeClock(T0)
-    stack, ami = await _stack(db_url, workdir, clock)
+    stack, ami = await wired_stack(db_url, workdir, clock)
     try:
         yield Env(stack, ami, clock)
     finally:
-        await _close(stack)
+        await close_wired(stack)
 
 
 async def test_warning_and_violation_at_their_thresholds_recorded_and_pushed_at_once(env: Env) -> None:
@@ -201,7 +183,7 @@ async def test_an_open_episode_is_resumed_after_a_restart_or_closed_at_the_logou
     env.stack.acd._listeners.remove(env.seat._on_agent)
     await env.stack.acd.logout(wang)
     await env.advance(2 * MIN)
-    again, _ = await _stack(db_url, workdir, env.clock)
+    again, _ = await wired_stack(db_url, workdir, env.clock)
     try:
         [li_row] = await Env(again, FakeAmi(), env.clock).rows("li")
         assert again.seat.open["li"].id == li_row.id and li_row.ended_at is None
@@ -215,7 +197,7 @@ async def test_an_open_episode_is_resumed_after_a_restart_or_closed_at_the_logou
         assert (r.id, r.violation_at, r.ended_at) == (li_row.id, T0 + timedelta(minutes=20), None)
         assert again.board.tick() is not None and "away:li" in again.board.alerts
     finally:
-        await _close(again)
+        await close_wired(again)
 
 
 async def test_an_unreachable_or_unregistered_phone_counts_as_away_until_it_is_back(env: Env) -> None:

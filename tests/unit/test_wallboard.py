@@ -22,8 +22,9 @@ from callcenter.clock import FakeClock
 from callcenter.errors import Conflict, InvalidInput
 from callcenter.wallboard.board import BOARD_TOPIC
 from callcenter.wallboard.figures import FactLog, _vec, shift_start
-from tests.helpers import bearer, stack_settings, wait_for
+from tests.helpers import bearer, wait_for
 from tests.unit.test_acd_service import FakeAmi
+from tests.unit.wired import close_wired, wired_stack
 
 pytestmark = pytest.mark.db
 # 09:00 in the centre's timezone (Asia/Shanghai, UTC+8)
@@ -85,33 +86,14 @@ class Env:
         return self.q(queue)["windows"][window]  # type: ignore[no-any-return]
 
 
-async def _stack(db_url: str, workdir: Path, clock: FakeClock, **overrides: Any) -> tuple[Stack, FakeAmi]:
-    overrides.setdefault("recording", {"enabled": False})  # recording has its own tests (test_recordings.py)
-    stack = Stack(stack_settings(db_url, workdir / "data", **overrides), clock=clock, run_migrations=False)
-    ami = FakeAmi()
-    stack.acd.ami = ami
-    await stack.load_directory()
-    await stack.tracker.load_open_calls()
-    await stack.board.load()
-    return stack, ami
-
-
-async def _close(stack: Stack) -> None:
-    for a in stack.acd.agents.values():
-        if a.wrapup_task is not None:
-            a.wrapup_task.cancel()
-    await stack.pop.close()
-    await stack.engine.dispose()
-
-
 @pytest.fixture
 async def env(db_url: str, workdir: Path) -> AsyncIterator[Env]:
     clock = FakeClock(T0)
-    stack, ami = await _stack(db_url, workdir, clock)
+    stack, ami = await wired_stack(db_url, workdir, clock)
     try:
         yield Env(stack, ami, clock)
     finally:
-        await _close(stack)
+        await close_wired(stack)
 
 
 async def _script_morning(env: Env) -> None:
@@ -213,7 +195,7 @@ async def test_a_service_restart_mid_day_keeps_the_figures(env: Env, db_url: str
     assert before["queues"]["support"]["windows"]["today"]["acw"] == 38.5  # (20 + 57) / 2
     await env.stack.tracker.flush()
     await env.stack.acd.flush()
-    again, _ = await _stack(db_url, workdir, env.clock)
+    again, _ = await wired_stack(db_url, workdir, env.clock)
     try:
         after = again.board.snapshot()
         for w in ("today", "hour", "shift"):
@@ -232,7 +214,7 @@ async def test_a_service_restart_mid_day_keeps_the_figures(env: Env, db_url: str
         await renv.answer("c5")
         assert renv.w("today")["offered"] == 5 and renv.w("today")["answered"] == 3
     finally:
-        await _close(again)
+        await close_wired(again)
 
 
 async def test_the_chart_is_rebuilt_from_stored_calls(env: Env) -> None:
@@ -481,7 +463,7 @@ async def test_a_wrap_up_running_across_a_restart_counts_in_the_handle_time(env:
     env.clock.advance(40)  # 40 s into the wrap-up: the service restarts
     await env.stack.acd.flush()
     await env.stack.tracker.flush()
-    again, _ = await _stack(db_url, workdir, env.clock)
+    again, _ = await wired_stack(db_url, workdir, env.clock)
     try:
         assert again.board.snapshot()["agents"]["li"]["state"] == "wrapup"
         env.clock.advance(20)
@@ -489,7 +471,7 @@ async def test_a_wrap_up_running_across_a_restart_counts_in_the_handle_time(env:
         w = Env(again, FakeAmi(), env.clock).w("today")
         assert (w["att"], w["acw"], w["aht"]) == (30.0, 60.0, 90.0)
     finally:
-        await _close(again)
+        await close_wired(again)
 
 
 async def set_queue_wrapup(stack: Stack, seconds: int) -> None:
