@@ -50,18 +50,6 @@ async function call(method, path, body) {
   return r;
 }
 
-/* Server times come as ISO strings ("2026-01-01T08:00:00.123456+00:00") or, over the websocket, Python's str()
- * ("2026-01-01 08:00:00.123456+00:00"). A time without an offset is UTC. Returns ms since the epoch or null. */
-function parseTime(v) {
-  if (v === null || v === undefined || v === "") return null;
-  if (typeof v === "number") return v;
-  let s = String(v).trim().replace(" ", "T");
-  s = s.replace(/(\.\d{3})\d+/, "$1");
-  if (!/(Z|[+-]\d\d:?\d\d)$/i.test(s)) s += "Z";
-  const ms = Date.parse(s);
-  return Number.isNaN(ms) ? null : ms;
-}
-
 function serverNow() {
   return Date.now() + S.clockOffset;
 }
@@ -79,7 +67,7 @@ function fmtClock(seconds) {
 
 /* A short time: "14:05" today, "03-02 14:05" otherwise (the year only when it is not this one). */
 function fmtShort(v) {
-  const ms = parseTime(v);
+  const ms = parseServerTime(v);
   if (ms === null) return "";
   const d = new Date(ms);
   const now = new Date();
@@ -90,7 +78,7 @@ function fmtShort(v) {
 }
 
 function fmtDate(v) {
-  const ms = parseTime(v);
+  const ms = parseServerTime(v);
   if (ms === null) return "";
   const d = new Date(ms);
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
@@ -154,8 +142,8 @@ const canDial = () => !["logged_out", "ringing", "on_call"].includes(st());
 function applyAgent(agent, authoritative) {
   if (!agent) return;
   if (!authoritative && S.agent) {
-    const mine = parseTime(S.agent.since);
-    const theirs = parseTime(agent.since);
+    const mine = parseServerTime(S.agent.since);
+    const theirs = parseServerTime(agent.since);
     if (mine !== null && theirs !== null && theirs < mine) return;
   }
   const prev = S.agent ? S.agent.state : null;
@@ -391,12 +379,12 @@ function renderPop() {
 
 /* The wait so far: live from queued_at while ringing, then frozen at the answer. */
 function popWait(p) {
-  const queued = parseTime(p.queued_at);
+  const queued = parseServerTime(p.queued_at);
   if (p.phase === "ringing" || !p.phase) {
     if (queued !== null) return (serverNow() - queued) / 1000;
     return p.wait_seconds;
   }
-  const answered = parseTime(p.active_at);
+  const answered = parseServerTime(p.active_at);
   if (queued !== null && answered !== null) return (answered - queued) / 1000;
   return p.wait_seconds;
 }
@@ -576,7 +564,7 @@ function renderFollowUps(p) {
 
 function recordItem(r, open) {
   const due = r.follow_up_due ? t("agent.due", { date: fmtDate(r.follow_up_due) }) : "";
-  const overdue = open && r.follow_up_due && parseTime(r.follow_up_due) < serverNow();
+  const overdue = open && r.follow_up_due && parseServerTime(r.follow_up_due) < serverNow();
   return el("li", { class: "record" + (open ? " open" : ""), "data-record-id": r.id },
     el("div", { class: "record-meta" },
       el("span", { class: "badge cat", "data-category": r.category, text: tOr(`agent.cat.${r.category}`, r.category || "") }),
@@ -949,8 +937,8 @@ async function loadToday() {
 function renderToday() {
   const box = $("today-calls");
   box.textContent = "";
-  const calls = [...S.today].sort((a, b) => (parseTime(b.arrived_at || b.answered_at) || 0)
-                                            - (parseTime(a.arrived_at || a.answered_at) || 0));
+  const calls = [...S.today].sort((a, b) => (parseServerTime(b.arrived_at || b.answered_at) || 0)
+                                            - (parseServerTime(a.arrived_at || a.answered_at) || 0));
   const answered = calls.filter((c) => c.answered_at).length;
   const talk = calls.reduce((sum, c) => sum + (c.talk_seconds || 0), 0);
   $("today-count").textContent = calls.length
@@ -1026,8 +1014,8 @@ function myQcCall(e) {
 function renderMyQc() {
   const box = $("my-qc-list");
   box.textContent = "";
-  const items = [...MYQC.items].sort((a, b) => (parseTime(myQcCall(b).answered_at || b.answered_at || b.created_at) || 0)
-                                             - (parseTime(myQcCall(a).answered_at || a.answered_at || a.created_at) || 0));
+  const items = [...MYQC.items].sort((a, b) => (parseServerTime(myQcCall(b).answered_at || b.answered_at || b.created_at) || 0)
+                                             - (parseServerTime(myQcCall(a).answered_at || a.answered_at || a.created_at) || 0));
   const waiting = items.filter((e) => !e.agent_response).length;
   $("my-qc-count").textContent = items.length ? t("qc.my_count", { n: items.length, waiting }) : "";
   if (!items.length) {
@@ -1202,7 +1190,7 @@ const LIVE_REQUEST = ["pending", "approved"];
 
 /* "HH:MM" of a server time in the centre's timezone (as the supervisors' board shows it). */
 function centreTime(v) {
-  const ms = parseTime(v);
+  const ms = parseServerTime(v);
   if (ms === null) return "";
   const opts = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
   const tz = (S.user && S.user.timezone) || undefined;
@@ -1296,7 +1284,7 @@ function renderAwayBanner() {
   let level = "";
   let text = "";
   if (a) {
-    const since = parseTime(a.since);
+    const since = parseServerTime(a.since);
     const vars = { time: since === null ? "" : fmtClock((serverNow() - since) / 1000),
                    limit: fmtMinutes(a.limit_minutes), until: centreTime(a.approved_until) };
     if (a.level === "violation") {
@@ -1326,7 +1314,7 @@ function leaveText(r) {
     if (r.approved_until) {
       text += ` · ${t("seat.status.approved_until", { time: centreTime(r.approved_until) })}`;
     } else if (r.decided_at && S.seat.settings.approval_valid_minutes) {
-      const by = parseTime(r.decided_at) + Number(S.seat.settings.approval_valid_minutes) * 60000;
+      const by = parseServerTime(r.decided_at) + Number(S.seat.settings.approval_valid_minutes) * 60000;
       text += ` · ${t("seat.status.approved_unused", { time: centreTime(by) })}`;
     }
     return text + note;
@@ -1413,7 +1401,7 @@ async function cancelLeave() {
 
 function tick() {
   const a = S.agent;
-  const since = a ? parseTime(a.since) : null;
+  const since = a ? parseServerTime(a.since) : null;
   $("agent-state-timer").textContent = since !== null && a.state !== "logged_out"
     ? fmtClock((serverNow() - since) / 1000) : "--:--";
   if (S.pop) {

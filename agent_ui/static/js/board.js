@@ -35,23 +35,13 @@ const WB = {
 
 const wbPad2 = (n) => String(n).padStart(2, "0");
 
-function wbParseTime(v) {
-  if (v === null || v === undefined || v === "") return null;
-  if (typeof v === "number") return v;
-  let s = String(v).trim().replace(" ", "T");
-  s = s.replace(/(\.\d{3})\d+/, "$1");
-  if (!/(Z|[+-]\d\d:?\d\d)$/i.test(s)) s += "Z";
-  const ms = Date.parse(s);
-  return Number.isNaN(ms) ? null : ms;
-}
-
 function wbNow() {
   return Date.now() + WB.clockOffset;
 }
 
 /* Seconds since ``iso`` by the server's clock (null without a time). */
 function wbSince(iso) {
-  const ms = wbParseTime(iso);
+  const ms = parseServerTime(iso);
   return ms === null ? null : Math.max(0, (wbNow() - ms) / 1000);
 }
 
@@ -86,7 +76,7 @@ function tOr(key, fallback) {
 
 /* "HH:MM" of ``iso`` in the centre's timezone. */
 function wbTimeOfDay(iso) {
-  const ms = wbParseTime(iso);
+  const ms = parseServerTime(iso);
   if (ms === null) return "";
   return chartTimeFormatter(WB.timezone, getLang()).format(new Date(ms));
 }
@@ -116,12 +106,12 @@ function wbAwayLevel(a) {
   if (!a || !a.away) return "ok";
   const order = { ok: 0, warning: 1, violation: 2 };
   const server = order[a.away_level] !== undefined ? a.away_level : "ok";
-  const since = wbParseTime(a.away_since);
+  const since = parseServerTime(a.away_since);
   const warn = Number(WB.settings.away_warning_minutes);
   const viol = Number(WB.settings.away_violation_minutes);
   if (since === null || !(warn > 0) || !(viol > 0)) return server;
   let limit = since + viol * 60000;
-  const until = wbParseTime(a.away_approved_until);
+  const until = parseServerTime(a.away_approved_until);
   if (until !== null && until > limit) limit = until;
   const warnAt = limit - (viol - warn) * 60000;
   const now = wbNow();
@@ -276,12 +266,12 @@ function wbAlertTestId(id) {
 
 /* Newest first. */
 function wbAlertList() {
-  return [...WB.alerts.values()].sort((a, b) => (wbParseTime(b.since) || 0) - (wbParseTime(a.since) || 0));
+  return [...WB.alerts.values()].sort((a, b) => (parseServerTime(b.since) || 0) - (parseServerTime(a.since) || 0));
 }
 
 /* Set the clock offset from a server time stamp (only when this browser's clock is more than 2 s off). */
 function wbClockFrom(iso) {
-  const ms = wbParseTime(iso);
+  const ms = parseServerTime(iso);
   if (ms === null) return;
   const offset = ms - Date.now();
   WB.clockOffset = Math.abs(offset) > 2000 ? offset : 0;
@@ -376,8 +366,8 @@ function wbApply(m) {
     if (m.point) {
       WB.at = m.point.at || WB.at;
       WB.series.push(m.point);
-      const keepFrom = (wbParseTime(m.point.at) || wbNow()) - ((WB.settings.chart_hours || 4) * 3600 + 300) * 1000;
-      while (WB.series.length && (wbParseTime(WB.series[0].at) || 0) < keepFrom) WB.series.shift();
+      const keepFrom = (parseServerTime(m.point.at) || wbNow()) - ((WB.settings.chart_hours || 4) * 3600 + 300) * 1000;
+      while (WB.series.length && (parseServerTime(WB.series[0].at) || 0) < keepFrom) WB.series.shift();
     }
     ch.point = m.point;
     return ch;
@@ -925,7 +915,7 @@ const LEAVE_MAX = 120;
 /* The pending requests, oldest first (the one waiting longest on top). */
 function leaveList() {
   return Object.values(WB.leaveRequests).filter((r) => r && r.id !== undefined && (!r.status || r.status === "pending"))
-    .sort((a, b) => (wbParseTime(a.created_at) || 0) - (wbParseTime(b.created_at) || 0) || a.id - b.id);
+    .sort((a, b) => (parseServerTime(a.created_at) || 0) - (parseServerTime(b.created_at) || 0) || a.id - b.id);
 }
 
 /* errorText(), with the server's reason for a refusal (a team lead deciding their own request, ...). */

@@ -25,11 +25,8 @@ function svgEl(tag, attrs, text) {
 
 /* Milliseconds of an ISO time; also Python's str(datetime) ("2026-01-01 09:30:00.123456+00:00"). */
 function chartParseTime(v) {
-  if (v === null || v === undefined || v === "") return NaN;
-  if (typeof v === "number") return v;
-  let s = String(v).trim().replace(" ", "T").replace(/(\.\d{3})\d+/, "$1");
-  if (!/(Z|[+-]\d\d:?\d\d)$/i.test(s)) s += "Z";
-  return Date.parse(s);
+  const ms = parseServerTime(v);
+  return ms === null ? NaN : ms;
 }
 
 /* "HH:MM" in ``timezone`` (falls back to the browser's zone for an unknown name). */

@@ -52,6 +52,20 @@ function el(tag, attrs, ...children) {
   return e;
 }
 
+/* A server time in ms since the epoch, or null. Server times come as ISO strings
+ * ("2026-01-01T08:00:00.123456+00:00") or, over the websockets, Python's str() ("2026-01-01 08:00:00.123456+00:00");
+ * a time without an offset is UTC; a bare date ("2026-01-01") is local midnight. */
+function parseServerTime(v) {
+  if (v === null || v === undefined || v === "") return null;
+  if (typeof v === "number") return v;
+  let s = String(v).trim().replace(" ", "T");
+  s = s.replace(/(\.\d{3})\d+/, "$1");
+  if (/^\d{4}-\d\d-\d\d$/.test(s)) s += "T00:00:00";
+  else if (!/(Z|[+-]\d\d:?\d\d)$/i.test(s)) s += "Z";
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? null : ms;
+}
+
 function fmtTime(iso) {
   if (!iso) return "";
   const d = new Date(iso);

@@ -56,18 +56,8 @@ function hasRole(...roles) {
   return roles.some((r) => mine.includes(r));
 }
 
-function parseTime(v) {
-  if (v === null || v === undefined || v === "") return null;
-  let s = String(v).trim().replace(" ", "T");
-  s = s.replace(/(\.\d{3})\d+/, "$1");
-  if (/^\d{4}-\d\d-\d\d$/.test(s)) s += "T00:00:00";
-  else if (!/(Z|[+-]\d\d:?\d\d)$/i.test(s)) s += "Z";
-  const ms = Date.parse(s);
-  return Number.isNaN(ms) ? null : ms;
-}
-
 function fmtDateTime(v) {
-  const ms = parseTime(v);
+  const ms = parseServerTime(v);
   if (ms === null) return v ? String(v) : "—";
   const d = new Date(ms);
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
@@ -293,7 +283,7 @@ function renderSamples() {
   const body = $("qc-samples-rows");
   body.textContent = "";
   const list = [...Q.samples].sort((a, b) => sAgent(a).localeCompare(sAgent(b))
-                                             || (parseTime(a.answered_at) || 0) - (parseTime(b.answered_at) || 0));
+                                             || (parseServerTime(a.answered_at) || 0) - (parseServerTime(b.answered_at) || 0));
   for (const s of list) {
     body.appendChild(sampleRow(s));
     if (Q.assignFor === s.id) body.appendChild(assignRow(s));
