@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -69,6 +71,18 @@ def _seat_audit(db_url: str) -> list[tuple[str, str, str, dict[str, Any]]]:
 
     with ThreadPoolExecutor(1) as pool:  # its own event loop, away from Playwright's
         return pool.submit(asyncio.run, read()).result()
+
+
+def _once(read: Callable[[], Any], done: Callable[[Any], bool], what: str, timeout: float = 5) -> Any:
+    """``read()`` again until ``done`` says the server has stored it (a page may show a state a moment before the
+    service's next check stores it, or before a click's request has reached the server)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        got = read()
+        if done(got):
+            return got
+        assert time.monotonic() < deadline, f"{what}: still {got!r} after {timeout} s"
+        time.sleep(0.1)
 
 
 def _at(v: str) -> datetime:
@@ -131,7 +145,10 @@ def test_the_board_shows_the_away_violation_live_and_the_team_lead_approves_leav
                 expect(away).to_have_attribute("data-level", "violation")
                 expect(banner).to_have_attribute("data-level", "violation")
                 expect(banner).to_contain_text("recorded as a seat-discipline violation")
-                [first] = ok(lead.get("/api/seat/episodes", params={"username": u, "violations_only": "true"}))
+                # the board computes the level from the clock; the violation is stored by the next check
+                [first] = _once(lambda: ok(lead.get("/api/seat/episodes", params={"username": u,
+                                                                                  "violations_only": "true"})),
+                                lambda eps: len(eps) == 1, "the stored violation")
                 assert first["open"] and first["violation"] and first["sources"] == ["pause"], first
 
                 # (2) still away, the agent asks to leave the seat; the request shows live on the board
@@ -182,9 +199,11 @@ def test_the_board_shows_the_away_violation_live_and_the_team_lead_approves_leav
                 expect(away).to_have_attribute("data-level", "ok")
                 desk.get_by_test_id("agent-pause-reason").select_option("away")
                 desk.get_by_test_id("agent-pause").click()
-                [used] = ok(lead.get("/api/seat/leave-requests", params={"username": u}))
+                expect(desk.get_by_test_id("agent-state")).to_have_attribute("data-reason", "away")
+                [used] = _once(lambda: ok(lead.get("/api/seat/leave-requests", params={"username": u})),
+                               lambda reqs: len(reqs) == 1 and reqs[0]["approved_until"] is not None,
+                               "the approval in use")
                 until = used["approved_until"]
-                assert until is not None, used
                 hhmm = _at(until).astimezone(ZoneInfo(s.timezone)).strftime("%H:%M")
                 expect(board.get_by_test_id(f"board-agent-away-note-{u}")).to_have_text(f"approved until {hhmm}")
                 expect(away).to_have_attribute("data-approved", "true")
