@@ -138,9 +138,12 @@ class ScreenPop:
 
     async def close(self, timeout: float = 5.0) -> None:
         """Shutdown: pops being sent finish (bounded), record lookups nobody waits for are dropped."""
-        for _, _, task in self._prefetched.values():
+        lookups = [task for _, _, task in self._prefetched.values()]
+        for task in lookups:
             task.cancel()
         self._prefetched.clear()
+        # a cancelled lookup gives its DB connection back before the pool closes (else it is left to the GC)
+        await asyncio.gather(*lookups, return_exceptions=True)
         try:
             await asyncio.wait_for(self.idle(), timeout)
         except TimeoutError:

@@ -72,6 +72,7 @@ async def env(db_url: str, workdir: Path) -> AsyncIterator[Env]:
         for a in stack.acd.agents.values():
             if a.wrapup_task is not None:
                 a.wrapup_task.cancel()
+        await stack.pop.close()  # the stack's own screen pop looks records up too: done before the pool closes
         await stack.engine.dispose()
 
 
