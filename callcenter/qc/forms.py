@@ -5,11 +5,14 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from callcenter.errors import InvalidInput
 
-# The centre's regulations: 95-100 excellent, 90-94 good, 80-89 competent, 60-79 basically competent, <60 not
+# The centre's regulations: 95-100 excellent, 90-94 good, 80-89 competent, 60-79 basically competent, <60 not.
+# The bands are on whole points; a fractional total reaches a band only when it is at least the band's lower bound
+# (94.95 is good, 59.95 not competent): see grade_of and total_of.
 GRADES: tuple[tuple[float, str], ...] = ((95, "excellent"), (90, "good"), (80, "competent"), (60, "basic"))
 NOT_COMPETENT = "not_competent"
 BELOW_PAR = 0.8  # a criterion scored below 80 % of its weight is "below par" (weekly training report)
@@ -17,10 +20,13 @@ MAX_CRITERIA = 30
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 DEFAULT_TEMPLATE_NAME = "service-quality"
+SERVICE_LANGUAGE_EN = "Service language (greeting, response, farewell)"
+SERVICE_LANGUAGE_ZH = "服务用语（问声、应声、送声）"
 # The seeds' five criteria (the comprehensive service-quality assessment form), 20 points each, scored 0..10.
 DEFAULT_CRITERIA: list[dict[str, Any]] = [
-    {"key": "service_language", "label_en": "Service language (greeting, first response, farewell)",
-     "label_zh": "服务用语（问候语、首问、结束语）", "weight": 20, "scale_min": 0, "scale_max": 10},
+    # the "three greetings" (三声) of the seeds: 问声 (greeting on answering), 应声 (response), 送声 (farewell)
+    {"key": "service_language", "label_en": SERVICE_LANGUAGE_EN, "label_zh": SERVICE_LANGUAGE_ZH,
+     "weight": 20, "scale_min": 0, "scale_max": 10},
     {"key": "attitude", "label_en": "Service attitude", "label_zh": "服务态度",
      "weight": 20, "scale_min": 0, "scale_max": 10},
     {"key": "tone", "label_en": "Tone of voice", "label_zh": "语气语调",
@@ -33,10 +39,20 @@ DEFAULT_CRITERIA: list[dict[str, Any]] = [
 
 
 def grade_of(total: float) -> str:
+    """The band of a total: reached only when the total is at least the band's lower bound (94.95 → good,
+    59.95 → not competent, 95 → excellent). Float noise below a millionth of a point is ignored (a total that
+    is 60 in exact arithmetic but 59.99999999 in floating point is 60)."""
+    t = round(total, 6)
     for floor, name in GRADES:
-        if total >= floor:
+        if t >= floor:
             return name
     return NOT_COMPETENT
+
+
+def total_of(exact: float) -> float:
+    """The total shown and stored: ``exact`` cut (not rounded) to one decimal, so that the figure never reaches a
+    band the points did not (94.95 is shown 94.9, graded good; rounding would show 95.0 next to "good")."""
+    return float(Decimal(repr(round(exact, 6))).quantize(Decimal("0.1"), rounding=ROUND_FLOOR))
 
 
 def _number(v: Any) -> bool:
@@ -87,8 +103,8 @@ def validate_criteria(criteria: Any) -> list[dict[str, Any]]:
 @dataclass(frozen=True)
 class Scored:
     points: dict[str, float]  # key → points earned (2 decimals)
-    total: float  # 1 decimal
-    grade: str
+    total: float  # cut to 1 decimal (total_of)
+    grade: str  # of the exact sum (grade_of)
 
 
 def score(criteria: list[dict[str, Any]], scores: Any, comments: Any = None) -> Scored:
@@ -122,8 +138,7 @@ def score(criteria: list[dict[str, Any]], scores: Any, comments: Any = None) -> 
         p = c["weight"] * (v - lo) / (hi - lo)
         exact += p
         points[key] = round(p, 2)
-    total = round(exact, 1)
-    return Scored(points, total, grade_of(total))
+    return Scored(points, total_of(exact), grade_of(exact))
 
 
 def below_par(criterion: dict[str, Any], points: float) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.qc.forms import below_par, grade_of
+from callcenter.qc.forms import below_par, grade_of, total_of
 from callcenter.qc.models import QcEvaluation, QcEvaluationVersion, QcSample, QcTemplate
 from callcenter.qc.sampling import day_bounds, previous_months
 
@@ -20,6 +20,11 @@ TREND_MONTHS = 2
 
 def _mean(xs: list[float], digits: int) -> float | None:
     return round(sum(xs) / len(xs), digits) if xs else None
+
+
+def _average(totals: list[float]) -> float | None:
+    """An average of totals, cut to one decimal like a total (its grade is of the exact mean: grade_of)."""
+    return total_of(sum(totals) / len(totals)) if totals else None
 
 
 async def _templates(s: AsyncSession, ids: set[int]) -> dict[int, QcTemplate]:
@@ -71,12 +76,12 @@ async def agents_report(s: AsyncSession, month: str) -> dict[str, Any]:
     agents = []
     for agent in sorted(per):
         a = per[agent]
-        avg = _mean(a["totals"], 1)
+        avg = _average(a["totals"])
         agents.append({
             "agent": agent, "sampled": a["sampled"], "scored": len(a["totals"]), "average": avg,
-            "grade": grade_of(avg) if avg is not None else None,
+            "grade": grade_of(sum(a["totals"]) / len(a["totals"])) if a["totals"] else None,
             "criteria": {c["key"]: _mean(a["points"].get(c["key"], []), 2) for c in criteria},
-            "trend": [{"month": m, "average": _mean(past.get((agent, m), []), 1)} for m in trend_months],
+            "trend": [{"month": m, "average": _average(past.get((agent, m), []))} for m in trend_months],
         })
     return {"month": month, "criteria": criteria, "agents": agents}
 
@@ -110,8 +115,8 @@ async def weekly_report(s: AsyncSession, week_start: date, tz: str) -> dict[str,
     totals = [r.total for r in rows]
     return {
         "week_start": week_start.isoformat(), "week_end": (week_start + timedelta(days=6)).isoformat(),
-        "evaluations": len(rows), "average": _mean(totals, 1), "criteria": criteria,
-        "agents": [{"agent": name, "evaluations": len(a["totals"]), "average": _mean(a["totals"], 1),
+        "evaluations": len(rows), "average": _average(totals), "criteria": criteria,
+        "agents": [{"agent": name, "evaluations": len(a["totals"]), "average": _average(a["totals"]),
                     "below_par": dict(sorted(a["below"].items(), key=lambda kv: (-kv[1], order[kv[0]])))}
                    for name, a in sorted(agents.items())],
     }

@@ -13,6 +13,9 @@ from callcenter.db import Base, UtcDateTime
 
 # where away time comes from: paused with an away reason / auto-paused after unanswered rings / phone unreachable
 SOURCES = ("pause", "no_answer", "phone")
+# what an ended (or ongoing) episode amounts to: 20 minutes or more is a violation; a shorter one without an approved
+# leave-seat request is an unapproved absence (leaving the seat needs the lead's consent); "" = neither
+FINDINGS = ("violation", "unapproved_absence")
 REQUEST_STATUSES = ("pending", "approved", "rejected", "cancelled", "lapsed")
 
 
@@ -68,6 +71,7 @@ class AwayEpisode(Base):
     limit_minutes: Mapped[float | None] = mapped_column(Float, nullable=True)
     approved_request_id: Mapped[int | None] = mapped_column(ForeignKey("leave_requests.id"), nullable=True)
     end_reason: Mapped[str] = mapped_column(String(16), nullable=False, default="")  # back / logout
+    finding: Mapped[str] = mapped_column(String(24), nullable=False, default="")  # FINDINGS or "" (0014)
     # every change of causes: [{"at": iso, "sources": [...], "reasons": [...]}]
     changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, nullable=False, default=list)
 

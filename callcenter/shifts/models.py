@@ -11,7 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from callcenter.db import Base, UtcDateTime
 
 LEVELS = ("junior", "intermediate", "senior")  # the seeds' agent levels (also callcenter.acd.models.LEVELS)
-KINDS = ("late", "absence", "early_leave", "early_arrival", "left_before_relief")
+KINDS = ("late", "absence", "early_leave", "early_arrival", "left_before_relief", "sick_leave")
+LEAVE_KINDS = ("personal", "sick")
 VIOLATION_KINDS = ("late", "absence", "early_leave", "left_before_relief")
 REQUEST_STATUSES = ("pending", "approved", "rejected", "cancelled")
 POSITIONS = ("team_lead", "department_head", "centre_director")  # in rising rank
@@ -162,6 +163,25 @@ class ShiftLeave(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)
     decision_note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # 0014: personal leave or sick leave (sick: may be recorded after the fact, with the certificate handed in)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="personal")
+    # the level-by-level approvals so far: [{level, by, at, note}] (null: none yet, or decided before 0014)
+    approvals: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    phoned_in_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), nullable=True)  # sick: when it was reported
+    certificate: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)  # sick: certificate handed in
+
+
+class HandoverRead(Base):
+    """Who read which handover (the incoming agents read the latest notices): first and last read (0014)."""
+
+    __tablename__ = "shift_handover_reads"
+    __table_args__ = (UniqueConstraint("handover_id", "username", name="uq_shift_handover_reads_handover_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("shift_handovers.id", ondelete="CASCADE"), nullable=False)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
+    read_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    last_read_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
 
 
 class ApproverPosition(Base):

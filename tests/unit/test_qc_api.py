@@ -236,7 +236,7 @@ async def test_forms_and_survey(api: Api) -> None:
     crit = ts[0]["criteria"]
     assert [(c["key"], c["weight"], c["scale_min"], c["scale_max"]) for c in crit] == [
         (k, 20, 0, 10) for k in ("service_language", "attitude", "tone", "summarising", "unexpected")]
-    assert "问候语" in crit[0]["label_zh"]
+    assert crit[0]["label_zh"] == "服务用语（问声、应声、送声）"
     bad = [{**crit[0], "weight": 25}, *crit[1:]]
     r = await api.req("qc", "POST", "/api/qc/templates", 400, json={"name": "service-quality", "criteria": bad})
     assert "sum to 105" in r["message"]
@@ -329,7 +329,7 @@ async def test_reports(api: Api) -> None:
                        "evaluated", "below_par"]
     assert [(r[3], r[5], r[8]) for r in rows[1:]] == [
         ("tone", "语气语调", "2"), ("summarising", "归纳客户需求的能力", "1"),
-        ("service_language", "服务用语（问候语、首问、结束语）", "0"), ("attitude", "服务态度", "0"),
+        ("service_language", "服务用语（问声、应声、送声）", "0"), ("attitude", "服务态度", "0"),
         ("unexpected", "处理突发问题的能力", "0")]
     nxt = await api.req("qc", "GET", "/api/qc/reports/weekly", params={"week_start": "2026-03-16"})
     assert (nxt["evaluations"], nxt["average"], nxt["criteria"][0]["below_par"]) == (1, 0.0, 1)

@@ -54,13 +54,36 @@ def test_score_points_total_and_grade() -> None:
     assert r.points == {"a": 0.0, "b": 22.0} and r.total == 22.0
 
 
-@pytest.mark.parametrize(("value", "grade"), [
-    (0, "not_competent"), (59, "not_competent"), (59.9, "not_competent"), (60, "basic"), (79, "basic"),
-    (80, "competent"), (89, "competent"), (90, "good"), (94, "good"), (94.94, "good"), (94.96, "excellent"),
-    (95, "excellent"), (100, "excellent")])
-def test_grade_bands(value: float, grade: str) -> None:
+@pytest.mark.parametrize(("value", "grade", "total"), [
+    (0, "not_competent", 0.0), (59, "not_competent", 59.0), (59.9, "not_competent", 59.9),
+    (59.95, "not_competent", 59.9), (59.99, "not_competent", 59.9), (60, "basic", 60.0), (79, "basic", 79.0),
+    (79.99, "basic", 79.9), (80, "competent", 80.0), (89, "competent", 89.0), (89.99, "competent", 89.9),
+    (90, "good", 90.0), (94, "good", 94.0), (94.94, "good", 94.9), (94.95, "good", 94.9), (94.96, "good", 94.9),
+    (95, "excellent", 95.0), (100, "excellent", 100.0)])
+def test_grade_bands(value: float, grade: str, total: float) -> None:
+    """A band (95-100, 90-94, 80-89, 60-79, below 60) is reached only when the total is at least its lower bound:
+    the grade is of the exact sum, and the total is cut to one decimal so it never shows a band not reached."""
     r = score(ONE, {"overall": value})
-    assert r.grade == grade and r.total == round(value, 1)
+    assert (r.grade, r.total) == (grade, total)
+    assert grade_of(value) == grade
+
+
+def test_fractional_total_from_the_default_form_is_not_rounded_into_a_band() -> None:
+    # 10, 10, 10, 10, 7.475 of 10 → 20+20+20+20+14.95 = 94.95 points: good, not excellent
+    r = score(DEFAULT_CRITERIA, five(10, 10, 10, 10, 7.475))
+    assert (r.total, r.grade) == (94.9, "good")
+    # 59.95: not competent, not basically competent
+    r = score(DEFAULT_CRITERIA, five(10, 10, 0, 0, 9.975))
+    assert (r.total, r.grade) == (59.9, "not_competent")
+    # sums that are whole in exact arithmetic stay whole despite floating point (0.1 + 0.2 ...)
+    r = score(DEFAULT_CRITERIA, five(10, 10, 10, 0.15, 9.85))
+    assert (r.total, r.grade) == (80.0, "competent")
+
+
+def test_default_form_names_the_three_greetings_of_the_seeds() -> None:
+    lang = next(c for c in DEFAULT_CRITERIA if c["key"] == "service_language")
+    assert lang["label_zh"] == "服务用语（问声、应声、送声）"
+    assert lang["label_en"] == "Service language (greeting, response, farewell)"
 
 
 def test_input_errors_name_the_criterion() -> None:

@@ -149,7 +149,8 @@ function criterionPoints(c, score) {
   return (Number(c.weight) * (v - lo)) / (hi - lo);
 }
 
-/* {total, complete}: the sum of the points (rounded to 0.1), complete when every criterion has a valid score. */
+/* {total, complete}: the sum of the points cut (not rounded) to 0.1 as the server stores it, so a total never shows
+ * a band it did not reach (94.95 → 94.9, good); complete when every criterion has a valid score. */
 function totalOf(criteria, scores) {
   let sum = 0;
   let complete = true;
@@ -158,7 +159,7 @@ function totalOf(criteria, scores) {
     if (p === null) complete = false;
     else sum += p;
   }
-  return { total: Math.round(sum * 10) / 10, complete };
+  return { total: Math.floor(Math.round(sum * 1e6) / 1e5) / 10, complete };
 }
 
 /* ---- the work queue ------------------------------------------------------------------------------------ */
