@@ -29,6 +29,7 @@ from panoramisk.ami_protocol import AMIProtocol
 from panoramisk.manager import Manager
 from panoramisk.message import Message
 
+from callcenter.asterisk.clean import clean_ami_event
 from callcenter.asterisk.errors import (
     AmiActionError,
     AmiAuthError,
@@ -57,11 +58,15 @@ class AmiEvent(dict[str, str]):
 
     @classmethod
     def from_message(cls, message: Message) -> AmiEvent:
+        """The one place AMI messages (events and action answers) become values for the bridge: each value is
+        cleaned and bounded here (``callcenter.asterisk.clean``), so no caller-supplied caller ID, name or
+        dialled number reaches a handler, or a database column, unbounded."""
         ev = cls()
         for k, v in message.items():
             if k == "content":
                 continue
             ev[k] = v[0] if isinstance(v, list) and v else str(v)
+        clean_ami_event(ev)
         return ev
 
 

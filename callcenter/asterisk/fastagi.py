@@ -15,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from callcenter.asterisk.clean import DEFAULT_MAX, clean_agi_env, clean_value
 from callcenter.asterisk.errors import AgiCommandError, AgiHangup, AgiTimeout, PortInUse
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,8 @@ class AgiChannel:
 
     async def get_variable(self, name: str) -> str | None:
         r = await self.command(f"GET VARIABLE {name}")
-        return r.data if r.result == "1" else None
+        # a channel variable can hold what a caller sent (CALLERID, SIP headers): cleaned like the environment
+        return clean_value(r.data, DEFAULT_MAX)[0] if r.result == "1" else None
 
 
 AgiHandler = Callable[[AgiChannel], Awaitable[None]]
@@ -185,6 +187,8 @@ class FastAgiServer:
                     break
                 k, _, v = line.partition(":")
                 env[k.strip()] = v.strip()
+            # the one place the AGI environment enters: caller ID, DNID, extension... cleaned and bounded
+            clean_agi_env(env)
             chan = AgiChannel(reader, writer, env, self.command_timeout)
             handler = self.routes.get(chan.script)
             if handler is None:

@@ -1,12 +1,20 @@
-"""GET /api/health: AMI, FastAGI, DB, Asterisk. 503 when any part is down."""
+"""GET /api/health: AMI, FastAGI, DB, Asterisk, and rows the writers could not store. 503 when any part is down
+or any such row is unresolved. Admins list, retry and dismiss those rows under /api/health/write-failures."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
+
+from callcenter.auth.api import require_roles
+from callcenter.auth.models import User
+from callcenter.bounds import Id
+from callcenter.errors import Conflict, NotFound
+from callcenter.writebehind import WriteFailureStore
 
 router = APIRouter(prefix="/api", tags=["health"])
 
@@ -16,11 +24,14 @@ async def health(request: Request) -> JSONResponse:
     svc = request.app.state.services
     ami = svc.ami.status
     db_ok, db_error = True, ""
+    failures: dict[str, Any] | None = None
     try:
         async with svc.engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
+        failures = await svc.write_failures.summary()
     except Exception as e:  # noqa: BLE001 - reported, not raised
         db_ok, db_error = False, f"{type(e).__name__}: {e}"[:300]
+    writers = svc.write_failures.writers.values()
     proc = svc.asterisk_process
     body: dict[str, Any] = {
         "ami": {
@@ -42,9 +53,70 @@ async def health(request: Request) -> JSONResponse:
             "managed": svc.settings.asterisk.managed,
             "running": proc.running if proc is not None else None,
         },
+        # rows a writer (call records, agent states) could not store: set aside with their error, the rest stored;
+        # "pending" counts rows waiting to be written (it grows while the database is unreachable)
+        "write_failures": {
+            "unresolved": failures["unresolved"] if failures else None,
+            "latest": failures["latest"] if failures else None,
+            "pending": {w.name: w.pending for w in writers},
+        },
     }
-    ok = body["ami"]["connected"] and body["fastagi"]["listening"] and db_ok
+    ok = body["ami"]["connected"] and body["fastagi"]["listening"] and db_ok and not (failures or {}).get("unresolved")
     if proc is not None and not proc.running:
         ok = False
     body["status"] = "ok" if ok else "degraded"
     return JSONResponse(body, status_code=200 if ok else 503)
+
+
+# rows the writers could not store (admins) --------------------------------------------------------------------
+admin = Depends(require_roles("admin"))
+
+
+def _store(request: Request) -> WriteFailureStore:
+    return request.app.state.services.write_failures  # type: ignore[no-any-return]
+
+
+class DismissIn(BaseModel):
+    note: str = Field("", max_length=300, description="why the row is not needed (kept with it)")
+
+
+@router.get("/health/write-failures", summary="Rows that could not be stored, newest first (admin)",
+            dependencies=[admin])
+async def list_write_failures(
+    request: Request,
+    include_resolved: Annotated[bool, Query(description="resolved ones too")] = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    store = _store(request)
+    rows = await store.recent(unresolved=not include_resolved, limit=limit)
+    return {"items": [store.out(f) for f in rows]}
+
+
+async def _failure(request: Request, failure_id: int) -> Any:
+    f = await _store(request).get(failure_id)
+    if f is None:
+        raise NotFound(f"no write failure {failure_id}", id=failure_id)
+    if f.resolved_at is not None:
+        raise Conflict(f"write failure {failure_id} is already resolved ({f.resolution})", id=failure_id)
+    return f
+
+
+@router.post("/health/write-failures/{failure_id}/retry", summary="Store the row again (admin)")
+async def retry_write_failure(request: Request, failure_id: Id,
+                              user: Annotated[User, Depends(require_roles("admin"))]) -> dict[str, Any]:
+    store = _store(request)
+    f = await _failure(request, failure_id)
+    error = await store.retry(f, user.username)
+    if error is not None:
+        raise Conflict(f"the row still cannot be stored: {error}", id=failure_id, error=error)
+    return store.out(await store.get(failure_id))  # type: ignore[arg-type]
+
+
+@router.post("/health/write-failures/{failure_id}/dismiss", summary="Mark the row as not needed (admin)")
+async def dismiss_write_failure(request: Request, failure_id: Id,
+                                user: Annotated[User, Depends(require_roles("admin"))],
+                                body: Annotated[DismissIn, Body()]) -> dict[str, Any]:
+    store = _store(request)
+    f = await _failure(request, failure_id)
+    await store.dismiss(f, user.username, body.note)
+    return store.out(await store.get(failure_id))  # type: ignore[arg-type]
