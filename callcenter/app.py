@@ -29,10 +29,8 @@ from callcenter.asterisk.ami import AmiClient, EventDispatcher
 from callcenter.asterisk.config import QueueConf, RuntimeLayout, render_config
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.asterisk.process import ManagedAsterisk
-from callcenter.auth.api import authorise_scope
 from callcenter.auth.api import router as auth_router
 from callcenter.auth.service import AuthService
-from callcenter.bodylimit import MULTIPART_SLACK, BodyLimit, RouteLimit
 from callcenter.calls import events as call_events
 from callcenter.calls.api import router as calls_router
 from callcenter.calls.repository import CallRepository
@@ -41,22 +39,21 @@ from callcenter.clock import Clock, SystemClock
 from callcenter.customers.api import records_router
 from callcenter.customers.api import router as customers_router
 from callcenter.customers.repository import CustomerRepository, normalise_number
-from callcenter.customers.service import MAX_CSV_BYTES, CustomerService
-from callcenter.db import make_engine, make_sessionmaker, sqlite_path
+from callcenter.customers.service import CustomerService
+from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import install_error_handlers
-from callcenter.files import apply_umask, private_file, secure_tree
 from callcenter.health.api import router as health_router
 from callcenter.qc.api import router as qc_router
 from callcenter.qc.service import QcService
 from callcenter.realtime.api import router as ws_router
-from callcenter.realtime.hub import Hub, SessionGuard
+from callcenter.realtime.hub import Hub
 from callcenter.recordings.api import router as recordings_router
 from callcenter.recordings.repository import RecordingRepository
 from callcenter.recordings.service import Recorder
 from callcenter.seat import events as seat_events
 from callcenter.seat.api import router as seat_router
 from callcenter.seat.service import SeatService
-from callcenter.settings import DEV_ADMIN_PASSWORD, Settings, SettingsError
+from callcenter.settings import Settings, SettingsError
 from callcenter.shifts.api import router as shifts_router
 from callcenter.shifts.service import ShiftService, live_states
 from callcenter.wallboard.api import router as board_router
@@ -64,7 +61,7 @@ from callcenter.wallboard.board import Board
 from callcenter.writebehind import WriteFailureStore
 from ivr.api import router as ivr_router
 from ivr.engine import IvrEngine
-from ivr.prompts import MAX_UPLOAD_BYTES, PromptStore
+from ivr.prompts import PromptStore
 from ivr.seed import default_flow, generate_prompts
 from ivr.service import IvrService
 
@@ -85,18 +82,13 @@ class Stack:
         a = settings.auth
         self.auth = AuthService(self.sessions, self.clock, session_hours=a.session_hours,
                                 max_failures=a.login_max_failures,
-                                failure_window_seconds=a.login_failure_window_seconds,
-                                max_failures_per_address=a.login_max_failures_per_address,
-                                failure_map_max=a.login_failure_map_max, hash_concurrency=a.hash_concurrency,
-                                hash_queue_max=a.hash_queue_max)
+                                failure_window_seconds=a.login_failure_window_seconds)
         self.tracker = CallTracker(self.calls_repo, self.clock, settings.inbound_context)
         self.dispatcher = EventDispatcher()
         self.dispatcher.register_map(call_events.handlers(self.tracker))
         self.ami = AmiClient(settings.ami, self.dispatcher)
         self.ami.on_connected(self._resync)
         self.hub = Hub()
-        # open websockets are closed when their session ends or their roles go (docs/security.md)
-        self.ws_guard = SessionGuard(self.auth, self.clock, recheck=a.ws_recheck_seconds)
         self.acd_repo = AcdRepository(self.sessions, self.clock)
         self.acd = AgentService(self.acd_repo, self.ami, self.clock,
                                 auto_pause_after=settings.acd.auto_pause_after_missed_rings)
@@ -115,9 +107,8 @@ class Stack:
                                     fallback_queue=settings.ivr.default_queue, timezone=settings.timezone,
                                     customers=self.customers, vip_priority=settings.acd.vip_priority,
                                     queue_max_wait=lambda q: self.acd.max_wait_seconds.get(q))
-        self.pop = ScreenPop(self.hub, self.tracker, self.crm, self.clock, flows=self.ivr, calls=self.calls_repo)
-        # customer access: an agent may open the record of the call they are handling (ringing, on it, wrap-up):
-        # read from the agent's state (the ACD owns that fact, rebuilt from Asterisk after a restart), not the pop
+        self.pop = ScreenPop(self.hub, self.tracker, self.crm, self.clock)
+        # customer access: an agent may open the record of the call they are handling (ringing, on it, wrap-up)
         self.crm.set_access(self._handling_numbers, self._handling_calls, self.acd_repo.was_on_call)
         self.acd.listen(self.pop.on_agent)
         self.dispatcher.register_map({"Newchannel": self.pop.on_newchannel,
@@ -163,63 +154,29 @@ class Stack:
         return a.username if a else None
 
     def _handled_pop(self, username: str) -> dict[str, Any] | None:
-        """The pop still on screen of an agent paused from wrap-up (after-call work on that call)."""
         a = self.acd.handling(username)
         pop = self.pop.current.get(username)
         if a is None or pop is None or a.state not in ("ringing", "on_call", "wrapup", "paused"):
             return None
         return pop
 
-    def _handling_call_ids(self, username: str) -> set[str]:
-        a = self.acd.handling(username)
-        if a is None:
-            return set()
-        out = {a.call_uniqueid} if a.call_uniqueid and a.state in ("ringing", "on_call", "wrapup") else set()
-        pop = self._handled_pop(username)
-        if pop and pop.get("call_uniqueid"):
-            out.add(pop["call_uniqueid"])
-        return out
-
     async def _handling_numbers(self, username: str) -> set[str]:
-        """Normalised caller numbers of the calls the agent handles: from the tracked call, else the pop, else the
-        stored call record (a call that ended while the agent wraps up)."""
-        out: set[str] = set()
-        pop = self.pop.current.get(username) or {}
-        for uid in self._handling_call_ids(username):
-            st = self.tracker.active.get(uid)
-            number = st.caller_number if st else None
-            if number is None and pop.get("call_uniqueid") == uid:
-                number = pop.get("caller_number")
-            if number is None:
-                row = await self.calls_repo.get_by_uniqueid(uid)
-                number = row.caller_number if row is not None else None
-            n = normalise_number(number)
-            if n:
-                out.add(n)
-        return out
+        pop = self._handled_pop(username)
+        n = normalise_number(pop.get("caller_number")) if pop else None
+        return {n} if n else set()
 
     async def _handling_calls(self, username: str) -> set[str]:
-        return self._handling_call_ids(username)
+        pop = self._handled_pop(username)
+        return {pop["call_uniqueid"]} if pop and pop.get("call_uniqueid") else set()
 
     async def _resync(self, ami: AmiClient) -> None:
-        """After every AMI (re)connect: rebuild call state from Asterisk's live channels and queues, then the
-        agents' calls (an agent's phone bridged with a caller is on that call) and their screen pops.
-
-        Events keep being handled while the snapshots are read: the marks taken first let the tracker and the
-        ACD leave alone what an event changed after the snapshot was requested (it is newer)."""
-        call_mark, agent_mark = self.tracker.mark(), self.acd.mark()
+        """After every AMI (re)connect: rebuild call state from Asterisk's live channels and queues."""
         channels = await ami.core_show_channels()
         queue_status = await ami.queue_status()
         entries = [e for e in queue_status if e.name == "QueueEntry"]
-        await self.tracker.resync(channels, entries, since=call_mark)
+        await self.tracker.resync(channels, entries)
         # the DB is the truth for queue membership and pauses: Asterisk (maybe just restarted) is made to match
-        await self.acd.resync(queue_status, channels, since=agent_mark, queue_of=self._queue_of)
-        for a in self.acd.logged_in():  # the pop of every call still going on (a service restart loses them)
-            await self.pop.restore(a)
-
-    def _queue_of(self, uniqueid: str) -> str | None:
-        st = self.tracker.active.get(uniqueid)
-        return st.queue if st else None
+        await self.acd.resync(queue_status, channels)
 
     async def _queue_confs(self) -> list[QueueConf]:
         """Queues for queues.conf. An uploaded announce prompt is given by its absolute path (Asterisk looks for a
@@ -276,58 +233,15 @@ class Stack:
         await self.ivr.publish(flow.id, by="system", note="seeded on first run")
         await self.ivr.set_entry_point("*", flow.id)
 
-    def secure_files(self) -> None:
-        """The process umask (``paths.umask``, inherited by the managed Asterisk), and the data directory, the
-        recordings, the Asterisk runtime tree and the SQLite file made readable by the service alone (existing
-        too-open files fixed). Blocking (walks the trees): run it in a thread."""
-        s = self.settings
-        apply_umask(s.paths.umask_bits)
-        roots = sorted({s.data_dir, s.recordings_dir, s.asterisk_runtime_dir})
-        for root in roots:
-            if not any(root.is_relative_to(r) and root != r for r in roots):
-                secure_tree(root)
-        db = sqlite_path(s.database_url)
-        if db is not None:
-            for f in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-                private_file(f)
-
-    async def refuse_dev_credentials(self) -> None:
-        """Prod mode: refuse to start while a password from dev mode's defaults is still in the database (a
-        database first created in dev mode keeps them), naming each one."""
-        left = await self.auth.users_with_password(DEV_ADMIN_PASSWORD, await self._admin_candidates())
-        lines = [f"user {u} still has the dev password" for u in left]
-        lines += [f"seat {x.extension} still has its dev password"
-                  for x in await self.acd_repo.seats() if x.password.endswith("-dev")]
-        if lines:
-            raise SettingsError(
-                "refusing to start in prod mode with dev credentials in the database:\n  " + "\n  ".join(lines)
-                + "\n  change them (admin pages Users and Seats, or PATCH /api/admin/users/{id} and "
-                "/api/admin/seats/{extension}) with the service started in dev mode, then start in prod again")
-
-    async def _admin_candidates(self) -> list[Any]:
-        """Users that dev mode could have given the dev admin password: admins and the bootstrap admin's name
-        (checking every user would cost ~50 ms of scrypt each at every start)."""
-        from sqlalchemy import select
-
-        from callcenter.auth.models import User
-
-        names = {self.settings.auth.bootstrap_admin_username, "admin"}
-        async with self.sessions() as db:
-            users = (await db.execute(select(User).order_by(User.username))).scalars().all()
-        return [u for u in users if "admin" in u.roles or u.username in names]
-
     async def start(self) -> None:
         s = self.settings
         try:
-            await asyncio.to_thread(self.secure_files)  # before anything is created (the DB, prompts, Asterisk)
             if self.run_migrations:
                 from callcenter.migrate import upgrade
 
                 await asyncio.to_thread(upgrade, s.database_url)
             await self.load_directory()
             await self.bootstrap_admin()
-            if s.mode == "prod":
-                await self.refuse_dev_credentials()
             if s.ivr.seed_default_flow:
                 await self.seed_default_flow()
             self.layout = render_config(s, seats=await self.acd_repo.seat_confs(),
@@ -394,11 +308,6 @@ def create_app(
     app = FastAPI(title="callcenter", version=__version__, lifespan=lifespan)
     app.state.services = stack
     install_error_handlers(app)
-    # bodies capped before they are read; the big uploads also need their role first (callcenter/bodylimit.py)
-    app.add_middleware(BodyLimit, default_max=settings.http.max_body_bytes, authorise=authorise_scope, routes=[
-        RouteLimit("POST", "/api/ivr/prompts", MAX_UPLOAD_BYTES + MULTIPART_SLACK, ("admin",)),
-        RouteLimit("POST", "/api/customers/import", MAX_CSV_BYTES + MULTIPART_SLACK, ("admin",)),
-    ])
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(calls_router)
