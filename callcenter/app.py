@@ -107,8 +107,9 @@ class Stack:
                                     fallback_queue=settings.ivr.default_queue, timezone=settings.timezone,
                                     customers=self.customers, vip_priority=settings.acd.vip_priority,
                                     queue_max_wait=lambda q: self.acd.max_wait_seconds.get(q))
-        self.pop = ScreenPop(self.hub, self.tracker, self.crm, self.clock)
-        # customer access: an agent may open the record of the call they are handling (ringing, on it, wrap-up)
+        self.pop = ScreenPop(self.hub, self.tracker, self.crm, self.clock, flows=self.ivr, calls=self.calls_repo)
+        # customer access: an agent may open the record of the call they are handling (ringing, on it, wrap-up):
+        # read from the agent's state (the ACD owns that fact, rebuilt from Asterisk after a restart), not the pop
         self.crm.set_access(self._handling_numbers, self._handling_calls, self.acd_repo.was_on_call)
         self.acd.listen(self.pop.on_agent)
         self.dispatcher.register_map({"Newchannel": self.pop.on_newchannel,
@@ -154,29 +155,63 @@ class Stack:
         return a.username if a else None
 
     def _handled_pop(self, username: str) -> dict[str, Any] | None:
+        """The pop still on screen of an agent paused from wrap-up (after-call work on that call)."""
         a = self.acd.handling(username)
         pop = self.pop.current.get(username)
         if a is None or pop is None or a.state not in ("ringing", "on_call", "wrapup", "paused"):
             return None
         return pop
 
-    async def _handling_numbers(self, username: str) -> set[str]:
+    def _handling_call_ids(self, username: str) -> set[str]:
+        a = self.acd.handling(username)
+        if a is None:
+            return set()
+        out = {a.call_uniqueid} if a.call_uniqueid and a.state in ("ringing", "on_call", "wrapup") else set()
         pop = self._handled_pop(username)
-        n = normalise_number(pop.get("caller_number")) if pop else None
-        return {n} if n else set()
+        if pop and pop.get("call_uniqueid"):
+            out.add(pop["call_uniqueid"])
+        return out
+
+    async def _handling_numbers(self, username: str) -> set[str]:
+        """Normalised caller numbers of the calls the agent handles: from the tracked call, else the pop, else the
+        stored call record (a call that ended while the agent wraps up)."""
+        out: set[str] = set()
+        pop = self.pop.current.get(username) or {}
+        for uid in self._handling_call_ids(username):
+            st = self.tracker.active.get(uid)
+            number = st.caller_number if st else None
+            if number is None and pop.get("call_uniqueid") == uid:
+                number = pop.get("caller_number")
+            if number is None:
+                row = await self.calls_repo.get_by_uniqueid(uid)
+                number = row.caller_number if row is not None else None
+            n = normalise_number(number)
+            if n:
+                out.add(n)
+        return out
 
     async def _handling_calls(self, username: str) -> set[str]:
-        pop = self._handled_pop(username)
-        return {pop["call_uniqueid"]} if pop and pop.get("call_uniqueid") else set()
+        return self._handling_call_ids(username)
 
     async def _resync(self, ami: AmiClient) -> None:
-        """After every AMI (re)connect: rebuild call state from Asterisk's live channels and queues."""
+        """After every AMI (re)connect: rebuild call state from Asterisk's live channels and queues, then the
+        agents' calls (an agent's phone bridged with a caller is on that call) and their screen pops.
+
+        Events keep being handled while the snapshots are read: the marks taken first let the tracker and the
+        ACD leave alone what an event changed after the snapshot was requested (it is newer)."""
+        call_mark, agent_mark = self.tracker.mark(), self.acd.mark()
         channels = await ami.core_show_channels()
         queue_status = await ami.queue_status()
         entries = [e for e in queue_status if e.name == "QueueEntry"]
-        await self.tracker.resync(channels, entries)
+        await self.tracker.resync(channels, entries, since=call_mark)
         # the DB is the truth for queue membership and pauses: Asterisk (maybe just restarted) is made to match
-        await self.acd.resync(queue_status, channels)
+        await self.acd.resync(queue_status, channels, since=agent_mark, queue_of=self._queue_of)
+        for a in self.acd.logged_in():  # the pop of every call still going on (a service restart loses them)
+            await self.pop.restore(a)
+
+    def _queue_of(self, uniqueid: str) -> str | None:
+        st = self.tracker.active.get(uniqueid)
+        return st.queue if st else None
 
     async def _queue_confs(self) -> list[QueueConf]:
         """Queues for queues.conf. An uploaded announce prompt is given by its absolute path (Asterisk looks for a

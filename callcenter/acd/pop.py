@@ -28,6 +28,19 @@ class PopCustomers(Protocol):
     async def audit_pop(self, username: str, customer_id: int) -> None: ...
 
 
+class PopFlows(Protocol):
+    """The published IVR flow versions (``ivr.service.IvrService``; cached there, versions never change)."""
+
+    async def version(self, version_id: int) -> Any: ...
+
+
+class PopCalls(Protocol):
+    """Stored call records (``callcenter.calls.repository.CallRepository``): a call that ended before the pop
+    was rebuilt (wrap-up across a service restart)."""
+
+    async def get_by_uniqueid(self, uniqueid: str) -> Any: ...
+
+
 PREFETCH_MAX_AGE = 60.0  # seconds: a caller who waited longer gets a fresh lookup when an agent is rung
 
 
@@ -41,12 +54,61 @@ def ivr_choices(path: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
             if s.get("kind") == "menu" or (s.get("digits") and s.get("result") == "option")]
 
 
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
+def split_label(label: str) -> dict[str, str]:
+    """A node's label in each language. Flow labels are one text; the seeded ones (and the editor's hint) write
+    both languages as ``English / 中文``: the part with Chinese characters is the zh label, the other the en one.
+    A label in one language only is used for both."""
+    parts = [p.strip() for p in label.split(" / ") if p.strip()]
+    if not parts:
+        return {}
+    zh = next((p for p in parts if _has_cjk(p)), None)
+    en = next((p for p in parts if not _has_cjk(p)), None)
+    return {"zh": zh or en or parts[0], "en": en or zh or parts[0]}
+
+
+def ivr_labels(flow: Any, path: list[dict[str, Any]] | None) -> tuple[dict[str, dict[str, str]],
+                                                                          list[dict[str, Any]]]:
+    """The labels (zh, en) of the nodes on the call's IVR path and of the options the caller chose, from the flow
+    version the call ran: ``({node: {"zh", "en"}}, choices with target and label_zh/label_en)``."""
+    nodes = getattr(flow, "nodes", {}) or {}
+    labels: dict[str, dict[str, str]] = {}
+
+    def label_of(node_id: str | None) -> dict[str, str]:
+        node = nodes.get(node_id) if node_id else None
+        found = split_label(getattr(node, "label", "") or "") if node is not None else {}
+        if found and node_id:
+            labels[node_id] = found
+        return found
+
+    for step in path or []:
+        label_of(step.get("node"))
+    choices = []
+    for c in ivr_choices(path):
+        choice = dict(c)
+        menu = nodes.get(c.get("node"))
+        target = menu.target_for(c["digits"]) if c.get("digits") and hasattr(menu, "target_for") else None
+        if target:
+            choice["target"] = target
+            got = label_of(target)
+            if got:
+                choice["label_zh"], choice["label_en"] = got["zh"], got["en"]
+        choices.append(choice)
+    return labels, choices
+
+
 class ScreenPop:
-    def __init__(self, hub: Hub, tracker: CallTracker, customers: PopCustomers | None, clock: Clock) -> None:
+    def __init__(self, hub: Hub, tracker: CallTracker, customers: PopCustomers | None, clock: Clock,
+                 flows: PopFlows | None = None, calls: PopCalls | None = None) -> None:
         self.hub = hub
         self.tracker = tracker
         self.customers = customers
         self.clock = clock
+        self.flows = flows
+        self.calls = calls
         self.current: dict[str, dict[str, Any]] = {}  # username → the pop on screen (ringing/active/wrapup)
         self.build_ms: list[float] = []  # recent pop assembly times (bench / health)
         self._lanes: dict[str, asyncio.Task[None]] = {}
@@ -72,6 +134,8 @@ class ScreenPop:
             "wait_seconds": round((rang_at - queued_at).total_seconds(), 1) if queued_at else None,
             "ivr_path": (st.ivr_path if st else None) or [],
             "ivr_choices": ivr_choices(st.ivr_path if st else None),
+            "ivr_labels": {},
+            "ivr_flow_version_id": st.ivr_flow_version_id if st else None,
             "event_ts": ami.get("Timestamp"),
             "customer": None, "recent_calls": [], "service_records": [], "open_follow_ups": [],
         }
@@ -111,6 +175,20 @@ class ScreenPop:
 
     async def on_hangup(self, ev: dict[str, str]) -> None:
         self.forget(ev.get("Uniqueid", ""))
+
+    async def label_part(self, pop: dict[str, Any]) -> dict[str, Any]:
+        """``ivr_labels`` and labelled ``ivr_choices`` from the flow version the call ran (cached by the IVR
+        service, so no query after the first call of a version); nothing when it cannot be read."""
+        version = pop.get("ivr_flow_version_id")
+        if self.flows is None or not version or not pop.get("ivr_path"):
+            return {}
+        try:
+            flow = await self.flows.version(int(version))
+        except Exception:  # the pop still shows node ids
+            log.warning("IVR flow version %s for the pop of %s could not be read", version, pop["call_uniqueid"])
+            return {}
+        labels, choices = ivr_labels(flow, pop["ivr_path"])
+        return {"ivr_labels": labels, "ivr_choices": choices}
 
     async def customer_part(self, uniqueid: str, number: str | None) -> dict[str, Any]:
         """The customer record, last calls, service records and follow-ups: prefetched if fresh, else now."""
@@ -161,21 +239,11 @@ class ScreenPop:
         state_msg = {"type": "state", "agent": a.public()}
         self.hub.publish(topic, state_msg)
         cur = self.current.get(a.username)
-        if a.state == "ringing" and (cur is None or cur["call_uniqueid"] != a.call_uniqueid):
-            pop = self.call_part(a, ev.get("ami") or {})
-            self.current[a.username] = pop  # on screen from now on (a reconnecting browser, access checks)
-            t0 = time.perf_counter()
-
-            async def send_pop() -> None:
-                pop.update(await self.customer_part(pop["call_uniqueid"], pop["caller_number"]))
-                self.build_ms.append((time.perf_counter() - t0) * 1000)
-                del self.build_ms[:-1000]
-                self.hub.publish(topic, {"type": "pop", "pop": pop})
-                customer = pop.get("customer")
-                if customer and self.customers is not None:  # the agent was shown the record: audited
-                    await self.customers.audit_pop(a.username, customer["id"])
-
-            self._lane(a.username, send_pop)
+        if a.state in ("ringing", "on_call") and a.call_uniqueid and (cur is None
+                                                                     or cur["call_uniqueid"] != a.call_uniqueid):
+            # rung (AgentCalled), or put through without a ring we saw (AgentConnect after a missed AgentCalled, a
+            # call found in the resync): the pop for this call, in the phase the agent is in
+            self._show(a, self.call_part(a, ev.get("ami") or {}))
             return
         if cur is None:
             return
@@ -195,6 +263,57 @@ class ScreenPop:
             del self.current[a.username]
             msg = {"type": "pop_cleared", "call_uniqueid": cur["call_uniqueid"], "why": why}
             self._lane(a.username, lambda: self._send(topic, msg))
+
+    def _show(self, a: Agent, pop: dict[str, Any]) -> None:
+        """Put ``pop`` on the agent's screen in the agent's phase now; the customer and IVR-label parts are added
+        in the agent's lane, then the ``pop`` message goes out."""
+        phase = {"on_call": "active", "wrapup": "wrapup"}.get(a.state, "ringing")
+        pop["phase"] = phase
+        if phase != "ringing":
+            pop[f"{phase}_at"] = a.since
+        self.current[a.username] = pop  # on screen from now on (a reconnecting browser gets it in its hello)
+        topic = agent_topic(a.username)
+        t0 = time.perf_counter()
+
+        async def send_pop() -> None:
+            pop.update(await self.customer_part(pop["call_uniqueid"], pop["caller_number"]))
+            pop.update(await self.label_part(pop))
+            self.build_ms.append((time.perf_counter() - t0) * 1000)
+            del self.build_ms[:-1000]
+            self.hub.publish(topic, {"type": "pop", "pop": pop})
+            customer = pop.get("customer")
+            if customer and self.customers is not None:  # the agent was shown the record: audited
+                await self.customers.audit_pop(a.username, customer["id"])
+
+        self._lane(a.username, send_pop)
+
+    async def restore(self, a: Agent) -> bool:
+        """After a service restart (or a resync that found the agent's call): the pop of the call the agent is
+        ringing for, talking on or wrapping up, rebuilt from the tracked call (or its stored record when it has
+        ended) and pushed to the agent's sockets. Returns whether a pop was put on screen."""
+        uid = a.call_uniqueid
+        if a.state not in ("ringing", "on_call", "wrapup") or not uid:
+            return False
+        cur = self.current.get(a.username)
+        if cur is not None and cur["call_uniqueid"] == uid:
+            return False
+        pop = self.call_part(a, {"Uniqueid": uid, "Queue": a.call_queue or ""})
+        if uid not in self.tracker.active and self.calls is not None:
+            row = await self.calls.get_by_uniqueid(uid)
+            if row is not None:
+                pop.update({"caller_number": row.caller_number, "caller_name": row.caller_name,
+                            "dialled_number": row.dialled_number, "queue": pop["queue"] or row.queue,
+                            "arrived_at": row.arrived_at, "queued_at": row.queued_at,
+                            "ivr_path": row.ivr_path or [], "ivr_choices": ivr_choices(row.ivr_path),
+                            "ivr_flow_version_id": row.ivr_flow_version_id})
+        st = self.tracker.active.get(uid)
+        rang_at = (st.ringing_at if st else None) or pop["rang_at"]
+        pop["rang_at"] = rang_at
+        pop["event_ts"] = None
+        queued = pop.get("queued_at")
+        pop["wait_seconds"] = round((rang_at - queued).total_seconds(), 1) if queued else None
+        self._show(a, pop)
+        return True
 
     async def _send(self, topic: str, msg: dict[str, Any]) -> None:
         self.hub.publish(topic, msg)

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from callcenter.acd.repository import AcdRepository
 from callcenter.asterisk.errors import AsteriskError
 from callcenter.auth.models import User
-from callcenter.calls.service import interface_extension
+from callcenter.calls.service import bridged_agent_legs, interface_extension
 from callcenter.clock import Clock, event_time
 from callcenter.errors import Conflict, InvalidInput, NotFound, Unavailable
 from callcenter.writebehind import WriteBehind
@@ -74,6 +74,7 @@ class Agent:
     channel: str | None = None  # the agent's leg of the current call
     call_queue: str | None = None
     wrapup_task: asyncio.Task[None] | None = None
+    touched: int = 0  # the service's change counter at this agent's last state change (resync vs events)
 
     @property
     def interface(self) -> str:
@@ -117,6 +118,11 @@ class AgentService:
         self._listeners: list[Listener] = []
         self._pause_reasons: dict[str, Any] = {}
         self._writer = WriteBehind(lambda rows: self.repo.save_states(rows), "agent-state-writer")
+        self._seq = 0  # bumped on every state change
+
+    def mark(self) -> int:
+        """The change counter now (see :meth:`resync`'s ``since``)."""
+        return self._seq
 
     def listen(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -160,6 +166,8 @@ class AgentService:
         a.state = state
         a.reason = reason
         a.since = at or self.clock.now()
+        self._seq += 1
+        a.touched = self._seq
         if state not in BUSY_STATES and state != "wrapup":
             a.call_uniqueid = None
             a.channel = None
@@ -225,6 +233,11 @@ class AgentService:
     def away_reasons(self) -> set[str]:
         """Pause reasons whose time counts as away from the desk (incl. the auto-pause after unanswered rings)."""
         return {c for c, r in self._pause_reasons.items() if r.away}
+
+    def not_away_reasons(self) -> set[str]:
+        """Pause reasons the centre marked as not away (time in them is work). Every other pause, ``not_ready``
+        and a reason unknown here included, counts toward the away rule (seat discipline)."""
+        return {c for c, r in self._pause_reasons.items() if not r.away}
 
     def selectable_reasons(self) -> list[str]:
         return [c for c, r in self._pause_reasons.items() if r.active and not r.system]
@@ -352,6 +365,8 @@ class AgentService:
         await self._set(a, "ringing", source="ami", at=event_time(ev), event={"ami": ev})
 
     async def on_agent_connect(self, ev: dict[str, str]) -> None:
+        """Asterisk put the agent through: on_call with this call whatever we thought before (ready, wrap-up,
+        paused, ringing for another call): Asterisk's bridge is the fact."""
         uid = ev.get("Uniqueid")
         a = self._agent_of(ev)
         if a is not None and a.state != "logged_out":
@@ -422,18 +437,41 @@ class AgentService:
                     log.exception("agent state listener failed")
 
     # resync ----------------------------------------------------------------------------------------------
-    async def resync(self, queue_status: list[dict[str, str]], channels: list[dict[str, str]]) -> dict[str, int]:
-        """After every AMI (re)connect: make Asterisk's queue members match the DB (the truth)."""
+    async def resync(self, queue_status: list[dict[str, str]], channels: list[dict[str, str]],
+                     since: int | None = None,
+                     queue_of: Callable[[str], str | None] | None = None) -> dict[str, int]:
+        """After every AMI (re)connect: make Asterisk's queue members match the DB (the truth), and the agents'
+        calls match Asterisk's channels (the truth for calls).
+
+        An agent whose seat phone is bridged with a caller (its leg has the caller's Linkedid) is on that call —
+        after a service restart the stored state may lack the phone's channel, or events may have been missed.
+        ``since``: :meth:`mark` taken before the snapshot was requested; an agent changed by an event after it
+        is newer than the snapshot and is not judged by it. ``queue_of``: the queue of a call (the tracker)."""
         members: dict[tuple[str, str], dict[str, str]] = {}
         for e in queue_status:
             if e.get("Event") == "QueueMember":
                 iface = e.get("StateInterface") or e.get("Location") or ""
                 members[(e.get("Queue", ""), e.get("Location") or iface)] = e
         live = {c.get("Uniqueid") for c in channels}
-        counts = {"added": 0, "removed": 0, "paused": 0, "penalty": 0, "calls_gone": 0}
+        talking = {interface_extension(leg.get("Channel")): (caller, leg)
+                   for caller, leg in bridged_agent_legs(channels).items()}
+        counts = {"added": 0, "removed": 0, "paused": 0, "penalty": 0, "calls_gone": 0, "calls_found": 0}
         wanted: set[tuple[str, str]] = set()
         for a in list(self.by_ext.values()):
-            if a.state in BUSY_STATES and a.call_uniqueid not in live:
+            fresh = since is not None and a.touched > since
+            found = talking.get(a.extension)
+            if found is not None and not fresh:
+                caller, leg = found
+                a.channel = leg.get("Channel") or a.channel
+                if a.state != "on_call" or a.call_uniqueid != caller:
+                    counts["calls_found"] += 1
+                    a.call_uniqueid = caller
+                    a.call_queue = (queue_of(caller) if queue_of else None) or a.call_queue
+                    a.missed_rings = 0
+                    await self._set(a, "on_call", source=SYSTEM_SOURCE, event={"why": "resync"})
+                elif a.call_queue is None and queue_of is not None:
+                    a.call_queue = queue_of(caller)
+            elif a.state in BUSY_STATES and a.call_uniqueid not in live and not fresh:
                 # the call ended while we could not see it (Asterisk restarted, link down)
                 counts["calls_gone"] += 1
                 if a.state == "on_call":

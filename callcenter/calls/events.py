@@ -15,5 +15,6 @@ def handlers(tracker: CallTracker) -> dict[str, EventHandler]:
         "AgentComplete": tracker.on_agent_complete,
         "QueueCallerAbandon": tracker.on_queue_caller_abandon,
         "QueueCallerLeave": tracker.on_queue_caller_leave,
+        "BridgeEnter": tracker.on_bridge_enter,
         "Hangup": tracker.on_hangup,
     }

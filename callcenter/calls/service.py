@@ -10,7 +10,13 @@ Rules:
   trace produces the same record; the injected clock is used only when no timestamp is present.
 * After every AMI (re)connect :meth:`resync` reconciles with Asterisk's live channels: calls that ended
   while we were disconnected are completed (``end_reason='lost_during_disconnect'``), live calls we did
-  not know are picked up.
+  not know are picked up, and a queued call whose caller is bridged with an agent's phone is answered.
+* Events keep flowing while the resync runs (the dispatcher and the resync are separate tasks), so the
+  snapshot can be older than what events already said: a call changed by an event after the snapshot was
+  requested (:meth:`mark`) is never closed by it, and a queue event for a call not tracked yet (its
+  ``Newchannel`` came before we connected, or while the resync was still picking it up) starts tracking it
+  instead of being dropped. A queued call that Asterisk bridged with an agent (``AgentConnect``, or
+  ``BridgeEnter`` of the agent's leg into the caller's bridge) is answered, never abandoned.
 """
 
 from __future__ import annotations
@@ -68,8 +74,10 @@ class CallState:
     left_queue: bool = False
     in_ivr: bool = False
     ivr_exit: str | None = None  # how the IVR handed the call on: queue / voicemail / transfer / hangup
+    touched: int = 0  # the tracker's change counter at this call's last change (resync: newer than the snapshot?)
+    answered_by_bridge: bool = False  # answered_at/agent taken from a bridge, not (yet) from AgentConnect
 
-    _TRANSIENT = ("abandoned", "left_queue", "in_ivr", "ivr_exit")
+    _TRANSIENT = ("abandoned", "left_queue", "in_ivr", "ivr_exit", "touched", "answered_by_bridge")
 
     def row(self) -> dict[str, Any]:
         # shallow on purpose (dataclasses.asdict deep-copies the IVR path on every save); the path list is
@@ -116,6 +124,14 @@ class CallTracker:
         self._finished: OrderedDict[str, None] = OrderedDict()  # recently ended uniqueids (replay guard)
         self._writer = WriteBehind(lambda rows: self.repo.upsert_many(rows), "call-writer")
         self._watchers: list[Callable[[CallState], None]] = []
+        self._seq = 0  # bumped on every change of a tracked call
+        self._bridges: dict[str, dict[str, tuple[str, str]]] = {}  # bridge id → uniqueid → (channel, linkedid)
+        self._bridge_of: dict[str, str] = {}  # uniqueid → bridge id
+
+    def mark(self) -> int:
+        """The change counter now: pass it to :meth:`resync` with a snapshot requested after this call, so a call
+        changed by an event after that point is not judged by the (older) snapshot."""
+        return self._seq
 
     def watch(self, fn: Callable[[CallState], None]) -> None:
         """``fn(call)`` after every change of a tracked call (the wallboard's live figures). Synchronous and cheap:
@@ -123,6 +139,8 @@ class CallTracker:
         self._watchers.append(fn)
 
     def _changed(self, st: CallState) -> None:
+        self._seq += 1
+        st.touched = self._seq
         for fn in self._watchers:
             try:
                 fn(st)
@@ -185,6 +203,8 @@ class CallTracker:
         existing = None
         if uniqueid not in self.active and check_db:
             existing = await self.repo.get_by_uniqueid(uniqueid)
+            if uniqueid in self._finished:  # its Hangup was handled while we looked (resync and events race)
+                return None
         if uniqueid in self.active:
             st = self.active[uniqueid]
         elif existing is not None:
@@ -219,8 +239,20 @@ class CallTracker:
         if st is not None:
             await self._save(st)
 
+    async def _queue_call(self, ev: dict[str, str]) -> CallState | None:
+        """The call a queue event is about. Queue events carry the caller's channel; one we do not track yet (its
+        Newchannel came before we connected, or the resync is still picking it up) is tracked from here on, so
+        an answer is never lost to that race."""
+        uid = ev.get("Uniqueid", "")
+        st = self.active.get(uid)
+        if st is not None or not uid or ev.get("Linkedid", uid) != uid:
+            return st
+        return await self._new_call(
+            uid, self._at(ev), linkedid=ev.get("Linkedid"), channel=ev.get("Channel"),
+            caller_number=_num(ev.get("CallerIDNum")), caller_name=_num(ev.get("CallerIDName")))
+
     async def on_queue_caller_join(self, ev: dict[str, str]) -> None:
-        st = self.active.get(ev.get("Uniqueid", ""))
+        st = await self._queue_call(ev)
         if st is None:
             return
         st.queue = ev.get("Queue") or st.queue
@@ -229,7 +261,7 @@ class CallTracker:
         await self._save(st)
 
     async def on_agent_called(self, ev: dict[str, str]) -> None:
-        st = self.active.get(ev.get("Uniqueid", ""))
+        st = await self._queue_call(ev)
         if st is None:
             return
         if st.ringing_at is None:
@@ -238,24 +270,27 @@ class CallTracker:
             await self._save(st)
 
     async def on_agent_connect(self, ev: dict[str, str]) -> None:
-        st = self.active.get(ev.get("Uniqueid", ""))
-        if st is None or st.answered_at is not None:
+        st = await self._queue_call(ev)
+        if st is None or (st.answered_at is not None and not st.answered_by_bridge):
             return
         at = self._at(ev)
-        st.answered_at = at
+        if st.answered_at is None or at < st.answered_at:
+            st.answered_at = at
+        st.answered_by_bridge = False
         st.queue = ev.get("Queue") or st.queue
         st.agent_interface = ev.get("Interface") or None
         st.agent_extension = interface_extension(st.agent_interface)
         st.agent_name = _num(ev.get("MemberName"))
+        st.left_queue = True
         hold = ev.get("HoldTime")
         if st.queued_at is not None:  # sub-second precision from the event timestamps
-            st.wait_seconds = max(0.0, (at - st.queued_at).total_seconds())
+            st.wait_seconds = max(0.0, (st.answered_at - st.queued_at).total_seconds())
         elif hold and hold.isdigit():
             st.wait_seconds = float(hold)
         await self._save(st)
 
     async def on_agent_complete(self, ev: dict[str, str]) -> None:
-        st = self.active.get(ev.get("Uniqueid", ""))
+        st = await self._queue_call(ev)
         if st is None:
             return
         talk = ev.get("TalkTime")
@@ -270,12 +305,59 @@ class CallTracker:
             self._changed(st)
 
     async def on_queue_caller_leave(self, ev: dict[str, str]) -> None:
-        st = self.active.get(ev.get("Uniqueid", ""))
+        st = await self._queue_call(ev)
         if st is not None:
             st.left_queue = True
             self._changed(st)
 
+    async def on_bridge_enter(self, ev: dict[str, str]) -> None:
+        """A channel joined a bridge. When a queued caller and a phone's leg of the same call (its Linkedid) share
+        one, an agent answered: the call is answered even if its AgentConnect was never seen."""
+        bridge, uid = ev.get("BridgeUniqueid", ""), ev.get("Uniqueid", "")
+        if not bridge or not uid:
+            return
+        linked = ev.get("Linkedid") or uid
+        old = self._bridge_of.pop(uid, None)
+        if old is not None and old != bridge:
+            self._bridges.get(old, {}).pop(uid, None)
+            if not self._bridges.get(old):
+                self._bridges.pop(old, None)
+        members = self._bridges.setdefault(bridge, {})
+        members[uid] = (ev.get("Channel", ""), linked)
+        self._bridge_of[uid] = bridge
+        for member_uid, (channel, member_linked) in list(members.items()):
+            st = self.active.get(member_linked)
+            if member_uid != member_linked and st is not None and st.uniqueid in members:
+                await self._bridged(st, channel, self._at(ev))
+
+    async def _bridged(self, st: CallState, agent_channel: str, at: datetime, queued_only: bool = True) -> None:
+        """The caller of call ``st`` is bridged with ``agent_channel`` (``PJSIP/1001-0000002a``): answered there.
+        ``queued_only``: only if the call was queued (from events: an IVR transfer to a phone keeps its own
+        outcome); the resync also answers a call it has just picked up, whose queueing it never saw."""
+        if st.answered_at is not None or not agent_channel.startswith("PJSIP/") or st.ivr_exit == "transfer":
+            return
+        if queued_only and st.queued_at is None:
+            return
+        iface = agent_channel.rsplit("-", 1)[0]
+        st.answered_at = at
+        st.answered_by_bridge = True
+        st.agent_interface = iface
+        st.agent_extension = interface_extension(iface)
+        st.left_queue = True
+        if st.queued_at is not None:
+            st.wait_seconds = max(0.0, (at - st.queued_at).total_seconds())
+        await self._save(st)
+
+    def _forget_bridge(self, uid: str) -> None:
+        bridge = self._bridge_of.pop(uid, None)
+        if bridge is not None:
+            members = self._bridges.get(bridge, {})
+            members.pop(uid, None)
+            if not members:
+                self._bridges.pop(bridge, None)
+
     async def on_hangup(self, ev: dict[str, str]) -> None:
+        self._forget_bridge(ev.get("Uniqueid", ""))
         st = self.active.get(ev.get("Uniqueid", ""))
         if st is None:
             return
@@ -354,13 +436,18 @@ class CallTracker:
         self.active.pop(st.uniqueid, None)
         self._remember_finished(st.uniqueid)
 
-    async def resync(self, channels: list[dict[str, str]], queue_entries: list[dict[str, str]]) -> dict[str, int]:
-        """Reconcile with Asterisk's live channels (CoreShowChannels) and queue callers (QueueStatus)."""
+    async def resync(self, channels: list[dict[str, str]], queue_entries: list[dict[str, str]],
+                     since: int | None = None) -> dict[str, int]:
+        """Reconcile with Asterisk's live channels (CoreShowChannels) and queue callers (QueueStatus).
+
+        ``since``: :meth:`mark` taken before the snapshot was requested. Events are handled while the snapshot
+        is read and applied, so a call changed after ``since`` is newer than the snapshot and is left as the
+        events made it (it may have started after the channel list was taken)."""
         now = self.clock.now()
         live = {c.get("Uniqueid", ""): c for c in channels}
         closed = 0
         for uid, st in list(self.active.items()):
-            if uid not in live:
+            if uid not in live and (since is None or st.touched <= since):
                 await self._finish(st, now, reason="lost_during_disconnect")
                 closed += 1
         picked = 0
@@ -386,6 +473,29 @@ class CallTracker:
                 wait = float(e["Wait"]) if e.get("Wait", "").isdigit() else 0.0
                 st.queued_at = now - timedelta(seconds=wait)
                 await self._save(st)
-        if closed or picked:
-            log.info("call resync: %d closed as lost, %d live calls picked up", closed, picked)
-        return {"closed": closed, "picked_up": picked}
+        answered = 0
+        for caller, agent_leg in bridged_agent_legs(channels).items():
+            st = self.active.get(caller)
+            if st is not None and st.answered_at is None:
+                await self._bridged(st, agent_leg.get("Channel", ""),
+                                    now - timedelta(seconds=_duration(agent_leg.get("Duration"))), queued_only=False)
+                answered += st.answered_at is not None
+        if closed or picked or answered:
+            log.info("call resync: %d closed as lost, %d live calls picked up, %d found answered",
+                     closed, picked, answered)
+        return {"closed": closed, "picked_up": picked, **({"answered": answered} if answered else {})}
+
+
+def bridged_agent_legs(channels: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+    """From a CoreShowChannels list: caller uniqueid → the phone leg (``PJSIP/<seat>-…``, same Linkedid) that is
+    in the same bridge as the caller — who is talking to whom, as Asterisk has it now."""
+    by_uid = {c.get("Uniqueid", ""): c for c in channels}
+    out: dict[str, dict[str, str]] = {}
+    for c in channels:
+        uid, linked, bridge = c.get("Uniqueid", ""), c.get("Linkedid", ""), c.get("BridgeId", "")
+        if not bridge or not linked or uid == linked or not c.get("Channel", "").startswith("PJSIP/"):
+            continue
+        caller = by_uid.get(linked)
+        if caller is not None and caller.get("BridgeId") == bridge:
+            out.setdefault(linked, c)
+    return out

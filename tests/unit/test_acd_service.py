@@ -235,7 +235,7 @@ async def test_resync_makes_asterisk_match_the_db(env: Env) -> None:
          "Membership": "dynamic"},
     ]
     counts = await env.acd.resync(status, [])
-    assert counts == {"added": 1, "removed": 1, "paused": 1, "penalty": 1, "calls_gone": 0}
+    assert counts == {"added": 1, "removed": 1, "paused": 1, "penalty": 1, "calls_gone": 0, "calls_found": 0}
     assert env.ami.take() == [
         ("queue_add", {"args": ("support", "PJSIP/1001"), "penalty": 0, "paused": False, "member_name": "A1",
                        "reason": ""}),

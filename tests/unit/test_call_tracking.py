@@ -211,3 +211,107 @@ async def test_write_behind_stores_everything_by_the_time_it_stops(h: Harness) -
     [c] = await h.calls()
     assert c.outcome == "answered" and c.ended_at is not None and c.agent_extension == "1001"
     assert h.tracker.writes >= 1
+
+
+# --- the resync and events racing (issue 12 item 7) ------------------------------------------------------------
+# On a first start against an Asterisk that booted seconds earlier, an agent left in wrap-up answered the first
+# queue call, Asterisk bridged it, yet the desktop stayed "ready" with no pop and the call was stored as
+# abandoned / caller_hangup_in_queue with no agent. The AMI resync reads its snapshots (CoreShowChannels, then
+# QueueStatus) while the dispatcher keeps handling events: events that arrive between the reads and the apply
+# were dropped (a call the resync had not picked up yet) or undone (a call missing from the older channel list).
+
+
+class RacingAmi:
+    """The two snapshots the resync asks for, with the recorded events of the call delivered to the dispatcher
+    at a chosen point of the resync, as the real AMI client does (a separate task keeps dispatching)."""
+
+    def __init__(self, dispatcher: EventDispatcher, channels: list[dict[str, str]],
+                 entries: list[dict[str, str]], during: dict[str, list[AmiEvent]]) -> None:
+        self.dispatcher, self.channels, self.entries, self.during = dispatcher, channels, entries, during
+
+    async def _deliver(self, point: str) -> None:
+        for ev in self.during.get(point, []):
+            await self.dispatcher.dispatch(ev)
+
+    async def core_show_channels(self) -> list[AmiEvent]:
+        snapshot = [AmiEvent(Event="CoreShowChannel", **c) for c in self.channels]
+        await self._deliver("after_channels")  # arrive after Asterisk answered the channel list
+        return snapshot
+
+    async def queue_status(self) -> list[AmiEvent]:
+        snapshot = [AmiEvent(Event="QueueEntry", **e) for e in self.entries]
+        await self._deliver("after_queue_status")  # arrive before the resync applies what it read
+        return snapshot
+
+
+@pytest.mark.parametrize("window", ["after_channels", "after_queue_status"])
+async def test_a_call_answered_while_the_first_resync_runs_is_answered_by_the_agent(
+        db_url: str, workdir: Any, window: str) -> None:
+    from callcenter.acd.pop import agent_topic
+    from tests.unit.wired import close_wired, wired_stack
+
+    events = load_trace(FIXTURES / "ami_answered_call.jsonl")
+    calls = [e for e in events if e.name in ("Newchannel", "QueueCallerJoin", "AgentCalled", "QueueCallerLeave",
+                                             "AgentConnect", "BridgeEnter", "Hangup")]
+    uid = calls[0]["Uniqueid"]
+    clock = FakeClock(_event_time(events, "Newchannel") - timedelta(seconds=5))
+    # the service ran before: the agent took a call and was left in wrap-up when it stopped
+    first, _ = await wired_stack(db_url, workdir, clock)
+    user = await first.auth.create_user("li", "test-password-1", ["agent"], "Li")
+    await first.acd_repo.set_skill(user.id, "support", "senior")
+    await first.acd.login(user, "1001")
+    await first.acd.ready(user)
+    old = {"Uniqueid": "1795438500.7", "Linkedid": "1795438500.7", "Interface": "PJSIP/1001", "Queue": "support",
+           "DestChannel": "PJSIP/1001-00000000"}
+    for name in ("AgentCalled", "AgentConnect", "AgentComplete"):
+        await first.dispatcher.dispatch(AmiEvent(Event=name, **old))
+    assert first.acd.agents[user.id].state == "wrapup"
+    await close_wired(first)
+
+    clock.advance(3)
+    stack, _ = await wired_stack(db_url, workdir, clock)  # the first start against the freshly booted Asterisk
+    try:
+        assert stack.acd.agents[user.id].state == "wrapup"
+        sent: list[dict[str, Any]] = []
+
+        async def send(text: str) -> None:
+            import json
+
+            sent.append(json.loads(text))
+
+        async def close(code: int, reason: str) -> None:
+            pass
+
+        stack.hub.register(send, close, {agent_topic("li")}, label="desk")
+        answer = [e for e in calls if e.name != "Hangup"]
+        if window == "after_channels":  # the call arrives while the channel list is read: not in it
+            channels: list[dict[str, str]] = []
+            entries: list[dict[str, str]] = []
+            during = {window: answer}
+        else:  # it was queued before we connected (in both snapshots); answered before they are applied
+            channels = [{"Uniqueid": uid, "Linkedid": uid, "Context": "from-trunk", "Channel": calls[0]["Channel"],
+                         "CallerIDNum": "sipp", "Exten": "4000", "Duration": "00:00:02", "BridgeId": ""}]
+            entries = [{"Queue": "support", "Uniqueid": uid, "Wait": "1", "CallerIDNum": "sipp"}]
+            during = {window: [e for e in answer if e.name not in ("Newchannel", "QueueCallerJoin")]}
+        clock.set(_event_time(events, "AgentConnect"))
+        await stack._resync(RacingAmi(stack.dispatcher, channels, entries, during))  # type: ignore[arg-type]
+        await stack.pop.idle()
+
+        agent = stack.acd.agents[user.id]
+        assert (agent.state, agent.call_uniqueid) == ("on_call", uid)
+        pop = stack.pop.current["li"]
+        assert pop["call_uniqueid"] == uid and pop["phase"] == "active"
+        assert any(m["type"] == "pop" and m["pop"]["call_uniqueid"] == uid for m in sent)
+        assert sent[-1]["type"] != "pop_cleared"
+        assert await stack._handling_calls("li") == {uid}
+
+        for ev in (e for e in calls if e.name == "Hangup"):
+            await stack.dispatcher.dispatch(ev)
+        c = await stack.calls_repo.get_by_uniqueid(uid)
+        assert c is not None
+        assert (c.outcome, c.end_reason, c.agent_extension) == ("answered", "completed", "1001")
+        assert c.answered_at == _event_time(events, "AgentConnect")
+        assert stack.acd.agents[user.id].state == "wrapup"  # the agent's leg hung up: the call's wrap-up
+        assert stack.dispatcher.errors == 0
+    finally:
+        await close_wired(stack)
