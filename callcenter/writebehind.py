@@ -95,6 +95,16 @@ def _decode(v: Any) -> Any:
     return v
 
 
+def _printable(v: Any) -> Any:
+    if isinstance(v, str):
+        return v.encode("utf-8", "replace").decode()
+    if isinstance(v, list):
+        return [_printable(x) for x in v]
+    if isinstance(v, dict):
+        return {_printable(k): _printable(x) for k, x in v.items()}
+    return v
+
+
 def dump_row(row: Any) -> str:
     """ASCII JSON (NUL bytes, lone surrogates and the like are escaped, so any database takes it)."""
     return json.dumps(_encode(row), ensure_ascii=True)
@@ -366,8 +376,8 @@ class WriteFailureStore:
             "resolved_at": f.resolved_at.isoformat().replace("+00:00", "Z") if f.resolved_at else None,
             "resolved_by": f.resolved_by, "resolution": f.resolution, "note": f.note,
         }
-        if with_row:
-            d["row"] = json.loads(f.row)
+        if with_row:  # as JSON for the API: a lone surrogate (the very value that failed) shown as "?"
+            d["row"] = _printable(json.loads(f.row))
         return d
 
     async def recent(self, unresolved: bool = True, limit: int = 100) -> list[WriteFailure]:
