@@ -257,6 +257,10 @@ class SeatSettings(BaseModel):
     qualify_frequency_seconds: int = Field(30, ge=0, le=3600)
     # an approved leave-seat request the agent has not started using (gone away) within this many minutes lapses
     approval_valid_minutes: float = Field(30.0, gt=0, le=24 * 60)
+    # leaving the seat needs the lead's consent: an episode that ends under the violation threshold without an
+    # approved leave-seat request is recorded as an "unapproved absence" when it lasted at least this long
+    # (shorter ones, e.g. the moment between logging in and going ready, are clicks, not absences; 0 = all)
+    unapproved_absence_min_seconds: float = Field(60.0, ge=0, le=24 * 3600)
 
     @model_validator(mode="after")
     def _checks(self) -> SeatSettings:
@@ -285,6 +289,9 @@ class ShiftSettings(BaseModel):
     holiday_leave_notice_hours: float = Field(48.0, ge=0)
     # leave for a night shift must be asked before this local time of the shift's date
     night_leave_cutoff: str = "12:00"
+    # sick leave (phoned in before the shift, certificate handed in on the first day back) may be recorded for a
+    # day at most this many days in the past
+    sick_leave_backdate_days: int = Field(31, ge=0, le=366)
     # the live check (late at start + late_minutes, absence at the end, ...) runs this often
     check_interval_seconds: float = Field(15.0, gt=0, le=3600)
 

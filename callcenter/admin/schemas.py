@@ -136,7 +136,8 @@ class PauseReasonCreateIn(_In):
     code: str
     label_zh: str
     label_en: str
-    away: bool = False
+    # every pause counts toward the away rule unless the centre marks it otherwise (the seeds)
+    away: bool = True
 
 
 class PauseReasonPatchIn(_In):
@@ -151,7 +152,7 @@ class PauseReasonOut(BaseModel):
     label_zh: str
     label_en: str
     away: bool  # time in this pause counts as away from the desk (the 20-minute rule)
-    system: bool  # set by the product (not_ready, no_answer): only the labels can change
+    system: bool  # set by the product (not_ready, no_answer): only the labels and the away flag can change
     active: bool
 
 

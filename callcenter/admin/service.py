@@ -64,7 +64,8 @@ QUEUE_RANGES: dict[str, tuple[int, int]] = {
     "service_level_target": (1, 100),
     "recording_retention_days": (0, 3650),
 }
-SYSTEM_REASON_FIXED = ("away", "active")
+# a system reason (not_ready, no_answer) stays active; its away flag is the centre's to set like any other's
+SYSTEM_REASON_FIXED = ("active",)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -613,11 +614,12 @@ class AdminService:
                 v = _text(v, k, max_len=64)
                 if v != getattr(r, k):
                     changes[k] = v
-        for k in SYSTEM_REASON_FIXED:
+        for k in ("away", "active"):
             v = getattr(body, k)
             if v is not None and v != getattr(r, k):
-                if r.system:
-                    raise InvalidInput(f"{code!r} is a system pause reason: only its labels can change", field=k)
+                if r.system and k in SYSTEM_REASON_FIXED:
+                    raise InvalidInput(f"{code!r} is a system pause reason: only its labels and away flag can "
+                                       "change", field=k)
                 changes[k] = v
         if not changes:
             return r, {}

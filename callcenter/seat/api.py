@@ -79,13 +79,14 @@ async def cancel(request_id: int, request: Request, user: AgentUser) -> dict[str
 @router.get("/episodes", summary="Away episodes by the day they started (centre's timezone); agents see their own")
 async def episodes(request: Request, user: AnyUser, username: str | None = Query(None, max_length=64),
                    date_from: date | None = None, date_to: date | None = None, violations_only: bool = False,
-                   limit: int = Query(1000, ge=1, le=10000)) -> list[dict[str, Any]]:
+                   limit: int = Query(1000, ge=1, le=10000),
+                   finding: Literal["violation", "unapproved_absence"] | None = None) -> list[dict[str, Any]]:
     if not _is_lead(user):
         if username and username != user.username:
             raise Forbidden("agents see only their own away episodes", username=username)
         username = user.username
     return await _seat(request).episodes(  # type: ignore[no-any-return]
-        username or None, date_from, date_to, violations_only, limit)
+        username or None, date_from, date_to, violations_only, limit, finding)
 
 
 @router.get("/me", summary="My away state now, my phone, my live leave-seat request")

@@ -2,8 +2,10 @@
 
 Away time counts while an agent is logged in at a seat and
 
-- paused with a pause reason marked ``away`` (source ``pause``; the auto-pause after unanswered rings,
-  reason ``no_answer``, is source ``no_answer``), or
+- paused for any reason the centre has not marked "not away" (source ``pause``): ``not_ready`` (after login)
+  and every pause reason count unless their ``away`` flag is off; only ready, ringing, on a call and wrap-up
+  (which ends by itself at the queue's configured time) are work. The auto-pause after unanswered rings, reason
+  ``no_answer``, is source ``no_answer``; or
 - the seat's phone is unreachable or unregistered (source ``phone``): PJSIP ``ContactStatus``
   Unreachable/Removed, ``DeviceStateChange``/``QueueMemberStatus`` UNAVAILABLE; back on Reachable/Created or any
   other known device state.
@@ -18,6 +20,10 @@ of one episode (19:59 is not a violation, 20:00 is). An approved leave-seat requ
 approved time runs from the approval or from the start of the episode, whichever is later; the violation then
 comes at the end of the approved time or at the normal threshold, whichever is later; the warning comes the same
 5 minutes (violation − warning) before it.
+
+Leaving the seat needs the lead's consent: an episode that ends under the violation threshold, lasted at least
+``unapproved_absence_min_seconds`` and was not covered by an approved leave-seat request is recorded as an
+``unapproved_absence`` finding (not a violation); an episode that reached the threshold is a ``violation``.
 
 A checker runs every ``check_interval_seconds`` on the injected clock (:meth:`check`; unit tests call it after
 moving a fake clock). After a restart, open episodes are resumed if the agent is still away (the phone's last
@@ -35,7 +41,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from callcenter.acd.pop import agent_topic
@@ -45,7 +51,7 @@ from callcenter.calls.service import interface_extension
 from callcenter.clock import Clock, event_time
 from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
 from callcenter.realtime.hub import Hub
-from callcenter.seat.models import REQUEST_STATUSES, AwayEpisode, LeaveRequest
+from callcenter.seat.models import FINDINGS, REQUEST_STATUSES, AwayEpisode, LeaveRequest
 from callcenter.settings import SeatSettings
 
 log = logging.getLogger(__name__)
@@ -83,6 +89,7 @@ class Episode:
     limit_minutes: float | None = None
     approved_request_id: int | None = None
     end_reason: str = ""
+    finding: str = ""
     changes: list[dict[str, Any]] = field(default_factory=list)
     active: dict[str, str] = field(default_factory=dict)
     saved: bool = False  # the row holds every change made so far (a failed write is retried by check())
@@ -220,8 +227,9 @@ class SeatService:
         if a.state == "logged_out" or not a.extension:
             return {}
         out: dict[str, str] = {}
-        if a.state == "paused" and a.reason in self.acd.away_reasons():
-            out["no_answer" if a.reason == "no_answer" else "pause"] = a.reason
+        # every pause counts (not_ready, a reason unknown or inactive by now) unless marked "not away"
+        if a.state == "paused" and (a.reason or "not_ready") not in self.acd.not_away_reasons():
+            out["no_answer" if a.reason == "no_answer" else "pause"] = a.reason or "not_ready"
         p = self.phones.get(a.extension)
         if p is not None and p.down:
             out["phone"] = f"phone_{p.why}"
@@ -364,15 +372,34 @@ class SeatService:
                 ep.saved = False
                 return
 
+    def _finding_at_end(self, ep: Episode) -> str:
+        """A violation stays one; a shorter episode without an approved request is an unapproved absence when it
+        lasted at least ``unapproved_absence_min_seconds`` (leaving the seat needs the lead's consent)."""
+        if ep.violation_at is not None:
+            return "violation"
+        if ep.approved_request_id is not None or ep.ended_at is None:
+            return ""
+        lasted = (ep.ended_at - ep.started_at).total_seconds()
+        return "unapproved_absence" if lasted >= self.settings.unapproved_absence_min_seconds and lasted > 0 \
+            else ""
+
     async def _close(self, ep: Episode, at: datetime, why: str) -> None:
         ep.ended_at = max(at, ep.started_at)
         ep.end_reason = why
         ep.active = {}
         ep.active_sources = ""
         ep.limit_minutes = (self._limit(ep) - ep.started_at).total_seconds() / 60
+        ep.finding = self._finding_at_end(ep)
         ep.saved = False
         self.open.pop(ep.username, None)
         req = self.requests.get(ep.approved_request_id) if ep.approved_request_id else None
+        if ep.ended_at == ep.started_at and ep.violation_at is None:
+            # no time away at all (e.g. logged in and made ready in the same instant): not a stretch away, not
+            # kept; an approval it had taken covers the next episode instead
+            await self._drop(ep, req)
+            self._push(ep, "away_ended", ep.ended_at)
+            self._changed(ep.username)
+            return
         await self._save(ep)
         if req is not None:
             req.closed_at = ep.ended_at
@@ -404,6 +431,22 @@ class SeatService:
             if ep.ended_at is not None and ep not in self._unsaved:
                 self._unsaved.append(ep)
 
+    async def _drop(self, ep: Episode, req: Request | None) -> None:
+        """Forget an episode of no length: its row goes, a request it had taken is free again."""
+        if req is not None:
+            req.episode_id = None
+            req.used_from = None
+            ep.approved_request_id = None
+        try:
+            async with self.sessions() as s:
+                if ep.id is not None:
+                    await s.execute(delete(AwayEpisode).where(AwayEpisode.id == ep.id))
+                    await s.commit()
+            if req is not None:
+                await self._save_request(req)
+        except Exception:
+            log.exception("could not remove the empty away episode of %s", ep.username)
+
     async def _save_request(self, req: Request) -> None:
         async with self.sessions() as s:
             if req.id is None:
@@ -427,6 +470,7 @@ class SeatService:
                 warn = self._warning(limit)
                 if ep.violation_at is None and now >= limit:
                     ep.violation_at = limit
+                    ep.finding = "violation"
                     ep.warning_at = ep.warning_at or warn
                     ep.limit_minutes = (limit - ep.started_at).total_seconds() / 60
                     ep.saved = False
@@ -707,13 +751,17 @@ class SeatService:
                 "active_sources": [x for x in ep.active_sources.split(",") if x],
                 "warning_at": ep.warning_at, "violation_at": ep.violation_at, "violation": ep.violation_at is not None,
                 "limit_minutes": ep.limit_minutes, "approved_request_id": ep.approved_request_id,
-                "end_reason": ep.end_reason, "changes": ep.changes}
+                "end_reason": ep.end_reason, "finding": ep.finding or None,
+                "unapproved_absence": ep.finding == "unapproved_absence", "changes": ep.changes}
 
     async def episodes(self, username: str | None = None, date_from: date | None = None,
                        date_to: date | None = None, violations_only: bool = False,
-                       limit: int = 1000) -> list[dict[str, Any]]:
+                       limit: int = 1000, finding: str | None = None) -> list[dict[str, Any]]:
         """Stored episodes, newest first; ``date_from``/``date_to`` (inclusive) are days in the centre's timezone
-        and select by the day the episode started (an episode across midnight belongs to its start day)."""
+        and select by the day the episode started (an episode across midnight belongs to its start day);
+        ``finding`` (``violation`` / ``unapproved_absence``) selects by what the episode amounts to."""
+        if finding is not None and finding not in FINDINGS:
+            raise InvalidInput(f"finding must be one of {list(FINDINGS)}, got {finding!r}", field="finding")
         if date_from is not None and date_to is not None and date_to < date_from:
             raise InvalidInput(f"date_to {date_to} is before date_from {date_from}", field="date_to")
         q = select(AwayEpisode).order_by(AwayEpisode.started_at.desc(), AwayEpisode.id.desc()).limit(limit)
@@ -725,6 +773,8 @@ class SeatService:
             q = q.where(AwayEpisode.started_at < self._local_day_start(date_to + timedelta(days=1)))
         if violations_only:
             q = q.where(AwayEpisode.violation_at.is_not(None))
+        if finding is not None:
+            q = q.where(AwayEpisode.finding == finding)
         async with self.sessions() as s:
             rows = list((await s.execute(q)).scalars())
         now = self.clock.now()

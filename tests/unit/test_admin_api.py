@@ -707,8 +707,9 @@ async def test_create_pause_reason_refusals_name_the_field(api: Api, body: dict[
 
 
 async def test_patch_pause_reason_and_system_reasons_change_labels_only(api: Api) -> None:
-    r = await api.call("PATCH", "/api/admin/pause-reasons/meeting", {"label_en": "Meeting", "away": True})
-    assert r.status_code == 200 and (r.json()["label_en"], r.json()["away"]) == ("Meeting", True)
+    # the centre marks meetings as not away (seeded away since 0014: every non-working state counts)
+    r = await api.call("PATCH", "/api/admin/pause-reasons/meeting", {"label_en": "Meeting", "away": False})
+    assert r.status_code == 200 and (r.json()["label_en"], r.json()["away"]) == ("Meeting", False)
     assert {x["code"]: x for x in api.stack.acd.reason_list()}["meeting"]["label_en"] == "Meeting"
     # deactivating: the ACD no longer offers it, an agent cannot pause with it
     r = await api.call("PATCH", "/api/admin/pause-reasons/meal", {"active": False})
@@ -720,12 +721,13 @@ async def test_patch_pause_reason_and_system_reasons_change_labels_only(api: Api
     with pytest.raises(InvalidInput):
         await api.stack.acd.pause(user, "meal")
     assert "meal" in [x["code"] for x in (await api.call("GET", "/api/admin/pause-reasons")).json()]
-    # system reasons: labels yes, away/active no (sending the unchanged value is fine)
+    # system reasons: labels and the away flag yes, active no (sending the unchanged value is fine)
     r = await api.call("PATCH", "/api/admin/pause-reasons/no_answer", {"label_zh": "振铃未接", "away": True})
     assert r.status_code == 200 and r.json()["label_zh"] == "振铃未接"
-    for body, field in (({"away": False}, "away"), ({"active": False, "label_en": "x"}, "active")):
-        r = await api.call("PATCH", "/api/admin/pause-reasons/no_answer", body)
-        assert _field(r) == field and "system" in r.json()["message"]
+    r = await api.call("PATCH", "/api/admin/pause-reasons/no_answer", {"active": False, "label_en": "x"})
+    assert _field(r) == "active" and "system" in r.json()["message"]
+    r = await api.call("PATCH", "/api/admin/pause-reasons/not_ready", {"away": False})
+    assert r.status_code == 200 and r.json()["away"] is False and "not_ready" not in api.stack.acd.away_reasons()
     async with api.stack.sessions() as s:
         r2 = (await s.execute(select(PauseReason).where(PauseReason.code == "no_answer"))).scalar_one()
     assert (r2.label_en, r2.away, r2.active) == ("Auto-paused: ring not answered", True, True)
@@ -733,7 +735,10 @@ async def test_patch_pause_reason_and_system_reasons_change_labels_only(api: Api
     assert _field(await api.call("PATCH", "/api/admin/pause-reasons/meeting", {"code": "x"})) == "code"
     assert (await api.call("PATCH", "/api/admin/pause-reasons/nope", {"label_en": "x"})).status_code == 404
     assert [e.detail for e in await _audit(api.stack, "admin.pause_reason.update")] == [
-        {"label_en": "Meeting", "away": True}, {"active": False}, {"label_zh": "振铃未接"}]
+        {"label_en": "Meeting", "away": False}, {"active": False}, {"label_zh": "振铃未接"}, {"away": False}]
+    # a new reason counts as away unless the admin says otherwise
+    r = await api.call("POST", "/api/admin/pause-reasons", {"code": "smoke", "label_zh": "吸烟", "label_en": "Smoke"})
+    assert r.status_code == 201 and r.json()["away"] is True
 
 
 async def test_no_delete_routes_for_users_or_pause_reasons(api: Api) -> None:

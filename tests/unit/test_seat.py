@@ -277,7 +277,9 @@ async def test_a_phone_unregistered_at_login_counts_from_the_login(env: Env) -> 
     env.clock.advance(60)
     li = await env.agent("li", ready=False)
     ep = await env.row()
-    assert (ep.started_at, ep.source) == (T0 + timedelta(minutes=1), "phone")
+    # not ready after the login counts as away too (issue 12 item 14): both causes from the login
+    assert (ep.started_at, ep.source, ep.reason) == (T0 + timedelta(minutes=1), "pause,phone",
+                                                     "not_ready,phone_unregistered")
     env.clock.advance(60)
     await env.stack.acd.logout(li)
     ep = await env.row()
@@ -387,6 +389,7 @@ async def test_requests_lapse_at_logout_and_approvals_not_used_in_time(env: Env)
     r1 = await env.seat.request_leave(li, "a", 5)
     await env.stack.acd.logout(li)
     await env.stack.acd.login(li, "1001")
+    await env.stack.acd.ready(li)  # (staying not ready would be away, and would use the approval)
     r2 = await env.seat.request_leave(li, "b", 5)  # the first one lapsed at the logout
     await env.seat.approve(r2["id"], lead)
     await env.advance(30 * MIN)  # approval_valid_minutes: not used (never went away) in 30 minutes
@@ -508,3 +511,79 @@ def test_the_away_thresholds_are_one_pair_for_the_rule_and_the_board() -> None:
     with pytest.raises(SettingsError, match="seat.qualify_frequency_seconds"):
         load_settings(seat={"qualify_frequency_seconds": -1})
 
+
+
+# issue 12 item 14: every logged-in non-working state counts, unapproved short absences are recorded -------------
+async def test_not_ready_after_login_counts_and_is_a_violation_at_20_minutes(env: Env) -> None:
+    assert {"not_ready", "meeting", "acw"} <= env.stack.acd.away_reasons()  # seeded flags, migration 0014
+    await env.agent("li", ready=False)  # logged in: not ready
+    ep = await env.row()
+    assert (ep.started_at, ep.source, ep.reason) == (T0, "pause", "not_ready")
+    await env.advance(20 * MIN - 1)
+    assert (await env.row()).violation_at is None
+    await env.advance(1)
+    ep = await env.row()
+    assert (ep.violation_at, ep.finding) == (T0 + timedelta(minutes=20), "violation")
+
+
+@pytest.mark.parametrize("reason", ["meeting", "acw"])
+async def test_a_meeting_or_after_call_work_pause_is_a_violation_at_20_minutes(env: Env, reason: str) -> None:
+    li = await env.agent("li")
+    await env.stack.acd.pause(li, reason)
+    await env.advance(20 * MIN)
+    ep = await env.row()
+    assert (ep.reason, ep.violation_at, ep.finding) == (reason, T0 + timedelta(minutes=20), "violation")
+
+
+async def test_a_pause_the_centre_marks_not_away_does_not_count(env: Env) -> None:
+    admin_h = await bearer(env.stack, ("admin",), "boss")
+    async with env.app() as c:
+        for code in ("meeting", "not_ready"):
+            r = await c.patch(f"/api/admin/pause-reasons/{code}", json={"away": False}, headers=admin_h)
+            assert r.status_code == 200 and r.json()["away"] is False
+    li = await env.agent("li", ready=False)
+    await env.advance(25 * MIN)  # not ready, marked not away: no episode
+    await env.stack.acd.ready(li)
+    await env.stack.acd.pause(li, "meeting")
+    await env.advance(25 * MIN)
+    assert await env.rows("li") == []
+    await env.stack.acd.pause(li, "away")  # still counts
+    await env.advance(20 * MIN)
+    assert (await env.row()).violation_at is not None
+
+
+async def test_a_short_pause_without_consent_is_an_unapproved_absence_not_a_violation(env: Env) -> None:
+    li = await env.agent("li")
+    lead_h = await bearer(env.stack, ("supervisor",), "lead")
+    await env.stack.acd.pause(li, "meal")
+    await env.advance(5 * MIN)
+    await env.stack.acd.ready(li)
+    ep = await env.row()
+    assert (ep.ended_at, ep.violation_at, ep.finding) == (T0 + timedelta(minutes=5), None, "unapproved_absence")
+    async with env.app() as c:
+        [e] = (await c.get("/api/seat/episodes", headers=lead_h)).json()
+        assert (e["finding"], e["unapproved_absence"], e["violation"]) == ("unapproved_absence", True, False)
+        assert [x["id"] for x in (await c.get("/api/seat/episodes?finding=unapproved_absence",
+                                              headers=lead_h)).json()] == [e["id"]]
+        assert (await c.get("/api/seat/episodes?finding=violation", headers=lead_h)).json() == []
+        assert (await c.get("/api/seat/episodes?finding=bogus", headers=lead_h)).status_code == 400
+
+
+async def test_a_short_approved_pause_is_no_finding(env: Env) -> None:
+    li = await env.agent("li")
+    lead = await env.stack.auth.create_user("lead", "test-password-1", ["supervisor"], "Lead")
+    req = await env.seat.request_leave(li, "toilet", 10)
+    await env.seat.approve(req["id"], lead)
+    await env.stack.acd.pause(li, "away")
+    await env.advance(5 * MIN)
+    await env.stack.acd.ready(li)
+    ep = await env.row()
+    assert (ep.approved_request_id, ep.violation_at, ep.finding) == (req["id"], None, "")
+
+
+async def test_a_moment_between_states_is_not_an_unapproved_absence(env: Env) -> None:
+    li = await env.agent("li", ready=False)
+    await env.advance(30)  # under seat.unapproved_absence_min_seconds (60)
+    await env.stack.acd.ready(li)
+    ep = await env.row()
+    assert (ep.ended_at, ep.finding) == (T0 + timedelta(seconds=30), "")

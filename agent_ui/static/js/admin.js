@@ -583,9 +583,9 @@ function reasonEditSpecs(system) {
   return [
     { key: "label_zh", label: "admin.reasons.label_zh", maxlength: 64, required: true },
     { key: "label_en", label: "admin.reasons.label_en", maxlength: 64, required: true },
-    { key: "away", label: "admin.reasons.away", type: "checkbox", disabled: system,
-      hint: system ? "admin.reasons.system_hint" : "admin.reasons.away_hint" },
-    { key: "active", label: "admin.col.active", type: "checkbox", disabled: system },
+    { key: "away", label: "admin.reasons.away", type: "checkbox", hint: "admin.reasons.away_hint" },
+    { key: "active", label: "admin.col.active", type: "checkbox", disabled: system,
+      hint: system ? "admin.reasons.system_hint" : undefined },
   ];
 }
 
@@ -607,7 +607,8 @@ function renderReasons() {
 }
 
 function buildReasonCreate() {
-  buildForm($("admin-reason-create"), "admin-reason-create", REASON_CREATE, {}, "admin.create", async (v) => {
+  // a new reason counts as away unless the admin unticks it (every non-working state counts, docs/seat-discipline.md)
+  buildForm($("admin-reason-create"), "admin-reason-create", REASON_CREATE, { away: true }, "admin.create", async (v) => {
     const r = await call("POST", "/api/admin/pause-reasons", v);
     if (!r.ok) return showRefusal("admin-reason-create", r);
     buildReasonCreate();
