@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import os
+import stat
 import time
 import wave
 from collections.abc import Awaitable, Callable
@@ -56,6 +58,72 @@ class LiveRecording:
     started: asyncio.Task[None] | None = None
     failed: str = ""
     finishing: bool = False
+
+
+CRASH_PROBLEM = ("cut short by an Asterisk crash: the file was never closed, so its WAV header had no sizes; header "
+                 "repaired from the file's length, {seconds:.1f} s of audio kept")
+
+
+class NotWav(ValueError):
+    """The file is not a RIFF/WAVE file with a ``fmt `` and a ``data`` chunk."""
+
+
+def repair_wav(path: Path) -> bool:
+    """Rewrite the RIFF and ``data`` chunk sizes of a wav that Asterisk never closed; whether it had to.
+
+    Asterisk quirk: ``format_wav`` writes the header with both sizes 0 when it opens the file and fills them in
+    only when it closes it (MixMonitor's end). If Asterisk dies mid-call (``kill -9``, a crash), the audio up to
+    that moment is in the file but the header says it holds nothing (or, after a seek, less than it does), and
+    readers refuse it (Python's ``wave``: "not a WAVE file"). The sizes are recomputed from the file's real length
+    (a trailing partial frame is dropped) and the file is replaced atomically (a copy in the same folder, synced,
+    then renamed over it, with the same permissions): a crash during the repair leaves the old file as it was."""
+    size = path.stat().st_size
+    with path.open("rb") as f:
+        head = f.read(4096)
+    if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+        raise NotWav("not a RIFF/WAVE file")
+    pos, fmt, data_at, data_size = 12, b"", -1, 0
+    while pos + 8 <= len(head):
+        cid, csize = head[pos:pos + 4], int.from_bytes(head[pos + 4:pos + 8], "little")
+        if cid == b"data":
+            data_at, data_size = pos + 8, csize
+            break
+        if cid == b"fmt ":
+            fmt = head[pos + 8:pos + 8 + csize]
+        pos += 8 + csize + (csize & 1)
+    if len(fmt) < 16 or data_at < 0:
+        raise NotWav("no fmt or data chunk in the first 4 KiB")
+    block = max(1, int.from_bytes(fmt[12:14], "little"))
+    real = size - data_at
+    real -= real % block
+    riff = int.from_bytes(head[4:8], "little")
+    end = data_at + data_size + (data_size & 1)
+    if data_size == real and riff == size - 8:
+        return False  # closed properly
+    if 0 < data_size and end < size and riff == size - 8:
+        return False  # more chunks after the audio (not Asterisk's, but a valid file)
+    tmp = path.with_name(f".{path.name}.repair")
+    try:
+        with path.open("rb") as src, tmp.open("wb") as dst:
+            header = bytearray(head[:data_at])
+            header[4:8] = (data_at - 8 + real).to_bytes(4, "little")
+            header[data_at - 4:data_at] = real.to_bytes(4, "little")
+            dst.write(header)
+            src.seek(data_at)
+            left = real
+            while left:
+                chunk = src.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                dst.write(chunk)
+                left -= len(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.chmod(tmp, stat.S_IMODE(path.stat().st_mode))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
 
 
 def wav_seconds(path: Path) -> float:
@@ -161,6 +229,13 @@ class Recorder:
         rec.finishing = True
         self._spawn(self._finish(rec, st.ended_at), f"index recording {st.uniqueid}")
 
+    @staticmethod
+    def _check_file(path: Path) -> tuple[bool, float, str, int]:
+        """Repair a header Asterisk never wrote (see :func:`repair_wav`); then duration, sha256 and size of what is
+        on disk."""
+        repaired = repair_wav(path)
+        return repaired, wav_seconds(path), sha256_of(path), path.stat().st_size
+
     async def _complete_file(self, path: Path) -> int | None:
         """The file's size once it stops changing (Asterisk closes it just after the hang-up), None if absent."""
         deadline = time.monotonic() + self.settings.finish_timeout_seconds
@@ -189,8 +264,16 @@ class Recorder:
             elif size <= WAV_HEADER_BYTES:
                 values.update(status="empty", problem=f"the recording {rec.rel} holds no audio")
             else:
-                seconds, digest = await asyncio.to_thread(lambda: (wav_seconds(path), sha256_of(path)))
-                values.update(status="ok", duration_seconds=round(seconds, 2), sha256=digest)
+                try:
+                    repaired, seconds, digest, size = await asyncio.to_thread(self._check_file, path)
+                except (NotWav, wave.Error, EOFError, OSError) as e:
+                    # never left "recording" for good: marked, alerted, the file kept as it is for a look by hand
+                    values.update(status="empty",
+                                  problem=f"the recording {rec.rel} is not a readable WAV file: {e}"[:300])
+                else:
+                    values.update(status="ok", duration_seconds=round(seconds, 2), sha256=digest, size_bytes=size)
+                    if repaired:
+                        values["problem"] = CRASH_PROBLEM.format(seconds=seconds)
             await self.repo.change(rec.uniqueid, **values)
             if values["status"] == "ok":
                 self.transcoder.enqueue(rec.uniqueid)  # a no-op unless recording.transcode is set

@@ -20,6 +20,7 @@ from callcenter.asterisk.errors import AmiNotConnected
 from callcenter.auth.models import AuditEntry
 from callcenter.clock import FakeClock
 from callcenter.errors import Conflict
+from callcenter.recordings.service import CRASH_PROBLEM, NotWav, repair_wav
 from tests.helpers import stack_settings, wait_for
 from tests.unit.test_wallboard import Env
 
@@ -35,6 +36,7 @@ class RecordingAmi:
         self.sent: list[tuple[str, tuple[Any, ...]]] = []
         self.seconds: float | None = 2.0
         self.down = False
+        self.crash = False  # Asterisk killed before it closed the file: the header's sizes were never written
 
     async def mix_monitor(self, channel: str, path: str) -> None:
         if self.down:
@@ -48,6 +50,8 @@ class RecordingAmi:
             w.setsampwidth(2)
             w.setframerate(8000)
             w.writeframes(b"\x01\x00" * int(8000 * self.seconds))
+        if self.crash:
+            cut_by_a_crash(Path(path))
 
     async def mix_monitor_mute(self, channel: str, muted: bool, direction: str = "both") -> None:
         self.sent.append(("mix_monitor_mute", (channel, muted, direction)))
@@ -57,6 +61,14 @@ class RecordingAmi:
             return None
 
         return action
+
+
+def cut_by_a_crash(path: Path, odd_tail: bool = False) -> None:
+    """What Asterisk leaves when it dies mid-recording: the audio so far under a header whose RIFF and data
+    sizes are still 0 (written at open, filled in only at close)."""
+    data = bytearray(path.read_bytes())
+    data[4:8] = data[40:44] = b"\x00\x00\x00\x00"
+    path.write_bytes(bytes(data) + (b"\x07" if odd_tail else b""))
 
 
 @pytest.fixture
@@ -234,3 +246,77 @@ async def test_with_the_ivr_part_a_call_is_recorded_from_its_arrival(db_url: str
         await stack.recorder.close()
         await stack.pop.close()
         await stack.engine.dispose()
+
+
+def _wav(path: Path, seconds: float) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\x01\x00" * int(8000 * seconds))
+
+
+def test_a_wav_asterisk_never_closed_is_repaired_from_its_length(tmp_path: Path) -> None:
+    path = tmp_path / "c1.wav"
+    _wav(path, 1.5)
+    good = path.read_bytes()
+    assert repair_wav(path) is False and path.read_bytes() == good  # a closed file is left alone
+    cut_by_a_crash(path, odd_tail=True)  # sizes 0, and half a sample written when it died
+    with pytest.raises(wave.Error):
+        wave.open(str(path), "rb")  # what the indexer used to trip on ("not a WAVE file")
+    path.chmod(0o600)
+    assert repair_wav(path) is True
+    assert path.read_bytes() == good and path.stat().st_mode & 0o777 == 0o600
+    assert not list(tmp_path.glob(".*repair"))  # no temporary file left
+    with wave.open(str(path), "rb") as w:
+        assert w.getnframes() == 12000
+    path.write_bytes(b"ID3 not a wav at all" * 10)
+    with pytest.raises(NotWav):
+        repair_wav(path)
+
+
+async def test_a_recording_cut_by_an_asterisk_crash_is_repaired_indexed_and_said_to_be_cut_short(env: Env) -> None:
+    env.ami.crash = True  # type: ignore[attr-defined]
+    await env.agent("li", "1001")
+    await env.arrive("c1")
+    await env.answer("c1")
+    env.clock.advance(2)
+    await env.hang_up("c1", talk=2)  # (the call tracker's resync ends it the same way after Asterisk restarts)
+    row = await _indexed(env, "c1")
+    path = env.stack.settings.recordings_dir / row.path
+    data = path.read_bytes()
+    assert (row.status, row.duration_seconds) == ("ok", 2.0)
+    assert row.problem == CRASH_PROBLEM.format(seconds=2.0) and "cut short by an Asterisk crash" in row.problem
+    assert (row.size_bytes, row.sha256) == (len(data), hashlib.sha256(data).hexdigest())
+    with wave.open(str(path), "rb") as w:
+        assert w.getnframes() == 16000
+    env.board.tick()
+    assert env.board.alerts["recording:c1"]["detail"]["problem"] == row.problem
+
+
+async def test_a_crash_cut_recording_left_open_is_finished_at_start(env: Env) -> None:
+    env.ami.crash = True  # type: ignore[attr-defined]
+    await env.agent("li", "1001")
+    await env.arrive("c1")
+    await env.answer("c1")
+    await wait_for(lambda: env.stack.recorder.live["c1"].started.done(), 5, "the recording to start")
+    # the service and Asterisk die together; at the next start the call is no longer open
+    again = Stack(env.stack.settings, clock=env.clock, run_migrations=False)
+    try:
+        await again.recorder.adopt({})
+        row = await _indexed(Env(again, env.ami, env.clock), "c1")  # type: ignore[arg-type]
+        assert (row.status, row.duration_seconds) == ("ok", 2.0) and "Asterisk crash" in row.problem
+    finally:
+        await again.recorder.close()
+        await again.engine.dispose()
+
+
+async def test_a_file_that_is_no_wav_at_all_is_marked_not_left_recording(env: Env) -> None:
+    await env.agent("li", "1001")
+    await env.arrive("c1")
+    await env.answer("c1")
+    await wait_for(lambda: env.stack.recorder.live["c1"].started.done(), 5, "the recording to start")
+    (env.stack.settings.recordings_dir / "2026/03/02/c1.wav").write_bytes(b"\x00" * 4000)
+    await env.hang_up("c1", talk=2)
+    row = await _indexed(env, "c1")
+    assert row.status == "empty" and "not a readable WAV file" in row.problem
