@@ -126,6 +126,9 @@ class AsteriskSettings(BaseModel):
     start_timeout: float = Field(30.0, gt=0)
     # A managed Asterisk that exits unexpectedly is restarted after this delay (doubling up to 30 s).
     restart_delay: float = Field(1.0, gt=0)
+    # Does stopping the service stop the managed Asterisk (and hang up every call)? Unset: yes in dev mode, no in
+    # prod — Asterisk is left running and the next start attaches to it (docs/production.md).
+    stop_with_service: bool | None = None
 
     _p = field_validator("sip_port", "rtp_start", "rtp_end")(_check_port)
     _h = field_validator("sip_host")(_check_ip)
