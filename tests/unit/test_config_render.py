@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 from collections.abc import Iterator
@@ -203,6 +204,139 @@ def test_extensions_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
     assert any("AGI(${CC_AGI}/inbound)" in v for v in lines)  # i.e. agi://<agi host>:<agi port>/inbound
     assert any("Queue(${CC_QUEUE}" in v for v in lines)
     assert _one(conf, "agents")  # agent-to-agent dialling context exists
+
+
+# ---- dialplan rules (issue 12): phones, callers and handed-over values cannot steer Asterisk -----------------
+
+SEAT_PATTERNS = {"_" + "X" * n for n in range(2, 17)}  # a seat: 2-16 digits
+INTERNAL = ("cc-transfer", "cc-outbound", "cc-spy")
+# channel variables handed to the dialplan by the IVR or the bridge; used only behind a REGEX check
+HANDED_OVER = ("CC_TRANSFER", "CC_QUEUE", "CC_SPY", "CC_QUEUE_TIMEOUT")
+# applications whose arguments cannot dial, jump or run anything
+INERT = ("NoOp", "Set", "Log", "Hangup", "GotoIf")
+_REGEX_CHECK = re.compile(r'^GotoIf\(\$\{REGEX\("([^"]*)" \$\{([A-Z_]+(?::\d+)?)\}\)\}\?')
+
+Dialplan = dict[str, dict[str, list[str]]]  # context -> extension -> its applications in priority order
+
+
+def _dialplan(text: str) -> tuple[Dialplan, list[str]]:
+    """Contexts → extensions → applications (priorities in order); and every `include` line."""
+    plan: Dialplan = {}
+    includes: list[str] = []
+    ctx = exten = ""
+    for raw in text.splitlines():
+        line = raw.split(";", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            ctx = line[1:-1]
+            plan.setdefault(ctx, {})
+            continue
+        key, _, value = line.partition("=>")
+        key, value = key.strip(), value.strip()
+        if key == "include":
+            includes.append(f"{ctx}: {value}")
+        elif key == "exten":
+            exten, _, rest = value.partition(",")
+            app = rest.partition(",")[2]
+            plan[ctx].setdefault(exten, []).append(app)
+        elif key == "same":
+            app = value.partition(",")[2]
+            plan[ctx][exten].append(app)
+    return plan, includes
+
+
+def _app(call: str) -> str:
+    return call.split("(", 1)[0]
+
+
+def _checked(apps: list[str]) -> dict[str, str]:
+    """Values a REGEX GotoIf in these priorities checks (``EXTEN:2`` too), each with its regular expression."""
+    out = {}
+    for a in apps:
+        m = _REGEX_CHECK.match(a)
+        if m:
+            out[m.group(2)] = m.group(1)
+    return out
+
+
+@pytest.fixture
+def dialplan(rendered: tuple[Settings, RuntimeLayout]) -> Dialplan:
+    plan, includes = _dialplan((rendered[1].etc / "extensions.conf").read_text(encoding="utf-8"))
+    assert includes == [], "no context includes another: each is entered only where it says"
+    return plan
+
+
+def test_phones_dial_only_seat_numbers(dialplan: Dialplan) -> None:
+    """`_X.` matched `1&Local/listen@cc-spy`: a seat is 2-16 digits, one pattern per length."""
+    assert set(dialplan["agents"]) == SEAT_PATTERNS
+    for pattern, apps in dialplan["agents"].items():
+        assert apps == ["Dial(PJSIP/${EXTEN},30)"], pattern
+    assert set(dialplan["cc-transfer"]) == SEAT_PATTERNS | {"_q-."}
+
+
+def test_no_unchecked_value_reaches_an_application(dialplan: Dialplan) -> None:
+    """${EXTEN} and the handed-over variables reach Dial/Queue/ChanSpy/... only when a digits-only pattern or a
+    REGEX check before them says what they are; Goto never takes a computed target."""
+    for ctx, extens in dialplan.items():
+        for pattern, apps in extens.items():
+            digits_only = pattern.startswith("_") and set(pattern[1:]) == {"X"}
+            literal = not pattern.startswith("_")
+            for i, call in enumerate(apps):
+                checked = _checked(apps[:i])
+                if _app(call) in ("Goto",):
+                    assert "${" not in call, f"[{ctx}] {pattern}: computed Goto target {call}"
+                if _app(call) in INERT:
+                    continue
+                if "${EXTEN" in call:
+                    assert digits_only or literal or {"EXTEN", "EXTEN:2"} & set(checked), \
+                        f"[{ctx}] {pattern}: ${{EXTEN}} unchecked in {call}"
+                for var in HANDED_OVER:
+                    if "${" + var + "}" in call:
+                        assert var in checked, f"[{ctx}] {pattern}: ${{{var}}} unchecked in {call}"
+
+
+def test_wildcard_patterns_are_checked_or_inert(dialplan: Dialplan) -> None:
+    """A pattern with `.`/`!` either checks ${EXTEN} at once (internal contexts) or only logs and stores it (the
+    inbound context, where the IVR reads the dialled number from the AGI environment)."""
+    for ctx, extens in dialplan.items():
+        for pattern, apps in extens.items():
+            if not pattern.startswith("_") or not ({".", "!"} & set(pattern)):
+                continue
+            if ctx == "from-carrier":
+                assert all("${EXTEN" not in a or _app(a) in ("NoOp", "Set") for a in apps), apps
+            else:
+                assert {"EXTEN", "EXTEN:2"} & set(_checked(apps[:2])), f"[{ctx}] {pattern} is not checked first"
+
+
+def test_inbound_has_no_s_extension_that_jumps_to_itself(dialplan: Dialplan) -> None:
+    inbound = dialplan["from-carrier"]
+    assert "s" not in inbound  # refused by PJSIP before a channel exists (it used to Goto(${EXTEN},1) = s)
+    assert set(inbound) == {"_[0-9a-zA-Z+*#]."}
+
+
+@pytest.mark.parametrize(("var", "good", "bad"), [
+    ("CC_SPY", ["PJSIP/1001-0000002a", "PJSIP/12-00000001"],
+     ["", "PJSIP/", "PJSIP/1001", "PJSIP/trunk-0000002a", "PJSIP/1001-0000002a,qB", "Local/listen@cc-spy-1;1"]),
+    ("CC_TRANSFER", ["1002", "12", "1234567890123456"],
+     ["", "1", "1002&Local/listen@cc-spy", "+8613800138000", "12345678901234567", "1002,,tT"]),
+    ("CC_QUEUE", ["support", "vip_2", "after-hours"], ["", "support,tT", "a b", "x" * 65]),
+    ("EXTEN", ["138", "13800138000"], ["12", "123@127.0.0.9&Local/listen@cc-spy,", "1" * 21]),
+])
+def test_the_checks_accept_exactly_what_is_meant(dialplan: Dialplan, var: str, good: list[str],
+                                                 bad: list[str]) -> None:
+    """The REGEX checks (POSIX extended, here with Python's re, which reads these the same way); ChanSpy's above
+    all: an empty target would spy on every channel."""
+    regexes = {rx for extens in dialplan.values() for apps in extens.values() for v, rx in _checked(apps).items()
+               if v == var}
+    assert regexes, f"no REGEX check of {var}"
+    for rx in regexes:
+        assert all(re.search(rx, v) for v in good), (rx, good)
+        assert not any(re.search(rx, v) for v in bad), (rx, bad)
+
+
+def test_internal_contexts_are_no_endpoints_context(rendered: tuple[Settings, RuntimeLayout]) -> None:
+    contexts = {v[0] for _, opts in _conf(rendered[1], "pjsip.conf") for k, v in opts.items() if k == "context"}
+    assert contexts == {"from-carrier", "agents"}
+    assert not contexts & set(INTERNAL)
 
 
 def test_asterisk_conf_points_into_runtime_dir(rendered: tuple[Settings, RuntimeLayout]) -> None:
