@@ -26,7 +26,7 @@ from callcenter.acd.repository import AcdRepository
 from callcenter.acd.service import AgentService
 from callcenter.admin.api import router as admin_router
 from callcenter.asterisk.ami import AmiClient, EventDispatcher
-from callcenter.asterisk.config import QueueConf, RuntimeLayout, render_config
+from callcenter.asterisk.config import QueueConf, RuntimeLayout, check_modules, render_config
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.asterisk.process import ManagedAsterisk
 from callcenter.auth.api import router as auth_router
@@ -281,6 +281,7 @@ class Stack:
                 await self.seed_default_flow()
             self.layout = render_config(s, seats=await self.acd_repo.seat_confs(),
                                         queues=await self._queue_confs())
+            check_modules(s)  # asterisk.modules_dir holds what modules.conf loads, or a SettingsError
             await self.agi.start()
             if s.asterisk.managed:
                 self.asterisk_process = ManagedAsterisk(s, self.layout)

@@ -110,10 +110,48 @@ class AgiSettings(BaseModel):
     _h = field_validator("host")(_check_ip)
 
 
+# a folder is taken for Asterisk's modules when it holds this one (the product's SIP channel driver)
+_MODULE_MARKER = "chan_pjsip.so"
+
+
+def detect_modules_dir(binary: str = "asterisk", root: Path = Path("/")) -> str:
+    """Where the installed Asterisk keeps its modules (``asterisk.modules_dir`` when not set).
+
+    Asterisk quirk: the folder differs between builds. Debian 11's Asterisk 16 uses ``/usr/lib/asterisk/modules``;
+    Debian's newer builds (20, 22) the multiarch ``/usr/lib/x86_64-linux-gnu/asterisk/modules``; a source build
+    ``/usr/local/lib/asterisk/modules``. In order: the system Asterisk's own ``/etc/asterisk/asterisk.conf``
+    (``astmoddir``), the folders next to the ``binary`` found on PATH (``<prefix>/lib[/<multiarch>|64]``), then
+    the usual locations; the first that holds chan_pjsip.so wins. None: the Debian 11 default, which the start-up
+    module check (``callcenter.asterisk.config.check_modules``) then refuses, naming this setting."""
+    candidates: list[Path] = []
+    try:
+        conf = (root / "etc/asterisk/asterisk.conf").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        conf = ""
+    for line in conf.splitlines():
+        key, sep, value = line.split(";", 1)[0].partition("=>")
+        if sep and key.strip() == "astmoddir" and value.strip():
+            candidates.append(root / value.strip().lstrip("/"))
+    prefixes = [root / "usr", root / "usr/local"]
+    found = shutil.which(binary)
+    if found:
+        prefixes.insert(0, Path(found).resolve().parent.parent)
+    for prefix in prefixes:
+        candidates.append(prefix / "lib/asterisk/modules")
+        candidates.extend(sorted(prefix.glob("lib/*/asterisk/modules")))
+        candidates.append(prefix / "lib64/asterisk/modules")
+    for c in candidates:
+        if (c / _MODULE_MARKER).is_file():
+            return str(c)
+    return str(root / "usr/lib/asterisk/modules")
+
+
 class AsteriskSettings(BaseModel):
     managed: bool = True
     binary: str = "asterisk"
-    modules_dir: str = "/usr/lib/asterisk/modules"
+    # Asterisk's module folder (rendered as astmoddir); empty = detected from the installed Asterisk
+    # (detect_modules_dir). At start the modules modules.conf loads must be there (check_modules).
+    modules_dir: str = ""
     data_dir: str = "/usr/share/asterisk"
     sip_host: str = "127.0.0.1"
     sip_port: Port = 5060
@@ -137,6 +175,8 @@ class AsteriskSettings(BaseModel):
     def _rtp_range(self) -> AsteriskSettings:
         if self.rtp_end <= self.rtp_start:
             raise ValueError(f"rtp_end ({self.rtp_end}) must be greater than rtp_start ({self.rtp_start})")
+        if not self.modules_dir.strip():
+            self.modules_dir = detect_modules_dir(self.binary)
         return self
 
 

@@ -6,19 +6,55 @@ must be known; an unknown one is a packaging bug and fails loudly rather than re
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from callcenter.settings import Settings
+from callcenter.settings import Settings, SettingsError
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf"
 _PLACEHOLDER = re.compile(r"@@([a-z_]+)@@")
 
 
+log = logging.getLogger(__name__)
+
+
 class ConfigRenderError(Exception):
     pass
+
+
+def required_modules(template_dir: Path = TEMPLATE_DIR) -> list[str]:
+    """The modules ``modules.conf`` loads (``autoload = no``: these are all Asterisk loads, so all are needed)."""
+    out = []
+    for raw in (template_dir / "modules.conf").read_text(encoding="utf-8").splitlines():
+        key, sep, value = raw.split(";", 1)[0].partition("=>")
+        if sep and key.strip() == "load" and value.strip():
+            out.append(value.strip())
+    return out
+
+
+def check_modules(settings: Settings, template_dir: Path = TEMPLATE_DIR) -> None:
+    """Refuse to start an Asterisk from a module folder that lacks a module the product loads.
+
+    Asterisk quirk: with a wrong ``astmoddir`` Asterisk starts anyway, loads nothing, and the only sign is AMI
+    answering ``Invalid/unknown command`` (e.g. to QueueStatus). A managed Asterisk is refused with a
+    :class:`SettingsError` naming ``asterisk.modules_dir``; with ``asterisk.managed = false`` the Asterisk may run
+    on another machine, so the same finding is only logged as a warning."""
+    folder = Path(settings.asterisk.modules_dir)
+    missing = [m for m in required_modules(template_dir) if not (folder / m).is_file()]
+    if not missing:
+        return
+    where = "does not exist" if not folder.is_dir() else f"lacks {len(missing)} module(s) modules.conf loads: " \
+        + ", ".join(missing[:8]) + (" ..." if len(missing) > 8 else "")
+    msg = (f"setting asterisk.modules_dir (CALLCENTER_ASTERISK__MODULES_DIR): {str(folder)!r} {where}; point it "
+           "at the installed Asterisk's module folder (e.g. /usr/lib/x86_64-linux-gnu/asterisk/modules for "
+           "Debian's Asterisk 20/22, /usr/lib/asterisk/modules for Asterisk 16, /usr/local/lib/asterisk/modules "
+           "for a source build)")
+    if settings.asterisk.managed:
+        raise SettingsError(msg)
+    log.warning("%s (asterisk.managed is false: not refused, the Asterisk may run elsewhere)", msg)
 
 
 @dataclass(frozen=True)

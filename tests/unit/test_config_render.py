@@ -18,10 +18,12 @@ from callcenter.asterisk.config import (
     QueueConf,
     RuntimeLayout,
     SeatConf,
+    check_modules,
     render_config,
     render_text,
+    required_modules,
 )
-from callcenter.settings import Settings, load_settings
+from callcenter.settings import Settings, SettingsError, detect_modules_dir, load_settings
 from tests.helpers import free_tcp_port, free_udp_port, short_tmpdir
 
 Section = tuple[str, dict[str, list[str]]]
@@ -466,3 +468,104 @@ def test_runtime_dir_at_the_limit_is_accepted(tmpdirs: list[Path]) -> None:
     layout = render_config(s)
     assert len(str(layout.control_socket)) == 100
     assert (layout.etc / "asterisk.conf").is_file()
+
+
+# ---- the module folder (issue 12, 3b): detected, and checked at start ---------------------------------------
+
+def _modules(folder: Path, names: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in names:
+        (folder / n).write_bytes(b"\x7fELF")
+    return folder
+
+
+def _root(tmpdirs: list[Path]) -> Path:
+    return _new_dir(tmpdirs)
+
+
+def test_module_dir_from_the_system_asterisk_conf(tmpdirs: list[Path]) -> None:
+    """Debian's Asterisk 20/22 keep modules in the multiarch folder and say so in /etc/asterisk/asterisk.conf."""
+    root = _root(tmpdirs)
+    multiarch = _modules(root / "usr/lib/x86_64-linux-gnu/asterisk/modules", ["chan_pjsip.so"])
+    _modules(root / "usr/lib/asterisk/modules", ["chan_pjsip.so"])  # a stale older one is not taken first
+    (root / "etc/asterisk").mkdir(parents=True)
+    (root / "etc/asterisk/asterisk.conf").write_text(
+        "[directories](!)\nastetcdir => /etc/asterisk\nastmoddir => /usr/lib/x86_64-linux-gnu/asterisk/modules ; x\n",
+        encoding="utf-8")
+    assert detect_modules_dir("no-such-asterisk", root) == str(multiarch)
+
+
+def test_module_dir_from_the_usual_locations(tmpdirs: list[Path]) -> None:
+    root = _root(tmpdirs)
+    (root / "etc/asterisk").mkdir(parents=True)
+    # astmoddir naming a folder without the modules is passed over
+    (root / "etc/asterisk/asterisk.conf").write_text("astmoddir => /opt/gone/modules\n", encoding="utf-8")
+    assert detect_modules_dir("no-such-asterisk", root) == str(root / "usr/lib/asterisk/modules")  # none: default
+    local = _modules(root / "usr/local/lib/asterisk/modules", ["chan_pjsip.so"])
+    assert detect_modules_dir("no-such-asterisk", root) == str(local)
+    multiarch = _modules(root / "usr/lib/aarch64-linux-gnu/asterisk/modules", ["chan_pjsip.so"])
+    assert detect_modules_dir("no-such-asterisk", root) == str(multiarch)
+    debian16 = _modules(root / "usr/lib/asterisk/modules", ["chan_pjsip.so"])
+    assert detect_modules_dir("no-such-asterisk", root) == str(debian16)
+
+
+def test_module_dir_next_to_the_asterisk_binary(tmpdirs: list[Path]) -> None:
+    root = _root(tmpdirs)
+    _modules(root / "usr/lib/asterisk/modules", ["chan_pjsip.so"])
+    binary = root / "opt/ast22/sbin/asterisk"
+    binary.parent.mkdir(parents=True)
+    binary.write_text("#!/bin/sh\n", encoding="utf-8")
+    binary.chmod(0o755)
+    own = _modules(root / "opt/ast22/lib/x86_64-linux-gnu/asterisk/modules", ["chan_pjsip.so"])
+    assert detect_modules_dir(str(binary), root) == str(own)
+
+
+def test_unset_module_dir_is_detected_and_a_set_one_kept(tmpdirs: list[Path]) -> None:
+    d = _new_dir(tmpdirs)
+    assert _settings(d, asterisk={"modules_dir": ""}).asterisk.modules_dir == detect_modules_dir("asterisk")
+    assert _settings(d, asterisk={"modules_dir": "/opt/x"}).asterisk.modules_dir == "/opt/x"
+
+
+def test_required_modules_are_what_modules_conf_loads() -> None:
+    needed = required_modules()
+    for m in ("res_pjsip.so", "chan_pjsip.so", "app_queue.so", "res_agi.so", "app_mixmonitor.so", "app_chanspy.so",
+              "func_strings.so", "pbx_config.so"):
+        assert m in needed
+    assert len(needed) == len(set(needed)) and all(m.endswith(".so") for m in needed)
+
+
+def test_module_check_refuses_a_folder_without_the_modules(tmpdirs: list[Path]) -> None:
+    base = _new_dir(tmpdirs)
+    complete = _modules(base / "complete", required_modules())
+    check_modules(_settings(base / "d", asterisk={"modules_dir": str(complete)}))
+    partial = _modules(base / "partial", [m for m in required_modules() if m not in ("app_queue.so", "res_agi.so")])
+    with pytest.raises(SettingsError) as ei:
+        check_modules(_settings(base / "d", asterisk={"modules_dir": str(partial)}))
+    msg = str(ei.value)
+    assert "asterisk.modules_dir" in msg and "CALLCENTER_ASTERISK__MODULES_DIR" in msg
+    assert "app_queue.so" in msg and "res_agi.so" in msg and str(partial) in msg
+    with pytest.raises(SettingsError, match="does not exist"):
+        check_modules(_settings(base / "d", asterisk={"modules_dir": str(base / "nowhere")}))
+
+
+def test_module_check_only_warns_for_an_external_asterisk(tmpdirs: list[Path], caplog: pytest.LogCaptureFixture
+                                                          ) -> None:
+    """asterisk.managed = false: the Asterisk may run on another machine, whose folders are not ours to see."""
+    base = _new_dir(tmpdirs)
+    with caplog.at_level("WARNING", logger="callcenter.asterisk.config"):
+        check_modules(_settings(base / "d", asterisk={"managed": False, "modules_dir": str(base / "nowhere")}))
+    assert "asterisk.modules_dir" in caplog.text
+
+
+async def test_start_is_refused_before_asterisk_runs(tmpdirs: list[Path]) -> None:
+    """What a new user with Debian's Asterisk 22 met: Asterisk started with no module, AMI said only
+    `QueueStatus: Invalid/unknown command`. Now the start stops at once with the setting's name."""
+    from callcenter.app import Stack
+
+    base = _new_dir(tmpdirs)
+    s = _settings(base / "data", db={"url": f"sqlite+aiosqlite:///{base / 'cc.db'}"},
+                  asterisk={"modules_dir": str(_modules(base / "empty", [])), "sip_port": free_udp_port()})
+    stack = Stack(s)
+    with pytest.raises(SettingsError, match=r"asterisk\.modules_dir .*CALLCENTER_ASTERISK__MODULES_DIR"):
+        await stack.start()
+    assert stack.asterisk_process is None  # refused before a managed Asterisk was started
