@@ -29,8 +29,10 @@ from callcenter.asterisk.ami import AmiClient, EventDispatcher
 from callcenter.asterisk.config import QueueConf, RuntimeLayout, check_modules, render_config
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.asterisk.process import ManagedAsterisk
+from callcenter.auth.api import authorise_scope
 from callcenter.auth.api import router as auth_router
 from callcenter.auth.service import AuthService
+from callcenter.bodylimit import MULTIPART_SLACK, BodyLimit, RouteLimit
 from callcenter.calls import events as call_events
 from callcenter.calls.api import router as calls_router
 from callcenter.calls.repository import CallRepository
@@ -39,21 +41,22 @@ from callcenter.clock import Clock, SystemClock
 from callcenter.customers.api import records_router
 from callcenter.customers.api import router as customers_router
 from callcenter.customers.repository import CustomerRepository, normalise_number
-from callcenter.customers.service import CustomerService
-from callcenter.db import make_engine, make_sessionmaker
+from callcenter.customers.service import MAX_CSV_BYTES, CustomerService
+from callcenter.db import make_engine, make_sessionmaker, sqlite_path
 from callcenter.errors import install_error_handlers
+from callcenter.files import apply_umask, private_file, secure_tree
 from callcenter.health.api import router as health_router
 from callcenter.qc.api import router as qc_router
 from callcenter.qc.service import QcService
 from callcenter.realtime.api import router as ws_router
-from callcenter.realtime.hub import Hub
+from callcenter.realtime.hub import Hub, SessionGuard
 from callcenter.recordings.api import router as recordings_router
 from callcenter.recordings.repository import RecordingRepository
 from callcenter.recordings.service import Recorder
 from callcenter.seat import events as seat_events
 from callcenter.seat.api import router as seat_router
 from callcenter.seat.service import SeatService
-from callcenter.settings import Settings, SettingsError
+from callcenter.settings import DEV_ADMIN_PASSWORD, Settings, SettingsError
 from callcenter.shifts.api import router as shifts_router
 from callcenter.shifts.service import ShiftService, live_states
 from callcenter.wallboard.api import router as board_router
@@ -61,7 +64,7 @@ from callcenter.wallboard.board import Board
 from callcenter.writebehind import WriteFailureStore
 from ivr.api import router as ivr_router
 from ivr.engine import IvrEngine
-from ivr.prompts import PromptStore
+from ivr.prompts import MAX_UPLOAD_BYTES, PromptStore
 from ivr.seed import default_flow, generate_prompts
 from ivr.service import IvrService
 
@@ -82,13 +85,18 @@ class Stack:
         a = settings.auth
         self.auth = AuthService(self.sessions, self.clock, session_hours=a.session_hours,
                                 max_failures=a.login_max_failures,
-                                failure_window_seconds=a.login_failure_window_seconds)
+                                failure_window_seconds=a.login_failure_window_seconds,
+                                max_failures_per_address=a.login_max_failures_per_address,
+                                failure_map_max=a.login_failure_map_max, hash_concurrency=a.hash_concurrency,
+                                hash_queue_max=a.hash_queue_max)
         self.tracker = CallTracker(self.calls_repo, self.clock, settings.inbound_context)
         self.dispatcher = EventDispatcher()
         self.dispatcher.register_map(call_events.handlers(self.tracker))
         self.ami = AmiClient(settings.ami, self.dispatcher)
         self.ami.on_connected(self._resync)
         self.hub = Hub()
+        # open websockets are closed when their session ends or their roles go (docs/security.md)
+        self.ws_guard = SessionGuard(self.auth, self.clock, recheck=a.ws_recheck_seconds)
         self.acd_repo = AcdRepository(self.sessions, self.clock)
         self.acd = AgentService(self.acd_repo, self.ami, self.clock,
                                 auto_pause_after=settings.acd.auto_pause_after_missed_rings)
@@ -268,15 +276,58 @@ class Stack:
         await self.ivr.publish(flow.id, by="system", note="seeded on first run")
         await self.ivr.set_entry_point("*", flow.id)
 
+    def secure_files(self) -> None:
+        """The process umask (``paths.umask``, inherited by the managed Asterisk), and the data directory, the
+        recordings, the Asterisk runtime tree and the SQLite file made readable by the service alone (existing
+        too-open files fixed). Blocking (walks the trees): run it in a thread."""
+        s = self.settings
+        apply_umask(s.paths.umask_bits)
+        roots = sorted({s.data_dir, s.recordings_dir, s.asterisk_runtime_dir})
+        for root in roots:
+            if not any(root.is_relative_to(r) and root != r for r in roots):
+                secure_tree(root)
+        db = sqlite_path(s.database_url)
+        if db is not None:
+            for f in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+                private_file(f)
+
+    async def refuse_dev_credentials(self) -> None:
+        """Prod mode: refuse to start while a password from dev mode's defaults is still in the database (a
+        database first created in dev mode keeps them), naming each one."""
+        left = await self.auth.users_with_password(DEV_ADMIN_PASSWORD, await self._admin_candidates())
+        lines = [f"user {u} still has the dev password" for u in left]
+        lines += [f"seat {x.extension} still has its dev password"
+                  for x in await self.acd_repo.seats() if x.password.endswith("-dev")]
+        if lines:
+            raise SettingsError(
+                "refusing to start in prod mode with dev credentials in the database:\n  " + "\n  ".join(lines)
+                + "\n  change them (admin pages Users and Seats, or PATCH /api/admin/users/{id} and "
+                "/api/admin/seats/{extension}) with the service started in dev mode, then start in prod again")
+
+    async def _admin_candidates(self) -> list[Any]:
+        """Users that dev mode could have given the dev admin password: admins and the bootstrap admin's name
+        (checking every user would cost ~50 ms of scrypt each at every start)."""
+        from sqlalchemy import select
+
+        from callcenter.auth.models import User
+
+        names = {self.settings.auth.bootstrap_admin_username, "admin"}
+        async with self.sessions() as db:
+            users = (await db.execute(select(User).order_by(User.username))).scalars().all()
+        return [u for u in users if "admin" in u.roles or u.username in names]
+
     async def start(self) -> None:
         s = self.settings
         try:
+            await asyncio.to_thread(self.secure_files)  # before anything is created (the DB, prompts, Asterisk)
             if self.run_migrations:
                 from callcenter.migrate import upgrade
 
                 await asyncio.to_thread(upgrade, s.database_url)
             await self.load_directory()
             await self.bootstrap_admin()
+            if s.mode == "prod":
+                await self.refuse_dev_credentials()
             if s.ivr.seed_default_flow:
                 await self.seed_default_flow()
             self.layout = render_config(s, seats=await self.acd_repo.seat_confs(),
@@ -344,6 +395,11 @@ def create_app(
     app = FastAPI(title="callcenter", version=__version__, lifespan=lifespan)
     app.state.services = stack
     install_error_handlers(app)
+    # bodies capped before they are read; the big uploads also need their role first (callcenter/bodylimit.py)
+    app.add_middleware(BodyLimit, default_max=settings.http.max_body_bytes, authorise=authorise_scope, routes=[
+        RouteLimit("POST", "/api/ivr/prompts", MAX_UPLOAD_BYTES + MULTIPART_SLACK, ("admin",)),
+        RouteLimit("POST", "/api/customers/import", MAX_CSV_BYTES + MULTIPART_SLACK, ("admin",)),
+    ])
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(calls_router)

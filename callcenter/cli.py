@@ -13,6 +13,7 @@ import sys
 
 from callcenter.asterisk.errors import AsteriskError
 from callcenter.errors import DomainError
+from callcenter.files import apply_umask
 from callcenter.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("callcenter")
@@ -103,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # before anything is created: the database, rendered config, prompts, and whatever the managed Asterisk (a
+    # child, which inherits it) writes are readable by the service's user alone (docs/security.md)
+    apply_umask(settings.paths.umask_bits)
 
     try:
         if args.cmd == "check-config":

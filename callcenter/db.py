@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, TypeDecorator, event
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, sessionmaker
+
+from callcenter.files import private_file
 
 
 class Base(DeclarativeBase):
@@ -43,8 +46,15 @@ def make_engine(url: str) -> AsyncEngine:
     engine = create_async_engine(url, **kwargs)
     if url.startswith("sqlite"):
 
+        path = sqlite_path(url)
+
         @event.listens_for(engine.sync_engine, "connect")
         def _pragmas(dbapi_conn: Any, _: Any) -> None:
+            # seat passwords and customer data: readable by the service alone. Before WAL is switched on, since
+            # SQLite gives the -wal/-shm files the database file's mode; existing ones are fixed too
+            if path is not None:
+                for f in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                    private_file(f)
             # WAL: readers (the API) never block the writer (call tracking); NORMAL sync is durable in WAL
             # mode across application crashes, which is what the embedded setup needs.
             cur = dbapi_conn.cursor()
@@ -56,5 +66,16 @@ def make_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def sqlite_path(url: str) -> Path | None:
+    """The database file of a SQLite URL (None: not SQLite, or in memory)."""
+    if not url.startswith("sqlite"):
+        return None
+    db = make_url(url).database
+    return Path(db) if db and db != ":memory:" else None
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker:  # type: ignore[type-arg]
-    return async_sessionmaker(engine, expire_on_commit=False)
+    """Sessions of one engine. Each sessionmaker gets its own sync session factory, so ORM session events
+    (the auth service watches changes to users and sessions) can be listened to per database rather than on the
+    process-wide ``Session`` class."""
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=sessionmaker())

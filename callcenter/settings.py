@@ -55,6 +55,9 @@ def _check_ip(v: str) -> str:
 class HttpSettings(BaseModel):
     host: str = "127.0.0.1"
     port: Port = 8080
+    # a request body over this many bytes is refused with 413 before it is read (the JSON routes; the prompt
+    # upload and the customer CSV import have their own documented limits, docs/security.md)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
 
     _p = field_validator("port")(_check_port)
 
@@ -230,6 +233,17 @@ class AuthSettings(BaseModel):
     session_hours: float = Field(12.0, gt=0, le=24 * 30)
     login_max_failures: int = Field(5, ge=1)
     login_failure_window_seconds: float = Field(300.0, gt=0)
+    # failed logins from one client address (any usernames) within the window before it is locked out too
+    login_max_failures_per_address: int = Field(20, ge=1)
+    # at most this many (username, address) and address entries are remembered (least recently failed dropped)
+    login_failure_map_max: int = Field(10_000, ge=100, le=10_000_000)
+    # password hashes (scrypt, ~50 ms of CPU each) computed at once, in worker threads off the event loop
+    hash_concurrency: int = Field(2, ge=1, le=64)
+    # logins waiting for a hashing slot; one more is refused at once with 503 and Retry-After: 1
+    hash_queue_max: int = Field(64, ge=1, le=100_000)
+    # an open websocket's session is re-read from the database this often (changes made by another instance);
+    # changes made through this instance close it at once
+    ws_recheck_seconds: float = Field(30.0, gt=0, le=3600)
 
 
 class AcdSettings(BaseModel):
@@ -391,6 +405,22 @@ class PathSettings(BaseModel):
     data_dir: Path = Path("var")
     # Rendered Asterisk configuration + its runtime folders; default: <data_dir>/asterisk
     asterisk_runtime_dir: Path | None = None
+    # the service's umask (octal): "077" = data files readable by the service's user alone (-rw-------); "027"
+    # lets the service's group read them (e.g. an external Asterisk running as another user in that group)
+    umask: str = "077"
+
+    @field_validator("umask")
+    @classmethod
+    def _umask(cls, v: str) -> str:
+        v = v.strip().removeprefix("0o")
+        if not re.fullmatch(r"0?[0-7]{3}", v) or (int(v, 8) & 0o700) or (int(v, 8) & 0o007) != 0o007:
+            raise ValueError(f"must be an octal umask that keeps the owner's access and gives others none, such as "
+                             f"\"077\" or \"027\"; got {v!r}")
+        return v[-3:]
+
+    @property
+    def umask_bits(self) -> int:
+        return int(self.umask, 8)
 
 
 def _default_agents() -> list[AgentPhone]:

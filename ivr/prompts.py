@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from callcenter.errors import InvalidInput, NotFound
+from callcenter.files import file_mode, private_dir
 
 SOUND_EXTS = (".wav", ".gsm", ".ulaw", ".alaw", ".sln", ".g722")
 
@@ -95,8 +96,12 @@ def import_prompt(store: PromptStore, name: str, lang: str, filename: str, data:
             raise InvalidInput(f"the recording is {seconds:.0f} s long; the limit is 10 minutes", field="file")
         out = os.path.join(tmp, "out.wav")
         seg.set_frame_rate(8000).set_channels(1).set_sample_width(2).export(out, format="wav").close()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        originals.mkdir(parents=True, exist_ok=True)
+        # the centre's recordings are the service's alone, whatever the process umask (the managed Asterisk runs as
+        # the same user and reads them)
+        private_dir(target.parent)
+        private_dir(originals)
+        for f in (src, out):
+            os.chmod(f, file_mode())
         for old in originals.glob(f"{name}.*"):
             old.unlink()
         os.replace(src, originals / f"{name}.{ext}")

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Annotated
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
@@ -50,6 +50,19 @@ async def current_user(request: Request) -> User:
         raise Unauthorized("log in first (session cookie or 'Authorization: Bearer <token>')")
     request.state.user = user
     return user
+
+
+async def authorise_scope(scope: MutableMapping[str, Any], roles: tuple[str, ...]) -> tuple[int, str, str] | None:
+    """For the body-limit middleware: may this request (headers only, body not read) use a route needing
+    ``roles``? None if so, else (status, error id, message) as :func:`require_roles` would answer."""
+    request = Request(scope)
+    token = _token(request)
+    user = await _auth(request).user_for_token(token) if token else None
+    if user is None:
+        return 401, "unauthorized", "log in first (session cookie or 'Authorization: Bearer <token>')"
+    if not set(user.roles) & set(roles):
+        return 403, "forbidden", f"needs role {' or '.join(roles)}"
+    return None
 
 
 def require_roles(*roles: str) -> Callable[[Request], Awaitable[User]]:

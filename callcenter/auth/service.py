@@ -1,36 +1,59 @@
 """Users, roles, login sessions and the audit log.
 
 Passwords are hashed with scrypt (hashlib; n=2^14, r=8, p=1, 16-byte salt). Session tokens are 32 random
-bytes; only their SHA-256 is stored. Failed logins are limited per (username, client address).
+bytes; only their SHA-256 is stored.
+
+scrypt costs ~45-90 ms of CPU per hash, and the event loop also carries AMI, FastAGI and every websocket, so every
+hash (login, password set) runs in a worker thread (hashlib releases the GIL), at most
+``auth.hash_concurrency`` at a time. Logins beyond that wait their turn, up to ``auth.hash_queue_max`` waiting;
+past that a login is refused at once with 503 and ``Retry-After: 1``: a shift's worth of agents logging in at
+the same minute only waits a fraction of a second, while a flood cannot pile up waiting requests (each holding
+memory and a socket) without bound.
+
+Failed logins are limited per (username, client address) and per client address (any username), so trying
+random usernames from one address is throttled too. Both maps are bounded (``auth.login_failure_map_max``):
+expired entries are pruned and the least recently failed ones evicted first.
+
+Every change to users or sessions made through this process's sessionmaker (login, logout, an admin changing
+roles, deactivating or resetting a password, even a bulk UPDATE) is told to :meth:`AuthService.on_change`
+listeners after its commit, so open websockets can be closed when their session no longer holds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import logging
 import re
 import secrets
-from collections import deque
-from datetime import timedelta
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from callcenter.auth.models import ROLES, AuditEntry, AuthSession, User
 from callcenter.clock import Clock
-from callcenter.errors import InvalidInput, TooManyAttempts, Unauthorized
+from callcenter.errors import InvalidInput, TooManyAttempts, Unauthorized, Unavailable
 
+log = logging.getLogger(__name__)
 _N, _R, _P = 2**14, 8, 1
 
 
 def hash_password(password: str) -> str:
+    """Blocking (~45-90 ms of CPU): call it from a thread, e.g. :meth:`AuthService.hash`."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
     return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
 
 
 def verify_password(password: str, stored: str) -> bool:
+    """Blocking like :func:`hash_password`; :meth:`AuthService.verify` runs it off the event loop."""
     try:
         algo, n, r, p, salt, digest = stored.split("$")
         if algo != "scrypt":
@@ -45,19 +68,112 @@ def verify_password(password: str, stored: str) -> bool:
 _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+
+@dataclass(frozen=True)
+class AuthChange:
+    """Users or sessions changed. ``user_ids``/``token_hashes`` name what changed; ``everyone`` means a bulk
+    statement whose rows are not known (check every session)."""
+
+    user_ids: frozenset[int] = frozenset()
+    token_hashes: frozenset[str] = frozenset()
+    everyone: bool = False
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    user: User
+    expires_at: datetime
+
+
+class _FailureLog:
+    """Recent failure times per key, bounded: at most ``max_keys`` keys (least recently failed evicted first;
+    keys whose latest failure is older than the window are pruned), at most ``limit`` times per key (only the
+    oldest of the last ``limit`` decides when a lock ends)."""
+
+    def __init__(self, limit: int, window: float, max_keys: int) -> None:
+        self.limit = limit
+        self.window = window
+        self.max_keys = max_keys
+        self._d: OrderedDict[Any, deque[float]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def locked_for(self, key: Any, now: float) -> int:
+        """Seconds until ``key`` may try again (0: not locked)."""
+        q = self._d.get(key)
+        if q is None:
+            return 0
+        while q and now - q[0] > self.window:
+            q.popleft()
+        if len(q) < self.limit:
+            return 0
+        return int(self.window - (now - q[0])) + 1
+
+    def add(self, key: Any, now: float) -> None:
+        q = self._d.get(key)
+        if q is None:
+            q = self._d[key] = deque(maxlen=self.limit)
+        q.append(now)
+        self._d.move_to_end(key)
+        # the front holds the least recently failed keys: drop those that have expired, then any over the bound
+        while self._d:
+            oldest_key, oldest = next(iter(self._d.items()))
+            if len(self._d) > self.max_keys or not oldest or now - oldest[-1] > self.window:
+                del self._d[oldest_key]
+            else:
+                break
+
+    def clear(self, key: Any) -> None:
+        self._d.pop(key, None)
+
+
 class AuthService:
+    """Users, logins and sessions; the audit log. Hashing runs off the event loop (see the module docstring)."""
+
     def __init__(self, sessions: async_sessionmaker, clock: Clock, *, session_hours: float = 12,  # type: ignore[type-arg]
-                 max_failures: int = 5, failure_window_seconds: float = 300) -> None:
+                 max_failures: int = 5, failure_window_seconds: float = 300,
+                 max_failures_per_address: int = 20, failure_map_max: int = 10_000,
+                 hash_concurrency: int = 2, hash_queue_max: int = 64) -> None:
         self.sessions = sessions
         self.clock = clock
         self.session_hours = session_hours
         self.max_failures = max_failures
         self.failure_window = failure_window_seconds
-        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._by_user = _FailureLog(max_failures, failure_window_seconds, failure_map_max)
+        self._by_address = _FailureLog(max_failures_per_address, failure_window_seconds, failure_map_max)
+        self._hash_slots = asyncio.Semaphore(hash_concurrency)
+        self._hash_queue_max = hash_queue_max
+        self._hash_waiting = 0
+        self._listeners: list[Callable[[AuthChange], None]] = []
+        self._watch_commits()
+
+    # hashing, off the event loop --------------------------------------------------------------------------
+    async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
+        if self._hash_waiting >= self._hash_queue_max:
+            raise Unavailable("too many logins at once; try again in a second", retry_after_seconds=1)
+        self._hash_waiting += 1
+        try:
+            await self._hash_slots.acquire()
+        finally:
+            self._hash_waiting -= 1
+        # the slot is given back when the thread is done, even if this request is cancelled meanwhile (a
+        # cancelled await does not stop the thread), so never more than hash_concurrency hashes run at once
+        work = asyncio.ensure_future(asyncio.to_thread(fn, *args))
+        work.add_done_callback(lambda _: self._hash_slots.release())
+        return await asyncio.shield(work)
+
+    async def hash(self, password: str) -> str:
+        """scrypt hash of ``password``, computed in a worker thread (bounded concurrency)."""
+        return await self._off_loop(hash_password, password)  # type: ignore[no-any-return]
+
+    async def verify(self, password: str, stored: str) -> bool:
+        """Does ``password`` match ``stored``? Computed in a worker thread (bounded concurrency)."""
+        return await self._off_loop(verify_password, password, stored)  # type: ignore[no-any-return]
 
     # users -----------------------------------------------------------------------------------------------
     async def create_user(self, username: str, password: str, roles: list[str], display_name: str = "") -> User:
@@ -72,8 +188,10 @@ class AuthService:
         async with self.sessions() as s:
             if (await s.execute(select(User).where(User.username == username))).scalar_one_or_none():
                 raise InvalidInput(f"user {username!r} already exists", username=username)
+        hashed = await self.hash(password)
+        async with self.sessions() as s:
             user = User(username=username, display_name=display_name or username, roles=sorted(set(roles)),
-                        password_hash=hash_password(password), active=True, created_at=self.clock.now())
+                        password_hash=hashed, active=True, created_at=self.clock.now())
             s.add(user)
             await s.commit()
             return user
@@ -82,57 +200,130 @@ class AuthService:
         async with self.sessions() as s:
             return (await s.execute(select(User.id).limit(1))).first() is not None
 
+    async def users_with_password(self, password: str, users: Iterable[User]) -> list[str]:
+        """Usernames among ``users`` whose password is ``password`` (each checked off the loop)."""
+        return [u.username for u in users if await self.verify(password, u.password_hash)]
+
     # login -----------------------------------------------------------------------------------------------
-    def _check_rate(self, key: tuple[str, str]) -> None:
+    def _check_rate(self, username: str, client: str) -> None:
         now = self.clock.now().timestamp()
-        q = self._failures.get(key)
-        if q is None:
-            return
-        while q and now - q[0] > self.failure_window:
-            q.popleft()
-        if len(q) >= self.max_failures:
-            retry = int(self.failure_window - (now - q[0])) + 1
-            raise TooManyAttempts(f"too many failed logins for {key[0]!r}; try again in {retry} s",
+        retry = self._by_address.locked_for(client, now)
+        if retry:
+            raise TooManyAttempts(f"too many failed logins from this address; try again in {retry} s",
+                                  retry_after_seconds=retry)
+        retry = self._by_user.locked_for((username, client), now)
+        if retry:
+            raise TooManyAttempts(f"too many failed logins for {username!r}; try again in {retry} s",
                                   retry_after_seconds=retry)
 
+    def failure_entries(self) -> tuple[int, int]:
+        """How many (username, address) and address keys the failure limit holds now (bounded)."""
+        return len(self._by_user), len(self._by_address)
+
     async def login(self, username: str, password: str, client: str) -> tuple[str, User]:
-        key = (username.strip().lower(), client)
-        self._check_rate(key)
+        name = username.strip().lower()
+        self._check_rate(name, client)  # before any hashing: a locked client costs no scrypt
         async with self.sessions() as s:
             user = (await s.execute(select(User).where(User.username == username.strip()))).scalar_one_or_none()
-            # the same scrypt work for unknown or inactive users, so timing does not tell who exists
-            ok = verify_password(password, user.password_hash if user is not None else _DUMMY_HASH)
-            ok = ok and user is not None and user.active
-            if not ok:
-                self._failures.setdefault(key, deque()).append(self.clock.now().timestamp())
-                raise Unauthorized("wrong username or password")
-            assert user is not None
-            self._failures.pop(key, None)
-            token = secrets.token_urlsafe(32)
-            now = self.clock.now()
-            s.add(AuthSession(token_hash=_token_hash(token), user_id=user.id, created_at=now,
-                              expires_at=now + timedelta(hours=self.session_hours)))
+        # no DB connection is held while hashing. The same scrypt work for unknown or inactive users, so timing
+        # does not tell who exists
+        ok = await self.verify(password, user.password_hash if user is not None else _DUMMY_HASH)
+        ok = ok and user is not None and user.active
+        if not ok:
+            now = self.clock.now().timestamp()
+            self._by_user.add((name, client), now)
+            self._by_address.add(client, now)
+            raise Unauthorized("wrong username or password")
+        assert user is not None
+        self._by_user.clear((name, client))
+        token = secrets.token_urlsafe(32)
+        now_dt = self.clock.now()
+        async with self.sessions() as s:
+            s.add(AuthSession(token_hash=token_hash(token), user_id=user.id, created_at=now_dt,
+                              expires_at=now_dt + timedelta(hours=self.session_hours)))
             await s.commit()
         await self.audit(user.username, "login", "", {"client": client})
         return token, user
 
-    async def user_for_token(self, token: str) -> User | None:
+    async def session_for_token(self, token: str) -> SessionInfo | None:
+        """The user and expiry of a valid session (not expired, user active); None otherwise."""
+        found = await self.sessions_by_hash([token_hash(token)])
+        return found.get(token_hash(token))
+
+    async def sessions_by_hash(self, hashes: Iterable[str]) -> dict[str, SessionInfo]:
+        """The valid sessions among ``hashes`` (one query), by token hash."""
+        hashes = list(set(hashes))
+        if not hashes:
+            return {}
         async with self.sessions() as s:
-            row = (await s.execute(
-                select(User, AuthSession.expires_at).join(AuthSession, AuthSession.user_id == User.id)
-                .where(AuthSession.token_hash == _token_hash(token))
-            )).first()
-        if row is None:
-            return None
-        user, expires_at = row
-        if expires_at <= self.clock.now() or not user.active:
-            return None
-        return user  # type: ignore[no-any-return]
+            rows = (await s.execute(
+                select(User, AuthSession.token_hash, AuthSession.expires_at)
+                .join(AuthSession, AuthSession.user_id == User.id)
+                .where(AuthSession.token_hash.in_(hashes))
+            )).all()
+        now = self.clock.now()
+        return {h: SessionInfo(u, exp) for u, h, exp in rows if exp > now and u.active}
+
+    async def user_for_token(self, token: str) -> User | None:
+        info = await self.session_for_token(token)
+        return info.user if info is not None else None
 
     async def logout(self, token: str) -> None:
         async with self.sessions() as s:
-            await s.execute(delete(AuthSession).where(AuthSession.token_hash == _token_hash(token)))
+            await s.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash(token)))
             await s.commit()
+        self._emit(AuthChange(token_hashes=frozenset({token_hash(token)})))
+
+    # change notification -----------------------------------------------------------------------------------
+    def on_change(self, listener: Callable[[AuthChange], None]) -> None:
+        """``listener`` is called (on the event loop, never awaited) after every commit that changed users or
+        sessions. It must not raise."""
+        self._listeners.append(listener)
+
+    def _emit(self, change: AuthChange) -> None:
+        for fn in self._listeners:
+            try:
+                fn(change)
+            except Exception:
+                log.exception("auth change listener failed")
+
+    def _watch_commits(self) -> None:
+        """ORM events on this service's sessionmaker: any code that changes a user or a session through it (the
+        admin service sets roles/active/password and deletes sessions itself) is noticed without calling us."""
+        maker = self.sessions.kw.get("sync_session_class")
+        if maker is None or maker is Session:
+            # the shared Session class would see every database in the process; db.make_sessionmaker gives each
+            # engine its own
+            log.warning("auth: sessionmaker without its own sync_session_class; websockets are closed on logout "
+                        "and by the periodic check only")
+            return
+
+        def changes(session: Session) -> dict[str, Any]:
+            return session.info.setdefault("cc_auth_change", {"users": set(), "tokens": set(), "all": False})
+
+        @event.listens_for(maker, "after_flush")
+        def _flushed(session: Session, _ctx: Any) -> None:
+            for obj in (*session.dirty, *session.deleted, *session.new):
+                if isinstance(obj, User) and obj.id is not None:
+                    changes(session)["users"].add(obj.id)
+                elif isinstance(obj, AuthSession) and obj in session.deleted:
+                    changes(session)["tokens"].add(obj.token_hash)
+
+        @event.listens_for(maker, "do_orm_execute")
+        def _bulk(state: ORMExecuteState) -> None:
+            if (state.is_update or state.is_delete) and any(
+                    m.class_ in (User, AuthSession) for m in state.all_mappers):
+                changes(state.session)["all"] = True  # which rows is not known: every session is rechecked
+
+        @event.listens_for(maker, "after_commit")
+        def _committed(session: Session) -> None:
+            c = session.info.pop("cc_auth_change", None)
+            if c and (c["users"] or c["tokens"] or c["all"]):
+                self._emit(AuthChange(frozenset(c["users"]), frozenset(c["tokens"]), c["all"]))
+
+        @event.listens_for(maker, "after_rollback")
+        def _rolled_back(session: Session) -> None:
+            session.info.pop("cc_auth_change", None)
 
     # audit -----------------------------------------------------------------------------------------------
     async def audit(self, username: str, action: str, target: str = "", detail: dict[str, Any] | None = None) -> None:

@@ -1,6 +1,9 @@
 """Websockets. ``/ws/agent``: the agent desktop's push channel (state, screen pop). Authenticated with the same
 session as the pages (the ``cc_session`` cookie) or an ``Authorization: Bearer`` header; refused (close code
-4401 / 4403) before anything is sent otherwise."""
+4401 / 4403) before anything is sent otherwise.
+
+A socket lives no longer than its session: on logout, expiry, the user deactivated or their password reset it is
+closed with 4401, when the user loses the roles it needs with 4403, within a second (``SessionGuard``)."""
 
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from callcenter.acd.api import desk_state
 from callcenter.acd.pop import agent_topic
 from callcenter.auth.api import COOKIE
+from callcenter.auth.service import token_hash
+from callcenter.realtime.hub import Watched
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -36,7 +41,8 @@ async def ws_user(ws: WebSocket, roles: set[str]):  # type: ignore[no-untyped-de
         return None
     header = ws.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ws.cookies.get(COOKIE)
-    user = await ws.app.state.services.auth.user_for_token(token) if token else None
+    info = await ws.app.state.services.auth.session_for_token(token) if token else None
+    user = info.user if info is not None else None
     # accepted, then closed with a code the page can read (a refused handshake only shows as a network error);
     # nothing is sent before the close
     if user is None:
@@ -47,6 +53,9 @@ async def ws_user(ws: WebSocket, roles: set[str]):  # type: ignore[no-untyped-de
         await ws.accept()
         await ws.close(code=4403, reason=f"needs role {' or '.join(sorted(roles))}")
         return None
+    assert token is not None and info is not None
+    # serve_topics watches this session for as long as the socket is open
+    ws.scope["cc_session"] = (token_hash(token), user.id, set(roles), info.expires_at)
     return user
 
 
@@ -55,12 +64,20 @@ async def serve_topics(ws: WebSocket, topics: set[str], label: str,
     """An accepted socket receives what the hub publishes on ``topics``, ``first()`` before anything else (built
     once the client is registered and sent through the same queue, so no later message overtakes it); ``ping``
     is answered with ``pong``. Returns when the socket closes."""
-    hub = ws.app.state.services.hub
+    stack = ws.app.state.services
+    hub = stack.hub
 
     async def close(code: int, reason: str) -> None:
         await ws.close(code=code, reason=reason)
 
     client = hub.register(ws.send_text, close, topics, label=label)
+    th, user_id, roles, expires_at = ws.scope["cc_session"]  # set by ws_user
+
+    async def end_session(code: int, reason: str) -> None:
+        await hub.kick(client, code, reason)
+
+    watched = Watched(th, user_id, roles, expires_at, label, end_session)
+    stack.ws_guard.watch(watched)
     hub.send_one(client, first())
     try:
         while True:
@@ -72,6 +89,7 @@ async def serve_topics(ws: WebSocket, topics: set[str], label: str,
     except Exception as e:  # a broken socket: unregister below
         log.debug("websocket %s ended: %s", label, e)
     finally:
+        stack.ws_guard.forget(watched)
         await hub.unregister(client)
 
 

@@ -11,7 +11,10 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
+
+from callcenter.clock import Clock
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,19 @@ class Hub:
             except (asyncio.CancelledError, Exception):
                 pass
 
+    async def kick(self, c: Client, code: int, reason: str) -> None:
+        """Stop sending to ``c`` at once (nothing queued goes out) and close its socket with ``code``."""
+        if not c.dropped:
+            c.dropped = True
+            self._forget(c)
+            if c.task is not None and not c.task.done():
+                c.task.cancel()
+                try:
+                    await c.task
+                except (asyncio.CancelledError, Exception):
+                    pass
+        await c._close(code, reason)
+
     def _forget(self, c: Client) -> None:
         for t in c.topics:
             members = self._topics.get(t)
@@ -123,3 +139,120 @@ class Hub:
     def send_one(c: Client, message: dict[str, Any] | str) -> None:
         """One client only (a snapshot, a pong); ``message`` may come serialised already (shared by many)."""
         c.offer(message if isinstance(message, str) else json.dumps(message, default=str, ensure_ascii=False))
+
+
+# ---- sessions of open websockets ---------------------------------------------------------------------------------
+
+
+class Watched:
+    """One open websocket as the guard sees it: whose session, which roles it needs, how to close it."""
+
+    def __init__(self, token_hash: str, user_id: int, roles: set[str], expires_at: datetime, label: str,
+                 close: Closer) -> None:
+        self.token_hash = token_hash
+        self.user_id = user_id
+        self.roles = set(roles)
+        self.expires_at = expires_at
+        self.label = label
+        self.close = close
+        self.closed = False
+
+
+class SessionGuard:
+    """Closes a websocket when its session no longer holds: 4401 when the session ended (logout, expiry, the
+    user deactivated or their password reset by an admin), 4403 when the user lost every role the socket needs.
+
+    The auth service tells it of every change to users or sessions committed through this process
+    (:meth:`AuthService.on_change`); those sockets are checked at once, in one query. Expiry is checked against
+    the clock every ``tick`` seconds without the database. Every ``recheck`` seconds every socket's session is
+    read again, for changes made elsewhere (another instance on the same database). The checking task runs only
+    while sockets are open.
+    """
+
+    def __init__(self, auth: Any, clock: Clock, *, tick: float = 0.25, recheck: float = 30.0) -> None:
+        self.auth = auth
+        self.clock = clock
+        self.tick = tick
+        self.recheck = recheck
+        self._open: set[Watched] = set()
+        self._due_users: set[int] = set()
+        self._due_tokens: set[str] = set()
+        self._due_all = False
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.closed = 0
+        auth.on_change(self._changed)
+
+    def watch(self, w: Watched) -> None:
+        self._open.add(w)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="ws-session-guard")
+
+    def forget(self, w: Watched) -> None:
+        self._open.discard(w)
+        if not self._open and self._task is not None:
+            self._task.cancel()
+            self._task = None
+
+    def _changed(self, change: Any) -> None:
+        if not self._open:
+            return
+        self._due_users |= change.user_ids
+        self._due_tokens |= change.token_hashes
+        self._due_all = self._due_all or change.everyone
+        self._wake.set()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_recheck = loop.time() + self.recheck
+        while self._open:
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.tick)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+            if loop.time() >= next_recheck:
+                self._due_all = True
+                next_recheck = loop.time() + self.recheck
+            try:
+                await self._check()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database is down for a moment: try again on the next tick
+                log.warning("websocket session check failed", exc_info=True)
+
+    async def _check(self) -> None:
+        now = self.clock.now()
+        for w in list(self._open):
+            if w.expires_at <= now:
+                await self._close(w, 4401, "session expired; log in again")
+        if self._due_all:
+            due = set(self._open)
+        else:
+            due = {w for w in self._open if w.user_id in self._due_users or w.token_hash in self._due_tokens}
+        self._due_all = False
+        self._due_users.clear()
+        self._due_tokens.clear()
+        if not due:
+            return
+        valid = await self.auth.sessions_by_hash(w.token_hash for w in due)
+        for w in due:
+            info = valid.get(w.token_hash)
+            if info is None:
+                await self._close(w, 4401, "session ended; log in again")
+            elif not set(info.user.roles) & w.roles:
+                await self._close(w, 4403, f"needs role {' or '.join(sorted(w.roles))}")
+            else:
+                w.expires_at = info.expires_at
+
+    async def _close(self, w: Watched, code: int, reason: str) -> None:
+        if w.closed or w not in self._open:
+            return
+        w.closed = True
+        self._open.discard(w)
+        self.closed += 1
+        log.info("closing websocket %s: %s", w.label, reason)
+        try:
+            await w.close(code, reason)
+        except Exception as e:  # already gone
+            log.debug("closing websocket %s failed: %s", w.label, e)

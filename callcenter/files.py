@@ -1,0 +1,87 @@
+"""Files readable by the service alone.
+
+The data directory holds seat passwords and customer data (the SQLite database), recordings, voicemail and
+prompts. The service runs with a umask of ``077`` by default (``paths.umask``): every file it creates is
+``-rw-------`` and every directory ``drwx------``, and so is everything the managed Asterisk writes (recordings,
+voicemail, logs), because a child process inherits the umask. At start the existing tree is fixed too (a data
+directory from before this rule, or copied in with a loose umask): the umask's bits are taken off every file and
+directory in it. Symbolic links are not followed (the runtime tree links to Asterisk's system modules and sounds,
+which are not ours to change).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+PRIVATE_UMASK = 0o077
+_umask = PRIVATE_UMASK
+
+
+def apply_umask(umask: int = PRIVATE_UMASK) -> None:
+    """Set the process umask (inherited by Asterisk and every other child). Process-wide, so call it once at
+    start, before anything is created."""
+    global _umask
+    _umask = umask
+    os.umask(umask)
+
+
+def file_mode() -> int:
+    return 0o666 & ~_umask
+
+
+def dir_mode() -> int:
+    return 0o777 & ~_umask
+
+
+def _tighten(path: Path, st: os.stat_result) -> bool:
+    mode = stat.S_IMODE(st.st_mode)
+    if not mode & _umask:
+        return False
+    try:
+        os.chmod(path, mode & ~_umask)
+    except PermissionError:  # not ours (e.g. a root-owned file someone left): say so, do not stop the service
+        log.warning("cannot restrict the permissions of %s (owner uid %s)", path, st.st_uid)
+        return False
+    return True
+
+
+def private_file(path: Path) -> None:
+    """Take the umask's bits off ``path`` if it exists (not following a symlink)."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISLNK(st.st_mode):
+        _tighten(path, st)
+
+
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and parents) if needed; the directory itself gets the private mode."""
+    path.mkdir(parents=True, exist_ok=True, mode=dir_mode())
+    private_file(path)
+    return path
+
+
+def secure_tree(root: Path) -> int:
+    """Create ``root`` private and take the umask's bits off everything under it; returns how many entries were
+    changed (logged, so an operator sees that a too-open tree was found)."""
+    root.mkdir(parents=True, exist_ok=True, mode=dir_mode())
+    changed = int(_tighten(root, root.lstat()))
+    for dirpath, dirnames, filenames in os.walk(root):  # os.walk does not descend into symlinked directories
+        for name in (*dirnames, *filenames):
+            p = Path(dirpath) / name
+            try:
+                st = p.lstat()
+            except FileNotFoundError:  # removed meanwhile (a temp file of the running Asterisk)
+                continue
+            if not stat.S_ISLNK(st.st_mode):
+                changed += _tighten(p, st)
+    if changed:
+        log.warning("restricted the permissions of %d file(s)/folder(s) under %s to the service's user alone",
+                    changed, root)
+    return changed
