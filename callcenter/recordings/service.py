@@ -345,12 +345,31 @@ class Recorder:
         async def loop() -> None:
             while True:
                 try:
+                    await self.finish_orphans()
+                except Exception:
+                    log.exception("finishing recordings left open failed")
+                try:
                     await self.purge(await retention_days(), audit)
                 except Exception:
                     log.exception("recording retention pass failed")
                 await asyncio.sleep(interval_seconds)
 
         self._purger = asyncio.get_running_loop().create_task(loop(), name="recording retention")
+
+    async def finish_orphans(self) -> int:
+        """Recordings still marked running that nothing follows any more (their indexing failed, e.g. the database
+        was down at that moment) are checked now, so none stays ``recording`` until the next start. Every running
+        recording is in ``live`` from before its row exists until its row is final, so a row outside it is one."""
+        n = 0
+        for row in await self.repo.unfinished():
+            if row.call_uniqueid in self.live:
+                continue
+            rec = LiveRecording(row.call_uniqueid, "", row.path, row.started_at, row.queue, row.agent_extension,
+                                row.agent_username, [dict(m) for m in row.mutes or []], finishing=True)
+            self.live[row.call_uniqueid] = rec
+            self._spawn(self._finish(rec, self.clock.now()), f"index recording {row.call_uniqueid}")
+            n += 1
+        return n
 
     # start-up / shut-down --------------------------------------------------------------------------------------
     async def adopt(self, open_calls: dict[str, Any]) -> None:

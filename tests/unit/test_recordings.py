@@ -320,3 +320,28 @@ async def test_a_file_that_is_no_wav_at_all_is_marked_not_left_recording(env: En
     await env.hang_up("c1", talk=2)
     row = await _indexed(env, "c1")
     assert row.status == "empty" and "not a readable WAV file" in row.problem
+
+
+async def test_a_recording_whose_indexing_failed_is_finished_by_the_next_pass(env: Env) -> None:
+    recorder, repo = env.stack.recorder, env.stack.recordings
+    await env.agent("li", "1001")
+    await env.arrive("c1")
+    await env.answer("c1")
+    await wait_for(lambda: recorder.live["c1"].started.done(), 5, "the recording to start")
+    real_change = repo.change
+    failing = True
+
+    async def change(uid: str, **values: Any) -> None:
+        if failing and "status" in values:
+            raise ConnectionRefusedError("database down")
+        await real_change(uid, **values)
+
+    repo.change = change  # type: ignore[method-assign]
+    await env.hang_up("c1", talk=2)
+    await wait_for(lambda: "c1" not in recorder.live, 10, "the indexing attempt to end")
+    assert (await repo.get("c1")).status == "recording"  # type: ignore[union-attr]
+    failing = False
+    assert await recorder.finish_orphans() == 1
+    row = await _indexed(env, "c1")
+    assert (row.status, row.duration_seconds) == ("ok", 2.0)
+    assert await recorder.finish_orphans() == 0
