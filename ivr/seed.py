@@ -1,7 +1,7 @@
 """First-run default: prompts (spoken by espeak-ng when installed, else short tones) and a working flow.
 
 welcome → 1 business consultation, 2 business handling, 3 complaints and suggestions (higher priority),
-0 human service; no choice → human service; after hours → voicemail. Open 24/7 until an admin sets hours.
+0 human service; no choice (after the first 5 s) → human service; after hours → voicemail. Open 24/7 until an admin sets hours.
 Replace a prompt by putting your own recording at ``<data_dir>/prompts/<lang>/<name>.wav`` (8 kHz, mono,
 16-bit) — see docs/ivr.md.
 """
@@ -92,7 +92,9 @@ def default_flow(queues: list[str]) -> dict[str, Any]:
             "main": {"kind": "menu", "label": "Main menu / 主菜单", "prompt": "cc-main-menu",
                      "options": [{"digit": "1", "target": "consultation"}, {"digit": "2", "target": "business"},
                                  {"digit": "3", "target": "complaints"}, {"digit": "0", "target": "human"}],
-                     "timeout_seconds": 5, "max_retries": 2, "invalid_prompt": "cc-invalid",
+                     # no retry: a caller who presses nothing (or a key not offered) reaches human service after
+                     # the first 5 s wait; each retry would replay the whole menu (~16 s) first (docs/ivr.md)
+                     "timeout_seconds": 5, "max_retries": 0, "invalid_prompt": "cc-invalid",
                      "timeout_prompt": "cc-no-input", "default": "human"},
             "consultation": {**q("consultation"), "label": "Business consultation / 业务咨询"},
             "business": {**q("business"), "label": "Business handling / 业务办理"},

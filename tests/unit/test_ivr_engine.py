@@ -872,3 +872,24 @@ async def test_a_vip_customer_reaching_a_queue_gets_the_vip_priority_without_a_l
     peer = await rig.call()
     await converse(peer, [*inbound_start(), ('SET VARIABLE CC_CUSTOMER_ID "8"', OK), *queue_vars("support", prio=0)])
     await rig.finish(peer)
+
+
+async def test_default_flow_puts_a_silent_caller_through_to_human_service_after_one_timeout(rig: Rig) -> None:
+    """The seeded flow: welcome, the main menu once, and a caller who presses nothing is queued for human service
+    after that first timeout (not after every retry: each costs the whole menu prompt again, ~21 s)."""
+    from ivr import seed
+
+    for name in seed.PROMPTS:
+        (rig.root / "prompts" / "zh" / f"{name}.wav").write_bytes(b"RIFF")
+    rig.flows.publish(7, seed.default_flow(["support", "consultation", "business", "complaints"]))
+    peer = await rig.call()
+    await converse(peer, [
+        *inbound_start(7, "zh"),
+        (rig.stream("cc-welcome", ESC, "zh"), PLAYED),
+        (rig.get_data("cc-main-menu", 5000, "zh"), SILENCE),
+        *queue_vars("support", next_node="all_busy"),
+    ])
+    await rig.finish(peer)
+    assert [(s["node"], s.get("result")) for s in rig.sink.steps] == [
+        ("hours", "open"), ("welcome", None), ("main", "timeout"), ("human", None)]
+    assert rig.sink.exits == [(UNIQUEID, "support", "queue")]
