@@ -284,8 +284,10 @@ def test_no_unchecked_value_reaches_an_application(dialplan: Dialplan) -> None:
             literal = not pattern.startswith("_")
             for i, call in enumerate(apps):
                 checked = _checked(apps[:i])
-                if _app(call) in ("Goto",):
+                if _app(call) == "Goto":
                     assert "${" not in call, f"[{ctx}] {pattern}: computed Goto target {call}"
+                if _app(call) == "GotoIf":
+                    assert "${" not in call.rpartition("?")[2], f"[{ctx}] {pattern}: computed GotoIf target {call}"
                 if _app(call) in INERT:
                     continue
                 if "${EXTEN" in call:
