@@ -201,6 +201,7 @@ class QueueConfig(BaseModel):
     Who answers a queue is set by agent skills, not here."""
 
     name: str
+    display_name: str = Field("", max_length=128)  # what people read (boards, reports); empty: the name
     timeout_seconds: int = Field(300, gt=0)  # how long a caller waits before leaving the queue
     strategy: Literal["ringall", "leastrecent", "fewestcalls", "random", "rrmemory", "linear", "wrandom"] = "rrmemory"
     # equal: one penalty for all levels; seniors_first: senior 0, intermediate 1, junior 2; juniors_first: reverse
@@ -430,9 +431,17 @@ def _default_agents() -> list[AgentPhone]:
     ]
 
 
+# the seeded queues' display names, worded as the default IVR menu offers them ("English / 中文": the pages show
+# the part in their language)
+_DEFAULT_QUEUE_NAMES = {"support": "Human service / 人工服务",
+                        "consultation": "Business consultation / 业务咨询",
+                        "business": "Business handling / 业务办理",
+                        "complaints": "Complaints and suggestions / 投诉与建议"}
+
+
 def _default_queues() -> list[QueueConfig]:
-    return [QueueConfig(name=n, routing="seniors_first" if n == "complaints" else "equal")
-            for n in ("support", "consultation", "business", "complaints")]
+    return [QueueConfig(name=n, display_name=label, routing="seniors_first" if n == "complaints" else "equal")
+            for n, label in _DEFAULT_QUEUE_NAMES.items()]
 
 
 class Settings(BaseSettings):

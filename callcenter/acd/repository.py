@@ -46,7 +46,8 @@ class AcdRepository:
                                active=True, created_at=self.clock.now()))
             if (await s.execute(select(QueueDef.id).limit(1))).first() is None:
                 for q in settings.queues:
-                    s.add(QueueDef(name=q.name, display_name=q.name, strategy=q.strategy, ring_timeout_seconds=15,
+                    s.add(QueueDef(name=q.name, display_name=q.display_name or q.name, strategy=q.strategy,
+                                   ring_timeout_seconds=15,
                                    retry_seconds=2, wrapup_seconds=q.wrapup_seconds,
                                    max_wait_seconds=q.timeout_seconds, announce="",
                                    service_level_seconds=q.service_level_seconds, routing=q.routing, active=True))

@@ -20,6 +20,7 @@ from collections import deque
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from callcenter.acd.pop import split_label
 from callcenter.acd.service import Agent, AgentService
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock, from_epoch
@@ -155,7 +156,9 @@ class Board:
     # start / stop ----------------------------------------------------------------------------------------------
     async def reload_queues(self) -> None:
         """Queue names, labels and thresholds (start, and after an admin changed queues)."""
+        # ids stay the keys; people read the display name, in their language when it is written "English / 中文"
         self.queues = {q.name: {"name": q.name, "display_name": q.display_name or q.name,
+                                "labels": split_label(q.display_name or q.name),
                                 "service_level_seconds": q.service_level_seconds,
                                 "service_level_target": q.service_level_target,
                                 "max_wait_seconds": q.max_wait_seconds}

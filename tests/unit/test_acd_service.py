@@ -431,3 +431,37 @@ async def test_an_uploaded_announce_prompt_is_rendered_by_its_path(env: Env) -> 
     text = (env.stack.settings.asterisk_runtime_dir / "etc" / "queues.conf").read_text()
     assert f"announce = {prompt.with_suffix('')}\n" in text
     assert "announce = queue-thankyou\n" in text  # Asterisk finds its own sounds by name, in the call's language
+
+
+async def test_the_pop_names_the_callers_ivr_choices_with_the_flows_labels_in_both_languages(env: Env) -> None:
+    """The pop's IVR path carries the labels of the nodes and chosen options (``Human service / 人工服务`` in the
+    flow the call ran) split by language, so the desktop shows 人工服务 rather than the node id ``human``."""
+    from ivr.flowdef import FlowDef
+    from ivr.seed import default_flow
+
+    class Versions:  # the published versions (IvrService.version)
+        asked: list[int] = []
+
+        async def version(self, version_id: int) -> FlowDef:
+            self.asked.append(version_id)
+            return FlowDef.model_validate(default_flow(["support", "consultation", "business", "complaints"]))
+
+    flows = Versions()
+    pop = ScreenPop(Hub(), env.stack.tracker, None, env.clock, flows=flows)
+    env.acd.listen(pop.on_agent)
+    env.stack.tracker.active["c1"] = CallState(
+        uniqueid="c1", caller_number="13800138000", queue="support", queued_at=T0, ivr_flow_version_id=7,
+        ivr_path=[{"node": "hours", "kind": "hours", "result": "open"}, {"node": "welcome", "kind": "play"},
+                  {"node": "main", "kind": "menu", "digits": "0", "result": "option"},
+                  {"node": "human", "kind": "queue", "queue": "support"}])
+    u = await env.agent("li", {"support": "senior"})
+    await env.acd.login(u, "1001")
+    await env.acd.ready(u)
+    await env.acd.on_agent_called({"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support"})
+    await pop.idle()
+    p = pop.current["li"]
+    assert p["ivr_labels"]["human"] == {"zh": "人工服务", "en": "Human service"}
+    assert p["ivr_labels"]["main"] == {"zh": "主菜单", "en": "Main menu"}
+    assert p["ivr_choices"] == [{"node": "main", "digits": "0", "target": "human", "label_zh": "人工服务",
+                                 "label_en": "Human service"}]
+    assert flows.asked == [7]  # the version the call ran, not whatever is live now

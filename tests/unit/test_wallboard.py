@@ -496,3 +496,14 @@ async def test_a_queue_the_admin_disables_leaves_the_boards(env: Env) -> None:
     delta = env.board.tick()
     assert delta is not None and delta["queues_gone"] == ["business"]
     assert "business" not in env.board.snapshot()["queues"]
+
+
+async def test_queues_are_named_by_their_display_names_in_each_language_keyed_by_id(env: Env) -> None:
+    """The seeded queues have display names (worded as the default IVR menu offers them); the board gets them, split
+    by language, with the ids as keys (the page shows 业务办理 / Business handling, not ``business``)."""
+    snap = env.board.snapshot()
+    assert set(snap["queues"]) == {"support", "consultation", "business", "complaints"}
+    business = snap["queues"]["business"]
+    assert business["name"] == "business" and business["display_name"] == "Business handling / 业务办理"
+    assert business["labels"] == {"zh": "业务办理", "en": "Business handling"}
+    assert snap["queues"]["support"]["labels"] == {"zh": "人工服务", "en": "Human service"}

@@ -418,10 +418,14 @@ function renderIvrPath(p) {
     ol.appendChild(el("li", { class: "muted", text: t("agent.ivr_none") }));
     return;
   }
+  // the flow's own label of each node (人工服务 / Human service) in the page's language; the node id otherwise
+  const labels = p.ivr_labels && typeof p.ivr_labels === "object" ? p.ivr_labels : {};
+  const lang = getLang().startsWith("zh") ? "zh" : "en";
   for (const s of steps) {
     const { node, extra } = ivrStepText(s);
+    const label = labels[node] && labels[node][lang];
     ol.appendChild(el("li", { "data-node": node, "data-kind": s.kind || "" },
-      el("span", { class: "crumb-node", text: node }),
+      el("span", { class: "crumb-node", title: label ? node : "", text: label || node }),
       extra ? el("span", { class: "crumb-extra" + (s.digits && s.result === "option" ? " digits" : ""), text: extra })
         : null));
   }

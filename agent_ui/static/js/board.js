@@ -93,9 +93,12 @@ function wbAgentName(username) {
   return (a && (a.display_name || a.username)) || username || "";
 }
 
+/* A queue as people read it: its display name in the page's language (`labels`, from a display name written
+   "English / 中文"), else the display name, else the id. Ids stay the keys everywhere. */
 function wbQueueName(name) {
   const q = WB.queues[name];
-  return (q && q.display_name) || name || "";
+  const lang = getLang().startsWith("zh") ? "zh" : "en";
+  return (q && ((q.labels && q.labels[lang]) || q.display_name)) || name || "";
 }
 
 /* The away level now: from the thresholds and away_since by this browser's clock, never lower than the
@@ -257,7 +260,7 @@ function wbAlertText(a) {
       detail: t("board.alert.recording_detail", { queue: queue || "—", problem: d.problem || "" }),
     };
   }
-  return { title: tOr(`board.alert.${a.kind}`, a.kind || "?"), detail: a.queue || a.username || "" };
+  return { title: tOr(`board.alert.${a.kind}`, a.kind || "?"), detail: (a.queue && wbQueueName(a.queue)) || a.username || "" };
 }
 
 function wbAlertTestId(id) {
@@ -500,9 +503,9 @@ function queueRow(q, id) {
     const cls = [c.num ? "num" : "", c.group ? "group" : ""];
     let td;
     if (c.key === "queue") {
-      const label = id === "all" ? t("board.all_queues") : q.display_name || q.name;
+      const label = id === "all" ? t("board.all_queues") : wbQueueName(id);
       td = el("th", { scope: "row", class: "wb-qname" }, label,
-              id !== "all" && q.display_name && q.display_name !== q.name ? el("span", { class: "muted small", text: ` ${q.name}` }) : null);
+              id !== "all" && label !== q.name ? el("span", { class: "muted small", text: ` ${q.name}` }) : null);
       tr.appendChild(td);
       continue;
     }

@@ -86,7 +86,7 @@ function renderQueueLines() {
     TV.queueTimers.push({ node: longest, queue: q });
     const agents = q.agents || {};
     ul.appendChild(el("li", { class: "tv-qline", "data-testid": `tv-queue-${name}` },
-      el("span", { class: "tv-qname", text: q.display_name || name }),
+      el("span", { class: "tv-qname", text: wbQueueName(name) }),
       el("span", { class: q.waiting > 0 ? "tv-qwaiting tv-hot-text" : "tv-qwaiting", text: wbNum(q.waiting) }),
       longest,
       el("span", { class: below ? "tv-bad-text" : "", text: tvPct(w.service_level) }),
