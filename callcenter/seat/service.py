@@ -385,6 +385,13 @@ class SeatService:
 
     async def _close(self, ep: Episode, at: datetime, why: str) -> None:
         ep.ended_at = max(at, ep.started_at)
+        limit = self._limit(ep)
+        if ep.violation_at is None and ep.ended_at >= limit:
+            # the checker had not come round (or was not running): it reached the threshold all the same
+            ep.violation_at = limit
+            ep.warning_at = ep.warning_at or self._warning(limit)
+            log.warning("away violation: %s away since %s (%s), seen at its end", ep.username, ep.started_at,
+                        ep.source)
         ep.end_reason = why
         ep.active = {}
         ep.active_sources = ""

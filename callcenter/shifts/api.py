@@ -7,7 +7,7 @@ shifts) see their own roster and records and ask for swaps and leave.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -127,6 +127,9 @@ class LeaveIn(_In):
     template_id: int | None = Field(None, ge=1, le=MAX_ID, description="one shift; none: every shift of the days")
     reason: str = Field("", max_length=2000)
     exceptional: bool = False
+    kind: Literal["personal", "sick"] = "personal"
+    phoned_in_at: datetime | None = Field(None, description="sick leave: when it was phoned in (with its timezone)")
+    certificate: bool = Field(False, description="sick leave for past days: the certificate was handed in")
 
 
 class PositionIn(_In):
@@ -266,9 +269,9 @@ async def handovers(request: Request, user: Lead, start: Annotated[date | None, 
     return await svc.handovers.list(start, end)
 
 
-@router.get("/handovers/latest", summary="The latest handover (what the incoming shift reads)")
-async def latest_handover(request: Request, user: Lead) -> dict[str, Any] | None:
-    return await _svc(request).handovers.latest()
+@router.get("/handovers/latest", summary="The latest handover (every incoming agent reads it; the read is recorded)")
+async def latest_handover(request: Request, user: Anyone) -> dict[str, Any] | None:
+    return await _svc(request).handovers.latest(Actor.of(user))
 
 
 @router.put("/handovers/{day}/{template_id}", summary="Write (or, before it is acknowledged, change) a handover")
@@ -319,7 +322,8 @@ async def cancel_swap(swap_id: Id, request: Request, user: Anyone) -> dict[str, 
 @router.post("/leave", status_code=201, summary="Ask for leave")
 async def request_leave(body: LeaveIn, request: Request, user: Staff) -> dict[str, Any]:
     return await _svc(request).leave.request(Actor.of(user), body.start_day, body.end_day, body.template_id,
-                                             body.reason, body.exceptional)
+                                             body.reason, body.exceptional, body.kind, body.phoned_in_at,
+                                             body.certificate)
 
 
 @router.get("/leave", summary="Leave requests")

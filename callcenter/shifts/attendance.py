@@ -212,7 +212,7 @@ class AttendanceService:
             slot = Slot(e.id, e.day, e.template_id, t.name, e.username, e.seat, e.starts_at, e.ends_at)
             lv = leave_for(e)
             att = evaluate(slot, sessions.get(e.username, []), now, th, window_start=windows[e.id],
-                           excused=lv is not None, relief_of=relief_of)
+                           excused=lv is not None, relief_of=relief_of, sick=lv is not None and lv.kind == "sick")
             out.append(Evaluated(e, t, att, lv))
         return out
 
@@ -253,7 +253,7 @@ class AttendanceService:
         if self.on_finding is None:
             return
         for change, row in changes:
-            if change == "new" and row["kind"] != "early_arrival":
+            if change == "new" and row["kind"] not in ("early_arrival", "sick_leave"):
                 try:
                     r = self.on_finding(row["kind"], row)
                     if asyncio.iscoroutine(r):

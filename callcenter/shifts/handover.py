@@ -1,21 +1,26 @@
 """The shift handover log (交接日志): one entry per (date, shift), written by that shift's outgoing team lead
 (equipment status, difficult cases, staffing/shift changes, notices), changed only by its author until the incoming
-lead acknowledges it (who, when, a note). Supervisors see the list with the shift's ``left_before_relief`` flags."""
+lead acknowledges it (who, when, a note). Supervisors see the list with the shift's ``left_before_relief`` flags.
+
+Every incoming agent reads the latest notices (the seeds): any signed-in user may read the latest handover
+(read-only, without the attendance flags of colleagues), and each reading is recorded (``shift_handover_reads``:
+first and last read per user), so the leads see who has read it (``reads``)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.clock import Clock
 from callcenter.errors import Conflict, InvalidInput, NotFound
 from callcenter.shifts.attendance import record_out
 from callcenter.shifts.common import Actor, Audit, iso, no_audit, require
-from callcenter.shifts.models import AttendanceRecord, Handover, ShiftTemplate
+from callcenter.shifts.models import AttendanceRecord, Handover, HandoverRead, ShiftTemplate
 from callcenter.shifts.rules import shift_bounds
 
 FIELDS = ("equipment", "difficult_cases", "staffing", "notices")
@@ -108,16 +113,45 @@ class HandoverService:
             AttendanceRecord.kind == "left_before_relief").order_by(AttendanceRecord.at))).scalars()
         return [record_out(r) for r in rows]
 
+    @staticmethod
+    async def _reads(s: AsyncSession, handover_id: int) -> list[dict[str, Any]]:
+        rows = (await s.execute(select(HandoverRead).where(HandoverRead.handover_id == handover_id)
+                                .order_by(HandoverRead.read_at, HandoverRead.username))).scalars()
+        return [{"username": r.username, "read_at": iso(r.read_at), "last_read_at": iso(r.last_read_at)}
+                for r in rows]
+
     async def list(self, start: date, end: date) -> list[dict[str, Any]]:
         async with self.sessions() as s:
             rows = (await s.execute(select(Handover, ShiftTemplate).join(
                 ShiftTemplate, ShiftTemplate.id == Handover.template_id).where(
                 Handover.day >= start, Handover.day <= end).order_by(Handover.day.desc(), ShiftTemplate.start.desc())
             )).all()
-            return [handover_out(h, t, await self._flags(s, h.day, t.id)) for h, t in rows]
+            return [{**handover_out(h, t, await self._flags(s, h.day, t.id)), "reads": await self._reads(s, h.id)}
+                    for h, t in rows]
 
-    async def latest(self) -> dict[str, Any] | None:
-        """The most recently written handover: what the incoming shift reads first."""
+    async def _mark_read(self, handover_id: int, username: str) -> datetime:
+        """Record that ``username`` read the handover now (first read kept, last read updated)."""
+        now = self.clock.now()
+        for _ in range(2):  # two first reads at once: the second finds the row the first one made
+            async with self.sessions() as s:
+                r = (await s.execute(select(HandoverRead).where(HandoverRead.handover_id == handover_id,
+                                                                HandoverRead.username == username))
+                     ).scalar_one_or_none()
+                if r is None:
+                    s.add(HandoverRead(handover_id=handover_id, username=username, read_at=now, last_read_at=now))
+                else:
+                    r.last_read_at = now
+                try:
+                    await s.commit()
+                    return now if r is None else r.read_at
+                except IntegrityError:
+                    await s.rollback()
+        return now
+
+    async def latest(self, actor: Actor | None = None) -> dict[str, Any] | None:
+        """The most recently written handover: what the incoming shift reads first. Read by ``actor`` (not its
+        author) it is recorded as read by them. A team lead gets the shift's flags and who has read it; anyone
+        else the handover itself (read-only) and when they first read it."""
         async with self.sessions() as s:
             row = (await s.execute(select(Handover, ShiftTemplate).join(
                 ShiftTemplate, ShiftTemplate.id == Handover.template_id).order_by(
@@ -125,4 +159,15 @@ class HandoverService:
             if row is None:
                 return None
             h, t = row
-            return handover_out(h, t, await self._flags(s, h.day, t.id))
+            lead = actor is None or actor.lead
+            out = handover_out(h, t, await self._flags(s, h.day, t.id) if lead else None)
+        first = None
+        if actor is not None and actor.username != h.author:
+            first = await self._mark_read(h.id, actor.username)
+        if lead:
+            async with self.sessions() as s:
+                out["reads"] = await self._reads(s, h.id)
+        else:
+            del out["left_before_relief"]  # colleagues' attendance findings are for the leads
+        out["read_at"] = iso(first)
+        return out

@@ -5,15 +5,23 @@ public holiday is only for exceptional cases (``exceptional: true``), asked at l
 (48) before the holiday begins, and is approved by the centre director. Leave for a night shift must be asked before
 ``night_leave_cutoff`` (12:00) of the shift's date. No leave in a shift that is in a pending or approved swap.
 
-Approvers hold a position (``approver_positions``, set by admins): team_lead < department_head < centre_director;
-a request is approved (or rejected) by someone at its required level or higher, never by the requester. Approved
-leave excuses lateness, absence and early leave in the shifts it covers (attendance is re-evaluated at once).
+Approvers hold a position (``approver_positions``, set by admins): team_lead < department_head < centre_director.
+Approval goes level by level, no skipping (the seeds): one day needs the department head; more than one day (or a
+holiday) the department head first, then the centre director — each step by a holder of exactly that position
+(a director cannot take the department head's step), never the requester. The request stays pending until the last
+step; any approver of a step still to come may reject it. Approved leave excuses lateness, absence and early leave
+in the shifts it covers (attendance is re-evaluated at once).
+
+Sick leave (``kind: sick``) is phoned in before the shift and its certificate handed in on the first day back, so it
+may be recorded for past days (at most ``sick_leave_backdate_days`` back) with ``phoned_in_at`` (before the first
+covered shift started) and ``certificate: true``; the holiday notice, night-shift cutoff and swap rules, which are
+about planned leave, do not apply to it. Once approved, those days show ``sick_leave`` instead of an absence.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,9 +33,17 @@ from callcenter.clock import Clock
 from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
 from callcenter.settings import ShiftSettings
 from callcenter.shifts.common import Actor, Audit, iso, no_audit, require
-from callcenter.shifts.models import POSITIONS, ApproverPosition, RosterEntry, ShiftLeave, ShiftTemplate, SwapRequest
+from callcenter.shifts.models import (
+    LEAVE_KINDS,
+    POSITIONS,
+    ApproverPosition,
+    RosterEntry,
+    ShiftLeave,
+    ShiftTemplate,
+    SwapRequest,
+)
 from callcenter.shifts.roster import RosterService
-from callcenter.shifts.rules import Refused, covers, days_between, is_night, leave_level, parse_hhmm, position_rank
+from callcenter.shifts.rules import Refused, covers, days_between, is_night, leave_level, parse_hhmm
 
 ACTIVE = ("pending", "approved")
 MAX_DAYS = 31
@@ -38,11 +54,28 @@ class ApproverLevelForbidden(Forbidden):
     error_id = "leave_approver_level"
 
 
+def approval_chain(required_level: str) -> list[str]:
+    """The positions that approve, in order: level by level up to the required one (the department head first)."""
+    if required_level not in POSITIONS[1:]:
+        return [required_level]
+    return list(POSITIONS[POSITIONS.index("department_head"):POSITIONS.index(required_level) + 1])
+
+
+def next_level(x: ShiftLeave) -> str | None:
+    """The position whose approval the request waits for (None once decided or every step is done)."""
+    chain = approval_chain(x.required_level)
+    done = len(x.approvals or [])
+    return chain[done] if x.status == "pending" and done < len(chain) else None
+
+
 def leave_out(x: ShiftLeave, names: dict[int, str] | None = None) -> dict[str, Any]:
     return {"id": x.id, "username": x.username, "start_day": x.start_day.isoformat(),
             "end_day": x.end_day.isoformat(), "days": (x.end_day - x.start_day).days + 1,
             "template_id": x.template_id, "shift": (names or {}).get(x.template_id) if x.template_id else None,
             "reason": x.reason, "exceptional": x.exceptional, "required_level": x.required_level,
+            "kind": x.kind, "phoned_in_at": iso(x.phoned_in_at), "certificate": x.certificate,
+            "approval_chain": approval_chain(x.required_level), "approvals": list(x.approvals or []),
+            "next_level": next_level(x),
             "status": x.status, "requested_at": iso(x.requested_at), "decided_by": x.decided_by,
             "decided_at": iso(x.decided_at), "decision_note": x.decision_note}
 
@@ -69,9 +102,14 @@ class LeaveService:
 
     # requests ---------------------------------------------------------------------------------------------
     async def request(self, actor: Actor, start_day: date, end_day: date | None = None,
-                      template_id: int | None = None, reason: str = "", exceptional: bool = False) -> dict[str, Any]:
+                      template_id: int | None = None, reason: str = "", exceptional: bool = False,
+                      kind: str = "personal", phoned_in_at: datetime | None = None,
+                      certificate: bool = False) -> dict[str, Any]:
         end_day = end_day or start_day
         reason = reason.strip()
+        if kind not in LEAVE_KINDS:
+            raise InvalidInput(f"kind must be one of {list(LEAVE_KINDS)}, got {kind!r}", field="kind")
+        sick = kind == "sick"
         if end_day < start_day:
             raise InvalidInput("end_day must not be before start_day", field="end_day")
         days = (end_day - start_day).days + 1
@@ -79,9 +117,31 @@ class LeaveService:
             raise InvalidInput(f"at most {MAX_DAYS} days in one request", field="end_day")
         now = self.clock.now()
         today = now.astimezone(self.tz).date()
-        if end_day < today:
+        if phoned_in_at is not None:
+            if phoned_in_at.tzinfo is None:
+                raise InvalidInput("phoned_in_at needs a timezone (e.g. 2026-03-02T07:30:00+08:00)",
+                                   field="phoned_in_at")
+            phoned_in_at = phoned_in_at.astimezone(UTC)
+            if not sick:
+                raise InvalidInput("phoned_in_at is for sick leave", field="phoned_in_at")
+            if phoned_in_at > now:
+                raise InvalidInput("phoned_in_at is in the future", field="phoned_in_at")
+        if end_day < today and not sick:
             raise Refused("leave_in_past", f"leave for {start_day}..{end_day} is in the past",
                           end_day=end_day.isoformat())
+        if sick and start_day < today:
+            oldest = today - timedelta(days=self.settings.sick_leave_backdate_days)
+            if start_day < oldest:
+                raise Refused("sick_leave_too_old", f"sick leave can be recorded at most "
+                              f"{self.settings.sick_leave_backdate_days} days back (from {oldest})",
+                              oldest=oldest.isoformat())
+            if not certificate:
+                raise Refused("sick_leave_certificate", "sick leave for past days is recorded with the medical "
+                              "certificate handed in on the first day back (set certificate)",
+                              start_day=start_day.isoformat())
+            if phoned_in_at is None:
+                raise InvalidInput("sick leave for past days needs phoned_in_at: when it was phoned in",
+                                   field="phoned_in_at")
         async with self.sessions() as s:
             template = None
             if template_id is not None:
@@ -95,9 +155,18 @@ class LeaveService:
                 if template_id is None or o.template_id is None or o.template_id == template_id:
                     raise Conflict(f"you have leave request {o.id} ({o.status}) for {o.start_day}..{o.end_day} "
                                    "already", leave_id=o.id)
-            # public holidays: exceptional cases only, asked in time
+            if sick and phoned_in_at is not None:
+                first_shift = (await s.execute(select(RosterEntry.starts_at).where(
+                    RosterEntry.username == actor.username, RosterEntry.day >= start_day,
+                    RosterEntry.day <= end_day, *([RosterEntry.template_id == template_id] if template_id else [])
+                ).order_by(RosterEntry.starts_at).limit(1))).scalar_one_or_none()
+                if first_shift is not None and phoned_in_at >= first_shift:
+                    raise Refused("sick_leave_not_phoned_in", f"sick leave is phoned in before the shift; the shift "
+                                  f"began at {iso(first_shift)}, the call was at {iso(phoned_in_at)}",
+                                  shift_start=iso(first_shift), phoned_in_at=iso(phoned_in_at))
+            # public holidays: exceptional cases only, asked in time (sick leave is not planned: only its level)
             holidays = await RosterService.holiday_days(s, start_day, end_day)
-            if holidays:
+            if holidays and not sick:
                 first = min(holidays)
                 if not exceptional:
                     raise Refused("leave_holiday_not_exceptional", f"{first} is a public holiday ({holidays[first]}); "
@@ -112,7 +181,9 @@ class LeaveService:
                                   f"least {self.settings.holiday_leave_notice_hours:g} hours ahead (by "
                                   f"{iso(deadline)})", day=first.isoformat(), deadline=iso(deadline))
             # night shifts: before the cutoff (noon) of that day
-            if template is not None:
+            if sick:
+                nights = []
+            elif template is not None:
                 nights = days_between(start_day, end_day) if is_night(template.start, template.end) else []
             else:
                 rows = (await s.execute(select(RosterEntry.day, ShiftTemplate.start, ShiftTemplate.end).join(
@@ -129,7 +200,7 @@ class LeaveService:
             swaps = (await s.execute(select(SwapRequest).where(
                 SwapRequest.status.in_(ACTIVE),
                 or_(SwapRequest.requester == actor.username, SwapRequest.counterpart == actor.username)))).scalars()
-            for x in swaps:
+            for x in ([] if sick else swaps):
                 for d, t in ((x.requester_day, x.requester_template_id),
                              (x.counterpart_day, x.counterpart_template_id)):
                     if covers(start_day, end_day, template_id, d, t):
@@ -137,12 +208,14 @@ class LeaveService:
                                       f"({x.status}); no leave during a swap", swap_id=x.id, day=d.isoformat())
             x = ShiftLeave(username=actor.username, start_day=start_day, end_day=end_day, template_id=template_id,
                              reason=reason, exceptional=exceptional,
-                             required_level=leave_level(days, bool(holidays)), status="pending", requested_at=now)
+                             required_level=leave_level(days, bool(holidays)), status="pending", requested_at=now,
+                             kind=kind, phoned_in_at=phoned_in_at, certificate=certificate, approvals=[])
             s.add(x)
             await s.commit()
             out = leave_out(x, await self._names(s))
         await self.audit(actor.username, "shifts.leave.request", f"leave:{x.id}",
-                         {k: out[k] for k in ("start_day", "end_day", "template_id", "exceptional", "required_level")})
+                         {k: out[k] for k in ("start_day", "end_day", "template_id", "exceptional", "required_level",
+                                              "kind", "phoned_in_at", "certificate")})
         return out
 
     async def _leave(self, s: AsyncSession, leave_id: int) -> ShiftLeave:
@@ -164,21 +237,43 @@ class LeaveService:
             if x.username == actor.username:
                 raise Forbidden("you cannot decide your own leave request", leave_id=x.id)
             pos = await self.position(s, actor.username)
-            if position_rank(pos) < position_rank(x.required_level):
+            chain = approval_chain(x.required_level)
+            steps = list(x.approvals or [])
+            step = chain[len(steps)] if len(steps) < len(chain) else x.required_level
+            days = x.end_day.toordinal() - x.start_day.toordinal() + 1
+            held = pos.replace("_", " ") if pos else "not an approver"
+            if approve and pos != step:
+                # level by level, no skipping: the step waiting is approved by exactly that position
                 raise ApproverLevelForbidden(
-                    f"leave request {x.id} ({x.end_day.toordinal() - x.start_day.toordinal() + 1} day(s)) needs a "
-                    f"{x.required_level.replace('_', ' ')} or higher; you are "
-                    f"{pos.replace('_', ' ') if pos else 'not an approver'}",
-                    rule="leave_approver_level", required_level=x.required_level, position=pos)
-            x.status = "approved" if approve else "rejected"
-            x.decided_by = actor.username
-            x.decided_at = self.clock.now()
-            x.decision_note = note
+                    f"leave request {x.id} ({days} day(s)) is approved level by level "
+                    f"({' then '.join(c.replace('_', ' ') for c in chain)}); it waits for the "
+                    f"{step.replace('_', ' ')}; you are {held}",
+                    rule="leave_approver_level", required_level=step, position=pos, chain=chain,
+                    approvals=steps)
+            if not approve and pos not in chain[len(steps):]:
+                raise ApproverLevelForbidden(
+                    f"leave request {x.id} waits for the {step.replace('_', ' ')}; it is rejected by an approver of a "
+                    f"step still to come ({', '.join(c.replace('_', ' ') for c in chain[len(steps):])}); you are "
+                    f"{held}", rule="leave_approver_level", required_level=step, position=pos, chain=chain)
+            if any(a.get("by") == actor.username for a in steps):
+                raise Forbidden(f"you approved a step of leave request {x.id} already; the next step is another "
+                                "approver's", leave_id=x.id)
+            now = self.clock.now()
+            final = not approve
+            if approve:
+                x.approvals = [*steps, {"level": step, "by": actor.username, "at": iso(now), "note": note}]
+                final = len(x.approvals) == len(chain)
+            if final:
+                x.status = "approved" if approve else "rejected"
+                x.decided_by = actor.username
+                x.decided_at = now
+                x.decision_note = note
             await s.commit()
             out = leave_out(x, await self._names(s))
         await self.audit(actor.username, f"shifts.leave.{'approve' if approve else 'reject'}", f"leave:{leave_id}",
-                         {"username": x.username, "required_level": x.required_level, "position": pos, "note": note})
-        if approve and self.refresh is not None:
+                         {"username": x.username, "required_level": x.required_level, "position": pos, "note": note,
+                          "step": step, "final": final})
+        if approve and final and self.refresh is not None:
             await self.refresh(days_between(x.start_day, x.end_day))
         return out
 

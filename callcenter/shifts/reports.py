@@ -1,9 +1,12 @@
 """Reports: violations per agent per month, and the daily attendance sheet, each as JSON and CSV.
 
 The monthly report counts the stored attendance rows of the month's shift dates (``shift_attendance``, rebuilt from
-the state log by ``recompute``) and the away-from-desk violations of the seat-discipline package (``away_episodes``
+the state log by ``recompute``) and the away-from-desk findings of the seat-discipline package (``away_episodes``
 with a ``violation_at``, by the local date the episode started; minutes = the whole episode, up to now while still
-open). The sheet evaluates every roster entry of the day from the state log at now.
+open; and the unapproved short absences). Its ``violations`` are the two the regulations name: late by
+``late_minutes`` or more, and away ``away_violation_minutes`` or more; absence, early leave and the unapproved short
+absences are their own columns, not counted as violations. The sheet evaluates every roster entry of the day from
+the state log at now.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.errors import InvalidInput
@@ -23,7 +26,7 @@ from callcenter.shifts.common import iso, minutes, to_csv
 from callcenter.shifts.models import AttendanceRecord, RosterEntry, ShiftLeave
 from callcenter.shifts.rules import Attendance
 
-COUNTED = ("late", "away", "absence", "early_leave")  # the violations the regulations name
+COUNTED = ("late", "away")  # the violations the regulations name (late >= 20 min, away >= 20 min)
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -41,7 +44,7 @@ async def monthly_violations(s: AsyncSession, tz: ZoneInfo, month: str, now: dat
     per: dict[str, dict[str, Any]] = defaultdict(lambda: {
         "late_count": 0, "late_seconds": 0, "away_count": 0, "away_seconds": 0, "absence_count": 0,
         "early_leave_count": 0, "early_leave_seconds": 0, "left_before_relief_count": 0, "early_arrival_count": 0,
-        "shifts": 0})
+        "sick_leave_count": 0, "unapproved_absence_count": 0, "shifts": 0})
     for (username,) in (await s.execute(select(RosterEntry.username).where(
             RosterEntry.day >= first, RosterEntry.day <= last))).all():
         per[username]["shifts"] += 1
@@ -54,9 +57,12 @@ async def monthly_violations(s: AsyncSession, tz: ZoneInfo, month: str, now: dat
     start = datetime.combine(first, time(0), tzinfo=tz)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
     for ep in (await s.execute(select(AwayEpisode).where(
-            AwayEpisode.violation_at.is_not(None), AwayEpisode.started_at >= start,
-            AwayEpisode.started_at < end))).scalars():
+            or_(AwayEpisode.violation_at.is_not(None), AwayEpisode.finding == "unapproved_absence"),
+            AwayEpisode.started_at >= start, AwayEpisode.started_at < end))).scalars():
         a = per[ep.username]
+        if ep.violation_at is None:
+            a["unapproved_absence_count"] += 1
+            continue
         a["away_count"] += 1
         a["away_seconds"] += int(((ep.ended_at or now) - ep.started_at).total_seconds())
     agents = []
@@ -70,13 +76,14 @@ async def monthly_violations(s: AsyncSession, tz: ZoneInfo, month: str, now: dat
             "early_leave_count": a["early_leave_count"], "early_leave_minutes": minutes(a["early_leave_seconds"]),
             "left_before_relief_count": a["left_before_relief_count"],
             "early_arrival_count": a["early_arrival_count"],
-            "violations": sum(a[f"{k}_count"] for k in COUNTED)})
+            "violations": sum(a[f"{k}_count"] for k in COUNTED),
+            "unapproved_absence_count": a["unapproved_absence_count"], "sick_leave_count": a["sick_leave_count"]})
     return {"month": month, "timezone": str(tz.key), "as_of": iso(now), "agents": agents}
 
 
 VIOLATIONS_HEADER = ["month", "username", "shifts", "late_count", "late_minutes", "away_count", "away_minutes",
                      "absence_count", "early_leave_count", "early_leave_minutes", "left_before_relief_count",
-                     "early_arrival_count", "violations"]
+                     "early_arrival_count", "violations", "unapproved_absence_count", "sick_leave_count"]
 
 
 def violations_csv(report: dict[str, Any]) -> bytes:
@@ -106,9 +113,10 @@ def sheet(day: date, now: datetime, evaluated: list[Evaluated], pending: dict[in
             "early_arrival_minutes": mins("early_arrival"),
             "late_minutes": mins("late"), "late_open": bool(late and late.open),
             "absent": att.finding("absence") is not None,
+            "sick_leave": att.finding("sick_leave") is not None,
             "early_leave_minutes": mins("early_leave"),
             "left_before_relief": relief.detail.get("relief") if relief else None,
-            "leave": None if leave is None else {"id": leave.id, "status": leave.status,
+            "leave": None if leave is None else {"id": leave.id, "status": leave.status, "kind": leave.kind,
                                                  "required_level": leave.required_level},
         })
     return {"day": day.isoformat(), "timezone": str(tz.key), "as_of": iso(now), "rows": rows}
@@ -116,7 +124,7 @@ def sheet(day: date, now: datetime, evaluated: list[Evaluated], pending: dict[in
 
 SHEET_HEADER = ["day", "shift", "local_start", "local_end", "username", "job", "skill_level", "seat", "first_login",
                 "last_logout", "early_arrival_minutes", "late_minutes", "absent", "early_leave_minutes",
-                "left_before_relief", "leave_id", "leave_status"]
+                "left_before_relief", "leave_id", "leave_status", "leave_kind"]
 
 
 def sheet_csv(report: dict[str, Any], tz: ZoneInfo) -> bytes:
@@ -129,5 +137,6 @@ def sheet_csv(report: dict[str, Any], tz: ZoneInfo) -> bytes:
         r["day"], r["shift"], r["local_start"], r["local_end"], r["username"], r["job"], r["skill_level"], r["seat"],
         local(r["first_login"]), local(r["last_logout"]), r["early_arrival_minutes"], r["late_minutes"],
         "yes" if r["absent"] else "", r["early_leave_minutes"], r["left_before_relief"],
-        r["leave"]["id"] if r["leave"] else None, r["leave"]["status"] if r["leave"] else None]
+        r["leave"]["id"] if r["leave"] else None, r["leave"]["status"] if r["leave"] else None,
+        r["leave"]["kind"] if r["leave"] else None]
         for r in report["rows"]))

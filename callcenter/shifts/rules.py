@@ -202,7 +202,7 @@ class Attendance:
 
 
 def evaluate(slot: Slot, sessions: list[Session], now: datetime, th: Thresholds, *, window_start: datetime,
-             excused: bool, relief_of: Callable[[str], Relief | None]) -> Attendance:
+             excused: bool, relief_of: Callable[[str], Relief | None], sick: bool = False) -> Attendance:
     """What is known at ``now`` about one rostered (date, shift, agent).
 
     The sessions that count are those overlapping ``[window_start, shift end)``; the first one's start is the first
@@ -212,7 +212,9 @@ def evaluate(slot: Slot, sessions: list[Session], now: datetime, th: Thresholds,
     relief was not there: not logged in anywhere at that moment, and not logging in at that seat within
     ``relief_grace`` after it — one agent holds a seat at a time, so the outgoing agent logs out and the relief logs
     in; known at logout + grace), ``early_arrival`` (first login at least early_arrival before the start; roll call,
-    not a violation). Approved leave (``excused``) leaves only the roll-call finding.
+    not a violation). Approved leave (``excused``) leaves only the roll-call finding; approved sick leave
+    (``sick``, also when recorded after the day, the certificate handed in on return) shows as ``sick_leave``
+    (not a violation) once the shift has started, instead of the absence.
     """
     att = Attendance(slot, window_start, excused=excused)
     if now < window_start:
@@ -229,6 +231,8 @@ def evaluate(slot: Slot, sessions: list[Session], now: datetime, th: Thresholds,
     if att.first_login is not None and not att.carried_over and slot.starts_at - att.first_login >= th.early_arrival:
         f.append(Finding("early_arrival", seconds(slot.starts_at - att.first_login), att.first_login, seat=seat))
     if excused:
+        if sick and now >= slot.starts_at:
+            f.append(Finding("sick_leave", seconds(slot.ends_at - slot.starts_at), slot.starts_at, seat=seat))
         return att
     late_at = slot.starts_at + th.late
     if att.first_login is not None:

@@ -11,7 +11,9 @@ Refused at request time, and again at the final approval, with the rule named (e
   of either date;
 - ``swap_consecutive``: either agent has another swap (pending or approved) whose dates are the same as, or the day
   before or after, a date of this one;
-- ``swap_overlap``: after the swap an agent would be on two overlapping shifts.
+- ``swap_overlap``: after the swap an agent would be on two overlapping shifts;
+- ``swap_back_to_back``: after the swap an agent would work two shifts back to back (one ends when the next one
+  starts: no rest between) — the seeds forbid consecutive shifts.
 """
 
 from __future__ import annotations
@@ -127,6 +129,16 @@ class SwapService:
                 raise Refused("swap_overlap", f"{taker} is already on another shift ({clash.day}, entry {clash.id}) "
                               f"overlapping the shift of {taken.day} they would take", username=taker,
                               conflicting_entry=clash.id)
+            touching = (await s.execute(select(RosterEntry).where(
+                RosterEntry.username == taker, RosterEntry.id != given.id,
+                or_(RosterEntry.starts_at == taken.ends_at, RosterEntry.ends_at == taken.starts_at)).limit(1))
+            ).scalar_one_or_none()
+            if touching is not None:
+                before = touching.ends_at == taken.starts_at
+                raise Refused("swap_back_to_back", f"{taker} would work two shifts back to back: their shift of "
+                              f"{touching.day} (entry {touching.id}) {'ends' if before else 'starts'} when the shift "
+                              f"of {taken.day} they would take {'starts' if before else 'ends'}; no consecutive "
+                              "shifts", username=taker, conflicting_entry=touching.id)
 
     async def request(self, actor: Actor, roster_id: int, with_roster_id: int, reason: str = "") -> dict[str, Any]:
         async with self.sessions() as s:

@@ -341,13 +341,32 @@ async def test_leave_approval_levels(api: Api) -> None:
     three = await api.ok("a1", "POST", "/api/shifts/leave", 201, json={"start_day": "2026-03-10",
                                                                         "end_day": "2026-03-12"})
     assert (three["days"], three["required_level"]) == (3, "centre_director")
-    await api.err("lead1", "POST", f"/api/shifts/leave/{three['id']}/approve", 403, "leave_approver_level", json={})
-    assert (await api.ok("boss", "POST", f"/api/shifts/leave/{three['id']}/approve", json={}))["status"] == "approved"
+    assert (three["approval_chain"], three["next_level"]) == (["department_head", "centre_director"],
+                                                              "department_head")
+    # level by level, no skipping: the director cannot take the department head's step
+    b = await api.err("boss", "POST", f"/api/shifts/leave/{three['id']}/approve", 403, "leave_approver_level",
+                      json={})
+    assert (b["details"]["required_level"], b["details"]["position"]) == ("department_head", "centre_director")
+    three = await api.ok("lead1", "POST", f"/api/shifts/leave/{three['id']}/approve", json={"note": "fine by me"})
+    assert (three["status"], three["next_level"], [a["level"] for a in three["approvals"]]) == (
+        "pending", "centre_director", ["department_head"])
+    b = await api.err("lead1", "POST", f"/api/shifts/leave/{three['id']}/approve", 403, "leave_approver_level",
+                      json={})
+    assert b["details"]["required_level"] == "centre_director"
+    three = await api.ok("boss", "POST", f"/api/shifts/leave/{three['id']}/approve", json={})
+    assert (three["status"], three["decided_by"], [(a["level"], a["by"]) for a in three["approvals"]]) == (
+        "approved", "boss", [("department_head", "lead1"), ("centre_director", "boss")])
     await api.err("a1", "POST", "/api/shifts/leave", 409, "conflict", json={"start_day": "2026-03-11"})  # overlaps
-    # a director may approve one day too; nobody decides their own leave
+    # one day is the department head's alone (a director does not skip the step); nobody decides their own leave
     own = await api.ok("lead1", "POST", "/api/shifts/leave", 201, json={"start_day": "2026-03-06"})
     await api.err("lead1", "POST", f"/api/shifts/leave/{own['id']}/approve", 403, json={})
-    assert (await api.ok("boss", "POST", f"/api/shifts/leave/{own['id']}/reject", json={"note": "busy day"})
+    await api.err("boss", "POST", f"/api/shifts/leave/{own['id']}/approve", 403, "leave_approver_level", json={})
+    await api.err("boss", "POST", f"/api/shifts/leave/{own['id']}/reject", 403, "leave_approver_level",
+                  json={"note": "busy day"})
+    # a step still to come may refuse: a two-day request, refused by the director before the department head
+    two = await api.ok("a2", "POST", "/api/shifts/leave", 201, json={"start_day": "2026-03-16",
+                                                                      "end_day": "2026-03-17"})
+    assert (await api.ok("boss", "POST", f"/api/shifts/leave/{two['id']}/reject", json={"note": "busy days"})
             )["status"] == "rejected"
     await api.err("a1", "POST", "/api/shifts/leave", 409, "leave_in_past", json={"start_day": "2026-02-27"})
     assert await api.ok("boss", "DELETE", "/api/shifts/approvers/lead2") == {"removed": "lead2"}
@@ -355,8 +374,9 @@ async def test_leave_approval_levels(api: Api) -> None:
     assert [x["id"] for x in await api.ok("a1", "GET", "/api/shifts/leave/mine")] == [three["id"], one["id"]]
     assert [(u, a, dt.get("position")) for u, a, _, dt in await api.audit("shifts.leave.") if dt] == [
         ("a1", "shifts.leave.request", None), ("lead1", "shifts.leave.approve", "department_head"),
-        ("a1", "shifts.leave.request", None), ("boss", "shifts.leave.approve", "centre_director"),
-        ("lead1", "shifts.leave.request", None), ("boss", "shifts.leave.reject", "centre_director")]
+        ("a1", "shifts.leave.request", None), ("lead1", "shifts.leave.approve", "department_head"),
+        ("boss", "shifts.leave.approve", "centre_director"), ("lead1", "shifts.leave.request", None),
+        ("a2", "shifts.leave.request", None), ("boss", "shifts.leave.reject", "centre_director")]
 
 
 async def test_leave_on_holidays_and_night_shifts(api: Api) -> None:
@@ -405,6 +425,7 @@ async def test_reports_violations_and_daily_sheet_with_csv(api: Api) -> None:
     async def login(name: str, when: datetime, seat: str) -> None:
         api.clock.set(when)
         await acd.login(api.users[name], seat)
+        await acd.ready(api.users[name])  # (not ready all day would be away from the desk too)
 
     async def logout(name: str, when: datetime) -> None:
         api.clock.set(when)
@@ -425,31 +446,37 @@ async def test_reports_violations_and_daily_sheet_with_csv(api: Api) -> None:
         r = await api.ok("lead1", "POST", "/api/shifts/attendance/recompute", json={"day": f"2026-03-0{n}"})
         assert r["day"] == f"2026-03-0{n}" and r["changes"]
     # away episodes of the seat-discipline package: a violation of 25 minutes counts, a 10-minute one does not,
-    # nor one of another month
+    # nor one of another month; a 5-minute one without consent is an unapproved absence (its own column)
     async with api.stack.sessions() as s:
-        for user, start, mins, violation in (("a2", at(d(2), "10:00"), 25, True), ("a2", at(d(2), "11:00"), 10, False),
-                                             ("a2", at(date(2026, 2, 27), "10:00"), 30, True)):
+        for user, start, mins, finding in (("a2", at(d(2), "10:00"), 25, "violation"),
+                                           ("a2", at(d(2), "11:00"), 10, ""),
+                                           ("a2", at(d(2), "12:00"), 5, "unapproved_absence"),
+                                           ("a2", at(date(2026, 2, 27), "10:00"), 30, "violation")):
+            violation = finding == "violation"
             s.add(AwayEpisode(user_id=api.users[user].id, username=user, extension="1002", started_at=start,
                               ended_at=start + timedelta(minutes=mins), reason="toilet", source="pause",
                               active_sources="", violation_at=start + timedelta(minutes=20) if violation else None,
-                              limit_minutes=20, end_reason="back", changes=[]))
+                              limit_minutes=20, end_reason="back", changes=[], finding=finding))
         await s.commit()
     rep = await api.ok("lead1", "GET", "/api/shifts/reports/violations?month=2026-03")
     by = {a["username"]: a for a in rep["agents"]}
+    # violations = late (>= 20 min) + away (>= 20 min); the early leave of a1 and the absence of a3 are their own
+    # columns, not violations
     assert by["a1"] == {"username": "a1", "shifts": 2, "late_count": 2, "late_minutes": 45, "away_count": 0,
                         "away_minutes": 0, "absence_count": 0, "early_leave_count": 1, "early_leave_minutes": 15,
-                        "left_before_relief_count": 0, "early_arrival_count": 0, "violations": 3}
+                        "left_before_relief_count": 0, "early_arrival_count": 0, "violations": 2,
+                        "unapproved_absence_count": 0, "sick_leave_count": 0}
     assert {k: by["a2"][k] for k in ("late_count", "late_minutes", "away_count", "away_minutes", "absence_count",
-                                     "early_arrival_count", "violations")} == {
+                                     "early_arrival_count", "violations", "unapproved_absence_count")} == {
         "late_count": 1, "late_minutes": 40, "away_count": 1, "away_minutes": 25, "absence_count": 0,
-        "early_arrival_count": 1, "violations": 2}
-    assert (by["a3"]["absence_count"], by["a3"]["violations"]) == (1, 1)
+        "early_arrival_count": 1, "violations": 2, "unapproved_absence_count": 1}
+    assert (by["a3"]["absence_count"], by["a3"]["violations"]) == (1, 0)
     r = await api.req("lead1", "GET", "/api/shifts/reports/violations?month=2026-03&format=csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert 'filename="violations-2026-03.csv"' in r.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert [(x["username"], x["late_count"], x["late_minutes"], x["away_minutes"], x["violations"]) for x in rows] == [
-        ("a1", "2", "45.0", "0.0", "3"), ("a2", "1", "40.0", "25.0", "2"), ("a3", "0", "0.0", "0.0", "1")]
+        ("a1", "2", "45.0", "0.0", "2"), ("a2", "1", "40.0", "25.0", "2"), ("a3", "0", "0.0", "0.0", "0")]
     assert list(rows[0])[:4] == ["month", "username", "shifts", "late_count"]
     await api.err("lead1", "GET", "/api/shifts/reports/violations?month=2026-13", 400)
     # the daily sheet

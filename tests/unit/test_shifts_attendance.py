@@ -200,7 +200,8 @@ async def test_approved_leave_excuses_lateness(env: Env) -> None:
     await env.check(at("20:00"))
     assert await env.stored() == {}
     sheet = await env.stack.shifts.day_sheet(D)
-    assert sheet["rows"][0]["leave"] == {"id": leave["id"], "status": "approved", "required_level": "department_head"}
+    assert sheet["rows"][0]["leave"] == {"id": leave["id"], "status": "approved", "required_level": "department_head",
+                                         "kind": "personal"}
     assert (await env.stack.shifts.attendance.recompute_day(None, D))["rows"] == []
 
 
