@@ -31,7 +31,8 @@ CHIEF = ("chief6", "chief6-password")  # an admin: approver positions, the templ
 AGENT = ("agent61", "agent61-password")
 OTHER = ("agent62", "agent62-password")
 CSV_HEADER = ("month,username,shifts,late_count,late_minutes,away_count,away_minutes,absence_count,"
-              "early_leave_count,early_leave_minutes,left_before_relief_count,early_arrival_count,violations")
+              "early_leave_count,early_leave_minutes,left_before_relief_count,early_arrival_count,violations,"
+              "unapproved_absence_count,sick_leave_count")
 
 
 def _log_in(page: Page, base: str, user: tuple[str, str]) -> None:
@@ -198,18 +199,19 @@ def test_every_shifts_text_the_page_uses_exists_in_both_languages_i18n() -> None
     families = {
         "rule": ["swap_shift_started", "swap_public_holiday", "swap_job_mismatch", "swap_skill_mismatch",
                  "swap_leave_in_shift", "swap_monthly_limit", "swap_consecutive", "swap_overlap", "swap_same_approver",
+                 "swap_back_to_back", "sick_leave_certificate", "sick_leave_not_phoned_in", "sick_leave_too_old",
                  "leave_in_past", "leave_holiday_not_exceptional", "leave_holiday_notice", "leave_night_after_noon",
                  "leave_in_swapped_shift", "leave_approver_level", "overlapping_assignment"],
         "status": ["pending", "approved", "rejected", "cancelled"],
         "position": ["team_lead", "department_head", "centre_director", "none"],
         "level": ["junior", "intermediate", "senior"],
-        "kind": ["late", "late_open", "absence", "early_leave", "left_before_relief", "early_arrival"],
+        "kind": ["late", "late_open", "absence", "early_leave", "left_before_relief", "early_arrival", "sick_leave"],
         "side": ["requester", "counterpart"],
         "ho": ["equipment", "difficult_cases", "staffing", "notices"],
         "tab": ["roster", "templates", "attendance", "report", "handover", "requests", "approvers", "mine", "myatt"],
         "rcol": ["username", "shifts", "late_count", "late_minutes", "away_count", "away_minutes", "absence_count",
                  "early_leave_count", "early_leave_minutes", "left_before_relief_count", "early_arrival_count",
-                 "violations"],
+                 "violations", "unapproved_absence_count", "sick_leave_count"],
         "acol": ["agent", "shift", "seat", "first_login", "last_logout", "markers", "leave"],
         "tcol": ["name", "start", "end", "kind", "job", "level", "active"],
         "lcol": ["id", "agent", "days", "shift", "reason", "level", "status", "requested", "decision", "actions"],
@@ -226,5 +228,6 @@ def test_every_shifts_text_the_page_uses_exists_in_both_languages_i18n() -> None
     assert ours[0] == ours[1], sorted(ours[0] ^ ours[1])
     # the refusals docs/shifts.md names are all translated
     doc = (Path(__file__).resolve().parents[2] / "docs" / "shifts.md").read_text(encoding="utf-8")
-    named = set(re.findall(r"`((?:swap|leave)_[a-z_]+)`", doc)) - {"swap_id", "leave_requests"}  # not rules
+    named = set(re.findall(r"`((?:swap|sick_leave|leave)_[a-z_]+)`", doc)) - {"swap_id", "leave_requests",
+                                                                           "sick_leave_backdate_days"}  # rules
     assert named == set(families["rule"]) - {"overlapping_assignment"}, sorted(named ^ set(families["rule"]))

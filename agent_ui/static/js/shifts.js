@@ -672,6 +672,7 @@ function sheetMarkers(x) {
     out.push(marker("late", t(x.late_open ? "shifts.m.late_open" : "shifts.m.late", { minutes: fmtMin(x.late_minutes) })));
   }
   if (x.absent) out.push(marker("absence", t("shifts.m.absence")));
+  if (x.sick_leave) out.push(marker("sick_leave", t("shifts.kind.sick_leave"), "info"));
   if (x.early_leave_minutes !== null && x.early_leave_minutes !== undefined) {
     out.push(marker("early_leave", t("shifts.m.early_leave", { minutes: fmtMin(x.early_leave_minutes) })));
   }
@@ -741,6 +742,7 @@ const REPORT_COLS = [
   ["username", false], ["shifts", true], ["late_count", true], ["late_minutes", true], ["away_count", true],
   ["away_minutes", true], ["absence_count", true], ["early_leave_count", true], ["early_leave_minutes", true],
   ["left_before_relief_count", true], ["early_arrival_count", true], ["violations", true],
+  ["unapproved_absence_count", true], ["sick_leave_count", true],
 ];
 
 async function loadReport() {
@@ -838,6 +840,12 @@ function handoverCard(h, isLatest) {
       el("dt", { text: t(`shifts.ho.${f}`) }),
       el("dd", { class: h[f] ? null : "muted", "data-field": f, text: h[f] || "—" }),
     ])));
+  // who has read it (every incoming agent reads the latest notices)
+  const reads = Array.isArray(h.reads) ? h.reads : [];
+  card.appendChild(el("p", { class: "muted small", "data-testid": `shifts-handover-reads-${key}`,
+                             "data-count": reads.length },
+    reads.length ? t("shifts.ho_reads", { who: reads.map((r) => `${r.username} (${fmtAt(r.read_at)})`).join(", ") })
+                 : t("shifts.ho_reads_none")));
   const flags = Array.isArray(h.left_before_relief) ? h.left_before_relief : [];
   if (flags.length) {
     card.appendChild(el("ul", { class: "shifts-ho-flags", "data-testid": `shifts-handover-flags-${key}` }, flags.map((f) =>
@@ -1150,14 +1158,16 @@ async function loadMine() {
   const ok = fresh("mine");
   const from = centreToday();
   const to = addDays(from, MY_WEEKS * 7);
-  const [r, l, w, h] = await Promise.all([
+  const [r, l, w, h, ho] = await Promise.all([
     call("GET", `/api/shifts/roster/mine${qs({ from, to })}`),
     call("GET", "/api/shifts/leave/mine"),
     call("GET", "/api/shifts/swaps/mine"),
     call("GET", "/api/shifts/holidays"),
+    call("GET", "/api/shifts/handovers/latest"), // reading it is recorded: the leads see who has read it
   ]);
   if (!ok()) return;
   if (h.ok && Array.isArray(h.data)) S.holidays = h.data;
+  renderMyHandover(ho.ok ? ho.data : null);
   const failed = [r, l, w].find((x) => !x.ok);
   if (failed) showProblem($("shifts-my-requests-status"), failed);
   if (r.ok) S.my.roster = Array.isArray(r.data) ? r.data : [];
@@ -1249,6 +1259,38 @@ function prefillSwap(e) {
   $("shifts-swap-with").focus();
 }
 
+/* The latest handover, read-only, on "My shifts" (every incoming agent reads the latest notices). */
+function renderMyHandover(h) {
+  const box = $("shifts-my-handover");
+  box.textContent = "";
+  if (!h) {
+    box.appendChild(el("p", { class: "muted", "data-testid": "shifts-my-handover-none", text: t("shifts.handovers_none") }));
+    return;
+  }
+  box.appendChild(el("article", { class: "shifts-handover latest", "data-testid": "shifts-my-handover-entry",
+                                  "data-id": h.id },
+    el("h3", {}, `${h.day} ${h.shift || ""}`),
+    el("p", { class: "muted small", text: t("shifts.ho_written", { by: h.author, at: fmtAt(h.written_at) }) }),
+    el("dl", { class: "shifts-ho-fields" }, HANDOVER_FIELDS.flatMap((f) => [
+      el("dt", { text: t(`shifts.ho.${f}`) }),
+      el("dd", { class: h[f] ? null : "muted", "data-field": f, text: h[f] || "—" }),
+    ])),
+    h.read_at ? el("p", { class: "muted small", "data-testid": "shifts-my-handover-read",
+                          text: t("shifts.ho_read_at", { at: fmtAt(h.read_at) }) }) : null));
+}
+
+/* ISO timestamp of "HH:MM" on ``day`` in the centre's timezone (the offset found from the formatter). */
+function centreIso(day, hhmm) {
+  const [y, m, d] = day.split("-").map(Number);
+  const [hh, mm] = hhmm.split(":").map(Number);
+  const guess = Date.UTC(y, m - 1, d, hh, mm);
+  const p = localParts(guess);
+  const [py, pm, pd] = p.day.split("-").map(Number);
+  const [ph, pmin] = p.time.split(":").map(Number);
+  const shift = Date.UTC(py, pm - 1, pd, ph, pmin) - guess; // the centre's offset from UTC then
+  return new Date(guess - shift).toISOString();
+}
+
 async function requestLeave(ev) {
   ev.preventDefault();
   const status = $("shifts-leave-form-status");
@@ -1260,7 +1302,13 @@ async function requestLeave(ev) {
     return;
   }
   const body = { start_day: start, reason: $("shifts-leave-reason").value.trim(),
-                 exceptional: $("shifts-leave-exceptional").checked };
+                 exceptional: $("shifts-leave-exceptional").checked, kind: $("shifts-leave-kind").value };
+  if (body.kind === "sick") {
+    // sick leave may be recorded after the fact: when it was phoned in, and the certificate handed in on return
+    const phoned = $("shifts-leave-phoned").value;
+    if (/^\d{2}:\d{2}$/.test(phoned)) body.phoned_in_at = centreIso(start, phoned);
+    body.certificate = $("shifts-leave-certificate").checked;
+  }
   if (isDay(end)) body.end_day = end;
   const tid = $("shifts-leave-template").value;
   if (tid) body.template_id = Number(tid);
