@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
+
+log = logging.getLogger(__name__)
+
+# ValueError messages of the datetime module when arithmetic or construction leaves its range (years 1..9999)
+_DATE_RANGE = re.compile(r"year -?\d+ is out of range|date value out of range|day is out of range for month"
+                         r"|month must be in 1\.\.12")
 
 
 class DomainError(Exception):
@@ -79,3 +88,28 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             {"error": "invalid_input", "message": msg, "details": {"problems": problems}}, status_code=400
         )
+
+    # Safety net below the edge: the routers bound ids, days and offsets (callcenter.bounds), so these mean a value
+    # that got through is still out of range somewhere inside. The caller gets a 400, not a 500; the log says where.
+    def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("%s %s: value out of range: %s", request.method, request.url.path, exc, exc_info=exc)
+        return JSONResponse({"error": "invalid_input", "message": f"a value is out of range: {exc}",
+                             "details": {"problem": str(exc)}}, status_code=400)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        return _out_of_range(request, exc)
+
+    @app.exception_handler(ValueError)
+    async def _value(request: Request, exc: ValueError) -> JSONResponse:
+        if not _DATE_RANGE.search(str(exc)):
+            raise exc  # any other ValueError is a bug: a 500 with its traceback in the log
+        return _out_of_range(request, exc)
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # PostgreSQL refusing a bound value (an integer out of range, a string too long for its column)
+        problem = str(exc.orig).splitlines()[0] if exc.orig is not None else "value refused by the database"
+        log.warning("%s %s: the database refused a value: %s", request.method, request.url.path, problem)
+        return JSONResponse({"error": "invalid_input", "message": f"a value does not fit: {problem}",
+                             "details": {"problem": problem}}, status_code=400)

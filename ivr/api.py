@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
+from callcenter.bounds import MAX_ID, Id
 from callcenter.errors import Conflict, NotFound
 from ivr.flowdef import prompts as node_prompts
 from ivr.models import IvrFlow
@@ -57,11 +58,11 @@ class PublishIn(BaseModel):
 
 
 class RollbackIn(BaseModel):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_ID)
 
 
 class EntryPointIn(BaseModel):
-    flow_id: int
+    flow_id: int = Field(ge=1, le=MAX_ID)
 
 
 class VersionOut(BaseModel):
@@ -112,12 +113,12 @@ async def create_flow(body: FlowIn, request: Request, user: Admin) -> FlowOut:
 
 
 @router.get("/flows/{flow_id}", response_model=FlowOut, summary="One flow: draft, problems, versions")
-async def get_flow(flow_id: int, request: Request, _: Admin) -> FlowOut:
+async def get_flow(flow_id: Id, request: Request, _: Admin) -> FlowOut:
     return await _flow_out(request, await _svc(request).get_flow(flow_id))
 
 
 @router.put("/flows/{flow_id}/draft", response_model=FlowOut, summary="Save the draft (not live until published)")
-async def save_draft(flow_id: int, body: DraftIn, request: Request, user: Admin) -> FlowOut:
+async def save_draft(flow_id: Id, body: DraftIn, request: Request, user: Admin) -> FlowOut:
     flow = await _svc(request).save_draft(flow_id, body.draft)
     await _audit(request, user, "ivr.flow.save_draft", f"flow:{flow_id}")
     return await _flow_out(request, flow)
@@ -125,14 +126,14 @@ async def save_draft(flow_id: int, body: DraftIn, request: Request, user: Admin)
 
 @router.post("/flows/{flow_id}/publish", response_model=VersionOut, status_code=201,
              summary="Validate and publish the draft; 422 lists every problem with its node")
-async def publish(flow_id: int, body: PublishIn, request: Request, user: Admin) -> VersionOut:
+async def publish(flow_id: Id, body: PublishIn, request: Request, user: Admin) -> VersionOut:
     v = await _svc(request).publish(flow_id, by=user.username, note=body.note)
     await _audit(request, user, "ivr.flow.publish", f"flow:{flow_id}", {"version": v.version})
     return VersionOut.model_validate(v)
 
 
 @router.post("/flows/{flow_id}/rollback", response_model=VersionOut, summary="Make an earlier version live")
-async def rollback(flow_id: int, body: RollbackIn, request: Request, user: Admin) -> VersionOut:
+async def rollback(flow_id: Id, body: RollbackIn, request: Request, user: Admin) -> VersionOut:
     v = await _svc(request).rollback(flow_id, body.version, by=user.username)
     await _audit(request, user, "ivr.flow.rollback", f"flow:{flow_id}", {"version": v.version})
     return VersionOut.model_validate(v)
@@ -229,7 +230,7 @@ async def voicemails(request: Request, _: VoicemailReader, handled: bool | None 
 
 
 @router.get("/voicemails/{vm_id}/audio", summary="Play a voice message (audited; Range supported)")
-async def voicemail_audio(vm_id: int, request: Request, user: VoicemailReader) -> FileResponse:
+async def voicemail_audio(vm_id: Id, request: Request, user: VoicemailReader) -> FileResponse:
     vm = await _svc(request).get_voicemail(vm_id)
     path = Path(vm.path)
     root = request.app.state.services.settings.data_dir / "voicemail"
@@ -241,7 +242,7 @@ async def voicemail_audio(vm_id: int, request: Request, user: VoicemailReader) -
 
 
 @router.post("/voicemails/{vm_id}/handled", response_model=VoicemailOut, summary="Mark a voice message handled")
-async def voicemail_handled(vm_id: int, request: Request, user: VoicemailReader) -> VoicemailOut:
+async def voicemail_handled(vm_id: Id, request: Request, user: VoicemailReader) -> VoicemailOut:
     vm = await _svc(request).mark_voicemail_handled(vm_id, user.username)
     await _audit(request, user, "voicemail.handled", f"voicemail:{vm_id}")
     return VoicemailOut.model_validate(vm)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
+from callcenter.bounds import MAX_ID
 from callcenter.calls.schemas import CallOut
 from callcenter.errors import Conflict
 
@@ -35,7 +36,7 @@ class TransferIn(BaseModel):
 
 class CallIn(BaseModel):
     number: str = Field(min_length=1, max_length=32)
-    customer_id: int | None = None
+    customer_id: int | None = Field(None, ge=1, le=MAX_ID)
 
 
 def _stack(request: Request) -> Any:

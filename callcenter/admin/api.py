@@ -28,6 +28,7 @@ from callcenter.admin.schemas import (
 from callcenter.admin.service import AdminService
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import ROLES, User
+from callcenter.bounds import Id
 
 Admin = Annotated[User, Depends(require_roles("admin"))]
 router = APIRouter(prefix="/api/admin", tags=["admin"])
@@ -66,7 +67,7 @@ async def create_user(body: UserCreateIn, request: Request, user: Admin) -> dict
 
 @router.patch("/users/{user_id}", response_model=UserOut,
               summary="Change display name, roles, active or password (deactivating ends their sessions)")
-async def update_user(user_id: int, body: UserPatchIn, request: Request, user: Admin) -> dict[str, Any]:
+async def update_user(user_id: Id, body: UserPatchIn, request: Request, user: Admin) -> dict[str, Any]:
     svc = _svc(request)
     u, changes = await svc.update_user(user_id, body, user)
     if changes:
@@ -76,7 +77,7 @@ async def update_user(user_id: int, body: UserPatchIn, request: Request, user: A
 
 @router.put("/users/{user_id}/skills", response_model=UserOut,
             summary="Replace an agent's skills (queue + level); a logged-in agent's queues follow at once")
-async def set_skills(user_id: int, body: SkillsIn, request: Request, user: Admin) -> dict[str, Any]:
+async def set_skills(user_id: Id, body: SkillsIn, request: Request, user: Admin) -> dict[str, Any]:
     svc = _svc(request)
     before, after = await svc.set_skills(user_id, body.skills)
     out = await svc.user_out(user_id)

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from callcenter.auth.api import require_roles
+from callcenter.bounds import Id, Moment, Offset
 from callcenter.calls.repository import CallRepository
 from callcenter.calls.schemas import CallOut, CallPage
 from callcenter.errors import InvalidInput, NotFound
@@ -32,15 +33,15 @@ def _aware(name: str, v: datetime | None) -> datetime | None:
 @router.get("", response_model=CallPage, summary="List call records (newest first)")
 async def list_calls(
     request: Request,
-    since: Annotated[datetime | None, Query(alias="from", description="arrived at or after (ISO 8601)")] = None,
-    until: Annotated[datetime | None, Query(alias="to", description="arrived before (ISO 8601)")] = None,
+    since: Annotated[Moment | None, Query(alias="from", description="arrived at or after (ISO 8601)")] = None,
+    until: Annotated[Moment | None, Query(alias="to", description="arrived before (ISO 8601)")] = None,
     queue: Annotated[str | None, Query(max_length=64)] = None,
     agent: Annotated[str | None, Query(max_length=32, description="agent extension")] = None,
     outcome: Annotated[
         Literal["answered", "abandoned", "failed", "voicemail", "transferred", "ended_in_ivr"] | None, Query()
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> CallPage:
     since_a, until_a = _aware("from", since), _aware("to", until)
     if since_a and until_a and until_a <= since_a:
@@ -52,7 +53,7 @@ async def list_calls(
 
 
 @router.get("/{call_id}", response_model=CallOut, summary="One call record")
-async def get_call(request: Request, call_id: int) -> CallOut:
+async def get_call(request: Request, call_id: Id) -> CallOut:
     c = await _repo(request).get(call_id)
     if c is None:
         raise NotFound(f"call {call_id} not found", call_id=call_id)

@@ -15,6 +15,7 @@ from pydantic import BaseModel
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
+from callcenter.bounds import Offset
 from callcenter.customers.schemas import (
     MAX_ID,
     CallBrief,
@@ -66,7 +67,7 @@ async def search_customers(
     tag: Annotated[str | None, Query(max_length=50)] = None,
     sort: Sort = "name",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> CustomerPage:
     r = await _svc(request).search(Actor.of(user), q=q, number=number, vip=vip, tag=tag, sort=sort, limit=limit,
                                    offset=offset)
@@ -148,7 +149,7 @@ async def list_records(
     call: Annotated[str | None, Query(max_length=64, description="the call's Asterisk uniqueid")] = None,
     follow_up_open: Annotated[bool | None, Query(description="true: only open follow-ups")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ServiceRecordPage:
     rows, total = await _svc(request).list_records(Actor.of(user), customer_id=customer_id, call=call,
                                                    follow_up_open=follow_up_open, limit=limit, offset=offset)

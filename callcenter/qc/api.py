@@ -6,7 +6,6 @@ storing survey results needs supervisor or admin; /mine, acknowledge and dispute
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -15,12 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
+from callcenter.bounds import MAX_ID, MONTH, Day, Offset
 from callcenter.qc.reports import agents_csv, weekly_csv
 from callcenter.qc.sampling import Policy
 from callcenter.qc.service import MAX_SEED, Actor, QcService
 
-MAX_ID = 2_147_483_647
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 Qc = Annotated[User, Depends(require_roles("qc", "supervisor", "admin"))]
 QcOnly = Annotated[User, Depends(require_roles("qc"))]
 FormEditor = Annotated[User, Depends(require_roles("qc", "admin"))]
@@ -136,7 +134,7 @@ async def samples(
     agent: Annotated[str | None, Query(max_length=128)] = None,
     assignee: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     return await _svc(request).samples(month=month, status=status, agent=agent, assignee=assignee, limit=limit,
                                        offset=offset)
@@ -224,7 +222,7 @@ async def agents_report(request: Request, user: Qc, month: Month, format: Format
 @router.get("/reports/weekly", summary="Weekly QC summary: criteria most often below par", response_model=None,
             responses={200: {"content": {"text/csv": {}}}})
 async def weekly_report(request: Request, user: Qc,
-                        week_start: Annotated[date, Query(description="YYYY-MM-DD, first day of the week")],
+                        week_start: Annotated[Day, Query(description="YYYY-MM-DD, first day of the week")],
                         format: Format = "json") -> dict[str, Any] | Response:
     report = await _svc(request).weekly_report(week_start)
     return _csv(weekly_csv(report), f"qc-weekly-{week_start.isoformat()}.csv") if format == "csv" else report

@@ -17,7 +17,7 @@ import logging
 import os
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import IO, Annotated, Any, Literal
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
+from callcenter.bounds import Day, Offset
 from callcenter.clock import Clock
 from callcenter.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from callcenter.recordings.models import STATUSES, Recording
@@ -173,11 +174,11 @@ async def list_recordings(
     user: Player,
     agent: Annotated[str | None, Query(max_length=64, description="agent username or extension")] = None,
     queue: Annotated[str | None, Query(max_length=64)] = None,
-    date_from: Annotated[date | None, Query(description="started on or after this day (centre's timezone)")] = None,
-    date_to: Annotated[date | None, Query(description="started on or before this day (centre's timezone)")] = None,
+    date_from: Annotated[Day | None, Query(description="started on or after this day (centre's timezone)")] = None,
+    date_to: Annotated[Day | None, Query(description="started on or before this day (centre's timezone)")] = None,
     status: Annotated[Literal[STATUSES] | None, Query()] = None,  # type: ignore[valid-type]
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> RecordingPage:
     if date_from and date_to and date_to < date_from:
         raise InvalidInput("date_to must not be before date_from", date_from=date_from.isoformat(),

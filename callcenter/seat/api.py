@@ -4,7 +4,6 @@ episodes, and the agent's own away state. Live pushes go over ``/ws/agent`` (typ
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -12,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
+from callcenter.bounds import Day, Id
 from callcenter.errors import Forbidden
 from callcenter.seat.service import MAX_LEAVE_MINUTES, MIN_LEAVE_MINUTES
 
@@ -62,23 +62,23 @@ async def requests(request: Request, user: AnyUser,
 
 
 @router.post("/leave-requests/{request_id}/approve", summary="Approve (optionally for other minutes)")
-async def approve(request_id: int, body: ApproveIn, request: Request, user: Lead) -> dict[str, Any]:
+async def approve(request_id: Id, body: ApproveIn, request: Request, user: Lead) -> dict[str, Any]:
     return await _seat(request).approve(request_id, user, body.minutes, body.note)  # type: ignore[no-any-return]
 
 
 @router.post("/leave-requests/{request_id}/reject", summary="Refuse, saying why")
-async def reject(request_id: int, body: RejectIn, request: Request, user: Lead) -> dict[str, Any]:
+async def reject(request_id: Id, body: RejectIn, request: Request, user: Lead) -> dict[str, Any]:
     return await _seat(request).reject(request_id, user, body.note)  # type: ignore[no-any-return]
 
 
 @router.post("/leave-requests/{request_id}/cancel", summary="Withdraw my own request (pending or not used yet)")
-async def cancel(request_id: int, request: Request, user: AgentUser) -> dict[str, Any]:
+async def cancel(request_id: Id, request: Request, user: AgentUser) -> dict[str, Any]:
     return await _seat(request).cancel(request_id, user)  # type: ignore[no-any-return]
 
 
 @router.get("/episodes", summary="Away episodes by the day they started (centre's timezone); agents see their own")
 async def episodes(request: Request, user: AnyUser, username: str | None = Query(None, max_length=64),
-                   date_from: date | None = None, date_to: date | None = None, violations_only: bool = False,
+                   date_from: Day | None = None, date_to: Day | None = None, violations_only: bool = False,
                    limit: int = Query(1000, ge=1, le=10000),
                    finding: Literal["violation", "unapproved_absence"] | None = None) -> list[dict[str, Any]]:
     if not _is_lead(user):

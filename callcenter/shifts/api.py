@@ -16,13 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.auth.api import current_user, require_roles
 from callcenter.auth.models import User
+from callcenter.bounds import MAX_ID, MONTH, Day
 from callcenter.shifts.common import Actor
 from callcenter.shifts.models import KINDS, LEVELS, POSITIONS, REQUEST_STATUSES
 from callcenter.shifts.reports import sheet_csv, violations_csv
 from callcenter.shifts.service import ShiftService
 
-MAX_ID = 2_147_483_647
-MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
 HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 Lead = Annotated[User, Depends(require_roles("supervisor", "admin"))]
 Admin = Annotated[User, Depends(require_roles("admin"))]
@@ -76,12 +75,12 @@ class TemplatePatch(_In):
 
 
 class HolidayIn(_In):
-    day: date
+    day: Day
     name: str = Field(min_length=1, max_length=64)
 
 
 class RosterIn(_In):
-    day: date
+    day: Day
     template_id: int = Field(ge=1, le=MAX_ID)
     username: Username
     job: str | None = Field(None, min_length=1, max_length=32)
@@ -97,7 +96,7 @@ class RosterPatch(_In):
 
 
 class RecomputeIn(_In):
-    day: date
+    day: Day
 
 
 class HandoverIn(_In):
@@ -122,8 +121,8 @@ class ApproveSwapIn(NoteIn):
 
 
 class LeaveIn(_In):
-    start_day: date
-    end_day: date | None = None
+    start_day: Day
+    end_day: Day | None = None
     template_id: int | None = Field(None, ge=1, le=MAX_ID, description="one shift; none: every shift of the days")
     reason: str = Field("", max_length=2000)
     exceptional: bool = False
@@ -173,14 +172,14 @@ async def add_holiday(body: HolidayIn, request: Request, user: Lead) -> dict[str
 
 
 @router.delete("/holidays/{day}", summary="Remove a public holiday")
-async def delete_holiday(day: date, request: Request, user: Lead) -> dict[str, Any]:
+async def delete_holiday(day: Day, request: Request, user: Lead) -> dict[str, Any]:
     return await _svc(request).roster.delete_holiday(Actor.of(user), day)
 
 
 # roster ----------------------------------------------------------------------------------------------------
 @router.get("/roster", summary="The roster (from/to: local dates, default the next 31 days)")
-async def roster(request: Request, user: Lead, start: Annotated[date | None, Query(alias="from")] = None,
-                 end: Annotated[date | None, Query(alias="to")] = None,
+async def roster(request: Request, user: Lead, start: Annotated[Day | None, Query(alias="from")] = None,
+                 end: Annotated[Day | None, Query(alias="to")] = None,
                  username: Annotated[str | None, Query(max_length=64)] = None,
                  template_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> list[dict[str, Any]]:
     svc = _svc(request)
@@ -189,8 +188,8 @@ async def roster(request: Request, user: Lead, start: Annotated[date | None, Que
 
 
 @router.get("/roster/mine", summary="My rostered shifts")
-async def my_roster(request: Request, user: Anyone, start: Annotated[date | None, Query(alias="from")] = None,
-                    end: Annotated[date | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
+async def my_roster(request: Request, user: Anyone, start: Annotated[Day | None, Query(alias="from")] = None,
+                    end: Annotated[Day | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
     svc = _svc(request)
     start, end = _range(svc, start, end)
     return await svc.roster.roster(start, end, user.username)
@@ -214,7 +213,7 @@ async def delete_entry(roster_id: Id, request: Request, user: Lead) -> dict[str,
 
 # attendance and reports ------------------------------------------------------------------------------------
 @router.get("/attendance", summary="The daily attendance sheet (JSON or CSV)")
-async def attendance_sheet(request: Request, user: Lead, day: date | None = None, format: Format = "json") -> Any:
+async def attendance_sheet(request: Request, user: Lead, day: Day | None = None, format: Format = "json") -> Any:
     svc = _svc(request)
     day = day or svc.today()
     report = await svc.day_sheet(day)
@@ -224,8 +223,8 @@ async def attendance_sheet(request: Request, user: Lead, day: date | None = None
 
 
 @router.get("/attendance/records", summary="Stored attendance findings")
-async def attendance_records(request: Request, user: Lead, start: Annotated[date | None, Query(alias="from")] = None,
-                             end: Annotated[date | None, Query(alias="to")] = None,
+async def attendance_records(request: Request, user: Lead, start: Annotated[Day | None, Query(alias="from")] = None,
+                             end: Annotated[Day | None, Query(alias="to")] = None,
                              username: Annotated[str | None, Query(max_length=64)] = None,
                              kind: Literal[KINDS] | None = None) -> list[dict[str, Any]]:  # type: ignore[valid-type]
     svc = _svc(request)
@@ -236,8 +235,8 @@ async def attendance_records(request: Request, user: Lead, start: Annotated[date
 
 
 @router.get("/attendance/mine", summary="My attendance findings (default: this month)")
-async def my_attendance(request: Request, user: Anyone, start: Annotated[date | None, Query(alias="from")] = None,
-                        end: Annotated[date | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
+async def my_attendance(request: Request, user: Anyone, start: Annotated[Day | None, Query(alias="from")] = None,
+                        end: Annotated[Day | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
     svc = _svc(request)
     today = svc.today()
     start, end = _range(svc, start or today.replace(day=1), end or today)
@@ -260,8 +259,8 @@ async def violations(request: Request, user: Lead, month: Annotated[str, Query(p
 
 # handover log ----------------------------------------------------------------------------------------------
 @router.get("/handovers", summary="Handover log entries (default: the last 7 days)")
-async def handovers(request: Request, user: Lead, start: Annotated[date | None, Query(alias="from")] = None,
-                    end: Annotated[date | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
+async def handovers(request: Request, user: Lead, start: Annotated[Day | None, Query(alias="from")] = None,
+                    end: Annotated[Day | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
     svc = _svc(request)
     end = end or svc.today()
     start = start or end - timedelta(days=6)
@@ -275,13 +274,13 @@ async def latest_handover(request: Request, user: Anyone) -> dict[str, Any] | No
 
 
 @router.put("/handovers/{day}/{template_id}", summary="Write (or, before it is acknowledged, change) a handover")
-async def write_handover(day: date, template_id: Id, body: HandoverIn, request: Request, user: Lead
+async def write_handover(day: Day, template_id: Id, body: HandoverIn, request: Request, user: Lead
                          ) -> dict[str, Any]:
     return await _svc(request).handovers.write(Actor.of(user), day, template_id, body.model_dump(exclude_unset=True))
 
 
 @router.post("/handovers/{day}/{template_id}/acknowledge", summary="The incoming lead acknowledges a handover")
-async def acknowledge_handover(day: date, template_id: Id, body: NoteIn, request: Request, user: Lead
+async def acknowledge_handover(day: Day, template_id: Id, body: NoteIn, request: Request, user: Lead
                                ) -> dict[str, Any]:
     return await _svc(request).handovers.acknowledge(Actor.of(user), day, template_id, body.note)
 
@@ -329,8 +328,8 @@ async def request_leave(body: LeaveIn, request: Request, user: Staff) -> dict[st
 @router.get("/leave", summary="Leave requests")
 async def leave_requests(request: Request, user: Lead, status: Literal[REQUEST_STATUSES] | None = None,  # type: ignore[valid-type]
                          username: Annotated[str | None, Query(max_length=64)] = None,
-                         start: Annotated[date | None, Query(alias="from")] = None,
-                         end: Annotated[date | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
+                         start: Annotated[Day | None, Query(alias="from")] = None,
+                         end: Annotated[Day | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
     return await _svc(request).leave.list(status=status, username=username, start=start, end=end)
 
 
