@@ -1,7 +1,8 @@
 """First-run default: prompts (spoken by espeak-ng when installed, else short tones) and a working flow.
 
 welcome → 1 business consultation, 2 business handling, 3 complaints and suggestions (higher priority),
-0 human service; no choice (after the first 5 s) → human service; after hours → voicemail. Open 24/7 until an admin sets hours.
+0 human service; no choice (after the first 5 s) → human service; after hours → voicemail. Open 24/7 until an
+admin sets hours.
 Replace a prompt by putting your own recording at ``<data_dir>/prompts/<lang>/<name>.wav`` (8 kHz, mono,
 16-bit) — see docs/ivr.md.
 """
