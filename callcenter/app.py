@@ -46,6 +46,7 @@ from callcenter.db import make_engine, make_sessionmaker, sqlite_path
 from callcenter.errors import install_error_handlers
 from callcenter.files import apply_umask, private_file, secure_tree
 from callcenter.health.api import router as health_router
+from callcenter.http_guard import install as install_http_guard
 from callcenter.qc.api import router as qc_router
 from callcenter.qc.service import QcService
 from callcenter.realtime.api import router as ws_router
@@ -400,6 +401,8 @@ def create_app(
         RouteLimit("POST", "/api/ivr/prompts", MAX_UPLOAD_BYTES + MULTIPART_SLACK, ("admin",)),
         RouteLimit("POST", "/api/customers/import", MAX_CSV_BYTES + MULTIPART_SLACK, ("admin",)),
     ])
+    # outermost: the Host check (DNS rebinding), then forwarded headers from trusted proxies only (http_guard.py)
+    install_http_guard(app, settings.http.hosts, settings.http.trusted_proxies)
     app.include_router(health_router)
     app.include_router(auth_router)
     app.include_router(calls_router)

@@ -49,9 +49,15 @@ async def _up(settings: Settings) -> int:
     stack = Stack(settings)
     app = create_app(settings, stack=stack, manage_stack=False)
     # websockets-sansio: the websockets package's current API (the legacy one is deprecated)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS) by
+    # default; forwarded headers are believed from http.trusted_proxies alone, in the app (http_guard.py)
     config = uvicorn.Config(app, log_level=settings.log_level.lower(), lifespan="on", access_log=False,
-                            ws="websockets-sansio")
+                            ws="websockets-sansio", proxy_headers=False)
     server = uvicorn.Server(config)
+    if settings.http.host in ("0.0.0.0", "::") and not settings.http.allowed_hosts:
+        log.warning("http.host %s listens on every address, but requests are answered only with Host %s; set "
+                    "http.allowed_hosts (CALLCENTER_HTTP__ALLOWED_HOSTS) to the names clients use",
+                    settings.http.host, ", ".join(settings.http.hosts))
     log.info("callcenter %s: HTTP on http://%s:%s  AMI %s:%s  FastAGI %s:%s  SIP udp %s:%s  DB %s",
              settings.mode, settings.http.host, settings.http.port, settings.ami.host, settings.ami.port,
              settings.agi.host, settings.agi.port, settings.asterisk.sip_host, settings.asterisk.sip_port,

@@ -7,16 +7,18 @@ whose message names each wrong setting (dotted name and environment variable) an
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import re
 import shutil
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -58,8 +60,55 @@ class HttpSettings(BaseModel):
     # a request body over this many bytes is refused with 413 before it is read (the JSON routes; the prompt
     # upload and the customer CSV import have their own documented limits, docs/security.md)
     max_body_bytes: int = Field(1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    # Host header names (no port) the API and the websockets answer to; any other Host gets 400 (DNS rebinding).
+    # Empty: localhost, 127.0.0.1, ::1 and http.host when it is one address (not 0.0.0.0 / ::). "*.example.com"
+    # matches that domain's subdomains; "*" turns the check off. A list, or a comma-separated string in the env.
+    allowed_hosts: Annotated[list[str], NoDecode] = []
+    # reverse proxies (IP addresses or networks such as 10.0.0.0/8) whose X-Forwarded-For / X-Forwarded-Proto
+    # are believed (client address for the login limits and the audit; scheme). Empty: those headers are ignored.
+    trusted_proxies: Annotated[list[str], NoDecode] = []
 
     _p = field_validator("port")(_check_port)
+
+    @field_validator("allowed_hosts", "trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, v: Any) -> Any:
+        # from the environment: a JSON list or comma-separated names
+        if isinstance(v, str):
+            return json.loads(v) if v.strip().startswith("[") else [p.strip() for p in v.split(",") if p.strip()]
+        return v
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, v: list[str]) -> list[str]:
+        for h in v:
+            if not re.fullmatch(r"\*|(\*\.)?[A-Za-z0-9_.-]+|\[?[0-9A-Fa-f:.]+\]?", h.strip()):
+                raise ValueError(f"must be host names or addresses without port or scheme (or \"*.domain\", \"*\"); "
+                                 f"got {h!r}")
+        return [h.strip() for h in v]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: list[str]) -> list[str]:
+        out = []
+        for p in v:
+            try:
+                net = ipaddress.ip_network(p.strip(), strict=False)
+            except ValueError as e:
+                raise ValueError(f"must be IP addresses or networks (10.0.0.5, 10.0.0.0/8); got {p!r}") from e
+            out.append(str(net) if "/" in p else str(net.network_address))
+        return out
+
+    @property
+    def hosts(self) -> list[str]:
+        """The Host names answered to: ``allowed_hosts``, or the loopback names and ``host`` when it is one
+        address."""
+        if self.allowed_hosts:
+            return list(self.allowed_hosts)
+        out = ["localhost", "127.0.0.1", "::1"]
+        if self.host not in ("0.0.0.0", "::", "") and self.host not in out:
+            out.append(self.host)
+        return out
 
 
 class DbSettings(BaseModel):

@@ -60,7 +60,9 @@ def stack_settings(db_url: str, data_dir: Path, **overrides: Any) -> Settings:
     base: dict[str, Any] = {
         "paths": {"data_dir": str(data_dir)},
         "db": {"url": db_url},
-        "http": {"port": free_tcp_port()},
+        # the loopback names (the default) and the names httpx/Starlette test clients send as Host
+        "http": {"port": free_tcp_port(),
+                 "allowed_hosts": ["localhost", "127.0.0.1", "::1", "t", "test", "testserver"]},
         "ami": {"port": free_tcp_port(), "ping_interval": 1.0, "action_timeout": 3.0,
                 "reconnect_min": 0.2, "reconnect_max": 1.0},
         "agi": {"port": free_tcp_port()},
@@ -323,7 +325,7 @@ class Served:
         self.port = free_tcp_port()
         app = create_app(stack.settings, stack=stack, manage_stack=False)
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="off", ws="websockets-sansio"))
+                                                    lifespan="off", ws="websockets-sansio", proxy_headers=False))
         self.base = f"http://127.0.0.1:{self.port}"
         self.ws_base = f"ws://127.0.0.1:{self.port}"
         self._task: asyncio.Task[None] | None = None
