@@ -61,8 +61,19 @@ def private_file(path: Path) -> None:
 
 
 def private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) if needed; the directory itself gets the private mode."""
-    path.mkdir(parents=True, exist_ok=True, mode=dir_mode())
+    """Create ``path`` if needed, and each missing parent, all with the private mode (whatever the process umask);
+    ``path`` itself is made private if it existed. Existing parents are left as they are."""
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=dir_mode())
+        except FileExistsError:  # made meanwhile by someone else
+            pass
+        private_file(d)
     private_file(path)
     return path
 

@@ -77,15 +77,14 @@ async def test_the_event_loop_stays_responsive_during_a_burst_of_logins(env: Env
     c = env.client("127.0.0.1")
     assert (await _login(c)).status_code == 200  # warm: the app's middleware stack is built on first use
     loop = asyncio.get_running_loop()
-    worst = 0.0
+    late: list[float] = []
     stop = asyncio.Event()
 
     async def ticker() -> None:
-        nonlocal worst
         while not stop.is_set():
             t0 = loop.time()
             await asyncio.sleep(0.002)
-            worst = max(worst, loop.time() - t0 - 0.002)
+            late.append(loop.time() - t0 - 0.002)
 
     logins = asyncio.gather(*(_login(c) for _ in range(20)))
     await asyncio.sleep(0)  # the 20 requests are under way (their first steps ran); now they hash
@@ -94,8 +93,13 @@ async def test_the_event_loop_stays_responsive_during_a_burst_of_logins(env: Env
     stop.set()
     await tick
     assert [r.status_code for r in results] == [200] * 20
-    # another task (AMI, a websocket) never waited as long as half a hash
-    assert worst < one_hash / 2, f"the loop stalled {worst * 1000:.0f} ms (one scrypt: {one_hash * 1000:.0f} ms)"
+    # another task (AMI, a websocket) got its turn at once: with scrypt on the loop, the 20 hashes held every other
+    # task for their whole length (long waits adding up to 20 hashes); now none does, but for the odd one when the
+    # machine is busy (the cores are shared with the hashing threads and everything else)
+    long_waits = [x for x in late if x > one_hash * 0.75]
+    assert len(late) >= 20 and sum(long_waits) < 3 * one_hash, (
+        f"{len(long_waits)} of {len(late)} ticks waited most of a hash: {[round(x * 1000) for x in long_waits]} ms "
+        f"(one scrypt: {one_hash * 1000:.0f} ms)")
 
 
 @pytest.mark.parametrize("auth_overrides", [{"hash_concurrency": 2, "hash_queue_max": 3}])
