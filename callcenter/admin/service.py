@@ -35,7 +35,6 @@ from callcenter.admin.schemas import (
     UserPatchIn,
 )
 from callcenter.auth.models import ROLES, AuthSession, User
-from callcenter.auth.service import hash_password
 from callcenter.errors import Conflict, InvalidInput, NotFound
 from ivr.models import IvrFlow, IvrFlowVersion
 
@@ -208,7 +207,7 @@ class AdminService:
             changes["active"] = body.active
         if body.password is not None:
             _login_password(body.password)
-            changes["password"] = hash_password(body.password)
+            changes["password"] = await self.stack.auth.hash(body.password)
         if u.id == actor.id:
             if "admin" not in changes.get("roles", ["admin"]):
                 raise Conflict("you cannot remove your own admin role (another admin can)", field="roles")

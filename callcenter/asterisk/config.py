@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from callcenter.files import file_mode
 from callcenter.settings import Settings, SettingsError
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf"
@@ -251,7 +252,7 @@ def render_config(settings: Settings, template_dir: Path = TEMPLATE_DIR, *, seat
         text = render_text(tpl.read_text(encoding="utf-8"), values, tpl.name)
         target = layout.etc / tpl.name
         # manager.conf and pjsip.conf hold secrets: created 0600, never readable by others even briefly
-        mode = 0o600 if tpl.name in ("manager.conf", "pjsip.conf") else 0o644
+        mode = 0o600 if tpl.name in ("manager.conf", "pjsip.conf") else file_mode()
         fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
