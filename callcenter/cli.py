@@ -10,6 +10,7 @@ import os
 import signal
 import socket
 import sys
+from typing import Any
 
 from callcenter.asterisk.errors import AsteriskError
 from callcenter.errors import DomainError
@@ -40,6 +41,18 @@ def _bind_http(settings: Settings) -> socket.socket:
     return sock
 
 
+def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> Any:
+    """How ``callcenter up`` serves the app (a ``uvicorn.Config``; the socket is bound by the caller)."""
+    import uvicorn
+
+    # websockets-sansio: the websockets package's current API (the legacy one is deprecated)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS) by
+    # default; forwarded headers are believed from http.trusted_proxies alone, in the app (http_guard.py)
+    kw: dict[str, Any] = {"log_level": settings.log_level.lower(), "lifespan": "on", "access_log": False,
+                          "ws": "websockets-sansio", "proxy_headers": False, **overrides}
+    return uvicorn.Config(app, **kw)
+
+
 async def _up(settings: Settings) -> int:
     import uvicorn
 
@@ -48,12 +61,7 @@ async def _up(settings: Settings) -> int:
     sock = _bind_http(settings)  # fail fast, before Asterisk starts, if the HTTP port is taken
     stack = Stack(settings)
     app = create_app(settings, stack=stack, manage_stack=False)
-    # websockets-sansio: the websockets package's current API (the legacy one is deprecated)
-    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1 (or $FORWARDED_ALLOW_IPS) by
-    # default; forwarded headers are believed from http.trusted_proxies alone, in the app (http_guard.py)
-    config = uvicorn.Config(app, log_level=settings.log_level.lower(), lifespan="on", access_log=False,
-                            ws="websockets-sansio", proxy_headers=False)
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(app, settings))
     if settings.http.host in ("0.0.0.0", "::") and not settings.http.allowed_hosts:
         log.warning("http.host %s listens on every address, but requests are answered only with Host %s; set "
                     "http.allowed_hosts (CALLCENTER_HTTP__ALLOWED_HOSTS) to the names clients use",

@@ -311,3 +311,33 @@ async def test_forwarded_for_is_believed_only_from_a_trusted_proxy(db_url: str, 
     finally:
         await stack.pop.close()
         await stack.engine.dispose()
+
+
+async def test_callcenter_up_serves_without_believing_forwarded_headers(db_url: str, workdir: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """uvicorn as `callcenter up` configures it: a local client's made-up X-Forwarded-For is not its address
+    (uvicorn itself would believe it from 127.0.0.1, or from anyone with FORWARDED_ALLOW_IPS=*)."""
+    import asyncio
+
+    import uvicorn
+
+    from callcenter.cli import uvicorn_config
+    from tests.helpers import free_tcp_port, wait_for
+
+    monkeypatch.setenv("FORWARDED_ALLOW_IPS", "*")
+    stack, app = await _host_app(db_url, workdir)
+    await stack.auth.create_user("bob", "test-password-1", ["agent"])
+    port = free_tcp_port()
+    server = uvicorn.Server(uvicorn_config(app, stack.settings, host="127.0.0.1", port=port, lifespan="off",
+                                           log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    try:
+        await wait_for(lambda: server.started, 10, "uvicorn to start")
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as c:
+            assert (await _login(c, "203.0.113.7")).status_code == 200
+        assert await _login_clients(stack) == ["127.0.0.1"]
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 10)
+        await stack.pop.close()
+        await stack.engine.dispose()
