@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 
 log = logging.getLogger(__name__)
 
@@ -106,9 +106,14 @@ def install_error_handlers(app: FastAPI) -> None:
             raise exc  # any other ValueError is a bug: a 500 with its traceback in the log
         return _out_of_range(request, exc)
 
-    @app.exception_handler(DataError)
-    async def _data(request: Request, exc: DataError) -> JSONResponse:
-        # PostgreSQL refusing a bound value (an integer out of range, a string too long for its column)
+    @app.exception_handler(DBAPIError)
+    async def _data(request: Request, exc: DBAPIError) -> JSONResponse:
+        # PostgreSQL refusing a bound value: SQLSTATE class 22, "data exception" (an integer out of range, a string
+        # too long for its column, a NUL character in text: asyncpg's CharacterNotInRepertoireError, which
+        # SQLAlchemy wraps as a plain DBAPIError). Anything else from the database is a 500 (a bug or an outage).
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        if not (isinstance(exc, DataError) or sqlstate.startswith("22")):
+            raise exc
         problem = str(exc.orig).splitlines()[0] if exc.orig is not None else "value refused by the database"
         log.warning("%s %s: the database refused a value: %s", request.method, request.url.path, problem)
         return JSONResponse({"error": "invalid_input", "message": f"a value does not fit: {problem}",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -92,13 +93,52 @@ class HostGuard:
             await send({"type": "websocket.close", "code": 1008, "reason": "host not allowed"})
 
 
+class NoNulInUrl:
+    """ASGI middleware: a NUL character in the path or the query string is refused with 400 naming the parameter.
+    No text the service keeps may hold one (PostgreSQL refuses it in every text column and query parameter, which
+    was a 500 on any search field); JSON bodies with one are refused by the database error mapping
+    (``callcenter.errors``, SQLSTATE class 22)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            where = self._nul_at(scope)
+            if where is not None:
+                message = f"{where}: must not contain a NUL character"
+                body = {"error": "invalid_input", "message": message,
+                        "details": {"problems": [{"field": where, "problem": "must not contain a NUL character"}]}}
+                response = JSONResponse(body, status_code=400)
+                if scope["type"] == "http" or "websocket.http.response" in scope.get("extensions", {}):
+                    await response(scope, receive, send)
+                else:
+                    await send({"type": "websocket.close", "code": 1008, "reason": "NUL in the URL"})
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _nul_at(scope: Scope) -> str | None:
+        if "\x00" in scope.get("path", ""):
+            return "path"
+        query: bytes = scope.get("query_string", b"")
+        if b"%00" not in query.lower() and b"\x00" not in query:
+            return None
+        for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True, encoding="latin-1"):
+            if "\x00" in key or "\x00" in value:
+                return key.replace("\x00", "\\0")[:64] or "query"
+        return "query"
+
+
 def install(app: Any, hosts: list[str], trusted_proxies: list[str]) -> None:
-    """Wrap ``app`` (FastAPI) in both, outermost: the Host check first, then — only with trusted proxies configured
+    """Wrap ``app`` (FastAPI) in these, outermost: the Host check first, then — only with trusted proxies configured
     — uvicorn's ProxyHeadersMiddleware, which takes the client address and scheme from X-Forwarded-For /
     X-Forwarded-Proto when the peer is one of ``trusted_proxies`` (addresses or networks) and leaves them alone
-    otherwise. Everything inside (``request.client`` for the login limiter and the audit) sees the result."""
+    otherwise; then the NUL check of the URL. Everything inside (``request.client`` for the login limiter and the
+    audit) sees the result."""
     from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+    app.add_middleware(NoNulInUrl)
     if trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=list(trusted_proxies))
     app.add_middleware(HostGuard, allowed_hosts=hosts)  # added last: runs first
