@@ -242,11 +242,20 @@ class Stack:
         self.layout = render_config(self.settings, seats=await self.acd_repo.seat_confs(),
                                     queues=await self._queue_confs())
         if self.ami.ready:
-            for module in ("res_pjsip.so", "app_queue.so"):
-                try:
-                    await self.ami.reload_module(module)
-                except Exception as e:
-                    log.warning("reloading %s failed: %s", module, e)
+            # queues over AMI (QueueReload needs no class); seats over Asterisk's control socket, which only the
+            # service's user can open: AMI's Reload needs the system or config class, which the bridge is not to
+            # need (issue 12, A3). An external Asterisk runs from the same rendered asterisk.conf (docs/production.md).
+            try:
+                await self.ami.queue_reload()
+            except Exception as e:
+                log.warning("reloading app_queue.so failed: %s", e)
+            console = self.asterisk_process or ManagedAsterisk(self.settings, self.layout)
+            try:
+                out = await console.rx("module reload res_pjsip.so")
+                if "reloaded" not in out.lower():
+                    log.warning("reloading res_pjsip.so: %s", out.strip()[:300])
+            except Exception as e:
+                log.warning("reloading res_pjsip.so failed: %s", e)
         for a in list(self.acd.by_ext.values()):
             await self.acd.refresh_memberships(a.user_id)
 

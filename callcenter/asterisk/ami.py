@@ -421,8 +421,10 @@ class AmiClient:
         await self.action("QueueLog", Queue=queue, Event=event, Interface=interface, Message=message,
                           UniqueID=uniqueid)
 
-    async def reload_module(self, module: str) -> None:
-        await self.action("Reload", Module=module)
+    async def queue_reload(self) -> None:
+        """Re-read queues.conf (members, rules, parameters; dynamic members stay). AMI ``Reload`` of app_queue.so
+        would do the same but needs the ``system`` or ``config`` class; QueueReload needs none."""
+        await self.action("QueueReload")
 
     async def redirect(self, channel: str, context: str, exten: str, priority: int = 1) -> None:
         await self.action("Redirect", Channel=channel, Context=context, Exten=exten, Priority=str(priority))

@@ -303,20 +303,24 @@ class SeatService:
             await self._update(a, max(p.since, a.logged_in_at or p.since))
 
     async def resync_phones(self, ami: _Ami) -> None:
-        """After every AMI (re)connect: every seat's phone as Asterisk sees it now (PJSIPShowEndpoints), so a
-        phone that came back or went away while we could not see it is taken into account."""
+        """After every AMI (re)connect: every seat's phone as Asterisk sees it now, so a phone that came back or
+        went away while we could not see it is taken into account.
+
+        DeviceStateList (res_manager_devicestate, class ``call``) rather than PJSIPShowEndpoints: every PJSIP
+        show action needs the ``system`` class, which the bridge must not need (issue 12, A3). It lists each
+        endpoint's device (``PJSIP/<name>``, registered or not) with the states DeviceStateChange carries."""
         try:
-            rows = await ami.list_action("PJSIPShowEndpoints") or []
+            rows = await ami.list_action("DeviceStateList") or []
         except Exception as e:  # never fail the AMI session for this
-            log.warning("PJSIPShowEndpoints failed: %s; phone states come from events only", e)
+            log.warning("DeviceStateList failed: %s; phone states come from events only", e)
             return
         for row in rows:
-            if row.get("Event") != "EndpointList":
+            device = row.get("Device", "")
+            if row.get("Event") != "DeviceStateChange" or not device.startswith("PJSIP/"):
                 continue
-            ext = row.get("ObjectName", "")
-            state = row.get("DeviceState", "").upper().replace(" ", "_").replace("+", "")
-            state = {"NOT_IN_USE": "NOT_INUSE", "IN_USE": "INUSE", "RINGINUSE": "RINGINUSE"}.get(state, state)
-            if ext:
+            ext = device.removeprefix("PJSIP/")
+            state = row.get("State", "").upper()
+            if ext.isdigit():  # a seat (the trunk and queue devices are listed too)
                 if state in ("UNAVAILABLE",):
                     self.phones.setdefault(ext, Phone()).contacts.clear()
                 await self._device(ext, state, None)

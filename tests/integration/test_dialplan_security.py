@@ -174,7 +174,7 @@ async def test_trunk_invite_to_s_is_rejected_and_asterisk_stays_idle(stack: Stac
 _NO_CHANNEL = "PJSIP/nobody-00000000"
 BRIDGE_ACTIONS: dict[str, dict[str, str]] = {
     "Ping": {}, "CoreSettings": {}, "CoreShowChannels": {}, "QueueStatus": {}, "QueueSummary": {},
-    "PJSIPShowEndpoints": {},
+    "DeviceStateList": {},
     "QueueAdd": {"Queue": "support", "Interface": "PJSIP/4999", "Penalty": "1", "Paused": "true",
                  "MemberName": "probe"},
     "QueuePenalty": {"Queue": "support", "Interface": "PJSIP/4999", "Penalty": "2"},
@@ -182,7 +182,7 @@ BRIDGE_ACTIONS: dict[str, dict[str, str]] = {
     "QueueLog": {"Queue": "support", "Event": "PROBE", "Interface": "PJSIP/4999", "Message": "x",
                  "UniqueID": "NONE"},
     "QueueRemove": {"Queue": "support", "Interface": "PJSIP/4999"},
-    "Reload": {"Module": "app_queue.so"},
+    "QueueReload": {},
     "Redirect": {"Channel": _NO_CHANNEL, "Context": "cc-transfer", "Exten": "q-support", "Priority": "1"},
     "Atxfer": {"Channel": _NO_CHANNEL, "Context": "cc-transfer", "Exten": "1002"},
     "Originate": {"Channel": "PJSIP/4999", "Context": "agents", "Exten": "1002", "Priority": "1",
@@ -191,7 +191,7 @@ BRIDGE_ACTIONS: dict[str, dict[str, str]] = {
     "MixMonitor": {"Channel": _NO_CHANNEL, "File": "/tmp/cc-probe.wav"},
     "MixMonitorMute": {"Channel": _NO_CHANNEL, "Direction": "both", "State": "1"},
 }
-LIST_ACTIONS = {"CoreShowChannels", "QueueStatus", "QueueSummary", "PJSIPShowEndpoints"}
+LIST_ACTIONS = {"CoreShowChannels", "QueueStatus", "QueueSummary", "DeviceStateList"}
 # actions the bridge never sends, each in a class it must not hold (command, config, user)
 REFUSED_ACTIONS: dict[str, dict[str, str]] = {
     "Command": {"Command": "core show version"},
@@ -252,7 +252,9 @@ async def test_every_action_the_bridge_sends_is_allowed_and_nothing_else(stack: 
 
 async def test_write_classes_are_a_minimal_cover_of_the_bridges_actions(stack: Stack) -> None:
     """Each granted write class is needed by some action no other granted class covers: ``system`` is there only
-    because Asterisk 16 grants MixMonitor and PJSIPShowEndpoints to no other class."""
+    because Asterisk 16 grants MixMonitor to no other class (the seat resync uses DeviceStateList, class call,
+    not PJSIPShowEndpoints; seats are reloaded over the control socket and queues by QueueReload, not by AMI
+    Reload, which needs system or config)."""
     user = _manager_user(stack)
     granted = user["write"]
     needs = {name: await _privileges(stack, name) for name in BRIDGE_ACTIONS}
@@ -262,7 +264,7 @@ async def test_write_classes_are_a_minimal_cover_of_the_bridges_actions(stack: S
         rest = granted - {cls}
         assert any(p and not p & rest for p in needs.values()), f"write class {cls!r} is needed by no action"
     only_system = sorted(n for n, p in needs.items() if p == {"system"})
-    assert only_system == ["MixMonitor", "PJSIPShowEndpoints"]
+    assert only_system == ["MixMonitor"]
     # read: system (FullyBooted, Shutdown, ContactStatus), call (channel events), agent (queue events), no more
     assert user["read"] == {"system", "call", "agent"}
     manager = (stack.layout.etc / "manager.conf").read_text(encoding="utf-8")

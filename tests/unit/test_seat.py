@@ -485,10 +485,11 @@ async def test_phone_states_are_asked_of_asterisk_after_a_reconnect(env: Env) ->
 
     class Ami:
         async def list_action(self, name: str, **_: Any) -> list[dict[str, str]]:
-            assert name == "PJSIPShowEndpoints"
-            return [{"Event": "EndpointList", "ObjectName": "1001", "DeviceState": "Unavailable"},
-                    {"Event": "EndpointList", "ObjectName": "1002", "DeviceState": "Not in use"},
-                    {"Event": "EndpointList", "ObjectName": "trunk", "DeviceState": "Unknown"}]
+            assert name == "DeviceStateList"  # class call: PJSIPShowEndpoints would need system
+            return [{"Event": "DeviceStateChange", "Device": "PJSIP/1001", "State": "UNAVAILABLE"},
+                    {"Event": "DeviceStateChange", "Device": "PJSIP/1002", "State": "NOT_INUSE"},
+                    {"Event": "DeviceStateChange", "Device": "PJSIP/trunk", "State": "UNAVAILABLE"},
+                    {"Event": "DeviceStateChange", "Device": "Queue:support_avail", "State": "INUSE"}]
 
     env.clock.advance(60)
     await env.seat.resync_phones(Ami())
