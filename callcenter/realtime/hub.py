@@ -74,6 +74,10 @@ class Hub:
 
     async def unregister(self, c: Client) -> None:
         self._forget(c)
+        await self._cancel_sender(c)
+
+    @staticmethod
+    async def _cancel_sender(c: Client) -> None:
         if c.task is not None and not c.task.done():
             c.task.cancel()
             try:
@@ -86,12 +90,7 @@ class Hub:
         if not c.dropped:
             c.dropped = True
             self._forget(c)
-            if c.task is not None and not c.task.done():
-                c.task.cancel()
-                try:
-                    await c.task
-                except (asyncio.CancelledError, Exception):
-                    pass
+            await self._cancel_sender(c)
         await c._close(code, reason)
 
     def _forget(self, c: Client) -> None:
