@@ -1,6 +1,7 @@
 """Recording on a real Asterisk: a SIPp caller plays real speech (sip-tester's g711a.pcap) into a queue, a SIPp agent
-phone answers and echoes it; the call is recorded (MixMonitor, both legs), indexed when it ends (date folders,
-duration = talk time, size, sha256), and a stretch the agent muted from the desktop is silent in the file."""
+phone answers and echoes it; the call is recorded (MixMonitor, both legs, started by the dialplan's [cc-record]:
+the bridge's AMI user may not send MixMonitor), indexed when it ends (date folders, duration = talk time, size,
+sha256), and a stretch the agent muted from the desktop is silent in the file."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncio
 import hashlib
 import math
 import wave
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,8 +71,10 @@ async def test_a_queue_call_is_recorded_indexed_and_a_muted_stretch_is_silent(st
     call = await stack.calls_repo.get_by_uniqueid(uid)
     assert call is not None and call.answered_at is not None and call.ended_at is not None
     talk = (call.ended_at - call.answered_at).total_seconds()
-    local = row.started_at.astimezone(ZoneInfo(stack.settings.timezone))
-    assert row.path == f"{local:%Y/%m/%d}/{uid}.wav"
+    # the day folder: the centre's calendar day of the uniqueid's epoch (the arrival), which the dialplan
+    # (STRFTIME in Asterisk, with the centre's timezone) and the Recorder compute alike
+    arrival = datetime.fromtimestamp(int(uid.split(".")[0]), ZoneInfo(stack.settings.timezone))
+    assert row.path == f"{arrival:%Y/%m/%d}/{uid}.wav"
     path = stack.settings.recordings_dir / row.path
     data = path.read_bytes()
     assert row.size_bytes == len(data) and row.sha256 == hashlib.sha256(data).hexdigest()
