@@ -243,10 +243,37 @@ class Recorder:
         if st.ended_at is None:
             return
         rec = self.live.get(st.uniqueid)
-        if rec is None or rec.finishing:
+        if rec is None:
+            if self.settings.enabled and not self.settings.include_ivr and st.queued_at is not None:
+                self._spawn(self._drop_unbridged(st.uniqueid, st.arrived_at or st.ended_at),
+                            f"unbridged recording {st.uniqueid}")
+            return
+        if rec.finishing:
             return
         rec.finishing = True
         self._spawn(self._finish(rec, st.ended_at), f"index recording {st.uniqueid}")
+
+    async def _drop_unbridged(self, uid: str, at: datetime) -> None:
+        """A queued call no agent answered: delete the bare wav header the dialplan's MixMonitor left.
+
+        Asterisk quirk: MixMonitor with option ``b`` (write only while bridged) still creates its file when it
+        starts, before the Queue(), and writes nothing into it until the channel is bridged; a caller who hangs
+        up in the queue would leave a 44-byte file no row names (nor retention ever deletes). A file with audio
+        and no row (a call answered while the service was down) is kept and logged."""
+        try:
+            path = self.path_of(self.rel_path(uid, at))
+            if not path.exists() or await self.repo.get(uid) is not None:
+                return
+            size = await self._complete_file(path)
+            if size is None or uid in self.live or await self.repo.get(uid) is not None:
+                return
+            if size <= WAV_HEADER_BYTES:
+                await asyncio.to_thread(path.unlink, True)
+            else:
+                log.warning("call %s ended unanswered but its recording %s holds %d bytes; kept, not indexed",
+                            uid, path, size)
+        except Exception:
+            log.exception("cleaning up the unanswered call %s's recording file failed", uid)
 
     @staticmethod
     def _check_file(path: Path) -> tuple[bool, float, str, int]:

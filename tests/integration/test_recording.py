@@ -88,3 +88,44 @@ async def test_a_queue_call_is_recorded_indexed_and_a_muted_stretch_is_silent(st
           f"{row.duration_seconds:.2f} s recorded, talk {talk:.2f} s")
     assert before > 300 and after > 300
     assert muted < 20
+
+
+async def _unanswered_call(stack: Stack, sipp: Sipp, hold: float) -> str:
+    """A caller waits in the queue (no agent is ready) and hangs up after ``hold`` s; the call's uniqueid."""
+    await route_all_calls_to(stack, "support")
+    caller = sipp.call_pressing([], hold=hold)
+    await wait_for(lambda: bool(stack.tracker.active), 15, "the call to arrive")
+    [uid] = list(stack.tracker.active)
+    assert await asyncio.to_thread(caller.wait, 30) == 0
+    await wait_for(lambda: uid not in stack.tracker.active, 15, "the call to end")
+    return uid
+
+
+async def test_a_caller_who_hangs_up_before_an_agent_answers_leaves_no_recording(stack: Stack, sipp: Sipp) -> None:
+    """The dialplan's MixMonitor (option b) writes only while the caller is bridged to an agent; the bare header
+    it creates when it starts (before Queue()) is deleted when the unanswered call ends."""
+    uid = await _unanswered_call(stack, sipp, hold=3)
+    call = await stack.calls_repo.get_by_uniqueid(uid)
+    assert call is not None and call.ended_at is not None and call.answered_at is None
+    assert await stack.recordings.get(uid) is None
+    root = stack.settings.recordings_dir
+    await wait_for(lambda: not list(root.rglob("*.wav")), 15, "no recording file to be left")
+
+
+@pytest.mark.parametrize("stack_overrides", [{"recording": {"include_ivr": True}}])
+async def test_with_the_ivr_part_the_dialplan_records_from_the_arrival(stack: Stack, sipp: Sipp) -> None:
+    """recording.include_ivr is rendered into the dialplan: MixMonitor starts before the IVR, so the wait of a
+    caller no agent answered is in the file (in the arrival day's folder)."""
+    uid = await _unanswered_call(stack, sipp, hold=4)
+
+    async def indexed() -> Any:
+        row = await stack.recordings.get(uid)
+        return row if row is not None and row.status != "recording" else None
+
+    await wait_for(indexed, 20, "the recording to be indexed")
+    row = await indexed()
+    assert row.status == "ok", (row.status, row.problem)
+    arrival = datetime.fromtimestamp(int(uid.split(".")[0]), ZoneInfo(stack.settings.timezone))
+    assert row.path == f"{arrival:%Y/%m/%d}/{uid}.wav" and (row.queue, row.agent_username) == (None, None)
+    assert row.duration_seconds is not None and row.duration_seconds >= 3.5, row.duration_seconds
+    assert rms(stack.settings.recordings_dir / row.path, 0.5, 3.0) > 300  # the caller's speech

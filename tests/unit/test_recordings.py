@@ -55,6 +55,7 @@ class RecordingAmi:
     def attach(self, stack: Stack) -> None:
         self.settings: Settings = stack.settings
         stack.dispatcher.register("Newchannel", self._newchannel)
+        stack.dispatcher.register("QueueCallerJoin", self._queue_join)
         stack.dispatcher.register("AgentConnect", self._agent_connect)
 
     def dialplan_path(self, uniqueid: str) -> Path:
@@ -66,11 +67,16 @@ class RecordingAmi:
         if self.settings.recording.include_ivr and ev.get("Context") == self.settings.inbound_context:
             self._mix_monitor(ev["Uniqueid"])
 
+    async def _queue_join(self, ev: AmiEvent) -> None:
+        # MixMonitor(...,b) starts just before Queue(): Asterisk creates the file (a bare header) at once
+        if not self.settings.recording.include_ivr:
+            self._mix_monitor(ev["Uniqueid"], header_only=True)
+
     async def _agent_connect(self, ev: AmiEvent) -> None:
         if not self.settings.recording.include_ivr:
             self._mix_monitor(ev["Uniqueid"])
 
-    def _mix_monitor(self, uniqueid: str) -> None:
+    def _mix_monitor(self, uniqueid: str, header_only: bool = False) -> None:
         if not self.settings.recording.enabled or not re.match(r"^[0-9]{9,11}[.][0-9]+$", uniqueid):
             return  # the dialplan refuses a uniqueid that is not Asterisk's
         if self.seconds is None:
@@ -81,10 +87,11 @@ class RecordingAmi:
             w.setnchannels(1)
             w.setsampwidth(2)
             w.setframerate(8000)
-            w.writeframes(b"\x01\x00" * int(8000 * self.seconds))
-        if self.crash:
+            w.writeframes(b"" if header_only else b"\x01\x00" * int(8000 * self.seconds))
+        if self.crash and not header_only:
             cut_by_a_crash(path)
-        self.written.append(path)
+        if path not in self.written:
+            self.written.append(path)
 
     async def mix_monitor_mute(self, channel: str, muted: bool, direction: str = "both") -> None:
         self.sent.append(("mix_monitor_mute", (channel, muted, direction)))
@@ -185,6 +192,27 @@ async def test_a_call_answered_after_midnight_is_in_its_arrival_days_folder(env:
     row = await _indexed(env, call)
     assert (row.status, row.path) == ("ok", f"2026/03/01/{call}.wav"), row.problem
     assert env.ami.written == [env.stack.settings.recordings_dir / row.path]
+
+
+async def test_a_caller_who_hangs_up_in_the_queue_leaves_no_file_and_no_row(env: Env) -> None:
+    """MixMonitor(...,b) creates its file before Queue() and writes only once bridged: the bare header an
+    unanswered call leaves is deleted when the call ends (no row names it, retention would never see it)."""
+    await env.agent("li", "1001", ready=False)
+    await env.arrive(C1)
+    path = env.ami.dialplan_path(C1)  # type: ignore[attr-defined]
+    assert path.stat().st_size == 44
+    env.clock.advance(5)
+    await env.abandon(C1)
+    await wait_for(lambda: not path.exists(), 10, "the bare header to be deleted")
+    assert await env.stack.recordings.get(C1) is None
+    # an answered call's file is indexed, not deleted, even if it holds no audio
+    env.ami.seconds = 0.0  # type: ignore[attr-defined]
+    await env.stack.acd.ready(env.user)
+    await env.arrive(C2)
+    await env.answer(C2)
+    await env.hang_up(C2, talk=2)
+    row = await _indexed(env, C2)
+    assert row.status == "empty" and env.ami.dialplan_path(C2).exists()  # type: ignore[attr-defined]
 
 
 async def test_muted_stretches_are_kept_with_their_times(env: Env) -> None:
