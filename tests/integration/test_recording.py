@@ -129,3 +129,40 @@ async def test_with_the_ivr_part_the_dialplan_records_from_the_arrival(stack: St
     assert row.path == f"{arrival:%Y/%m/%d}/{uid}.wav" and (row.queue, row.agent_username) == (None, None)
     assert row.duration_seconds is not None and row.duration_seconds >= 3.5, row.duration_seconds
     assert rms(stack.settings.recordings_dir / row.path, 0.5, 3.0) > 300  # the caller's speech
+
+
+async def test_a_call_blind_transferred_to_another_queue_is_one_recording_started_once(stack: Stack, sipp: Sipp
+                                                                                       ) -> None:
+    """cc-transfer's q-<queue> form records too, but the caller's channel already is (CC_RECORDING): one
+    MixMonitor, one file, both agents' talk in it."""
+    starts: list[str] = []
+
+    async def started(ev: Any) -> None:
+        starts.append(ev.get("Uniqueid", ""))
+
+    stack.dispatcher.register("MixMonitorStart", started)
+    await route_all_calls_to(stack, "support")
+    first = await agent_user(stack, "first", {"support": "senior"}, "1001", ready=True)
+    second = await agent_user(stack, "second", {"complaints": "senior"}, "1002", ready=True)
+    for ext in ("1001", "1002"):
+        seat = next(a for a in stack.settings.agents if a.extension == ext)
+        port = free_udp_port()
+        sipp.register(seat.extension, seat.password, port)
+        sipp.answer(seat.extension, port)
+    caller = sipp.call_pressing([], hold=8.0)
+    await wait_for(lambda: stack.acd.agents[first.id].state == "on_call", 20, "the first agent to answer")
+    uid = stack.acd.agents[first.id].call_uniqueid
+    assert uid is not None
+    await stack.acd.transfer(first, stack.tracker.active[uid].channel, "queue", "complaints", "blind")
+    await wait_for(lambda: stack.acd.agents[second.id].state == "on_call", 20, "the second agent to answer")
+    assert await asyncio.to_thread(caller.wait, 30) == 0
+
+    async def indexed() -> Any:
+        row = await stack.recordings.get(uid)
+        return row if row is not None and row.status != "recording" else None
+
+    await wait_for(indexed, 20, "the recording to be indexed")
+    row = await indexed()
+    assert row.status == "ok", (row.status, row.problem)
+    assert starts == [uid]
+    assert [p.name for p in stack.settings.recordings_dir.rglob("*.wav")] == [f"{uid}.wav"]
