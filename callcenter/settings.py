@@ -415,11 +415,13 @@ class ShiftSettings(BaseModel):
 
 
 class RecordingSettings(BaseModel):
-    # every queue call that reaches an agent is recorded (MixMonitor on the caller's channel, both legs, one file)
+    # every queue call that reaches an agent is recorded (MixMonitor on the caller's channel, both legs, one file,
+    # started by Asterisk's dialplan: these settings are rendered into extensions.conf)
     enabled: bool = True
     # also record the IVR part: from the call's arrival instead of from the agent's answer (one file per call)
     include_ivr: bool = False
-    # <dir>/YYYY/MM/DD/<call uniqueid>.wav (the centre's calendar day of the answer); default <data_dir>/recordings
+    # <dir>/YYYY/MM/DD/<call uniqueid>.wav (the centre's calendar day of the call's arrival); default
+    # <data_dir>/recordings; letters, digits and _ . / + ~ @ - only (it is written into the dialplan)
     dir: Path | None = None
     # how long after the hang-up a recording may take to be complete on disk before it is judged missing/empty
     finish_timeout_seconds: float = Field(10.0, gt=0, le=300)

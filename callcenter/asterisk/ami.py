@@ -444,11 +444,6 @@ class AmiClient:
     async def hangup(self, channel: str) -> None:
         await self.action("Hangup", Channel=channel)
 
-    async def mix_monitor(self, channel: str, path: str) -> None:
-        """Record ``channel`` (both directions mixed into one file; the format from the extension) until it hangs
-        up. Asterisk creates the file's folders."""
-        await self.action("MixMonitor", Channel=channel, File=path)
-
     async def mix_monitor_mute(self, channel: str, muted: bool, direction: str = "both") -> None:
         """Silence (or un-silence) ``channel``'s recording: read = what the caller says, write = what they hear."""
         await self.action("MixMonitorMute", Channel=channel, Direction=direction, State="1" if muted else "0")

@@ -193,6 +193,28 @@ def _queues(queues: list[QueueConf]) -> str:
     return "\n".join(out)
 
 
+# what may reach MixMonitor's file name from settings: no comma (its argument separator), no `$`/`[`/`(` (dialplan
+# expressions), no `;` (a comment in extensions.conf), no space or quote
+_DIALPLAN_PATH = re.compile(r"^/[A-Za-z0-9_./+~@-]*$")
+_TIMEZONE = re.compile(r"^[A-Za-z0-9_+/-]{1,64}$")
+
+
+def recording_values(settings: Settings) -> dict[str, str]:
+    """The dialplan's recording globals (``CC_RECORD``, ``CC_RECORD_DIR``, ``CC_RECORD_TZ``): the dialplan starts
+    MixMonitor itself (the bridge's AMI user then needs no ``system`` write class), at the same path the Recorder
+    expects. A recordings folder or timezone the dialplan cannot carry safely is refused, naming the setting."""
+    r = settings.recording
+    mode = "off" if not r.enabled else "arrival" if r.include_ivr else "answer"
+    folder = str(settings.recordings_dir)
+    if r.enabled and not _DIALPLAN_PATH.match(folder):
+        raise ConfigRenderError(
+            f"setting recording.dir (CALLCENTER_RECORDING__DIR): {folder!r} cannot be handed to Asterisk's dialplan: "
+            "use an absolute path of letters, digits and _ . / + ~ @ - only (no spaces, commas, $, ; or brackets)")
+    if not _TIMEZONE.match(settings.timezone):
+        raise ConfigRenderError(f"setting timezone: {settings.timezone!r} is not an IANA zone name Asterisk can read")
+    return {"recording_mode": mode, "recordings_dir": folder, "timezone": settings.timezone}
+
+
 def template_values(settings: Settings, layout: RuntimeLayout, seats: list[SeatConf] | None = None,
                     queues: list[QueueConf] | None = None) -> dict[str, str]:
     a = settings.asterisk
@@ -222,6 +244,7 @@ def template_values(settings: Settings, layout: RuntimeLayout, seats: list[SeatC
                                            settings.seat.qualify_frequency_seconds),
         "queues": _queues(queues if queues is not None else queues_from_settings(settings)),
         "outbound_host": a.outbound_host,
+        **recording_values(settings),
     }
 
 

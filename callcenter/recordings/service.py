@@ -1,12 +1,16 @@
 """Recording every queue call that reaches an agent.
 
-On ``AgentConnect`` the bridge starts MixMonitor on the caller's channel (both legs mixed, one wav file) at
-``<recordings dir>/YYYY/MM/DD/<call uniqueid>.wav`` — the centre's calendar day of the answer — and stores an index
-row (status ``recording``). When the call ends the file is checked once it is complete on disk (its size stops
-changing): duration, size, sha256, status ``ok``; a file that is missing or holds no audio is marked ``missing`` /
-``empty`` with the reason and raises an alert — never skipped silently. The agent may mute the recording for a
-stretch (a card number: MixMonitorMute, both directions); each stretch is kept with its times (seconds into the
-file) and who muted it.
+Asterisk's dialplan starts the recording itself (``[cc-record]`` in asterisk_conf/extensions.conf, from the
+settings ``recording.enabled`` / ``recording.include_ivr`` rendered into its globals): MixMonitor on the caller's
+channel (both legs mixed, one wav file) at ``<recordings dir>/YYYY/MM/DD/<call uniqueid>.wav`` — the centre's
+calendar day of the uniqueid's epoch, i.e. of the call's arrival, which both sides compute the same way. The bridge
+sends no MixMonitor action (it would need the AMI ``system`` write class). On ``AgentConnect`` (or at the arrival,
+with ``include_ivr``) the Recorder stores an index row (status ``recording``) for the file it expects there. When
+the call ends the file is checked once it is complete on disk (its size stops changing): duration, size, sha256,
+status ``ok``; a file that is missing or holds no audio is marked ``missing`` / ``empty`` with the reason and
+raises an alert — never skipped silently. The agent may mute the recording for a stretch (a card number:
+MixMonitorMute, class call, both directions); each stretch is kept with its times (seconds into the file) and
+who muted it.
 """
 
 from __future__ import annotations
@@ -15,12 +19,13 @@ import asyncio
 import hashlib
 import logging
 import os
+import re
 import stat
 import time
 import wave
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -39,9 +44,11 @@ WAV_HEADER_BYTES = 44
 Audit = Callable[[str, str, str, dict[str, Any]], Awaitable[None]]
 
 
-class RecorderAmi(Protocol):
-    async def mix_monitor(self, channel: str, path: str) -> None: ...
+# Asterisk's uniqueid, <epoch>.<sequence>: the only form [cc-record] records (the same REGEX as the dialplan's)
+ASTERISK_UNIQUEID = re.compile(r"^[0-9]{9,11}[.][0-9]+$")
 
+
+class RecorderAmi(Protocol):
     async def mix_monitor_mute(self, channel: str, muted: bool, direction: str = "both") -> None: ...
 
 
@@ -172,8 +179,9 @@ class Recorder:
 
     # start ----------------------------------------------------------------------------------------------------
     async def on_agent_connect(self, ev: dict[str, str]) -> None:
-        """An agent answered a queue call: record the caller's channel (off the AMI dispatcher's path); when the
-        IVR part is recorded too, the recording is already running and learns its agent and queue."""
+        """An agent answered a queue call: the dialplan's MixMonitor (option ``b``) starts writing now; its row is
+        stored off the AMI dispatcher's path. When the IVR part is recorded too, the recording is already running
+        and learns its agent and queue."""
         uid, channel = ev.get("Uniqueid", ""), ev.get("Channel", "")
         if not self.settings.enabled or not uid or not channel:
             return
@@ -188,7 +196,8 @@ class Recorder:
         self._begin(uid, channel, event_time(ev) or self.clock.now(), queue, ext, agent)
 
     async def on_newchannel(self, ev: dict[str, str], inbound_context: str) -> None:
-        """A call arrives: with ``include_ivr`` it is recorded from now on (the IVR, the queue, the agent)."""
+        """A call arrives: with ``include_ivr`` the dialplan records it from now on (the IVR, the queue, the
+        agent)."""
         uid = ev.get("Uniqueid", "")
         if not (self.settings.enabled and self.settings.include_ivr) or not uid or uid in self.live:
             return
@@ -196,9 +205,20 @@ class Recorder:
             return
         self._begin(uid, ev["Channel"], event_time(ev) or self.clock.now(), None, None, None)
 
+    def rel_path(self, uid: str, at: datetime) -> str:
+        """Where the dialplan writes the call's recording: the day folder is the centre's calendar day of the
+        uniqueid's epoch (``STRFTIME(${CUT(UNIQUEID,.,1)},<timezone>,%Y/%m/%d)`` in [cc-record]), so a call that
+        arrived before midnight and was answered after it is in the arrival's folder. ``at`` is used only for a
+        uniqueid that is not Asterisk's (which the dialplan does not record)."""
+        if ASTERISK_UNIQUEID.match(uid):
+            at = datetime.fromtimestamp(int(uid.split(".", 1)[0]), UTC)
+        return f"{at.astimezone(self.tz):%Y/%m/%d}/{uid}.wav"
+
     def _begin(self, uid: str, channel: str, at: datetime, queue: str | None, ext: str | None,
                agent: str | None) -> None:
-        rec = LiveRecording(uid, channel, f"{at.astimezone(self.tz):%Y/%m/%d}/{uid}.wav", at, queue, ext, agent)
+        rec = LiveRecording(uid, channel, self.rel_path(uid, at), at, queue, ext, agent)
+        if not ASTERISK_UNIQUEID.match(uid):
+            rec.failed = f"not recorded: the call's uniqueid {uid[:80]!r} is not Asterisk's <epoch>.<sequence>"
         self.live[uid] = rec
         rec.started = self._spawn(self._start(rec), f"record {uid}")
 
@@ -209,10 +229,9 @@ class Recorder:
                                agent_username=rec.agent_username)
 
     async def _start(self, rec: LiveRecording) -> None:
-        try:
-            await self.ami.mix_monitor(rec.channel, str(self.path_of(rec.rel)))
-        except AsteriskError as e:
-            rec.failed = f"recording could not be started: {e}"
+        """The dialplan has started (or, with ``b``, will start at the bridge) MixMonitor on the caller's channel:
+        the row names the file it writes."""
+        if rec.failed:
             log.warning("call %s: %s", rec.uniqueid, rec.failed)
         await self.repo.add({"call_uniqueid": rec.uniqueid, "path": rec.rel, "queue": rec.queue,
                              "agent_extension": rec.agent_extension, "agent_username": rec.agent_username,
@@ -224,10 +243,37 @@ class Recorder:
         if st.ended_at is None:
             return
         rec = self.live.get(st.uniqueid)
-        if rec is None or rec.finishing:
+        if rec is None:
+            if self.settings.enabled and not self.settings.include_ivr and st.queued_at is not None:
+                self._spawn(self._drop_unbridged(st.uniqueid, st.arrived_at or st.ended_at),
+                            f"unbridged recording {st.uniqueid}")
+            return
+        if rec.finishing:
             return
         rec.finishing = True
         self._spawn(self._finish(rec, st.ended_at), f"index recording {st.uniqueid}")
+
+    async def _drop_unbridged(self, uid: str, at: datetime) -> None:
+        """A queued call no agent answered: delete the bare wav header the dialplan's MixMonitor left.
+
+        Asterisk quirk: MixMonitor with option ``b`` (write only while bridged) still creates its file when it
+        starts, before the Queue(), and writes nothing into it until the channel is bridged; a caller who hangs
+        up in the queue would leave a 44-byte file no row names (nor retention ever deletes). A file with audio
+        and no row (a call answered while the service was down) is kept and logged."""
+        try:
+            path = self.path_of(self.rel_path(uid, at))
+            if not path.exists() or await self.repo.get(uid) is not None:
+                return
+            size = await self._complete_file(path)
+            if size is None or uid in self.live or await self.repo.get(uid) is not None:
+                return
+            if size <= WAV_HEADER_BYTES:
+                await asyncio.to_thread(path.unlink, True)
+            else:
+                log.warning("call %s ended unanswered but its recording %s holds %d bytes; kept, not indexed",
+                            uid, path, size)
+        except Exception:
+            log.exception("cleaning up the unanswered call %s's recording file failed", uid)
 
     @staticmethod
     def _check_file(path: Path) -> tuple[bool, float, str, int]:

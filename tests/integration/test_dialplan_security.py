@@ -188,7 +188,6 @@ BRIDGE_ACTIONS: dict[str, dict[str, str]] = {
     "Originate": {"Channel": "PJSIP/4999", "Context": "agents", "Exten": "1002", "Priority": "1",
                   "CallerID": "probe <1>", "Timeout": "1000", "Async": "true"},
     "Hangup": {"Channel": _NO_CHANNEL},
-    "MixMonitor": {"Channel": _NO_CHANNEL, "File": "/tmp/cc-probe.wav"},
     "MixMonitorMute": {"Channel": _NO_CHANNEL, "Direction": "both", "State": "1"},
 }
 LIST_ACTIONS = {"CoreShowChannels", "QueueStatus", "QueueSummary", "DeviceStateList"}
@@ -199,6 +198,8 @@ REFUSED_ACTIONS: dict[str, dict[str, str]] = {
                      "Cat-000000": "probe"},
     "CreateConfig": {"Filename": "probe.conf"},
     "UserEvent": {"UserEvent": "probe"},
+    # system: recordings are started by the dialplan ([cc-record]); MixMonitor's Command field runs a program
+    "MixMonitor": {"Channel": _NO_CHANNEL, "File": "/tmp/cc-probe.wav", "Command": "touch /tmp/cc-probe"},
 }
 
 
@@ -251,10 +252,11 @@ async def test_every_action_the_bridge_sends_is_allowed_and_nothing_else(stack: 
 
 
 async def test_write_classes_are_a_minimal_cover_of_the_bridges_actions(stack: Stack) -> None:
-    """Each granted write class is needed by some action no other granted class covers: ``system`` is there only
-    because Asterisk 16 grants MixMonitor to no other class (the seat resync uses DeviceStateList, class call,
-    not PJSIPShowEndpoints; seats are reloaded over the control socket and queues by QueueReload, not by AMI
-    Reload, which needs system or config)."""
+    """Each granted write class is needed by some action no other granted class covers, and ``system`` is not
+    granted: no action the bridge sends needs it (recordings are started by the dialplan, not by AMI MixMonitor,
+    which Asterisk 16 grants to system only; the seat resync uses DeviceStateList, class call, not
+    PJSIPShowEndpoints; seats are reloaded over the control socket and queues by QueueReload, not by AMI Reload,
+    which needs system or config)."""
     user = _manager_user(stack)
     granted = user["write"]
     needs = {name: await _privileges(stack, name) for name in BRIDGE_ACTIONS}
@@ -264,7 +266,8 @@ async def test_write_classes_are_a_minimal_cover_of_the_bridges_actions(stack: S
         rest = granted - {cls}
         assert any(p and not p & rest for p in needs.values()), f"write class {cls!r} is needed by no action"
     only_system = sorted(n for n, p in needs.items() if p == {"system"})
-    assert only_system == ["MixMonitor"]
+    assert only_system == []
+    assert granted == {"call", "agent", "originate", "reporting"}
     # read: system (FullyBooted, Shutdown, ContactStatus), call (channel events), agent (queue events), no more
     assert user["read"] == {"system", "call", "agent"}
     manager = (stack.layout.etc / "manager.conf").read_text(encoding="utf-8")

@@ -1,6 +1,7 @@
 """Recording on a real Asterisk: a SIPp caller plays real speech (sip-tester's g711a.pcap) into a queue, a SIPp agent
-phone answers and echoes it; the call is recorded (MixMonitor, both legs), indexed when it ends (date folders,
-duration = talk time, size, sha256), and a stretch the agent muted from the desktop is silent in the file."""
+phone answers and echoes it; the call is recorded (MixMonitor, both legs, started by the dialplan's [cc-record]:
+the bridge's AMI user may not send MixMonitor), indexed when it ends (date folders, duration = talk time, size,
+sha256), and a stretch the agent muted from the desktop is silent in the file."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import asyncio
 import hashlib
 import math
 import wave
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -69,8 +71,10 @@ async def test_a_queue_call_is_recorded_indexed_and_a_muted_stretch_is_silent(st
     call = await stack.calls_repo.get_by_uniqueid(uid)
     assert call is not None and call.answered_at is not None and call.ended_at is not None
     talk = (call.ended_at - call.answered_at).total_seconds()
-    local = row.started_at.astimezone(ZoneInfo(stack.settings.timezone))
-    assert row.path == f"{local:%Y/%m/%d}/{uid}.wav"
+    # the day folder: the centre's calendar day of the uniqueid's epoch (the arrival), which the dialplan
+    # (STRFTIME in Asterisk, with the centre's timezone) and the Recorder compute alike
+    arrival = datetime.fromtimestamp(int(uid.split(".")[0]), ZoneInfo(stack.settings.timezone))
+    assert row.path == f"{arrival:%Y/%m/%d}/{uid}.wav"
     path = stack.settings.recordings_dir / row.path
     data = path.read_bytes()
     assert row.size_bytes == len(data) and row.sha256 == hashlib.sha256(data).hexdigest()
@@ -84,3 +88,81 @@ async def test_a_queue_call_is_recorded_indexed_and_a_muted_stretch_is_silent(st
           f"{row.duration_seconds:.2f} s recorded, talk {talk:.2f} s")
     assert before > 300 and after > 300
     assert muted < 20
+
+
+async def _unanswered_call(stack: Stack, sipp: Sipp, hold: float) -> str:
+    """A caller waits in the queue (no agent is ready) and hangs up after ``hold`` s; the call's uniqueid."""
+    await route_all_calls_to(stack, "support")
+    caller = sipp.call_pressing([], hold=hold)
+    await wait_for(lambda: bool(stack.tracker.active), 15, "the call to arrive")
+    [uid] = list(stack.tracker.active)
+    assert await asyncio.to_thread(caller.wait, 30) == 0
+    await wait_for(lambda: uid not in stack.tracker.active, 15, "the call to end")
+    return uid
+
+
+async def test_a_caller_who_hangs_up_before_an_agent_answers_leaves_no_recording(stack: Stack, sipp: Sipp) -> None:
+    """The dialplan's MixMonitor (option b) writes only while the caller is bridged to an agent; the bare header
+    it creates when it starts (before Queue()) is deleted when the unanswered call ends."""
+    uid = await _unanswered_call(stack, sipp, hold=3)
+    call = await stack.calls_repo.get_by_uniqueid(uid)
+    assert call is not None and call.ended_at is not None and call.answered_at is None
+    assert await stack.recordings.get(uid) is None
+    root = stack.settings.recordings_dir
+    await wait_for(lambda: not list(root.rglob("*.wav")), 15, "no recording file to be left")
+
+
+@pytest.mark.parametrize("stack_overrides", [{"recording": {"include_ivr": True}}])
+async def test_with_the_ivr_part_the_dialplan_records_from_the_arrival(stack: Stack, sipp: Sipp) -> None:
+    """recording.include_ivr is rendered into the dialplan: MixMonitor starts before the IVR, so the wait of a
+    caller no agent answered is in the file (in the arrival day's folder)."""
+    uid = await _unanswered_call(stack, sipp, hold=4)
+
+    async def indexed() -> Any:
+        row = await stack.recordings.get(uid)
+        return row if row is not None and row.status != "recording" else None
+
+    await wait_for(indexed, 20, "the recording to be indexed")
+    row = await indexed()
+    assert row.status == "ok", (row.status, row.problem)
+    arrival = datetime.fromtimestamp(int(uid.split(".")[0]), ZoneInfo(stack.settings.timezone))
+    assert row.path == f"{arrival:%Y/%m/%d}/{uid}.wav" and (row.queue, row.agent_username) == (None, None)
+    assert row.duration_seconds is not None and row.duration_seconds >= 3.5, row.duration_seconds
+    assert rms(stack.settings.recordings_dir / row.path, 0.5, 3.0) > 300  # the caller's speech
+
+
+async def test_a_call_blind_transferred_to_another_queue_is_one_recording_started_once(stack: Stack, sipp: Sipp
+                                                                                       ) -> None:
+    """cc-transfer's q-<queue> form records too, but the caller's channel already is (CC_RECORDING): one
+    MixMonitor, one file, both agents' talk in it."""
+    starts: list[str] = []
+
+    async def started(ev: Any) -> None:
+        starts.append(ev.get("Uniqueid", ""))
+
+    stack.dispatcher.register("MixMonitorStart", started)
+    await route_all_calls_to(stack, "support")
+    first = await agent_user(stack, "first", {"support": "senior"}, "1001", ready=True)
+    second = await agent_user(stack, "second", {"complaints": "senior"}, "1002", ready=True)
+    for ext in ("1001", "1002"):
+        seat = next(a for a in stack.settings.agents if a.extension == ext)
+        port = free_udp_port()
+        sipp.register(seat.extension, seat.password, port)
+        sipp.answer(seat.extension, port)
+    caller = sipp.call_pressing([], hold=8.0)
+    await wait_for(lambda: stack.acd.agents[first.id].state == "on_call", 20, "the first agent to answer")
+    uid = stack.acd.agents[first.id].call_uniqueid
+    assert uid is not None
+    await stack.acd.transfer(first, stack.tracker.active[uid].channel, "queue", "complaints", "blind")
+    await wait_for(lambda: stack.acd.agents[second.id].state == "on_call", 20, "the second agent to answer")
+    assert await asyncio.to_thread(caller.wait, 30) == 0
+
+    async def indexed() -> Any:
+        row = await stack.recordings.get(uid)
+        return row if row is not None and row.status != "recording" else None
+
+    await wait_for(indexed, 20, "the recording to be indexed")
+    row = await indexed()
+    assert row.status == "ok", (row.status, row.problem)
+    assert starts == [uid]
+    assert [p.name for p in stack.settings.recordings_dir.rglob("*.wav")] == [f"{uid}.wav"]

@@ -136,6 +136,8 @@ def test_manager_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
     assert user["secret"] == ["ami-secret-for-tests"]
     assert user["permit"] == ["127.0.0.0/255.0.0.0"]
     assert user["deny"] == ["0.0.0.0/0.0.0.0"]
+    # least privilege: no `system` (MixMonitor is started by the dialplan, not by the AMI action)
+    assert user["write"] == ["call,agent,originate,reporting"]
     mode = stat.S_IMODE((layout.etc / "manager.conf").stat().st_mode)
     assert mode == 0o600, oct(mode)
 
@@ -211,9 +213,10 @@ def test_extensions_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
 # ---- dialplan rules (issue 12): phones, callers and handed-over values cannot steer Asterisk -----------------
 
 SEAT_PATTERNS = {"_" + "X" * n for n in range(2, 17)}  # a seat: 2-16 digits
-INTERNAL = ("cc-transfer", "cc-outbound", "cc-spy")
-# channel variables handed to the dialplan by the IVR or the bridge; used only behind a REGEX check
-HANDED_OVER = ("CC_TRANSFER", "CC_QUEUE", "CC_SPY", "CC_QUEUE_TIMEOUT")
+INTERNAL = ("cc-transfer", "cc-outbound", "cc-spy", "cc-record")
+# channel variables handed to the dialplan by the IVR or the bridge (and the uniqueid, which names the recording);
+# used only behind a REGEX check
+HANDED_OVER = ("CC_TRANSFER", "CC_QUEUE", "CC_SPY", "CC_QUEUE_TIMEOUT", "UNIQUEID")
 # applications whose arguments cannot dial, jump or run anything
 INERT = ("NoOp", "Set", "Log", "Hangup", "GotoIf")
 _REGEX_CHECK = re.compile(r'^GotoIf\(\$\{REGEX\("([^"]*)" \$\{([A-Z_]+(?::\d+)?)\}\)\}\?')
@@ -324,6 +327,8 @@ def test_inbound_has_no_s_extension_that_jumps_to_itself(dialplan: Dialplan) -> 
      ["", "1", "1002&Local/listen@cc-spy", "+8613800138000", "12345678901234567", "1002,,tT"]),
     ("CC_QUEUE", ["support", "vip_2", "after-hours"], ["", "support,tT", "a b", "x" * 65]),
     ("EXTEN", ["138", "13800138000"], ["12", "123@127.0.0.9&Local/listen@cc-spy,", "1" * 21]),
+    ("UNIQUEID", ["1772384400.1", "1772384400.123456"],
+     ["", "c1", "1772384400", "pbx-1772384400.1", "1772384400.1,bm(x)", "../1772384400.1", "1772384400.1/x"]),
 ])
 def test_the_checks_accept_exactly_what_is_meant(dialplan: Dialplan, var: str, good: list[str],
                                                  bad: list[str]) -> None:
@@ -335,6 +340,40 @@ def test_the_checks_accept_exactly_what_is_meant(dialplan: Dialplan, var: str, g
     for rx in regexes:
         assert all(re.search(rx, v) for v in good), (rx, good)
         assert not any(re.search(rx, v) for v in bad), (rx, bad)
+
+
+@pytest.mark.parametrize(("recording", "mode"), [
+    ({}, "answer"), ({"include_ivr": True}, "arrival"), ({"enabled": False, "include_ivr": True}, "off")])
+def test_recording_is_started_by_the_dialplan_from_settings(tmpdirs: list[Path], recording: dict[str, Any],
+                                                             mode: str) -> None:
+    """recording.enabled / include_ivr, the folder and the timezone are globals of the dialplan, which starts
+    MixMonitor itself: from the answer (option b) before every Queue(), or at the arrival before the IVR."""
+    s = _settings(_new_dir(tmpdirs) / "data", recording=recording, timezone="Asia/Shanghai")
+    layout = render_config(s)
+    g = _one(_conf(layout, "extensions.conf"), "globals")
+    assert (g["CC_RECORD"], g["CC_RECORD_DIR"], g["CC_RECORD_TZ"]) == (
+        [mode], [str(s.recordings_dir)], ["Asia/Shanghai"])
+    plan, _ = _dialplan((layout.etc / "extensions.conf").read_text(encoding="utf-8"))
+    [inbound] = plan["from-carrier"].values()
+    agi = inbound.index("AGI(${CC_AGI}/inbound)")
+    assert inbound[agi - 1] == 'GosubIf($["${CC_RECORD}" = "arrival"]?cc-record,start,1(arrival))'
+    answer = 'GosubIf($["${CC_RECORD}" != "off"]?cc-record,start,1(answer))'
+    for apps in (inbound, plan["cc-transfer"]["_q-."]):
+        queues = [i for i, a in enumerate(apps) if a.startswith("Queue(")]
+        assert queues and all(apps[i - 1] == answer for i in queues), apps
+    record = plan["cc-record"]["start"]
+    [mix] = [a for a in record if a.startswith("MixMonitor(")]
+    assert mix == ("MixMonitor(${CC_RECORD_DIR}/${STRFTIME(${CUT(UNIQUEID,.,1)},${CC_RECORD_TZ},%Y/%m/%d)}/"
+                   '${UNIQUEID}.wav,${IF($["${ARG1}" = "answer"]?b:)})')
+    # once per channel: a blind transfer or the IVR's fallback queue finds it running
+    assert record[0] == 'GotoIf($["${CC_RECORDING}" = "1"]?done)' and "Set(CC_RECORDING=1)" in record
+
+
+@pytest.mark.parametrize("folder", ["/srv/rec,b", "/srv/rec ${EXTEN}", "/srv/rec;x", "/srv/rec)"])
+def test_a_recordings_folder_the_dialplan_cannot_carry_is_refused(tmpdirs: list[Path], folder: str) -> None:
+    s = _settings(_new_dir(tmpdirs) / "data", recording={"dir": folder})
+    with pytest.raises(ConfigRenderError, match="recording.dir"):
+        render_config(s)
 
 
 def test_internal_contexts_are_no_endpoints_context(rendered: tuple[Settings, RuntimeLayout]) -> None:

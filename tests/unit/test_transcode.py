@@ -20,7 +20,7 @@ from callcenter.app import Stack, create_app
 from callcenter.clock import FakeClock
 from callcenter.recordings.transcode import load_audio, transcode_file
 from tests.helpers import bearer, stack_settings, wait_for
-from tests.unit.test_recordings import T0, RecordingAmi, set_retention
+from tests.unit.test_recordings import C1, C2, T0, RecordingAmi, set_retention
 from tests.unit.test_recordings_api import tone_wav
 from tests.unit.test_wallboard import Env
 
@@ -38,6 +38,7 @@ async def env(db_url: str, workdir: Path) -> AsyncIterator[Env]:
     ami = RecordingAmi()
     stack.acd.ami = ami  # type: ignore[assignment]
     stack.recorder.ami = ami
+    ami.attach(stack)
     await stack.load_directory()
     try:
         yield Env(stack, ami, stack.clock)  # type: ignore[arg-type]
@@ -73,15 +74,15 @@ async def test_a_finished_recording_becomes_an_mp3(env: Env) -> None:
         return convert(src, fmt, bitrate)
 
     transcoder.convert = measuring
-    row = await _recorded_call(env, "c1")
+    row = await _recorded_call(env, C1)
     root = env.stack.settings.recordings_dir
-    mp3 = root / "2026/03/02/c1.mp3"
-    assert (row.status, row.format, row.path, row.problem) == ("ok", "mp3", "2026/03/02/c1.mp3", "")
+    mp3 = root / f"2026/03/02/{C1}.mp3"
+    assert (row.status, row.format, row.path, row.problem) == ("ok", "mp3", f"2026/03/02/{C1}.mp3", "")
     data = mp3.read_bytes()
     assert (row.size_bytes, row.sha256) == (len(data), hashlib.sha256(data).hexdigest())
     assert row.duration_seconds == 3.0  # kept from the wav
-    assert not (root / "2026/03/02/c1.wav").exists()
-    assert sorted(p.name for p in mp3.parent.iterdir()) == ["c1.mp3"]  # no temporary file left
+    assert not (root / f"2026/03/02/{C1}.wav").exists()
+    assert sorted(p.name for p in mp3.parent.iterdir()) == [f"{C1}.mp3"]  # no temporary file left
     assert data[:3] == b"ID3" or data[0] == 0xFF
     assert wav_len == [3.0] and abs(load_audio(mp3, "mp3").duration_seconds - 3.0) <= 0.1
     assert len(data) < 3 * 16000 / 2  # much smaller than the 48 KB wav
@@ -92,24 +93,24 @@ async def test_a_finished_recording_becomes_an_mp3(env: Env) -> None:
                              headers=await bearer(env.stack, ("qc",), "qc1"))
     assert r.status_code == 200 and r.content == data
     assert r.headers["content-type"] == "audio/mpeg"
-    assert r.headers["content-disposition"] == 'attachment; filename="c1.mp3"'
+    assert r.headers["content-disposition"] == f'attachment; filename="{C1}.mp3"'
     await set_retention(env.stack, {"support": 30})
     env.clock.advance(31 * 86400)
     assert await env.stack.recorder.purge(await env.stack._retention_days(), env.stack.auth.audit) == 1
-    row = await env.stack.recordings.get("c1")
+    row = await env.stack.recordings.get(C1)
     assert row.status == "deleted" and not mp3.exists()
 
 
 async def test_a_failed_conversion_keeps_the_wav_and_says_so(env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(AudioSegment, "converter", "/nonexistent/ffmpeg")  # ffmpeg gone
     await env.agent("li", "1001")
-    row = await _recorded_call(env, "c1")
-    wav = env.stack.settings.recordings_dir / "2026/03/02/c1.wav"
-    assert (row.status, row.format, row.path) == ("ok", "wav", "2026/03/02/c1.wav")
+    row = await _recorded_call(env, C1)
+    wav = env.stack.settings.recordings_dir / f"2026/03/02/{C1}.wav"
+    assert (row.status, row.format, row.path) == ("ok", "wav", f"2026/03/02/{C1}.wav")
     assert row.problem.startswith("transcoding to mp3 failed, the wav is kept: ")
     assert "/nonexistent/ffmpeg" in row.problem
     assert wav.exists() and row.sha256 == hashlib.sha256(wav.read_bytes()).hexdigest()
-    assert sorted(p.name for p in wav.parent.iterdir()) == ["c1.wav"]  # no partial mp3
+    assert sorted(p.name for p in wav.parent.iterdir()) == [f"{C1}.wav"]  # no partial mp3
     assert env.stack.recorder.transcoder.failed == 1
 
 
@@ -152,16 +153,16 @@ async def test_a_recording_deleted_by_retention_while_converted_keeps_no_copy(en
         return dst
 
     transcoder.convert = slow
-    await env.arrive("c1")
-    await env.answer("c1")
-    await env.hang_up("c1", talk=2)
+    await env.arrive(C1)
+    await env.answer(C1)
+    await env.hang_up(C1, talk=2)
     await wait_for(started.is_set, 10, "the conversion to start")
     await set_retention(env.stack, {"support": 30})
     env.clock.advance(31 * 86400)
     assert await env.stack.recorder.purge(await env.stack._retention_days(), env.stack.auth.audit) == 1
     release.set()
     await transcoder.idle()
-    row = await env.stack.recordings.get("c1")
+    row = await env.stack.recordings.get(C1)
     assert (row.status, row.format) == ("deleted", "wav")
     assert list((env.stack.settings.recordings_dir / "2026/03/02").iterdir()) == []
 
@@ -180,17 +181,17 @@ async def test_shutdown_stops_the_job_cleanly(env: Env) -> None:
             finished.set()
 
     transcoder.convert = stuck
-    await env.arrive("c1")
-    await env.answer("c1")
-    await env.hang_up("c1", talk=2)
+    await env.arrive(C1)
+    await env.answer(C1)
+    await env.hang_up(C1, talk=2)
     await wait_for(started.is_set, 10, "the conversion to start")
     await env.stack.recorder.close(timeout=0.2)  # the conversion does not end in time: the job is stopped
     assert transcoder._worker is None and transcoder.current is None
-    assert not transcoder.enqueue("c2")  # nothing new after shutdown
+    assert not transcoder.enqueue(C2)  # nothing new after shutdown
     release.set()
     await asyncio.to_thread(finished.wait, 10)
-    row = await env.stack.recordings.get("c1")
+    row = await env.stack.recordings.get(C1)
     assert (row.status, row.format, row.problem) == ("ok", "wav", "")  # queued again at the next start
     async with env.stack.sessions() as s:
         from callcenter.recordings.models import Recording
-        assert [r.call_uniqueid for r in (await s.execute(select(Recording))).scalars()] == ["c1"]
+        assert [r.call_uniqueid for r in (await s.execute(select(Recording))).scalars()] == [C1]
