@@ -64,10 +64,10 @@ def add_user(admin: httpx.Client, user: tuple[str, str], display_name: str, role
     return made
 
 
-def route_all_calls_to(admin: httpx.Client, queue: str) -> None:
-    """As an admin: publish a flow sending every dialled number straight to ``queue``."""
+def route_all_calls_to(admin: httpx.Client, queue: str, label: str = "") -> None:
+    """As an admin: publish a flow sending every dialled number straight to ``queue`` (a node labelled ``label``)."""
     flow = ok(admin.post("/api/ivr/flows", json={"name": "direct", "draft": {"start": "q", "language": "en", "nodes": {
-        "q": {"kind": "queue", "queue": queue, "max_wait_seconds": 120}}}}))
+        "q": {"kind": "queue", "queue": queue, "max_wait_seconds": 120, "label": label}}}}))
     ok(admin.post(f"/api/ivr/flows/{flow['id']}/publish", json={}))
     ok(admin.put("/api/ivr/entry-points/*", json={"flow_id": flow["id"]}))
 

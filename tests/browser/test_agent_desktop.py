@@ -27,7 +27,7 @@ CALLER = "13800138000"
 
 def _set_up(api: httpx.Client) -> int:
     """As an admin over the API: a flow sending every number to `support`, and the customer who will call."""
-    route_all_calls_to(api, "support")
+    route_all_calls_to(api, "support", label="Human service / 人工服务")
     customer = ok(api.post("/api/customers", json={"name": "Zhang Wei", "company": "Acme", "vip": True,
                                                     "numbers": ["+86 138 0013 8000"]}))
     return int(customer["id"])
@@ -112,6 +112,9 @@ def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, w
                 expect(page.get_by_test_id("pop-caller-number")).to_contain_text(CALLER)
                 expect(page.get_by_test_id("pop-vip")).to_be_visible()
                 expect(page.get_by_test_id("pop-queue")).to_contain_text("support")
+                # the IVR path names the flow's node by its label in the page's language, not by its id
+                expect(page.get_by_test_id("pop-ivr-path")).to_contain_text("Human service")
+                expect(page.get_by_test_id("pop-ivr-path")).not_to_contain_text("人工服务")
                 page.screenshot(path=str(ARTIFACTS / "agent-desktop-ringing.png"), full_page=True)
 
                 expect(page.get_by_test_id("pop-phase")).to_contain_text("On call", timeout=10_000)
