@@ -6,33 +6,15 @@ late >= 20 min and away >= 20 min as violations."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from callcenter.app import Stack, create_app
-from callcenter.clock import FakeClock
-from tests.helpers import stack_settings
-from tests.unit.test_shifts_api import Api, FakeAmi, at, d
+from tests.unit import test_shifts_api
+from tests.unit.test_shifts_api import Api, at, d
 
 pytestmark = pytest.mark.db
-
-
-@pytest.fixture
-async def api(db_url: str, workdir: Path) -> AsyncIterator[Api]:
-    clock = FakeClock(at(d(1), "07:00"))
-    settings = stack_settings(db_url, workdir / "data", auth={"session_hours": 24 * 30}, agents=[
-        {"extension": e, "password": f"agent{e}-dev"} for e in ("1001", "1002", "1003")])
-    stack = Stack(settings, clock=clock, run_migrations=False)
-    stack.acd.ami = FakeAmi()  # type: ignore[assignment]
-    await stack.load_directory()
-    app = create_app(stack.settings, stack=stack, manage_stack=False)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
-        yield Api(stack, clock, client)
-    await stack.engine.dispose()
+api = test_shifts_api.api  # the same stack-with-fake-AMI fixture as the shifts API tests
 
 
 async def _swap(api: Api, who: str, mine: int, theirs: int, rule: str | None = None) -> dict[str, Any]:
