@@ -29,7 +29,9 @@ async function api(method, path, body) {
 function errorText(r) {
   if (r.status === 0) return t("common.network_error");
   if (r.status === 403) return t("common.forbidden");
-  const msg = (r.data && (r.data.message || r.data.detail)) || `HTTP ${r.status}`;
+  // A refusal carries its text in both UI languages ({"messages": {"en": ..., "zh-CN": ...}}): show the page's.
+  const own = r.data && r.data.messages && r.data.messages[getLang()];
+  const msg = own || (r.data && (r.data.message || r.data.detail)) || `HTTP ${r.status}`;
   return t("common.error", { message: typeof msg === "string" ? msg : JSON.stringify(msg) });
 }
 
