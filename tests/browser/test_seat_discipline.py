@@ -36,6 +36,7 @@ from callcenter.auth.models import AuditEntry
 from callcenter.db import make_engine
 from tests.browser.helpers import ADMIN, add_user, api_as, chromium_page, ok, sign_in
 from tests.helpers import ARTIFACTS, RunningUp, Sipp, free_udp_port, up_env
+from tests.i18n_catalogue import i18n_keys
 
 LEAD = ("lead9", "lead9-password")
 AGENT = ("agent9", "agent9-password")
@@ -252,9 +253,7 @@ def test_every_seat_discipline_text_the_pages_use_exists_in_both_languages_i18n(
     """seat.*, board.alert.* and board.notice_seat.* keys used by the board and the desktop (the alert kinds and
     the away sources by name, since the pages build those keys) are in zh-CN and English."""
     ui = Path(__file__).resolve().parents[2] / "agent_ui" / "static"
-    text = (ui / "js" / "i18n.js").read_text(encoding="utf-8")
-    zh, en = text.split('\n  "en": {', 1)
-    keys = {lang: set(re.findall(r'^\s+"([a-z_.]+)":', part, re.M)) for lang, part in (("zh-CN", zh), ("en", en))}
+    keys = i18n_keys()
     used: set[str] = set()
     for f in ("board.html", "agent.html", "js/board.js", "js/agent.js"):
         used |= set(re.findall(r'["`]((?:seat|board\.alert|board\.notice_seat)\.[a-z_.]+)["`]',

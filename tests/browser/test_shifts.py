@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.helpers import ADMIN, api_as, chromium_page, ok, sign_in
 from tests.helpers import ARTIFACTS, RunningUp, up_env
+from tests.i18n_catalogue import i18n_keys
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.db, pytest.mark.browser]
 
@@ -190,9 +191,7 @@ def test_every_shifts_text_the_page_uses_exists_in_both_languages_i18n() -> None
     finding kinds, handover fields, column heads) is in zh-CN and English, and the two languages have the same
     shifts.* and home.shifts* keys."""
     ui = Path(__file__).resolve().parents[2] / "agent_ui" / "static"
-    text = (ui / "js" / "i18n.js").read_text(encoding="utf-8")
-    zh, en = text.split('\n  "en": {', 1)
-    keys = {lang: set(re.findall(r'^\s+"([a-z_.]+)":', part, re.M)) for lang, part in (("zh-CN", zh), ("en", en))}
+    keys = i18n_keys()
     used: set[str] = set()
     for f in ("shifts.html", "js/shifts.js", "js/index.js"):
         used |= set(re.findall(r'["`]((?:shifts\.|home\.shifts)[a-z_.]*)["`]', (ui / f).read_text(encoding="utf-8")))

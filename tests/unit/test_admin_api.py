@@ -25,6 +25,7 @@ from callcenter.auth.models import AuditEntry, AuthSession, User
 from callcenter.clock import FakeClock
 from callcenter.errors import InvalidInput
 from tests.helpers import bearer, stack_settings
+from tests.i18n_catalogue import i18n_keys
 
 pytestmark = pytest.mark.db
 
@@ -763,12 +764,6 @@ async def test_concurrent_changes_are_serialized(api: Api) -> None:
 
 
 # the page ------------------------------------------------------------------------------------------------------
-def _i18n_keys() -> dict[str, set[str]]:
-    text = (UI / "js" / "i18n.js").read_text(encoding="utf-8")
-    zh, en = text.split('\n  "en": {', 1)
-    return {lang: set(re.findall(r'^\s+"([a-z_.]+)":', part, re.M)) for lang, part in (("zh-CN", zh), ("en", en))}
-
-
 async def test_the_admin_page_is_served_and_every_text_it_uses_exists_in_both_languages(api: Api) -> None:
     r = await api.client.get("/ui/admin.html")
     assert r.status_code == 200 and 'src="js/admin.js"' in r.text
@@ -781,7 +776,7 @@ async def test_the_admin_page_is_served_and_every_text_it_uses_exists_in_both_la
                                                                       "paused"])):
         used |= {f"admin.{prefix}.{v}" for v in values}
     used |= {"home.admin", "home.admin_desc"}
-    for lang, keys in _i18n_keys().items():
+    for lang, keys in i18n_keys().items():
         assert not used - keys, (lang, sorted(used - keys))
     index = (UI / "js" / "index.js").read_text(encoding="utf-8")
     assert 'href: "admin.html", key: "home.admin"' in index

@@ -1,0 +1,41 @@
+/* The texts of shared by every page: the title, the header, common words, role names, zh-CN and English: see core/i18n.js. */
+import { register } from "../core/i18n.js";
+
+register({
+  "zh-CN": {
+    "app.title": "呼叫中心",
+    "lang.label": "语言",
+    "common.logout": "退出登录",
+    "common.home": "首页",
+    "common.loading": "加载中…",
+    "common.error": "出错了：{message}",
+    "common.network_error": "无法连接服务器，请稍后再试。",
+    "common.forbidden": "您的账号没有权限执行此操作。",
+    "common.none": "（无）",
+    "common.remove": "删除",
+    "common.yes": "是",
+    "common.no": "否",
+    "role.admin": "管理员",
+    "role.supervisor": "班长",
+    "role.agent": "座席",
+    "role.qc": "质检员",
+  },
+  "en": {
+    "app.title": "Call centre",
+    "lang.label": "Language",
+    "common.logout": "Log out",
+    "common.home": "Home",
+    "common.loading": "Loading…",
+    "common.error": "Error: {message}",
+    "common.network_error": "Cannot reach the server; try again in a moment.",
+    "common.forbidden": "Your account is not allowed to do this.",
+    "common.none": "(none)",
+    "common.remove": "Remove",
+    "common.yes": "yes",
+    "common.no": "no",
+    "role.admin": "admin",
+    "role.supervisor": "supervisor",
+    "role.agent": "agent",
+    "role.qc": "QC inspector",
+  },
+});
