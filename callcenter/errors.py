@@ -1,9 +1,23 @@
-"""Domain errors carry an HTTP status, an error id and details; mapped to JSON in one place."""
+"""Domain errors carry an HTTP status, an error id and details; mapped to JSON in one place.
+
+Every kind of refusal is a ``Refusal``: a stable dotted ``code`` ("qc.score_locked"), the HTTP class it is raised
+as (``Conflict`` ...) and its message in both UI languages, as templates with the same named placeholders. Each
+domain keeps its refusals in one catalogue module (``callcenter/<domain>/errors.py``, ``ivr/errors.py``)::
+
+    SCORE_LOCKED = Refusal("qc.score_locked", Conflict, en="score {id} is locked", zh="评分 {id} 已锁定")
+    raise SCORE_LOCKED(id=score.id)                      # details {"id": ...}; the templates read them too
+    raise SCORE_LOCKED({"id": score.id}, field="score")  # values only the message shows, then the details
+
+The JSON answer: ``{"error": <class id>, "code": <stable code>, "message": <English>,
+"messages": {"en": ..., "zh-CN": ...}, "details": {...}}``; the pages show ``messages[<page language>]``.
+"""
 
 from __future__ import annotations
 
 import logging
 import re
+import string
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,6 +32,11 @@ _DATE_RANGE = re.compile(r"year -?\d+ is out of range|date value out of range|da
                          r"|month must be in 1\.\.12")
 
 
+# The UI languages, as the pages name them (agent_ui/static/js/i18n.js LANGUAGES)
+EN = "en"
+ZH = "zh-CN"
+
+
 class DomainError(Exception):
     status = 400
     error_id = "bad_request"
@@ -26,6 +45,9 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.details = details
+        # a Refusal sets both; an error raised without one answers its class id and the English text only
+        self.code = self.error_id
+        self.messages: dict[str, str] = {EN: message}
 
 
 class NotFound(DomainError):
@@ -67,16 +89,61 @@ class TooManyAttempts(DomainError):
     error_id = "too_many_attempts"
 
 
+def placeholders(template: str) -> set[str]:
+    """The named placeholders of a message template: ``"seat {seat} is taken by {taken_by}"`` -> seat, taken_by."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+class Refusal:
+    """One kind of refusal: raise ``KIND(**details)`` (or ``KIND({values}, **details)``), see the module doc."""
+
+    def __init__(self, code: str, kind: type[DomainError], *, en: str, zh: str, error_id: str | None = None) -> None:
+        if placeholders(en) != placeholders(zh):
+            raise ValueError(f"{code}: the en and zh templates name different placeholders")
+        self.code = code
+        self.kind = kind
+        self.templates = {EN: en, ZH: zh}
+        self.error_id = error_id  # overrides the class id where the answer's "error" is this kind's own name
+
+    def __call__(self, values: Mapping[str, Any] | None = None, /, **details: Any) -> DomainError:
+        fill = {**details, **(values or {})}
+        messages = {lang: template.format_map(fill) for lang, template in self.templates.items()}
+        exc = self.kind(messages[EN], **details)
+        exc.code = self.code
+        exc.messages = messages
+        if self.error_id is not None:
+            exc.error_id = self.error_id
+        return exc
+
+    def __repr__(self) -> str:
+        return f"Refusal({self.code!r}, {self.kind.__name__})"
+
+
+def _answer(status: int, error_id: str, code: str, messages: Mapping[str, str], details: Mapping[str, Any],
+            headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": error_id, "code": code, "message": messages[EN], "messages": dict(messages),
+                         "details": dict(details)}, status_code=status, headers=headers)
+
+
+# The refusals of the edge itself. pydantic's and the database's own texts stay English inside the Chinese frame.
+REQUEST_INVALID = Refusal("request.invalid", InvalidInput, en="{problems_text}", zh="请求有误：{problems_text}")
+VALUE_OUT_OF_RANGE = Refusal("request.out_of_range", InvalidInput, en="a value is out of range: {problem}",
+                             zh="有数值超出范围：{problem}")
+VALUE_REFUSED_BY_DATABASE = Refusal("request.value_refused", InvalidInput, en="a value does not fit: {problem}",
+                                    zh="有数值不符合要求：{problem}")
+
+
+def _refused(exc: DomainError) -> JSONResponse:
+    return _answer(exc.status, exc.error_id, exc.code, exc.messages, exc.details)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
         headers = {}
         if "retry_after_seconds" in exc.details:
             headers["Retry-After"] = str(exc.details["retry_after_seconds"])
-        return JSONResponse(
-            {"error": exc.error_id, "message": exc.message, "details": exc.details}, status_code=exc.status,
-            headers=headers,
-        )
+        return _answer(exc.status, exc.error_id, exc.code, exc.messages, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -85,16 +152,13 @@ def install_error_handlers(app: FastAPI) -> None:
             where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("query", "path", "body"))
             problems.append({"field": where, "problem": e.get("msg", "")})
         msg = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
-        return JSONResponse(
-            {"error": "invalid_input", "message": msg, "details": {"problems": problems}}, status_code=400
-        )
+        return _refused(REQUEST_INVALID({"problems_text": msg}, problems=problems))
 
     # Safety net below the edge: the routers bound ids, days and offsets (callcenter.bounds), so these mean a value
     # that got through is still out of range somewhere inside. The caller gets a 400, not a 500; the log says where.
     def _out_of_range(request: Request, exc: Exception) -> JSONResponse:
         log.warning("%s %s: value out of range: %s", request.method, request.url.path, exc, exc_info=exc)
-        return JSONResponse({"error": "invalid_input", "message": f"a value is out of range: {exc}",
-                             "details": {"problem": str(exc)}}, status_code=400)
+        return _refused(VALUE_OUT_OF_RANGE(problem=str(exc)))
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
@@ -116,5 +180,4 @@ def install_error_handlers(app: FastAPI) -> None:
             raise exc
         problem = str(exc.orig).splitlines()[0] if exc.orig is not None else "value refused by the database"
         log.warning("%s %s: the database refused a value: %s", request.method, request.url.path, problem)
-        return JSONResponse({"error": "invalid_input", "message": f"a value does not fit: {problem}",
-                             "details": {"problem": problem}}, status_code=400)
+        return _refused(VALUE_REFUSED_BY_DATABASE(problem=problem))
