@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
+from callcenter.acd.errors import MUTE_NEEDS_CALL
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
 from callcenter.bounds import MAX_ID
 from callcenter.calls.schemas import CallOut
-from callcenter.errors import Conflict
 
 router = APIRouter(prefix="/api/agent", tags=["agent desktop"])
 AgentUser = Annotated[User, Depends(require_roles("agent"))]
@@ -127,7 +127,7 @@ async def recording(body: RecordingMuteIn, request: Request, user: AgentUser) ->
     stack = _stack(request)
     a = stack.acd.agent_for(user)
     if a.state != "on_call":
-        raise Conflict("the recording can be muted only during a call", state=a.state)
+        raise MUTE_NEEDS_CALL(state=a.state)
     res: dict[str, Any] = await stack.recorder.mute(a.call_uniqueid, body.muted, by=user.username)
     await _audit(request, user, "recording.mute" if body.muted else "recording.resume",
                  {"call_uniqueid": res["call_uniqueid"]})

@@ -25,12 +25,40 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from callcenter.acd.errors import (
+    AGENT_CHANNEL_UNKNOWN,
+    AGENT_NOT_LOGGED_IN,
+    AGENT_NOT_ON_CALL,
+    ALREADY_LOGGED_IN,
+    ASTERISK_ACTION_FAILED,
+    CALLER_CHANNEL_UNKNOWN,
+    CANNOT_DIAL,
+    CANNOT_GO_READY,
+    CANNOT_LOG_OUT,
+    CANNOT_PAUSE,
+    EXTENSION_NOT_DIGITS,
+    FORCE_LOGOUT_ON_CALL,
+    FORCE_PAUSE_ON_CALL,
+    LOGIN_NEEDS_AGENT_ROLE,
+    NOT_LOGGED_IN,
+    NUMBER_NOT_DIGITS,
+    PAUSE_REASON_SYSTEM_ONLY,
+    SEAT_NOT_FOUND,
+    SEAT_TAKEN,
+    SPY_SEAT_IS_AGENTS,
+    SPY_SEAT_NOT_FOUND,
+    SPY_SEAT_TAKEN,
+    TRANSFER_NEEDS_CALL,
+    TRANSFER_TO_OWN_SEAT,
+    UNKNOWN_PAUSE_REASON,
+    UNKNOWN_QUEUE,
+    UNKNOWN_SPY_MODE,
+)
 from callcenter.acd.repository import AcdRepository
 from callcenter.asterisk.errors import AsteriskError
 from callcenter.auth.models import User
 from callcenter.calls.service import bridged_agent_legs, interface_extension
 from callcenter.clock import Clock, event_time
-from callcenter.errors import Conflict, InvalidInput, NotFound, Unavailable
 from callcenter.writebehind import WriteBehind
 
 log = logging.getLogger(__name__)
@@ -220,10 +248,10 @@ class AgentService:
     def _reason(self, code: str, *, system_ok: bool = False) -> Any:
         r = self._pause_reasons.get(code)
         if r is None or not r.active:
-            raise InvalidInput(f"unknown pause reason {code!r}; one of {sorted(self.selectable_reasons())}",
-                               field="reason")
+            raise UNKNOWN_PAUSE_REASON({"code": code, "selectable_reasons": sorted(self.selectable_reasons())},
+                                       field="reason")
         if r.system and not system_ok:
-            raise InvalidInput(f"pause reason {code!r} is set by the system only", field="reason")
+            raise PAUSE_REASON_SYSTEM_ONLY({"code": code}, field="reason")
         return r
 
     def reason_list(self) -> list[dict[str, Any]]:
@@ -244,19 +272,18 @@ class AgentService:
 
     async def login(self, user: User, extension: str) -> Agent:
         if "agent" not in user.roles:
-            raise InvalidInput("only users with the agent role log in at a seat", field="user")
+            raise LOGIN_NEEDS_AGENT_ROLE(field="user")
         seat = await self.repo.seat(extension)
         if seat is None or not seat.active:
-            raise NotFound(f"seat {extension!r} does not exist or is disabled", field="extension")
+            raise SEAT_NOT_FOUND({"extension": extension}, field="extension")
         a = self.agent_for(user)
         if a.state != "logged_out":
             if a.extension == extension:
                 return a  # already here: a second browser tab
-            raise Conflict(f"you are already logged in at seat {a.extension}; log out there first",
-                           seat=a.extension)
+            raise ALREADY_LOGGED_IN(seat=a.extension)
         holder = self.by_ext.get(extension)
         if holder is not None and holder.user_id != user.id:
-            raise Conflict(f"seat {extension} is taken by {holder.username}", seat=extension, taken_by=holder.username)
+            raise SEAT_TAKEN(seat=extension, taken_by=holder.username)
         a.extension = extension
         a.memberships = await self.repo.memberships(user.id)
         a.logged_in_at = self.clock.now()
@@ -273,7 +300,7 @@ class AgentService:
         if a.state == "ready":
             return a
         if a.state in BUSY_STATES:
-            raise Conflict(f"cannot go ready while {a.state.replace('_', ' ')}", state=a.state)
+            raise CANNOT_GO_READY({"state_text": a.state.replace('_', ' ')}, state=a.state)
         a.missed_rings = 0
         await self._set(a, "ready", source="agent")
         await self._ami("QueuePause off", self.ami.queue_pause(a.interface, False))
@@ -283,8 +310,7 @@ class AgentService:
         a = self._logged_in(user)
         self._reason(reason)
         if a.state in BUSY_STATES:
-            raise Conflict(f"cannot pause while {a.state.replace('_', ' ')}; pause in wrap-up or when ready",
-                           state=a.state)
+            raise CANNOT_PAUSE({"state_text": a.state.replace('_', ' ')}, state=a.state)
         await self._pause(a, reason, "agent")
         return a
 
@@ -297,7 +323,7 @@ class AgentService:
     async def logout(self, user: User, source: str = "agent") -> Agent:
         a = self._logged_in(user)
         if a.state in BUSY_STATES:
-            raise Conflict(f"cannot log out while {a.state.replace('_', ' ')}", state=a.state)
+            raise CANNOT_LOG_OUT({"state_text": a.state.replace('_', ' ')}, state=a.state)
         await self._logout(a, source)
         return a
 
@@ -315,7 +341,7 @@ class AgentService:
     def _logged_in(self, user: User) -> Agent:
         a = self.agents.get(user.id)
         if a is None or a.state == "logged_out":
-            raise Conflict("log in at a seat first", state="logged_out")
+            raise NOT_LOGGED_IN(state="logged_out")
         return a
 
     async def refresh_memberships(self, user_id: int) -> None:
@@ -508,7 +534,7 @@ class AgentService:
     def _seated(self, username: str) -> Agent:
         a = self.handling(username)
         if a is None:
-            raise Conflict(f"{username} is not logged in at a seat", agent=username)
+            raise AGENT_NOT_LOGGED_IN(agent=username)
         return a
 
     async def force_pause(self, username: str, reason: str, by: str, note: str = "") -> Agent:
@@ -516,7 +542,7 @@ class AgentService:
         a = self._seated(username)
         self._reason(reason)
         if a.state in BUSY_STATES:
-            raise Conflict(f"{username} is {a.state.replace('_', ' ')}; pause them after the call", state=a.state)
+            raise FORCE_PAUSE_ON_CALL({"username": username, "state_text": a.state.replace('_', ' ')}, state=a.state)
         await self._pause(a, reason, SUPERVISOR_SOURCE, event={"by": by, "note": note})
         return a
 
@@ -524,7 +550,7 @@ class AgentService:
         """A supervisor logs an agent out of their seat (removed from every queue); not while ringing or on a call."""
         a = self._seated(username)
         if a.state in BUSY_STATES:
-            raise Conflict(f"{username} is {a.state.replace('_', ' ')}; log them out after the call", state=a.state)
+            raise FORCE_LOGOUT_ON_CALL({"username": username, "state_text": a.state.replace('_', ' ')}, state=a.state)
         await self._logout(a, SUPERVISOR_SOURCE, event={"by": by, "note": note})
         return a
 
@@ -532,18 +558,18 @@ class AgentService:
         """Listen / whisper / barge: ring the supervisor's ``seat``; when answered, ChanSpy on the agent's leg of the
         call (dialplan context ``cc-spy``, extension = the mode)."""
         if mode not in SPY_MODES:
-            raise InvalidInput(f"mode must be one of {list(SPY_MODES)}, got {mode!r}", field="mode")
+            raise UNKNOWN_SPY_MODE({"spy_modes": list(SPY_MODES), "mode": mode}, field="mode")
         a = self._seated(username)
         if a.state != "on_call" or not a.channel:
-            raise Conflict(f"{username} is not on a call ({a.state.replace('_', ' ')})", state=a.state)
+            raise AGENT_NOT_ON_CALL({"username": username, "state_text": a.state.replace('_', ' ')}, state=a.state)
         s = await self.repo.seat(seat)
         if s is None or not s.active:
-            raise InvalidInput(f"seat {seat!r} does not exist or is disabled", field="seat")
+            raise SPY_SEAT_NOT_FOUND({"seat": seat}, field="seat")
         if seat == a.extension:
-            raise InvalidInput(f"seat {seat} is {username}'s own phone; pick your own seat", field="seat")
+            raise SPY_SEAT_IS_AGENTS({"seat": seat, "username": username}, field="seat")
         holder = self.by_ext.get(seat)
         if holder is not None and holder.username != by:
-            raise InvalidInput(f"seat {seat} is taken by {holder.username}; pick your own seat", field="seat")
+            raise SPY_SEAT_TAKEN({"seat": seat, "username": holder.username}, field="seat")
         await self._act(self.ami.originate(f"PJSIP/{seat}", "cc-spy", mode, caller_id=f"{mode} <{a.extension}>",
                                            variables={"CC_SPY": a.channel}), mode)
         return {"mode": mode, "seat": seat, "agent": username, "channel": a.channel,
@@ -556,24 +582,24 @@ class AgentService:
         agent's leg; the agent talks to the target first and completes by hanging up."""
         a = self._logged_in(user)
         if a.state != "on_call":
-            raise Conflict("transfer needs a call in progress", state=a.state)
+            raise TRANSFER_NEEDS_CALL(state=a.state)
         if target_type == "queue":
             if target not in self.queue_names:
-                raise InvalidInput(f"unknown queue {target!r}; one of {sorted(self.queue_names)}", field="target")
+                raise UNKNOWN_QUEUE({"target": target, "queue_names": sorted(self.queue_names)}, field="target")
             exten = f"q-{target}"
         else:
             if not target.isdigit() or len(target) > 16:
-                raise InvalidInput(f"extension must be digits, got {target!r}", field="target")
+                raise EXTENSION_NOT_DIGITS({"target": target}, field="target")
             if target == a.extension:
-                raise InvalidInput("cannot transfer a call to your own seat", field="target")
+                raise TRANSFER_TO_OWN_SEAT(field="target")
             exten = target
         if mode == "blind":
             if not caller_channel:
-                raise Conflict("the caller's channel is not known (call not tracked)", call=a.call_uniqueid)
+                raise CALLER_CHANNEL_UNKNOWN(call=a.call_uniqueid)
             await self._act(self.ami.redirect(caller_channel, "cc-transfer", exten), "transfer")
         else:
             if not a.channel:
-                raise Conflict("your phone's channel for this call is not known", call=a.call_uniqueid)
+                raise AGENT_CHANNEL_UNKNOWN(call=a.call_uniqueid)
             await self._act(self.ami.atxfer(a.channel, "cc-transfer", exten), "attended transfer")
         return {"call_uniqueid": a.call_uniqueid or "", "target": exten, "mode": mode}
 
@@ -581,10 +607,10 @@ class AgentService:
         """Click-to-call: ring the agent's own phone, then the customer over the trunk."""
         a = self._logged_in(user)
         if a.state in BUSY_STATES:
-            raise Conflict(f"cannot place a call while {a.state.replace('_', ' ')}", state=a.state)
+            raise CANNOT_DIAL({"state_text": a.state.replace('_', ' ')}, state=a.state)
         digits = "".join(ch for ch in number if ch.isdigit())
         if len(digits) < 3 or len(digits) > 20 or any(not (ch.isdigit() or ch in " +-()") for ch in number):
-            raise InvalidInput(f"phone number {number!r} must be 3-20 digits", field="number")
+            raise NUMBER_NOT_DIGITS({"number": number}, field="number")
         await self._act(self.ami.originate(a.interface, "cc-outbound", digits, caller_id=f"<{digits}>",
                                            variables={"CC_AGENT": a.username, "CC_CALLER_ID": caller_id}),
                         "click-to-call")
@@ -595,7 +621,7 @@ class AgentService:
         try:
             await coro
         except AsteriskError as e:
-            raise Unavailable(f"{what} failed: {e}") from e
+            raise ASTERISK_ACTION_FAILED({"what": what, "e": e}) from e
 
     # reads -----------------------------------------------------------------------------------------------
     def logged_in(self) -> list[Agent]:

@@ -1,0 +1,142 @@
+"""The ACD's refusals: seat log-in, ready/pause, supervisor actions, transfer and click-to-call."""
+
+from __future__ import annotations
+
+from callcenter.errors import Conflict, InvalidInput, NotFound, Refusal, Unavailable
+
+UNKNOWN_PAUSE_REASON = Refusal(
+    "acd.unknown_pause_reason", InvalidInput,
+    en="unknown pause reason {code!r}; one of {selectable_reasons}",
+    zh="未知的暂停原因 {code!r}；可选：{selectable_reasons}",
+)
+PAUSE_REASON_SYSTEM_ONLY = Refusal(
+    "acd.pause_reason_system_only", InvalidInput,
+    en="pause reason {code!r} is set by the system only",
+    zh="暂停原因 {code!r} 只能由系统设置",
+)
+LOGIN_NEEDS_AGENT_ROLE = Refusal(
+    "acd.login_needs_agent_role", InvalidInput,
+    en="only users with the agent role log in at a seat",
+    zh="只有具有座席角色的用户才能在座席签入",
+)
+SEAT_NOT_FOUND = Refusal(
+    "acd.seat_not_found", NotFound,
+    en="seat {extension!r} does not exist or is disabled",
+    zh="座席 {extension!r} 不存在或已停用",
+)
+ALREADY_LOGGED_IN = Refusal(
+    "acd.already_logged_in", Conflict,
+    en="you are already logged in at seat {seat}; log out there first",
+    zh="你已在座席 {seat} 签入；请先在那里签出",
+)
+SEAT_TAKEN = Refusal(
+    "acd.seat_taken", Conflict,
+    en="seat {seat} is taken by {taken_by}",
+    zh="座席 {seat} 已被 {taken_by} 占用",
+)
+CANNOT_GO_READY = Refusal(
+    "acd.cannot_go_ready", Conflict,
+    en="cannot go ready while {state_text}",
+    zh="当前状态（{state_text}）不能就绪",
+)
+CANNOT_PAUSE = Refusal(
+    "acd.cannot_pause", Conflict,
+    en="cannot pause while {state_text}; pause in wrap-up or when ready",
+    zh="当前状态（{state_text}）不能暂停；请在话后处理或就绪时暂停",
+)
+CANNOT_LOG_OUT = Refusal(
+    "acd.cannot_log_out", Conflict,
+    en="cannot log out while {state_text}",
+    zh="当前状态（{state_text}）不能签出",
+)
+NOT_LOGGED_IN = Refusal("acd.not_logged_in", Conflict, en="log in at a seat first", zh="请先在座席签入")
+AGENT_NOT_LOGGED_IN = Refusal(
+    "acd.agent_not_logged_in", Conflict,
+    en="{agent} is not logged in at a seat",
+    zh="{agent} 没有在座席签入",
+)
+FORCE_PAUSE_ON_CALL = Refusal(
+    "acd.force_pause_on_call", Conflict,
+    en="{username} is {state_text}; pause them after the call",
+    zh="{username} 当前状态为 {state_text}；请在通话结束后再暂停",
+)
+FORCE_LOGOUT_ON_CALL = Refusal(
+    "acd.force_logout_on_call", Conflict,
+    en="{username} is {state_text}; log them out after the call",
+    zh="{username} 当前状态为 {state_text}；请在通话结束后再签出",
+)
+UNKNOWN_SPY_MODE = Refusal(
+    "acd.unknown_spy_mode", InvalidInput,
+    en="mode must be one of {spy_modes}, got {mode!r}",
+    zh="监听方式必须是 {spy_modes} 之一，收到的是 {mode!r}",
+)
+AGENT_NOT_ON_CALL = Refusal(
+    "acd.agent_not_on_call", Conflict,
+    en="{username} is not on a call ({state_text})",
+    zh="{username} 不在通话中（{state_text}）",
+)
+SPY_SEAT_NOT_FOUND = Refusal(
+    "acd.spy_seat_not_found", InvalidInput,
+    en="seat {seat!r} does not exist or is disabled",
+    zh="座席 {seat!r} 不存在或已停用",
+)
+SPY_SEAT_IS_AGENTS = Refusal(
+    "acd.spy_seat_is_agents", InvalidInput,
+    en="seat {seat} is {username}'s own phone; pick your own seat",
+    zh="座席 {seat} 是 {username} 自己的电话；请选择你自己的座席",
+)
+SPY_SEAT_TAKEN = Refusal(
+    "acd.spy_seat_taken", InvalidInput,
+    en="seat {seat} is taken by {username}; pick your own seat",
+    zh="座席 {seat} 已被 {username} 占用；请选择你自己的座席",
+)
+TRANSFER_NEEDS_CALL = Refusal(
+    "acd.transfer_needs_call", Conflict,
+    en="transfer needs a call in progress",
+    zh="转接需要一通进行中的通话",
+)
+UNKNOWN_QUEUE = Refusal(
+    "acd.unknown_queue", InvalidInput,
+    en="unknown queue {target!r}; one of {queue_names}",
+    zh="未知的队列 {target!r}；可选：{queue_names}",
+)
+EXTENSION_NOT_DIGITS = Refusal(
+    "acd.extension_not_digits", InvalidInput,
+    en="extension must be digits, got {target!r}",
+    zh="分机号必须是数字，收到的是 {target!r}",
+)
+TRANSFER_TO_OWN_SEAT = Refusal(
+    "acd.transfer_to_own_seat", InvalidInput,
+    en="cannot transfer a call to your own seat",
+    zh="不能把通话转接到你自己的座席",
+)
+CALLER_CHANNEL_UNKNOWN = Refusal(
+    "acd.caller_channel_unknown", Conflict,
+    en="the caller's channel is not known (call not tracked)",
+    zh="来电方的通道未知（该通话未被跟踪）",
+)
+AGENT_CHANNEL_UNKNOWN = Refusal(
+    "acd.agent_channel_unknown", Conflict,
+    en="your phone's channel for this call is not known",
+    zh="你的电话在这通通话中的通道未知",
+)
+CANNOT_DIAL = Refusal(
+    "acd.cannot_dial", Conflict,
+    en="cannot place a call while {state_text}",
+    zh="当前状态（{state_text}）不能外呼",
+)
+NUMBER_NOT_DIGITS = Refusal(
+    "acd.number_not_digits", InvalidInput,
+    en="phone number {number!r} must be 3-20 digits",
+    zh="电话号码 {number!r} 必须是 3-20 位数字",
+)
+ASTERISK_ACTION_FAILED = Refusal(
+    "acd.asterisk_action_failed", Unavailable,
+    en="{what} failed: {e}",
+    zh="{what}失败：{e}",
+)
+MUTE_NEEDS_CALL = Refusal(
+    "acd.mute_needs_call", Conflict,
+    en="the recording can be muted only during a call",
+    zh="只有在通话中才能暂停录音",
+)
