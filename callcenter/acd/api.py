@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from callcenter.acd.errors import MUTE_NEEDS_CALL
+from callcenter.acd.schemas import ClickToCallOut, DeskStateOut, RecordingMuteOut, SeatRowOut, SkillOut, TransferOut
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
 from callcenter.bounds import MAX_ID
@@ -51,7 +52,9 @@ def desk_state(stack: Any, user: User) -> dict[str, Any]:
             "recording_muted": stack.recorder.muted(a.call_uniqueid) if a.state == "on_call" else False}
 
 
-@router.get("/me", summary="My state, seat, queues, the pop on screen and the pause reasons")
+# the desk state carries the pop as the service built it: keys it lacks stay absent (see acd/schemas.py)
+@router.get("/me", response_model=DeskStateOut, response_model_exclude_unset=True,
+            summary="My state, seat, queues, the pop on screen and the pause reasons")
 async def me(request: Request, user: AgentUser) -> dict[str, Any]:
     return desk_state(_stack(request), user)
 
@@ -66,12 +69,12 @@ async def seat_rows(stack: Any) -> list[dict[str, Any]]:
     return out
 
 
-@router.get("/seats", summary="Seats to log in at, and who holds each")
+@router.get("/seats", response_model=list[SeatRowOut], summary="Seats to log in at, and who holds each")
 async def seats(request: Request, user: AgentUser) -> list[dict[str, Any]]:
     return await seat_rows(_stack(request))
 
 
-@router.get("/skills", summary="My queues and level in each")
+@router.get("/skills", response_model=list[SkillOut], summary="My queues and level in each")
 async def skills(request: Request, user: AgentUser) -> list[dict[str, Any]]:
     return await _stack(request).acd_repo.skills(user.id)  # type: ignore[no-any-return]
 
@@ -80,26 +83,30 @@ async def _audit(request: Request, user: User, action: str, detail: dict[str, An
     await _stack(request).auth.audit(user.username, action, f"agent:{user.username}", detail)
 
 
-@router.post("/login", summary="Log in at a seat (paused 'not ready' until you go ready)")
+@router.post("/login", response_model=DeskStateOut, response_model_exclude_unset=True,
+             summary="Log in at a seat (paused 'not ready' until you go ready)")
 async def login(body: LoginSeatIn, request: Request, user: AgentUser) -> dict[str, Any]:
     await _stack(request).acd.login(user, body.extension)
     await _audit(request, user, "agent.login", {"extension": body.extension})
     return desk_state(_stack(request), user)
 
 
-@router.post("/ready", summary="Ready for calls")
+@router.post("/ready", response_model=DeskStateOut, response_model_exclude_unset=True,
+             summary="Ready for calls")
 async def ready(request: Request, user: AgentUser) -> dict[str, Any]:
     await _stack(request).acd.ready(user)
     return desk_state(_stack(request), user)
 
 
-@router.post("/pause", summary="Pause with a reason")
+@router.post("/pause", response_model=DeskStateOut, response_model_exclude_unset=True,
+             summary="Pause with a reason")
 async def pause(body: PauseIn, request: Request, user: AgentUser) -> dict[str, Any]:
     await _stack(request).acd.pause(user, body.reason)
     return desk_state(_stack(request), user)
 
 
-@router.post("/logout", summary="Leave the seat (removed from every queue)")
+@router.post("/logout", response_model=DeskStateOut, response_model_exclude_unset=True,
+             summary="Leave the seat (removed from every queue)")
 async def logout(request: Request, user: AgentUser) -> dict[str, Any]:
     a = _stack(request).acd.agent_for(user)
     ext = a.extension
@@ -108,7 +115,8 @@ async def logout(request: Request, user: AgentUser) -> dict[str, Any]:
     return desk_state(_stack(request), user)
 
 
-@router.post("/transfer", summary="Transfer the current call to a queue or an extension (blind or attended)")
+@router.post("/transfer", response_model=TransferOut,
+             summary="Transfer the current call to a queue or an extension (blind or attended)")
 async def transfer(body: TransferIn, request: Request, user: AgentUser) -> dict[str, Any]:
     stack = _stack(request)
     a = stack.acd.agent_for(user)
@@ -122,7 +130,8 @@ class RecordingMuteIn(BaseModel):
     muted: bool
 
 
-@router.post("/recording", summary="Mute (a card number) or resume the recording of your current call")
+@router.post("/recording", response_model=RecordingMuteOut,
+             summary="Mute (a card number) or resume the recording of your current call")
 async def recording(body: RecordingMuteIn, request: Request, user: AgentUser) -> dict[str, Any]:
     stack = _stack(request)
     a = stack.acd.agent_for(user)
@@ -134,7 +143,8 @@ async def recording(body: RecordingMuteIn, request: Request, user: AgentUser) ->
     return res
 
 
-@router.post("/call", summary="Click-to-call: your phone rings, then the number is dialled")
+@router.post("/call", response_model=ClickToCallOut,
+             summary="Click-to-call: your phone rings, then the number is dialled")
 async def call(body: CallIn, request: Request, user: AgentUser) -> dict[str, Any]:
     stack = _stack(request)
     res = await stack.acd.call_out(user, body.number, stack.settings.acd.outbound_caller_id)

@@ -1,0 +1,133 @@
+"""The agent desktop's response models: what ``/api/agent/*`` (and the wallboard's agent actions) send.
+
+The agent and the screen pop are built as dicts in the service (``Agent.public``, ``ScreenPop.call_part``) and
+pushed over the websocket as they are; the routes that return them use ``response_model_exclude_unset`` so a key
+the dict did not carry (``active_at`` before the call is answered, ``error`` when the record loaded) stays absent
+rather than appearing as null."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+from callcenter.customers.schemas import CallBrief, CustomerOut, ServiceRecordOut
+from callcenter.recordings.schemas import MuteStretch
+from callcenter.schema_types import AsIsDateTime
+
+
+class AgentOut(BaseModel):
+    """An agent as the desktop and the supervisor pages see it (``Agent.public``)."""
+
+    username: str
+    display_name: str
+    extension: str | None
+    state: str
+    reason: str
+    since: AsIsDateTime | None
+    logged_in_at: AsIsDateTime | None
+    call_uniqueid: str | None
+    call_queue: str | None
+    device: str  # Asterisk's device state of the seat's phone ("" before the first QueueMemberStatus)
+    missed_rings: int
+    queues: dict[str, int]  # queue → member penalty
+
+
+class PauseReasonOut(BaseModel):
+    code: str
+    label_zh: str
+    label_en: str
+    away: bool
+    system: bool
+
+
+class NodeLabel(BaseModel):
+    zh: str
+    en: str
+
+
+class IvrChoiceOut(BaseModel):
+    """A digit the caller pressed at a menu; target and labels when the flow version could be read."""
+
+    node: str | None
+    digits: str | None
+    target: str | None = None
+    label_zh: str | None = None
+    label_en: str | None = None
+
+
+class ScreenPopOut(BaseModel):
+    """The pop on the agent's screen: the call part (``ScreenPop.call_part``), the customer part
+    (``CustomerService.pop_data``, or ``error`` when it could not be loaded) and the IVR labels."""
+
+    call_uniqueid: str
+    phase: str  # ringing | active | wrapup
+    caller_number: str | None
+    caller_name: str | None
+    dialled_number: str | None
+    queue: str | None
+    arrived_at: AsIsDateTime | None
+    queued_at: AsIsDateTime | None
+    rang_at: AsIsDateTime | None
+    active_at: AsIsDateTime | None = None
+    wrapup_at: AsIsDateTime | None = None
+    wait_seconds: float | None
+    ivr_path: list[dict[str, Any]]  # the IVR engine's steps as recorded (see CallOut.ivr_path)
+    ivr_choices: list[IvrChoiceOut]
+    ivr_labels: dict[str, NodeLabel]  # node id → label
+    ivr_flow_version_id: int | None
+    event_ts: str | None  # the AMI event's Timestamp header
+    number: str | None = None  # the caller's number as normalised for the lookup
+    customer: CustomerOut | None
+    recent_calls: list[CallBrief]
+    service_records: list[ServiceRecordOut]
+    open_follow_ups: list[ServiceRecordOut]
+    error: str | None = None
+
+
+class DeskStateOut(BaseModel):
+    """What the desktop rebuilds itself from (GET /api/agent/me, the answers to its actions)."""
+
+    agent: AgentOut
+    pop: ScreenPopOut | None
+    pause_reasons: list[PauseReasonOut]
+    recording_muted: bool
+
+
+class SeatRowOut(BaseModel):
+    """An active seat and who is logged in at it."""
+
+    extension: str
+    name: str
+    taken_by: str | None
+    device: str
+
+
+class SkillOut(BaseModel):
+    queue: str
+    level: str
+
+
+class TransferOut(BaseModel):
+    call_uniqueid: str
+    target: str
+    mode: str
+
+
+class ClickToCallOut(BaseModel):
+    number: str  # the digits dialled
+    extension: str
+
+
+class SpyOut(BaseModel):
+    mode: str
+    seat: str
+    agent: str
+    channel: str | None
+    call_uniqueid: str
+
+
+class RecordingMuteOut(BaseModel):
+    call_uniqueid: str
+    muted: bool
+    mutes: list[MuteStretch]

@@ -1,0 +1,15 @@
+"""Field types shared by the domains' response models (issue 13, typed edges).
+
+``AsIsDateTime``: routes that returned plain dicts let FastAPI's encoder write a datetime with
+``datetime.isoformat()`` (``2026-11-24T09:00:00+00:00``), while a pydantic ``datetime`` field writes
+``...T09:00:00Z``. Both are ISO 8601, but a response model must not change what a route sends, so the fields
+that carried a datetime object in a dict keep the isoformat text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import PlainSerializer
+
+AsIsDateTime = Annotated[datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json")]
