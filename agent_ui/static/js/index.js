@@ -1,5 +1,11 @@
-/* index.html: log in, then the links the user's roles allow. */
-"use strict";
+/* index.html: log in (index/login.js), then the links the user's roles allow. */
+import "./i18n/common.js";
+import "./i18n/index.js";
+import { whoAmI } from "./core/auth.js";
+import { $, el } from "./core/dom.js";
+import { renderHeader } from "./core/header.js";
+import { t } from "./core/i18n.js";
+import { initLogin } from "./index/login.js";
 
 let currentUser = null;
 
@@ -9,12 +15,12 @@ function roleNames(roles) {
 
 function renderHome() {
   const u = currentUser;
-  document.getElementById("home-heading").textContent = t("home.heading", { name: u.display_name || u.username });
-  document.getElementById("home-roles").textContent = t("home.roles", { roles: roleNames(u.roles) });
-  const name = document.getElementById("user-name");
+  $("home-heading").textContent = t("home.heading", { name: u.display_name || u.username });
+  $("home-roles").textContent = t("home.roles", { roles: roleNames(u.roles) });
+  const name = $("user-name");
   name.textContent = u.username;
   name.hidden = false;
-  document.getElementById("logout").hidden = false;
+  $("logout").hidden = false;
 
   const links = [];
   const has = (...roles) => roles.some((r) => u.roles.includes(r));
@@ -35,7 +41,7 @@ function renderHome() {
     links.push({ href: "ivr.html#voicemail", key: "home.voicemail", desc: "home.voicemail_desc", id: "link-voicemail" });
   }
   if (has("admin", "supervisor")) links.push({ href: "/docs", key: "home.api", desc: "home.api_desc", id: "link-api" });
-  const ul = document.getElementById("home-links");
+  const ul = $("home-links");
   ul.textContent = "";
   if (!links.length) ul.appendChild(el("li", { class: "muted", text: t("home.nothing") }));
   for (const l of links) {
@@ -46,55 +52,22 @@ function renderHome() {
 }
 
 function show(section) {
-  document.getElementById("loading").hidden = true;
-  document.getElementById("login-section").hidden = section !== "login";
-  document.getElementById("home-section").hidden = section !== "home";
+  $("loading").hidden = true;
+  $("login-section").hidden = section !== "login";
+  $("home-section").hidden = section !== "home";
   if (section === "home") renderHome();
-  if (section === "login") document.getElementById("login-username").focus();
+  if (section === "login") $("login-username").focus();
 }
 
-async function onLogin(ev) {
-  ev.preventDefault();
-  const err = document.getElementById("login-error");
-  const btn = document.getElementById("login-submit");
-  const username = document.getElementById("login-username").value.trim();
-  const password = document.getElementById("login-password").value;
-  if (!username || !password) {
-    showStatus(err, () => t("login.missing"), "error");
-    return;
-  }
-  showStatus(err, "");
-  btn.disabled = true;
-  btn.textContent = t("login.busy");
-  const r = await api("POST", "/api/auth/login", { username, password });
-  btn.disabled = false;
-  btn.textContent = t("login.submit");
-  if (r.ok) {
-    currentUser = r.data.user;
-    document.getElementById("login-password").value = "";
-    show("home");
-  } else if (r.status === 401) {
-    showStatus(err, () => t("login.wrong"), "error");
-  } else if (r.status === 429) {
-    const wait = r.data && r.data.details && r.data.details.retry_after_seconds;
-    showStatus(err, () => (wait ? t("login.too_many_wait", { seconds: Math.ceil(wait) }) : t("login.too_many")),
-               "error");
-  } else if (r.status === 400) {
-    showStatus(err, () => t("login.missing"), "error");
-  } else {
-    showStatus(err, () => errorText(r), "error");
-  }
+function signedIn(user) {
+  currentUser = user;
+  show("home");
 }
 
-document.addEventListener("DOMContentLoaded", async () => {
-  initHeader();
-  document.getElementById("login-form").addEventListener("submit", onLogin);
-  document.addEventListener("cc:langchange", () => { if (currentUser) renderHome(); });
-  const r = await api("GET", "/api/auth/me");
-  if (r.ok) {
-    currentUser = r.data;
-    show("home");
-  } else {
-    show("login");
-  }
-});
+// the home page's header: no title, no home link, no user until someone logs in
+renderHeader({ home: false, signedOut: true });
+initLogin(signedIn);
+document.addEventListener("cc:langchange", () => { if (currentUser) renderHome(); });
+const r = await whoAmI();
+if (r.ok) signedIn(r.data);
+else show("login");
