@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
 from callcenter.bounds import Day, Id
-from callcenter.errors import Forbidden
+from callcenter.seat.errors import OTHERS_AWAY_EPISODES, OTHERS_LEAVE_REQUESTS
 from callcenter.seat.service import MAX_LEAVE_MINUTES, MIN_LEAVE_MINUTES
 
 LEADS = ("supervisor", "admin")
@@ -56,7 +56,7 @@ async def requests(request: Request, user: AnyUser,
                    limit: int = Query(200, ge=1, le=1000)) -> list[dict[str, Any]]:
     if not _is_lead(user):
         if username and username != user.username:
-            raise Forbidden("agents see only their own leave-seat requests", username=username)
+            raise OTHERS_LEAVE_REQUESTS(username=username)
         username = user.username
     return await _seat(request).list_requests(status, username, limit)  # type: ignore[no-any-return]
 
@@ -83,7 +83,7 @@ async def episodes(request: Request, user: AnyUser, username: str | None = Query
                    finding: Literal["violation", "unapproved_absence"] | None = None) -> list[dict[str, Any]]:
     if not _is_lead(user):
         if username and username != user.username:
-            raise Forbidden("agents see only their own away episodes", username=username)
+            raise OTHERS_AWAY_EPISODES(username=username)
         username = user.username
     return await _seat(request).episodes(  # type: ignore[no-any-return]
         username or None, date_from, date_to, violations_only, limit, finding)

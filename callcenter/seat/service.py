@@ -49,8 +49,22 @@ from callcenter.acd.service import DEVICE_STATES, Agent, AgentService
 from callcenter.auth.models import User
 from callcenter.calls.service import interface_extension
 from callcenter.clock import Clock, event_time
-from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
 from callcenter.realtime.hub import Hub
+from callcenter.seat.errors import (
+    DATE_TO_BEFORE_FROM,
+    LEAVE_MINUTES_OUT_OF_RANGE,
+    LEAVE_REASON_MISSING,
+    LEAVE_REQUEST_IN_USE,
+    LEAVE_REQUEST_NOT_CANCELLABLE,
+    LEAVE_REQUEST_NOT_FOUND,
+    LEAVE_REQUEST_NOT_PENDING,
+    LEAVE_REQUEST_OPEN,
+    NOT_LOGGED_IN,
+    NOT_OWN_LEAVE_REQUEST,
+    OWN_LEAVE_REQUEST,
+    UNKNOWN_FINDING,
+    UNKNOWN_REQUEST_STATUS,
+)
 from callcenter.seat.models import FINDINGS, REQUEST_STATUSES, AwayEpisode, LeaveRequest
 from callcenter.settings import SeatSettings
 
@@ -597,19 +611,19 @@ class SeatService:
         """An agent at a seat asks to leave it for ``minutes`` (1..120) because of ``reason``."""
         reason = reason.strip()
         if not reason:
-            raise InvalidInput("say why you need to leave the seat", field="reason")
+            raise LEAVE_REASON_MISSING(field="reason")
         if not MIN_LEAVE_MINUTES <= minutes <= MAX_LEAVE_MINUTES:
-            raise InvalidInput(f"minutes must be {MIN_LEAVE_MINUTES}..{MAX_LEAVE_MINUTES}, got {minutes}",
-                               field="minutes")
+            raise LEAVE_MINUTES_OUT_OF_RANGE({"min_leave_minutes": MIN_LEAVE_MINUTES,
+                                             "max_leave_minutes": MAX_LEAVE_MINUTES, "minutes": minutes},
+                                             field="minutes")
         a = self.acd.handling(user.username)
         if a is None:
-            raise Conflict("log in at a seat first", state="logged_out")
+            raise NOT_LOGGED_IN(state="logged_out")
         async with self._lock:
             live = self._live(user.username)
             if live:
                 r = live[0]
-                raise Conflict(f"you already have a {r.status} leave-seat request (#{r.id}); cancel it first",
-                               request_id=r.id, status=r.status)
+                raise LEAVE_REQUEST_OPEN(request_id=r.id, status=r.status)
             req = Request(user.id, user.username, a.extension, reason[:500], minutes, self.clock.now())
             await self._save_request(req)
             assert req.id is not None
@@ -626,23 +640,24 @@ class SeatService:
         async with self.sessions() as s:
             row = await s.get(LeaveRequest, request_id)
         if row is None:
-            raise NotFound(f"leave-seat request {request_id} does not exist", request_id=request_id)
+            raise LEAVE_REQUEST_NOT_FOUND(request_id=request_id)
         return Request.of(row)
 
     async def _decidable(self, request_id: int, by: User) -> Request:
         req = await self._get(request_id)
         if req.status != "pending":
-            raise Conflict(f"leave-seat request {request_id} is {req.status}, not pending", status=req.status)
+            raise LEAVE_REQUEST_NOT_PENDING({"request_id": request_id}, status=req.status)
         if req.username == by.username:
-            raise Forbidden("a team lead decides your own leave-seat request, not you", request_id=request_id)
+            raise OWN_LEAVE_REQUEST(request_id=request_id)
         return req
 
     async def approve(self, request_id: int, by: User, minutes: int | None = None, note: str = "") -> dict[str, Any]:
         """A team lead approves (for the asked minutes or ``minutes``). If the agent is already away, the approved
         time covers this episode from now; otherwise the next episode, from when it starts."""
         if minutes is not None and not MIN_LEAVE_MINUTES <= minutes <= MAX_LEAVE_MINUTES:
-            raise InvalidInput(f"minutes must be {MIN_LEAVE_MINUTES}..{MAX_LEAVE_MINUTES}, got {minutes}",
-                               field="minutes")
+            raise LEAVE_MINUTES_OUT_OF_RANGE({"min_leave_minutes": MIN_LEAVE_MINUTES,
+                                             "max_leave_minutes": MAX_LEAVE_MINUTES, "minutes": minutes},
+                                             field="minutes")
         async with self._lock:
             req = await self._decidable(request_id, by)
             now = self.clock.now()
@@ -680,11 +695,10 @@ class SeatService:
         async with self._lock:
             req = await self._get(request_id)
             if req.username != user.username:
-                raise Forbidden("you may cancel only your own leave-seat request", request_id=request_id)
+                raise NOT_OWN_LEAVE_REQUEST(request_id=request_id)
             if req.id not in self.requests or req.used_from is not None:
-                raise Conflict(f"leave-seat request {request_id} is {req.status}"
-                               + (" and in use" if req.used_from is not None else "") + "; it cannot be cancelled",
-                               status=req.status)
+                raise (LEAVE_REQUEST_IN_USE if req.used_from is not None else LEAVE_REQUEST_NOT_CANCELLABLE)(
+                {"request_id": request_id}, status=req.status)
             await self._end_request(req, "cancelled", self.clock.now(), "")
         await self._audit_(user.username, "seat.leave_cancel", user.username, {"request_id": request_id})
         return req.public()
@@ -772,9 +786,9 @@ class SeatService:
         and select by the day the episode started (an episode across midnight belongs to its start day);
         ``finding`` (``violation`` / ``unapproved_absence``) selects by what the episode amounts to."""
         if finding is not None and finding not in FINDINGS:
-            raise InvalidInput(f"finding must be one of {list(FINDINGS)}, got {finding!r}", field="finding")
+            raise UNKNOWN_FINDING({"findings": list(FINDINGS), "finding": finding}, field="finding")
         if date_from is not None and date_to is not None and date_to < date_from:
-            raise InvalidInput(f"date_to {date_to} is before date_from {date_from}", field="date_to")
+            raise DATE_TO_BEFORE_FROM({"date_to": date_to, "date_from": date_from}, field="date_to")
         q = select(AwayEpisode).order_by(AwayEpisode.started_at.desc(), AwayEpisode.id.desc()).limit(limit)
         if username:
             q = q.where(AwayEpisode.username == username)
@@ -795,7 +809,7 @@ class SeatService:
                             limit: int = 500) -> list[dict[str, Any]]:
         """Leave-seat requests, newest first (``status`` one of pending/approved/rejected/cancelled/lapsed)."""
         if status is not None and status not in REQUEST_STATUSES:
-            raise InvalidInput(f"status must be one of {list(REQUEST_STATUSES)}, got {status!r}", field="status")
+            raise UNKNOWN_REQUEST_STATUS({"request_statuses": list(REQUEST_STATUSES), "status": status}, field="status")
         q = select(LeaveRequest).order_by(LeaveRequest.created_at.desc(), LeaveRequest.id.desc()).limit(limit)
         if status is not None:
             q = q.where(LeaveRequest.status == status)
