@@ -8,8 +8,14 @@ that carried a datetime object in a dict keep the isoformat text."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
+from fastapi.encoders import jsonable_encoder
 from pydantic import PlainSerializer
 
 AsIsDateTime = Annotated[datetime, PlainSerializer(lambda d: d.isoformat(), return_type=str, when_used="json")]
+
+# A free-form part of an answer (an alert's detail, whose keys depend on its kind and on who raised it): written
+# exactly as FastAPI's encoder wrote it when the route returned a plain dict (datetimes in isoformat text).
+AsIsJsonObject = Annotated[dict[str, Any], PlainSerializer(jsonable_encoder, return_type=dict[str, Any],
+                                                           when_used="json")]
