@@ -193,7 +193,8 @@ def test_every_shifts_text_the_page_uses_exists_in_both_languages_i18n() -> None
     ui = Path(__file__).resolve().parents[2] / "agent_ui" / "static"
     keys = i18n_keys()
     used: set[str] = set()
-    for f in ("shifts.html", "js/shifts.js", "js/index.js"):
+    panels = sorted(f"js/shifts/{p.name}" for p in (ui / "js" / "shifts").glob("*.js"))  # the page's modules
+    for f in ("shifts.html", "js/shifts.js", "js/index.js", *panels):
         used |= set(re.findall(r'["`]((?:shifts\.|home\.shifts)[a-z_.]*)["`]', (ui / f).read_text(encoding="utf-8")))
     families = {
         "rule": ["swap_shift_started", "swap_public_holiday", "swap_job_mismatch", "swap_skill_mismatch",
