@@ -29,13 +29,17 @@ from typing import Any, Protocol
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.asterisk.clean import clean_value
 from callcenter.clock import Clock
 from callcenter.writebehind_models import WriteFailure
 
 log = logging.getLogger(__name__)
+
+# where a pending row sits: ("key", its key) for a keyed row (a later row with that key replaces it), or
+# ("seq", n) for one that is always kept
+_Slot = tuple[str, Hashable]
 
 # rows kept in memory when no durable sink is attached (unit tests, a stack wired without one)
 MEMORY_FAILURES = 1000
@@ -132,12 +136,12 @@ class WriteBehind:
         self.retry_delay = retry_delay
         self.max_retry_delay = max_retry_delay
         self.failures = failures  # set by the composition root (the durable write_failures table)
-        self._pending: dict[Hashable, Any] = {}
+        self._pending: dict[_Slot, Any] = {}
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._stopping = False
         self._seq = itertools.count()
-        self._failed_keys: set[Hashable] = set()  # keyed rows set aside: a later stored row supersedes them
+        self._failed_keys: set[_Slot] = set()  # keyed rows set aside: a later stored row supersedes them
         self.added = 0  # rows handed over so far
         self.stored = 0  # ... and done with: written, or set aside as failed (coalesced rows count with their
         #                    replacement)
@@ -166,7 +170,7 @@ class WriteBehind:
         self.added += 1
         self._wake.set()
 
-    def _requeue(self, items: list[tuple[Hashable, Any]]) -> None:
+    def _requeue(self, items: list[tuple[_Slot, Any]]) -> None:
         """Back in front of what arrived meanwhile; a newer row for the same key wins."""
         back = dict(items)
         self.stored += len(back.keys() & self._pending.keys())
@@ -190,7 +194,7 @@ class WriteBehind:
             return
         await self._stored(items)
 
-    async def _stored(self, items: list[tuple[Hashable, Any]]) -> None:
+    async def _stored(self, items: list[tuple[_Slot, Any]]) -> None:
         self.stored += len(items)
         self.batches += 1
         if self._failed_keys:
@@ -203,11 +207,11 @@ class WriteBehind:
                         except Exception:
                             log.exception("%s: could not mark the failure of %r superseded", self.name, k[1])
 
-    async def _isolate(self, items: list[tuple[Hashable, Any]]) -> None:
+    async def _isolate(self, items: list[tuple[_Slot, Any]]) -> None:
         """Bisect: write each half on its own; a half that fails is split again; a single row that fails is set
         aside with its error. Order is kept (left half first). A transient error on the way requeues every row not
         yet done and raises."""
-        todo: deque[list[tuple[Hashable, Any]]] = deque([items[: len(items) // 2], items[len(items) // 2:]])
+        todo: deque[list[tuple[_Slot, Any]]] = deque([items[: len(items) // 2], items[len(items) // 2:]])
         while todo:
             part = todo.popleft()
             if not part:
@@ -231,7 +235,7 @@ class WriteBehind:
                 continue
             await self._stored(part)
 
-    async def _set_aside(self, item: tuple[Hashable, Any], error: BaseException) -> None:
+    async def _set_aside(self, item: tuple[_Slot, Any], error: BaseException) -> None:
         k, row = item
         key = k[1] if k[0] == "key" else None
         if self.failures is not None:
@@ -319,7 +323,7 @@ class WriteFailureStore:
     """The durable sink of every writer: the ``write_failures`` table. Writers are attached by name, so an admin
     can retry a failed row through the writer that failed it."""
 
-    def __init__(self, sessions: async_sessionmaker, clock: Clock) -> None:  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self.sessions = sessions
         self.clock = clock
         self.writers: dict[str, WriteBehind] = {}

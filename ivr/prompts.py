@@ -80,11 +80,11 @@ def import_prompt(store: PromptStore, name: str, lang: str, filename: str, data:
     target = store.custom_dir / lang / f"{name}.wav"
     with tempfile.TemporaryDirectory() as tmp:
         src = os.path.join(tmp, f"upload.{ext}")
-        with open(src, "wb") as f:
-            f.write(data)
+        with open(src, "wb") as w:
+            w.write(data)
         try:
-            with open(src, "rb") as f:
-                seg = AudioSegment.from_file(f, format=UPLOAD_FORMATS[ext])
+            with open(src, "rb") as r:
+                seg = AudioSegment.from_file(r, format=UPLOAD_FORMATS[ext])
         except (CouldntDecodeError, IndexError, OSError):
             # ffmpeg's own message names its pipe, not the upload: say what the admin can act on
             raise InvalidInput(f"{filename!r} is not a readable {ext} audio file (corrupt, or not audio)",
@@ -100,8 +100,8 @@ def import_prompt(store: PromptStore, name: str, lang: str, filename: str, data:
         # the same user and reads them)
         private_dir(target.parent)
         private_dir(originals)
-        for f in (src, out):
-            os.chmod(f, file_mode())
+        for path in (src, out):
+            os.chmod(path, file_mode())
         for old in originals.glob(f"{name}.*"):
             old.unlink()
         os.replace(src, originals / f"{name}.{ext}")

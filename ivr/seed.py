@@ -49,7 +49,7 @@ def _to_asterisk(seg: AudioSegment) -> AudioSegment:
 def generate_prompts(prompt_dir: Path, languages: tuple[str, ...] = ("zh", "en")) -> list[Path]:
     """Create any missing default prompt; never overwrites a file an admin put there."""
     espeak = shutil.which("espeak-ng")
-    made = []
+    made: list[Path] = []
     for name, texts in PROMPTS.items():
         for lang in languages:
             target = prompt_dir / lang / f"{name}.wav"

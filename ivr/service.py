@@ -31,7 +31,7 @@ class PublishRefused(DomainError):
 
 
 class IvrService:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock,  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
                  queues: Callable[[], set[str]], prompt_exists: Callable[[str, str], bool]) -> None:
         self.sessions = sessions
         self.clock = clock

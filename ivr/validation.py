@@ -59,8 +59,8 @@ def validate(doc: dict[str, Any], *, queues: set[str], prompt_exists: PromptExis
                 problems.append(Problem(nid, f"digit(s) {', '.join(dup)} used for more than one option"))
             if not node.options:
                 problems.append(Problem(nid, "a menu needs at least one option"))
-        if node.kind == "queue" and node.queue not in queues:  # type: ignore[union-attr]
-            problems.append(Problem(nid, f"queue {node.queue!r} does not exist "  # type: ignore[union-attr]
+        if node.kind == "queue" and node.queue not in queues:
+            problems.append(Problem(nid, f"queue {node.queue!r} does not exist "
                                          f"(known: {', '.join(sorted(queues)) or 'none'})"))
 
     # every path reaches an exit. A node is "safe" when: it is an exit; it is a menu (the caller chooses)

@@ -74,7 +74,7 @@ def ivr_labels(flow: Any, path: list[dict[str, Any]] | None) -> tuple[dict[str, 
                                                                           list[dict[str, Any]]]:
     """The labels (zh, en) of the nodes on the call's IVR path and of the options the caller chose, from the flow
     version the call ran: ``({node: {"zh", "en"}}, choices with target and label_zh/label_en)``."""
-    nodes = getattr(flow, "nodes", {}) or {}
+    nodes: dict[str, Any] = getattr(flow, "nodes", {}) or {}
     labels: dict[str, dict[str, str]] = {}
 
     def label_of(node_id: str | None) -> dict[str, str]:
@@ -89,8 +89,9 @@ def ivr_labels(flow: Any, path: list[dict[str, Any]] | None) -> tuple[dict[str, 
     choices = []
     for c in ivr_choices(path):
         choice = dict(c)
-        menu = nodes.get(c.get("node"))
-        target = menu.target_for(c["digits"]) if c.get("digits") and hasattr(menu, "target_for") else None
+        menu = nodes.get(c["node"]) if c.get("node") else None
+        target = (menu.target_for(c["digits"]) if menu is not None and c.get("digits") and hasattr(menu, "target_for")
+                  else None)
         if target:
             choice["target"] = target
             got = label_of(target)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.models import AgentSkill, AgentStateLog, AgentStatus, PauseReason, QueueDef, Seat
 from callcenter.asterisk.config import QueueConf, SeatConf
@@ -32,7 +32,7 @@ def penalty_for(level: str, routing: str) -> int:
 
 
 class AcdRepository:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock) -> None:  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self.sessions = sessions
         self.clock = clock
 

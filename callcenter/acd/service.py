@@ -363,7 +363,7 @@ class AgentService:
 
     # wrap-up timer ---------------------------------------------------------------------------------------
     def _schedule_wrapup(self, a: Agent, queue: str | None) -> None:
-        seconds = self.wrapup_seconds.get(queue or "", max(self.wrapup_seconds.values(), default=30))
+        seconds: float = self.wrapup_seconds.get(queue or "", max(self.wrapup_seconds.values(), default=30))
         if a.since is not None:
             seconds = max(0.0, seconds - (self.clock.now() - a.since).total_seconds())
         a.wrapup_task = asyncio.get_running_loop().create_task(self._wrapup_ends(a, seconds),

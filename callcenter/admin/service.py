@@ -21,6 +21,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES, AgentSkill, PauseReason, QueueDef, Seat
 from callcenter.admin.schemas import (
@@ -130,8 +131,9 @@ class AdminService:
     stack: Any
 
     @property
-    def sessions(self) -> Any:
-        return self.stack.sessions
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        sessions: async_sessionmaker[AsyncSession] = self.stack.sessions
+        return sessions
 
     # users -------------------------------------------------------------------------------------------------
     async def _skills_by_user(self) -> dict[int, list[dict[str, str]]]:
@@ -423,7 +425,7 @@ class AdminService:
             q = (await s.execute(select(QueueDef).where(QueueDef.name == name))).scalar_one_or_none()
         if q is None:
             raise NotFound(f"queue {name!r} does not exist", queue=name)
-        return q  # type: ignore[no-any-return]
+        return q
 
     def _announce(self, value: str) -> str:
         v = value.strip()
@@ -577,7 +579,7 @@ class AdminService:
             r = (await s.execute(select(PauseReason).where(PauseReason.code == code))).scalar_one_or_none()
         if r is None:
             raise NotFound(f"pause reason {code!r} does not exist", code=code)
-        return r  # type: ignore[no-any-return]
+        return r
 
     @serialized
     async def create_reason(self, body: PauseReasonCreateIn) -> PauseReason:

@@ -386,8 +386,9 @@ class AmiClient:
         return await self.list_action("QueueStatus")
 
     async def queue_summary(self, queue: str | None = None) -> list[AmiEvent]:
-        fields = {"Queue": queue} if queue else {}
-        return await self.list_action("QueueSummary", **fields)
+        if queue:
+            return await self.list_action("QueueSummary", Queue=queue)
+        return await self.list_action("QueueSummary")
 
     # queue membership, transfers, calls: one small function per action (domain code sees only these) ---
     async def queue_add(self, queue: str, interface: str, *, penalty: int, paused: bool, member_name: str,

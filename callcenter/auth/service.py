@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, event, select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from callcenter.auth.models import ROLES, AuditEntry, AuthSession, User
@@ -135,7 +135,7 @@ class _FailureLog:
 class AuthService:
     """Users, logins and sessions; the audit log. Hashing runs off the event loop (see the module docstring)."""
 
-    def __init__(self, sessions: async_sessionmaker, clock: Clock, *, session_hours: float = 12,  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, *, session_hours: float = 12,
                  max_failures: int = 5, failure_window_seconds: float = 300,
                  max_failures_per_address: int = 20, failure_map_max: int = 10_000,
                  hash_concurrency: int = 2, hash_queue_max: int = 64) -> None:
@@ -299,7 +299,9 @@ class AuthService:
             return
 
         def changes(session: Session) -> dict[str, Any]:
-            return session.info.setdefault("cc_auth_change", {"users": set(), "tokens": set(), "all": False})
+            found: dict[str, Any] = session.info.setdefault("cc_auth_change",
+                                                            {"users": set(), "tokens": set(), "all": False})
+            return found
 
         @event.listens_for(maker, "after_flush")
         def _flushed(session: Session, _ctx: Any) -> None:

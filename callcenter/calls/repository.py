@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from callcenter.calls.models import Call
 
@@ -16,7 +16,7 @@ WRITABLE = [c.name for c in Call.__table__.columns if c.name not in ("id", "surv
 
 
 class CallRepository:
-    def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker) -> None:  # type: ignore[type-arg]
+    def __init__(self, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.engine = engine
         self.sessions = sessions
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert

@@ -446,9 +446,9 @@ class CallTracker:
         now = self.clock.now()
         live = {c.get("Uniqueid", ""): c for c in channels}
         closed = 0
-        for uid, st in list(self.active.items()):
-            if uid not in live and (since is None or st.touched <= since):
-                await self._finish(st, now, reason="lost_during_disconnect")
+        for uid, old in list(self.active.items()):
+            if uid not in live and (since is None or old.touched <= since):
+                await self._finish(old, now, reason="lost_during_disconnect")
                 closed += 1
         picked = 0
         for uid, c in live.items():

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import Select, Text, cast, delete, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.calls.models import Call
@@ -104,7 +105,7 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 
 
 class CustomerRepository:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock) -> None:  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock) -> None:
         self.sessions = sessions
         self.clock = clock
 
@@ -200,8 +201,10 @@ class CustomerRepository:
             # tags is a JSON list stored as text: match the element with its quotes, as the JSON encoder writes it
             needle = f"%{like_escape(json.dumps(tag))}%"
             q = q.where(cast(Customer.tags, Text).like(needle, escape="!"))
-        key = {"name": Customer.name, "created_at": Customer.created_at,
-               "updated_at": func.coalesce(Customer.updated_at, Customer.created_at)}[sort]
+        keys: dict[str, SQLCoreOperations[Any]] = {
+            "name": Customer.name, "created_at": Customer.created_at,
+            "updated_at": func.coalesce(Customer.updated_at, Customer.created_at)}
+        key = keys[sort]
         order = [key.desc(), Customer.id.desc()] if descending else [key.asc(), Customer.id.asc()]
         async with self.sessions() as s:
             total = (await s.execute(select(func.count()).select_from(q.subquery()))).scalar_one()

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.calls.models import Call
 from callcenter.clock import Clock
@@ -186,7 +186,8 @@ def _utc(field: str, value: Any) -> datetime | None:
     if value is None:
         return None
     _need(isinstance(value, datetime), f"{field} must be a date and time (ISO 8601)", field)
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)  # bare = UTC
+    at: datetime = value
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)  # bare = UTC
 
 
 def _why(why: str) -> str:
@@ -214,7 +215,7 @@ def _iso(dt: datetime | None) -> str:
 
 
 class CustomerService:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock, *, audit: Audit,  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, *, audit: Audit,
                  handling: HandlingNumbers | None = None, handling_calls: HandlingCalls | None = None,
                  answered_by: AnsweredBy | None = None) -> None:
         self.repo = CustomerRepository(sessions, clock)
@@ -698,7 +699,7 @@ class CustomerService:
                     problem(n, f"conflict: number {num} is also on row {rows_[0][0]}")
         if problems:
             listed = [{"row": n, "problems": problems[n]} for n in sorted(problems)][:MAX_LISTED_ROWS]
-            summary = "; ".join(f"row {r['row']}: {', '.join(r['problems'])}" for r in listed[:5])
+            summary = "; ".join(f"row {n}: {', '.join(problems[n])}" for n in sorted(problems)[:5])
             raise InvalidInput(f"{len(problems)} row(s) have problems; nothing was imported. {summary}"
                                + (" …" if len(problems) > 5 else ""),
                                field="file", rows=listed, bad_rows=len(problems))
@@ -706,7 +707,8 @@ class CustomerService:
         creates: list[tuple[dict[str, Any], list[str]]] = []
         updates: list[tuple[int, dict[str, Any], list[str] | None]] = []
         for _, v in parsed:
-            fields = {k: v[k] for k in ("name", "company", "address", "vip", "tags", "notes") if k in v}
+            fields: dict[str, Any] = {k: v[k] for k in ("name", "company", "address", "vip", "tags", "notes")
+                                      if k in v}
             if v.get("id") is not None:
                 updates.append((v["id"], {**fields, "updated_at": now}, v.get("numbers")))
             else:

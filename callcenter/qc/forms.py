@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
+from typing import Any, TypeGuard
 
 from callcenter.errors import InvalidInput
 
@@ -55,7 +55,7 @@ def total_of(exact: float) -> float:
     return float(Decimal(repr(round(exact, 6))).quantize(Decimal("0.1"), rounding=ROUND_FLOOR))
 
 
-def _number(v: Any) -> bool:
+def _number(v: object) -> TypeGuard[int | float]:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 

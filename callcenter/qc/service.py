@@ -111,7 +111,7 @@ def note_out(n: QcNote) -> dict[str, Any]:
 
 
 class QcService:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock, timezone: str, *,  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str, *,
                  audit: Audit) -> None:
         self.sessions = sessions
         self.clock = clock

@@ -155,7 +155,7 @@ def _audio_file(request: Request, row: Recording) -> Path:
     if row.status in ("missing", "empty"):
         raise NotFound(f"there is no audio: the recording is {row.status} ({row.problem})", problem=row.problem,
                        **where)
-    root = _stack(request).settings.recordings_dir.resolve()
+    root: Path = _stack(request).settings.recordings_dir.resolve()
     path = (root / row.path).resolve()
     if Path(row.path).is_absolute() or not path.is_relative_to(root):
         log.warning("recording %s: stored path %r is outside the recordings directory %s; refused",

@@ -23,7 +23,8 @@ MIN_POINTS, MAX_POINTS, DEFAULT_POINTS = 100, 4000, 800
 def compute_peaks(path: Path, fmt: str, points: int) -> dict[str, Any]:
     """``{"duration": s, "points": N, "peaks": [N floats 0..1]}``: per bucket of frames, the maximum absolute sample
     (any channel) divided by the sample format's full scale."""
-    from pydub.utils import audioop  # the stdlib module, or pydub's fallback where it is gone
+    # the stdlib module, or pydub's fallback where it is gone (pydub-stubs do not declare this re-export)
+    from pydub.utils import audioop  # type: ignore[attr-defined]
 
     from callcenter.recordings.transcode import load_audio
 

@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.recordings.models import Recording
 
 
 class RecordingRepository:
-    def __init__(self, sessions: async_sessionmaker) -> None:  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
     async def add(self, values: dict[str, Any]) -> None:

@@ -42,7 +42,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.pop import agent_topic
 from callcenter.acd.service import DEVICE_STATES, Agent, AgentService
@@ -186,7 +186,7 @@ class SeatService:
     runs leave-seat requests (ask, approve/reject by a team lead, cancel, lapse)."""
 
     def __init__(self, settings: SeatSettings, timezone: str, clock: Clock,
-                 sessions: async_sessionmaker,  # type: ignore[type-arg]
+                 sessions: async_sessionmaker[AsyncSession],
                  acd: AgentService, hub: Hub, audit: Audit | None = None) -> None:
         self.settings = settings
         self.tz = ZoneInfo(timezone)

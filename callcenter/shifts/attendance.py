@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.models import AgentStateLog
 from callcenter.clock import Clock
-from callcenter.errors import InvalidInput
 from callcenter.settings import ShiftSettings
 from callcenter.shifts.common import Actor, Audit, iso, minutes, no_audit
+from callcenter.shifts.errors import ATTENDANCE_RANGE_TOO_LONG, RANGE_REVERSED
 from callcenter.shifts.models import AttendanceRecord, RosterEntry, ShiftLeave, ShiftTemplate
 from callcenter.shifts.rules import (
     Attendance,
@@ -77,7 +77,7 @@ class Evaluated:
 
 
 class AttendanceService:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock, tz: ZoneInfo,  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
                  settings: ShiftSettings, *, live: Callable[[], dict[str, LiveState]] | None = None,
                  on_finding: OnFinding | None = None, audit: Audit = no_audit) -> None:
         self.sessions = sessions
@@ -210,10 +210,11 @@ class AttendanceService:
                               leave_for(o) is not None)
 
             slot = Slot(e.id, e.day, e.template_id, t.name, e.username, e.seat, e.starts_at, e.ends_at)
-            lv = leave_for(e)
+            leave = leave_for(e)
             att = evaluate(slot, sessions.get(e.username, []), now, th, window_start=windows[e.id],
-                           excused=lv is not None, relief_of=relief_of, sick=lv is not None and lv.kind == "sick")
-            out.append(Evaluated(e, t, att, lv))
+                           excused=leave is not None, relief_of=relief_of,
+                           sick=leave is not None and leave.kind == "sick")
+            out.append(Evaluated(e, t, att, leave))
         return out
 
     async def _store(self, s: AsyncSession, evaluated: list[Evaluated], now: datetime
@@ -222,9 +223,9 @@ class AttendanceService:
         ids = [x.entry.id for x in evaluated]
         existing: dict[tuple[int, str], AttendanceRecord] = {}
         for i in range(0, len(ids), 500):
-            for r in (await s.execute(select(AttendanceRecord).where(
+            for rec in (await s.execute(select(AttendanceRecord).where(
                     AttendanceRecord.roster_id.in_(ids[i:i + 500])))).scalars():
-                existing[(r.roster_id, r.kind)] = r
+                existing[(rec.roster_id, rec.kind)] = rec
         changes: list[tuple[str, dict[str, Any]]] = []
         for x in evaluated:
             e, att = x.entry, x.att
@@ -354,6 +355,6 @@ class AttendanceService:
     @staticmethod
     def check_day_range(start: date, end: date, most: int = 62) -> None:
         if end < start:
-            raise InvalidInput("'to' must not be before 'from'", field="to")
+            raise RANGE_REVERSED(field="to")
         if (end - start).days >= most:
-            raise InvalidInput(f"at most {most} days at a time", field="to")
+            raise ATTENDANCE_RANGE_TOO_LONG({"most": most}, field="to")

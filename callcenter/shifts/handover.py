@@ -17,9 +17,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.clock import Clock
-from callcenter.errors import Conflict, InvalidInput, NotFound
 from callcenter.shifts.attendance import record_out
 from callcenter.shifts.common import Actor, Audit, iso, no_audit, require
+from callcenter.shifts.errors import (
+    HANDOVER_ACKNOWLEDGED,
+    HANDOVER_AUTHOR_ACKS,
+    HANDOVER_CLOSED,
+    HANDOVER_EMPTY,
+    HANDOVER_NOT_AUTHOR,
+    HANDOVER_NOT_FOUND,
+    HANDOVER_SHIFT_NOT_STARTED,
+    HANDOVER_TEMPLATE_NOT_FOUND,
+)
 from callcenter.shifts.models import AttendanceRecord, Handover, HandoverRead, ShiftTemplate
 from callcenter.shifts.rules import shift_bounds
 
@@ -35,7 +44,7 @@ def handover_out(h: Handover, t: ShiftTemplate | None, flags: list[dict[str, Any
 
 
 class HandoverService:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock, tz: ZoneInfo,  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
                  audit: Audit = no_audit) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -45,20 +54,19 @@ class HandoverService:
     async def _template(self, s: AsyncSession, template_id: int) -> ShiftTemplate:
         t = await s.get(ShiftTemplate, template_id)
         if t is None:
-            raise InvalidInput(f"shift template {template_id} does not exist", field="template_id")
+            raise HANDOVER_TEMPLATE_NOT_FOUND({"template_id": template_id}, field="template_id")
         return t
 
     async def write(self, actor: Actor, day: date, template_id: int, fields: dict[str, str]) -> dict[str, Any]:
         require(actor, ("supervisor", "admin"), "writing the handover log")
         if not any((fields.get(f) or "").strip() for f in FIELDS):
-            raise InvalidInput(f"write at least one of {list(FIELDS)}", field="notices")
+            raise HANDOVER_EMPTY({"fields": list(FIELDS)}, field="notices")
         now = self.clock.now()
         async with self.sessions() as s:
             t = await self._template(s, template_id)
             starts_at, _ = shift_bounds(day, t.start, t.end, self.tz)
             if now < starts_at:
-                raise Conflict(f"the {t.name} shift of {day} has not started; its outgoing lead writes the handover",
-                               starts_at=iso(starts_at))
+                raise HANDOVER_SHIFT_NOT_STARTED({"name": t.name, "day": day}, starts_at=iso(starts_at))
             h = (await s.execute(select(Handover).where(Handover.day == day, Handover.template_id == t.id))
                  ).scalar_one_or_none()
             if h is None:
@@ -68,11 +76,10 @@ class HandoverService:
                 action = "shifts.handover.write"
             else:
                 if h.acknowledged_at is not None:
-                    raise Conflict(f"the handover of {day} {t.name} was acknowledged by {h.acknowledged_by}; it is "
-                                   "closed", handover_id=h.id)
+                    raise HANDOVER_CLOSED({"day": day, "name": t.name, "acknowledged_by": h.acknowledged_by},
+                                          handover_id=h.id)
                 if h.author != actor.username:
-                    raise Conflict(f"the handover of {day} {t.name} is written by {h.author}; only they change it",
-                                   handover_id=h.id, author=h.author)
+                    raise HANDOVER_NOT_AUTHOR({"day": day, "name": t.name}, handover_id=h.id, author=h.author)
                 for f in FIELDS:
                     if f in fields and fields[f] is not None:
                         setattr(h, f, fields[f].strip())
@@ -92,11 +99,11 @@ class HandoverService:
             h = (await s.execute(select(Handover).where(Handover.day == day, Handover.template_id == t.id))
                  ).scalar_one_or_none()
             if h is None:
-                raise NotFound(f"no handover written for {day} {t.name}", day=day.isoformat(), template_id=t.id)
+                raise HANDOVER_NOT_FOUND({"day_text": day, "name": t.name}, day=day.isoformat(), template_id=t.id)
             if h.acknowledged_at is not None:
-                raise Conflict(f"acknowledged already by {h.acknowledged_by}", handover_id=h.id)
+                raise HANDOVER_ACKNOWLEDGED({"acknowledged_by": h.acknowledged_by}, handover_id=h.id)
             if h.author == actor.username:
-                raise Conflict("the incoming team lead acknowledges the handover, not its author", handover_id=h.id)
+                raise HANDOVER_AUTHOR_ACKS(handover_id=h.id)
             h.acknowledged_by = actor.username
             h.acknowledged_at = self.clock.now()
             h.ack_note = note.strip()

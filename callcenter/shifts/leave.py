@@ -20,6 +20,7 @@ about planned leave, do not apply to it. Once approved, those days show ``sick_l
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -30,9 +31,38 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.auth.models import User
 from callcenter.clock import Clock
-from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
 from callcenter.settings import ShiftSettings
 from callcenter.shifts.common import Actor, Audit, iso, no_audit, require
+from callcenter.shifts.errors import (
+    EXCEPTIONAL_NEEDS_REASON,
+    LEAVE_APPROVER_LEVEL,
+    LEAVE_DECIDED,
+    LEAVE_END_BEFORE_START,
+    LEAVE_HOLIDAY_NOT_EXCEPTIONAL,
+    LEAVE_HOLIDAY_NOTICE,
+    LEAVE_IN_PAST,
+    LEAVE_IN_SWAPPED_SHIFT,
+    LEAVE_NIGHT_AFTER_NOON,
+    LEAVE_NOT_FOUND,
+    LEAVE_OVERLAPS,
+    LEAVE_REJECT_LEVEL,
+    LEAVE_STEP_APPROVED,
+    LEAVE_TEMPLATE_NOT_FOUND,
+    LEAVE_TOO_LONG,
+    LEAVE_WITHDRAW_NOT_OWN,
+    NOT_AN_APPROVER,
+    OWN_LEAVE,
+    PHONED_IN_FUTURE,
+    PHONED_IN_NEEDS_TIMEZONE,
+    PHONED_IN_NOT_SICK,
+    SICK_LEAVE_CERTIFICATE,
+    SICK_LEAVE_NEEDS_PHONED_IN,
+    SICK_LEAVE_NOT_PHONED_IN,
+    SICK_LEAVE_TOO_OLD,
+    UNKNOWN_LEAVE_KIND,
+    UNKNOWN_POSITION,
+    UNKNOWN_USER,
+)
 from callcenter.shifts.models import (
     LEAVE_KINDS,
     POSITIONS,
@@ -43,15 +73,11 @@ from callcenter.shifts.models import (
     SwapRequest,
 )
 from callcenter.shifts.roster import RosterService
-from callcenter.shifts.rules import Refused, covers, days_between, is_night, leave_level, parse_hhmm
+from callcenter.shifts.rules import covers, days_between, is_night, leave_level, parse_hhmm
 
 ACTIVE = ("pending", "approved")
 MAX_DAYS = 31
 Refresh = Callable[[Iterable[date]], Awaitable[None]]
-
-
-class ApproverLevelForbidden(Forbidden):
-    error_id = "leave_approver_level"
 
 
 def approval_chain(required_level: str) -> list[str]:
@@ -85,7 +111,7 @@ def approver_out(a: ApproverPosition) -> dict[str, Any]:
 
 
 class LeaveService:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock, tz: ZoneInfo,  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
                  settings: ShiftSettings, audit: Audit = no_audit, refresh: Refresh | None = None) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -108,78 +134,69 @@ class LeaveService:
         end_day = end_day or start_day
         reason = reason.strip()
         if kind not in LEAVE_KINDS:
-            raise InvalidInput(f"kind must be one of {list(LEAVE_KINDS)}, got {kind!r}", field="kind")
+            raise UNKNOWN_LEAVE_KIND({"leave_kinds": list(LEAVE_KINDS), "kind": kind}, field="kind")
         sick = kind == "sick"
         if end_day < start_day:
-            raise InvalidInput("end_day must not be before start_day", field="end_day")
+            raise LEAVE_END_BEFORE_START(field="end_day")
         days = (end_day - start_day).days + 1
         if days > MAX_DAYS:
-            raise InvalidInput(f"at most {MAX_DAYS} days in one request", field="end_day")
+            raise LEAVE_TOO_LONG({"max_days": MAX_DAYS}, field="end_day")
         now = self.clock.now()
         today = now.astimezone(self.tz).date()
         if phoned_in_at is not None:
             if phoned_in_at.tzinfo is None:
-                raise InvalidInput("phoned_in_at needs a timezone (e.g. 2026-03-02T07:30:00+08:00)",
-                                   field="phoned_in_at")
+                raise PHONED_IN_NEEDS_TIMEZONE(field="phoned_in_at")
             phoned_in_at = phoned_in_at.astimezone(UTC)
             if not sick:
-                raise InvalidInput("phoned_in_at is for sick leave", field="phoned_in_at")
+                raise PHONED_IN_NOT_SICK(field="phoned_in_at")
             if phoned_in_at > now:
-                raise InvalidInput("phoned_in_at is in the future", field="phoned_in_at")
+                raise PHONED_IN_FUTURE(field="phoned_in_at")
         if end_day < today and not sick:
-            raise Refused("leave_in_past", f"leave for {start_day}..{end_day} is in the past",
-                          end_day=end_day.isoformat())
+            raise LEAVE_IN_PAST({"start_day": start_day, "end_day_text": end_day}, end_day=end_day.isoformat())
         if sick and start_day < today:
             oldest = today - timedelta(days=self.settings.sick_leave_backdate_days)
             if start_day < oldest:
-                raise Refused("sick_leave_too_old", f"sick leave can be recorded at most "
-                              f"{self.settings.sick_leave_backdate_days} days back (from {oldest})",
-                              oldest=oldest.isoformat())
+                raise SICK_LEAVE_TOO_OLD({"sick_leave_backdate_days": self.settings.sick_leave_backdate_days,
+                                         "oldest_text": oldest}, oldest=oldest.isoformat())
             if not certificate:
-                raise Refused("sick_leave_certificate", "sick leave for past days is recorded with the medical "
-                              "certificate handed in on the first day back (set certificate)",
-                              start_day=start_day.isoformat())
+                raise SICK_LEAVE_CERTIFICATE(start_day=start_day.isoformat())
             if phoned_in_at is None:
-                raise InvalidInput("sick leave for past days needs phoned_in_at: when it was phoned in",
-                                   field="phoned_in_at")
+                raise SICK_LEAVE_NEEDS_PHONED_IN(field="phoned_in_at")
         async with self.sessions() as s:
             template = None
             if template_id is not None:
                 template = await s.get(ShiftTemplate, template_id)
                 if template is None:
-                    raise InvalidInput(f"shift template {template_id} does not exist", field="template_id")
+                    raise LEAVE_TEMPLATE_NOT_FOUND({"template_id": template_id}, field="template_id")
             other = (await s.execute(select(ShiftLeave).where(
                 ShiftLeave.username == actor.username, ShiftLeave.status.in_(ACTIVE),
                 ShiftLeave.start_day <= end_day, ShiftLeave.end_day >= start_day))).scalars().all()
             for o in other:
                 if template_id is None or o.template_id is None or o.template_id == template_id:
-                    raise Conflict(f"you have leave request {o.id} ({o.status}) for {o.start_day}..{o.end_day} "
-                                   "already", leave_id=o.id)
+                    raise LEAVE_OVERLAPS({"status": o.status, "start_day": o.start_day, "end_day": o.end_day},
+                                         leave_id=o.id)
             if sick and phoned_in_at is not None:
                 first_shift = (await s.execute(select(RosterEntry.starts_at).where(
                     RosterEntry.username == actor.username, RosterEntry.day >= start_day,
                     RosterEntry.day <= end_day, *([RosterEntry.template_id == template_id] if template_id else [])
                 ).order_by(RosterEntry.starts_at).limit(1))).scalar_one_or_none()
                 if first_shift is not None and phoned_in_at >= first_shift:
-                    raise Refused("sick_leave_not_phoned_in", f"sick leave is phoned in before the shift; the shift "
-                                  f"began at {iso(first_shift)}, the call was at {iso(phoned_in_at)}",
-                                  shift_start=iso(first_shift), phoned_in_at=iso(phoned_in_at))
+                    raise SICK_LEAVE_NOT_PHONED_IN(shift_start=iso(first_shift), phoned_in_at=iso(phoned_in_at))
             # public holidays: exceptional cases only, asked in time (sick leave is not planned: only its level)
             holidays = await RosterService.holiday_days(s, start_day, end_day)
             if holidays and not sick:
                 first = min(holidays)
                 if not exceptional:
-                    raise Refused("leave_holiday_not_exceptional", f"{first} is a public holiday ({holidays[first]}); "
-                                  "leave on holidays is for exceptional cases only (set exceptional with a reason)",
-                                  day=first.isoformat())
+                    raise LEAVE_HOLIDAY_NOT_EXCEPTIONAL({"first": first, "holidays": holidays[first]},
+                                                        day=first.isoformat())
                 if not reason:
-                    raise InvalidInput("exceptional leave needs a reason", field="reason")
+                    raise EXCEPTIONAL_NEEDS_REASON(field="reason")
                 notice = timedelta(hours=self.settings.holiday_leave_notice_hours)
                 deadline = self._local(first, "00:00") - notice
                 if now > deadline:
-                    raise Refused("leave_holiday_notice", f"leave on the public holiday {first} must be asked at "
-                                  f"least {self.settings.holiday_leave_notice_hours:g} hours ahead (by "
-                                  f"{iso(deadline)})", day=first.isoformat(), deadline=iso(deadline))
+                    raise LEAVE_HOLIDAY_NOTICE({"first": first,
+                                               "holiday_leave_notice_hours": self.settings.holiday_leave_notice_hours},
+                                               day=first.isoformat(), deadline=iso(deadline))
             # night shifts: before the cutoff (noon) of that day
             if sick:
                 nights = []
@@ -194,18 +211,16 @@ class LeaveService:
             cutoff = self.settings.night_leave_cutoff
             for d in nights:
                 if now >= self._local(d, cutoff):
-                    raise Refused("leave_night_after_noon", f"leave for the night shift of {d} must be asked before "
-                                  f"{cutoff} that day", day=d.isoformat(), cutoff=cutoff)
+                    raise LEAVE_NIGHT_AFTER_NOON({"d": d}, day=d.isoformat(), cutoff=cutoff)
             # no leave in a swapped shift
             swaps = (await s.execute(select(SwapRequest).where(
                 SwapRequest.status.in_(ACTIVE),
                 or_(SwapRequest.requester == actor.username, SwapRequest.counterpart == actor.username)))).scalars()
-            for x in ([] if sick else swaps):
-                for d, t in ((x.requester_day, x.requester_template_id),
-                             (x.counterpart_day, x.counterpart_template_id)):
+            for sw in ([] if sick else swaps):
+                for d, t in ((sw.requester_day, sw.requester_template_id),
+                             (sw.counterpart_day, sw.counterpart_template_id)):
                     if covers(start_day, end_day, template_id, d, t):
-                        raise Refused("leave_in_swapped_shift", f"the shift of {d} is in swap request {x.id} "
-                                      f"({x.status}); no leave during a swap", swap_id=x.id, day=d.isoformat())
+                        raise LEAVE_IN_SWAPPED_SHIFT({"d": d, "status": sw.status}, swap_id=sw.id, day=d.isoformat())
             x = ShiftLeave(username=actor.username, start_day=start_day, end_day=end_day, template_id=template_id,
                              reason=reason, exceptional=exceptional,
                              required_level=leave_level(days, bool(holidays)), status="pending", requested_at=now,
@@ -221,7 +236,7 @@ class LeaveService:
     async def _leave(self, s: AsyncSession, leave_id: int) -> ShiftLeave:
         x = await s.get(ShiftLeave, leave_id)
         if x is None:
-            raise NotFound(f"leave request {leave_id} does not exist", leave_id=leave_id)
+            raise LEAVE_NOT_FOUND(leave_id=leave_id)
         return x
 
     async def position(self, s: AsyncSession, username: str) -> str | None:
@@ -233,9 +248,9 @@ class LeaveService:
         async with self.sessions() as s:
             x = await self._leave(s, leave_id)
             if x.status != "pending":
-                raise Conflict(f"leave request {x.id} is {x.status} already", status=x.status)
+                raise LEAVE_DECIDED({"id": x.id}, status=x.status)
             if x.username == actor.username:
-                raise Forbidden("you cannot decide your own leave request", leave_id=x.id)
+                raise OWN_LEAVE(leave_id=x.id)
             pos = await self.position(s, actor.username)
             chain = approval_chain(x.required_level)
             steps = list(x.approvals or [])
@@ -244,20 +259,17 @@ class LeaveService:
             held = pos.replace("_", " ") if pos else "not an approver"
             if approve and pos != step:
                 # level by level, no skipping: the step waiting is approved by exactly that position
-                raise ApproverLevelForbidden(
-                    f"leave request {x.id} ({days} day(s)) is approved level by level "
-                    f"({' then '.join(c.replace('_', ' ') for c in chain)}); it waits for the "
-                    f"{step.replace('_', ' ')}; you are {held}",
-                    rule="leave_approver_level", required_level=step, position=pos, chain=chain,
-                    approvals=steps)
+                raise LEAVE_APPROVER_LEVEL({"id": x.id, "days": days,
+                                           "chain_text": ' then '.join(c.replace('_', ' ') for c in chain),
+                                           "step": step.replace('_', ' '), "held": held}, rule="leave_approver_level",
+                                           required_level=step, position=pos, chain=chain, approvals=steps)
             if not approve and pos not in chain[len(steps):]:
-                raise ApproverLevelForbidden(
-                    f"leave request {x.id} waits for the {step.replace('_', ' ')}; it is rejected by an approver of a "
-                    f"step still to come ({', '.join(c.replace('_', ' ') for c in chain[len(steps):])}); you are "
-                    f"{held}", rule="leave_approver_level", required_level=step, position=pos, chain=chain)
+                raise LEAVE_REJECT_LEVEL({"id": x.id, "step": step.replace('_', ' '),
+                                         "chain_text": ', '.join(c.replace('_', ' ') for c in chain[len(steps):]),
+                                         "held": held}, rule="leave_approver_level", required_level=step, position=pos,
+                                         chain=chain)
             if any(a.get("by") == actor.username for a in steps):
-                raise Forbidden(f"you approved a step of leave request {x.id} already; the next step is another "
-                                "approver's", leave_id=x.id)
+                raise LEAVE_STEP_APPROVED(leave_id=x.id)
             now = self.clock.now()
             final = not approve
             if approve:
@@ -281,9 +293,9 @@ class LeaveService:
         async with self.sessions() as s:
             x = await self._leave(s, leave_id)
             if x.username != actor.username:
-                raise Forbidden("only the requester may withdraw a leave request", leave_id=x.id)
+                raise LEAVE_WITHDRAW_NOT_OWN(leave_id=x.id)
             if x.status != "pending":
-                raise Conflict(f"leave request {x.id} is {x.status} already", status=x.status)
+                raise LEAVE_DECIDED({"id": x.id}, status=x.status)
             x.status = "cancelled"
             x.decided_by = actor.username
             x.decided_at = self.clock.now()
@@ -308,7 +320,7 @@ class LeaveService:
             return [leave_out(x, names) for x in (await s.execute(q.order_by(ShiftLeave.id.desc()))).scalars()]
 
     # approver positions -----------------------------------------------------------------------------------
-    async def approvers(self) -> list[dict[str, Any]]:
+    async def approvers(self) -> builtins.list[dict[str, Any]]:  # (``list`` here is the method above)
         async with self.sessions() as s:
             rows = (await s.execute(select(ApproverPosition).order_by(ApproverPosition.username))).scalars()
             return [approver_out(a) for a in rows]
@@ -316,11 +328,11 @@ class LeaveService:
     async def set_approver(self, actor: Actor, username: str, position: str) -> dict[str, Any]:
         require(actor, ("admin",), "setting approver positions")
         if position not in POSITIONS:
-            raise InvalidInput(f"position must be one of {list(POSITIONS)}, got {position!r}", field="position")
+            raise UNKNOWN_POSITION({"positions": list(POSITIONS), "position": position}, field="position")
         async with self.sessions() as s:
             u = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
             if u is None or not u.active:
-                raise InvalidInput(f"unknown user {username!r}", field="username")
+                raise UNKNOWN_USER({"username": username}, field="username")
             a = await s.get(ApproverPosition, username)
             before = a.position if a else None
             if a is None:
@@ -339,7 +351,7 @@ class LeaveService:
         async with self.sessions() as s:
             a = await s.get(ApproverPosition, username)
             if a is None:
-                raise NotFound(f"{username!r} holds no approver position", username=username)
+                raise NOT_AN_APPROVER(username=username)
             before = a.position
             await s.delete(a)
             await s.commit()

@@ -13,8 +13,34 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.acd.models import AgentSkill, Seat
 from callcenter.auth.models import User
 from callcenter.clock import Clock
-from callcenter.errors import Conflict, InvalidInput, NotFound
 from callcenter.shifts.common import Actor, Audit, iso, no_audit
+from callcenter.shifts.errors import (
+    HOLIDAY_EXISTS,
+    HOLIDAY_NAME_LENGTH,
+    HOLIDAY_NOT_FOUND,
+    JOB_LENGTH,
+    JOB_MISMATCH,
+    NOT_AGENT_OR_LEAD,
+    OVERLAPPING_ASSIGNMENT,
+    RANGE_REVERSED,
+    RANGE_TOO_LONG,
+    ROSTER_ENTRY_IN_SWAP,
+    ROSTER_ENTRY_NOT_FOUND,
+    ROSTER_ENTRY_STARTED,
+    ROSTER_ENTRY_SWAPPED,
+    SEAT_NOT_FOUND,
+    SEAT_TAKEN,
+    SHIFT_ZERO_LENGTH,
+    SKILL_TOO_LOW,
+    TEMPLATE_IN_USE,
+    TEMPLATE_INACTIVE,
+    TEMPLATE_NAME_LENGTH,
+    TEMPLATE_NAME_TAKEN,
+    TEMPLATE_NOT_FOUND,
+    TEMPLATE_TIMES_ON_ROSTER,
+    UNKNOWN_AGENT,
+    UNKNOWN_LEVEL,
+)
 from callcenter.shifts.models import LEVELS, PublicHoliday, RosterEntry, ShiftLeave, ShiftTemplate, SwapRequest
 from callcenter.shifts.rules import is_night, level_rank, parse_hhmm, shift_bounds
 
@@ -41,19 +67,19 @@ def holiday_out(h: PublicHoliday) -> dict[str, Any]:
 
 def _check_level(v: str, field_name: str) -> str:
     if v not in LEVELS:
-        raise InvalidInput(f"{field_name} must be one of {list(LEVELS)}, got {v!r}", field=field_name)
+        raise UNKNOWN_LEVEL({"levels": list(LEVELS), "v": v}, field=field_name)
     return v
 
 
 def _check_job(v: str) -> str:
     v = v.strip()
     if not v or len(v) > 32:
-        raise InvalidInput(f"job must be 1-32 characters, got {v!r}", field="job")
+        raise JOB_LENGTH({"v": v}, field="job")
     return v
 
 
 class RosterService:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock, tz: ZoneInfo,  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
                  audit: Audit = no_audit) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -69,7 +95,7 @@ class RosterService:
     async def template(self, s: AsyncSession, template_id: int) -> ShiftTemplate:
         t = await s.get(ShiftTemplate, template_id)
         if t is None:
-            raise NotFound(f"shift template {template_id} does not exist", template_id=template_id)
+            raise TEMPLATE_NOT_FOUND(template_id=template_id)
         return t
 
     @staticmethod
@@ -77,14 +103,13 @@ class RosterService:
         parse_hhmm(start, "start")
         parse_hhmm(end, "end")
         if start == end:
-            raise InvalidInput(f"a shift must end at another time than it starts ({start}); a night shift ends "
-                               "the next morning (end before start)", field="end")
+            raise SHIFT_ZERO_LENGTH({"start": start}, field="end")
 
     async def create_template(self, actor: Actor, name: str, start: str, end: str, job: str = "",
                               skill_level: str | None = None) -> dict[str, Any]:
         name = name.strip()
         if not name or len(name) > 32:
-            raise InvalidInput(f"name must be 1-32 characters, got {name!r}", field="name")
+            raise TEMPLATE_NAME_LENGTH({"name": name}, field="name")
         self._check_times(start, end)
         if job:
             job = _check_job(job)
@@ -92,7 +117,7 @@ class RosterService:
             _check_level(skill_level, "skill_level")
         async with self.sessions() as s:
             if (await s.execute(select(ShiftTemplate.id).where(ShiftTemplate.name == name))).first():
-                raise Conflict(f"a shift template named {name!r} exists already", name=name)
+                raise TEMPLATE_NAME_TAKEN(name=name)
             t = ShiftTemplate(name=name, start=start, end=end, job=job, skill_level=skill_level or "", active=True,
                               created_by=actor.username, created_at=self.clock.now())
             s.add(t)
@@ -106,18 +131,17 @@ class RosterService:
             if "name" in changes:
                 name = str(changes["name"]).strip()
                 if not name or len(name) > 32:
-                    raise InvalidInput(f"name must be 1-32 characters, got {name!r}", field="name")
+                    raise TEMPLATE_NAME_LENGTH({"name": name}, field="name")
                 other = (await s.execute(select(ShiftTemplate.id).where(
                     ShiftTemplate.name == name, ShiftTemplate.id != t.id))).first()
                 if other:
-                    raise Conflict(f"a shift template named {name!r} exists already", name=name)
+                    raise TEMPLATE_NAME_TAKEN(name=name)
                 changes["name"] = name
             if "start" in changes or "end" in changes:
                 start, end = changes.get("start", t.start), changes.get("end", t.end)
                 self._check_times(start, end)
                 if (start, end) != (t.start, t.end) and await self._used(s, t.id):
-                    raise Conflict(f"shift template {t.name!r} is on the roster; its times cannot change (make a new "
-                                   "template for the new times)", template_id=t.id)
+                    raise TEMPLATE_TIMES_ON_ROSTER({"name": t.name}, template_id=t.id)
             if changes.get("job"):
                 changes["job"] = _check_job(changes["job"])
             if changes.get("skill_level"):
@@ -146,8 +170,7 @@ class RosterService:
                 used = used or (await s.execute(select(model.id).where(model.template_id == t.id).limit(1))).first() \
                     is not None
             if used:
-                raise Conflict(f"shift template {t.name!r} is used by the roster or leave requests; deactivate it "
-                               "instead (active: false)", template_id=t.id)
+                raise TEMPLATE_IN_USE({"name": t.name}, template_id=t.id)
             out = template_out(t)
             await s.delete(t)
             await s.commit()
@@ -165,10 +188,10 @@ class RosterService:
     async def add_holiday(self, actor: Actor, day: date, name: str) -> dict[str, Any]:
         name = name.strip()
         if not name or len(name) > 64:
-            raise InvalidInput(f"name must be 1-64 characters, got {name!r}", field="name")
+            raise HOLIDAY_NAME_LENGTH({"name": name}, field="name")
         async with self.sessions() as s:
             if (await s.execute(select(PublicHoliday.id).where(PublicHoliday.day == day))).first():
-                raise Conflict(f"{day} is a public holiday already", day=day.isoformat())
+                raise HOLIDAY_EXISTS({"day_text": day}, day=day.isoformat())
             h = PublicHoliday(day=day, name=name, created_by=actor.username, created_at=self.clock.now())
             s.add(h)
             await s.commit()
@@ -179,7 +202,7 @@ class RosterService:
         async with self.sessions() as s:
             h = (await s.execute(select(PublicHoliday).where(PublicHoliday.day == day))).scalar_one_or_none()
             if h is None:
-                raise NotFound(f"{day} is not a public holiday", day=day.isoformat())
+                raise HOLIDAY_NOT_FOUND({"day_text": day}, day=day.isoformat())
             await s.delete(h)
             await s.commit()
         await self.audit(actor.username, "shifts.holiday.delete", f"holiday:{day}", {"name": h.name})
@@ -195,9 +218,9 @@ class RosterService:
     async def roster(self, start: date, end: date, username: str | None = None,
                      template_id: int | None = None) -> list[dict[str, Any]]:
         if end < start:
-            raise InvalidInput("'to' must not be before 'from'", field="to")
+            raise RANGE_REVERSED(field="to")
         if (end - start).days > 62:
-            raise InvalidInput("at most 62 days at a time", field="to")
+            raise RANGE_TOO_LONG(field="to")
         q = select(RosterEntry, ShiftTemplate).join(ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
             RosterEntry.day >= start, RosterEntry.day <= end)
         if username:
@@ -211,9 +234,9 @@ class RosterService:
     async def _user(self, s: AsyncSession, username: str) -> User:
         u = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
         if u is None or not u.active:
-            raise InvalidInput(f"unknown agent {username!r} (no active user by that name)", field="username")
+            raise UNKNOWN_AGENT({"username": username}, field="username")
         if not set(u.roles) & ROSTERABLE_ROLES:
-            raise InvalidInput(f"{username!r} is not an agent or team lead (roles {u.roles})", field="username")
+            raise NOT_AGENT_OR_LEAD({"username": username, "roles": u.roles}, field="username")
         return u
 
     @staticmethod
@@ -229,39 +252,36 @@ class RosterService:
 
     async def _check_entry_rules(self, s: AsyncSession, e: RosterEntry, t: ShiftTemplate) -> None:
         if t.job and e.job != t.job:
-            raise InvalidInput(f"shift {t.name!r} needs job {t.job!r}, the entry has {e.job!r}", field="job")
+            raise JOB_MISMATCH({"name": t.name, "job": t.job, "job2": e.job}, field="job")
         if t.skill_level and level_rank(e.skill_level) < level_rank(t.skill_level):
-            raise InvalidInput(f"shift {t.name!r} needs skill level {t.skill_level} or higher, {e.username} is "
-                               f"{e.skill_level}", field="skill_level")
+            raise SKILL_TOO_LOW({"name": t.name, "skill_level": t.skill_level, "username": e.username,
+                                "skill_level2": e.skill_level}, field="skill_level")
         overlapping = select(RosterEntry, ShiftTemplate).join(
             ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
             RosterEntry.starts_at < e.ends_at, RosterEntry.ends_at > e.starts_at)
         if e.id is not None:
             overlapping = overlapping.where(RosterEntry.id != e.id)
         for o, ot in (await s.execute(overlapping.where(RosterEntry.username == e.username))).all():
-            raise InvalidInput(
-                f"overlapping assignment: {e.username} is already on shift {ot.name!r} of {o.day} "
-                f"(entry {o.id}) at that time", field="template_id", rule="overlapping_assignment",
-                conflicting_entry=o.id)
+            raise OVERLAPPING_ASSIGNMENT({"username": e.username, "name": ot.name, "day": o.day}, field="template_id",
+                                         rule="overlapping_assignment", conflicting_entry=o.id)
         if e.seat:
             seat = (await s.execute(select(Seat).where(Seat.extension == e.seat))).scalar_one_or_none()
             if seat is None or not seat.active:
-                raise InvalidInput(f"seat {e.seat!r} does not exist or is disabled", field="seat")
+                raise SEAT_NOT_FOUND({"seat": e.seat}, field="seat")
             for o, ot in (await s.execute(overlapping.where(RosterEntry.seat == e.seat))).all():
-                raise Conflict(f"seat {e.seat} is given to {o.username} on shift {ot.name!r} of {o.day} (entry {o.id}) "
-                               "at that time", field="seat", conflicting_entry=o.id)
+                raise SEAT_TAKEN({"seat": e.seat, "username": o.username, "name": ot.name, "day": o.day}, field="seat",
+                                 conflicting_entry=o.id)
 
     def _not_started(self, e: RosterEntry, what: str) -> None:
         if self.clock.now() >= e.starts_at:
-            raise Conflict(f"{what}: the shift of {e.day} started at {iso(e.starts_at)}; its roster entry is "
-                           "history now", roster_id=e.id)
+            raise ROSTER_ENTRY_STARTED({"what": what, "day": e.day, "starts_at": iso(e.starts_at)}, roster_id=e.id)
 
     async def add_entry(self, actor: Actor, day: date, template_id: int, username: str, job: str | None = None,
                         skill_level: str | None = None, seat: str = "") -> dict[str, Any]:
         async with self.sessions() as s:
             t = await self.template(s, template_id)
             if not t.active:
-                raise InvalidInput(f"shift template {t.name!r} is inactive", field="template_id")
+                raise TEMPLATE_INACTIVE({"name": t.name}, field="template_id")
             u = await self._user(s, username)
             starts_at, ends_at = shift_bounds(day, t.start, t.end, self.tz)
             e = RosterEntry(day=day, template_id=t.id, username=u.username,
@@ -282,7 +302,7 @@ class RosterService:
         async with self.sessions() as s:
             e = await s.get(RosterEntry, roster_id)
             if e is None:
-                raise NotFound(f"roster entry {roster_id} does not exist", roster_id=roster_id)
+                raise ROSTER_ENTRY_NOT_FOUND(roster_id=roster_id)
             self._not_started(e, "cannot change")
             await self._no_pending_swap(s, e)
             before = {k: getattr(e, k) for k in changes}
@@ -310,21 +330,19 @@ class RosterService:
             SwapRequest.status == "pending",
             (SwapRequest.requester_roster_id == e.id) | (SwapRequest.counterpart_roster_id == e.id)))).first()
         if pending:
-            raise Conflict(f"roster entry {e.id} is in pending swap request {pending[0]}; decide that first",
-                           swap_id=pending[0])
+            raise ROSTER_ENTRY_IN_SWAP({"id": e.id}, swap_id=pending[0])
 
     async def delete_entry(self, actor: Actor, roster_id: int) -> dict[str, Any]:
         async with self.sessions() as s:
             e = await s.get(RosterEntry, roster_id)
             if e is None:
-                raise NotFound(f"roster entry {roster_id} does not exist", roster_id=roster_id)
+                raise ROSTER_ENTRY_NOT_FOUND(roster_id=roster_id)
             self._not_started(e, "cannot remove")
             await self._no_pending_swap(s, e)
             swapped = (await s.execute(select(func.count(SwapRequest.id)).where(
                 (SwapRequest.requester_roster_id == e.id) | (SwapRequest.counterpart_roster_id == e.id)))).scalar_one()
             if swapped:
-                raise Conflict(f"roster entry {e.id} is part of a swap record; reassign it instead (PATCH username)",
-                               roster_id=e.id)
+                raise ROSTER_ENTRY_SWAPPED(roster_id=e.id)
             t = await s.get(ShiftTemplate, e.template_id)
             out = entry_out(e, t)
             await s.delete(e)

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.clock import Clock
 from callcenter.settings import ShiftSettings
@@ -22,7 +22,7 @@ from callcenter.shifts.swaps import SwapService
 
 
 class ShiftService:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock, timezone: str,  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str,
                  settings: ShiftSettings, *, audit: Audit = no_audit,
                  live: Callable[[], dict[str, LiveState]] | None = None, on_finding: OnFinding | None = None) -> None:
         self.sessions = sessions

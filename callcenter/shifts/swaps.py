@@ -26,12 +26,35 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.clock import Clock
-from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
 from callcenter.settings import ShiftSettings
 from callcenter.shifts.common import Actor, Audit, iso, no_audit, require
+from callcenter.shifts.errors import (
+    SWAP_BACK_TO_BACK_AFTER,
+    SWAP_BACK_TO_BACK_BEFORE,
+    SWAP_CONSECUTIVE,
+    SWAP_DECIDED,
+    SWAP_ENTRY_NOT_FOUND,
+    SWAP_JOB_MISMATCH,
+    SWAP_LEAVE_IN_SHIFT,
+    SWAP_MONTHLY_LIMIT,
+    SWAP_NOT_FOUND,
+    SWAP_NOT_YOURS,
+    SWAP_OVERLAP,
+    SWAP_OWN_SHIFT,
+    SWAP_PENDING,
+    SWAP_PUBLIC_HOLIDAY,
+    SWAP_ROSTER_CHANGED,
+    SWAP_SAME_APPROVER,
+    SWAP_SHIFT_STARTED,
+    SWAP_SIDE_APPROVED,
+    SWAP_SKILL_MISMATCH,
+    SWAP_WITH_SELF,
+    SWAP_WITHDRAW_NOT_OWN,
+    UNKNOWN_SWAP_SIDE,
+)
 from callcenter.shifts.models import RosterEntry, ShiftLeave, ShiftTemplate, SwapRequest
 from callcenter.shifts.roster import RosterService, entry_out
-from callcenter.shifts.rules import Refused, covers, month_of
+from callcenter.shifts.rules import covers, month_of
 
 ACTIVE = ("pending", "approved")
 SIDES = ("requester", "counterpart")
@@ -51,7 +74,7 @@ def swap_out(x: SwapRequest, names: dict[int, str] | None = None) -> dict[str, A
 
 
 class SwapService:
-    def __init__(self, sessions: async_sessionmaker, clock: Clock, tz: ZoneInfo,  # type: ignore[type-arg]
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
                  settings: ShiftSettings, audit: Audit = no_audit) -> None:
         self.sessions = sessions
         self.clock = clock
@@ -65,7 +88,7 @@ class SwapService:
     async def _entry(self, s: AsyncSession, roster_id: int, field_name: str) -> RosterEntry:
         e = await s.get(RosterEntry, roster_id)
         if e is None:
-            raise InvalidInput(f"roster entry {roster_id} does not exist", field=field_name)
+            raise SWAP_ENTRY_NOT_FOUND({"roster_id": roster_id}, field=field_name)
         return e
 
     async def _check(self, s: AsyncSession, a: RosterEntry, b: RosterEntry, exclude: int | None = None) -> None:
@@ -73,20 +96,17 @@ class SwapService:
         now = self.clock.now()
         for e in (a, b):
             if now >= e.starts_at:
-                raise Refused("swap_shift_started", f"the shift of {e.username} on {e.day} has started; it cannot be "
-                              "swapped", roster_id=e.id)
+                raise SWAP_SHIFT_STARTED({"username": e.username, "day": e.day}, roster_id=e.id)
         holidays = await RosterService.holiday_days(s, min(a.day, b.day), max(a.day, b.day))
         for d in sorted({a.day, b.day}):
             if d in holidays:
-                raise Refused("swap_public_holiday", f"no shift swaps on public holidays: {d} is {holidays[d]}",
-                              day=d.isoformat())
+                raise SWAP_PUBLIC_HOLIDAY({"d": d, "holidays": holidays[d]}, day=d.isoformat())
         if a.job != b.job:
-            raise Refused("swap_job_mismatch", f"swaps are between the same job: {a.username} is {a.job!r} on that "
-                          f"shift, {b.username} is {b.job!r}", requester_job=a.job, counterpart_job=b.job)
+            raise SWAP_JOB_MISMATCH({"username": a.username, "username2": b.username}, requester_job=a.job,
+                                    counterpart_job=b.job)
         if a.skill_level != b.skill_level:
-            raise Refused("swap_skill_mismatch", f"swaps are between the same skill level: {a.username} is "
-                          f"{a.skill_level}, {b.username} is {b.skill_level}", requester_level=a.skill_level,
-                          counterpart_level=b.skill_level)
+            raise SWAP_SKILL_MISMATCH({"username": a.username, "username2": b.username}, requester_level=a.skill_level,
+                                      counterpart_level=b.skill_level)
         people = (a.username, b.username)
         leaves = (await s.execute(select(ShiftLeave).where(
             ShiftLeave.username.in_(people), ShiftLeave.status.in_(ACTIVE),
@@ -94,9 +114,8 @@ class SwapService:
         for lv in leaves:
             for e in (a, b):
                 if covers(lv.start_day, lv.end_day, lv.template_id, e.day, e.template_id):
-                    raise Refused("swap_leave_in_shift", f"{lv.username} has a {lv.status} leave request "
-                                  f"({lv.id}) in the shift of {e.day} to be swapped; no leave during a swap",
-                                  leave_id=lv.id, username=lv.username, day=e.day.isoformat())
+                    raise SWAP_LEAVE_IN_SHIFT({"status": lv.status, "day_text": e.day}, leave_id=lv.id,
+                                              username=lv.username, day=e.day.isoformat())
         q = select(SwapRequest).where(SwapRequest.status.in_(ACTIVE), or_(
             SwapRequest.requester.in_(people), SwapRequest.counterpart.in_(people)))
         if exclude is not None:
@@ -108,8 +127,7 @@ class SwapService:
             for m in sorted({month_of(a.day), month_of(b.day)}):
                 n = sum(1 for x in mine if m in (month_of(x.requester_day), month_of(x.counterpart_day)))
                 if n >= limit:
-                    raise Refused("swap_monthly_limit", f"{p} already has {n} swap(s) in {m}; at most {limit} per "
-                                  "person per month", username=p, month=m, count=n, limit=limit)
+                    raise SWAP_MONTHLY_LIMIT(username=p, month=m, count=n, limit=limit)
         for p in people:
             for x in others:
                 if p not in (x.requester, x.counterpart):
@@ -117,45 +135,38 @@ class SwapService:
                 for d_new in (a.day, b.day):
                     for d_old in (x.requester_day, x.counterpart_day):
                         if abs((d_new - d_old).days) <= 1:
-                            raise Refused("swap_consecutive", f"no consecutive swaps: {p} has swap {x.id} on "
-                                          f"{d_old}, next to {d_new}", username=p, swap_id=x.id,
-                                          day=d_new.isoformat(), other_day=d_old.isoformat())
+                            raise SWAP_CONSECUTIVE({"d_old": d_old, "d_new": d_new}, username=p, swap_id=x.id,
+                                                   day=d_new.isoformat(), other_day=d_old.isoformat())
         for taker, given, taken in ((a.username, a, b), (b.username, b, a)):
             clash = (await s.execute(select(RosterEntry).where(
                 RosterEntry.username == taker, RosterEntry.id != given.id,
                 RosterEntry.starts_at < taken.ends_at, RosterEntry.ends_at > taken.starts_at).limit(1))
             ).scalar_one_or_none()
             if clash is not None:
-                raise Refused("swap_overlap", f"{taker} is already on another shift ({clash.day}, entry {clash.id}) "
-                              f"overlapping the shift of {taken.day} they would take", username=taker,
-                              conflicting_entry=clash.id)
+                raise SWAP_OVERLAP({"day": clash.day, "day2": taken.day}, username=taker, conflicting_entry=clash.id)
             touching = (await s.execute(select(RosterEntry).where(
                 RosterEntry.username == taker, RosterEntry.id != given.id,
                 or_(RosterEntry.starts_at == taken.ends_at, RosterEntry.ends_at == taken.starts_at)).limit(1))
             ).scalar_one_or_none()
             if touching is not None:
                 before = touching.ends_at == taken.starts_at
-                raise Refused("swap_back_to_back", f"{taker} would work two shifts back to back: their shift of "
-                              f"{touching.day} (entry {touching.id}) {'ends' if before else 'starts'} when the shift "
-                              f"of {taken.day} they would take {'starts' if before else 'ends'}; no consecutive "
-                              "shifts", username=taker, conflicting_entry=touching.id)
+                raise (SWAP_BACK_TO_BACK_BEFORE if before else SWAP_BACK_TO_BACK_AFTER)(
+                    {"day": touching.day, "day2": taken.day}, username=taker, conflicting_entry=touching.id)
 
     async def request(self, actor: Actor, roster_id: int, with_roster_id: int, reason: str = "") -> dict[str, Any]:
         async with self.sessions() as s:
             a = await self._entry(s, roster_id, "roster_id")
             b = await self._entry(s, with_roster_id, "with_roster_id")
             if a.username != actor.username:
-                raise Forbidden(f"roster entry {a.id} is {a.username}'s, not yours; ask for your own shifts",
-                                roster_id=a.id)
+                raise SWAP_NOT_YOURS({"username": a.username}, roster_id=a.id)
             if b.username == actor.username:
-                raise InvalidInput("swap with another agent's shift, not your own", field="with_roster_id")
+                raise SWAP_WITH_SELF(field="with_roster_id")
             pending = (await s.execute(select(SwapRequest.id).where(
                 SwapRequest.status == "pending",
                 SwapRequest.requester_roster_id.in_((a.id, b.id)) | SwapRequest.counterpart_roster_id.in_(
                     (a.id, b.id))))).first()
             if pending:
-                raise Conflict(f"one of these shifts is already in pending swap request {pending[0]}",
-                               swap_id=pending[0])
+                raise SWAP_PENDING(swap_id=pending[0])
             await self._check(s, a, b)
             x = SwapRequest(requester=a.username, counterpart=b.username, requester_roster_id=a.id,
                             counterpart_roster_id=b.id, requester_day=a.day, requester_template_id=a.template_id,
@@ -171,13 +182,13 @@ class SwapService:
     async def _swap(self, s: AsyncSession, swap_id: int) -> SwapRequest:
         x = await s.get(SwapRequest, swap_id)
         if x is None:
-            raise NotFound(f"swap request {swap_id} does not exist", swap_id=swap_id)
+            raise SWAP_NOT_FOUND(swap_id=swap_id)
         return x
 
     @staticmethod
     def _pending(x: SwapRequest) -> None:
         if x.status != "pending":
-            raise Conflict(f"swap request {x.id} is {x.status} already", status=x.status)
+            raise SWAP_DECIDED({"id": x.id}, status=x.status)
 
     async def approve(self, actor: Actor, swap_id: int, side: str | None = None, note: str = "") -> dict[str, Any]:
         """A team lead approves one side; the second side (another lead) completes the swap: the roster changes."""
@@ -187,21 +198,20 @@ class SwapService:
             x = await self._swap(s, swap_id)
             self._pending(x)
             if actor.username in (x.requester, x.counterpart):
-                raise Forbidden("you cannot approve a swap of your own shift", swap_id=x.id)
+                raise SWAP_OWN_SHIFT(swap_id=x.id)
             done = {ap["side"]: ap["by"] for ap in x.approvals}
             if actor.username in done.values():
-                raise Refused("swap_same_approver", f"{actor.username} approved this swap already; the other side "
-                              "needs another team lead's approval", swap_id=x.id)
+                raise SWAP_SAME_APPROVER({"username": actor.username}, swap_id=x.id)
             if side is None:
                 side = next(sd for sd in SIDES if sd not in done)
             elif side not in SIDES:
-                raise InvalidInput(f"side must be one of {list(SIDES)}", field="side")
+                raise UNKNOWN_SWAP_SIDE({"sides": list(SIDES)}, field="side")
             elif side in done:
-                raise Conflict(f"the {side} side was approved by {done[side]} already", side=side)
+                raise SWAP_SIDE_APPROVED({"done": done[side]}, side=side)
             a = await s.get(RosterEntry, x.requester_roster_id)
             b = await s.get(RosterEntry, x.counterpart_roster_id)
             if a is None or b is None or a.username != x.requester or b.username != x.counterpart:
-                raise Conflict("the roster changed since the request; the swap cannot be applied", swap_id=x.id)
+                raise SWAP_ROSTER_CHANGED(swap_id=x.id)
             await self._check(s, a, b, exclude=x.id)
             now = self.clock.now()
             x.approvals = [*x.approvals, {"side": side, "by": actor.username, "at": iso(now), "note": note}]
@@ -245,7 +255,7 @@ class SwapService:
         async with self.sessions() as s:
             x = await self._swap(s, swap_id)
             if actor.username not in (x.requester, x.counterpart):
-                raise Forbidden("only the two agents of a swap may withdraw it", swap_id=x.id)
+                raise SWAP_WITHDRAW_NOT_OWN(swap_id=x.id)
             self._pending(x)
             x.status = "cancelled"
             x.decided_by = actor.username

@@ -53,8 +53,11 @@ class _Events(Protocol):
 class _Seat(Protocol):
     """Seat discipline (``callcenter.seat.service.SeatService``): the away rule's state, the leave-seat requests."""
 
-    warning_minutes: float
-    violation_minutes: float
+    @property
+    def warning_minutes(self) -> float: ...
+
+    @property
+    def violation_minutes(self) -> float: ...
 
     def watch(self, watcher: Any) -> None: ...
 

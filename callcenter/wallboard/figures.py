@@ -84,6 +84,10 @@ def _pct(part: float, whole: float) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
+def _service_level(v: tuple[float, ...]) -> float | None:
+    return _pct(v[IN_SL], v[ANSWERED] + v[ABANDONED])
+
+
 def window_figures(v: tuple[float, ...]) -> dict[str, Any]:
     """The figures of one window from its summed facts (definitions in docs/wallboard.md)."""
     concluded = v[ANSWERED] + v[ABANDONED]
@@ -91,7 +95,7 @@ def window_figures(v: tuple[float, ...]) -> dict[str, Any]:
         "offered": int(v[OFFERED]), "answered": int(v[ANSWERED]), "abandoned": int(v[ABANDONED]),
         "timed_out": int(v[TIMED_OUT]), "answered_in_sl": int(v[IN_SL]), "completed": int(v[COMPLETED]),
         "abandon_rate": _pct(v[ABANDONED], concluded),
-        "service_level": _pct(v[IN_SL], concluded),
+        "service_level": _service_level(v),
         "asa": round(v[WAIT] / v[ANSWERED], 1) if v[ANSWERED] else None,
         "aht": round((v[TALK] + v[WRAPUP]) / v[COMPLETED], 1) if v[COMPLETED] else None,
         "att": round(v[TALK] / v[COMPLETED], 1) if v[COMPLETED] else None,
@@ -249,7 +253,7 @@ class Figures:
         return out
 
     def service_level(self, queue: str | None, start: datetime, end: datetime | None = None) -> float | None:
-        return window_figures(self.span(queue, start, end))["service_level"]
+        return _service_level(self.span(queue, start, end))
 
     def horizon(self, now: datetime, chart_hours: int) -> datetime:
         """The oldest fact any window or the chart may still need (a margin over a day)."""
