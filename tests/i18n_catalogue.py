@@ -18,3 +18,13 @@ def i18n_keys() -> dict[str, set[str]]:
         keys["zh-CN"] |= set(re.findall(r'^\s+"([a-z_.]+)":', zh, re.M))
         keys["en"] |= set(re.findall(r'^\s+"([a-z_.]+)":', en, re.M))
     return keys
+
+
+def page_files(name: str) -> list[Path]:
+    """The files of a page (or of a shared part, e.g. "wallboard") that use texts: <name>.html, js/<name>.js and
+    its panel modules js/<name>/*.js, whichever exist."""
+    static = CATALOGUES.parents[1]
+    files = [static / f"{name}.html", static / "js" / f"{name}.js", *sorted((static / "js" / name).glob("**/*.js"))]
+    found = [f for f in files if f.is_file()]
+    assert found, name
+    return found

@@ -36,7 +36,7 @@ from callcenter.auth.models import AuditEntry
 from callcenter.db import make_engine
 from tests.browser.helpers import ADMIN, add_user, api_as, chromium_page, ok, sign_in
 from tests.helpers import ARTIFACTS, RunningUp, Sipp, free_udp_port, up_env
-from tests.i18n_catalogue import i18n_keys
+from tests.i18n_catalogue import i18n_keys, page_files
 
 LEAD = ("lead9", "lead9-password")
 AGENT = ("agent9", "agent9-password")
@@ -252,12 +252,11 @@ def test_the_board_shows_the_away_violation_live_and_the_team_lead_approves_leav
 def test_every_seat_discipline_text_the_pages_use_exists_in_both_languages_i18n() -> None:
     """seat.*, board.alert.* and board.notice_seat.* keys used by the board and the desktop (the alert kinds and
     the away sources by name, since the pages build those keys) are in zh-CN and English."""
-    ui = Path(__file__).resolve().parents[2] / "agent_ui" / "static"
     keys = i18n_keys()
     used: set[str] = set()
-    for f in ("board.html", "agent.html", "js/board.js", "js/agent.js"):
+    for f in (*page_files("board"), *page_files("wallboard"), *page_files("agent")):
         used |= set(re.findall(r'["`]((?:seat|board\.alert|board\.notice_seat)\.[a-z_.]+)["`]',
-                               (ui / f).read_text(encoding="utf-8")))
+                               f.read_text(encoding="utf-8")))
     for kind in ("away_violation", "leave_request", "shift_late", "shift_absence", "shift_early_leave",
                  "shift_left_before_relief"):
         used |= {f"board.alert.{kind}", f"board.alert.{kind}_detail"}

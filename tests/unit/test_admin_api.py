@@ -25,7 +25,7 @@ from callcenter.auth.models import AuditEntry, AuthSession, User
 from callcenter.clock import FakeClock
 from callcenter.errors import InvalidInput
 from tests.helpers import bearer, stack_settings
-from tests.i18n_catalogue import i18n_keys
+from tests.i18n_catalogue import i18n_keys, page_files
 
 pytestmark = pytest.mark.db
 
@@ -768,7 +768,7 @@ async def test_the_admin_page_is_served_and_every_text_it_uses_exists_in_both_la
     r = await api.client.get("/ui/admin.html")
     assert r.status_code == 200 and 'src="js/admin.js"' in r.text
     used = set()
-    for f in (UI / "admin.html", UI / "js" / "admin.js"):
+    for f in page_files("admin"):
         used |= set(re.findall(r'"((?:admin|home)\.[a-z_.]+)"', f.read_text(encoding="utf-8")))
     meta = (await api.call("GET", "/api/admin/meta")).json()
     for prefix, values in (("role", meta["roles"]), ("level", meta["levels"]), ("strategy", meta["strategies"]),

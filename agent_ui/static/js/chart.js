@@ -10,7 +10,7 @@
  * Colours come from CSS (classes chart-*), so the TV page restyles it for a dark screen. The chart re-renders
  * when its container changes size and every 30 s (the time axis moves on); it never fetches anything.
  */
-"use strict";
+import { parseServerTime } from "./core/time.js";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -30,11 +30,11 @@ function chartParseTime(v) {
 }
 
 /* "HH:MM" in ``timezone`` (falls back to the browser's zone for an unknown name). */
-function chartTimeFormatter(timezone, lang) {
+export function chartTimeFormatter(timezone, lang) {
   const opts = { hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
   try {
     return new Intl.DateTimeFormat(lang || undefined, { ...opts, timeZone: timezone || undefined });
-  } catch (e) {
+  } catch {
     return new Intl.DateTimeFormat(lang || undefined, opts);
   }
 }
@@ -58,7 +58,7 @@ function niceCountAxis(max) {
   return { max: Math.ceil(top / step) * step, step };
 }
 
-function createBoardChart(container, options) {
+export function createBoardChart(container, options) {
   const opts = {
     labels: () => ({ waiting: "waiting", sl: "service level %", target: "target", empty: "" }),
     pick: (p) => ({ waiting: p.waiting, sl: p.service_level }),

@@ -1,20 +1,26 @@
 /* tv.html: the wallboard on a big screen. No controls at all: the totals of today in very large type, one line
- * per queue, the current alerts and the chart. Uses the model and the websocket of js/board.js (/ws/board) and
+ * per queue, the current alerts and the chart. Uses the wallboard model and its websocket (wallboard/model.js, /ws/board) and
  * reconnects forever, except when the session is gone (4401: a "log in" message) or refused (4403).
  *
  * ?lang=en (or zh-CN) in the address picks the language for this screen without changing the stored choice.
  */
-"use strict";
+import "./i18n/common.js";
+import "./i18n/agent.js";
+import "./i18n/board.js";
+import "./i18n/seat.js";
+import "./i18n/tv.js";
+import { chartTimeFormatter } from "./chart.js";
+import { errorText } from "./core/api.js";
+import { whoAmIWithClock } from "./core/auth.js";
+import { $, el } from "./core/dom.js";
+import { applyI18n, getLang, t, usePageLanguage } from "./core/i18n.js";
+import { pad2, serverNow } from "./core/time.js";
+import { WB, wbAlertList, wbAlertText, wbApply, wbBelowTarget, wbChart, wbChartData, wbChartLive, wbConnect, wbMayUse, wbNum, wbPct, wbQueueName, wbShowWs, wbSince, wbTarget, wbWaitLevel, wbWindow } from "./wallboard/model.js";
 
 const TV = { chart: null, queueTimers: [] };
 
-(function pickLanguage() {
-  const lang = new URLSearchParams(window.location.search).get("lang");
-  if (lang && MESSAGES[lang]) {
-    // i18n.js reads the stored choice through getLang(); this screen uses the address's language instead
-    getLang = () => lang; // eslint-disable-line no-global-assign
-  }
-}());
+const addressLang = new URLSearchParams(window.location.search).get("lang");
+if (addressLang) usePageLanguage(addressLang);
 
 /* A message instead of the board (not logged in, no role, refused): the badge says refused, no banner. */
 function tvMessage(key, withLink) {
@@ -34,7 +40,7 @@ function tvClock(seconds) {
   const s = Math.max(0, Math.floor(seconds));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  return h ? `${h}:${wbPad2(m)}:${wbPad2(s % 60)}` : `${m}:${wbPad2(s % 60)}`;
+  return h ? `${h}:${pad2(m)}:${pad2(s % 60)}` : `${m}:${pad2(s % 60)}`;
 }
 
 /* A whole percentage: a TV is read from across the room. */
@@ -137,7 +143,7 @@ function tickTvAlerts() {
 
 function tickClock() {
   const fmt = chartTimeFormatter(WB.timezone, getLang());
-  setTile("tv-clock", fmt.format(new Date(wbNow())));
+  setTile("tv-clock", fmt.format(new Date(serverNow())));
 }
 
 function renderTv() {
@@ -171,7 +177,7 @@ function onTvMessage(m) {
 
 async function startTv() {
   applyI18n();
-  const who = await wbWhoAmI();
+  const who = await whoAmIWithClock();
   if (who.status === 401) {
     tvMessage("tv.login_needed", true);
     return;
@@ -213,4 +219,4 @@ async function startTv() {
   });
 }
 
-document.addEventListener("DOMContentLoaded", startTv);
+startTv();

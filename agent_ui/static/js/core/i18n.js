@@ -23,7 +23,17 @@ export function register(catalogue) {
   }
 }
 
+let pageLang = null;
+
+/* Show this page in ``lang`` without changing the stored choice (the TV's ?lang=en). False for an unknown one. */
+export function usePageLanguage(lang) {
+  if (!MESSAGES[lang]) return false;
+  pageLang = lang;
+  return true;
+}
+
 export function getLang() {
+  if (pageLang) return pageLang;
   let lang = null;
   try { lang = localStorage.getItem(LANG_KEY); } catch { /* storage disabled */ }
   return MESSAGES[lang] ? lang : DEFAULT_LANG;
