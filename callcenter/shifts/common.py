@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from callcenter.errors import Forbidden
+from callcenter.shifts.errors import NEEDS_ROLE
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
 LEADS = frozenset({"supervisor", "admin"})
@@ -39,7 +39,7 @@ class Actor:
 def require(actor: Actor, roles: Iterable[str], what: str) -> None:
     roles = frozenset(roles)
     if not actor.has(roles):
-        raise Forbidden(f"{what} needs role {' or '.join(sorted(roles))}", needed=sorted(roles))
+        raise NEEDS_ROLE({"what": what, "roles": ' or '.join(sorted(roles))}, needed=sorted(roles))
 
 
 def iso(dt: datetime | None) -> str | None:

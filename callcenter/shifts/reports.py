@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.errors import InvalidInput
 from callcenter.seat.models import AwayEpisode
 from callcenter.shifts.attendance import Evaluated
 from callcenter.shifts.common import iso, minutes, to_csv
+from callcenter.shifts.errors import BAD_MONTH
 from callcenter.shifts.models import AttendanceRecord, RosterEntry, ShiftLeave
 from callcenter.shifts.rules import Attendance
 
@@ -34,7 +34,7 @@ def month_bounds(month: str) -> tuple[date, date]:
         y, m = (int(x) for x in month.split("-"))
         first = date(y, m, 1)
     except ValueError:
-        raise InvalidInput(f"month must be YYYY-MM, got {month!r}", field="month") from None
+        raise BAD_MONTH({"month": month}, field="month") from None
     nxt = date(y + (m == 12), m % 12 + 1, 1)
     return first, nxt - timedelta(days=1)
 

@@ -13,18 +13,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from callcenter.errors import DomainError, InvalidInput
+from callcenter.shifts.errors import BAD_LOCAL_TIME
 from callcenter.shifts.models import LEVELS, POSITIONS
-
-
-class Refused(DomainError):
-    """A house rule refuses the request: the error id is the rule's name (``swap_monthly_limit`` ...)."""
-
-    status = 409
-
-    def __init__(self, rule: str, message: str, **details: Any) -> None:
-        super().__init__(f"{message} (rule {rule})", rule=rule, **details)
-        self.error_id = rule
 
 
 # times ------------------------------------------------------------------------------------------------------
@@ -34,8 +24,7 @@ def parse_hhmm(v: str, field_name: str) -> time:
         if len(v) != 5 or not (0 <= h < 24 and 0 <= m < 60):
             raise ValueError
     except ValueError:
-        raise InvalidInput(f"{field_name} must be a local time HH:MM (00:00-23:59), got {v!r}",
-                           field=field_name) from None
+        raise BAD_LOCAL_TIME({"v": v}, field=field_name) from None
     return time(h, m)
 
 
