@@ -97,15 +97,18 @@ def placeholders(template: str) -> set[str]:
 class Refusal:
     """One kind of refusal: raise ``KIND(**details)`` (or ``KIND({values}, **details)``), see the module doc."""
 
-    def __init__(self, code: str, kind: type[DomainError], *, en: str, zh: str, error_id: str | None = None) -> None:
+    def __init__(self, code: str, kind: type[DomainError], *, en: str, zh: str, error_id: str | None = None,
+                 details: Mapping[str, Any] | None = None) -> None:
         if placeholders(en) != placeholders(zh):
             raise ValueError(f"{code}: the en and zh templates name different placeholders")
         self.code = code
         self.kind = kind
         self.templates = {EN: en, ZH: zh}
         self.error_id = error_id  # overrides the class id where the answer's "error" is this kind's own name
+        self.details = dict(details or {})  # what every refusal of this kind carries (a house rule's name)
 
     def __call__(self, values: Mapping[str, Any] | None = None, /, **details: Any) -> DomainError:
+        details = {**self.details, **details}
         fill = {**details, **(values or {})}
         messages = {lang: template.format_map(fill) for lang, template in self.templates.items()}
         exc = self.kind(messages[EN], **details)
