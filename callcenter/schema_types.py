@@ -19,3 +19,11 @@ AsIsDateTime = Annotated[datetime, PlainSerializer(lambda d: d.isoformat(), retu
 # exactly as FastAPI's encoder wrote it when the route returned a plain dict (datetimes in isoformat text).
 AsIsJsonObject = Annotated[dict[str, Any], PlainSerializer(jsonable_encoder, return_type=dict[str, Any],
                                                            when_used="json")]
+
+
+def file_content(*media_types: str) -> dict[str, Any]:
+    """The OpenAPI ``content`` of an answer that is a file (audio), for ``responses={200: {"content": ...}}``."""
+    return {m: {"schema": {"type": "string", "format": "binary"}} for m in media_types}
+
+
+CSV_CONTENT: dict[str, Any] = {"text/csv": {"schema": {"type": "string"}}}

@@ -19,9 +19,11 @@ from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
 from callcenter.bounds import MAX_ID, Id
 from callcenter.errors import Conflict, NotFound
+from callcenter.schema_types import file_content
 from ivr.flowdef import prompts as node_prompts
 from ivr.models import IvrFlow
 from ivr.prompts import MAX_UPLOAD_BYTES, check_name, delete_custom, import_prompt, list_custom
+from ivr.schemas import PromptOut, PromptUploadOut
 from ivr.service import IvrService
 from ivr.validation import parse_flow
 
@@ -153,12 +155,13 @@ async def set_entry_point(did: str, body: EntryPointIn, request: Request, user: 
 
 # ---- prompts ---------------------------------------------------------------------------------------------------
 
-@router.get("/prompts", summary="Uploaded prompts, per language")
+@router.get("/prompts", response_model=list[PromptOut], summary="Uploaded prompts, per language")
 async def list_prompts(request: Request, _: Admin) -> list[dict[str, object]]:
     return list_custom(request.app.state.services.prompts)
 
 
-@router.post("/prompts", status_code=201, summary="Upload a prompt (wav/mp3/ogg/m4a, ≤ 20 MB, ≤ 10 min)")
+@router.post("/prompts", status_code=201, response_model=PromptUploadOut,
+             summary="Upload a prompt (wav/mp3/ogg/m4a, ≤ 20 MB, ≤ 10 min)")
 async def upload_prompt(request: Request, user: Admin, name: Annotated[str, Form()],
                         language: Annotated[str, Form()], file: Annotated[UploadFile, File()]) -> dict[str, object]:
     check_name(name, language)
@@ -199,7 +202,9 @@ async def delete_prompt(language: str, name: str, request: Request, user: Admin)
     await _audit(request, user, "ivr.prompt.delete", f"prompt:{language}/{name}")
 
 
-@router.get("/prompts/{language}/{name}/audio", summary="Preview a prompt (wav as Asterisk plays it)")
+@router.get("/prompts/{language}/{name}/audio", summary="Preview a prompt (wav as Asterisk plays it)",
+            response_class=FileResponse,
+            responses={200: {"content": file_content("audio/wav"), "description": "the prompt (wav)"}})
 async def prompt_audio(language: str, name: str, request: Request, _: Admin) -> FileResponse:
     check_name(name, language)
     store = request.app.state.services.prompts
@@ -229,7 +234,9 @@ async def voicemails(request: Request, _: VoicemailReader, handled: bool | None 
     return [VoicemailOut.model_validate(v) for v in await _svc(request).voicemails(handled)]
 
 
-@router.get("/voicemails/{vm_id}/audio", summary="Play a voice message (audited; Range supported)")
+@router.get("/voicemails/{vm_id}/audio", summary="Play a voice message (audited; Range supported)",
+            response_class=FileResponse,
+            responses={200: {"content": file_content("audio/wav"), "description": "the message (wav)"}})
 async def voicemail_audio(vm_id: Id, request: Request, user: VoicemailReader) -> FileResponse:
     vm = await _svc(request).get_voicemail(vm_id)
     path = Path(vm.path)
