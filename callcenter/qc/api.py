@@ -17,6 +17,21 @@ from callcenter.auth.models import User
 from callcenter.bounds import MAX_ID, MONTH, Day, Offset
 from callcenter.qc.reports import agents_csv, weekly_csv
 from callcenter.qc.sampling import Policy
+from callcenter.qc.schemas import (
+    QcAgentsReport,
+    QcDrawCheck,
+    QcDrawOut,
+    QcDrawResult,
+    QcEvaluationOut,
+    QcMyEvaluation,
+    QcNoteOut,
+    QcSampleDetail,
+    QcSampleOut,
+    QcSamplePage,
+    QcSurveyOut,
+    QcTemplateOut,
+    QcWeeklyReport,
+)
 from callcenter.qc.service import MAX_SEED, Actor, QcService
 
 Qc = Annotated[User, Depends(require_roles("qc", "supervisor", "admin"))]
@@ -96,13 +111,18 @@ class SurveyIn(_In):
     score: int = Field(ge=1, le=5)
 
 
+# the JSON answer is the route's response model; ?format=csv answers this instead
+CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+
+
 def _csv(data: bytes, name: str) -> Response:
     return Response(data, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 # draws and samples -----------------------------------------------------------------------------------------
-@router.post("/draws", status_code=201, summary="Draw a month's QC sample (once per month)")
+@router.post("/draws", response_model=QcDrawResult,
+             status_code=201, summary="Draw a month's QC sample (once per month)")
 async def draw(body: DrawIn, request: Request, user: Qc) -> dict[str, Any]:
     policy = Policy(per_agent=body.per_agent, min_talk_seconds=body.min_talk_seconds,
                     weight_complaints=body.weight_complaints, weight_poor_survey=body.weight_poor_survey,
@@ -110,23 +130,25 @@ async def draw(body: DrawIn, request: Request, user: Qc) -> dict[str, Any]:
     return await _svc(request).draw(Actor.of(user), body.month, policy, body.seed)
 
 
-@router.get("/draws", summary="Stored draws (newest month first)")
+@router.get("/draws", response_model=list[QcDrawOut], summary="Stored draws (newest month first)")
 async def draws(request: Request, user: Qc, month: Annotated[str | None, Query(pattern=MONTH)] = None
                 ) -> list[dict[str, Any]]:
     return await _svc(request).draws(month)
 
 
-@router.get("/draws/{draw_id}/verify", summary="Re-run a stored draw from its seed and compare with its samples")
+@router.get("/draws/{draw_id}/verify", response_model=QcDrawCheck,
+            summary="Re-run a stored draw from its seed and compare with its samples")
 async def verify_draw(draw_id: Id, request: Request, user: Qc) -> dict[str, Any]:
     return await _svc(request).rerun_draw(draw_id)
 
 
-@router.post("/samples", status_code=201, summary="Hand-pick a call into its month's sample")
+@router.post("/samples", response_model=QcSampleOut,
+             status_code=201, summary="Hand-pick a call into its month's sample")
 async def hand_pick(body: HandPickIn, request: Request, user: Qc) -> dict[str, Any]:
     return await _svc(request).hand_pick(Actor.of(user), body.call_uniqueid, body.reason)
 
 
-@router.get("/samples", summary="The QC work queue")
+@router.get("/samples", response_model=QcSamplePage, summary="The QC work queue")
 async def samples(
     request: Request, user: Qc,
     month: Annotated[str | None, Query(pattern=MONTH)] = None,
@@ -140,87 +162,97 @@ async def samples(
                                        offset=offset)
 
 
-@router.get("/samples/{sample_id}", summary="A sample with its recording, call, notes, evaluation and form")
+@router.get("/samples/{sample_id}", response_model=QcSampleDetail,
+            summary="A sample with its recording, call, notes, evaluation and form")
 async def sample(sample_id: Id, request: Request, user: Qc) -> dict[str, Any]:
     return await _svc(request).sample_detail(sample_id)
 
 
-@router.post("/samples/{sample_id}/assign", summary="Give a sample to a QC inspector (supervisor/admin)")
+@router.post("/samples/{sample_id}/assign", response_model=QcSampleOut,
+             summary="Give a sample to a QC inspector (supervisor/admin)")
 async def assign(sample_id: Id, body: AssignIn, request: Request, user: Lead) -> dict[str, Any]:
     return await _svc(request).assign(Actor.of(user), sample_id, body.username)
 
 
-@router.post("/samples/{sample_id}/claim", summary="Take a sample (QC inspector)")
+@router.post("/samples/{sample_id}/claim", response_model=QcSampleOut, summary="Take a sample (QC inspector)")
 async def claim(sample_id: Id, request: Request, user: QcOnly) -> dict[str, Any]:
     return await _svc(request).claim(Actor.of(user), sample_id)
 
 
-@router.post("/samples/{sample_id}/release", summary="Give a claimed sample back (its claimer or a supervisor)")
+@router.post("/samples/{sample_id}/release", response_model=QcSampleOut,
+             summary="Give a claimed sample back (its claimer or a supervisor)")
 async def release(sample_id: Id, request: Request, user: Qc) -> dict[str, Any]:
     return await _svc(request).release(Actor.of(user), sample_id)
 
 
-@router.post("/samples/{sample_id}/notes", status_code=201, summary="A note at a point of the recording")
+@router.post("/samples/{sample_id}/notes", response_model=QcNoteOut,
+             status_code=201, summary="A note at a point of the recording")
 async def add_note(sample_id: Id, body: NoteIn, request: Request, user: Qc) -> dict[str, Any]:
     return await _svc(request).add_note(Actor.of(user), sample_id, body.at_seconds, body.text)
 
 
 # evaluations -----------------------------------------------------------------------------------------------
-@router.post("/samples/{sample_id}/evaluation", status_code=201, summary="Score a sample (locked once submitted)")
+@router.post("/samples/{sample_id}/evaluation", response_model=QcEvaluationOut,
+             status_code=201, summary="Score a sample (locked once submitted)")
 async def submit(sample_id: Id, body: EvaluationIn, request: Request, user: Qc) -> dict[str, Any]:
     return await _svc(request).submit(Actor.of(user), sample_id, template_id=body.template_id, scores=body.scores,
                                       comments=body.comments, summary=body.summary)
 
 
-@router.post("/evaluations/{evaluation_id}/corrections", status_code=201,
+@router.post("/evaluations/{evaluation_id}/corrections", response_model=QcEvaluationOut, status_code=201,
              summary="Correct an evaluation: a new version with a reason (earlier versions are kept)")
 async def correct(evaluation_id: Id, body: CorrectionIn, request: Request, user: Qc) -> dict[str, Any]:
     return await _svc(request).correct(Actor.of(user), evaluation_id, scores=body.scores, comments=body.comments,
                                        summary=body.summary, reason=body.reason)
 
 
-@router.get("/mine", summary="The logged-in agent's own evaluations")
+@router.get("/mine", response_model=list[QcMyEvaluation], response_model_exclude_unset=True,
+            summary="The logged-in agent's own evaluations")
 async def mine(request: Request, user: Agent) -> list[dict[str, Any]]:
     return await _svc(request).mine(Actor.of(user))
 
 
-@router.post("/evaluations/{evaluation_id}/acknowledge", summary="The evaluated agent acknowledges the score")
+@router.post("/evaluations/{evaluation_id}/acknowledge", response_model=QcEvaluationOut,
+             summary="The evaluated agent acknowledges the score")
 async def acknowledge(evaluation_id: Id, request: Request, user: Agent, body: AcknowledgeIn | None = None
                       ) -> dict[str, Any]:
     return await _svc(request).respond(Actor.of(user), evaluation_id, "acknowledged", body.comment if body else "")
 
 
-@router.post("/evaluations/{evaluation_id}/dispute", summary="The evaluated agent disputes the score")
+@router.post("/evaluations/{evaluation_id}/dispute", response_model=QcEvaluationOut,
+             summary="The evaluated agent disputes the score")
 async def dispute(evaluation_id: Id, body: DisputeIn, request: Request, user: Agent) -> dict[str, Any]:
     return await _svc(request).respond(Actor.of(user), evaluation_id, "disputed", body.comment)
 
 
 # forms, survey, reports ------------------------------------------------------------------------------------
-@router.get("/templates", summary="QC forms (every version; the default one is flagged)")
+@router.get("/templates", response_model=list[QcTemplateOut],
+            summary="QC forms (every version; the default one is flagged)")
 async def templates(request: Request, user: Qc) -> list[dict[str, Any]]:
     return await _svc(request).templates()
 
 
-@router.post("/templates", status_code=201, summary="A new QC form, or a new version of one (weights sum to 100)")
+@router.post("/templates", response_model=QcTemplateOut,
+             status_code=201, summary="A new QC form, or a new version of one (weights sum to 100)")
 async def create_template(body: TemplateIn, request: Request, user: FormEditor) -> dict[str, Any]:
     return await _svc(request).create_template(Actor.of(user), body.name, body.criteria, body.is_default)
 
 
-@router.post("/survey", summary="Store a call's post-call survey score (1-5)")
+@router.post("/survey", response_model=QcSurveyOut, summary="Store a call's post-call survey score (1-5)")
 async def survey(body: SurveyIn, request: Request, user: Lead) -> dict[str, Any]:
     return await _svc(request).set_survey(Actor.of(user), body.call_uniqueid, body.score)
 
 
-@router.get("/reports/agents", summary="Monthly QC summary per agent", response_model=None,
-            responses={200: {"content": {"text/csv": {}}}})
+@router.get("/reports/agents", response_model=QcAgentsReport, responses=CSV,
+            summary="Monthly QC summary per agent")
 async def agents_report(request: Request, user: Qc, month: Month, format: Format = "json"
                         ) -> dict[str, Any] | Response:
     report = await _svc(request).agents_report(month)
     return _csv(agents_csv(report), f"qc-agents-{month}.csv") if format == "csv" else report
 
 
-@router.get("/reports/weekly", summary="Weekly QC summary: criteria most often below par", response_model=None,
-            responses={200: {"content": {"text/csv": {}}}})
+@router.get("/reports/weekly", response_model=QcWeeklyReport, responses=CSV,
+            summary="Weekly QC summary: criteria most often below par")
 async def weekly_report(request: Request, user: Qc,
                         week_start: Annotated[Day, Query(description="YYYY-MM-DD, first day of the week")],
                         format: Format = "json") -> dict[str, Any] | Response:

@@ -1,0 +1,260 @@
+"""API shapes of /api/qc: what each route answers, field for field as :mod:`callcenter.qc.service` and
+:mod:`callcenter.qc.reports` build it (``template_out``, ``sample_out``, ``evaluation_out``, ``note_out``, ...).
+
+Times are strings already formatted by the service (ISO 8601 UTC with ``Z``, ``qc.service.iso``); months
+``YYYY-MM``. The models are plain (no ``extra="forbid"``): FastAPI filters each answer through them, so a field
+missing here would silently disappear from the answer.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from callcenter.qc.models import EVALUATION_STATUSES, SAMPLE_STATUSES
+
+# A number as the form's author or the inspector wrote it (a criterion's weight and scale, a score, the draw
+# policy's knobs): an int stays an int in the answer. A ``float`` field would turn 20 into 20.0.
+Number = int | float
+SampleStatus = Literal["open", "claimed", "scored", "disputed"]
+EvaluationStatus = Literal["submitted", "acknowledged", "disputed", "corrected"]
+AgentResponse = Literal["acknowledged", "disputed"]
+assert (SampleStatus.__args__, EvaluationStatus.__args__) == (  # type: ignore[attr-defined]
+    SAMPLE_STATUSES, EVALUATION_STATUSES)
+
+
+# forms -----------------------------------------------------------------------------------------------------
+class QcCriterionLabel(BaseModel):
+    key: str
+    label_en: str
+    label_zh: str
+    weight: Number  # points of 100
+
+
+class QcCriterion(QcCriterionLabel):
+    scale_min: Number
+    scale_max: Number
+
+
+class QcTemplateOut(BaseModel):
+    id: int
+    name: str
+    version: int
+    criteria: list[QcCriterion]
+    active: bool
+    is_default: bool
+    created_by: str
+    created_at: str
+
+
+# draws and samples -----------------------------------------------------------------------------------------
+class QcPolicyOut(BaseModel):
+    """The policy a draw ran with (stored with it, so the draw can be re-run)."""
+
+    per_agent: int
+    min_talk_seconds: Number
+    weight_complaints: Number
+    weight_poor_survey: Number
+    poor_survey_max: int
+    timezone: str
+    algorithm: int
+
+
+class QcDrawOut(BaseModel):
+    id: int
+    month: str
+    seed: int
+    policy: QcPolicyOut
+    drawn_by: str
+    drawn_at: str
+    candidate_count: int
+    agent_candidates: dict[str, int]  # agent → candidate calls
+
+
+class QcSampleOut(BaseModel):
+    id: int
+    month: str
+    call_uniqueid: str
+    agent: str
+    draw_id: int | None  # None: hand-picked only
+    week: int
+    weight: float
+    hand_picked: bool
+    picked_by: str | None
+    reason: str
+    status: SampleStatus
+    assignee: str | None
+    assigned_by: str | None
+    assigned_at: str | None
+    created_at: str
+    evaluation_id: int | None
+
+
+class QcDrawResult(QcDrawOut):
+    short: dict[str, int]  # agents with fewer candidates than per_agent → their candidates
+    samples: list[QcSampleOut]
+
+
+class QcDrawCheck(BaseModel):
+    draw_id: int
+    month: str
+    seed: int
+    matches: bool  # the re-run gives the stored sample
+    candidates_unchanged: bool
+    stored: list[str]
+    rerun: list[str]
+
+
+class QcEvaluationBrief(BaseModel):
+    id: int
+    status: EvaluationStatus
+    total: float | None
+    grade: str | None
+
+
+class QcSampleRow(QcSampleOut):
+    answered_at: str | None
+    queue: str | None
+    talk_seconds: float | None
+    evaluation: QcEvaluationBrief | None
+
+
+class QcSamplePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[QcSampleRow]
+
+
+class QcNoteOut(BaseModel):
+    id: int
+    at_seconds: float
+    text: str
+    author: str
+    created_at: str
+
+
+# evaluations -----------------------------------------------------------------------------------------------
+class _Scored(BaseModel):
+    scores: dict[str, Number]  # criterion key → value inside its scale
+    comments: dict[str, str]
+    summary: str
+    points: dict[str, float]  # criterion key → points earned
+    total: float
+    grade: str  # excellent, good, competent, basic or not_competent (callcenter.qc.forms.GRADES)
+    agent_response: AgentResponse | None
+    agent_comment: str
+    agent_responded_at: str | None
+
+
+class QcVersionOut(_Scored):
+    version: int
+    reason: str  # why it was corrected ("" for version 1)
+    by: str
+    at: str
+
+
+class QcEvaluationOut(_Scored):
+    """The evaluation with its current version's content on top and every version below."""
+
+    id: int
+    sample_id: int
+    template_id: int
+    agent: str
+    evaluator: str
+    status: EvaluationStatus
+    submitted_at: str
+    current_version: int
+    versions: list[QcVersionOut]
+
+
+class QcRecordingBrief(BaseModel):
+    id: int
+    duration_seconds: float | None
+    format: str
+    status: str
+
+
+class QcCallBrief(BaseModel):
+    queue: str | None
+    answered_at: str | None
+    talk_seconds: float | None
+
+
+class QcCallOut(QcCallBrief):
+    caller_number: str | None
+
+
+class QcSampleDetail(QcSampleOut):
+    recording: QcRecordingBrief | None
+    call: QcCallOut | None
+    notes: list[QcNoteOut]
+    evaluation: QcEvaluationOut | None
+    template: QcTemplateOut | None  # the evaluation's form, else the default form
+
+
+class QcMineCall(BaseModel):
+    """The call without the caller's number; an empty object when the call record is gone (the route leaves
+    unset fields out)."""
+
+    queue: str | None = None
+    answered_at: str | None = None
+    talk_seconds: float | None = None
+
+
+class QcMyEvaluation(QcEvaluationOut):
+    month: str
+    call_uniqueid: str
+    recording_id: int | None
+    call: QcMineCall
+    notes: list[QcNoteOut]
+    template: QcTemplateOut | None
+
+
+# survey and reports ----------------------------------------------------------------------------------------
+class QcSurveyOut(BaseModel):
+    call_uniqueid: str
+    survey_score: int
+
+
+class QcTrendPoint(BaseModel):
+    month: str
+    average: float | None
+
+
+class QcAgentSummary(BaseModel):
+    agent: str
+    sampled: int
+    scored: int
+    average: float | None
+    grade: str | None
+    criteria: dict[str, float | None]  # criterion key → average points
+    trend: list[QcTrendPoint]  # the previous months' averages, the month before first
+
+
+class QcAgentsReport(BaseModel):
+    month: str
+    criteria: list[QcCriterionLabel]
+    agents: list[QcAgentSummary]
+
+
+class QcWeeklyCriterion(QcCriterionLabel):
+    evaluated: int
+    below_par: int
+
+
+class QcWeeklyAgent(BaseModel):
+    agent: str
+    evaluations: int
+    average: float | None
+    below_par: dict[str, int]  # criterion key → times below par, most often first
+
+
+class QcWeeklyReport(BaseModel):
+    week_start: str
+    week_end: str
+    evaluations: int
+    average: float | None
+    criteria: list[QcWeeklyCriterion]  # most often below par first
+    agents: list[QcWeeklyAgent]
