@@ -23,6 +23,7 @@ from callcenter.auth.models import AuditEntry, User
 from callcenter.clock import FakeClock
 from callcenter.seat.models import AwayEpisode
 from tests.helpers import stack_settings
+from tests.unit.wired import StackAmi
 
 pytestmark = pytest.mark.db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -38,7 +39,7 @@ def d(n: int) -> date:
     return date(2026, 3, n)
 
 
-class FakeAmi:
+class FakeAmi(StackAmi):
     def __getattr__(self, name: str) -> Any:
         async def action(*args: Any, **kwargs: Any) -> None:
             raise AmiNotConnected("AMI is not connected")
@@ -76,7 +77,7 @@ class Api:
         r = await self.req(who, method, url, **kw)
         assert r.status_code == status, r.text
         body = r.json()
-        assert set(body) == {"error", "message", "details"}
+        assert set(body) == {"error", "code", "message", "messages", "details"}
         if error is not None:
             assert body["error"] == error, body
         return body  # type: ignore[no-any-return]
@@ -104,8 +105,7 @@ async def api(db_url: str, workdir: Path) -> AsyncIterator[Api]:
     clock = FakeClock(at(d(1), "07:00"))
     settings = stack_settings(db_url, workdir / "data", auth={"session_hours": 24 * 30}, agents=[
         {"extension": e, "password": f"agent{e}-dev"} for e in ("1001", "1002", "1003")])
-    stack = Stack(settings, clock=clock, run_migrations=False)
-    stack.acd.ami = FakeAmi()  # type: ignore[assignment]
+    stack = Stack(settings, clock=clock, run_migrations=False, ami=FakeAmi())  # type: ignore[arg-type]
     await stack.load_directory()
     app = create_app(stack.settings, stack=stack, manage_stack=False)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
