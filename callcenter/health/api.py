@@ -14,12 +14,14 @@ from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
 from callcenter.bounds import Id
 from callcenter.errors import Conflict, NotFound
+from callcenter.health.schemas import HealthOut, WriteFailureOut, WriteFailurePage
 from callcenter.writebehind import WriteFailureStore
 
 router = APIRouter(prefix="/api", tags=["health"])
 
 
-@router.get("/health", summary="Health of every part of the stack")
+@router.get("/health", response_model=HealthOut, summary="Health of every part of the stack",
+            responses={503: {"model": HealthOut, "description": "A part is down, or a row could not be stored"}})
 async def health(request: Request) -> JSONResponse:
     svc = request.app.state.services
     ami = svc.ami.status
@@ -80,7 +82,8 @@ class DismissIn(BaseModel):
     note: str = Field("", max_length=300, description="why the row is not needed (kept with it)")
 
 
-@router.get("/health/write-failures", summary="Rows that could not be stored, newest first (admin)",
+@router.get("/health/write-failures", response_model=WriteFailurePage,
+            summary="Rows that could not be stored, newest first (admin)",
             dependencies=[admin])
 async def list_write_failures(
     request: Request,
@@ -101,7 +104,8 @@ async def _failure(request: Request, failure_id: int) -> Any:
     return f
 
 
-@router.post("/health/write-failures/{failure_id}/retry", summary="Store the row again (admin)")
+@router.post("/health/write-failures/{failure_id}/retry", response_model=WriteFailureOut,
+             summary="Store the row again (admin)")
 async def retry_write_failure(request: Request, failure_id: Id,
                               user: Annotated[User, Depends(require_roles("admin"))]) -> dict[str, Any]:
     store = _store(request)
@@ -112,7 +116,8 @@ async def retry_write_failure(request: Request, failure_id: Id,
     return store.out(await store.get(failure_id))  # type: ignore[arg-type]
 
 
-@router.post("/health/write-failures/{failure_id}/dismiss", summary="Mark the row as not needed (admin)")
+@router.post("/health/write-failures/{failure_id}/dismiss", response_model=WriteFailureOut,
+             summary="Mark the row as not needed (admin)")
 async def dismiss_write_failure(request: Request, failure_id: Id,
                                 user: Annotated[User, Depends(require_roles("admin"))],
                                 body: Annotated[DismissIn, Body()]) -> dict[str, Any]:
