@@ -8,7 +8,24 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any, TypeGuard
 
-from callcenter.errors import InvalidInput
+from callcenter.qc.errors import (
+    BAD_CRITERION_KEY,
+    COMMENTS_NOT_OBJECT,
+    COMMENTS_UNKNOWN,
+    CRITERIA_EMPTY,
+    CRITERION_KEY_TWICE,
+    CRITERION_NOT_OBJECT,
+    CRITERION_NOT_SCORED,
+    CRITERION_SCALE_NUMBERS,
+    CRITERION_SCALE_ORDER,
+    CRITERION_TEXT_LENGTH,
+    CRITERION_WEIGHT,
+    SCORE_OUT_OF_SCALE,
+    SCORES_NOT_OBJECT,
+    SCORES_UNKNOWN,
+    TOO_MANY_CRITERIA,
+    WEIGHTS_NOT_100,
+)
 
 # The centre's regulations: 95-100 excellent, 90-94 good, 80-89 competent, 60-79 basically competent, <60 not.
 # The bands are on whole points; a fractional total reaches a band only when it is at least the band's lower bound
@@ -62,41 +79,37 @@ def _number(v: object) -> TypeGuard[int | float]:
 def validate_criteria(criteria: Any) -> list[dict[str, Any]]:
     """The criteria as stored (only the known fields), or InvalidInput naming what is wrong."""
     if not isinstance(criteria, list) or not criteria:
-        raise InvalidInput("criteria must be a non-empty list", field="criteria")
+        raise CRITERIA_EMPTY(field="criteria")
     if len(criteria) > MAX_CRITERIA:
-        raise InvalidInput(f"at most {MAX_CRITERIA} criteria", field="criteria")
+        raise TOO_MANY_CRITERIA({"max_criteria": MAX_CRITERIA}, field="criteria")
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     for i, c in enumerate(criteria):
         where = f"criteria.{i}"
         if not isinstance(c, dict):
-            raise InvalidInput(f"{where} must be an object", field=where)
+            raise CRITERION_NOT_OBJECT(field=where)
         key = c.get("key")
         if not isinstance(key, str) or not _KEY.match(key):
-            raise InvalidInput(f"{where}.key must be 1-40 lower-case letters, digits or '_' (starting with a letter)",
-                               field=f"{where}.key")
+            raise BAD_CRITERION_KEY({"where": where}, field=f"{where}.key")
         if key in seen:
-            raise InvalidInput(f"criterion key {key!r} is used twice", field=f"{where}.key", key=key)
+            raise CRITERION_KEY_TWICE(field=f"{where}.key", key=key)
         seen.add(key)
         for label in ("label_en", "label_zh"):
             v = c.get(label)
             if not isinstance(v, str) or not v.strip() or len(v) > 200:
-                raise InvalidInput(f"{where}.{label} of {key!r} must be 1-200 characters", field=f"{where}.{label}")
+                raise CRITERION_TEXT_LENGTH({"where": where, "label": label, "key": key}, field=f"{where}.{label}")
         weight, lo, hi = c.get("weight"), c.get("scale_min"), c.get("scale_max")
         if not _number(weight) or weight <= 0:
-            raise InvalidInput(f"{where}.weight of {key!r} must be a positive number of points",
-                               field=f"{where}.weight")
+            raise CRITERION_WEIGHT({"where": where, "key": key}, field=f"{where}.weight")
         if not _number(lo) or not _number(hi):
-            raise InvalidInput(f"{where}.scale_min and scale_max of {key!r} must be numbers", field=where)
+            raise CRITERION_SCALE_NUMBERS({"key": key}, field=where)
         if lo >= hi:
-            raise InvalidInput(f"{where}: scale_min ({lo}) must be below scale_max ({hi}) for {key!r}",
-                               field=f"{where}.scale_min")
+            raise CRITERION_SCALE_ORDER({"where": where, "lo": lo, "hi": hi, "key": key}, field=f"{where}.scale_min")
         out.append({"key": key, "label_en": c["label_en"].strip(), "label_zh": c["label_zh"].strip(),
                     "weight": weight, "scale_min": lo, "scale_max": hi})
     total = sum(c["weight"] for c in out)
     if not math.isclose(total, 100, abs_tol=1e-9):
-        raise InvalidInput(f"the criteria weights must sum to 100 points; they sum to {total:g}", field="criteria",
-                           sum=total)
+        raise WEIGHTS_NOT_100(field="criteria", sum=total)
     return out
 
 
@@ -111,30 +124,27 @@ def score(criteria: list[dict[str, Any]], scores: Any, comments: Any = None) -> 
     """Points per criterion = weight * (value - scale_min) / (scale_max - scale_min); every criterion must be
     scored inside its scale; comments only for the form's criteria."""
     if not isinstance(scores, dict):
-        raise InvalidInput("scores must be an object {criterion key: number}", field="scores")
+        raise SCORES_NOT_OBJECT(field="scores")
     keys = [c["key"] for c in criteria]
     unknown = sorted(set(scores) - set(keys))
     if unknown:
-        raise InvalidInput(f"scores has criteria not on this form: {', '.join(unknown)}", field="scores",
-                           unknown=unknown)
+        raise SCORES_UNKNOWN({"unknown_text": ', '.join(unknown)}, field="scores", unknown=unknown)
     if comments is not None:
         if not isinstance(comments, dict):
-            raise InvalidInput("comments must be an object {criterion key: text}", field="comments")
+            raise COMMENTS_NOT_OBJECT(field="comments")
         bad = sorted(set(comments) - set(keys))
         if bad:
-            raise InvalidInput(f"comments has criteria not on this form: {', '.join(bad)}", field="comments",
-                               unknown=bad)
+            raise COMMENTS_UNKNOWN({"bad": ', '.join(bad)}, field="comments", unknown=bad)
     points: dict[str, float] = {}
     exact = 0.0
     for c in criteria:
         key = c["key"]
         if key not in scores:
-            raise InvalidInput(f"criterion {key!r} is not scored", field=f"scores.{key}", criterion=key)
+            raise CRITERION_NOT_SCORED(field=f"scores.{key}", criterion=key)
         v = scores[key]
         lo, hi = c["scale_min"], c["scale_max"]
         if not _number(v) or not lo <= v <= hi:
-            raise InvalidInput(f"score of {key!r} must be a number from {lo:g} to {hi:g}; got {v!r}",
-                               field=f"scores.{key}", criterion=key, scale_min=lo, scale_max=hi)
+            raise SCORE_OUT_OF_SCALE({"v": v}, field=f"scores.{key}", criterion=key, scale_min=lo, scale_max=hi)
         p = c["weight"] * (v - lo) / (hi - lo)
         exact += p
         points[key] = round(p, 2)

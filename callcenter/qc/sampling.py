@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.calls.models import Call
 from callcenter.customers.models import ServiceRecord
-from callcenter.errors import InvalidInput
+from callcenter.qc.errors import BAD_MONTH
 from callcenter.recordings.models import Recording
 
 ALGORITHM = 1  # stored in each draw's policy; bump when the selection changes
@@ -72,7 +72,7 @@ class Candidate:
 def parse_month(month: str, field: str = "month") -> tuple[int, int]:
     m = _MONTH.match(month or "")
     if not m:
-        raise InvalidInput(f"{field} must be YYYY-MM; got {month!r}", field=field)
+        raise BAD_MONTH({"month": month}, field=field)
     return int(m.group(1)), int(m.group(2))
 
 

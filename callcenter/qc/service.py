@@ -21,8 +21,53 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.auth.models import User
 from callcenter.calls.models import Call
 from callcenter.clock import Clock
-from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
+from callcenter.errors import Conflict
 from callcenter.qc import reports
+from callcenter.qc.errors import (
+    ALREADY_RESPONDED,
+    BAD_MIN_TALK,
+    BAD_PER_AGENT,
+    BAD_POOR_SURVEY_MAX,
+    BAD_SEED,
+    BAD_SURVEY_SCORE,
+    BAD_WEIGHT,
+    CALL_IN_SAMPLE,
+    CALL_IN_SAMPLE_RACE,
+    CALL_NO_RECORDING,
+    CALL_NOT_ANSWERED,
+    CALL_NOT_ENDED,
+    CALL_NOT_FOUND,
+    CLAIM_FIRST,
+    CORRECTION_NEEDS_REASON,
+    CORRECTION_NOT_ALLOWED,
+    DISPUTE_NEEDS_COMMENT,
+    DRAW_NOT_FOUND,
+    EVALUATION_CHANGED,
+    EVALUATION_NOT_FOUND,
+    FORM_NAME_LENGTH,
+    FORM_NOT_FOUND,
+    FORM_RETIRED,
+    FORM_VERSION_RACE,
+    MONTH_DRAWN,
+    MONTH_NOT_STARTED,
+    NEEDS_ROLE,
+    NOT_QC_USER,
+    NOTE_EMPTY,
+    NOTE_NEGATIVE_TIME,
+    NOTE_PAST_END,
+    RELEASE_NOT_OWN,
+    RESPONSE_NOT_AGENT,
+    SAMPLE_CHANGED,
+    SAMPLE_CLAIMED,
+    SAMPLE_CLAIMED_BY_OTHER,
+    SAMPLE_NOT_CLAIMED,
+    SAMPLE_NOT_FOUND,
+    SAMPLE_SCORED,
+    SAMPLE_SCORED_ASSIGN,
+    SAMPLE_SCORED_RACE,
+    SCORE_LOCKED,
+    UNKNOWN_SAMPLE_STATUS,
+)
 from callcenter.qc.forms import DEFAULT_CRITERIA, DEFAULT_TEMPLATE_NAME, score, validate_criteria
 from callcenter.qc.models import (
     SAMPLE_STATUSES,
@@ -72,7 +117,7 @@ def iso(dt: datetime | None) -> str | None:
 def _require(actor: Actor, roles: Iterable[str], what: str) -> None:
     roles = frozenset(roles)
     if not actor.has(roles):
-        raise Forbidden(f"{what} needs role {' or '.join(sorted(roles))}", needed=sorted(roles))
+        raise NEEDS_ROLE({"what": what, "roles": ' or '.join(sorted(roles))}, needed=sorted(roles))
 
 
 def template_out(t: QcTemplate) -> dict[str, Any]:
@@ -132,7 +177,7 @@ class QcService:
         _require(actor, ("qc", "admin"), "creating a QC form")
         name = (name or "").strip()
         if not name or len(name) > 100:
-            raise InvalidInput("name must be 1-100 characters", field="name")
+            raise FORM_NAME_LENGTH(field="name")
         crit = validate_criteria(criteria)
         async with self.sessions() as s:
             await self._default_template(s)
@@ -149,8 +194,7 @@ class QcService:
             try:
                 await s.commit()
             except IntegrityError as e:
-                raise Conflict(f"form {name!r} version {version} was just created by someone else; reload",
-                               name=name) from e
+                raise FORM_VERSION_RACE({"version": version}, name=name) from e
         await self.audit(actor.username, "qc.template", f"qc_template:{t.id}",
                          {"name": name, "version": version, "is_default": make_default})
         return template_out(t)
@@ -174,10 +218,9 @@ class QcService:
             return await self._default_template(s)
         t = await s.get(QcTemplate, template_id)
         if t is None:
-            raise NotFound(f"no QC form {template_id}", field="template_id")
+            raise FORM_NOT_FOUND({"template_id": template_id}, field="template_id")
         if not t.active:
-            raise InvalidInput(f"QC form {t.name!r} version {t.version} is retired; use the current version",
-                               field="template_id")
+            raise FORM_RETIRED({"name": t.name, "version": t.version}, field="template_id")
         return t
 
     # the monthly draw --------------------------------------------------------------------------------------
@@ -186,11 +229,11 @@ class QcService:
         _check_policy(policy)
         start, _ = month_bounds(month, self.tz)
         if start > self.clock.now():
-            raise InvalidInput(f"month {month} has not started yet", field="month")
+            raise MONTH_NOT_STARTED({"month": month}, field="month")
         if seed is None:
             seed = random.SystemRandom().getrandbits(63)
         elif not 0 <= seed <= MAX_SEED:
-            raise InvalidInput("seed must be an integer from 0 to 2^63-1", field="seed")
+            raise BAD_SEED(field="seed")
         async with self.sessions() as s:
             prev = (await s.execute(select(QcDraw).where(QcDraw.month == month))).scalar_one_or_none()
             if prev is not None:
@@ -240,7 +283,7 @@ class QcService:
         async with self.sessions() as s:
             d = await s.get(QcDraw, draw_id)
             if d is None:
-                raise NotFound(f"no QC draw {draw_id}")
+                raise DRAW_NOT_FOUND({"draw_id": draw_id})
             policy = Policy.from_json(d.policy)
             cands = await candidates(s, d.month, policy, d.policy["timezone"])
             stored = list((await s.execute(select(QcSample.call_uniqueid).where(QcSample.draw_id == d.id)
@@ -255,22 +298,21 @@ class QcService:
         async with self.sessions() as s:
             call = (await s.execute(select(Call).where(Call.uniqueid == call_uniqueid))).scalar_one_or_none()
             if call is None:
-                raise NotFound(f"no call {call_uniqueid!r}", field="call_uniqueid")
+                raise CALL_NOT_FOUND({"call_uniqueid": call_uniqueid}, field="call_uniqueid")
             rec = (await s.execute(select(Recording).where(Recording.call_uniqueid == call_uniqueid))
                    ).scalar_one_or_none()
             if rec is None or rec.status != "ok":
                 why = "no recording" if rec is None else f"its recording is {rec.status}"
-                raise InvalidInput(f"call {call_uniqueid!r} has no usable recording ({why})", field="call_uniqueid")
+                raise CALL_NO_RECORDING({"call_uniqueid": call_uniqueid, "why": why}, field="call_uniqueid")
             agent = rec.agent_username or call.agent_name
             if call.answered_at is None or not agent:
-                raise InvalidInput(f"call {call_uniqueid!r} was not answered by an agent", field="call_uniqueid")
+                raise CALL_NOT_ANSWERED({"call_uniqueid": call_uniqueid}, field="call_uniqueid")
             month = month_of(call.answered_at, self.tz)
             dup = (await s.execute(select(QcSample).where(QcSample.month == month,
                                                           QcSample.call_uniqueid == call_uniqueid))
                    ).scalar_one_or_none()
             if dup is not None:
-                raise Conflict(f"call {call_uniqueid!r} is already in the {month} sample (sample {dup.id})",
-                               sample_id=dup.id)
+                raise CALL_IN_SAMPLE({"call_uniqueid": call_uniqueid, "month": month}, sample_id=dup.id)
             c = Candidate(call_uniqueid, agent, call.answered_at, week_of(call.answered_at, self.tz), 1.0)
             x = _sample_of(c, month, self.clock.now(), draw_id=None)
             x.hand_picked, x.picked_by, x.reason = True, actor.username, reason.strip()
@@ -278,7 +320,7 @@ class QcService:
             try:
                 await s.commit()
             except IntegrityError as e:
-                raise Conflict(f"call {call_uniqueid!r} is already in the {month} sample") from e
+                raise CALL_IN_SAMPLE_RACE({"call_uniqueid": call_uniqueid, "month": month}) from e
         await self.audit(actor.username, "qc.handpick", f"qc_sample:{x.id}",
                          {"call": call_uniqueid, "month": month, "agent": agent, "reason": x.reason})
         return sample_out(x)
@@ -292,7 +334,7 @@ class QcService:
             conds.append(QcSample.month == month)
         if status is not None:
             if status not in SAMPLE_STATUSES:
-                raise InvalidInput(f"status must be one of {', '.join(SAMPLE_STATUSES)}", field="status")
+                raise UNKNOWN_SAMPLE_STATUS({"sample_statuses": ', '.join(SAMPLE_STATUSES)}, field="status")
             conds.append(QcSample.status == status)
         if agent is not None:
             conds.append(QcSample.agent == agent)
@@ -318,7 +360,7 @@ class QcService:
     async def _sample(self, s: AsyncSession, sample_id: int) -> QcSample:
         x = await s.get(QcSample, sample_id)
         if x is None:
-            raise NotFound(f"no QC sample {sample_id}")
+            raise SAMPLE_NOT_FOUND({"sample_id": sample_id})
         return x
 
     async def assign(self, actor: Actor, sample_id: int, username: str) -> dict[str, Any]:
@@ -326,10 +368,10 @@ class QcService:
         async with self.sessions() as s:
             u = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
             if u is None or not u.active or "qc" not in (u.roles or []):
-                raise InvalidInput(f"{username!r} is not an active user with the qc role", field="username")
+                raise NOT_QC_USER({"username": username}, field="username")
             x = await self._sample(s, sample_id)
             if x.status == "scored":
-                raise Conflict(f"sample {sample_id} is already scored; correct its evaluation instead")
+                raise SAMPLE_SCORED_ASSIGN({"sample_id": sample_id})
             before = x.assignee
             x.assignee, x.assigned_by, x.assigned_at = username, actor.username, self.clock.now()
             if x.status == "open":
@@ -354,8 +396,8 @@ class QcService:
             if x.assignee == actor.username and x.status != "scored":
                 return sample_out(x)  # claimed already by this user
             if x.status == "scored":
-                raise Conflict(f"sample {sample_id} is already scored")
-            raise Conflict(f"sample {sample_id} is claimed by {x.assignee}", assignee=x.assignee)
+                raise SAMPLE_SCORED({"sample_id": sample_id})
+            raise SAMPLE_CLAIMED({"sample_id": sample_id}, assignee=x.assignee)
         await self.audit(actor.username, "qc.claim", f"qc_sample:{sample_id}", None)
         return sample_out(x)
 
@@ -363,12 +405,11 @@ class QcService:
         async with self.sessions() as s:
             x = await self._sample(s, sample_id)
             if x.assignee is None:
-                raise Conflict(f"sample {sample_id} is not claimed")
+                raise SAMPLE_NOT_CLAIMED({"sample_id": sample_id})
             if x.assignee != actor.username and not actor.has(LEADS):
-                raise Forbidden(f"sample {sample_id} is claimed by {x.assignee}; only they or a supervisor may "
-                                "release it")
+                raise RELEASE_NOT_OWN({"sample_id": sample_id, "assignee": x.assignee})
             if x.status == "scored":
-                raise Conflict(f"sample {sample_id} is already scored")
+                raise SAMPLE_SCORED({"sample_id": sample_id})
             res = await s.execute(
                 update(QcSample).where(QcSample.id == sample_id, QcSample.assignee == x.assignee,
                                        QcSample.status == x.status)
@@ -376,7 +417,7 @@ class QcService:
                         status="open" if x.status == "claimed" else x.status))
             await s.commit()
             if res.rowcount == 0:  # type: ignore[attr-defined]
-                raise Conflict(f"sample {sample_id} changed meanwhile; reload")
+                raise SAMPLE_CHANGED({"sample_id": sample_id})
             was = x.assignee
             await s.refresh(x)
         await self.audit(actor.username, "qc.release", f"qc_sample:{sample_id}", {"was": was})
@@ -386,16 +427,15 @@ class QcService:
         _require(actor, QC_ROLES, "writing a QC note")
         text = (text or "").strip()
         if not text:
-            raise InvalidInput("text must not be empty", field="text")
+            raise NOTE_EMPTY(field="text")
         if at_seconds < 0:
-            raise InvalidInput("at_seconds must be >= 0", field="at_seconds")
+            raise NOTE_NEGATIVE_TIME(field="at_seconds")
         async with self.sessions() as s:
             x = await self._sample(s, sample_id)
             dur = (await s.execute(select(Recording.duration_seconds)
                                    .where(Recording.call_uniqueid == x.call_uniqueid))).scalar_one_or_none()
             if dur is not None and at_seconds > dur:
-                raise InvalidInput(f"at_seconds {at_seconds:g} is past the end of the recording ({dur:g} s)",
-                                   field="at_seconds")
+                raise NOTE_PAST_END({"at_seconds": at_seconds, "dur": dur}, field="at_seconds")
             n = QcNote(sample_id=sample_id, at_seconds=at_seconds, text=text, author=actor.username,
                        created_at=self.clock.now())
             s.add(n)
@@ -449,13 +489,12 @@ class QcService:
             x = await self._sample(s, sample_id)
             ev = (await s.execute(select(QcEvaluation.id).where(QcEvaluation.sample_id == sample_id))).scalar()
             if ev is not None:
-                raise Conflict(f"sample {sample_id} already has evaluation {ev}, locked; correct it instead "
-                               f"(POST /api/qc/evaluations/{ev}/corrections)", evaluation_id=ev)
+                raise SCORE_LOCKED({"sample_id": sample_id}, evaluation_id=ev)
             if not actor.has(LEADS):
                 if x.assignee is None:
-                    raise Conflict(f"claim sample {sample_id} first")
+                    raise CLAIM_FIRST({"sample_id": sample_id})
                 if x.assignee != actor.username:
-                    raise Forbidden(f"sample {sample_id} is claimed by {x.assignee}", assignee=x.assignee)
+                    raise SAMPLE_CLAIMED_BY_OTHER({"sample_id": sample_id}, assignee=x.assignee)
             t = await self._template(s, template_id)
             r = score(t.criteria, scores, comments)
             now = self.clock.now()
@@ -465,7 +504,7 @@ class QcService:
             try:
                 await s.flush()
             except IntegrityError as err:
-                raise Conflict(f"sample {sample_id} was just scored by someone else") from err
+                raise SAMPLE_SCORED_RACE({"sample_id": sample_id}) from err
             v = QcEvaluationVersion(evaluation_id=e.id, version=1, scores=scores, comments=comments,
                                     summary=summary.strip(), points=r.points, total=r.total, grade=r.grade,
                                     reason="", created_by=actor.username, created_at=now)
@@ -476,7 +515,7 @@ class QcService:
             try:
                 await s.commit()
             except IntegrityError as err:
-                raise Conflict(f"sample {sample_id} was just scored by someone else") from err
+                raise SAMPLE_SCORED_RACE({"sample_id": sample_id}) from err
         await self.audit(actor.username, "qc.submit", f"qc_evaluation:{e.id}",
                          {"sample": sample_id, "agent": x.agent, "total": r.total, "grade": r.grade})
         return evaluation_out(e, [v])
@@ -487,16 +526,15 @@ class QcService:
         _require(actor, QC_ROLES, "correcting a QC evaluation")
         reason = (reason or "").strip()
         if not reason:
-            raise InvalidInput("reason must say why the evaluation is corrected", field="reason")
+            raise CORRECTION_NEEDS_REASON(field="reason")
         comments = comments or {}
         async with self.sessions() as s:
             e = await s.get(QcEvaluation, evaluation_id)
             if e is None:
-                raise NotFound(f"no QC evaluation {evaluation_id}")
+                raise EVALUATION_NOT_FOUND({"evaluation_id": evaluation_id})
             x = await self._sample(s, e.sample_id)
             if not actor.has(LEADS) and actor.username not in (e.evaluator, x.assignee):
-                raise Forbidden(f"evaluation {evaluation_id} may be corrected by its evaluator ({e.evaluator}), "
-                                f"the sample's claimer or a supervisor")
+                raise CORRECTION_NOT_ALLOWED({"evaluation_id": evaluation_id, "evaluator": e.evaluator})
             t = await s.get(QcTemplate, e.template_id)
             assert t is not None
             r = score(t.criteria, scores, comments)
@@ -507,7 +545,7 @@ class QcService:
                                                              QcEvaluation.current_version == old)
                                   .values(current_version=old + 1, status="corrected"))
             if res.rowcount == 0:  # type: ignore[attr-defined]
-                raise Conflict(f"evaluation {evaluation_id} changed meanwhile; reload")
+                raise EVALUATION_CHANGED({"evaluation_id": evaluation_id})
             s.add(QcEvaluationVersion(evaluation_id=e.id, version=old + 1, scores=scores, comments=comments,
                                       summary=summary.strip(), points=r.points, total=r.total, grade=r.grade,
                                       reason=reason, created_by=actor.username, created_at=now))
@@ -515,7 +553,7 @@ class QcService:
             try:
                 await s.commit()
             except IntegrityError as err:
-                raise Conflict(f"evaluation {evaluation_id} changed meanwhile; reload") from err
+                raise EVALUATION_CHANGED({"evaluation_id": evaluation_id}) from err
             await s.refresh(e)
             out = evaluation_out(e, await self._versions(s, e.id))
         await self.audit(actor.username, "qc.correct", f"qc_evaluation:{e.id}",
@@ -528,14 +566,13 @@ class QcService:
         assert response in ("acknowledged", "disputed")
         comment = (comment or "").strip()
         if response == "disputed" and not comment:
-            raise InvalidInput("comment must say what is disputed", field="comment")
+            raise DISPUTE_NEEDS_COMMENT(field="comment")
         async with self.sessions() as s:
             e = await s.get(QcEvaluation, evaluation_id)
             if e is None:
-                raise NotFound(f"no QC evaluation {evaluation_id}")
+                raise EVALUATION_NOT_FOUND({"evaluation_id": evaluation_id})
             if e.agent != actor.username:
-                raise Forbidden(f"only the evaluated agent ({e.agent}) may acknowledge or dispute evaluation "
-                                f"{evaluation_id}")
+                raise RESPONSE_NOT_AGENT({"agent": e.agent, "evaluation_id": evaluation_id})
             now = self.clock.now()
             res = await s.execute(update(QcEvaluationVersion).where(
                 QcEvaluationVersion.evaluation_id == e.id, QcEvaluationVersion.version == e.current_version,
@@ -543,8 +580,8 @@ class QcService:
                 .values(agent_response=response, agent_comment=comment, agent_responded_at=now))
             if res.rowcount == 0:  # type: ignore[attr-defined]
                 cur = next(v for v in await self._versions(s, e.id) if v.version == e.current_version)
-                raise Conflict(f"version {e.current_version} of evaluation {evaluation_id} was already "
-                               f"{cur.agent_response}", agent_response=cur.agent_response)
+                raise ALREADY_RESPONDED({"current_version": e.current_version, "evaluation_id": evaluation_id},
+                                        agent_response=cur.agent_response)
             e.status = response
             if response == "disputed":  # back in QC's work queue, for any inspector to claim
                 x = await self._sample(s, e.sample_id)
@@ -587,14 +624,14 @@ class QcService:
     async def set_survey(self, actor: Actor, call_uniqueid: str, score_: int) -> dict[str, Any]:
         _require(actor, LEADS, "storing a survey result")
         if isinstance(score_, bool) or not isinstance(score_, int) or not 1 <= score_ <= 5:
-            raise InvalidInput("score must be an integer from 1 to 5", field="score")
+            raise BAD_SURVEY_SCORE(field="score")
         async with self.sessions() as s:
             call = (await s.execute(select(Call).where(Call.uniqueid == call_uniqueid))).scalar_one_or_none()
             if call is None:
-                raise NotFound(f"no call {call_uniqueid!r}", field="call_uniqueid")
+                raise CALL_NOT_FOUND({"call_uniqueid": call_uniqueid}, field="call_uniqueid")
             if call.ended_at is None:
                 # the call tracker still writes this row until the call ends
-                raise Conflict(f"call {call_uniqueid!r} has not ended yet")
+                raise CALL_NOT_ENDED({"call_uniqueid": call_uniqueid})
             before = call.survey_score
             call.survey_score = score_
             await s.commit()
@@ -614,20 +651,18 @@ class QcService:
 
 def _check_policy(p: Policy) -> None:
     if isinstance(p.per_agent, bool) or not isinstance(p.per_agent, int) or not 1 <= p.per_agent <= 5:
-        raise InvalidInput("per_agent must be 1 to 5 (the regulations: 1-5 checks per agent per month)",
-                           field="per_agent")
+        raise BAD_PER_AGENT(field="per_agent")
     if not 0 <= p.min_talk_seconds <= 36_000:
-        raise InvalidInput("min_talk_seconds must be 0 to 36000", field="min_talk_seconds")
+        raise BAD_MIN_TALK(field="min_talk_seconds")
     for f in ("weight_complaints", "weight_poor_survey"):
         if not 0 <= getattr(p, f) <= 1000:
-            raise InvalidInput(f"{f} must be 0 to 1000", field=f)
+            raise BAD_WEIGHT(field=f)
     if not 1 <= p.poor_survey_max <= 5:
-        raise InvalidInput("poor_survey_max must be 1 to 5", field="poor_survey_max")
+        raise BAD_POOR_SURVEY_MAX(field="poor_survey_max")
 
 
 def _drawn(d: QcDraw) -> Conflict:
-    return Conflict(f"month {d.month} was already drawn (draw {d.id} by {d.drawn_by} at {iso(d.drawn_at)}); "
-                    "hand-pick calls to add to it (POST /api/qc/samples)", draw_id=d.id, month=d.month)
+    return MONTH_DRAWN({"drawn_by": d.drawn_by, "drawn_at": iso(d.drawn_at)}, draw_id=d.id, month=d.month)
 
 
 def _draw_out(d: QcDraw) -> dict[str, Any]:
