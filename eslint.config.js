@@ -12,7 +12,6 @@ export default [
       "agent_ui/static/js/agent.js",
       "agent_ui/static/js/qc.js",
       "agent_ui/static/js/player.js",
-      "agent_ui/static/js/ivr.js",
     ],
   },
   js.configs.recommended,

@@ -42,7 +42,7 @@ def _log_in(page: Page, base: str) -> None:
     page.goto(f"{base}/ui/ivr.html")
     page.wait_for_url("**/ui/index.html")
     expect(page.get_by_test_id("login-form")).to_be_visible()
-    # Chinese by default, every text from js/i18n.js
+    # Chinese by default, every text from the js/i18n/ catalogues
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     expect(page.get_by_test_id("login-submit")).to_have_text("登录")
     page.get_by_test_id("login-username").fill(ADMIN[0])
