@@ -1,5 +1,6 @@
 /* player.js: the recording player used by qc.html and the agent desktop's "My QC scores" card.
  *
+ *   import { ccPlayer } from "./player.js";
  *   const p = ccPlayer(container, { recordingId, duration, marks, onTime });
  *
  * An <audio> element on GET /api/recordings/{id}/audio (the server answers HTTP Range requests, so the browser
@@ -9,23 +10,25 @@
  * is called when the position changes. Returns {audio, seek(t), play(), pause(), time(), duration(),
  * setMarks(list), destroy()}. Texts are the i18n keys player.*; the player follows the language switch.
  */
-"use strict";
+import { api, errorText } from "./core/api.js";
+import { el, showStatus } from "./core/dom.js";
+import { t } from "./core/i18n.js";
+import { pad2 } from "./core/time.js";
 
 const PLAYER_SPEEDS = [0.75, 1, 1.25, 1.5, 2];
 const PLAYER_HEIGHT = 72; // CSS px of the waveform
 const PLAYER_BAR = 3; // CSS px per bar (2 bar + 1 gap)
 
-/* mm:ss, or h:mm:ss from an hour on. */
-function playerClock(seconds) {
+/* mm:ss, or h:mm:ss from an hour on; "--:--" when unknown (an audio's duration can be NaN or Infinity). */
+export function playerClock(seconds) {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "--:--";
   const s = Math.max(0, Math.floor(seconds));
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
-  const p2 = (n) => String(n).padStart(2, "0");
-  return h ? `${h}:${p2(m)}:${p2(s % 60)}` : `${p2(m)}:${p2(s % 60)}`;
+  return h ? `${h}:${pad2(m)}:${pad2(s % 60)}` : `${pad2(m)}:${pad2(s % 60)}`;
 }
 
-function ccPlayer(root, opts) {
+export function ccPlayer(root, opts) {
   const o = opts || {};
   const id = encodeURIComponent(o.recordingId);
   const state = { peaks: null, peaksDuration: null, marks: o.marks || [], raf: 0, pendingSeek: null, dead: false };
