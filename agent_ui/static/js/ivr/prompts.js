@@ -1,5 +1,5 @@
 /* Prompts: upload, listen, delete (per language). */
-import { call, errorText } from "../core/api.js";
+import { call, errorText, serverMessage } from "../core/api.js";
 import { $, el, showStatus } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { renderTree } from "./editor.js";
@@ -73,7 +73,7 @@ export async function deletePrompt(p, errNode) {
   const r = await call("DELETE", promptUrl(p));
   const status = $("prompt-status");
   if (r.status === 409) {
-    const msg = () => t("prompts.in_use", { message: (r.data && r.data.message) || "" });
+    const msg = () => t("prompts.in_use", { message: serverMessage(r) }); // in the page's language when sent
     showStatus(errNode, msg, "error");
     showStatus(status, msg, "error");
     return;
