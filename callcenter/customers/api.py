@@ -33,6 +33,7 @@ from callcenter.customers.schemas import (
     ServiceRecordPatch,
 )
 from callcenter.customers.service import MAX_CSV_BYTES, Actor, CustomerService
+from callcenter.schema_types import CSV_CONTENT
 
 Reader = Annotated[User, Depends(require_roles("agent", "supervisor", "qc", "admin"))]
 Writer = Annotated[User, Depends(require_roles("agent", "supervisor", "admin"))]
@@ -82,7 +83,7 @@ async def create_customer(body: CustomerIn, request: Request, user: Writer) -> C
 
 
 @router.get("/export.csv", summary="All customers as CSV (UTF-8 with BOM; admins only)",
-            response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+            response_class=Response, responses={200: {"content": CSV_CONTENT, "description": "the CSV file"}})
 async def export_customers(request: Request, user: Admin) -> Response:
     svc = _svc(request)
     data = await svc.export_csv(Actor.of(user))

@@ -35,6 +35,7 @@ from callcenter.errors import Conflict, DomainError, Forbidden, InvalidInput, No
 from callcenter.recordings.models import STATUSES, Recording
 from callcenter.recordings.peaks import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, PeaksCache
 from callcenter.recordings.transcode import CONTENT_TYPES
+from callcenter.schema_types import file_content
 
 log = logging.getLogger(__name__)
 
@@ -254,7 +255,9 @@ def _open(path: Path) -> tuple[IO[bytes], int]:
 
 @router.get("/{recording_id}/audio", summary="The recording's audio (HTTP Range; ?download=1 for a file download)",
             response_class=StreamingResponse,
-            responses={206: {"description": "the requested byte range"},
+            responses={200: {"description": "the whole file", "content": file_content(*CONTENT_TYPES.values())},
+                       206: {"description": "the requested byte range",
+                             "content": file_content(*CONTENT_TYPES.values())},
                        416: {"description": "Range not satisfiable (Content-Range: bytes */size)"}})
 async def get_audio(request: Request, user: Anyone, recording_id: RecordingId,
                     download: Annotated[bool, Query(description="send as an attachment")] = False) -> Response:
