@@ -5,7 +5,7 @@ import { $, showStatus } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { parseServerTime } from "../core/time.js";
 import { liveSocket, showLiveStatus } from "../core/socket.js";
-import { S, focusIsFree } from "./state.js";
+import { S } from "./state.js";
 import { renderAgent, renderReasons, renderControls } from "./status_bar.js";
 import { loadSeats, loadSkills } from "./seat.js";
 import { renderPop, resetPopForms } from "./pop.js";
@@ -13,6 +13,11 @@ import { adoptRecording } from "./phone.js";
 import { loadToday } from "./today.js";
 import { loadMyQc } from "./my_qc.js";
 import { refreshSeat, onDiscipline } from "./discipline.js";
+
+function focusIsFree() {
+  const a = document.activeElement;
+  return !a || a === document.body || a.tagName === "BUTTON";
+}
 
 function noticeText(m) {
   const key = { "board.pause": "agent.notice_pause", "board.logout": "agent.notice_logout" }[m.action];
@@ -79,7 +84,7 @@ export function setWs(state) {
   showLiveStatus($("ws-status"), $("ws-banner"), state, S.reconnectAt, "agent");
 }
 
-/* /ws/agent (common.js: keep-alive, reconnect, close codes); a closed session goes to the login page. */
+/* /ws/agent (core/socket.js: keep-alive, reconnect, close codes); a closed session goes to the login page. */
 export function connect() {
   S.socket = liveSocket("/ws/agent", {
     onMessage,
