@@ -21,7 +21,7 @@ import json
 import logging
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +36,7 @@ from callcenter.asterisk.errors import (
     AmiNotConnected,
     AmiTimeout,
 )
+from callcenter.asterisk.events import EVENT_TYPES, E, TypedEvent, TypedHandler
 from callcenter.settings import AmiSettings
 
 log = logging.getLogger(__name__)
@@ -75,21 +76,34 @@ ConnectedHook = Callable[["AmiClient"], Awaitable[None]]
 
 
 class EventDispatcher:
-    """Maps event names to handlers; runs them in arrival order; a failing handler is logged, not fatal."""
+    """Maps event names to handlers; runs them in arrival order; a failing handler is logged, not fatal.
+
+    A handler of a typed event (:meth:`on`, or a :class:`~callcenter.asterisk.events.TypedHandler` in a
+    ``handlers()`` map) is handed the parsed value: the event is parsed once, however many handlers it has. Any
+    other handler gets the raw header map (the test harnesses' AMI stand-ins)."""
 
     def __init__(self) -> None:
-        self._handlers: dict[str, list[EventHandler]] = {}
+        # event name → its handlers in order, each with whether it takes the typed event (True) or the raw one
+        self._handlers: dict[str, list[tuple[bool, Callable[[Any], Awaitable[None]]]]] = {}
         self.errors = 0
         self.dispatched = 0
         # the event whose handlers are running (the wallboard reads its Timestamp to report how far behind it is)
         self.current: AmiEvent | None = None
 
     def register(self, name: str, handler: EventHandler) -> None:
-        self._handlers.setdefault(name, []).append(handler)
+        if isinstance(handler, TypedHandler):
+            if handler.kind.NAME != name:
+                raise ValueError(f"a {handler.kind.__name__} handler registered for {name} events")
+            self.on(handler.kind, handler.handler)
+        else:
+            self._handlers.setdefault(name, []).append((False, handler))
 
-    def register_map(self, mapping: dict[str, EventHandler]) -> None:
+    def register_map(self, mapping: Mapping[str, EventHandler]) -> None:
         for name, h in mapping.items():
             self.register(name, h)
+
+    def on(self, kind: type[E], handler: Callable[[E], Awaitable[None]]) -> None:
+        self._handlers.setdefault(kind.NAME, []).append((True, handler))
 
     @property
     def event_names(self) -> set[str]:
@@ -97,10 +111,16 @@ class EventDispatcher:
 
     async def dispatch(self, event: AmiEvent) -> None:
         self.current = event
+        typed: TypedEvent | None = None
         try:
-            for handler in self._handlers.get(event.name, ()):
+            for wants_typed, handler in self._handlers.get(event.name, ()):
                 try:
-                    await handler(event)
+                    if wants_typed:
+                        if typed is None:
+                            typed = EVENT_TYPES[event.name].parse(event)
+                        await handler(typed)
+                    else:
+                        await handler(event)
                 except Exception:
                     self.errors += 1
                     log.exception("AMI event handler %s failed on %s (uniqueid=%s)",

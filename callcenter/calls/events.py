@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from callcenter.asterisk.ami import EventHandler
+from callcenter.asterisk.events import (
+    AgentCalled,
+    AgentComplete,
+    AgentConnect,
+    BridgeEnter,
+    Hangup,
+    Newchannel,
+    QueueCallerAbandon,
+    QueueCallerJoin,
+    QueueCallerLeave,
+    TypedHandler,
+    typed_handlers,
+)
 from callcenter.calls.service import CallTracker
 
 
-def handlers(tracker: CallTracker) -> dict[str, EventHandler]:
-    return {
-        "Newchannel": tracker.on_newchannel,
-        "QueueCallerJoin": tracker.on_queue_caller_join,
-        "AgentCalled": tracker.on_agent_called,
-        "AgentConnect": tracker.on_agent_connect,
-        "AgentComplete": tracker.on_agent_complete,
-        "QueueCallerAbandon": tracker.on_queue_caller_abandon,
-        "QueueCallerLeave": tracker.on_queue_caller_leave,
-        "BridgeEnter": tracker.on_bridge_enter,
-        "Hangup": tracker.on_hangup,
-    }
+def handlers(tracker: CallTracker) -> Mapping[str, EventHandler]:
+    return typed_handlers(
+        TypedHandler(Newchannel, tracker.on_newchannel),
+        TypedHandler(QueueCallerJoin, tracker.on_queue_caller_join),
+        TypedHandler(AgentCalled, tracker.on_agent_called),
+        TypedHandler(AgentConnect, tracker.on_agent_connect),
+        TypedHandler(AgentComplete, tracker.on_agent_complete),
+        TypedHandler(QueueCallerAbandon, tracker.on_queue_caller_abandon),
+        TypedHandler(QueueCallerLeave, tracker.on_queue_caller_leave),
+        TypedHandler(BridgeEnter, tracker.on_bridge_enter),
+        TypedHandler(Hangup, tracker.on_hangup),
+    )

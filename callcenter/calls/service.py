@@ -23,14 +23,29 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from callcenter.asterisk.events import (
+    AgentCalled,
+    AgentComplete,
+    AgentConnect,
+    BridgeEnter,
+    CoreShowChannel,
+    Hangup,
+    Newchannel,
+    QueueCallerAbandon,
+    QueueCallerEvent,
+    QueueCallerJoin,
+    QueueCallerLeave,
+    TypedEvent,
+    is_inbound_caller,
+)
 from callcenter.calls.models import Call
 from callcenter.calls.repository import CallRepository
-from callcenter.clock import Clock, from_epoch
+from callcenter.clock import Clock
 from callcenter.writebehind import WriteBehind
 
 log = logging.getLogger(__name__)
@@ -148,14 +163,8 @@ class CallTracker:
                 log.exception("call watcher failed")
 
     # helpers -------------------------------------------------------------------------------------------
-    def _at(self, ev: dict[str, str]) -> datetime:
-        ts = ev.get("Timestamp")
-        if ts:
-            try:
-                return from_epoch(float(ts))
-            except ValueError:
-                pass
-        return self.clock.now()
+    def _at(self, ev: TypedEvent) -> datetime:
+        return ev.at or self.clock.now()
 
     async def _save(self, st: CallState) -> None:
         self._changed(st)
@@ -223,53 +232,52 @@ class CallTracker:
         return st
 
     # AMI event handlers --------------------------------------------------------------------------------
-    async def on_newchannel(self, ev: dict[str, str]) -> None:
-        uid = ev.get("Uniqueid", "")
-        if not uid or ev.get("Context") != self.inbound_context or ev.get("Linkedid", uid) != uid:
+    async def on_newchannel(self, ev: Newchannel) -> None:
+        if not ev.uniqueid or not is_inbound_caller(ev, self.inbound_context):
             return
         st = await self._new_call(
-            uid,
+            ev.uniqueid,
             self._at(ev),
-            linkedid=ev.get("Linkedid"),
-            channel=ev.get("Channel"),
-            caller_number=_num(ev.get("CallerIDNum")),
-            caller_name=_num(ev.get("CallerIDName")),
-            dialled_number=_num(ev.get("Exten")),
+            linkedid=ev.linkedid,
+            channel=ev.channel,
+            caller_number=_num(ev.caller_id_num),
+            caller_name=_num(ev.caller_id_name),
+            dialled_number=_num(ev.exten),
         )
         if st is not None:
             await self._save(st)
 
-    async def _queue_call(self, ev: dict[str, str]) -> CallState | None:
+    async def _queue_call(self, ev: QueueCallerEvent) -> CallState | None:
         """The call a queue event is about. Queue events carry the caller's channel; one we do not track yet (its
         Newchannel came before we connected, or the resync is still picking it up) is tracked from here on, so
         an answer is never lost to that race."""
-        uid = ev.get("Uniqueid", "")
+        uid = ev.uniqueid
         st = self.active.get(uid)
-        if st is not None or not uid or ev.get("Linkedid", uid) != uid:
+        if st is not None or not uid or not ev.first_leg:
             return st
         return await self._new_call(
-            uid, self._at(ev), linkedid=ev.get("Linkedid"), channel=ev.get("Channel"),
-            caller_number=_num(ev.get("CallerIDNum")), caller_name=_num(ev.get("CallerIDName")))
+            uid, self._at(ev), linkedid=ev.linkedid, channel=ev.channel,
+            caller_number=_num(ev.caller_id_num), caller_name=_num(ev.caller_id_name))
 
-    async def on_queue_caller_join(self, ev: dict[str, str]) -> None:
+    async def on_queue_caller_join(self, ev: QueueCallerJoin) -> None:
         st = await self._queue_call(ev)
         if st is None:
             return
-        st.queue = ev.get("Queue") or st.queue
+        st.queue = ev.queue or st.queue
         st.queued_at = st.queued_at or self._at(ev)
         st.left_queue = False
         await self._save(st)
 
-    async def on_agent_called(self, ev: dict[str, str]) -> None:
+    async def on_agent_called(self, ev: AgentCalled) -> None:
         st = await self._queue_call(ev)
         if st is None:
             return
         if st.ringing_at is None:
             st.ringing_at = self._at(ev)
-            st.queue = st.queue or ev.get("Queue")
+            st.queue = st.queue or ev.queue
             await self._save(st)
 
-    async def on_agent_connect(self, ev: dict[str, str]) -> None:
+    async def on_agent_connect(self, ev: AgentConnect) -> None:
         st = await self._queue_call(ev)
         if st is None or (st.answered_at is not None and not st.answered_by_bridge):
             return
@@ -277,53 +285,53 @@ class CallTracker:
         if st.answered_at is None or at < st.answered_at:
             st.answered_at = at
         st.answered_by_bridge = False
-        st.queue = ev.get("Queue") or st.queue
-        st.agent_interface = ev.get("Interface") or None
+        st.queue = ev.queue or st.queue
+        st.agent_interface = ev.interface or None
         st.agent_extension = interface_extension(st.agent_interface)
-        st.agent_name = _num(ev.get("MemberName"))
+        st.agent_name = _num(ev.member_name)
         st.left_queue = True
-        hold = ev.get("HoldTime")
+        hold = ev.hold_time
         if st.queued_at is not None:  # sub-second precision from the event timestamps
             st.wait_seconds = max(0.0, (st.answered_at - st.queued_at).total_seconds())
         elif hold and hold.isdigit():
             st.wait_seconds = float(hold)
         await self._save(st)
 
-    async def on_agent_complete(self, ev: dict[str, str]) -> None:
+    async def on_agent_complete(self, ev: AgentComplete) -> None:
         st = await self._queue_call(ev)
         if st is None:
             return
-        talk = ev.get("TalkTime")
+        talk = ev.talk_time
         if talk and talk.isdigit():
             st.talk_seconds = float(talk)
             await self._save(st)
 
-    async def on_queue_caller_abandon(self, ev: dict[str, str]) -> None:
-        st = self.active.get(ev.get("Uniqueid", ""))
+    async def on_queue_caller_abandon(self, ev: QueueCallerAbandon) -> None:
+        st = self.active.get(ev.uniqueid)
         if st is not None:
             st.abandoned = True
             self._changed(st)
 
-    async def on_queue_caller_leave(self, ev: dict[str, str]) -> None:
+    async def on_queue_caller_leave(self, ev: QueueCallerLeave) -> None:
         st = await self._queue_call(ev)
         if st is not None:
             st.left_queue = True
             self._changed(st)
 
-    async def on_bridge_enter(self, ev: dict[str, str]) -> None:
+    async def on_bridge_enter(self, ev: BridgeEnter) -> None:
         """A channel joined a bridge. When a queued caller and a phone's leg of the same call (its Linkedid) share
         one, an agent answered: the call is answered even if its AgentConnect was never seen."""
-        bridge, uid = ev.get("BridgeUniqueid", ""), ev.get("Uniqueid", "")
+        bridge, uid = ev.bridge_uniqueid or "", ev.uniqueid
         if not bridge or not uid:
             return
-        linked = ev.get("Linkedid") or uid
+        linked = ev.linkedid or uid
         old = self._bridge_of.pop(uid, None)
         if old is not None and old != bridge:
             self._bridges.get(old, {}).pop(uid, None)
             if not self._bridges.get(old):
                 self._bridges.pop(old, None)
         members = self._bridges.setdefault(bridge, {})
-        members[uid] = (ev.get("Channel", ""), linked)
+        members[uid] = (ev.channel or "", linked)
         self._bridge_of[uid] = bridge
         for member_uid, (channel, member_linked) in list(members.items()):
             st = self.active.get(member_linked)
@@ -356,12 +364,12 @@ class CallTracker:
             if not members:
                 self._bridges.pop(bridge, None)
 
-    async def on_hangup(self, ev: dict[str, str]) -> None:
-        self._forget_bridge(ev.get("Uniqueid", ""))
-        st = self.active.get(ev.get("Uniqueid", ""))
+    async def on_hangup(self, ev: Hangup) -> None:
+        self._forget_bridge(ev.uniqueid)
+        st = self.active.get(ev.uniqueid)
         if st is None:
             return
-        st.hangup_cause = ev.get("Cause-txt") or ev.get("Cause") or None
+        st.hangup_cause = ev.cause_txt or ev.cause or None
         await self._finish(st, self._at(ev), reason=None)
 
     # IVR callbacks (FastAGI runs in-process) -----------------------------------------------------------
@@ -436,7 +444,7 @@ class CallTracker:
         self.active.pop(st.uniqueid, None)
         self._remember_finished(st.uniqueid)
 
-    async def resync(self, channels: list[dict[str, str]], queue_entries: list[dict[str, str]],
+    async def resync(self, channels: Sequence[Mapping[str, str]], queue_entries: Sequence[Mapping[str, str]],
                      since: int | None = None) -> dict[str, int]:
         """Reconcile with Asterisk's live channels (CoreShowChannels) and queue callers (QueueStatus).
 
@@ -451,17 +459,18 @@ class CallTracker:
                 await self._finish(old, now, reason="lost_during_disconnect")
                 closed += 1
         picked = 0
-        for uid, c in live.items():
-            if uid in self.active or c.get("Context") != self.inbound_context or c.get("Linkedid", uid) != uid:
+        for uid, raw in live.items():
+            c = CoreShowChannel.parse(raw)
+            if uid in self.active or not is_inbound_caller(c, self.inbound_context):
                 continue
             st = await self._new_call(
                 uid,
-                now - timedelta(seconds=_duration(c.get("Duration"))),
-                linkedid=c.get("Linkedid"),
-                channel=c.get("Channel"),
-                caller_number=_num(c.get("CallerIDNum")),
-                caller_name=_num(c.get("CallerIDName")),
-                dialled_number=_num(c.get("Exten")),
+                now - timedelta(seconds=_duration(c.duration)),
+                linkedid=c.linkedid,
+                channel=c.channel,
+                caller_number=_num(c.caller_id_num),
+                caller_name=_num(c.caller_id_name),
+                dialled_number=_num(c.exten),
             )
             if st is not None:
                 await self._save(st)
@@ -486,11 +495,11 @@ class CallTracker:
         return {"closed": closed, "picked_up": picked, **({"answered": answered} if answered else {})}
 
 
-def bridged_agent_legs(channels: list[dict[str, str]]) -> dict[str, dict[str, str]]:
+def bridged_agent_legs(channels: Sequence[Mapping[str, str]]) -> dict[str, Mapping[str, str]]:
     """From a CoreShowChannels list: caller uniqueid → the phone leg (``PJSIP/<seat>-…``, same Linkedid) that is
     in the same bridge as the caller — who is talking to whom, as Asterisk has it now."""
     by_uid = {c.get("Uniqueid", ""): c for c in channels}
-    out: dict[str, dict[str, str]] = {}
+    out: dict[str, Mapping[str, str]] = {}
     for c in channels:
         uid, linked, bridge = c.get("Uniqueid", ""), c.get("Linkedid", ""), c.get("BridgeId", "")
         if not bridge or not linked or uid == linked or not c.get("Channel", "").startswith("PJSIP/"):
