@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -463,7 +463,7 @@ class AgentService:
                     log.exception("agent state listener failed")
 
     # resync ----------------------------------------------------------------------------------------------
-    async def resync(self, queue_status: list[dict[str, str]], channels: list[dict[str, str]],
+    async def resync(self, queue_status: Sequence[Mapping[str, str]], channels: Sequence[Mapping[str, str]],
                      since: int | None = None,
                      queue_of: Callable[[str], str | None] | None = None) -> dict[str, int]:
         """After every AMI (re)connect: make Asterisk's queue members match the DB (the truth), and the agents'
@@ -473,7 +473,7 @@ class AgentService:
         after a service restart the stored state may lack the phone's channel, or events may have been missed.
         ``since``: :meth:`mark` taken before the snapshot was requested; an agent changed by an event after it
         is newer than the snapshot and is not judged by it. ``queue_of``: the queue of a call (the tracker)."""
-        members: dict[tuple[str, str], dict[str, str]] = {}
+        members: dict[tuple[str, str], Mapping[str, str]] = {}
         for e in queue_status:
             if e.get("Event") == "QueueMember":
                 iface = e.get("StateInterface") or e.get("Location") or ""
