@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.auth.models import User
 from callcenter.calls.models import Call
 from callcenter.clock import Clock
-from callcenter.errors import Conflict
+from callcenter.errors import DomainError
 from callcenter.qc import reports
 from callcenter.qc.errors import (
     ALREADY_RESPONDED,
@@ -661,7 +661,7 @@ def _check_policy(p: Policy) -> None:
         raise BAD_POOR_SURVEY_MAX(field="poor_survey_max")
 
 
-def _drawn(d: QcDraw) -> Conflict:
+def _drawn(d: QcDraw) -> DomainError:  # a Conflict (MONTH_DRAWN's kind)
     return MONTH_DRAWN({"drawn_by": d.drawn_by, "drawn_at": iso(d.drawn_at)}, draw_id=d.id, month=d.month)
 
 
