@@ -3,10 +3,14 @@
 import { call } from "../core/api.js";
 import { $, el, showStatus } from "../core/dom.js";
 import { t } from "../core/i18n.js";
-import { S, failText, splitList, canDial } from "./state.js";
+import { S, failText, canDial } from "./state.js";
 import { renderPop } from "./pop.js";
 import { dial } from "./phone.js";
 import { localFor } from "./live.js";
+
+function splitList(s) {
+  return String(s || "").split(/[,，;；、\n]+/).map((x) => x.trim()).filter(Boolean);
+}
 
 export function renderCustomer(p) {
   const box = $("pop-customer");

@@ -4,9 +4,16 @@ import { call } from "../core/api.js";
 import { $, el, showStatus } from "../core/dom.js";
 import { t, tOr } from "../core/i18n.js";
 import { pad2, parseServerTime, serverNow } from "../core/time.js";
-import { S, fmtShort, fmtDate, failText } from "./state.js";
+import { S, fmtShort, failText } from "./state.js";
 import { renderPop } from "./pop.js";
 import { localFor } from "./live.js";
+
+function fmtDate(v) {
+  const ms = parseServerTime(v);
+  if (ms === null) return "";
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+}
 
 const CATEGORIES = ["consultation", "query", "business", "complaint", "suggestion", "other"];
 

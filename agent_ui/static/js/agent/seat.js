@@ -3,9 +3,11 @@
 import { call } from "../core/api.js";
 import { $, el, showStatus, storageGet, storageSet } from "../core/dom.js";
 import { t, tOr } from "../core/i18n.js";
-import { SEAT_KEY, S, failText, st, canLeave } from "./state.js";
+import { S, failText, st, canLeave } from "./state.js";
 import { renderAgent, stateAction } from "./status_bar.js";
 import { fillTransferTargets } from "./phone.js";
+
+const SEAT_KEY = "cc.agent.seat";
 
 export function renderQueues() {
   const dd = $("seat-queues");

@@ -6,9 +6,6 @@ import { $, showStatus } from "../core/dom.js";
 import { t, tOr, getLang } from "../core/i18n.js";
 import { pad2, parseServerTime } from "../core/time.js";
 
-export const SEAT_KEY = "cc.agent.seat";
-export const CONFIRM_MS = 8000; // "press again to confirm" window
-
 export const S = {
   user: null,
   agent: null, // AGENT as the server last told us
@@ -46,13 +43,6 @@ export function fmtShort(v) {
   return d.getFullYear() === now.getFullYear() ? `${md} ${hm}` : `${d.getFullYear()}-${md} ${hm}`;
 }
 
-export function fmtDate(v) {
-  const ms = parseServerTime(v);
-  if (ms === null) return "";
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
-}
-
 export function reasonLabel(code) {
   if (!code) return "";
   const r = S.reasons.find((x) => x.code === code);
@@ -74,15 +64,6 @@ export function showError(r) {
 
 export function clearError() {
   showStatus($("agent-error"), "");
-}
-
-export function splitList(s) {
-  return String(s || "").split(/[,，;；、\n]+/).map((x) => x.trim()).filter(Boolean);
-}
-
-export function focusIsFree() {
-  const a = document.activeElement;
-  return !a || a === document.body || a.tagName === "BUTTON";
 }
 
 export const st = () => (S.agent ? S.agent.state : "logged_out");

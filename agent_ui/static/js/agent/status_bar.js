@@ -5,15 +5,15 @@ import { call } from "../core/api.js";
 import { $, el, showStatus } from "../core/dom.js";
 import { t, tOr } from "../core/i18n.js";
 import { parseServerTime, fmtClock, serverNow } from "../core/time.js";
-import {
-  CONFIRM_MS, S, fmtShort, reasonLabel, showError, clearError, st, canReady, canPause, canLeave, canDial,
-} from "./state.js";
+import { S, fmtShort, reasonLabel, showError, clearError, st, canReady, canPause, canLeave, canDial } from "./state.js";
 import { renderQueues, renderSeats } from "./seat.js";
 import { renderPop, popWait } from "./pop.js";
 import { recordUnsaved } from "./records.js";
 import { renderRecording, fillTransferTargets } from "./phone.js";
 import { renderSeatDiscipline, renderAwayBanner } from "./discipline.js";
 import { applyAgent } from "./live.js";
+
+const CONFIRM_MS = 8000; // "press again to confirm" window
 
 export function renderAgent() {
   const a = S.agent || { state: "logged_out" };

@@ -5,10 +5,18 @@ import { $, el, qs } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { parseServerTime } from "../core/time.js";
 import { hasRole } from "../core/auth.js";
-import { Q, say, me, fmtDateTime, fmtSecs, weekLabel, gradeLabel, statusLabel, sAgent, sAssignee, sScored, mayClaim,
-  mayRelease } from "./state.js";
+import { Q, say, me, fmtDateTime, fmtSecs, weekLabel, gradeLabel, statusLabel, sAgent, sAssignee, mayClaim } from "./state.js";
 import { fmtNum, gradeOf } from "./scoring.js";
 import { openDetail } from "./detail.js";
+
+/* Release: the holder, or a supervisor / admin; not once scored. */
+function mayRelease(s) {
+  return Boolean(sAssignee(s)) && s.status !== "scored" && (sAssignee(s) === me() || hasRole(Q.user, "supervisor", "admin"));
+}
+
+function sScored(s) {
+  return s.status === "scored" || Boolean(s.evaluation_id);
+}
 
 const SAMPLE_COLS = ["agent", "queue", "date", "talk", "week", "picked", "status", "assignee", "score", "actions"];
 

@@ -98,16 +98,8 @@ export function sAssignee(s) {
   return s.assignee || null;
 }
 
-export function sScored(s) {
-  return s.status === "scored" || Boolean(s.evaluation_id);
-}
-
 /* Claim: QC inspectors only (the API refuses supervisors), a sample nobody holds that is open or disputed. */
 export function mayClaim(s) {
   return hasRole(Q.user, "qc") && !sAssignee(s) && (s.status === "open" || s.status === "disputed");
 }
 
-/* Release: the holder, or a supervisor / admin; not once scored. */
-export function mayRelease(s) {
-  return Boolean(sAssignee(s)) && s.status !== "scored" && (sAssignee(s) === me() || hasRole(Q.user, "supervisor", "admin"));
-}

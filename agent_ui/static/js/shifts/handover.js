@@ -3,8 +3,10 @@
 import { call } from "../core/api.js";
 import { $, el, qs, showStatus } from "../core/dom.js";
 import { t } from "../core/i18n.js";
-import { HANDOVER_FIELDS, S, fresh, me, showProblem, showOk } from "./state.js";
+import { S, fresh, me, showProblem, showOk } from "./state.js";
 import { fmtAt, isDay } from "./dates.js";
+
+const HANDOVER_FIELDS = ["equipment", "difficult_cases", "staffing", "notices"];
 
 export async function loadHandovers() {
   const ok = fresh("handovers");

@@ -3,11 +3,13 @@
 import { call } from "../core/api.js";
 import { $, el, qs, showStatus } from "../core/dom.js";
 import { t, tOr } from "../core/i18n.js";
-import { MY_WEEKS, S, fresh, me, showProblem, showOk, levelLabel, positionLabel, statusBadge, leaveDays,
-  decisionText, leaveCovering } from "./state.js";
+import { S, fresh, me, showProblem, showOk, levelLabel, positionLabel, statusBadge, leaveDays, decisionText,
+  leaveCovering } from "./state.js";
 import { centreToday, addDays, weekday, isDay, started, centreIso } from "./dates.js";
 import { holidayOn } from "./templates.js";
 import { renderMyHandover } from "./handover.js";
+
+const MY_WEEKS = 4; // "My shifts" shows today and the next four weeks
 
 export async function loadMine() {
   const ok = fresh("mine");

@@ -3,8 +3,10 @@
 import { call } from "../core/api.js";
 import { $, el, qs } from "../core/dom.js";
 import { t, tOr } from "../core/i18n.js";
-import { KINDS, S, fresh, say, problem, fmtMin, marker } from "./state.js";
+import { S, fresh, say, problem, fmtMin, marker } from "./state.js";
 import { fmtAt, weekday, monthBounds } from "./dates.js";
+
+const KINDS = ["late", "absence", "early_leave", "left_before_relief", "early_arrival"];
 
 export async function loadMyAttendance() {
   const ok = fresh("myatt");

@@ -7,9 +7,6 @@ import { hasRole } from "../core/auth.js";
 import { fmtAt } from "./dates.js";
 
 const LEAD_ROLES = ["supervisor", "admin"];
-export const HANDOVER_FIELDS = ["equipment", "difficult_cases", "staffing", "notices"];
-export const KINDS = ["late", "absence", "early_leave", "left_before_relief", "early_arrival"];
-export const MY_WEEKS = 4; // "My shifts" shows today and the next four weeks
 
 export const S = {
   user: null,
