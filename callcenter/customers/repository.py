@@ -17,13 +17,19 @@ from typing import Any
 
 from sqlalchemy import Select, Text, cast, delete, func, insert, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import SQLCoreOperations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql.elements import SQLCoreOperations
 
 from callcenter.calls.models import Call
 from callcenter.clock import Clock
+from callcenter.customers.errors import (
+    CUSTOMER_NAME_EMPTY,
+    IMPORT_NUMBERS_CHANGED,
+    NUMBER_TAKEN,
+    NUMBER_TOO_FEW_DIGITS,
+    NUMBERS_TAKEN,
+)
 from callcenter.customers.models import Customer, CustomerPhone, ServiceRecord
-from callcenter.errors import Conflict, InvalidInput
 
 _DIGITS = re.compile(r"\d+")
 _CHUNK = 500  # IN (...) lists are sent in chunks of this size
@@ -91,14 +97,6 @@ class PopData:
     open_follow_ups: list[ServiceRecord]
 
 
-class NumberTaken(Conflict):
-    error_id = "number_taken"
-
-    def __init__(self, number: str, customer_id: int) -> None:
-        super().__init__(f"number {number} already belongs to customer {customer_id}", field="numbers",
-                         number=number, customer_id=customer_id)
-
-
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), _CHUNK):
         yield items[i:i + _CHUNK]
@@ -113,18 +111,17 @@ class CustomerRepository:
     async def create(self, name: str, numbers: list[str], vip: bool = False, company: str = "") -> Customer:
         name = name.strip()
         if not name:
-            raise InvalidInput("customer name must not be empty", field="name")
+            raise CUSTOMER_NAME_EMPTY(field="name")
         normalised = []
         for n in numbers:
             nn = normalise_number(n)
             if nn is None:
-                raise InvalidInput(f"phone number {n!r} has too few digits", field="numbers")
+                raise NUMBER_TOO_FEW_DIGITS({"n": n}, field="numbers")
             normalised.append(nn)
         async with self.sessions() as s:
             taken = (await s.execute(select(CustomerPhone.number).where(CustomerPhone.number.in_(normalised)))).all()
             if taken:
-                raise InvalidInput(f"number(s) already belong to another customer: {[t[0] for t in taken]}",
-                                   field="numbers")
+                raise NUMBERS_TAKEN({"taken": [t[0] for t in taken]}, field="numbers")
             c = Customer(name=name, company=company, vip=vip, created_at=self.clock.now())
             s.add(c)
             await s.flush()
@@ -230,7 +227,7 @@ class CustomerRepository:
                                 .where(CustomerPhone.number.in_(list(numbers))))).all()
         for number, owner in rows:
             if owner != customer_id:
-                raise NumberTaken(number, owner)
+                raise NUMBER_TAKEN(field="numbers", number=number, customer_id=owner)
 
     @staticmethod
     async def _link_records(s: AsyncSession, numbers: Sequence[str]) -> None:
@@ -328,8 +325,7 @@ class CustomerRepository:
                 await s.commit()
             except IntegrityError as e:
                 await s.rollback()
-                raise Conflict("customer numbers changed while the file was imported; nothing was imported, "
-                               "try again") from e
+                raise IMPORT_NUMBERS_CHANGED() from e
 
     async def _bulk_write(self, s: AsyncSession, creates: list[tuple[dict[str, Any], list[str]]],
                           updates: list[tuple[int, dict[str, Any], list[str] | None]]) -> None:
@@ -467,4 +463,3 @@ class CustomerRepository:
             rows = await s.execute(q.order_by(ServiceRecord.created_at.desc(), ServiceRecord.id.desc())
                                    .limit(limit).offset(offset))
             return list(rows.scalars()), int(total)
-

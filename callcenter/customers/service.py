@@ -29,10 +29,39 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.calls.models import Call
 from callcenter.clock import Clock
+from callcenter.customers.errors import (
+    CUSTOMER_NOT_FOUND,
+    EDIT_NOT_HANDLING,
+    FOLLOW_UP_DONE,
+    IMPORT_BAD_CREATED_AT,
+    IMPORT_DUPLICATE_COLUMNS,
+    IMPORT_EMPTY,
+    IMPORT_NAME_COLUMN,
+    IMPORT_NO_ROWS,
+    IMPORT_NOT_CSV,
+    IMPORT_NOT_UTF8,
+    IMPORT_ROWS_BAD,
+    IMPORT_TOO_BIG,
+    IMPORT_TOO_MANY_ROWS,
+    IMPORT_UNKNOWN_COLUMNS,
+    NAME_EMPTY,
+    NEEDS_ROLE,
+    NO_FOLLOW_UP,
+    NO_SUCH_CUSTOMER,
+    NOTHING_TO_CHANGE,
+    NUMBER_NOT_FOUND,
+    RECORD_NOT_AUTHOR,
+    RECORD_NOT_FOUND,
+    RECORD_NOT_HANDLING,
+    RECORDS_NOT_HANDLING,
+    UNKNOWN_CUSTOMER_FIELD,
+    UNKNOWN_RECORD_FIELD,
+    VIEW_NOT_HANDLING,
+)
 from callcenter.customers.models import CATEGORIES, ServiceRecord
 from callcenter.customers.repository import CustomerFull, CustomerRepository, normalise_number
 from callcenter.customers.schemas import CallBrief, CustomerOut, PopOut, ServiceRecordOut
-from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
+from callcenter.errors import InvalidInput
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
 HandlingNumbers = Callable[[str], Awaitable[set[str]]]
@@ -239,8 +268,8 @@ class CustomerService:
     @staticmethod
     def _require(actor: Actor, roles: frozenset[str], what: str) -> None:
         if not actor.has(roles):
-            raise Forbidden(f"{what} needs role {' or '.join(sorted(roles))}", needed=sorted(roles),
-                            has=sorted(actor.roles))
+            raise NEEDS_ROLE({"what": what, "roles": ' or '.join(sorted(roles))}, needed=sorted(roles),
+                             has=sorted(actor.roles))
 
     async def _handles(self, actor: Actor, full: CustomerFull) -> bool:
         if "agent" not in actor.roles or not full.numbers:
@@ -252,7 +281,7 @@ class CustomerService:
     async def _load(self, customer_id: int) -> CustomerFull:
         full = await self.repo.get(customer_id)
         if full is None:
-            raise NotFound(f"customer {customer_id} not found", customer_id=customer_id)
+            raise CUSTOMER_NOT_FOUND(customer_id=customer_id)
         return full
 
     async def _open(self, actor: Actor, customer_id: int, why: str) -> CustomerFull:
@@ -262,7 +291,7 @@ class CustomerService:
         full = await self._load(customer_id)
         if not actor.has(READ_ANY) and not await self._handles(actor, full):
             await self.audit(actor.username, "customer.view_denied", _target(customer_id), {"why": why})
-            raise Forbidden(f"{DENIED_VIEW}; customer {customer_id} is not", customer_id=customer_id)
+            raise VIEW_NOT_HANDLING(customer_id=customer_id)
         await self.audit(actor.username, "customer.view", _target(customer_id), {"why": why})
         return full
 
@@ -271,7 +300,7 @@ class CustomerService:
         full = await self._load(customer_id)
         if not actor.has(EDIT_ANY) and not await self._handles(actor, full):
             await self.audit(actor.username, "customer.edit_denied", _target(customer_id), None)
-            raise Forbidden(f"{DENIED_EDIT}; customer {customer_id} is not", customer_id=customer_id)
+            raise EDIT_NOT_HANDLING(customer_id=customer_id)
         return full
 
     async def _may_use_call(self, actor: Actor, uniqueid: str) -> bool:
@@ -300,9 +329,9 @@ class CustomerService:
             elif k == "tags":
                 out[k] = check_tags(v)
             else:
-                raise InvalidInput(f"unknown customer field {k!r}", field=k)
+                raise UNKNOWN_CUSTOMER_FIELD(field=k)
         if creating and "name" not in out:
-            raise InvalidInput("name must not be empty", field="name")
+            raise NAME_EMPTY(field="name")
         return out
 
     async def create(self, actor: Actor, *, name: str, company: str = "", address: str = "", vip: bool = False,
@@ -325,12 +354,12 @@ class CustomerService:
         numbers = check_numbers(changes.pop("numbers")) if "numbers" in changes else None
         values = self._fields(changes, creating=False)
         if not values and numbers is None:
-            raise InvalidInput("nothing to change: give at least one field", field="body")
+            raise NOTHING_TO_CHANGE(field="body")
         await self._editable(actor, customer_id)
         values["updated_at"] = self.clock.now()
         full = await self.repo.update(customer_id, values, numbers)
         if full is None:
-            raise NotFound(f"customer {customer_id} not found", customer_id=customer_id)
+            raise CUSTOMER_NOT_FOUND(customer_id=customer_id)
         fields = sorted([k for k in values if k != "updated_at"] + (["numbers"] if numbers is not None else []))
         await self.audit(actor.username, "customer.edit", _target(customer_id), {"fields": fields})
         return full
@@ -363,7 +392,7 @@ class CustomerService:
         n = check_number(number, "number")
         full = await self._editable(actor, customer_id)
         if n not in full.numbers:
-            raise NotFound(f"customer {customer_id} has no number {n}", customer_id=customer_id, number=n)
+            raise NUMBER_NOT_FOUND(customer_id=customer_id, number=n)
         await self.repo.remove_number(customer_id, n, self.clock.now())
         await self.audit(actor.username, "customer.edit", _target(customer_id), {"fields": ["numbers"], "removed": n})
         return await self._load(customer_id)
@@ -445,12 +474,12 @@ class CustomerService:
                       k)
                 out[k] = v
             else:
-                raise InvalidInput(f"unknown service record field {k!r}", field=k)
+                raise UNKNOWN_RECORD_FIELD(field=k)
         return out
 
     async def _check_customer(self, customer_id: int | None) -> None:
         if customer_id is not None and await self.repo.get(customer_id) is None:
-            raise InvalidInput(f"no customer {customer_id}", field="customer_id", customer_id=customer_id)
+            raise NO_SUCH_CUSTOMER(field="customer_id", customer_id=customer_id)
 
     async def create_record(self, actor: Actor, *, category: str, text: str, call_uniqueid: str | None = None,
                             customer_id: int | None = None, caller_number: str | None = None, outcome: str = "",
@@ -471,8 +500,7 @@ class CustomerService:
             _need(customer_id is not None or number is not None,
                   "give call_uniqueid, customer_id or caller_number", "call_uniqueid")
         elif not await self._may_use_call(actor, uid):
-            raise Forbidden(f"an agent may only write a service record for a call they are handling or answered; "
-                            f"call {uid} is not", call_uniqueid=uid)
+            raise RECORD_NOT_HANDLING(call_uniqueid=uid)
         if uid is not None and number is None:
             _, raw = await self.repo.call_caller_number(uid)
             number = normalise_number(raw)
@@ -489,16 +517,15 @@ class CustomerService:
     async def _own_record(self, actor: Actor, record_id: int, what: str) -> ServiceRecord:
         r = await self.repo.get_record(record_id)
         if r is None:
-            raise NotFound(f"service record {record_id} not found", record_id=record_id)
+            raise RECORD_NOT_FOUND(record_id=record_id)
         if r.agent_username != actor.username and not actor.has(EDIT_ANY):
-            raise Forbidden(f"only the author ({r.agent_username}), a supervisor or an admin may {what} "
-                            f"service record {record_id}", record_id=record_id)
+            raise RECORD_NOT_AUTHOR({"agent_username": r.agent_username, "what": what}, record_id=record_id)
         return r
 
     async def update_record(self, actor: Actor, record_id: int, changes: dict[str, Any]) -> ServiceRecord:
         values = self._record_fields(changes)
         if not values:
-            raise InvalidInput("nothing to change: give at least one field", field="body")
+            raise NOTHING_TO_CHANGE(field="body")
         r = await self._own_record(actor, record_id, "change")
         if "customer_id" in values:
             await self._check_customer(values["customer_id"])
@@ -517,10 +544,9 @@ class CustomerService:
     async def follow_up_done(self, actor: Actor, record_id: int) -> ServiceRecord:
         r = await self._own_record(actor, record_id, "close the follow-up of")
         if not r.follow_up_needed:
-            raise Conflict(f"service record {record_id} has no follow-up", record_id=record_id)
+            raise NO_FOLLOW_UP(record_id=record_id)
         if r.follow_up_done_at is not None:
-            raise Conflict(f"the follow-up of service record {record_id} was done at {_iso(r.follow_up_done_at)}",
-                           record_id=record_id)
+            raise FOLLOW_UP_DONE({"follow_up_done_at": _iso(r.follow_up_done_at)}, record_id=record_id)
         now = self.clock.now()
         updated = await self.repo.update_record(record_id, {"follow_up_done_at": now, "updated_at": now})
         assert updated is not None
@@ -539,8 +565,7 @@ class CustomerService:
         if customer_id is not None:
             await self._open(actor, customer_id, "view")
         if call is not None and not actor.has(READ_ANY) and not await self._may_use_call(actor, call):
-            raise Forbidden(f"an agent may only read the service records of a call they are handling or "
-                            f"answered; call {call} is not", call_uniqueid=call)
+            raise RECORDS_NOT_HANDLING(call_uniqueid=call)
         if customer_id is None and call is None and not actor.has(READ_ANY):
             agent = actor.username
         return await self.repo.records(customer_id=customer_id, call=call, follow_up_open=follow_up_open,
@@ -564,13 +589,11 @@ class CustomerService:
     @staticmethod
     def _read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
         if len(data) > MAX_CSV_BYTES:
-            raise InvalidInput(f"the file is {len(data) / 1024 / 1024:.1f} MB; at most 5 MB per import (split it)",
-                               field="file")
+            raise IMPORT_TOO_BIG({"value": len(data) / 1024 / 1024}, field="file")
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            raise InvalidInput("the file is not UTF-8 text (in Excel: Save As 'CSV UTF-8 (Comma delimited)')",
-                               field="file", byte=e.start) from e
+            raise IMPORT_NOT_UTF8(field="file", byte=e.start) from e
         reader = csv.reader(io.StringIO(text, newline=""))
         rows: list[tuple[int, list[str]]] = []
         header: list[str] | None = None
@@ -582,24 +605,23 @@ class CustomerService:
                 if not any(c.strip() for c in cells):
                     continue
                 if len(rows) >= MAX_CSV_ROWS:
-                    raise InvalidInput(f"the file has more than {MAX_CSV_ROWS} rows; split it", field="file")
+                    raise IMPORT_TOO_MANY_ROWS({"max_csv_rows": MAX_CSV_ROWS}, field="file")
                 rows.append((n, cells))
         except csv.Error as e:
-            raise InvalidInput(f"row {reader.line_num}: not readable as CSV ({e})", field="file") from e
+            raise IMPORT_NOT_CSV({"line_num": reader.line_num, "e": e}, field="file") from e
         if not header or not any(header):
-            raise InvalidInput("the file is empty; the first row must name the columns: " + ",".join(CSV_COLUMNS),
-                               field="file")
+            raise IMPORT_EMPTY({"columns": ",".join(CSV_COLUMNS)}, field="file")
         unknown = [h for h in header if h not in CSV_COLUMNS]
         if unknown:
-            raise InvalidInput(f"unknown column(s) {', '.join(map(repr, unknown))}; the columns are "
-                               + ",".join(CSV_COLUMNS), field="file")
+            raise IMPORT_UNKNOWN_COLUMNS({"unknown": ', '.join(map(repr, unknown)), "columns": ",".join(CSV_COLUMNS)},
+                                         field="file")
         dupes = sorted({h for h in header if header.count(h) > 1})
         if dupes:
-            raise InvalidInput(f"column(s) {', '.join(dupes)} appear more than once", field="file")
+            raise IMPORT_DUPLICATE_COLUMNS({"dupes": ', '.join(dupes)}, field="file")
         if "name" not in header:
-            raise InvalidInput("column 'name' is required", field="file")
+            raise IMPORT_NAME_COLUMN(field="file")
         if not rows:
-            raise InvalidInput("the file has no customer rows", field="file")
+            raise IMPORT_NO_ROWS(field="file")
         return header, rows
 
     @staticmethod
@@ -637,7 +659,7 @@ class CustomerService:
             try:
                 dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
             except ValueError:
-                raise InvalidInput(f"created_at {v!r} is not an ISO 8601 date and time", field="created_at") from None
+                raise IMPORT_BAD_CREATED_AT({"v": v}, field="created_at") from None
             return _utc("created_at", dt)
 
         attempt("id", parse_id)
@@ -700,9 +722,9 @@ class CustomerService:
         if problems:
             listed = [{"row": n, "problems": problems[n]} for n in sorted(problems)][:MAX_LISTED_ROWS]
             summary = "; ".join(f"row {n}: {', '.join(problems[n])}" for n in sorted(problems)[:5])
-            raise InvalidInput(f"{len(problems)} row(s) have problems; nothing was imported. {summary}"
-                               + (" …" if len(problems) > 5 else ""),
-                               field="file", rows=listed, bad_rows=len(problems))
+            raise IMPORT_ROWS_BAD({"n_problems": len(problems), "summary": summary,
+                                  "more": " …" if len(problems) > 5 else ""}, field="file", rows=listed,
+                                  bad_rows=len(problems))
         now = self.clock.now()
         creates: list[tuple[dict[str, Any], list[str]]] = []
         updates: list[tuple[int, dict[str, Any], list[str] | None]] = []
