@@ -20,6 +20,8 @@ from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from callcenter.errors import BODY_OVER_LIMIT, BODY_TOO_LARGE, DomainError, error_body
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -44,10 +46,10 @@ def _mib(n: int) -> str:
 
 class BodyLimit:
     """See the module docstring. ``authorise(scope, roles)`` returns None when the caller holds one of ``roles``,
-    else ``(status, error_id, message)``."""
+    else the refusal to answer."""
 
     def __init__(self, app: ASGIApp, *, default_max: int, routes: Iterable[RouteLimit] = (),
-                 authorise: Callable[[Scope, tuple[str, ...]], Awaitable[tuple[int, str, str] | None]] | None = None,
+                 authorise: Callable[[Scope, tuple[str, ...]], Awaitable[DomainError | None]] | None = None,
                  ) -> None:
         self.app = app
         self.default_max = default_max
@@ -63,14 +65,13 @@ class BodyLimit:
         what = f"{scope['method']} {scope['path']}"
         length = _content_length(scope)
         if length is not None and length > limit:
-            await _refuse(send, 413, "body_too_large",
-                          f"the request body is {_mib(length)}; {what} takes at most {_mib(limit)}",
-                          limit_bytes=limit)
+            await _refuse(send, BODY_TOO_LARGE({"size": _mib(length), "what": what, "limit": _mib(limit)},
+                                               limit_bytes=limit))
             return
         if route is not None and route.roles and self.authorise is not None:
             refused = await self.authorise(scope, route.roles)
             if refused is not None:
-                await _refuse(send, *refused)
+                await _refuse(send, refused)
                 return
 
         received = 0
@@ -104,9 +105,7 @@ class BodyLimit:
             if not too_large:
                 raise
         if too_large and not response_started:
-            await _refuse(send, 413, "body_too_large",
-                          f"the request body is over the limit: {what} takes at most {_mib(limit)}",
-                          limit_bytes=limit)
+            await _refuse(send, BODY_OVER_LIMIT({"what": what, "limit": _mib(limit)}, limit_bytes=limit))
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -119,10 +118,10 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(send: Send, status: int, error_id: str, message: str, **details: Any) -> None:
+async def _refuse(send: Send, exc: DomainError) -> None:
     """The same JSON shape as every other error (callcenter.errors)."""
-    body = json.dumps({"error": error_id, "message": message, "details": details}).encode()
-    await send({"type": "http.response.start", "status": status,
+    body = json.dumps(error_body(exc)).encode()
+    await send({"type": "http.response.start", "status": exc.status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
                             (b"connection", b"close")]})
     await send({"type": "http.response.body", "body": body})

@@ -122,10 +122,20 @@ class Refusal:
         return f"Refusal({self.code!r}, {self.kind.__name__})"
 
 
-def _answer(status: int, error_id: str, code: str, messages: Mapping[str, str], details: Mapping[str, Any],
-            headers: Mapping[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": error_id, "code": code, "message": messages[EN], "messages": dict(messages),
-                         "details": dict(details)}, status_code=status, headers=headers)
+def error_body(exc: DomainError) -> dict[str, Any]:
+    """The JSON of a refusal: the same from a route and from a middleware (callcenter.bodylimit, http_guard)."""
+    return {"error": exc.error_id, "code": exc.code, "message": exc.message, "messages": dict(exc.messages),
+            "details": dict(exc.details)}
+
+
+class BodyTooLarge(DomainError):
+    status = 413
+    error_id = "body_too_large"
+
+
+class InvalidHost(DomainError):
+    status = 400
+    error_id = "invalid_host"
 
 
 # The refusals of the edge itself. pydantic's and the database's own texts stay English inside the Chinese frame.
@@ -136,8 +146,21 @@ VALUE_REFUSED_BY_DATABASE = Refusal("request.value_refused", InvalidInput, en="a
                                     zh="有数值不符合要求：{problem}")
 
 
-def _refused(exc: DomainError) -> JSONResponse:
-    return _answer(exc.status, exc.error_id, exc.code, exc.messages, exc.details)
+BODY_TOO_LARGE = Refusal("request.body_too_large", BodyTooLarge,
+                         en="the request body is {size}; {what} takes at most {limit}",
+                         zh="请求体大小为 {size}；{what} 最多接受 {limit}")
+BODY_OVER_LIMIT = Refusal("request.body_over_limit", BodyTooLarge,
+                          en="the request body is over the limit: {what} takes at most {limit}",
+                          zh="请求体超出上限：{what} 最多接受 {limit}")
+HOST_NOT_ALLOWED = Refusal("request.host_not_allowed", InvalidHost,
+                           en="{shown} is not a name this service answers to; if it is one, add it to {setting}",
+                           zh="{shown} 不是本服务使用的名称；如果是，请把它加入 {setting}")
+NUL_IN_URL = Refusal("request.nul_in_url", InvalidInput, en="{where}: must not contain a NUL character",
+                     zh="{where}：不能包含 NUL 字符")
+
+
+def _refused(exc: DomainError, headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(exc), status_code=exc.status, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -146,7 +169,7 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {}
         if "retry_after_seconds" in exc.details:
             headers["Retry-After"] = str(exc.details["retry_after_seconds"])
-        return _answer(exc.status, exc.error_id, exc.code, exc.messages, exc.details, headers)
+        return _refused(exc, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

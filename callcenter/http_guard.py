@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from callcenter.errors import HOST_NOT_ALLOWED, NUL_IN_URL, error_body
+
 log = logging.getLogger(__name__)
 
 SETTING = "http.allowed_hosts (CALLCENTER_HTTP__ALLOWED_HOSTS)"
@@ -81,11 +83,9 @@ class HostGuard:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, header: str | None) -> None:
         shown = "no Host header" if header is None else f"Host {header[:200]!r}"
-        message = (f"{shown} is not a name this service answers to; if it is one, add it to {SETTING}")
-        log.warning("refused %s %s: %s", scope["type"], scope.get("path", ""), message)
-        body: dict[str, Any] = {"error": "invalid_host", "message": message,
-                                "details": {"host": header, "setting": "http.allowed_hosts"}}
-        response = JSONResponse(body, status_code=400)
+        refusal = HOST_NOT_ALLOWED({"shown": shown, "setting": SETTING}, host=header, setting="http.allowed_hosts")
+        log.warning("refused %s %s: %s", scope["type"], scope.get("path", ""), refusal.message)
+        response = JSONResponse(error_body(refusal), status_code=refusal.status)
         if scope["type"] == "http" or "websocket.http.response" in scope.get("extensions", {}):
             # for a websocket: the handshake answered with this HTTP response (the ASGI denial-response extension)
             await response(scope, receive, send)
@@ -106,10 +106,9 @@ class NoNulInUrl:
         if scope["type"] in ("http", "websocket"):
             where = self._nul_at(scope)
             if where is not None:
-                message = f"{where}: must not contain a NUL character"
-                body = {"error": "invalid_input", "message": message,
-                        "details": {"problems": [{"field": where, "problem": "must not contain a NUL character"}]}}
-                response = JSONResponse(body, status_code=400)
+                refusal = NUL_IN_URL({"where": where},
+                                     problems=[{"field": where, "problem": "must not contain a NUL character"}])
+                response = JSONResponse(error_body(refusal), status_code=refusal.status)
                 if scope["type"] == "http" or "websocket.http.response" in scope.get("extensions", {}):
                     await response(scope, receive, send)
                 else:

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
+from callcenter.auth.errors import LOG_IN_FIRST, NEEDS_ROLE
 from callcenter.auth.models import User
 from callcenter.auth.service import AuthService
-from callcenter.errors import Forbidden, Unauthorized
+from callcenter.errors import DomainError
 
 COOKIE = "cc_session"
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -47,21 +48,21 @@ async def current_user(request: Request) -> User:
     token = _token(request)
     user = await _auth(request).user_for_token(token) if token else None
     if user is None:
-        raise Unauthorized("log in first (session cookie or 'Authorization: Bearer <token>')")
+        raise LOG_IN_FIRST()
     request.state.user = user
     return user
 
 
-async def authorise_scope(scope: MutableMapping[str, Any], roles: tuple[str, ...]) -> tuple[int, str, str] | None:
+async def authorise_scope(scope: MutableMapping[str, Any], roles: tuple[str, ...]) -> DomainError | None:
     """For the body-limit middleware: may this request (headers only, body not read) use a route needing
-    ``roles``? None if so, else (status, error id, message) as :func:`require_roles` would answer."""
+    ``roles``? None if so, else the refusal :func:`require_roles` would answer."""
     request = Request(scope)
     token = _token(request)
     user = await _auth(request).user_for_token(token) if token else None
     if user is None:
-        return 401, "unauthorized", "log in first (session cookie or 'Authorization: Bearer <token>')"
+        return LOG_IN_FIRST()
     if not set(user.roles) & set(roles):
-        return 403, "forbidden", f"needs role {' or '.join(roles)}"
+        return NEEDS_ROLE({"roles": " or ".join(roles)})
     return None
 
 
@@ -71,7 +72,7 @@ def require_roles(*roles: str) -> Callable[[Request], Awaitable[User]]:
     async def dep(request: Request) -> User:
         user = await current_user(request)
         if not set(user.roles) & set(roles):
-            raise Forbidden(f"needs role {' or '.join(roles)}", needed=list(roles), has=user.roles)
+            raise NEEDS_ROLE({"roles": ' or '.join(roles)}, needed=list(roles), has=user.roles)
         return user
 
     return dep

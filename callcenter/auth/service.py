@@ -37,9 +37,18 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from callcenter.auth.errors import (
+    BAD_USERNAME,
+    LOGINS_BUSY,
+    PASSWORD_TOO_SHORT,
+    TOO_MANY_FOR_USER,
+    TOO_MANY_FROM_ADDRESS,
+    UNKNOWN_ROLES,
+    USER_EXISTS,
+    WRONG_PASSWORD,
+)
 from callcenter.auth.models import ROLES, AuditEntry, AuthSession, User
 from callcenter.clock import Clock
-from callcenter.errors import InvalidInput, TooManyAttempts, Unauthorized, Unavailable
 
 log = logging.getLogger(__name__)
 _N, _R, _P = 2**14, 8, 1
@@ -155,7 +164,7 @@ class AuthService:
     # hashing, off the event loop --------------------------------------------------------------------------
     async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
         if self._hash_waiting >= self._hash_queue_max:
-            raise Unavailable("too many logins at once; try again in a second", retry_after_seconds=1)
+            raise LOGINS_BUSY(retry_after_seconds=1)
         self._hash_waiting += 1
         try:
             await self._hash_slots.acquire()
@@ -179,15 +188,15 @@ class AuthService:
     async def create_user(self, username: str, password: str, roles: list[str], display_name: str = "") -> User:
         username = username.strip()
         if not re.fullmatch(r"[A-Za-z0-9_.\-]{1,64}", username):
-            raise InvalidInput(f"username {username!r} must be 1-64 letters, digits, '_', '.' or '-'")
+            raise BAD_USERNAME({"username": username})
         unknown = [r for r in roles if r not in ROLES]
         if unknown or not roles:
-            raise InvalidInput(f"roles must be some of {list(ROLES)}; got {roles}")
+            raise UNKNOWN_ROLES({"roles": list(ROLES), "roles2": roles})
         if len(password) < 8:
-            raise InvalidInput("password must be at least 8 characters")
+            raise PASSWORD_TOO_SHORT()
         async with self.sessions() as s:
             if (await s.execute(select(User).where(User.username == username))).scalar_one_or_none():
-                raise InvalidInput(f"user {username!r} already exists", username=username)
+                raise USER_EXISTS(username=username)
         hashed = await self.hash(password)
         async with self.sessions() as s:
             user = User(username=username, display_name=display_name or username, roles=sorted(set(roles)),
@@ -209,12 +218,10 @@ class AuthService:
         now = self.clock.now().timestamp()
         retry = self._by_address.locked_for(client, now)
         if retry:
-            raise TooManyAttempts(f"too many failed logins from this address; try again in {retry} s",
-                                  retry_after_seconds=retry)
+            raise TOO_MANY_FROM_ADDRESS(retry_after_seconds=retry)
         retry = self._by_user.locked_for((username, client), now)
         if retry:
-            raise TooManyAttempts(f"too many failed logins for {username!r}; try again in {retry} s",
-                                  retry_after_seconds=retry)
+            raise TOO_MANY_FOR_USER({"username": username}, retry_after_seconds=retry)
 
     def failure_entries(self) -> tuple[int, int]:
         """How many (username, address) and address keys the failure limit holds now (bounded)."""
@@ -233,7 +240,7 @@ class AuthService:
             now = self.clock.now().timestamp()
             self._by_user.add((name, client), now)
             self._by_address.add(client, now)
-            raise Unauthorized("wrong username or password")
+            raise WRONG_PASSWORD()
         assert user is not None
         self._by_user.clear((name, client))
         token = secrets.token_urlsafe(32)
@@ -332,4 +339,3 @@ class AuthService:
         async with self.sessions() as s:
             s.add(AuditEntry(at=self.clock.now(), username=username, action=action, target=target, detail=detail))
             await s.commit()
-

@@ -20,6 +20,7 @@ import pytest
 import callcenter.auth.service as auth_service
 from callcenter.app import Stack, create_app
 from callcenter.clock import FakeClock
+from callcenter.errors import TooManyAttempts, Unauthorized
 from tests.helpers import stack_settings, wait_for
 
 pytestmark = pytest.mark.db
@@ -161,18 +162,18 @@ async def test_the_failure_map_stays_bounded(env: Env, monkeypatch: pytest.Monke
     # the map is what is tested here, not scrypt: a wrong password is known at once
     monkeypatch.setattr(auth_service, "verify_password", lambda password, stored: False)
     for i in range(250):
-        with pytest.raises(auth_service.Unauthorized):
+        with pytest.raises(Unauthorized):
             await env.stack.auth.login(f"user-{i}", "guess-123", f"10.2.{i // 200}.{i % 200}")
         assert max(env.stack.auth.failure_entries()) <= 100
     assert env.stack.auth.failure_entries() == (100, 100)
     # the newest failures are the ones kept: the last address is still counted
     for _ in range(4):
-        with pytest.raises(auth_service.Unauthorized):
+        with pytest.raises(Unauthorized):
             await env.stack.auth.login("user-249", "guess-123", "10.2.1.49")
-    with pytest.raises(auth_service.TooManyAttempts):
+    with pytest.raises(TooManyAttempts):
         await env.stack.auth.login("user-249", "guess-123", "10.2.1.49")
     # entries whose window has passed are pruned
     env.clock.advance(env.stack.settings.auth.login_failure_window_seconds + 1)
-    with pytest.raises(auth_service.Unauthorized):
+    with pytest.raises(Unauthorized):
         await env.stack.auth.login("late", "guess-123", "10.3.0.1")
     assert env.stack.auth.failure_entries() == (1, 1)
