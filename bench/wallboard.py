@@ -410,8 +410,8 @@ PROFILED = [
     ("callcenter.wallboard.board:Board.current_alerts", "    Board.current_alerts", False),
     ("callcenter.realtime.hub:Hub.publish", "    Hub.publish (all topics; json.dumps once + queue per client)", False),
     ("callcenter.wallboard.board:Board.snapshot", "Board.snapshot (GET /api/board, each connect)", False),
-    ("callcenter.wallboard.board:Board._on_call", "Board._on_call (fold a call change)", False),
-    ("callcenter.wallboard.board:Board._on_agent", "Board._on_agent (agent state change)", True),
+    ("callcenter.wallboard.board:Board.on_call", "Board.on_call (fold a call change)", False),
+    ("callcenter.wallboard.board:Board.on_agent", "Board.on_agent (agent state change)", True),
 ]
 SEND_LABEL = "board websocket send_text (per client and message: deflate + frame + write)"
 

@@ -27,6 +27,7 @@ from callcenter.acd.service import AgentService
 from callcenter.admin.api import router as admin_router
 from callcenter.asterisk.ami import AmiClient, EventDispatcher
 from callcenter.asterisk.config import QueueConf, RuntimeLayout, check_modules, render_config
+from callcenter.asterisk.events import AgentConnect, Newchannel
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.asterisk.process import ManagedAsterisk
 from callcenter.auth.api import authorise_scope
@@ -121,8 +122,7 @@ class Stack:
         # read from the agent's state (the ACD owns that fact, rebuilt from Asterisk after a restart), not the pop
         self.crm.set_access(self._handling_numbers, self._handling_calls, self.acd_repo.was_on_call)
         self.acd.listen(self.pop.on_agent)
-        self.dispatcher.register_map({"Newchannel": self.pop.on_newchannel,
-                                      "QueueCallerJoin": self.pop.on_queue_caller_join, "Hangup": self.pop.on_hangup})
+        self.dispatcher.register_map(acd_events.pop_handlers(self.pop))
         self.board = Board(settings.wallboard, settings.timezone, self.clock, self.hub, self.tracker, self.acd,
                            self.calls_repo, self.acd_repo, events=self.dispatcher)
         # seat discipline: away episodes (the 20-minute rule) and leave-seat consent; the board shows its state
@@ -134,8 +134,8 @@ class Stack:
         self.recordings = RecordingRepository(self.sessions)
         self.recorder = Recorder(settings.recording, settings.recordings_dir, settings.timezone, self.ami,
                                  self.recordings, self.clock, agent_of=self._username_at)
-        self.dispatcher.register("AgentConnect", self.recorder.on_agent_connect)
-        self.dispatcher.register("Newchannel", lambda ev: self.recorder.on_newchannel(ev, settings.inbound_context))
+        self.dispatcher.on(AgentConnect, self.recorder.on_agent_connect)
+        self.dispatcher.on(Newchannel, lambda ev: self.recorder.on_newchannel(ev, settings.inbound_context))
         self.tracker.watch(self.recorder.on_call)
         self.qc = QcService(self.sessions, self.clock, settings.timezone, audit=self.auth.audit)
         # shifts: roster, attendance (late/absence/early leave, live on the clock), handover, swaps, leave

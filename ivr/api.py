@@ -15,14 +15,16 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from callcenter.auth.api import require_roles
+from callcenter.auth.api import AuthDep, require_roles
 from callcenter.auth.models import User
+from callcenter.auth.service import AuthService
 from callcenter.bounds import MAX_ID, Id
+from callcenter.deps import SettingsDep, provide
 from callcenter.errors import Conflict, NotFound
 from callcenter.schema_types import file_content
 from ivr.flowdef import prompts as node_prompts
 from ivr.models import IvrFlow
-from ivr.prompts import MAX_UPLOAD_BYTES, check_name, delete_custom, import_prompt, list_custom
+from ivr.prompts import MAX_UPLOAD_BYTES, PromptStore, check_name, delete_custom, import_prompt, list_custom
 from ivr.schemas import PromptOut, PromptUploadOut
 from ivr.service import IvrService
 from ivr.validation import parse_flow
@@ -36,13 +38,13 @@ class PromptInUse(Conflict):
     error_id = "prompt_in_use"
 
 
-def _svc(request: Request) -> IvrService:
-    return request.app.state.services.ivr  # type: ignore[no-any-return]
+IvrDep = Annotated[IvrService, Depends(provide(IvrService))]
+PromptsDep = Annotated[PromptStore, Depends(provide(PromptStore))]
 
 
-async def _audit(request: Request, user: User, action: str, target: str, detail: dict[str, Any] | None = None
+async def _audit(auth: AuthService, user: User, action: str, target: str, detail: dict[str, Any] | None = None
                  ) -> None:
-    await request.app.state.services.auth.audit(user.username, action, target, detail)
+    await auth.audit(user.username, action, target, detail)
 
 
 class FlowIn(BaseModel):
@@ -90,8 +92,7 @@ class FlowOut(BaseModel):
     entry_points: list[str]
 
 
-async def _flow_out(request: Request, flow: IvrFlow) -> FlowOut:
-    svc = _svc(request)
+async def _flow_out(svc: IvrService, flow: IvrFlow) -> FlowOut:
     versions = await svc.versions(flow.id)
     live = next((v.version for v in versions if v.id == flow.live_version_id), None)
     eps = [did for did, fid in (await svc.entry_points()).items() if fid == flow.id]
@@ -103,77 +104,75 @@ async def _flow_out(request: Request, flow: IvrFlow) -> FlowOut:
 
 
 @router.get("/flows", response_model=list[FlowOut], summary="All IVR flows with their drafts' problems")
-async def list_flows(request: Request, _: Admin) -> list[FlowOut]:
-    return [await _flow_out(request, f) for f in await _svc(request).list_flows()]
+async def list_flows(svc: IvrDep, _: Admin) -> list[FlowOut]:
+    return [await _flow_out(svc, f) for f in await svc.list_flows()]
 
 
 @router.post("/flows", response_model=FlowOut, status_code=201, summary="Create a flow (as a draft)")
-async def create_flow(body: FlowIn, request: Request, user: Admin) -> FlowOut:
-    flow = await _svc(request).create_flow(body.name, body.draft, body.description)
-    await _audit(request, user, "ivr.flow.create", f"flow:{flow.id}", {"name": flow.name})
-    return await _flow_out(request, flow)
+async def create_flow(body: FlowIn, auth: AuthDep, svc: IvrDep, user: Admin) -> FlowOut:
+    flow = await svc.create_flow(body.name, body.draft, body.description)
+    await _audit(auth, user, "ivr.flow.create", f"flow:{flow.id}", {"name": flow.name})
+    return await _flow_out(svc, flow)
 
 
 @router.get("/flows/{flow_id}", response_model=FlowOut, summary="One flow: draft, problems, versions")
-async def get_flow(flow_id: Id, request: Request, _: Admin) -> FlowOut:
-    return await _flow_out(request, await _svc(request).get_flow(flow_id))
+async def get_flow(flow_id: Id, svc: IvrDep, _: Admin) -> FlowOut:
+    return await _flow_out(svc, await svc.get_flow(flow_id))
 
 
 @router.put("/flows/{flow_id}/draft", response_model=FlowOut, summary="Save the draft (not live until published)")
-async def save_draft(flow_id: Id, body: DraftIn, request: Request, user: Admin) -> FlowOut:
-    flow = await _svc(request).save_draft(flow_id, body.draft)
-    await _audit(request, user, "ivr.flow.save_draft", f"flow:{flow_id}")
-    return await _flow_out(request, flow)
+async def save_draft(flow_id: Id, body: DraftIn, auth: AuthDep, svc: IvrDep, user: Admin) -> FlowOut:
+    flow = await svc.save_draft(flow_id, body.draft)
+    await _audit(auth, user, "ivr.flow.save_draft", f"flow:{flow_id}")
+    return await _flow_out(svc, flow)
 
 
 @router.post("/flows/{flow_id}/publish", response_model=VersionOut, status_code=201,
              summary="Validate and publish the draft; 422 lists every problem with its node")
-async def publish(flow_id: Id, body: PublishIn, request: Request, user: Admin) -> VersionOut:
-    v = await _svc(request).publish(flow_id, by=user.username, note=body.note)
-    await _audit(request, user, "ivr.flow.publish", f"flow:{flow_id}", {"version": v.version})
+async def publish(flow_id: Id, body: PublishIn, auth: AuthDep, svc: IvrDep, user: Admin) -> VersionOut:
+    v = await svc.publish(flow_id, by=user.username, note=body.note)
+    await _audit(auth, user, "ivr.flow.publish", f"flow:{flow_id}", {"version": v.version})
     return VersionOut.model_validate(v)
 
 
 @router.post("/flows/{flow_id}/rollback", response_model=VersionOut, summary="Make an earlier version live")
-async def rollback(flow_id: Id, body: RollbackIn, request: Request, user: Admin) -> VersionOut:
-    v = await _svc(request).rollback(flow_id, body.version, by=user.username)
-    await _audit(request, user, "ivr.flow.rollback", f"flow:{flow_id}", {"version": v.version})
+async def rollback(flow_id: Id, body: RollbackIn, auth: AuthDep, svc: IvrDep, user: Admin) -> VersionOut:
+    v = await svc.rollback(flow_id, body.version, by=user.username)
+    await _audit(auth, user, "ivr.flow.rollback", f"flow:{flow_id}", {"version": v.version})
     return VersionOut.model_validate(v)
 
 
 @router.get("/entry-points", summary="Dialled number → flow id ('*' is the default)")
-async def entry_points(request: Request, _: Admin) -> dict[str, int]:
-    return await _svc(request).entry_points()
+async def entry_points(svc: IvrDep, _: Admin) -> dict[str, int]:
+    return await svc.entry_points()
 
 
 @router.put("/entry-points/{did}", summary="Route a dialled number ('*' for the default) to a flow")
-async def set_entry_point(did: str, body: EntryPointIn, request: Request, user: Admin) -> dict[str, int]:
-    await _svc(request).set_entry_point(did, body.flow_id)
-    await _audit(request, user, "ivr.entry_point.set", f"did:{did}", {"flow_id": body.flow_id})
-    return await _svc(request).entry_points()
+async def set_entry_point(did: str, body: EntryPointIn, auth: AuthDep, svc: IvrDep, user: Admin) -> dict[str, int]:
+    await svc.set_entry_point(did, body.flow_id)
+    await _audit(auth, user, "ivr.entry_point.set", f"did:{did}", {"flow_id": body.flow_id})
+    return await svc.entry_points()
 
 
 # ---- prompts ---------------------------------------------------------------------------------------------------
 
 @router.get("/prompts", response_model=list[PromptOut], summary="Uploaded prompts, per language")
-async def list_prompts(request: Request, _: Admin) -> list[dict[str, object]]:
-    return list_custom(request.app.state.services.prompts)
+async def list_prompts(prompts: PromptsDep, _: Admin) -> list[dict[str, object]]:
+    return list_custom(prompts)
 
 
 @router.post("/prompts", status_code=201, response_model=PromptUploadOut,
              summary="Upload a prompt (wav/mp3/ogg/m4a, ≤ 20 MB, ≤ 10 min)")
-async def upload_prompt(request: Request, user: Admin, name: Annotated[str, Form()],
+async def upload_prompt(prompts: PromptsDep, auth: AuthDep, user: Admin, name: Annotated[str, Form()],
                         language: Annotated[str, Form()], file: Annotated[UploadFile, File()]) -> dict[str, object]:
     check_name(name, language)
     data = await file.read(MAX_UPLOAD_BYTES + 1)
-    info = await asyncio.to_thread(import_prompt, request.app.state.services.prompts, name, language,
-                                   file.filename or "", data)
-    await _audit(request, user, "ivr.prompt.upload", f"prompt:{language}/{name}", info)
+    info = await asyncio.to_thread(import_prompt, prompts, name, language, file.filename or "", data)
+    await _audit(auth, user, "ivr.prompt.upload", f"prompt:{language}/{name}", info)
     return info
 
 
-async def _prompt_usage(request: Request, name: str, lang: str) -> list[str]:
-    svc = _svc(request)
+async def _prompt_usage(svc: IvrService, name: str, lang: str) -> list[str]:
     where = []
     for flow in await svc.list_flows():
         docs = [("draft", flow.draft)]
@@ -193,22 +192,22 @@ async def _prompt_usage(request: Request, name: str, lang: str) -> list[str]:
 
 
 @router.delete("/prompts/{language}/{name}", status_code=204, summary="Delete an uploaded prompt (not if in use)")
-async def delete_prompt(language: str, name: str, request: Request, user: Admin) -> None:
+async def delete_prompt(language: str, name: str, prompts: PromptsDep, auth: AuthDep, svc: IvrDep,
+                        user: Admin) -> None:
     check_name(name, language)
-    used = await _prompt_usage(request, name, language)
+    used = await _prompt_usage(svc, name, language)
     if used:
         raise PromptInUse(f"prompt {name!r} ({language}) is in use: {'; '.join(used)}", used_by=used)
-    delete_custom(request.app.state.services.prompts, name, language)
-    await _audit(request, user, "ivr.prompt.delete", f"prompt:{language}/{name}")
+    delete_custom(prompts, name, language)
+    await _audit(auth, user, "ivr.prompt.delete", f"prompt:{language}/{name}")
 
 
 @router.get("/prompts/{language}/{name}/audio", summary="Preview a prompt (wav as Asterisk plays it)",
             response_class=FileResponse,
             responses={200: {"content": file_content("audio/wav"), "description": "the prompt (wav)"}})
-async def prompt_audio(language: str, name: str, request: Request, _: Admin) -> FileResponse:
+async def prompt_audio(language: str, name: str, prompts: PromptsDep, _: Admin) -> FileResponse:
     check_name(name, language)
-    store = request.app.state.services.prompts
-    path = store.custom_dir / language / f"{name}.wav"
+    path = prompts.custom_dir / language / f"{name}.wav"
     if not path.is_file():
         raise NotFound(f"no uploaded prompt {name!r} in language {language!r}")
     return FileResponse(path, media_type="audio/wav")
@@ -230,26 +229,27 @@ class VoicemailOut(BaseModel):
 
 
 @router.get("/voicemails", response_model=list[VoicemailOut], summary="Voice messages, newest first")
-async def voicemails(request: Request, _: VoicemailReader, handled: bool | None = None) -> list[VoicemailOut]:
-    return [VoicemailOut.model_validate(v) for v in await _svc(request).voicemails(handled)]
+async def voicemails(svc: IvrDep, _: VoicemailReader, handled: bool | None = None) -> list[VoicemailOut]:
+    return [VoicemailOut.model_validate(v) for v in await svc.voicemails(handled)]
 
 
 @router.get("/voicemails/{vm_id}/audio", summary="Play a voice message (audited; Range supported)",
             response_class=FileResponse,
             responses={200: {"content": file_content("audio/wav"), "description": "the message (wav)"}})
-async def voicemail_audio(vm_id: Id, request: Request, user: VoicemailReader) -> FileResponse:
-    vm = await _svc(request).get_voicemail(vm_id)
+async def voicemail_audio(vm_id: Id, request: Request, settings: SettingsDep, auth: AuthDep, svc: IvrDep,
+                          user: VoicemailReader) -> FileResponse:
+    vm = await svc.get_voicemail(vm_id)
     path = Path(vm.path)
-    root = request.app.state.services.settings.data_dir / "voicemail"
+    root = settings.data_dir / "voicemail"
     if not path.is_file() or not path.resolve().is_relative_to(root.resolve()):
         raise NotFound(f"voicemail {vm_id} has no audio file", voicemail_id=vm_id)
-    await _audit(request, user, "voicemail.play", f"voicemail:{vm_id}",
+    await _audit(auth, user, "voicemail.play", f"voicemail:{vm_id}",
                  {"range": request.headers.get("range")})
     return FileResponse(path, media_type="audio/wav")
 
 
 @router.post("/voicemails/{vm_id}/handled", response_model=VoicemailOut, summary="Mark a voice message handled")
-async def voicemail_handled(vm_id: Id, request: Request, user: VoicemailReader) -> VoicemailOut:
-    vm = await _svc(request).mark_voicemail_handled(vm_id, user.username)
-    await _audit(request, user, "voicemail.handled", f"voicemail:{vm_id}")
+async def voicemail_handled(vm_id: Id, auth: AuthDep, svc: IvrDep, user: VoicemailReader) -> VoicemailOut:
+    vm = await svc.mark_voicemail_handled(vm_id, user.username)
+    await _audit(auth, user, "voicemail.handled", f"voicemail:{vm_id}")
     return VoicemailOut.model_validate(vm)

@@ -195,6 +195,25 @@ class IvrService:
             raise NotFound(f"IVR flow version {version_id} not found")
         return v.definition
 
+    async def flows_using_queue(self, name: str) -> tuple[list[str], list[str]]:
+        """(flows whose live version routes to ``name``, flows whose draft does): the admin service keeps such
+        a queue from being deleted or deactivated."""
+        def uses(doc: Any) -> bool:
+            nodes = doc.get("nodes") if isinstance(doc, dict) else None
+            if not isinstance(nodes, dict):
+                return False
+            return any(isinstance(n, dict) and n.get("kind") == "queue" and n.get("queue") == name
+                       for n in nodes.values())
+
+        async with self.sessions() as s:
+            flows = list((await s.execute(select(IvrFlow).order_by(IvrFlow.name))).scalars())
+            live_ids = [f.live_version_id for f in flows if f.live_version_id is not None]
+            live_docs = {v.id: v.definition for v in (await s.execute(
+                select(IvrFlowVersion).where(IvrFlowVersion.id.in_(live_ids)))).scalars()} if live_ids else {}
+        live = [f.name for f in flows if f.live_version_id is not None and uses(live_docs.get(f.live_version_id))]
+        draft = [f.name for f in flows if uses(f.draft)]
+        return live, draft
+
     async def version(self, version_id: int) -> FlowDef:
         cached = self._versions.get(version_id)
         if cached is not None:

@@ -3,8 +3,12 @@ pop built on AgentCalled already sees the call's queue and IVR path."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from callcenter.acd.pop import ScreenPop
 from callcenter.acd.service import AgentService
 from callcenter.asterisk.ami import EventHandler
+from callcenter.asterisk.events import Hangup, Newchannel, QueueCallerJoin, TypedHandler, typed_handlers
 
 
 def handlers(acd: AgentService) -> dict[str, EventHandler]:
@@ -17,3 +21,13 @@ def handlers(acd: AgentService) -> dict[str, EventHandler]:
         "Hangup": acd.on_hangup,
         "QueueMemberStatus": acd.on_member_status,
     }
+
+
+def pop_handlers(pop: ScreenPop) -> Mapping[str, EventHandler]:
+    """The screen pop: its customer lookup starts when the call arrives (Newchannel, QueueCallerJoin) and is
+    dropped when the caller hangs up."""
+    return typed_handlers(
+        TypedHandler(Newchannel, pop.on_newchannel),
+        TypedHandler(QueueCallerJoin, pop.on_queue_caller_join),
+        TypedHandler(Hangup, pop.on_hangup),
+    )

@@ -15,6 +15,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from callcenter.acd.service import Agent
+from callcenter.asterisk.events import Hangup, Newchannel, QueueCallerJoin, is_inbound_caller
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock, event_time
 from callcenter.realtime.hub import Hub
@@ -163,19 +164,18 @@ class ScreenPop:
     def forget(self, uniqueid: str) -> None:
         self._prefetched.pop(uniqueid, None)
 
-    async def on_newchannel(self, ev: dict[str, str]) -> None:
+    async def on_newchannel(self, ev: Newchannel) -> None:
         """An inbound call starts: fetch the caller's record while the IVR runs."""
-        uid = ev.get("Uniqueid", "")
-        if ev.get("Context") == self.tracker.inbound_context and ev.get("Linkedid", uid) == uid:
-            self.prefetch(uid, ev.get("CallerIDNum"))
+        if is_inbound_caller(ev, self.tracker.inbound_context):
+            self.prefetch(ev.uniqueid, ev.caller_id_num)
 
-    async def on_queue_caller_join(self, ev: dict[str, str]) -> None:
-        uid = ev.get("Uniqueid", "")
+    async def on_queue_caller_join(self, ev: QueueCallerJoin) -> None:
+        uid = ev.uniqueid
         st = self.tracker.active.get(uid)
-        self.prefetch(uid, (st.caller_number if st else None) or ev.get("CallerIDNum"))
+        self.prefetch(uid, (st.caller_number if st else None) or ev.caller_id_num)
 
-    async def on_hangup(self, ev: dict[str, str]) -> None:
-        self.forget(ev.get("Uniqueid", ""))
+    async def on_hangup(self, ev: Hangup) -> None:
+        self.forget(ev.uniqueid)
 
     async def label_part(self, pop: dict[str, Any]) -> dict[str, Any]:
         """``ivr_labels`` and labelled ``ivr_choices`` from the flow version the call ran (cached by the IVR

@@ -224,6 +224,11 @@ class AgentService:
         """Write state changes behind, in order, batched (the running service; unit tests write at once)."""
         self._writer.start()
 
+    @property
+    def writer(self) -> WriteBehind:
+        """The agent-state writer (its refused rows are set aside by ``WriteFailureStore.attach``)."""
+        return self._writer
+
     async def flush(self) -> None:
         """Wait until every state change made so far is stored (tests, shutdown)."""
         await self._writer.flush()
@@ -627,8 +632,26 @@ class AgentService:
     def logged_in(self) -> list[Agent]:
         return sorted(self.by_ext.values(), key=lambda a: a.extension or "")
 
+    def everyone(self) -> list[Agent]:
+        """Every agent known since the start, logged in or not (attendance reads their live states)."""
+        return list(self.agents.values())
+
+    async def refresh_all_memberships(self) -> None:
+        """Every logged-in agent's queue memberships made to follow their skills again (queues changed)."""
+        for a in list(self.by_ext.values()):
+            await self.refresh_memberships(a.user_id)
+
     def handling(self, username: str) -> Agent | None:
         for a in self.by_ext.values():
             if a.username == username:
                 return a
         return None
+
+    def at_seat(self, extension: str) -> Agent | None:
+        """The agent logged in at that seat."""
+        return self.by_ext.get(extension)
+
+    def username_at(self, extension: str) -> str | None:
+        """The username of the agent logged in at that seat (the recorder names a call's agent by it)."""
+        a = self.by_ext.get(extension)
+        return a.username if a else None

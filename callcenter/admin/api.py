@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Response
 
 from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES
 from callcenter.admin.schemas import (
@@ -26,151 +26,145 @@ from callcenter.admin.schemas import (
     UserPatchIn,
 )
 from callcenter.admin.service import AdminService
-from callcenter.auth.api import require_roles
+from callcenter.auth.api import AuthDep, require_roles
 from callcenter.auth.models import ROLES, User
+from callcenter.auth.service import AuthService
 from callcenter.bounds import Id
+from callcenter.deps import SettingsDep, provide
 
 Admin = Annotated[User, Depends(require_roles("admin"))]
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
 
-def _svc(request: Request) -> AdminService:
-    return AdminService(request.app.state.services)
+AdminDep = Annotated[AdminService, Depends(provide(AdminService))]
 
 
-async def _audit(request: Request, user: User, action: str, target: str, detail: dict[str, Any] | None = None
+async def _audit(auth: AuthService, user: User, action: str, target: str, detail: dict[str, Any] | None = None
                  ) -> None:
-    await request.app.state.services.auth.audit(user.username, action, target, detail)
+    await auth.audit(user.username, action, target, detail)
 
 
 @router.get("/meta", response_model=MetaOut, summary="The choices: roles, skill levels, strategies, routings")
-async def meta(request: Request, _: Admin) -> MetaOut:
-    s = request.app.state.services.settings
+async def meta(s: SettingsDep, _: Admin) -> MetaOut:
     return MetaOut(roles=list(ROLES), levels=list(LEVELS), strategies=list(STRATEGIES), routings=list(ROUTINGS),
                    mode=s.mode, fallback_queue=s.ivr.default_queue)
 
 
 # users -------------------------------------------------------------------------------------------------------
 @router.get("/users", response_model=list[UserOut], summary="Every user with roles, skills and seat")
-async def list_users(request: Request, _: Admin) -> list[dict[str, Any]]:
-    return await _svc(request).list_users()
+async def list_users(svc: AdminDep, _: Admin) -> list[dict[str, Any]]:
+    return await svc.list_users()
 
 
 @router.post("/users", response_model=UserOut, status_code=201, summary="Create a user (password hashed)")
-async def create_user(body: UserCreateIn, request: Request, user: Admin) -> dict[str, Any]:
-    svc = _svc(request)
+async def create_user(body: UserCreateIn, auth: AuthDep, svc: AdminDep, user: Admin) -> dict[str, Any]:
     u = await svc.create_user(body)
-    await _audit(request, user, "admin.user.create", f"user:{u.username}",
+    await _audit(auth, user, "admin.user.create", f"user:{u.username}",
                  {"roles": list(u.roles), "display_name": u.display_name})
     return await svc.user_out(u.id)
 
 
 @router.patch("/users/{user_id}", response_model=UserOut,
               summary="Change display name, roles, active or password (deactivating ends their sessions)")
-async def update_user(user_id: Id, body: UserPatchIn, request: Request, user: Admin) -> dict[str, Any]:
-    svc = _svc(request)
+async def update_user(user_id: Id, body: UserPatchIn, auth: AuthDep, svc: AdminDep, user: Admin) -> dict[str, Any]:
     u, changes = await svc.update_user(user_id, body, user)
     if changes:
-        await _audit(request, user, "admin.user.update", f"user:{u.username}", changes)
+        await _audit(auth, user, "admin.user.update", f"user:{u.username}", changes)
     return await svc.user_out(u.id)
 
 
 @router.put("/users/{user_id}/skills", response_model=UserOut,
             summary="Replace an agent's skills (queue + level); a logged-in agent's queues follow at once")
-async def set_skills(user_id: Id, body: SkillsIn, request: Request, user: Admin) -> dict[str, Any]:
-    svc = _svc(request)
+async def set_skills(user_id: Id, body: SkillsIn, auth: AuthDep, svc: AdminDep, user: Admin) -> dict[str, Any]:
     before, after = await svc.set_skills(user_id, body.skills)
     out = await svc.user_out(user_id)
-    await _audit(request, user, "admin.user.skills", f"user:{out['username']}", {"before": before, "after": after})
+    await _audit(auth, user, "admin.user.skills", f"user:{out['username']}", {"before": before, "after": after})
     return out
 
 
 # seats -------------------------------------------------------------------------------------------------------
 @router.get("/seats", response_model=list[SeatOut], summary="Every seat (SIP phone); never its password")
-async def list_seats(request: Request, _: Admin) -> list[dict[str, Any]]:
-    return await _svc(request).list_seats()
+async def list_seats(svc: AdminDep, _: Admin) -> list[dict[str, Any]]:
+    return await svc.list_seats()
 
 
 @router.post("/seats", response_model=SeatOut, status_code=201,
              summary="Create a seat; pjsip.conf is re-rendered and reloaded")
-async def create_seat(body: SeatCreateIn, request: Request, user: Admin) -> dict[str, Any]:
-    svc = _svc(request)
+async def create_seat(body: SeatCreateIn, auth: AuthDep, svc: AdminDep, user: Admin) -> dict[str, Any]:
     seat = await svc.create_seat(body)
-    await _audit(request, user, "admin.seat.create", f"seat:{seat.extension}",
+    await _audit(auth, user, "admin.seat.create", f"seat:{seat.extension}",
                  {"name": seat.name, "static_contact": seat.static_contact})
     return svc.seat_out(seat)
 
 
 @router.patch("/seats/{extension}", response_model=SeatOut,
               summary="Change a seat's name, password, static contact or active")
-async def update_seat(extension: str, body: SeatPatchIn, request: Request, user: Admin) -> dict[str, Any]:
-    svc = _svc(request)
+async def update_seat(extension: str, body: SeatPatchIn, auth: AuthDep, svc: AdminDep, user: Admin) -> dict[str, Any]:
     seat, changes = await svc.update_seat(extension, body)
     if changes:
-        await _audit(request, user, "admin.seat.update", f"seat:{seat.extension}", changes)
+        await _audit(auth, user, "admin.seat.update", f"seat:{seat.extension}", changes)
     return svc.seat_out(seat)
 
 
 @router.delete("/seats/{extension}", status_code=204, summary="Delete a seat (refused while an agent is there)")
-async def delete_seat(extension: str, request: Request, user: Admin) -> Response:
-    seat = await _svc(request).delete_seat(extension)
-    await _audit(request, user, "admin.seat.delete", f"seat:{seat.extension}", {"name": seat.name})
+async def delete_seat(extension: str, auth: AuthDep, svc: AdminDep, user: Admin) -> Response:
+    seat = await svc.delete_seat(extension)
+    await _audit(auth, user, "admin.seat.delete", f"seat:{seat.extension}", {"name": seat.name})
     return Response(status_code=204)
 
 
 # queues ------------------------------------------------------------------------------------------------------
 @router.get("/queues", response_model=list[QueueOut], summary="Every queue, active or not")
-async def list_queues(request: Request, _: Admin) -> list[dict[str, Any]]:
-    return await _svc(request).list_queues()
+async def list_queues(svc: AdminDep, _: Admin) -> list[dict[str, Any]]:
+    return await svc.list_queues()
 
 
 @router.post("/queues", response_model=QueueOut, status_code=201,
              summary="Create a queue; queues.conf is re-rendered and reloaded")
-async def create_queue(body: QueueCreateIn, request: Request, user: Admin) -> dict[str, Any]:
-    svc = _svc(request)
+async def create_queue(body: QueueCreateIn, auth: AuthDep, svc: AdminDep, user: Admin) -> dict[str, Any]:
     q = await svc.create_queue(body)
     out = await svc.queue_out(q)
-    await _audit(request, user, "admin.queue.create", f"queue:{q.name}",
+    await _audit(auth, user, "admin.queue.create", f"queue:{q.name}",
                  {k: v for k, v in out.items() if k not in ("name", "agents")})
     return out
 
 
 @router.patch("/queues/{name}", response_model=QueueOut, summary="Change a queue (not its name)")
-async def update_queue(name: str, body: QueuePatchIn, request: Request, user: Admin) -> dict[str, Any]:
-    svc = _svc(request)
+async def update_queue(name: str, body: QueuePatchIn, auth: AuthDep, svc: AdminDep, user: Admin) -> dict[str, Any]:
     q, changes = await svc.update_queue(name, body)
     if changes:
-        await _audit(request, user, "admin.queue.update", f"queue:{q.name}", changes)
+        await _audit(auth, user, "admin.queue.update", f"queue:{q.name}", changes)
     return await svc.queue_out(q)
 
 
 @router.delete("/queues/{name}", status_code=204,
                summary="Delete a queue (refused while IVR flows or agents' skills use it: deactivate instead)")
-async def delete_queue(name: str, request: Request, user: Admin) -> Response:
-    q = await _svc(request).delete_queue(name)
-    await _audit(request, user, "admin.queue.delete", f"queue:{q.name}", {"display_name": q.display_name})
+async def delete_queue(name: str, auth: AuthDep, svc: AdminDep, user: Admin) -> Response:
+    q = await svc.delete_queue(name)
+    await _audit(auth, user, "admin.queue.delete", f"queue:{q.name}", {"display_name": q.display_name})
     return Response(status_code=204)
 
 
 # pause reasons -----------------------------------------------------------------------------------------------
 @router.get("/pause-reasons", response_model=list[PauseReasonOut], summary="Every pause reason, active or not")
-async def list_reasons(request: Request, _: Admin) -> list[dict[str, Any]]:
-    return await _svc(request).list_reasons()
+async def list_reasons(svc: AdminDep, _: Admin) -> list[dict[str, Any]]:
+    return await svc.list_reasons()
 
 
 @router.post("/pause-reasons", response_model=PauseReasonOut, status_code=201, summary="Create a pause reason")
-async def create_reason(body: PauseReasonCreateIn, request: Request, user: Admin) -> dict[str, Any]:
-    r = await _svc(request).create_reason(body)
+async def create_reason(body: PauseReasonCreateIn, auth: AuthDep, svc: AdminDep, user: Admin) -> dict[str, Any]:
+    r = await svc.create_reason(body)
     out = AdminService.reason_out(r)
-    await _audit(request, user, "admin.pause_reason.create", f"pause_reason:{r.code}",
+    await _audit(auth, user, "admin.pause_reason.create", f"pause_reason:{r.code}",
                  {k: out[k] for k in ("label_zh", "label_en", "away")})
     return out
 
 
 @router.patch("/pause-reasons/{code}", response_model=PauseReasonOut,
               summary="Change labels, away or active (system reasons: labels only)")
-async def update_reason(code: str, body: PauseReasonPatchIn, request: Request, user: Admin) -> dict[str, Any]:
-    r, changes = await _svc(request).update_reason(code, body)
+async def update_reason(code: str, body: PauseReasonPatchIn, auth: AuthDep, svc: AdminDep,
+                        user: Admin) -> dict[str, Any]:
+    r, changes = await svc.update_reason(code, body)
     if changes:
-        await _audit(request, user, "admin.pause_reason.update", f"pause_reason:{r.code}", changes)
+        await _audit(auth, user, "admin.pause_reason.update", f"pause_reason:{r.code}", changes)
     return AdminService.reason_out(r)

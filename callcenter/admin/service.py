@@ -37,7 +37,6 @@ from callcenter.admin.schemas import (
 )
 from callcenter.auth.models import ROLES, AuthSession, User
 from callcenter.errors import Conflict, InvalidInput, NotFound
-from ivr.models import IvrFlow, IvrFlowVersion
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 EXTENSION_RE = re.compile(r"[0-9]{2,16}")
@@ -126,7 +125,7 @@ def _roles(roles: list[str]) -> list[str]:
 
 @dataclass
 class AdminService:
-    """One per request; ``stack`` is the running :class:`callcenter.app.Stack`."""
+    """One per stack (``Stack.services``); ``stack`` is the running :class:`callcenter.app.Stack`."""
 
     stack: Any
 
@@ -464,24 +463,6 @@ class AdminService:
                 out[k] = v
         return out
 
-    async def flows_using_queue(self, name: str) -> tuple[list[str], list[str]]:
-        """(flows whose live version routes to ``name``, flows whose draft does)."""
-        def uses(doc: Any) -> bool:
-            nodes = doc.get("nodes") if isinstance(doc, dict) else None
-            if not isinstance(nodes, dict):
-                return False
-            return any(isinstance(n, dict) and n.get("kind") == "queue" and n.get("queue") == name
-                       for n in nodes.values())
-
-        async with self.sessions() as s:
-            flows = list((await s.execute(select(IvrFlow).order_by(IvrFlow.name))).scalars())
-            live_ids = [f.live_version_id for f in flows if f.live_version_id is not None]
-            live_docs = {v.id: v.definition for v in (await s.execute(
-                select(IvrFlowVersion).where(IvrFlowVersion.id.in_(live_ids)))).scalars()} if live_ids else {}
-        live = [f.name for f in flows if f.live_version_id is not None and uses(live_docs.get(f.live_version_id))]
-        draft = [f.name for f in flows if uses(f.draft)]
-        return live, draft
-
     def _fallback_guard(self, name: str, field: str, what: str) -> None:
         if name == self.stack.settings.ivr.default_queue:
             raise Conflict(f"queue {name!r} is the IVR fallback queue (setting ivr.default_queue: callers go there "
@@ -529,7 +510,7 @@ class AdminService:
         changes = {k: v for k, v in values.items() if getattr(q, k) != v}
         if changes.get("active") is False:
             self._fallback_guard(q.name, "active", "deactivated")
-            live, _ = await self.flows_using_queue(q.name)
+            live, _ = await self.stack.ivr.flows_using_queue(q.name)
             if live:
                 raise Conflict(f"queue {q.name!r} is used by the published IVR flow(s) {', '.join(live)}; publish "
                                "them without it before deactivating it", field="active", flows=live)
@@ -549,7 +530,7 @@ class AdminService:
     async def delete_queue(self, name: str) -> QueueDef:
         q = await self._queue(name)
         self._fallback_guard(q.name, "name", "deleted")
-        live, draft = await self.flows_using_queue(q.name)
+        live, draft = await self.stack.ivr.flows_using_queue(q.name)
         flows = sorted(set(live) | set(draft))
         if flows:
             raise Conflict(f"queue {q.name!r} is used by IVR flow(s) {', '.join(flows)} (published: "

@@ -7,10 +7,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
+from starlette.requests import HTTPConnection
 
 from callcenter.auth.errors import LOG_IN_FIRST, NEEDS_ROLE
 from callcenter.auth.models import User
 from callcenter.auth.service import AuthService
+from callcenter.deps import SettingsDep, lookup, provide
 from callcenter.errors import DomainError
 
 COOKIE = "cc_session"
@@ -33,8 +35,11 @@ class LoginOut(BaseModel):
     user: UserOut
 
 
-def _auth(request: Request) -> AuthService:
-    return request.app.state.services.auth  # type: ignore[no-any-return]
+def _auth(conn: HTTPConnection) -> AuthService:
+    return lookup(conn, AuthService)
+
+
+AuthDep = Annotated[AuthService, Depends(provide(AuthService))]
 
 
 def _token(request: Request) -> str | None:
@@ -79,11 +84,10 @@ def require_roles(*roles: str) -> Callable[[Request], Awaitable[User]]:
 
 
 @router.post("/login", response_model=LoginOut, summary="Log in; sets an HttpOnly session cookie")
-async def login(body: LoginIn, request: Request, response: Response) -> LoginOut:
+async def login(body: LoginIn, request: Request, response: Response, svc: AuthDep,
+                settings: SettingsDep) -> LoginOut:
     client = request.client.host if request.client else "?"
-    svc = _auth(request)
     token, user = await svc.login(body.username, body.password, client)
-    settings = request.app.state.services.settings
     response.set_cookie(COOKIE, token, httponly=True, samesite="strict", secure=settings.mode == "prod",
                         max_age=int(svc.session_hours * 3600), path="/")
     return LoginOut(token=token, user=UserOut(username=user.username, display_name=user.display_name,
@@ -106,6 +110,6 @@ class MeOut(UserOut):
 
 
 @router.get("/me", response_model=MeOut, summary="Who is logged in (and the centre's timezone)")
-async def me(request: Request, user: Annotated[User, Depends(current_user)]) -> MeOut:
+async def me(user: Annotated[User, Depends(current_user)], settings: SettingsDep) -> MeOut:
     return MeOut(username=user.username, display_name=user.display_name, roles=user.roles,
-                 timezone=request.app.state.services.settings.timezone)
+                 timezone=settings.timezone)

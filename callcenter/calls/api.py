@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 
 from callcenter.auth.api import require_roles
 from callcenter.bounds import Id, Moment, Offset
 from callcenter.calls.repository import CallRepository
 from callcenter.calls.schemas import CallOut, CallPage
+from callcenter.deps import provide
 from callcenter.errors import InvalidInput, NotFound
 
 # Call records: supervisors, QC and admins (an agent's own calls come with the agent desktop).
@@ -18,8 +19,7 @@ router = APIRouter(prefix="/api/calls", tags=["calls"],
                    dependencies=[Depends(require_roles("supervisor", "qc", "admin"))])
 
 
-def _repo(request: Request) -> CallRepository:
-    return request.app.state.services.calls_repo  # type: ignore[no-any-return]
+CallsDep = Annotated[CallRepository, Depends(provide(CallRepository))]
 
 
 def _aware(name: str, v: datetime | None) -> datetime | None:
@@ -32,7 +32,7 @@ def _aware(name: str, v: datetime | None) -> datetime | None:
 
 @router.get("", response_model=CallPage, summary="List call records (newest first)")
 async def list_calls(
-    request: Request,
+    repo: CallsDep,
     since: Annotated[Moment | None, Query(alias="from", description="arrived at or after (ISO 8601)")] = None,
     until: Annotated[Moment | None, Query(alias="to", description="arrived before (ISO 8601)")] = None,
     queue: Annotated[str | None, Query(max_length=64)] = None,
@@ -46,15 +46,15 @@ async def list_calls(
     since_a, until_a = _aware("from", since), _aware("to", until)
     if since_a and until_a and until_a <= since_a:
         raise InvalidInput("'to' must be after 'from'", **{"from": since_a.isoformat(), "to": until_a.isoformat()})
-    rows, total = await _repo(request).search(
+    rows, total = await repo.search(
         since=since_a, until=until_a, queue=queue, agent=agent, outcome=outcome, limit=limit, offset=offset
     )
     return CallPage(total=total, limit=limit, offset=offset, items=[CallOut.of(c) for c in rows])
 
 
 @router.get("/{call_id}", response_model=CallOut, summary="One call record")
-async def get_call(request: Request, call_id: Id) -> CallOut:
-    c = await _repo(request).get(call_id)
+async def get_call(repo: CallsDep, call_id: Id) -> CallOut:
+    c = await repo.get(call_id)
     if c is None:
         raise NotFound(f"call {call_id} not found", call_id=call_id)
     return CallOut.of(c)

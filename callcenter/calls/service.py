@@ -183,6 +183,20 @@ class CallTracker:
         """Switch to write-behind persistence (the running service does; unit tests write synchronously)."""
         self._writer.start()
 
+    @property
+    def writer(self) -> WriteBehind:
+        """The call-record writer (its refused rows are set aside by ``WriteFailureStore.attach``)."""
+        return self._writer
+
+    def call(self, uniqueid: str) -> CallState | None:
+        """The tracked call of that uniqueid while it goes on."""
+        return self.active.get(uniqueid)
+
+    def queue_of(self, uniqueid: str) -> str | None:
+        """The queue a call still going on is in (or was last put in)."""
+        st = self.active.get(uniqueid)
+        return st.queue if st else None
+
     async def flush(self) -> None:
         """Wait until every change so far is stored."""
         await self._writer.flush()

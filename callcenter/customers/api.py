@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel
 
@@ -33,6 +33,7 @@ from callcenter.customers.schemas import (
     ServiceRecordPatch,
 )
 from callcenter.customers.service import MAX_CSV_BYTES, Actor, CustomerService
+from callcenter.deps import provide
 from callcenter.schema_types import CSV_CONTENT
 
 Reader = Annotated[User, Depends(require_roles("agent", "supervisor", "qc", "admin"))]
@@ -47,8 +48,7 @@ router = APIRouter(prefix="/api/customers", tags=["customers"])
 records_router = APIRouter(prefix="/api/service-records", tags=["service records"])
 
 
-def _svc(request: Request) -> CustomerService:
-    return request.app.state.services.crm  # type: ignore[no-any-return]
+CustomersDep = Annotated[CustomerService, Depends(provide(CustomerService))]
 
 
 class DeletedOut(BaseModel):
@@ -60,7 +60,7 @@ class DeletedOut(BaseModel):
 @router.get("", response_model=CustomerPage, response_model_exclude_unset=True,
             summary="Search customers (agents get id, name, company, vip, numbers, tags only)")
 async def search_customers(
-    request: Request,
+    svc: CustomersDep,
     user: Reader,
     q: Annotated[str | None, Query(max_length=200, description="text in name, company (and notes)")] = None,
     number: Annotated[str | None, Query(max_length=64, description="start of a phone number, any format")] = None,
@@ -70,22 +70,21 @@ async def search_customers(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
 ) -> CustomerPage:
-    r = await _svc(request).search(Actor.of(user), q=q, number=number, vip=vip, tag=tag, sort=sort, limit=limit,
+    r = await svc.search(Actor.of(user), q=q, number=number, vip=vip, tag=tag, sort=sort, limit=limit,
                                    offset=offset)
     return CustomerPage(total=r.total, limit=limit, offset=offset,
                         items=[CustomerListItem.of(f, r.full) for f in r.items])
 
 
 @router.post("", response_model=CustomerOut, status_code=201, summary="Create a customer")
-async def create_customer(body: CustomerIn, request: Request, user: Writer) -> CustomerOut:
-    full = await _svc(request).create(Actor.of(user), **body.model_dump())
+async def create_customer(body: CustomerIn, svc: CustomersDep, user: Writer) -> CustomerOut:
+    full = await svc.create(Actor.of(user), **body.model_dump())
     return CustomerOut.of(full)
 
 
 @router.get("/export.csv", summary="All customers as CSV (UTF-8 with BOM; admins only)",
             response_class=Response, responses={200: {"content": CSV_CONTENT, "description": "the CSV file"}})
-async def export_customers(request: Request, user: Admin) -> Response:
-    svc = _svc(request)
+async def export_customers(svc: CustomersDep, user: Admin) -> Response:
     data = await svc.export_csv(Actor.of(user))
     stamp = svc.clock.now().strftime("%Y%m%d-%H%M%S")
     return Response(data, media_type="text/csv; charset=utf-8",
@@ -94,36 +93,36 @@ async def export_customers(request: Request, user: Admin) -> Response:
 
 @router.post("/import", response_model=ImportOut,
              summary="Import customers from CSV (admins only; all rows are checked first, all or nothing)")
-async def import_customers(request: Request, user: Admin,
+async def import_customers(svc: CustomersDep, user: Admin,
                            file: Annotated[UploadFile, File(description="CSV, UTF-8, at most 5 MB")]) -> ImportOut:
     data = await file.read(MAX_CSV_BYTES + 1)
-    r = await _svc(request).import_csv(Actor.of(user), data, file.filename or "")
+    r = await svc.import_csv(Actor.of(user), data, file.filename or "")
     return ImportOut(created=r.created, updated=r.updated)
 
 
 @router.get("/{customer_id}", response_model=CustomerOut,
             summary="One customer (agents: only the customer of the call they are handling)")
-async def get_customer(customer_id: CustomerId, request: Request, user: Reader, why: Why = "view") -> CustomerOut:
-    return CustomerOut.of(await _svc(request).get(Actor.of(user), customer_id, why))
+async def get_customer(customer_id: CustomerId, svc: CustomersDep, user: Reader, why: Why = "view") -> CustomerOut:
+    return CustomerOut.of(await svc.get(Actor.of(user), customer_id, why))
 
 
 @router.patch("/{customer_id}", response_model=CustomerOut, summary="Change some fields of a customer")
-async def update_customer(customer_id: CustomerId, body: CustomerPatch, request: Request, user: Writer) -> CustomerOut:
-    full = await _svc(request).update(Actor.of(user), customer_id, body.model_dump(exclude_unset=True))
+async def update_customer(customer_id: CustomerId, body: CustomerPatch, svc: CustomersDep, user: Writer) -> CustomerOut:
+    full = await svc.update(Actor.of(user), customer_id, body.model_dump(exclude_unset=True))
     return CustomerOut.of(full)
 
 
 @router.delete("/{customer_id}", response_model=DeletedOut,
                summary="Delete a customer (admins only; its service records are kept)")
-async def delete_customer(customer_id: CustomerId, request: Request, user: Admin) -> DeletedOut:
-    kept = await _svc(request).delete(Actor.of(user), customer_id)
+async def delete_customer(customer_id: CustomerId, svc: CustomersDep, user: Admin) -> DeletedOut:
+    kept = await svc.delete(Actor.of(user), customer_id)
     return DeletedOut(deleted=customer_id, service_records_kept=kept)
 
 
 @router.get("/{customer_id}/history", response_model=HistoryOut,
             summary="Last 5 calls, last 5 service records and open follow-ups of a customer")
-async def customer_history(customer_id: CustomerId, request: Request, user: Reader, why: Why = "view") -> HistoryOut:
-    h = await _svc(request).history(Actor.of(user), customer_id, why)
+async def customer_history(customer_id: CustomerId, svc: CustomersDep, user: Reader, why: Why = "view") -> HistoryOut:
+    h = await svc.history(Actor.of(user), customer_id, why)
     return HistoryOut(customer_id=h.customer_id,
                       recent_calls=[CallBrief.model_validate(c) for c in h.recent_calls],
                       service_records=[ServiceRecordOut.model_validate(r) for r in h.service_records],
@@ -131,20 +130,20 @@ async def customer_history(customer_id: CustomerId, request: Request, user: Read
 
 
 @router.post("/{customer_id}/numbers", response_model=CustomerOut, summary="Add a phone number to a customer")
-async def add_number(customer_id: CustomerId, body: NumberIn, request: Request, user: Writer) -> CustomerOut:
-    return CustomerOut.of(await _svc(request).add_number(Actor.of(user), customer_id, body.number))
+async def add_number(customer_id: CustomerId, body: NumberIn, svc: CustomersDep, user: Writer) -> CustomerOut:
+    return CustomerOut.of(await svc.add_number(Actor.of(user), customer_id, body.number))
 
 
 @router.delete("/{customer_id}/numbers/{number}", response_model=CustomerOut,
                summary="Remove a phone number from a customer")
-async def remove_number(customer_id: CustomerId, number: str, request: Request, user: Writer) -> CustomerOut:
-    return CustomerOut.of(await _svc(request).remove_number(Actor.of(user), customer_id, number))
+async def remove_number(customer_id: CustomerId, number: str, svc: CustomersDep, user: Writer) -> CustomerOut:
+    return CustomerOut.of(await svc.remove_number(Actor.of(user), customer_id, number))
 
 
 # service records -------------------------------------------------------------------------------------------
 @records_router.get("", response_model=ServiceRecordPage, summary="Service records (newest first)")
 async def list_records(
-    request: Request,
+    svc: CustomersDep,
     user: Reader,
     customer_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     call: Annotated[str | None, Query(max_length=64, description="the call's Asterisk uniqueid")] = None,
@@ -152,7 +151,7 @@ async def list_records(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Offset = 0,
 ) -> ServiceRecordPage:
-    rows, total = await _svc(request).list_records(Actor.of(user), customer_id=customer_id, call=call,
+    rows, total = await svc.list_records(Actor.of(user), customer_id=customer_id, call=call,
                                                    follow_up_open=follow_up_open, limit=limit, offset=offset)
     return ServiceRecordPage(total=total, limit=limit, offset=offset,
                              items=[ServiceRecordOut.model_validate(r) for r in rows])
@@ -160,20 +159,20 @@ async def list_records(
 
 @records_router.post("", response_model=ServiceRecordOut, status_code=201,
                      summary="Write a service record (agents: for a call they handle or answered)")
-async def create_record(body: ServiceRecordIn, request: Request, user: Writer) -> ServiceRecordOut:
-    r = await _svc(request).create_record(Actor.of(user), **body.model_dump())
+async def create_record(body: ServiceRecordIn, svc: CustomersDep, user: Writer) -> ServiceRecordOut:
+    r = await svc.create_record(Actor.of(user), **body.model_dump())
     return ServiceRecordOut.model_validate(r)
 
 
 @records_router.patch("/{record_id}", response_model=ServiceRecordOut,
                       summary="Change a service record (its author, a supervisor or an admin)")
-async def update_record(record_id: RecordId, body: ServiceRecordPatch, request: Request, user: Writer
+async def update_record(record_id: RecordId, body: ServiceRecordPatch, svc: CustomersDep, user: Writer
                         ) -> ServiceRecordOut:
-    r = await _svc(request).update_record(Actor.of(user), record_id, body.model_dump(exclude_unset=True))
+    r = await svc.update_record(Actor.of(user), record_id, body.model_dump(exclude_unset=True))
     return ServiceRecordOut.model_validate(r)
 
 
 @records_router.post("/{record_id}/follow-up-done", response_model=ServiceRecordOut,
                      summary="Mark the follow-up of a service record done")
-async def follow_up_done(record_id: RecordId, request: Request, user: Writer) -> ServiceRecordOut:
-    return ServiceRecordOut.model_validate(await _svc(request).follow_up_done(Actor.of(user), record_id))
+async def follow_up_done(record_id: RecordId, svc: CustomersDep, user: Writer) -> ServiceRecordOut:
+    return ServiceRecordOut.model_validate(await svc.follow_up_done(Actor.of(user), record_id))

@@ -3,27 +3,57 @@ or any such row is unresolved. Admins list, retry and dismiss those rows under /
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi import APIRouter, Body, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from callcenter.asterisk.ami import AmiClient
+from callcenter.asterisk.fastagi import FastAgiServer
+from callcenter.asterisk.process import ManagedAsterisk
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
 from callcenter.bounds import Id
+from callcenter.deps import Key, provide
 from callcenter.errors import Conflict, NotFound
 from callcenter.health.schemas import HealthOut, WriteFailureOut, WriteFailurePage
+from callcenter.settings import Settings
 from callcenter.writebehind import WriteFailureStore
 
 router = APIRouter(prefix="/api", tags=["health"])
 
 
+class Parts(Protocol):
+    """What the health report reads: the running stack's parts (``callcenter.app.Stack``)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def ami(self) -> AmiClient: ...
+
+    @property
+    def agi(self) -> FastAgiServer: ...
+
+    @property
+    def engine(self) -> AsyncEngine: ...
+
+    @property
+    def write_failures(self) -> WriteFailureStore: ...
+
+    @property
+    def asterisk_process(self) -> ManagedAsterisk | None: ...
+
+
+PARTS: Key[Parts] = Key("health.parts")
+
+
 @router.get("/health", response_model=HealthOut, summary="Health of every part of the stack",
             responses={503: {"model": HealthOut, "description": "A part is down, or a row could not be stored"}})
-async def health(request: Request) -> JSONResponse:
-    svc = request.app.state.services
+async def health(svc: Annotated[Parts, Depends(provide(PARTS))]) -> JSONResponse:
     ami = svc.ami.status
     db_ok, db_error = True, ""
     failures: dict[str, Any] | None = None
@@ -74,8 +104,7 @@ async def health(request: Request) -> JSONResponse:
 admin = Depends(require_roles("admin"))
 
 
-def _store(request: Request) -> WriteFailureStore:
-    return request.app.state.services.write_failures  # type: ignore[no-any-return]
+StoreDep = Annotated[WriteFailureStore, Depends(provide(WriteFailureStore))]
 
 
 class DismissIn(BaseModel):
@@ -86,17 +115,16 @@ class DismissIn(BaseModel):
             summary="Rows that could not be stored, newest first (admin)",
             dependencies=[admin])
 async def list_write_failures(
-    request: Request,
+    store: StoreDep,
     include_resolved: Annotated[bool, Query(description="resolved ones too")] = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    store = _store(request)
     rows = await store.recent(unresolved=not include_resolved, limit=limit)
     return {"items": [store.out(f) for f in rows]}
 
 
-async def _failure(request: Request, failure_id: int) -> Any:
-    f = await _store(request).get(failure_id)
+async def _failure(store: WriteFailureStore, failure_id: int) -> Any:
+    f = await store.get(failure_id)
     if f is None:
         raise NotFound(f"no write failure {failure_id}", id=failure_id)
     if f.resolved_at is not None:
@@ -106,10 +134,9 @@ async def _failure(request: Request, failure_id: int) -> Any:
 
 @router.post("/health/write-failures/{failure_id}/retry", response_model=WriteFailureOut,
              summary="Store the row again (admin)")
-async def retry_write_failure(request: Request, failure_id: Id,
+async def retry_write_failure(store: StoreDep, failure_id: Id,
                               user: Annotated[User, Depends(require_roles("admin"))]) -> dict[str, Any]:
-    store = _store(request)
-    f = await _failure(request, failure_id)
+    f = await _failure(store, failure_id)
     error = await store.retry(f, user.username)
     if error is not None:
         raise Conflict(f"the row still cannot be stored: {error}", id=failure_id, error=error)
@@ -118,10 +145,9 @@ async def retry_write_failure(request: Request, failure_id: Id,
 
 @router.post("/health/write-failures/{failure_id}/dismiss", response_model=WriteFailureOut,
              summary="Mark the row as not needed (admin)")
-async def dismiss_write_failure(request: Request, failure_id: Id,
+async def dismiss_write_failure(store: StoreDep, failure_id: Id,
                                 user: Annotated[User, Depends(require_roles("admin"))],
                                 body: Annotated[DismissIn, Body()]) -> dict[str, Any]:
-    store = _store(request)
-    f = await _failure(request, failure_id)
+    f = await _failure(store, failure_id)
     await store.dismiss(f, user.username, body.note)
     return store.out(await store.get(failure_id))  # type: ignore[arg-type]

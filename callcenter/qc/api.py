@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
 from callcenter.bounds import MAX_ID, MONTH, Day, Offset
+from callcenter.deps import provide
 from callcenter.qc.reports import agents_csv, weekly_csv
 from callcenter.qc.sampling import Policy
 from callcenter.qc.schemas import (
@@ -46,8 +47,7 @@ Format = Literal["json", "csv"]
 router = APIRouter(prefix="/api/qc", tags=["quality control"])
 
 
-def _svc(request: Request) -> QcService:
-    return request.app.state.services.qc  # type: ignore[no-any-return]
+QcDep = Annotated[QcService, Depends(provide(QcService))]
 
 
 class _In(BaseModel):
@@ -123,34 +123,34 @@ def _csv(data: bytes, name: str) -> Response:
 # draws and samples -----------------------------------------------------------------------------------------
 @router.post("/draws", response_model=QcDrawResult,
              status_code=201, summary="Draw a month's QC sample (once per month)")
-async def draw(body: DrawIn, request: Request, user: Qc) -> dict[str, Any]:
+async def draw(body: DrawIn, svc: QcDep, user: Qc) -> dict[str, Any]:
     policy = Policy(per_agent=body.per_agent, min_talk_seconds=body.min_talk_seconds,
                     weight_complaints=body.weight_complaints, weight_poor_survey=body.weight_poor_survey,
                     poor_survey_max=body.poor_survey_max)
-    return await _svc(request).draw(Actor.of(user), body.month, policy, body.seed)
+    return await svc.draw(Actor.of(user), body.month, policy, body.seed)
 
 
 @router.get("/draws", response_model=list[QcDrawOut], summary="Stored draws (newest month first)")
-async def draws(request: Request, user: Qc, month: Annotated[str | None, Query(pattern=MONTH)] = None
+async def draws(svc: QcDep, user: Qc, month: Annotated[str | None, Query(pattern=MONTH)] = None
                 ) -> list[dict[str, Any]]:
-    return await _svc(request).draws(month)
+    return await svc.draws(month)
 
 
 @router.get("/draws/{draw_id}/verify", response_model=QcDrawCheck,
             summary="Re-run a stored draw from its seed and compare with its samples")
-async def verify_draw(draw_id: Id, request: Request, user: Qc) -> dict[str, Any]:
-    return await _svc(request).rerun_draw(draw_id)
+async def verify_draw(draw_id: Id, svc: QcDep, user: Qc) -> dict[str, Any]:
+    return await svc.rerun_draw(draw_id)
 
 
 @router.post("/samples", response_model=QcSampleOut,
              status_code=201, summary="Hand-pick a call into its month's sample")
-async def hand_pick(body: HandPickIn, request: Request, user: Qc) -> dict[str, Any]:
-    return await _svc(request).hand_pick(Actor.of(user), body.call_uniqueid, body.reason)
+async def hand_pick(body: HandPickIn, svc: QcDep, user: Qc) -> dict[str, Any]:
+    return await svc.hand_pick(Actor.of(user), body.call_uniqueid, body.reason)
 
 
 @router.get("/samples", response_model=QcSamplePage, summary="The QC work queue")
 async def samples(
-    request: Request, user: Qc,
+    svc: QcDep, user: Qc,
     month: Annotated[str | None, Query(pattern=MONTH)] = None,
     status: Literal["open", "claimed", "scored", "disputed"] | None = None,
     agent: Annotated[str | None, Query(max_length=128)] = None,
@@ -158,103 +158,103 @@ async def samples(
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    return await _svc(request).samples(month=month, status=status, agent=agent, assignee=assignee, limit=limit,
+    return await svc.samples(month=month, status=status, agent=agent, assignee=assignee, limit=limit,
                                        offset=offset)
 
 
 @router.get("/samples/{sample_id}", response_model=QcSampleDetail,
             summary="A sample with its recording, call, notes, evaluation and form")
-async def sample(sample_id: Id, request: Request, user: Qc) -> dict[str, Any]:
-    return await _svc(request).sample_detail(sample_id)
+async def sample(sample_id: Id, svc: QcDep, user: Qc) -> dict[str, Any]:
+    return await svc.sample_detail(sample_id)
 
 
 @router.post("/samples/{sample_id}/assign", response_model=QcSampleOut,
              summary="Give a sample to a QC inspector (supervisor/admin)")
-async def assign(sample_id: Id, body: AssignIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).assign(Actor.of(user), sample_id, body.username)
+async def assign(sample_id: Id, body: AssignIn, svc: QcDep, user: Lead) -> dict[str, Any]:
+    return await svc.assign(Actor.of(user), sample_id, body.username)
 
 
 @router.post("/samples/{sample_id}/claim", response_model=QcSampleOut, summary="Take a sample (QC inspector)")
-async def claim(sample_id: Id, request: Request, user: QcOnly) -> dict[str, Any]:
-    return await _svc(request).claim(Actor.of(user), sample_id)
+async def claim(sample_id: Id, svc: QcDep, user: QcOnly) -> dict[str, Any]:
+    return await svc.claim(Actor.of(user), sample_id)
 
 
 @router.post("/samples/{sample_id}/release", response_model=QcSampleOut,
              summary="Give a claimed sample back (its claimer or a supervisor)")
-async def release(sample_id: Id, request: Request, user: Qc) -> dict[str, Any]:
-    return await _svc(request).release(Actor.of(user), sample_id)
+async def release(sample_id: Id, svc: QcDep, user: Qc) -> dict[str, Any]:
+    return await svc.release(Actor.of(user), sample_id)
 
 
 @router.post("/samples/{sample_id}/notes", response_model=QcNoteOut,
              status_code=201, summary="A note at a point of the recording")
-async def add_note(sample_id: Id, body: NoteIn, request: Request, user: Qc) -> dict[str, Any]:
-    return await _svc(request).add_note(Actor.of(user), sample_id, body.at_seconds, body.text)
+async def add_note(sample_id: Id, body: NoteIn, svc: QcDep, user: Qc) -> dict[str, Any]:
+    return await svc.add_note(Actor.of(user), sample_id, body.at_seconds, body.text)
 
 
 # evaluations -----------------------------------------------------------------------------------------------
 @router.post("/samples/{sample_id}/evaluation", response_model=QcEvaluationOut,
              status_code=201, summary="Score a sample (locked once submitted)")
-async def submit(sample_id: Id, body: EvaluationIn, request: Request, user: Qc) -> dict[str, Any]:
-    return await _svc(request).submit(Actor.of(user), sample_id, template_id=body.template_id, scores=body.scores,
+async def submit(sample_id: Id, body: EvaluationIn, svc: QcDep, user: Qc) -> dict[str, Any]:
+    return await svc.submit(Actor.of(user), sample_id, template_id=body.template_id, scores=body.scores,
                                       comments=body.comments, summary=body.summary)
 
 
 @router.post("/evaluations/{evaluation_id}/corrections", response_model=QcEvaluationOut, status_code=201,
              summary="Correct an evaluation: a new version with a reason (earlier versions are kept)")
-async def correct(evaluation_id: Id, body: CorrectionIn, request: Request, user: Qc) -> dict[str, Any]:
-    return await _svc(request).correct(Actor.of(user), evaluation_id, scores=body.scores, comments=body.comments,
+async def correct(evaluation_id: Id, body: CorrectionIn, svc: QcDep, user: Qc) -> dict[str, Any]:
+    return await svc.correct(Actor.of(user), evaluation_id, scores=body.scores, comments=body.comments,
                                        summary=body.summary, reason=body.reason)
 
 
 @router.get("/mine", response_model=list[QcMyEvaluation], response_model_exclude_unset=True,
             summary="The logged-in agent's own evaluations")
-async def mine(request: Request, user: Agent) -> list[dict[str, Any]]:
-    return await _svc(request).mine(Actor.of(user))
+async def mine(svc: QcDep, user: Agent) -> list[dict[str, Any]]:
+    return await svc.mine(Actor.of(user))
 
 
 @router.post("/evaluations/{evaluation_id}/acknowledge", response_model=QcEvaluationOut,
              summary="The evaluated agent acknowledges the score")
-async def acknowledge(evaluation_id: Id, request: Request, user: Agent, body: AcknowledgeIn | None = None
+async def acknowledge(evaluation_id: Id, svc: QcDep, user: Agent, body: AcknowledgeIn | None = None
                       ) -> dict[str, Any]:
-    return await _svc(request).respond(Actor.of(user), evaluation_id, "acknowledged", body.comment if body else "")
+    return await svc.respond(Actor.of(user), evaluation_id, "acknowledged", body.comment if body else "")
 
 
 @router.post("/evaluations/{evaluation_id}/dispute", response_model=QcEvaluationOut,
              summary="The evaluated agent disputes the score")
-async def dispute(evaluation_id: Id, body: DisputeIn, request: Request, user: Agent) -> dict[str, Any]:
-    return await _svc(request).respond(Actor.of(user), evaluation_id, "disputed", body.comment)
+async def dispute(evaluation_id: Id, body: DisputeIn, svc: QcDep, user: Agent) -> dict[str, Any]:
+    return await svc.respond(Actor.of(user), evaluation_id, "disputed", body.comment)
 
 
 # forms, survey, reports ------------------------------------------------------------------------------------
 @router.get("/templates", response_model=list[QcTemplateOut],
             summary="QC forms (every version; the default one is flagged)")
-async def templates(request: Request, user: Qc) -> list[dict[str, Any]]:
-    return await _svc(request).templates()
+async def templates(svc: QcDep, user: Qc) -> list[dict[str, Any]]:
+    return await svc.templates()
 
 
 @router.post("/templates", response_model=QcTemplateOut,
              status_code=201, summary="A new QC form, or a new version of one (weights sum to 100)")
-async def create_template(body: TemplateIn, request: Request, user: FormEditor) -> dict[str, Any]:
-    return await _svc(request).create_template(Actor.of(user), body.name, body.criteria, body.is_default)
+async def create_template(body: TemplateIn, svc: QcDep, user: FormEditor) -> dict[str, Any]:
+    return await svc.create_template(Actor.of(user), body.name, body.criteria, body.is_default)
 
 
 @router.post("/survey", response_model=QcSurveyOut, summary="Store a call's post-call survey score (1-5)")
-async def survey(body: SurveyIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).set_survey(Actor.of(user), body.call_uniqueid, body.score)
+async def survey(body: SurveyIn, svc: QcDep, user: Lead) -> dict[str, Any]:
+    return await svc.set_survey(Actor.of(user), body.call_uniqueid, body.score)
 
 
 @router.get("/reports/agents", response_model=QcAgentsReport, responses=CSV,
             summary="Monthly QC summary per agent")
-async def agents_report(request: Request, user: Qc, month: Month, format: Format = "json"
+async def agents_report(svc: QcDep, user: Qc, month: Month, format: Format = "json"
                         ) -> dict[str, Any] | Response:
-    report = await _svc(request).agents_report(month)
+    report = await svc.agents_report(month)
     return _csv(agents_csv(report), f"qc-agents-{month}.csv") if format == "csv" else report
 
 
 @router.get("/reports/weekly", response_model=QcWeeklyReport, responses=CSV,
             summary="Weekly QC summary: criteria most often below par")
-async def weekly_report(request: Request, user: Qc,
+async def weekly_report(svc: QcDep, user: Qc,
                         week_start: Annotated[Day, Query(description="YYYY-MM-DD, first day of the week")],
                         format: Format = "json") -> dict[str, Any] | Response:
-    report = await _svc(request).weekly_report(week_start)
+    report = await svc.weekly_report(week_start)
     return _csv(weekly_csv(report), f"qc-weekly-{week_start.isoformat()}.csv") if format == "csv" else report

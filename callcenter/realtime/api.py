@@ -10,19 +10,21 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 
-from callcenter.acd.api import desk_state
+from callcenter.acd.api import Desk
 from callcenter.acd.pop import agent_topic
 from callcenter.auth.api import COOKIE
-from callcenter.auth.service import token_hash
-from callcenter.realtime.hub import Watched
+from callcenter.auth.service import AuthService, token_hash
+from callcenter.deps import lookup, provide
+from callcenter.realtime.hub import Hub, SessionGuard, Watched
 
 log = logging.getLogger(__name__)
 router = APIRouter()
+HubDep = Annotated[Hub, Depends(provide(Hub))]
 
 
 def _cross_site(ws: WebSocket) -> bool:
@@ -41,7 +43,7 @@ async def ws_user(ws: WebSocket, roles: set[str]):  # type: ignore[no-untyped-de
         return None
     header = ws.headers.get("authorization", "")
     token = header[7:].strip() if header.lower().startswith("bearer ") else ws.cookies.get(COOKIE)
-    info = await ws.app.state.services.auth.session_for_token(token) if token else None
+    info = await lookup(ws, AuthService).session_for_token(token) if token else None
     user = info.user if info is not None else None
     # accepted, then closed with a code the page can read (a refused handshake only shows as a network error);
     # nothing is sent before the close
@@ -64,8 +66,7 @@ async def serve_topics(ws: WebSocket, topics: set[str], label: str,
     """An accepted socket receives what the hub publishes on ``topics``, ``first()`` before anything else (built
     once the client is registered and sent through the same queue, so no later message overtakes it); ``ping``
     is answered with ``pong``. Returns when the socket closes."""
-    stack = ws.app.state.services
-    hub = stack.hub
+    hub, guard = lookup(ws, Hub), lookup(ws, SessionGuard)
 
     async def close(code: int, reason: str) -> None:
         await ws.close(code=code, reason=reason)
@@ -77,7 +78,7 @@ async def serve_topics(ws: WebSocket, topics: set[str], label: str,
         await hub.kick(client, code, reason)
 
     watched = Watched(th, user_id, roles, expires_at, label, end_session)
-    stack.ws_guard.watch(watched)
+    guard.watch(watched)
     hub.send_one(client, first())
     try:
         while True:
@@ -89,7 +90,7 @@ async def serve_topics(ws: WebSocket, topics: set[str], label: str,
     except Exception as e:  # a broken socket: unregister below
         log.debug("websocket %s ended: %s", label, e)
     finally:
-        stack.ws_guard.forget(watched)
+        guard.forget(watched)
         await hub.unregister(client)
 
 
@@ -99,6 +100,6 @@ async def agent_socket(ws: WebSocket) -> None:
     if user is None:
         return
     await ws.accept()
-    stack = ws.app.state.services
+    desk = lookup(ws, Desk)
     await serve_topics(ws, {agent_topic(user.username)}, f"agent {user.username}",
-                       lambda: {"type": "hello", **desk_state(stack, user)})
+                       lambda: {"type": "hello", **desk.state(user)})

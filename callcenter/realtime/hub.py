@@ -180,7 +180,6 @@ class SessionGuard:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.closed = 0
-        auth.on_change(self._changed)
 
     def watch(self, w: Watched) -> None:
         self._open.add(w)
@@ -193,7 +192,8 @@ class SessionGuard:
             self._task.cancel()
             self._task = None
 
-    def _changed(self, change: Any) -> None:
+    def on_auth_change(self, change: Any) -> None:
+        """Told by :meth:`AuthService.on_change` (registered by the realtime wiring): check those sockets now."""
         if not self._open:
             return
         self._due_users |= change.user_ids

@@ -17,9 +17,10 @@ import logging
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import IO, Annotated, Any, Literal
+from typing import IO, Annotated, Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -27,14 +28,18 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
-from callcenter.auth.api import require_roles
+from callcenter.auth.api import AuthDep, require_roles
 from callcenter.auth.models import User
+from callcenter.auth.service import AuthService
 from callcenter.bounds import Day, Offset
 from callcenter.clock import Clock
+from callcenter.deps import Key, SettingsDep, provide
 from callcenter.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from callcenter.recordings.models import STATUSES, Recording
 from callcenter.recordings.peaks import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, PeaksCache
+from callcenter.recordings.repository import RecordingRepository
 from callcenter.recordings.transcode import CONTENT_TYPES
+from callcenter.settings import Settings
 from callcenter.schema_types import file_content
 
 log = logging.getLogger(__name__)
@@ -110,41 +115,48 @@ class PlaybackLog:
         return True
 
 
-def _stack(request: Request) -> Any:
-    return request.app.state.services
+class PlayPolicy(Protocol):
+    """May this agent hear this call? (``QcService``: their own calls that QC has scored.)"""
+
+    async def agent_may_play(self, username: str, call_uniqueid: str) -> bool: ...
 
 
-def _playback_log(request: Request) -> PlaybackLog:
-    state = request.app.state
-    if getattr(state, "recording_playback", None) is None:
-        state.recording_playback = PlaybackLog(_stack(request).clock)
-    return state.recording_playback  # type: ignore[no-any-return]
+PLAY_POLICY: Key[PlayPolicy] = Key("recordings.play_policy")
+RecordingsDep = Annotated[RecordingRepository, Depends(provide(RecordingRepository))]
+PlaybackDep = Annotated[PlaybackLog, Depends(provide(PlaybackLog))]
+PeaksDep = Annotated[PeaksCache, Depends(provide(PeaksCache))]
 
 
-def _peaks(request: Request) -> PeaksCache:
-    state = request.app.state
-    if getattr(state, "recording_peaks", None) is None:
-        state.recording_peaks = PeaksCache(_stack(request).settings.data_dir / "peaks")
-    return state.recording_peaks  # type: ignore[no-any-return]
+@dataclass(frozen=True)
+class _Access:
+    recordings: RecordingRepository
+    policy: PlayPolicy
+    auth: AuthService
+
+    async def __call__(self, user: User, recording_id: int, what: str) -> Recording:
+        """The recording, if ``user`` may have it (else 404 / 403; an agent refused is audited)."""
+        row = await self.recordings.by_id(recording_id)
+        if row is None:
+            raise NotFound(f"recording {recording_id} not found", recording_id=recording_id)
+        if set(user.roles) & set(PLAYERS):
+            return row
+        if "agent" in user.roles and await self.policy.agent_may_play(user.username, row.call_uniqueid):
+            return row
+        await self.auth.audit(user.username, "recording.play.denied", f"recording:{recording_id}",
+                              {"call_uniqueid": row.call_uniqueid, "agent": row.agent_username, "what": what})
+        raise Forbidden("agents may only listen to their own calls that QC has scored",
+                        recording_id=recording_id, call_uniqueid=row.call_uniqueid)
 
 
-async def _recording(request: Request, user: User, recording_id: int, what: str) -> Recording:
-    """The recording, if ``user`` may have it (else 404 / 403; an agent refused is audited)."""
-    stack = _stack(request)
-    row = await stack.recordings.by_id(recording_id)
-    if row is None:
-        raise NotFound(f"recording {recording_id} not found", recording_id=recording_id)
-    if set(user.roles) & set(PLAYERS):
-        return row  # type: ignore[no-any-return]
-    if "agent" in user.roles and await stack.agent_may_play(user.username, row.call_uniqueid):
-        return row  # type: ignore[no-any-return]
-    await stack.auth.audit(user.username, "recording.play.denied", f"recording:{recording_id}",
-                           {"call_uniqueid": row.call_uniqueid, "agent": row.agent_username, "what": what})
-    raise Forbidden("agents may only listen to their own calls that QC has scored", recording_id=recording_id,
-                    call_uniqueid=row.call_uniqueid)
+def _access(recordings: RecordingsDep, policy: Annotated[PlayPolicy, Depends(provide(PLAY_POLICY))],
+            auth: AuthDep) -> _Access:
+    return _Access(recordings, policy, auth)
 
 
-def _audio_file(request: Request, row: Recording) -> Path:
+AccessDep = Annotated[_Access, Depends(_access)]
+
+
+def _audio_file(settings: Settings, row: Recording) -> Path:
     """The recording's file inside the recordings directory, or why there is none (404; 409 while recording)."""
     where = {"recording_id": row.id, "call_uniqueid": row.call_uniqueid, "status": row.status}
     if row.status == "recording":
@@ -156,7 +168,7 @@ def _audio_file(request: Request, row: Recording) -> Path:
     if row.status in ("missing", "empty"):
         raise NotFound(f"there is no audio: the recording is {row.status} ({row.problem})", problem=row.problem,
                        **where)
-    root: Path = _stack(request).settings.recordings_dir.resolve()
+    root: Path = settings.recordings_dir.resolve()
     path = (root / row.path).resolve()
     if Path(row.path).is_absolute() or not path.is_relative_to(root):
         log.warning("recording %s: stored path %r is outside the recordings directory %s; refused",
@@ -171,7 +183,8 @@ def _audio_file(request: Request, row: Recording) -> Path:
 # ---- listing and metadata -----------------------------------------------------------------------------------
 @router.get("", response_model=RecordingPage, summary="List recordings, newest first (QC, supervisors, admins)")
 async def list_recordings(
-    request: Request,
+    recordings: RecordingsDep,
+    settings: SettingsDep,
     user: Player,
     agent: Annotated[str | None, Query(max_length=64, description="agent username or extension")] = None,
     queue: Annotated[str | None, Query(max_length=64)] = None,
@@ -184,19 +197,19 @@ async def list_recordings(
     if date_from and date_to and date_to < date_from:
         raise InvalidInput("date_to must not be before date_from", date_from=date_from.isoformat(),
                            date_to=date_to.isoformat())
-    tz = ZoneInfo(_stack(request).settings.timezone)
+    tz = ZoneInfo(settings.timezone)
     since = datetime.combine(date_from, time(), tz) if date_from else None
     until = datetime.combine(date_to + timedelta(days=1), time(), tz) if date_to else None
-    rows, total = await _stack(request).recordings.search(agent=agent, queue=queue, since=since, until=until,
-                                                          status=status, limit=limit, offset=offset)
+    rows, total = await recordings.search(agent=agent, queue=queue, since=since, until=until, status=status,
+                                          limit=limit, offset=offset)
     return RecordingPage(total=total, limit=limit, offset=offset, items=[RecordingOut.model_validate(r) for r in rows])
 
 
 @router.get("/{recording_id}", response_model=RecordingOut, summary="One recording's metadata (audited)")
-async def get_recording(request: Request, user: Anyone, recording_id: RecordingId) -> RecordingOut:
-    row = await _recording(request, user, recording_id, "metadata")
-    await _stack(request).auth.audit(user.username, "recording.view", f"recording:{row.id}",
-                                     {"call_uniqueid": row.call_uniqueid, "agent": row.agent_username})
+async def get_recording(user: Anyone, recording_id: RecordingId, access: AccessDep, auth: AuthDep) -> RecordingOut:
+    row = await access(user, recording_id, "metadata")
+    await auth.audit(user.username, "recording.view", f"recording:{row.id}",
+                     {"call_uniqueid": row.call_uniqueid, "agent": row.agent_username})
     return RecordingOut.model_validate(row)
 
 
@@ -259,11 +272,11 @@ def _open(path: Path) -> tuple[IO[bytes], int]:
                        206: {"description": "the requested byte range",
                              "content": file_content(*CONTENT_TYPES.values())},
                        416: {"description": "Range not satisfiable (Content-Range: bytes */size)"}})
-async def get_audio(request: Request, user: Anyone, recording_id: RecordingId,
+async def get_audio(request: Request, user: Anyone, recording_id: RecordingId, access: AccessDep, auth: AuthDep,
+                    settings: SettingsDep, playback: PlaybackDep,
                     download: Annotated[bool, Query(description="send as an attachment")] = False) -> Response:
-    stack = _stack(request)
-    row = await _recording(request, user, recording_id, "download" if download else "audio")
-    path = _audio_file(request, row)
+    row = await access(user, recording_id, "download" if download else "audio")
+    path = _audio_file(settings, row)
     f, size = await asyncio.to_thread(_open, path)
     if size == 0:
         f.close()
@@ -292,9 +305,9 @@ async def get_audio(request: Request, user: Anyone, recording_id: RecordingId,
               "format": row.format}
     try:
         if download:
-            await stack.auth.audit(user.username, "recording.download", f"recording:{row.id}", detail)
-        elif _playback_log(request).starts(user.username, row.id, first if range_header else None):
-            await stack.auth.audit(user.username, "recording.play", f"recording:{row.id}", detail)
+            await auth.audit(user.username, "recording.download", f"recording:{row.id}", detail)
+        elif playback.starts(user.username, row.id, first if range_header else None):
+            await auth.audit(user.username, "recording.play", f"recording:{row.id}", detail)
     except BaseException:
         f.close()
         raise
@@ -309,12 +322,13 @@ async def get_audio(request: Request, user: Anyone, recording_id: RecordingId,
 
 # ---- waveform -------------------------------------------------------------------------------------------------
 @router.get("/{recording_id}/peaks", response_model=PeaksOut, summary="Waveform peaks for the player (cached)")
-async def get_peaks(request: Request, user: Anyone, recording_id: RecordingId,
+async def get_peaks(user: Anyone, recording_id: RecordingId, access: AccessDep, settings: SettingsDep,
+                    peaks: PeaksDep,
                     points: Annotated[int, Query(ge=MIN_POINTS, le=MAX_POINTS)] = DEFAULT_POINTS) -> PeaksOut:
-    row = await _recording(request, user, recording_id, "peaks")
-    path = _audio_file(request, row)
+    row = await access(user, recording_id, "peaks")
+    path = _audio_file(settings, row)
     try:
-        data = await _peaks(request).get(row.id, row.sha256, path, row.format, points)
+        data = await peaks.get(row.id, row.sha256, path, row.format, points)
     except FileNotFoundError as e:
         raise NotFound("the recording's file is missing on disk", recording_id=row.id) from e
     except Exception as e:

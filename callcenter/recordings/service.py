@@ -31,8 +31,9 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from callcenter.asterisk.errors import AsteriskError
+from callcenter.asterisk.events import AgentConnect, Newchannel, is_inbound_caller
 from callcenter.calls.service import interface_extension
-from callcenter.clock import Clock, event_time
+from callcenter.clock import Clock
 from callcenter.errors import Conflict, Unavailable
 from callcenter.recordings.repository import RecordingRepository
 from callcenter.recordings.transcode import Transcoder
@@ -178,32 +179,32 @@ class Recorder:
         return task
 
     # start ----------------------------------------------------------------------------------------------------
-    async def on_agent_connect(self, ev: dict[str, str]) -> None:
+    async def on_agent_connect(self, ev: AgentConnect) -> None:
         """An agent answered a queue call: the dialplan's MixMonitor (option ``b``) starts writing now; its row is
         stored off the AMI dispatcher's path. When the IVR part is recorded too, the recording is already running
         and learns its agent and queue."""
-        uid, channel = ev.get("Uniqueid", ""), ev.get("Channel", "")
+        uid, channel = ev.uniqueid, ev.channel
         if not self.settings.enabled or not uid or not channel:
             return
-        ext = interface_extension(ev.get("Interface"))
-        queue, agent = ev.get("Queue") or None, self.agent_of(ext) if ext else None
+        ext = interface_extension(ev.interface)
+        queue, agent = ev.queue or None, self.agent_of(ext) if ext else None
         rec = self.live.get(uid)
         if rec is not None:
             if rec.agent_extension is None and not rec.finishing:
                 rec.queue, rec.agent_extension, rec.agent_username = queue, ext, agent
                 self._spawn(self._answered(rec), f"recording agent {uid}")
             return
-        self._begin(uid, channel, event_time(ev) or self.clock.now(), queue, ext, agent)
+        self._begin(uid, channel, ev.at or self.clock.now(), queue, ext, agent)
 
-    async def on_newchannel(self, ev: dict[str, str], inbound_context: str) -> None:
+    async def on_newchannel(self, ev: Newchannel, inbound_context: str) -> None:
         """A call arrives: with ``include_ivr`` the dialplan records it from now on (the IVR, the queue, the
         agent)."""
-        uid = ev.get("Uniqueid", "")
+        uid = ev.uniqueid
         if not (self.settings.enabled and self.settings.include_ivr) or not uid or uid in self.live:
             return
-        if ev.get("Context") != inbound_context or ev.get("Linkedid", uid) != uid or not ev.get("Channel"):
+        if not is_inbound_caller(ev, inbound_context) or not ev.channel:
             return
-        self._begin(uid, ev["Channel"], event_time(ev) or self.clock.now(), None, None, None)
+        self._begin(uid, ev.channel, ev.at or self.clock.now(), None, None, None)
 
     def rel_path(self, uid: str, at: datetime) -> str:
         """Where the dialplan writes the call's recording: the day folder is the centre's calendar day of the

@@ -6,15 +6,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
 from callcenter.bounds import Day, Id
+from callcenter.deps import provide
 from callcenter.seat.errors import OTHERS_AWAY_EPISODES, OTHERS_LEAVE_REQUESTS
 from callcenter.seat.schemas import EpisodeOut, LeaveRequestOut, SeatMeOut
-from callcenter.seat.service import MAX_LEAVE_MINUTES, MIN_LEAVE_MINUTES
+from callcenter.seat.service import MAX_LEAVE_MINUTES, MIN_LEAVE_MINUTES, SeatService
 
 LEADS = ("supervisor", "admin")
 router = APIRouter(prefix="/api/seat", tags=["seat discipline"])
@@ -37,8 +38,7 @@ class RejectIn(BaseModel):
     note: str = Field(min_length=1, max_length=500)
 
 
-def _seat(request: Request) -> Any:
-    return request.app.state.services.seat
+SeatDep = Annotated[SeatService, Depends(provide(SeatService))]
 
 
 def _is_lead(user: User) -> bool:
@@ -47,13 +47,13 @@ def _is_lead(user: User) -> bool:
 
 @router.post("/leave-requests", status_code=201, response_model=LeaveRequestOut,
              summary="Ask the team lead to leave the seat for some minutes")
-async def ask(body: LeaveRequestIn, request: Request, user: AgentUser) -> dict[str, Any]:
-    return await _seat(request).request_leave(user, body.reason, body.minutes)  # type: ignore[no-any-return]
+async def ask(body: LeaveRequestIn, svc: SeatDep, user: AgentUser) -> dict[str, Any]:
+    return await svc.request_leave(user, body.reason, body.minutes)
 
 
 @router.get("/leave-requests", response_model=list[LeaveRequestOut],
             summary="Leave-seat requests, newest first (an agent sees their own)")
-async def requests(request: Request, user: AnyUser,
+async def requests(svc: SeatDep, user: AnyUser,
                    status: Literal["pending", "approved", "rejected", "cancelled", "lapsed"] | None = None,
                    username: str | None = Query(None, max_length=64),
                    limit: int = Query(200, ge=1, le=1000)) -> list[dict[str, Any]]:
@@ -61,29 +61,29 @@ async def requests(request: Request, user: AnyUser,
         if username and username != user.username:
             raise OTHERS_LEAVE_REQUESTS(username=username)
         username = user.username
-    return await _seat(request).list_requests(status, username, limit)  # type: ignore[no-any-return]
+    return await svc.list_requests(status, username, limit)
 
 
 @router.post("/leave-requests/{request_id}/approve", response_model=LeaveRequestOut,
              summary="Approve (optionally for other minutes)")
-async def approve(request_id: Id, body: ApproveIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _seat(request).approve(request_id, user, body.minutes, body.note)  # type: ignore[no-any-return]
+async def approve(request_id: Id, body: ApproveIn, svc: SeatDep, user: Lead) -> dict[str, Any]:
+    return await svc.approve(request_id, user, body.minutes, body.note)
 
 
 @router.post("/leave-requests/{request_id}/reject", response_model=LeaveRequestOut, summary="Refuse, saying why")
-async def reject(request_id: Id, body: RejectIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _seat(request).reject(request_id, user, body.note)  # type: ignore[no-any-return]
+async def reject(request_id: Id, body: RejectIn, svc: SeatDep, user: Lead) -> dict[str, Any]:
+    return await svc.reject(request_id, user, body.note)
 
 
 @router.post("/leave-requests/{request_id}/cancel", response_model=LeaveRequestOut,
              summary="Withdraw my own request (pending or not used yet)")
-async def cancel(request_id: Id, request: Request, user: AgentUser) -> dict[str, Any]:
-    return await _seat(request).cancel(request_id, user)  # type: ignore[no-any-return]
+async def cancel(request_id: Id, svc: SeatDep, user: AgentUser) -> dict[str, Any]:
+    return await svc.cancel(request_id, user)
 
 
 @router.get("/episodes", response_model=list[EpisodeOut],
             summary="Away episodes by the day they started (centre's timezone); agents see their own")
-async def episodes(request: Request, user: AnyUser, username: str | None = Query(None, max_length=64),
+async def episodes(svc: SeatDep, user: AnyUser, username: str | None = Query(None, max_length=64),
                    date_from: Day | None = None, date_to: Day | None = None, violations_only: bool = False,
                    limit: int = Query(1000, ge=1, le=10000),
                    finding: Literal["violation", "unapproved_absence"] | None = None) -> list[dict[str, Any]]:
@@ -91,10 +91,10 @@ async def episodes(request: Request, user: AnyUser, username: str | None = Query
         if username and username != user.username:
             raise OTHERS_AWAY_EPISODES(username=username)
         username = user.username
-    return await _seat(request).episodes(  # type: ignore[no-any-return]
+    return await svc.episodes(
         username or None, date_from, date_to, violations_only, limit, finding)
 
 
 @router.get("/me", response_model=SeatMeOut, summary="My away state now, my phone, my live leave-seat request")
-async def me(request: Request, user: AgentUser) -> dict[str, Any]:
-    return _seat(request).me(user)  # type: ignore[no-any-return]
+async def me(svc: SeatDep, user: AgentUser) -> dict[str, Any]:
+    return svc.me(user)

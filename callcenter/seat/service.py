@@ -203,7 +203,6 @@ class SeatService:
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
         self.checks = 0
-        acd.listen(self._on_agent)
 
     def watch(self, watcher: Callable[[str], None]) -> None:
         """``watcher(username)`` after every change of that agent's away state or requests (the wallboard)."""
@@ -250,7 +249,7 @@ class SeatService:
         return out
 
     # the agent state machine and Asterisk tell us ----------------------------------------------------------------
-    async def _on_agent(self, a: Agent, prev: str, ev: dict[str, Any]) -> None:
+    async def on_agent(self, a: Agent, prev: str, ev: dict[str, Any]) -> None:
         await self._update(a, a.since or self.clock.now())
 
     async def on_contact_status(self, ev: dict[str, str]) -> None:

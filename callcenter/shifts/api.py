@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.auth.api import current_user, require_roles
 from callcenter.auth.models import User
 from callcenter.bounds import MAX_ID, MONTH, Day
+from callcenter.deps import provide
 from callcenter.shifts.common import Actor
 from callcenter.shifts.models import KINDS, LEVELS, POSITIONS, REQUEST_STATUSES
 from callcenter.shifts.reports import sheet_csv, violations_csv
@@ -55,8 +56,7 @@ router = APIRouter(prefix="/api/shifts", tags=["shifts"])
 assert set(LEVELS) == set(Level.__args__)  # type: ignore[attr-defined]
 
 
-def _svc(request: Request) -> ShiftService:
-    return request.app.state.services.shifts  # type: ignore[no-any-return]
+ShiftsDep = Annotated[ShiftService, Depends(provide(ShiftService))]
 
 
 # the JSON answer is the route's response model; ?format=csv answers this instead
@@ -162,86 +162,83 @@ assert set(POSITIONS) == set(PositionIn.model_fields["position"].annotation.__ar
 
 # templates and holidays ------------------------------------------------------------------------------------
 @router.get("/templates", response_model=list[ShiftTemplateOut], summary="Shift templates")
-async def templates(request: Request, user: Anyone) -> list[dict[str, Any]]:
-    return await _svc(request).roster.templates()
+async def templates(svc: ShiftsDep, user: Anyone) -> list[dict[str, Any]]:
+    return await svc.roster.templates()
 
 
 @router.post("/templates", response_model=ShiftTemplateOut, status_code=201, summary="Create a shift template")
-async def create_template(body: TemplateIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).roster.create_template(Actor.of(user), body.name, body.start, body.end, body.job,
+async def create_template(body: TemplateIn, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.roster.create_template(Actor.of(user), body.name, body.start, body.end, body.job,
                                                       body.skill_level)
 
 
 @router.patch("/templates/{template_id}", response_model=ShiftTemplateOut,
               summary="Change a shift template (times only while unused)")
-async def edit_template(template_id: Id, body: TemplatePatch, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).roster.edit_template(Actor.of(user), template_id, body.model_dump(exclude_unset=True))
+async def edit_template(template_id: Id, body: TemplatePatch, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.roster.edit_template(Actor.of(user), template_id, body.model_dump(exclude_unset=True))
 
 
 @router.delete("/templates/{template_id}", response_model=DeletedIdOut, summary="Delete an unused shift template")
-async def delete_template(template_id: Id, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).roster.delete_template(Actor.of(user), template_id)
+async def delete_template(template_id: Id, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.roster.delete_template(Actor.of(user), template_id)
 
 
 @router.get("/holidays", response_model=list[HolidayOut], summary="Public holidays")
-async def holidays(request: Request, user: Anyone, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
+async def holidays(svc: ShiftsDep, user: Anyone, year: Annotated[int | None, Query(ge=2000, le=2100)] = None
                    ) -> list[dict[str, Any]]:
-    return await _svc(request).roster.holidays(year)
+    return await svc.roster.holidays(year)
 
 
 @router.post("/holidays", response_model=HolidayOut, status_code=201, summary="Add a public holiday")
-async def add_holiday(body: HolidayIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).roster.add_holiday(Actor.of(user), body.day, body.name)
+async def add_holiday(body: HolidayIn, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.roster.add_holiday(Actor.of(user), body.day, body.name)
 
 
 @router.delete("/holidays/{day}", response_model=DeletedDayOut, summary="Remove a public holiday")
-async def delete_holiday(day: Day, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).roster.delete_holiday(Actor.of(user), day)
+async def delete_holiday(day: Day, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.roster.delete_holiday(Actor.of(user), day)
 
 
 # roster ----------------------------------------------------------------------------------------------------
 @router.get("/roster", response_model=list[RosterEntryOut],
             summary="The roster (from/to: local dates, default the next 31 days)")
-async def roster(request: Request, user: Lead, start: Annotated[Day | None, Query(alias="from")] = None,
+async def roster(svc: ShiftsDep, user: Lead, start: Annotated[Day | None, Query(alias="from")] = None,
                  end: Annotated[Day | None, Query(alias="to")] = None,
                  username: Annotated[str | None, Query(max_length=64)] = None,
                  template_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> list[dict[str, Any]]:
-    svc = _svc(request)
     start, end = _range(svc, start, end)
     return await svc.roster.roster(start, end, username, template_id)
 
 
 @router.get("/roster/mine", response_model=list[RosterEntryOut], summary="My rostered shifts")
-async def my_roster(request: Request, user: Anyone, start: Annotated[Day | None, Query(alias="from")] = None,
+async def my_roster(svc: ShiftsDep, user: Anyone, start: Annotated[Day | None, Query(alias="from")] = None,
                     end: Annotated[Day | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
-    svc = _svc(request)
     start, end = _range(svc, start, end)
     return await svc.roster.roster(start, end, user.username)
 
 
 @router.post("/roster", response_model=RosterEntryOut, status_code=201, summary="Put an agent on a shift of a date")
-async def add_entry(body: RosterIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).roster.add_entry(Actor.of(user), body.day, body.template_id, body.username, body.job,
+async def add_entry(body: RosterIn, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.roster.add_entry(Actor.of(user), body.day, body.template_id, body.username, body.job,
                                                 body.skill_level, body.seat)
 
 
 @router.patch("/roster/{roster_id}", response_model=RosterEntryOut,
               summary="Change a roster entry before its shift starts")
-async def edit_entry(roster_id: Id, body: RosterPatch, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).roster.edit_entry(Actor.of(user), roster_id, body.model_dump(exclude_unset=True))
+async def edit_entry(roster_id: Id, body: RosterPatch, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.roster.edit_entry(Actor.of(user), roster_id, body.model_dump(exclude_unset=True))
 
 
 @router.delete("/roster/{roster_id}", response_model=DeletedIdOut,
                summary="Remove a roster entry before its shift starts")
-async def delete_entry(roster_id: Id, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).roster.delete_entry(Actor.of(user), roster_id)
+async def delete_entry(roster_id: Id, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.roster.delete_entry(Actor.of(user), roster_id)
 
 
 # attendance and reports ------------------------------------------------------------------------------------
 @router.get("/attendance", response_model=AttendanceSheetOut, responses=CSV,
             summary="The daily attendance sheet (JSON or CSV)")
-async def attendance_sheet(request: Request, user: Lead, day: Day | None = None, format: Format = "json") -> Any:
-    svc = _svc(request)
+async def attendance_sheet(svc: ShiftsDep, user: Lead, day: Day | None = None, format: Format = "json") -> Any:
     day = day or svc.today()
     report = await svc.day_sheet(day)
     if format == "csv":
@@ -250,11 +247,10 @@ async def attendance_sheet(request: Request, user: Lead, day: Day | None = None,
 
 
 @router.get("/attendance/records", response_model=list[AttendanceRecordOut], summary="Stored attendance findings")
-async def attendance_records(request: Request, user: Lead, start: Annotated[Day | None, Query(alias="from")] = None,
+async def attendance_records(svc: ShiftsDep, user: Lead, start: Annotated[Day | None, Query(alias="from")] = None,
                              end: Annotated[Day | None, Query(alias="to")] = None,
                              username: Annotated[str | None, Query(max_length=64)] = None,
                              kind: Literal[KINDS] | None = None) -> list[dict[str, Any]]:  # type: ignore[valid-type]
-    svc = _svc(request)
     start = start or svc.today()
     end = end or start
     svc.attendance.check_day_range(start, end)
@@ -263,9 +259,8 @@ async def attendance_records(request: Request, user: Lead, start: Annotated[Day 
 
 @router.get("/attendance/mine", response_model=list[AttendanceRecordOut],
             summary="My attendance findings (default: this month)")
-async def my_attendance(request: Request, user: Anyone, start: Annotated[Day | None, Query(alias="from")] = None,
+async def my_attendance(svc: ShiftsDep, user: Anyone, start: Annotated[Day | None, Query(alias="from")] = None,
                         end: Annotated[Day | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
-    svc = _svc(request)
     today = svc.today()
     start, end = _range(svc, start or today.replace(day=1), end or today)
     return await svc.attendance.records(start=start, end=end, username=user.username)
@@ -273,15 +268,15 @@ async def my_attendance(request: Request, user: Anyone, start: Annotated[Day | N
 
 @router.post("/attendance/recompute", response_model=RecomputeOut,
              summary="Rebuild a day's attendance findings from stored data")
-async def recompute(body: RecomputeIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).attendance.recompute_day(Actor.of(user), body.day)
+async def recompute(body: RecomputeIn, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.attendance.recompute_day(Actor.of(user), body.day)
 
 
 @router.get("/reports/violations", response_model=ViolationsOut, responses=CSV,
             summary="Violations per agent for a month (JSON or CSV)")
-async def violations(request: Request, user: Lead, month: Annotated[str, Query(pattern=MONTH)],
+async def violations(svc: ShiftsDep, user: Lead, month: Annotated[str, Query(pattern=MONTH)],
                      format: Format = "json") -> Any:
-    report = await _svc(request).violations_report(month)
+    report = await svc.violations_report(month)
     if format == "csv":
         return _csv(violations_csv(report), f"violations-{month}.csv")
     return report
@@ -290,9 +285,8 @@ async def violations(request: Request, user: Lead, month: Annotated[str, Query(p
 # handover log ----------------------------------------------------------------------------------------------
 @router.get("/handovers", response_model=list[HandoverLogEntry],
             summary="Handover log entries (default: the last 7 days)")
-async def handovers(request: Request, user: Lead, start: Annotated[Day | None, Query(alias="from")] = None,
+async def handovers(svc: ShiftsDep, user: Lead, start: Annotated[Day | None, Query(alias="from")] = None,
                     end: Annotated[Day | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
-    svc = _svc(request)
     end = end or svc.today()
     start = start or end - timedelta(days=6)
     svc.attendance.check_day_range(start, end)
@@ -301,110 +295,110 @@ async def handovers(request: Request, user: Lead, start: Annotated[Day | None, Q
 
 @router.get("/handovers/latest", response_model=LatestHandoverOut | None, response_model_exclude_unset=True,
             summary="The latest handover (every incoming agent reads it; the read is recorded)")
-async def latest_handover(request: Request, user: Anyone) -> dict[str, Any] | None:
-    return await _svc(request).handovers.latest(Actor.of(user))
+async def latest_handover(svc: ShiftsDep, user: Anyone) -> dict[str, Any] | None:
+    return await svc.handovers.latest(Actor.of(user))
 
 
 @router.put("/handovers/{day}/{template_id}", response_model=HandoverOut,
             summary="Write (or, before it is acknowledged, change) a handover")
-async def write_handover(day: Day, template_id: Id, body: HandoverIn, request: Request, user: Lead
+async def write_handover(day: Day, template_id: Id, body: HandoverIn, svc: ShiftsDep, user: Lead
                          ) -> dict[str, Any]:
-    return await _svc(request).handovers.write(Actor.of(user), day, template_id, body.model_dump(exclude_unset=True))
+    return await svc.handovers.write(Actor.of(user), day, template_id, body.model_dump(exclude_unset=True))
 
 
 @router.post("/handovers/{day}/{template_id}/acknowledge", response_model=HandoverOut,
              summary="The incoming lead acknowledges a handover")
-async def acknowledge_handover(day: Day, template_id: Id, body: NoteIn, request: Request, user: Lead
+async def acknowledge_handover(day: Day, template_id: Id, body: NoteIn, svc: ShiftsDep, user: Lead
                                ) -> dict[str, Any]:
-    return await _svc(request).handovers.acknowledge(Actor.of(user), day, template_id, body.note)
+    return await svc.handovers.acknowledge(Actor.of(user), day, template_id, body.note)
 
 
 # swaps -----------------------------------------------------------------------------------------------------
 @router.post("/swaps", response_model=SwapOut,
              status_code=201, summary="Ask to swap my rostered shift with another agent's")
-async def request_swap(body: SwapIn, request: Request, user: Staff) -> dict[str, Any]:
-    return await _svc(request).swaps.request(Actor.of(user), body.roster_id, body.with_roster_id, body.reason)
+async def request_swap(body: SwapIn, svc: ShiftsDep, user: Staff) -> dict[str, Any]:
+    return await svc.swaps.request(Actor.of(user), body.roster_id, body.with_roster_id, body.reason)
 
 
 @router.get("/swaps", response_model=list[SwapOut], summary="Swap requests")
-async def swaps(request: Request, user: Lead, status: Literal[REQUEST_STATUSES] | None = None,  # type: ignore[valid-type]
+async def swaps(svc: ShiftsDep, user: Lead, status: Literal[REQUEST_STATUSES] | None = None,  # type: ignore[valid-type]
                 username: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
-    return await _svc(request).swaps.list(status=status, username=username)
+    return await svc.swaps.list(status=status, username=username)
 
 
 @router.get("/swaps/mine", response_model=list[SwapOut], summary="Swap requests I am in")
-async def my_swaps(request: Request, user: Anyone) -> list[dict[str, Any]]:
-    return await _svc(request).swaps.list(username=user.username)
+async def my_swaps(svc: ShiftsDep, user: Anyone) -> list[dict[str, Any]]:
+    return await svc.swaps.list(username=user.username)
 
 
 @router.post("/swaps/{swap_id}/approve", response_model=SwapOut, summary="A team lead approves one side of a swap")
-async def approve_swap(swap_id: Id, body: ApproveSwapIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).swaps.approve(Actor.of(user), swap_id, body.side, body.note)
+async def approve_swap(swap_id: Id, body: ApproveSwapIn, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.swaps.approve(Actor.of(user), swap_id, body.side, body.note)
 
 
 @router.post("/swaps/{swap_id}/reject", response_model=SwapOut, summary="A team lead rejects a swap")
-async def reject_swap(swap_id: Id, body: NoteIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).swaps.reject(Actor.of(user), swap_id, body.note)
+async def reject_swap(swap_id: Id, body: NoteIn, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.swaps.reject(Actor.of(user), swap_id, body.note)
 
 
 @router.post("/swaps/{swap_id}/cancel", response_model=SwapOut,
              summary="Withdraw (requester) or decline (counterpart) a pending swap")
-async def cancel_swap(swap_id: Id, request: Request, user: Anyone) -> dict[str, Any]:
-    return await _svc(request).swaps.cancel(Actor.of(user), swap_id)
+async def cancel_swap(swap_id: Id, svc: ShiftsDep, user: Anyone) -> dict[str, Any]:
+    return await svc.swaps.cancel(Actor.of(user), swap_id)
 
 
 # leave -----------------------------------------------------------------------------------------------------
 @router.post("/leave", response_model=LeaveOut, status_code=201, summary="Ask for leave")
-async def request_leave(body: LeaveIn, request: Request, user: Staff) -> dict[str, Any]:
-    return await _svc(request).leave.request(Actor.of(user), body.start_day, body.end_day, body.template_id,
+async def request_leave(body: LeaveIn, svc: ShiftsDep, user: Staff) -> dict[str, Any]:
+    return await svc.leave.request(Actor.of(user), body.start_day, body.end_day, body.template_id,
                                              body.reason, body.exceptional, body.kind, body.phoned_in_at,
                                              body.certificate)
 
 
 @router.get("/leave", response_model=list[LeaveOut], summary="Leave requests")
-async def leave_requests(request: Request, user: Lead, status: Literal[REQUEST_STATUSES] | None = None,  # type: ignore[valid-type]
+async def leave_requests(svc: ShiftsDep, user: Lead, status: Literal[REQUEST_STATUSES] | None = None,  # type: ignore[valid-type]
                          username: Annotated[str | None, Query(max_length=64)] = None,
                          start: Annotated[Day | None, Query(alias="from")] = None,
                          end: Annotated[Day | None, Query(alias="to")] = None) -> list[dict[str, Any]]:
-    return await _svc(request).leave.list(status=status, username=username, start=start, end=end)
+    return await svc.leave.list(status=status, username=username, start=start, end=end)
 
 
 @router.get("/leave/mine", response_model=list[LeaveOut], summary="My leave requests")
-async def my_leave(request: Request, user: Anyone) -> list[dict[str, Any]]:
-    return await _svc(request).leave.list(username=user.username)
+async def my_leave(svc: ShiftsDep, user: Anyone) -> list[dict[str, Any]]:
+    return await svc.leave.list(username=user.username)
 
 
 @router.post("/leave/{leave_id}/approve", response_model=LeaveOut,
              summary="Approve leave (approver position at the required level)")
-async def approve_leave(leave_id: Id, body: NoteIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).leave.decide(Actor.of(user), leave_id, True, body.note)
+async def approve_leave(leave_id: Id, body: NoteIn, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.leave.decide(Actor.of(user), leave_id, True, body.note)
 
 
 @router.post("/leave/{leave_id}/reject", response_model=LeaveOut,
              summary="Reject leave (approver position at the required level)")
-async def reject_leave(leave_id: Id, body: NoteIn, request: Request, user: Lead) -> dict[str, Any]:
-    return await _svc(request).leave.decide(Actor.of(user), leave_id, False, body.note)
+async def reject_leave(leave_id: Id, body: NoteIn, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+    return await svc.leave.decide(Actor.of(user), leave_id, False, body.note)
 
 
 @router.post("/leave/{leave_id}/cancel", response_model=LeaveOut, summary="Withdraw my pending leave request")
-async def cancel_leave(leave_id: Id, request: Request, user: Anyone) -> dict[str, Any]:
-    return await _svc(request).leave.cancel(Actor.of(user), leave_id)
+async def cancel_leave(leave_id: Id, svc: ShiftsDep, user: Anyone) -> dict[str, Any]:
+    return await svc.leave.cancel(Actor.of(user), leave_id)
 
 
 # approver positions ----------------------------------------------------------------------------------------
 @router.get("/approvers", response_model=list[ApproverOut], summary="Approver positions")
-async def approvers(request: Request, user: Lead) -> list[dict[str, Any]]:
-    return await _svc(request).leave.approvers()
+async def approvers(svc: ShiftsDep, user: Lead) -> list[dict[str, Any]]:
+    return await svc.leave.approvers()
 
 
 @router.put("/approvers/{username}", response_model=ApproverOut, summary="Give a user an approver position (admin)")
 async def set_approver(username: Annotated[str, Path(min_length=1, max_length=64)], body: PositionIn,
-                       request: Request, user: Admin) -> dict[str, Any]:
-    return await _svc(request).leave.set_approver(Actor.of(user), username, body.position)
+                       svc: ShiftsDep, user: Admin) -> dict[str, Any]:
+    return await svc.leave.set_approver(Actor.of(user), username, body.position)
 
 
 @router.delete("/approvers/{username}", response_model=ApproverRemovedOut,
                summary="Remove a user's approver position (admin)")
-async def remove_approver(username: Annotated[str, Path(min_length=1, max_length=64)], request: Request,
+async def remove_approver(username: Annotated[str, Path(min_length=1, max_length=64)], svc: ShiftsDep,
                           user: Admin) -> dict[str, Any]:
-    return await _svc(request).leave.remove_approver(Actor.of(user), username)
+    return await svc.leave.remove_approver(Actor.of(user), username)

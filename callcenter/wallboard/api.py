@@ -3,18 +3,23 @@ Users with the supervisor or admin role only; every action is audited and told t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, WebSocket
+from fastapi import APIRouter, Depends, WebSocket
 from pydantic import BaseModel, Field
 
-from callcenter.acd.api import seat_rows
+from callcenter.acd.api import AcdDep, AcdRepoDep, seat_rows
 from callcenter.acd.pop import agent_topic
 from callcenter.acd.schemas import AgentOut, SeatRowOut, SpyOut
-from callcenter.auth.api import require_roles
+from callcenter.auth.api import AuthDep, require_roles
 from callcenter.auth.models import User
-from callcenter.realtime.api import serve_topics, ws_user
-from callcenter.wallboard.board import BOARD_TOPIC
+from callcenter.auth.service import AuthService
+from callcenter.clock import Clock
+from callcenter.deps import ClockDep, lookup, provide
+from callcenter.realtime.api import HubDep, serve_topics, ws_user
+from callcenter.realtime.hub import Hub
+from callcenter.wallboard.board import BOARD_TOPIC, Board
 from callcenter.wallboard.schemas import SnapshotOut
 
 ROLES = ("supervisor", "admin")
@@ -36,60 +41,70 @@ class ForceLogoutIn(BaseModel):
     note: str = Field("", max_length=500)
 
 
-def _stack(request: Request) -> Any:
-    return request.app.state.services
+BoardDep = Annotated[Board, Depends(provide(Board))]
 
 
 @router.get("/api/board", response_model=SnapshotOut, response_model_exclude_unset=True,
             summary="The wallboard snapshot (the websocket's first message)")
-async def board(request: Request, user: Supervisor) -> dict[str, Any]:
-    return _stack(request).board.snapshot()  # type: ignore[no-any-return]
+async def board(user: Supervisor, board: BoardDep) -> dict[str, Any]:
+    return board.snapshot()
 
 
 @router.get("/api/board/seats", response_model=list[SeatRowOut],
             summary="Seats, for picking the supervisor's own phone")
-async def seats(request: Request, user: Supervisor) -> list[dict[str, Any]]:
-    return await seat_rows(_stack(request))
+async def seats(user: Supervisor, repo: AcdRepoDep, acd: AcdDep) -> list[dict[str, Any]]:
+    return await seat_rows(repo, acd)
 
 
-async def _done(request: Request, user: User, action: str, username: str, detail: dict[str, Any],
-                text: str) -> None:
-    """Audit the action; tell the agent's desktop and the other boards."""
-    stack = _stack(request)
-    await stack.auth.audit(user.username, action, f"agent:{username}", detail)
-    at = stack.clock.now()
-    stack.hub.publish(agent_topic(username), {"type": "notice", "action": action, "by": user.username,
-                                              "text": text, "note": detail.get("note", ""), "at": at})
-    stack.hub.publish(BOARD_TOPIC, {"type": "notice", "action": action, "by": user.username, "agent": username,
-                                    "text": text, "at": at})
+@dataclass(frozen=True)
+class _Done:
+    auth: AuthService
+    clock: Clock
+    hub: Hub
+
+    async def __call__(self, user: User, action: str, username: str, detail: dict[str, Any], text: str) -> None:
+        """Audit the action; tell the agent's desktop and the other boards."""
+        await self.auth.audit(user.username, action, f"agent:{username}", detail)
+        at = self.clock.now()
+        self.hub.publish(agent_topic(username), {"type": "notice", "action": action, "by": user.username,
+                                                 "text": text, "note": detail.get("note", ""), "at": at})
+        self.hub.publish(BOARD_TOPIC, {"type": "notice", "action": action, "by": user.username,
+                                       "agent": username, "text": text, "at": at})
+
+
+def _done(auth: AuthDep, clock: ClockDep, hub: HubDep) -> _Done:
+    return _Done(auth, clock, hub)
+
+
+DoneDep = Annotated[_Done, Depends(_done)]
 
 
 @router.post("/api/board/agents/{username}/spy", response_model=SpyOut,
              summary="Listen, whisper or barge on an agent's call")
-async def spy(username: str, body: SpyIn, request: Request, user: Supervisor) -> dict[str, str]:
-    stack = _stack(request)
-    res: dict[str, str] = await stack.acd.spy(username, body.mode, body.seat, by=user.username)
-    await stack.auth.audit(user.username, "board.spy", f"agent:{username}", res)
+async def spy(username: str, body: SpyIn, user: Supervisor, acd: AcdDep, auth: AuthDep) -> dict[str, str]:
+    res: dict[str, str] = await acd.spy(username, body.mode, body.seat, by=user.username)
+    await auth.audit(user.username, "board.spy", f"agent:{username}", res)
     return res
 
 
 @router.post("/api/board/agents/{username}/pause", response_model=AgentOut,
              summary="Force-pause an agent with a reason")
-async def force_pause(username: str, body: ForcePauseIn, request: Request, user: Supervisor) -> dict[str, Any]:
-    a = await _stack(request).acd.force_pause(username, body.reason, by=user.username, note=body.note)
-    await _done(request, user, "board.pause", username, {"reason": body.reason, "note": body.note,
+async def force_pause(username: str, body: ForcePauseIn, user: Supervisor, acd: AcdDep,
+                      done: DoneDep) -> dict[str, Any]:
+    a = await acd.force_pause(username, body.reason, by=user.username, note=body.note)
+    await done(user, "board.pause", username, {"reason": body.reason, "note": body.note,
                                                          "extension": a.extension},
                 f"paused by {user.username} ({body.reason})")
     return a.public()
 
 
 @router.post("/api/board/agents/{username}/logout", response_model=AgentOut, summary="Force-log-out an agent")
-async def force_logout(username: str, body: ForceLogoutIn, request: Request, user: Supervisor) -> dict[str, Any]:
-    stack = _stack(request)
-    seated = stack.acd.handling(username)
+async def force_logout(username: str, body: ForceLogoutIn, user: Supervisor, acd: AcdDep,
+                       done: DoneDep) -> dict[str, Any]:
+    seated = acd.handling(username)
     ext = seated.extension if seated else None
-    a = await stack.acd.force_logout(username, by=user.username, note=body.note)
-    await _done(request, user, "board.logout", username, {"note": body.note, "extension": ext},
+    a = await acd.force_logout(username, by=user.username, note=body.note)
+    await done(user, "board.logout", username, {"note": body.note, "extension": ext},
                 f"logged out by {user.username}")
     return a.public()
 
@@ -100,4 +115,4 @@ async def board_socket(ws: WebSocket) -> None:
     if user is None:
         return
     await ws.accept()
-    await serve_topics(ws, {BOARD_TOPIC}, f"board {user.username}", ws.app.state.services.board.snapshot_text)
+    await serve_topics(ws, {BOARD_TOPIC}, f"board {user.username}", lookup(ws, Board).snapshot_text)

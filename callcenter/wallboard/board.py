@@ -101,15 +101,17 @@ class Board:
         self._snapshot_cache: tuple[int, str] | None = None
         self.seat: _Seat | None = None
         self._sent_requests: dict[str, dict[str, Any]] = {}
-        tracker.watch(self._on_call)
-        acd.listen(self._on_agent)
 
     def attach_seat(self, seat: _Seat) -> None:
         """Away time, levels and ``away`` alerts come from seat discipline (its episodes and thresholds: the
         agent's phone being unreachable counts too, an approved absence is not a violation); its pending
-        leave-seat requests are shown (``leave_requests``, alerts ``leave_request``)."""
+        leave-seat requests are shown (``leave_requests``, alerts ``leave_request``). The wiring also has the seat
+        service call :meth:`on_seat` on every change."""
         self.seat = seat
-        seat.watch(self._dirty_agents.add)
+
+    def on_seat(self, username: str) -> None:
+        """That agent's away state or leave-seat requests changed: its row goes out with the next push."""
+        self._dirty_agents.add(username)
 
     # inputs ----------------------------------------------------------------------------------------------------
     def _note_src(self, ts: str | None = None) -> None:
@@ -128,7 +130,7 @@ class Board:
             self._src[1] = max(self._src[1], t)
             self._src[0] = min(self._src[0], t)
 
-    def _on_call(self, st: Any) -> None:
+    def on_call(self, st: Any) -> None:
         if self.fig.observe(st) is not None:
             self._note_src()
 
@@ -140,7 +142,7 @@ class Board:
             self.calls_today = {}
             self._dirty_agents.update(self._sent_agents)
 
-    async def _on_agent(self, a: Agent, prev: str, ev: dict[str, Any]) -> None:
+    async def on_agent(self, a: Agent, prev: str, ev: dict[str, Any]) -> None:
         if prev == "wrapup" and a.state != "wrapup":
             started = self._wrapups.pop(a.username, None)
             if started is not None and a.since is not None:

@@ -155,8 +155,9 @@ class Fuzz:
 @pytest.fixture
 def fuzz(db_url: str, workdir: Path) -> Iterator[tuple[Fuzz, Any]]:
     runner = asyncio.Runner()
-    stack = Stack(stack_settings(db_url, workdir / "data", recording={"enabled": False}), run_migrations=False)
-    stack.acd.ami = FakeAmi()  # the agent desktop's actions are taken by the fake; the rest sees AMI down (503)
+    # the AMI actions (agent desktop, recording mute) are taken by the fake; it never connects (health: AMI down)
+    stack = Stack(stack_settings(db_url, workdir / "data", recording={"enabled": False}), run_migrations=False,
+                  ami=FakeAmi())  # type: ignore[arg-type]
     runner.run(stack.load_directory())
     auth = runner.run(_seed(stack))
     app = create_app(stack.settings, stack=stack, manage_stack=False)

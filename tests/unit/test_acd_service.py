@@ -16,6 +16,7 @@ from callcenter.acd.repository import AcdRepository, penalty_for
 from callcenter.acd.service import AgentService
 from callcenter.app import Stack, create_app
 from callcenter.asterisk.errors import AmiNotConnected
+from callcenter.asterisk.events import Hangup, QueueCallerJoin
 from callcenter.auth.models import User
 from callcenter.calls.service import CallState
 from callcenter.clock import FakeClock
@@ -328,7 +329,7 @@ async def test_the_record_is_fetched_while_the_caller_waits_and_audited_when_sho
     pop = ScreenPop(Hub(), env.stack.tracker, customers, env.clock)
     env.acd.listen(pop.on_agent)
     env.stack.tracker.active["c1"] = CallState(uniqueid="c1", caller_number="13800138000", queue="support")
-    await pop.on_queue_caller_join({"Uniqueid": "c1", "Queue": "support"})
+    await pop.on_queue_caller_join(QueueCallerJoin.parse({"Uniqueid": "c1", "Queue": "support"}))
     await asyncio.sleep(0.01)
     assert customers.asked == ["13800138000"] and customers.audited == []  # fetched, nobody has seen it yet
     for name, ext in (("a1", "1001"), ("a2", "1002")):  # ringall: two agents are shown the same caller
@@ -340,7 +341,7 @@ async def test_the_record_is_fetched_while_the_caller_waits_and_audited_when_sho
     assert customers.asked == ["13800138000"]  # no second lookup on the pop path
     assert customers.audited == [("a1", 7), ("a2", 7)]
     assert pop.current["a2"]["customer"] == {"id": 7, "name": "Zhang Wei"}
-    await pop.on_hangup({"Uniqueid": "c1"})
+    await pop.on_hangup(Hangup.parse({"Uniqueid": "c1"}))
     assert pop._prefetched == {}
 
 

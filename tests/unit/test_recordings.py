@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from callcenter.acd.api import desk_state
 from callcenter.acd.models import QueueDef
 from callcenter.app import Stack
 from callcenter.asterisk.ami import AmiEvent
@@ -27,6 +26,7 @@ from callcenter.recordings.service import CRASH_PROBLEM, NotWav, repair_wav
 from callcenter.settings import Settings
 from tests.helpers import stack_settings, wait_for
 from tests.unit.test_wallboard import Env
+from tests.unit.wired import StackAmi
 
 pytestmark = pytest.mark.db
 T0 = datetime(2026, 3, 1, 17, 0, tzinfo=UTC)  # 01:00 on 2 March in the centre's timezone (UTC+8)
@@ -40,13 +40,14 @@ def uid(at: datetime, seq: int = 1) -> str:
 C1, C2, OLD, KEPT = uid(T0, 1), uid(T0, 2), uid(T0, 3), uid(T0, 4)
 
 
-class RecordingAmi:
+class RecordingAmi(StackAmi):
     """The fake Asterisk. Every action succeeds silently (the bridge sends no MixMonitor: recording an unexpected
     action would show in ``sent``); its dialplan ([cc-record]) writes ``seconds`` of 8 kHz audio (or nothing / a
     bare header) for a queue call at the agent's answer, or at the arrival with ``include_ivr``, as Asterisk would
     by the time the call ends."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.sent: list[tuple[str, tuple[Any, ...]]] = []
         self.seconds: float | None = 2.0
         self.crash = False  # Asterisk killed before it closed the file: the header's sizes were never written
@@ -114,11 +115,9 @@ def cut_by_a_crash(path: Path, odd_tail: bool = False) -> None:
 @pytest.fixture
 async def env(db_url: str, workdir: Path) -> AsyncIterator[Env]:
     clock = FakeClock(T0)
-    stack = Stack(stack_settings(db_url, workdir / "data", recording={"finish_timeout_seconds": 0.6}), clock=clock,
-                  run_migrations=False)
     ami = RecordingAmi()
-    stack.acd.ami = ami  # type: ignore[assignment]
-    stack.recorder.ami = ami
+    stack = Stack(stack_settings(db_url, workdir / "data", recording={"finish_timeout_seconds": 0.6}), clock=clock,
+                  run_migrations=False, ami=ami)  # type: ignore[arg-type]
     ami.attach(stack)
     await stack.load_directory()
     try:
@@ -227,10 +226,10 @@ async def test_muted_stretches_are_kept_with_their_times(env: Env) -> None:
     await env.stack.recorder.mute(C1, True, by="li")  # twice: one stretch
     assert env.stack.recorder.muted(C1)
     # a desktop reloaded (or reconnected) mid-call learns that the recording is muted
-    assert desk_state(env.stack, env.user)["recording_muted"] is True
+    assert env.stack.desk.state(env.user)["recording_muted"] is True
     env.clock.advance(4.5)
     res = await env.stack.recorder.mute(C1, False, by="li")
-    assert desk_state(env.stack, env.user)["recording_muted"] is False
+    assert env.stack.desk.state(env.user)["recording_muted"] is False
     assert res["mutes"] == [{"from": 3.0, "to": 7.5, "by": "li"}]
     env.clock.advance(1)
     await env.stack.recorder.mute(C1, True, by="li")  # muted until the hang-up
@@ -300,12 +299,10 @@ async def set_retention(stack: Stack, days: dict[str, int]) -> None:
 
 async def test_with_the_ivr_part_a_call_is_recorded_from_its_arrival(db_url: str, workdir: Path) -> None:
     clock = FakeClock(T0)
+    ami = RecordingAmi()
     stack = Stack(stack_settings(db_url, workdir / "data", recording={"finish_timeout_seconds": 0.6,
                                                                       "include_ivr": True}),
-                  clock=clock, run_migrations=False)
-    ami = RecordingAmi()
-    stack.acd.ami = ami  # type: ignore[assignment]
-    stack.recorder.ami = ami
+                  clock=clock, run_migrations=False, ami=ami)  # type: ignore[arg-type]
     ami.attach(stack)
     await stack.load_directory()
     env = Env(stack, ami, clock)  # type: ignore[arg-type]

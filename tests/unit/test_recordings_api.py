@@ -23,6 +23,7 @@ from sqlalchemy import select
 from callcenter.app import Stack, create_app
 from callcenter.auth.models import AuditEntry
 from callcenter.clock import FakeClock
+from callcenter.recordings.peaks import PeaksCache
 from tests.helpers import bearer, stack_settings
 
 pytestmark = pytest.mark.db
@@ -356,7 +357,7 @@ async def test_peaks_are_computed_once_for_concurrent_requests_and_an_undecodabl
     rid, _ = await api.recording("c1", seconds=1.0)
     calls: list[int] = []
     await api.get("qc", f"/api/recordings/{rid}/peaks?points=200")  # the app's cache exists from here on
-    cache = api.app.state.recording_peaks
+    cache = api.stack.services.get(PeaksCache)
     real = cache.compute
 
     def counting(path: Path, fmt: str, points: int) -> dict[str, Any]:

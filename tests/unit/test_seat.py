@@ -180,7 +180,7 @@ async def test_an_open_episode_is_resumed_after_a_restart_or_closed_at_the_logou
     await env.stack.acd.pause(wang, "away")
     await env.advance(5 * MIN)
     # wang logs out while this instance no longer sees it (it stopped listening): only the agent state is stored
-    env.stack.acd._listeners.remove(env.seat._on_agent)
+    env.stack.acd._listeners.remove(env.seat.on_agent)
     await env.stack.acd.logout(wang)
     await env.advance(2 * MIN)
     again, _ = await wired_stack(db_url, workdir, env.clock)

@@ -19,6 +19,7 @@ from callcenter.clock import FakeClock
 from callcenter.shifts.attendance import FINDING_KEYS
 from callcenter.shifts.common import Actor
 from tests.helpers import stack_settings, wait_for
+from tests.unit.wired import StackAmi
 
 pytestmark = pytest.mark.db
 TZ = ZoneInfo("Asia/Shanghai")
@@ -31,8 +32,9 @@ def at(hhmmss: str, day: date = D) -> datetime:
     return datetime(day.year, day.month, day.day, h, m, s[0] if s else 0, tzinfo=TZ).astimezone(UTC)
 
 
-class FakeAmi:
+class FakeAmi(StackAmi):
     def __init__(self) -> None:
+        super().__init__()
         self.down = False
 
     def __getattr__(self, name: str) -> Any:
@@ -91,8 +93,7 @@ async def env(db_url: str, workdir: Path) -> AsyncIterator[Env]:
     clock = FakeClock(at("00:00", D - timedelta(days=1)))
     settings = stack_settings(db_url, workdir / "data", agents=[
         {"extension": e, "password": f"agent{e}-dev"} for e in ("1001", "1002", "1003", "1004", "1005", "1006")])
-    stack = Stack(settings, clock=clock, run_migrations=False)
-    stack.acd.ami = FakeAmi()  # type: ignore[assignment]
+    stack = Stack(settings, clock=clock, run_migrations=False, ami=FakeAmi())  # type: ignore[arg-type]
     await stack.load_directory()
     e = Env(stack, clock)
 
@@ -266,8 +267,7 @@ async def test_a_session_from_long_before_counts_as_carried_over(env: Env) -> No
 async def test_the_live_loop_wakes_on_login(db_url: str, workdir: Path) -> None:
     clock = FakeClock(at("07:00"))
     settings = stack_settings(db_url, workdir / "data", shifts={"check_interval_seconds": 3600})
-    stack = Stack(settings, clock=clock, run_migrations=False)
-    stack.acd.ami = FakeAmi()  # type: ignore[assignment]
+    stack = Stack(settings, clock=clock, run_migrations=False, ami=FakeAmi())  # type: ignore[arg-type]
     await stack.load_directory()
     try:
         await stack.shifts.roster.create_template(BOSS, "day", "08:00", "20:00")

@@ -27,17 +27,15 @@ from tests.unit.test_wallboard import Env
 pytestmark = pytest.mark.db
 
 
-def _stack(db_url: str, workdir: Path, **recording: Any) -> Stack:
+def _stack(db_url: str, workdir: Path, ami: RecordingAmi | None = None, **recording: Any) -> Stack:
     settings = stack_settings(db_url, workdir / "data", recording={"finish_timeout_seconds": 0.6, **recording})
-    return Stack(settings, clock=FakeClock(T0), run_migrations=False)
+    return Stack(settings, clock=FakeClock(T0), run_migrations=False, ami=ami)  # type: ignore[arg-type]
 
 
 @pytest.fixture
 async def env(db_url: str, workdir: Path) -> AsyncIterator[Env]:
-    stack = _stack(db_url, workdir, transcode="mp3", transcode_bitrate="32k")
     ami = RecordingAmi()
-    stack.acd.ami = ami  # type: ignore[assignment]
-    stack.recorder.ami = ami
+    stack = _stack(db_url, workdir, ami, transcode="mp3", transcode_bitrate="32k")
     ami.attach(stack)
     await stack.load_directory()
     try:

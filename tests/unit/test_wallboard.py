@@ -209,7 +209,6 @@ async def test_a_service_restart_mid_day_keeps_the_figures(env: Env, db_url: str
         assert points[T0 + timedelta(minutes=4)]["queues"]["support"]["waiting"] == 1
         assert points[T0 + timedelta(minutes=2)]["waiting"] == 0
         # the waiting caller is then answered after the restart: counted once
-        again.acd.ami = FakeAmi()
         renv = Env(again, FakeAmi(), env.clock)
         await renv.answer("c5")
         assert renv.w("today")["offered"] == 5 and renv.w("today")["answered"] == 3

@@ -1,0 +1,45 @@
+"""The ACD wired: the agent state machine fed by the AMI queue events (``acd.events``), and the screen pop that
+follows the agents' states and the arriving calls; their routes (``/api/agent``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from callcenter.acd import events
+from callcenter.acd.api import router
+from callcenter.acd.pop import PopCalls, PopCustomers, PopFlows, ScreenPop
+from callcenter.acd.repository import AcdRepository
+from callcenter.acd.service import AcdAmi, AgentService
+from callcenter.asterisk.ami import EventDispatcher
+from callcenter.calls.service import CallTracker
+from callcenter.clock import Clock
+from callcenter.realtime.hub import Hub
+from callcenter.settings import AcdSettings
+
+
+@dataclass(frozen=True)
+class Acd:
+    repo: AcdRepository
+    service: AgentService
+    routers: tuple[APIRouter, ...]
+
+
+def wire_acd(sessions: async_sessionmaker, clock: Clock, ami: AcdAmi,  # type: ignore[type-arg]
+             settings: AcdSettings, dispatcher: EventDispatcher) -> Acd:
+    repo = AcdRepository(sessions, clock)
+    service = AgentService(repo, ami, clock, auto_pause_after=settings.auto_pause_after_missed_rings)
+    dispatcher.register_map(events.handlers(service))
+    return Acd(repo=repo, service=service, routers=(router,))
+
+
+def wire_pop(hub: Hub, tracker: CallTracker, customers: PopCustomers, clock: Clock, flows: PopFlows,
+             calls: PopCalls, acd: AgentService, dispatcher: EventDispatcher) -> ScreenPop:
+    """The screen pop: its customer lookup starts when the call arrives (Newchannel, QueueCallerJoin), it is shown
+    when the agent rings and follows the agent's state."""
+    pop = ScreenPop(hub, tracker, customers, clock, flows=flows, calls=calls)
+    acd.listen(pop.on_agent)
+    dispatcher.register_map(events.pop_handlers(pop))
+    return pop

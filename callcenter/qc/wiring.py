@@ -1,0 +1,22 @@
+"""Quality control wired: evaluation forms, sampling, scores and appeals, and their routes (``/api/qc``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from callcenter.clock import Clock
+from callcenter.qc.api import router
+from callcenter.qc.service import Audit, QcService
+
+
+@dataclass(frozen=True)
+class Qc:
+    service: QcService
+    routers: tuple[APIRouter, ...]
+
+
+def wire_qc(sessions: async_sessionmaker, clock: Clock, timezone: str, audit: Audit) -> Qc:  # type: ignore[type-arg]
+    return Qc(service=QcService(sessions, clock, timezone, audit=audit), routers=(router,))
