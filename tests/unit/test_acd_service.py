@@ -284,6 +284,7 @@ class _Customers:
         self.audited.append((username, customer_id))
 
 
+@pytest.mark.ws_unchecked("_Customers gives a two-field customer record, not CustomerService.pop_data's")
 async def test_pop_is_assembled_from_the_call_and_the_customer_and_follows_the_call(env: Env) -> None:
     hub = Hub()
     got: list[dict[str, Any]] = []
@@ -324,6 +325,7 @@ async def test_pop_is_assembled_from_the_call_and_the_customer_and_follows_the_c
     await hub.unregister(client)
 
 
+@pytest.mark.ws_unchecked("_Customers gives a two-field customer record, not CustomerService.pop_data's")
 async def test_the_record_is_fetched_while_the_caller_waits_and_audited_when_shown(env: Env) -> None:
     customers = _Customers()
     pop = ScreenPop(Hub(), env.stack.tracker, customers, env.clock)

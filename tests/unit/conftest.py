@@ -1,0 +1,75 @@
+"""The unit tier's check of the websocket contract: every message a test makes the service send through the hub
+(``Hub.publish`` to a topic, ``Hub.send_one`` to one client) must validate against its socket's models in
+:mod:`callcenter.realtime.messages`, in the wire form the hub writes (``json.dumps(..., default=str)``). The
+messages are checked whether or not a client is listening, and a test fails at teardown naming each message that
+did not validate. A test whose service is fed a partial fake (a customer record with two fields) says so with
+``@pytest.mark.ws_unchecked("why")``: its messages are not the service's real ones."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from callcenter.acd.pop import agent_topic
+from callcenter.realtime.hub import Client, Hub
+from callcenter.realtime.messages import AGENT_MESSAGES, BOARD_MESSAGES
+from callcenter.wallboard.board import BOARD_TOPIC
+
+AGENT_PREFIX = agent_topic("")
+
+
+def socket_of(topic: str) -> TypeAdapter[Any] | None:
+    if topic == BOARD_TOPIC:
+        return BOARD_MESSAGES
+    if topic.startswith(AGENT_PREFIX):
+        return AGENT_MESSAGES
+    return None
+
+
+def wire_problem(topic: str, message: dict[str, Any] | str) -> str | None:
+    """Why ``message`` sent on ``topic`` is not one of its socket's messages (None when it is)."""
+    text = message if isinstance(message, str) else json.dumps(message, default=str, ensure_ascii=False)
+    models = socket_of(topic)
+    if models is None:
+        return f"topic {topic!r} has no message models (callcenter/realtime/messages.py)"
+    try:
+        models.validate_json(text)
+    except ValidationError as e:
+        return f"{topic}: {text[:300]}\n{e}"
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "ws_unchecked(why): the test's websocket messages are built from fakes, "
+                                       "not checked against callcenter/realtime/messages.py")
+
+
+@pytest.fixture(autouse=True)
+def _websocket_messages_validate(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+                                 ) -> Iterator[list[str]]:
+    problems: list[str] = []
+    if request.node.get_closest_marker("ws_unchecked") is not None:
+        yield problems
+        return
+    publish, send_one = Hub.publish, Hub.send_one
+
+    def checked_publish(self: Hub, topic: str, message: dict[str, Any]) -> int:
+        if (why := wire_problem(topic, message)) is not None:
+            problems.append(why)
+        return publish(self, topic, message)
+
+    def checked_send_one(c: Client, message: dict[str, Any] | str) -> None:
+        for topic in c.topics:
+            if (why := wire_problem(topic, message)) is not None:
+                problems.append(why)
+        send_one(c, message)
+
+    monkeypatch.setattr(Hub, "publish", checked_publish)
+    monkeypatch.setattr(Hub, "send_one", staticmethod(checked_send_one))
+    yield problems
+    assert not problems, f"{len(problems)} websocket message(s) not as callcenter/realtime/messages.py says:\n" + \
+        "\n\n".join(problems)
