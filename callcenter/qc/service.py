@@ -14,12 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.auth.models import User
-from callcenter.calls.models import Call
 from callcenter.clock import Clock
 from callcenter.errors import DomainError
 from callcenter.qc import reports
@@ -68,7 +65,7 @@ from callcenter.qc.errors import (
     SCORE_LOCKED,
     UNKNOWN_SAMPLE_STATUS,
 )
-from callcenter.qc.forms import DEFAULT_CRITERIA, DEFAULT_TEMPLATE_NAME, score, validate_criteria
+from callcenter.qc.forms import score, validate_criteria
 from callcenter.qc.models import (
     SAMPLE_STATUSES,
     QcDraw,
@@ -78,6 +75,7 @@ from callcenter.qc.models import (
     QcSample,
     QcTemplate,
 )
+from callcenter.qc.repository import QcRepository
 from callcenter.qc.sampling import (
     Candidate,
     Policy,
@@ -89,7 +87,6 @@ from callcenter.qc.sampling import (
     select_sample,
     week_of,
 )
-from callcenter.recordings.models import Recording
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
 LEADS = frozenset({"supervisor", "admin"})
@@ -158,17 +155,16 @@ def note_out(n: QcNote) -> dict[str, Any]:
 class QcService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str, *,
                  audit: Audit) -> None:
-        self.sessions = sessions
+        self.repo = QcRepository(sessions, clock)
         self.clock = clock
         self.tz = timezone
         self.audit = audit
 
     # templates ---------------------------------------------------------------------------------------------
     async def templates(self) -> list[dict[str, Any]]:
-        async with self.sessions() as s:
-            await self._default_template(s)
-            rows = (await s.execute(select(QcTemplate).order_by(QcTemplate.name, QcTemplate.version))).scalars()
-            return [template_out(t) for t in rows]
+        async with self.repo.session() as s:
+            await self.repo.default_template(s)
+            return [template_out(t) for t in await self.repo.templates(s)]
 
     async def create_template(self, actor: Actor, name: str, criteria: Any, is_default: bool = False
                               ) -> dict[str, Any]:
@@ -179,13 +175,13 @@ class QcService:
         if not name or len(name) > 100:
             raise FORM_NAME_LENGTH(field="name")
         crit = validate_criteria(criteria)
-        async with self.sessions() as s:
-            await self._default_template(s)
-            older = list((await s.execute(select(QcTemplate).where(QcTemplate.name == name))).scalars())
+        async with self.repo.session() as s:
+            await self.repo.default_template(s)
+            older = await self.repo.templates_named(s, name)
             version = max((t.version for t in older), default=0) + 1
             make_default = is_default or any(t.is_default for t in older)
             if make_default:
-                await s.execute(update(QcTemplate).where(QcTemplate.is_default.is_(True)).values(is_default=False))
+                await self.repo.clear_default(s)
             for t in older:
                 t.active = False
             t = QcTemplate(name=name, version=version, criteria=crit, active=True, is_default=make_default,
@@ -199,24 +195,10 @@ class QcService:
                          {"name": name, "version": version, "is_default": make_default})
         return template_out(t)
 
-    async def _default_template(self, s: AsyncSession) -> QcTemplate:
-        """The default form; seeded (the five criteria of the regulations) when there is none."""
-        t = (await s.execute(select(QcTemplate).where(QcTemplate.is_default.is_(True), QcTemplate.active.is_(True))
-                             .order_by(QcTemplate.id.desc()).limit(1))).scalar_one_or_none()
-        if t is not None:
-            return t
-        last = (await s.execute(select(func.max(QcTemplate.version))
-                                .where(QcTemplate.name == DEFAULT_TEMPLATE_NAME))).scalar()
-        t = QcTemplate(name=DEFAULT_TEMPLATE_NAME, version=(last or 0) + 1, criteria=DEFAULT_CRITERIA, active=True,
-                       is_default=True, created_by="system", created_at=self.clock.now())
-        s.add(t)
-        await s.commit()
-        return t
-
     async def _template(self, s: AsyncSession, template_id: int | None) -> QcTemplate:
         if template_id is None:
-            return await self._default_template(s)
-        t = await s.get(QcTemplate, template_id)
+            return await self.repo.default_template(s)
+        t = await self.repo.template(s, template_id)
         if t is None:
             raise FORM_NOT_FOUND({"template_id": template_id}, field="template_id")
         if not t.active:
@@ -234,8 +216,8 @@ class QcService:
             seed = random.SystemRandom().getrandbits(63)
         elif not 0 <= seed <= MAX_SEED:
             raise BAD_SEED(field="seed")
-        async with self.sessions() as s:
-            prev = (await s.execute(select(QcDraw).where(QcDraw.month == month))).scalar_one_or_none()
+        async with self.repo.session() as s:
+            prev = await self.repo.draw_of_month(s, month)
             if prev is not None:
                 raise _drawn(prev)
             cands = await candidates(s, month, policy, self.tz)
@@ -249,11 +231,11 @@ class QcService:
                 await s.flush()
             except IntegrityError as e:
                 await s.rollback()
-                async with self.sessions() as s2:
-                    prev = (await s2.execute(select(QcDraw).where(QcDraw.month == month))).scalar_one()
+                async with self.repo.session() as s2:
+                    prev = await self.repo.draw_of_month(s2, month)
+                assert prev is not None  # the unique month refused ours: the other draw is there
                 raise _drawn(prev) from e
-            already = {x.call_uniqueid: x for x in (await s.execute(
-                select(QcSample).where(QcSample.month == month))).scalars()}
+            already = {x.call_uniqueid: x for x in await self.repo.samples_of_month(s, month)}
             now = self.clock.now()
             for c in picks:
                 if c.uniqueid in already:  # hand-picked before the draw: now drawn too
@@ -261,8 +243,7 @@ class QcService:
                     continue
                 s.add(_sample_of(c, month, now, draw_id=d.id))
             await s.commit()
-            samples = list((await s.execute(select(QcSample).where(QcSample.draw_id == d.id)
-                                            .order_by(QcSample.agent, QcSample.id))).scalars())
+            samples = await self.repo.samples_of_draw(s, d.id)
         short = {a: n for a, n in sorted(counts.items()) if n < policy.per_agent}
         await self.audit(actor.username, "qc.draw", f"qc_draw:{d.id}",
                          {"month": month, "seed": seed, "policy": d.policy, "candidates": len(cands),
@@ -270,24 +251,21 @@ class QcService:
         return {**_draw_out(d), "short": short, "samples": [sample_out(x) for x in samples]}
 
     async def draws(self, month: str | None = None) -> list[dict[str, Any]]:
-        async with self.sessions() as s:
-            q = select(QcDraw).order_by(QcDraw.month.desc())
-            if month is not None:
-                parse_month(month)
-                q = q.where(QcDraw.month == month)
-            return [_draw_out(d) for d in (await s.execute(q)).scalars()]
+        if month is not None:
+            parse_month(month)
+        async with self.repo.session() as s:
+            return [_draw_out(d) for d in await self.repo.draws(s, month)]
 
     async def rerun_draw(self, draw_id: int) -> dict[str, Any]:
         """Re-run a stored draw's selection from its seed and policy on today's data; ``matches`` tells whether it
         gives the stored sample, ``candidates_unchanged`` whether the candidate calls are still the same."""
-        async with self.sessions() as s:
-            d = await s.get(QcDraw, draw_id)
+        async with self.repo.session() as s:
+            d = await self.repo.draw(s, draw_id)
             if d is None:
                 raise DRAW_NOT_FOUND({"draw_id": draw_id})
             policy = Policy.from_json(d.policy)
             cands = await candidates(s, d.month, policy, d.policy["timezone"])
-            stored = list((await s.execute(select(QcSample.call_uniqueid).where(QcSample.draw_id == d.id)
-                                           )).scalars())
+            stored = await self.repo.drawn_calls(s, d.id)
         rerun = [c.uniqueid for c in select_sample(cands, policy.per_agent, d.seed)]
         return {"draw_id": d.id, "month": d.month, "seed": d.seed, "matches": sorted(stored) == sorted(rerun),
                 "candidates_unchanged": fingerprint(cands) == d.fingerprint, "stored": sorted(stored),
@@ -295,12 +273,11 @@ class QcService:
 
     async def hand_pick(self, actor: Actor, call_uniqueid: str, reason: str) -> dict[str, Any]:
         _require(actor, QC_ROLES, "hand-picking a call")
-        async with self.sessions() as s:
-            call = (await s.execute(select(Call).where(Call.uniqueid == call_uniqueid))).scalar_one_or_none()
+        async with self.repo.session() as s:
+            call = await self.repo.call(s, call_uniqueid)
             if call is None:
                 raise CALL_NOT_FOUND({"call_uniqueid": call_uniqueid}, field="call_uniqueid")
-            rec = (await s.execute(select(Recording).where(Recording.call_uniqueid == call_uniqueid))
-                   ).scalar_one_or_none()
+            rec = await self.repo.recording(s, call_uniqueid)
             if rec is None or rec.status != "ok":
                 why = "no recording" if rec is None else f"its recording is {rec.status}"
                 raise CALL_NO_RECORDING({"call_uniqueid": call_uniqueid, "why": why}, field="call_uniqueid")
@@ -308,9 +285,7 @@ class QcService:
             if call.answered_at is None or not agent:
                 raise CALL_NOT_ANSWERED({"call_uniqueid": call_uniqueid}, field="call_uniqueid")
             month = month_of(call.answered_at, self.tz)
-            dup = (await s.execute(select(QcSample).where(QcSample.month == month,
-                                                          QcSample.call_uniqueid == call_uniqueid))
-                   ).scalar_one_or_none()
+            dup = await self.repo.sample_of_call(s, month, call_uniqueid)
             if dup is not None:
                 raise CALL_IN_SAMPLE({"call_uniqueid": call_uniqueid, "month": month}, sample_id=dup.id)
             c = Candidate(call_uniqueid, agent, call.answered_at, week_of(call.answered_at, self.tz), 1.0)
@@ -328,29 +303,13 @@ class QcService:
     # the work queue ----------------------------------------------------------------------------------------
     async def samples(self, *, month: str | None = None, status: str | None = None, agent: str | None = None,
                       assignee: str | None = None, limit: int = 500, offset: int = 0) -> dict[str, Any]:
-        conds = []
         if month is not None:
             parse_month(month)
-            conds.append(QcSample.month == month)
-        if status is not None:
-            if status not in SAMPLE_STATUSES:
-                raise UNKNOWN_SAMPLE_STATUS({"sample_statuses": ', '.join(SAMPLE_STATUSES)}, field="status")
-            conds.append(QcSample.status == status)
-        if agent is not None:
-            conds.append(QcSample.agent == agent)
-        if assignee is not None:
-            conds.append(QcSample.assignee == assignee)
-        async with self.sessions() as s:
-            total = (await s.execute(select(func.count()).select_from(QcSample).where(*conds))).scalar_one()
-            rows = (await s.execute(
-                select(QcSample, QcEvaluation.id, Call.answered_at, Call.queue, Call.talk_seconds,
-                       QcEvaluation.status, QcEvaluationVersion.total, QcEvaluationVersion.grade)
-                .outerjoin(QcEvaluation, QcEvaluation.sample_id == QcSample.id)
-                .outerjoin(QcEvaluationVersion, and_(QcEvaluationVersion.evaluation_id == QcEvaluation.id,
-                                                     QcEvaluationVersion.version == QcEvaluation.current_version))
-                .outerjoin(Call, Call.uniqueid == QcSample.call_uniqueid)
-                .where(*conds).order_by(QcSample.month, QcSample.agent, QcSample.id).limit(limit).offset(offset)
-            )).all()
+        if status is not None and status not in SAMPLE_STATUSES:
+            raise UNKNOWN_SAMPLE_STATUS({"sample_statuses": ', '.join(SAMPLE_STATUSES)}, field="status")
+        async with self.repo.session() as s:
+            total, rows = await self.repo.sample_page(s, month=month, status=status, agent=agent,
+                                                      assignee=assignee, limit=limit, offset=offset)
         # the list shows the talk time and, once scored, the current version's total and grade
         items = [{**sample_out(x, eid), "answered_at": iso(at), "queue": q, "talk_seconds": talk,
                   "evaluation": None if eid is None else {"id": eid, "status": est, "total": total, "grade": grade}}
@@ -358,15 +317,15 @@ class QcService:
         return {"total": total, "limit": limit, "offset": offset, "items": items}
 
     async def _sample(self, s: AsyncSession, sample_id: int) -> QcSample:
-        x = await s.get(QcSample, sample_id)
+        x = await self.repo.sample(s, sample_id)
         if x is None:
             raise SAMPLE_NOT_FOUND({"sample_id": sample_id})
         return x
 
     async def assign(self, actor: Actor, sample_id: int, username: str) -> dict[str, Any]:
         _require(actor, LEADS, "assigning QC work")
-        async with self.sessions() as s:
-            u = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
+        async with self.repo.session() as s:
+            u = await self.repo.user(s, username)
             if u is None or not u.active or "qc" not in (u.roles or []):
                 raise NOT_QC_USER({"username": username}, field="username")
             x = await self._sample(s, sample_id)
@@ -383,16 +342,12 @@ class QcService:
     async def claim(self, actor: Actor, sample_id: int) -> dict[str, Any]:
         _require(actor, ("qc",), "claiming a QC sample")
         now = self.clock.now()
-        async with self.sessions() as s:
-            res = await s.execute(
-                update(QcSample).where(QcSample.id == sample_id, QcSample.assignee.is_(None),
-                                       QcSample.status.in_(("open", "disputed")))
-                .values(assignee=actor.username, assigned_by=actor.username, assigned_at=now,
-                        status=case((QcSample.status == "open", "claimed"), else_=QcSample.status)))
+        async with self.repo.session() as s:
+            claimed = await self.repo.claim(s, sample_id, actor.username, now)
             await s.commit()
             x = await self._sample(s, sample_id)
             await s.refresh(x)
-        if res.rowcount == 0:  # type: ignore[attr-defined]
+        if claimed == 0:
             if x.assignee == actor.username and x.status != "scored":
                 return sample_out(x)  # claimed already by this user
             if x.status == "scored":
@@ -402,7 +357,7 @@ class QcService:
         return sample_out(x)
 
     async def release(self, actor: Actor, sample_id: int) -> dict[str, Any]:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             x = await self._sample(s, sample_id)
             if x.assignee is None:
                 raise SAMPLE_NOT_CLAIMED({"sample_id": sample_id})
@@ -410,13 +365,9 @@ class QcService:
                 raise RELEASE_NOT_OWN({"sample_id": sample_id, "assignee": x.assignee})
             if x.status == "scored":
                 raise SAMPLE_SCORED({"sample_id": sample_id})
-            res = await s.execute(
-                update(QcSample).where(QcSample.id == sample_id, QcSample.assignee == x.assignee,
-                                       QcSample.status == x.status)
-                .values(assignee=None, assigned_by=None, assigned_at=None,
-                        status="open" if x.status == "claimed" else x.status))
+            released = await self.repo.release(s, sample_id, x.assignee, x.status)
             await s.commit()
-            if res.rowcount == 0:  # type: ignore[attr-defined]
+            if released == 0:
                 raise SAMPLE_CHANGED({"sample_id": sample_id})
             was = x.assignee
             await s.refresh(x)
@@ -430,10 +381,9 @@ class QcService:
             raise NOTE_EMPTY(field="text")
         if at_seconds < 0:
             raise NOTE_NEGATIVE_TIME(field="at_seconds")
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             x = await self._sample(s, sample_id)
-            dur = (await s.execute(select(Recording.duration_seconds)
-                                   .where(Recording.call_uniqueid == x.call_uniqueid))).scalar_one_or_none()
+            dur = await self.repo.recording_duration(s, x.call_uniqueid)
             if dur is not None and at_seconds > dur:
                 raise NOTE_PAST_END({"at_seconds": at_seconds, "dur": dur}, field="at_seconds")
             n = QcNote(sample_id=sample_id, at_seconds=at_seconds, text=text, author=actor.username,
@@ -444,27 +394,24 @@ class QcService:
         return note_out(n)
 
     async def sample_detail(self, sample_id: int) -> dict[str, Any]:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             x = await self._sample(s, sample_id)
-            ev = (await s.execute(select(QcEvaluation).where(QcEvaluation.sample_id == sample_id))
-                  ).scalar_one_or_none()
+            ev = await self.repo.evaluation_of_sample(s, sample_id)
             out = sample_out(x, ev.id if ev else None)
             out.update(await self._call_parts(s, x))
             if ev is not None:
-                out["evaluation"] = evaluation_out(ev, await self._versions(s, ev.id))
-                t = await s.get(QcTemplate, ev.template_id)
+                out["evaluation"] = evaluation_out(ev, await self.repo.versions(s, ev.id))
+                t = await self.repo.template(s, ev.template_id)
             else:
                 out["evaluation"] = None
-                t = await self._default_template(s)
+                t = await self.repo.default_template(s)
             out["template"] = template_out(t) if t else None
             return out
 
     async def _call_parts(self, s: AsyncSession, x: QcSample) -> dict[str, Any]:
-        rec = (await s.execute(select(Recording).where(Recording.call_uniqueid == x.call_uniqueid))
-               ).scalar_one_or_none()
-        call = (await s.execute(select(Call).where(Call.uniqueid == x.call_uniqueid))).scalar_one_or_none()
-        notes = (await s.execute(select(QcNote).where(QcNote.sample_id == x.id)
-                                 .order_by(QcNote.at_seconds, QcNote.id))).scalars()
+        rec = await self.repo.recording(s, x.call_uniqueid)
+        call = await self.repo.call(s, x.call_uniqueid)
+        notes = await self.repo.notes(s, x.id)
         return {
             "recording": None if rec is None else {"id": rec.id, "duration_seconds": rec.duration_seconds,
                                                    "format": rec.format, "status": rec.status},
@@ -474,20 +421,15 @@ class QcService:
             "notes": [note_out(n) for n in notes],
         }
 
-    @staticmethod
-    async def _versions(s: AsyncSession, evaluation_id: int) -> list[QcEvaluationVersion]:
-        return list((await s.execute(select(QcEvaluationVersion).where(
-            QcEvaluationVersion.evaluation_id == evaluation_id).order_by(QcEvaluationVersion.version))).scalars())
-
     # evaluations -------------------------------------------------------------------------------------------
     async def submit(self, actor: Actor, sample_id: int, *, template_id: int | None, scores: Any,
                      comments: dict[str, str] | None = None, summary: str = "") -> dict[str, Any]:
         """Score a sample: version 1 of its evaluation, locked at once (status submitted; the sample is scored)."""
         _require(actor, QC_ROLES, "scoring a QC sample")
         comments = comments or {}
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             x = await self._sample(s, sample_id)
-            ev = (await s.execute(select(QcEvaluation.id).where(QcEvaluation.sample_id == sample_id))).scalar()
+            ev = await self.repo.evaluation_id_of_sample(s, sample_id)
             if ev is not None:
                 raise SCORE_LOCKED({"sample_id": sample_id}, evaluation_id=ev)
             if not actor.has(LEADS):
@@ -528,23 +470,20 @@ class QcService:
         if not reason:
             raise CORRECTION_NEEDS_REASON(field="reason")
         comments = comments or {}
-        async with self.sessions() as s:
-            e = await s.get(QcEvaluation, evaluation_id)
+        async with self.repo.session() as s:
+            e = await self.repo.evaluation(s, evaluation_id)
             if e is None:
                 raise EVALUATION_NOT_FOUND({"evaluation_id": evaluation_id})
             x = await self._sample(s, e.sample_id)
             if not actor.has(LEADS) and actor.username not in (e.evaluator, x.assignee):
                 raise CORRECTION_NOT_ALLOWED({"evaluation_id": evaluation_id, "evaluator": e.evaluator})
-            t = await s.get(QcTemplate, e.template_id)
+            t = await self.repo.template(s, e.template_id)
             assert t is not None
             r = score(t.criteria, scores, comments)
             old = e.current_version
-            prev = next(v for v in await self._versions(s, e.id) if v.version == old)
+            prev = next(v for v in await self.repo.versions(s, e.id) if v.version == old)
             now = self.clock.now()
-            res = await s.execute(update(QcEvaluation).where(QcEvaluation.id == e.id,
-                                                             QcEvaluation.current_version == old)
-                                  .values(current_version=old + 1, status="corrected"))
-            if res.rowcount == 0:  # type: ignore[attr-defined]
+            if await self.repo.next_version(s, e.id, old) == 0:
                 raise EVALUATION_CHANGED({"evaluation_id": evaluation_id})
             s.add(QcEvaluationVersion(evaluation_id=e.id, version=old + 1, scores=scores, comments=comments,
                                       summary=summary.strip(), points=r.points, total=r.total, grade=r.grade,
@@ -555,7 +494,7 @@ class QcService:
             except IntegrityError as err:
                 raise EVALUATION_CHANGED({"evaluation_id": evaluation_id}) from err
             await s.refresh(e)
-            out = evaluation_out(e, await self._versions(s, e.id))
+            out = evaluation_out(e, await self.repo.versions(s, e.id))
         await self.audit(actor.username, "qc.correct", f"qc_evaluation:{e.id}",
                          {"version": old + 1, "reason": reason, "total": r.total, "previous_total": prev.total})
         return out
@@ -567,19 +506,15 @@ class QcService:
         comment = (comment or "").strip()
         if response == "disputed" and not comment:
             raise DISPUTE_NEEDS_COMMENT(field="comment")
-        async with self.sessions() as s:
-            e = await s.get(QcEvaluation, evaluation_id)
+        async with self.repo.session() as s:
+            e = await self.repo.evaluation(s, evaluation_id)
             if e is None:
                 raise EVALUATION_NOT_FOUND({"evaluation_id": evaluation_id})
             if e.agent != actor.username:
                 raise RESPONSE_NOT_AGENT({"agent": e.agent, "evaluation_id": evaluation_id})
             now = self.clock.now()
-            res = await s.execute(update(QcEvaluationVersion).where(
-                QcEvaluationVersion.evaluation_id == e.id, QcEvaluationVersion.version == e.current_version,
-                QcEvaluationVersion.agent_response.is_(None))
-                .values(agent_response=response, agent_comment=comment, agent_responded_at=now))
-            if res.rowcount == 0:  # type: ignore[attr-defined]
-                cur = next(v for v in await self._versions(s, e.id) if v.version == e.current_version)
+            if await self.repo.record_response(s, e.id, e.current_version, response, comment, now) == 0:
+                cur = next(v for v in await self.repo.versions(s, e.id) if v.version == e.current_version)
                 raise ALREADY_RESPONDED({"current_version": e.current_version, "evaluation_id": evaluation_id},
                                         agent_response=cur.agent_response)
             e.status = response
@@ -588,7 +523,7 @@ class QcService:
                 x.status, x.assignee, x.assigned_by, x.assigned_at = "disputed", None, None, None
             await s.commit()
             await s.refresh(e)
-            out = evaluation_out(e, await self._versions(s, e.id))
+            out = evaluation_out(e, await self.repo.versions(s, e.id))
         action = "qc.acknowledge" if response == "acknowledged" else "qc.dispute"
         await self.audit(actor.username, action, f"qc_evaluation:{evaluation_id}",
                          {"version": e.current_version, "comment": comment})
@@ -596,15 +531,12 @@ class QcService:
 
     async def mine(self, actor: Actor) -> list[dict[str, Any]]:
         """The agent's own evaluations (all are submitted: there are no drafts), newest first."""
-        async with self.sessions() as s:
-            rows = (await s.execute(select(QcEvaluation, QcSample).join(QcSample, QcSample.id == QcEvaluation.sample_id)
-                                    .where(QcEvaluation.agent == actor.username)
-                                    .order_by(QcEvaluation.submitted_at.desc(), QcEvaluation.id.desc()))).all()
+        async with self.repo.session() as s:
             out = []
-            for e, x in rows:
+            for e, x in await self.repo.evaluations_of(s, actor.username):
                 parts = await self._call_parts(s, x)
-                t = await s.get(QcTemplate, e.template_id)
-                out.append({**evaluation_out(e, await self._versions(s, e.id)), "month": x.month,
+                t = await self.repo.template(s, e.template_id)
+                out.append({**evaluation_out(e, await self.repo.versions(s, e.id)), "month": x.month,
                             "call_uniqueid": x.call_uniqueid,
                             "recording_id": parts["recording"]["id"] if parts["recording"] else None,
                             "call": {k: v for k, v in (parts["call"] or {}).items() if k != "caller_number"},
@@ -615,18 +547,15 @@ class QcService:
     async def agent_may_play(self, username: str, call_uniqueid: str) -> bool:
         """True only when the call has a submitted evaluation of ``username`` (an agent plays only their own
         scored calls)."""
-        async with self.sessions() as s:
-            row = (await s.execute(select(QcEvaluation.id).join(QcSample, QcSample.id == QcEvaluation.sample_id)
-                                   .where(QcSample.call_uniqueid == call_uniqueid, QcEvaluation.agent == username)
-                                   .limit(1))).first()
-            return row is not None
+        async with self.repo.session() as s:
+            return await self.repo.is_evaluated(s, username, call_uniqueid)
 
     async def set_survey(self, actor: Actor, call_uniqueid: str, score_: int) -> dict[str, Any]:
         _require(actor, LEADS, "storing a survey result")
         if isinstance(score_, bool) or not isinstance(score_, int) or not 1 <= score_ <= 5:
             raise BAD_SURVEY_SCORE(field="score")
-        async with self.sessions() as s:
-            call = (await s.execute(select(Call).where(Call.uniqueid == call_uniqueid))).scalar_one_or_none()
+        async with self.repo.session() as s:
+            call = await self.repo.call(s, call_uniqueid)
             if call is None:
                 raise CALL_NOT_FOUND({"call_uniqueid": call_uniqueid}, field="call_uniqueid")
             if call.ended_at is None:
@@ -641,11 +570,11 @@ class QcService:
     # reports -----------------------------------------------------------------------------------------------
     async def agents_report(self, month: str) -> dict[str, Any]:
         parse_month(month)
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             return await reports.agents_report(s, month)
 
     async def weekly_report(self, week_start: date) -> dict[str, Any]:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             return await reports.weekly_report(s, week_start, self.tz)
 
 
