@@ -34,13 +34,30 @@ from callcenter.auth.service import AuthService
 from callcenter.bounds import Day, Offset
 from callcenter.clock import Clock
 from callcenter.deps import Key, SettingsDep, provide
-from callcenter.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from callcenter.errors import error_body
+from callcenter.recordings.errors import (
+    AGENT_NOT_OWN_SCORED,
+    AUDIO_UNREADABLE,
+    DATE_TO_BEFORE_FROM,
+    DELETED_BY_RETENTION,
+    FILE_EMPTY,
+    FILE_MISSING,
+    NO_AUDIO,
+    PATH_OUTSIDE,
+    RANGE_EMPTY_SUFFIX,
+    RANGE_PAST_END,
+    RANGE_REVERSED,
+    RANGE_UNSUPPORTED,
+    RECORDING_NOT_FOUND,
+    STILL_RECORDING,
+    RangeNotSatisfiable,
+)
 from callcenter.recordings.models import STATUSES, Recording
 from callcenter.recordings.peaks import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, PeaksCache
 from callcenter.recordings.repository import RecordingRepository
 from callcenter.recordings.transcode import CONTENT_TYPES
-from callcenter.settings import Settings
 from callcenter.schema_types import file_content
+from callcenter.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +70,6 @@ Player = Annotated[User, Depends(require_roles(*PLAYERS))]
 RecordingId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="recordings.id")]
 
 router = APIRouter(prefix="/api/recordings", tags=["recordings"])
-
-
-class AudioUnreadable(DomainError):
-    status = 500
-    error_id = "audio_unreadable"
 
 
 class RecordingOut(BaseModel):
@@ -137,15 +149,14 @@ class _Access:
         """The recording, if ``user`` may have it (else 404 / 403; an agent refused is audited)."""
         row = await self.recordings.by_id(recording_id)
         if row is None:
-            raise NotFound(f"recording {recording_id} not found", recording_id=recording_id)
+            raise RECORDING_NOT_FOUND(recording_id=recording_id)
         if set(user.roles) & set(PLAYERS):
             return row
         if "agent" in user.roles and await self.policy.agent_may_play(user.username, row.call_uniqueid):
             return row
         await self.auth.audit(user.username, "recording.play.denied", f"recording:{recording_id}",
                               {"call_uniqueid": row.call_uniqueid, "agent": row.agent_username, "what": what})
-        raise Forbidden("agents may only listen to their own calls that QC has scored",
-                        recording_id=recording_id, call_uniqueid=row.call_uniqueid)
+        raise AGENT_NOT_OWN_SCORED(recording_id=recording_id, call_uniqueid=row.call_uniqueid)
 
 
 def _access(recordings: RecordingsDep, policy: Annotated[PlayPolicy, Depends(provide(PLAY_POLICY))],
@@ -160,23 +171,21 @@ def _audio_file(settings: Settings, row: Recording) -> Path:
     """The recording's file inside the recordings directory, or why there is none (404; 409 while recording)."""
     where = {"recording_id": row.id, "call_uniqueid": row.call_uniqueid, "status": row.status}
     if row.status == "recording":
-        raise Conflict("the call is still being recorded; the recording can be played when the call has ended",
-                       **where)
+        raise STILL_RECORDING(**where)
     if row.status == "deleted":
         when = row.deleted_at.isoformat() if row.deleted_at else None
-        raise NotFound(f"the recording was deleted by its queue's retention ({when})", deleted_at=when, **where)
+        raise DELETED_BY_RETENTION(deleted_at=when, **where)
     if row.status in ("missing", "empty"):
-        raise NotFound(f"there is no audio: the recording is {row.status} ({row.problem})", problem=row.problem,
-                       **where)
+        raise NO_AUDIO({"status": row.status}, problem=row.problem, **where)
     root: Path = settings.recordings_dir.resolve()
     path = (root / row.path).resolve()
     if Path(row.path).is_absolute() or not path.is_relative_to(root):
         log.warning("recording %s: stored path %r is outside the recordings directory %s; refused",
                     row.id, row.path, root)
-        raise NotFound("the recording's stored path is outside the recordings directory; refused", **where)
+        raise PATH_OUTSIDE(**where)
     if not path.is_file():
         log.warning("recording %s (call %s): file %s is missing on disk", row.id, row.call_uniqueid, path)
-        raise NotFound("the recording's file is missing on disk", path=row.path, **where)
+        raise FILE_MISSING(path=row.path, **where)
     return path
 
 
@@ -195,8 +204,7 @@ async def list_recordings(
     offset: Offset = 0,
 ) -> RecordingPage:
     if date_from and date_to and date_to < date_from:
-        raise InvalidInput("date_to must not be before date_from", date_from=date_from.isoformat(),
-                           date_to=date_to.isoformat())
+        raise DATE_TO_BEFORE_FROM(date_from=date_from.isoformat(), date_to=date_to.isoformat())
     tz = ZoneInfo(settings.timezone)
     since = datetime.combine(date_from, time(), tz) if date_from else None
     until = datetime.combine(date_to + timedelta(days=1), time(), tz) if date_to else None
@@ -217,27 +225,23 @@ async def get_recording(user: Anyone, recording_id: RecordingId, access: AccessD
 _RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})", re.ASCII)
 
 
-class RangeNotSatisfiable(Exception):
-    pass
-
-
 def parse_range(header: str, size: int) -> tuple[int, int]:
     """A single byte range of a ``size``-byte file as (first, last), inclusive; ``RangeNotSatisfiable`` for a
     malformed header, several ranges, or a range that starts at or after the end."""
     m = _RANGE.fullmatch(header.strip().replace(" ", ""))
     if m is None:
-        raise RangeNotSatisfiable(f"unsupported Range {header[:100]!r}: one range 'bytes=first-last' is served")
+        raise RANGE_UNSUPPORTED({"header": header[:100]})
     a, b = m.groups()
     if not a:
         if not b or int(b) == 0:
-            raise RangeNotSatisfiable(f"empty suffix range {header[:100]!r}")
+            raise RANGE_EMPTY_SUFFIX({"header": header[:100]})
         return max(0, size - int(b)), size - 1
     first = int(a)
     last = int(b) if b else size - 1
     if last < first:
-        raise RangeNotSatisfiable(f"the range {header[:100]!r} ends before it starts")
+        raise RANGE_REVERSED({"header": header[:100]})
     if first >= size:
-        raise RangeNotSatisfiable(f"the range {header[:100]!r} starts at or after the end of the {size}-byte file")
+        raise RANGE_PAST_END({"header": header[:100], "size": size})
     return first, min(last, size - 1)
 
 
@@ -280,7 +284,7 @@ async def get_audio(request: Request, user: Anyone, recording_id: RecordingId, a
     f, size = await asyncio.to_thread(_open, path)
     if size == 0:
         f.close()
-        raise NotFound("the recording's file is empty on disk", recording_id=row.id, call_uniqueid=row.call_uniqueid)
+        raise FILE_EMPTY(recording_id=row.id, call_uniqueid=row.call_uniqueid)
     media_type = CONTENT_TYPES.get(row.format, "application/octet-stream")
     headers = {"Accept-Ranges": "bytes", "Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
     if row.sha256:
@@ -297,9 +301,8 @@ async def get_audio(request: Request, user: Anyone, recording_id: RecordingId, a
             first, last = parse_range(range_header, size)
         except RangeNotSatisfiable as e:
             f.close()
-            return JSONResponse({"error": "range_not_satisfiable", "message": str(e),
-                                 "details": {"range": range_header[:100], "size": size}},
-                                status_code=416, headers={"Content-Range": f"bytes */{size}",
+            body = error_body(e) | {"details": {"range": range_header[:100], "size": size}}
+            return JSONResponse(body, status_code=e.status, headers={"Content-Range": f"bytes */{size}",
                                                           "Accept-Ranges": "bytes"})
     detail = {"call_uniqueid": row.call_uniqueid, "agent": row.agent_username, "range": range_header,
               "format": row.format}
@@ -330,9 +333,9 @@ async def get_peaks(user: Anyone, recording_id: RecordingId, access: AccessDep, 
     try:
         data = await peaks.get(row.id, row.sha256, path, row.format, points)
     except FileNotFoundError as e:
-        raise NotFound("the recording's file is missing on disk", recording_id=row.id) from e
+        raise FILE_MISSING(recording_id=row.id) from e
     except Exception as e:
         log.warning("recording %s: peaks could not be computed from %s", row.id, path, exc_info=True)
         first = (str(e).strip().splitlines() or [type(e).__name__])[0][:200]
-        raise AudioUnreadable(f"the recording's audio could not be decoded: {first}", recording_id=row.id) from e
+        raise AUDIO_UNREADABLE({"first": first}, recording_id=row.id) from e
     return PeaksOut(**data)

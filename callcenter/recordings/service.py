@@ -34,7 +34,7 @@ from callcenter.asterisk.errors import AsteriskError
 from callcenter.asterisk.events import AgentConnect, Newchannel, is_inbound_caller
 from callcenter.calls.service import interface_extension
 from callcenter.clock import Clock
-from callcenter.errors import Conflict, Unavailable
+from callcenter.recordings.errors import MUTE_FAILED, NO_RECORDING_RUNNING, RESUME_FAILED
 from callcenter.recordings.repository import RecordingRepository
 from callcenter.recordings.transcode import Transcoder
 from callcenter.settings import RecordingSettings
@@ -339,13 +339,13 @@ class Recorder:
     async def mute(self, call_uniqueid: str | None, muted: bool, by: str) -> dict[str, Any]:
         rec = self.live.get(call_uniqueid or "")
         if rec is None or rec.finishing or rec.failed:
-            raise Conflict("no recording is running for your call", call=call_uniqueid)
+            raise NO_RECORDING_RUNNING(call=call_uniqueid)
         open_stretch = rec.mutes[-1] if rec.mutes and rec.mutes[-1]["to"] is None else None
         if muted != (open_stretch is not None):
             try:
                 await self.ami.mix_monitor_mute(rec.channel, muted)
             except AsteriskError as e:
-                raise Unavailable(f"could not {'mute' if muted else 'resume'} the recording: {e}") from e
+                raise (MUTE_FAILED if muted else RESUME_FAILED)({"e": e}) from e
             offset = round(max(0.0, (self.clock.now() - rec.started_at).total_seconds()), 2)
             if muted:
                 rec.mutes.append({"from": offset, "to": None, "by": by})

@@ -109,7 +109,7 @@ async def api(db_url: str, workdir: Path) -> AsyncIterator[Api]:
 def _err(r: httpx.Response, status: int, text: str = "") -> dict[str, Any]:
     assert r.status_code == status, r.text
     body = r.json()
-    assert set(body) == {"error", "message", "details"}
+    assert set(body) == {"error", "code", "message", "messages", "details"}
     assert text in body["message"], body
     return body  # type: ignore[no-any-return]
 
