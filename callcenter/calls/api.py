@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Query
 
 from callcenter.auth.api import require_roles
 from callcenter.bounds import Id, Moment, Offset
+from callcenter.calls.errors import CALL_NOT_FOUND, RANGE_REVERSED
 from callcenter.calls.repository import CallRepository
 from callcenter.calls.schemas import CallOut, CallPage
 from callcenter.deps import provide
-from callcenter.errors import InvalidInput, NotFound
 
 # Call records: supervisors, QC and admins (an agent's own calls come with the agent desktop).
 router = APIRouter(prefix="/api/calls", tags=["calls"],
@@ -45,7 +45,7 @@ async def list_calls(
 ) -> CallPage:
     since_a, until_a = _aware("from", since), _aware("to", until)
     if since_a and until_a and until_a <= since_a:
-        raise InvalidInput("'to' must be after 'from'", **{"from": since_a.isoformat(), "to": until_a.isoformat()})
+        raise RANGE_REVERSED(**{"from": since_a.isoformat(), "to": until_a.isoformat()})
     rows, total = await repo.search(
         since=since_a, until=until_a, queue=queue, agent=agent, outcome=outcome, limit=limit, offset=offset
     )
@@ -56,5 +56,5 @@ async def list_calls(
 async def get_call(repo: CallsDep, call_id: Id) -> CallOut:
     c = await repo.get(call_id)
     if c is None:
-        raise NotFound(f"call {call_id} not found", call_id=call_id)
+        raise CALL_NOT_FOUND(call_id=call_id)
     return CallOut.of(c)
