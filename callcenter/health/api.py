@@ -18,7 +18,7 @@ from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
 from callcenter.bounds import Id
 from callcenter.deps import Key, provide
-from callcenter.errors import Conflict, NotFound
+from callcenter.health.errors import ROW_STILL_REFUSED, WRITE_FAILURE_NOT_FOUND, WRITE_FAILURE_RESOLVED
 from callcenter.health.schemas import HealthOut, WriteFailureOut, WriteFailurePage
 from callcenter.settings import Settings
 from callcenter.writebehind import WriteFailureStore
@@ -126,9 +126,9 @@ async def list_write_failures(
 async def _failure(store: WriteFailureStore, failure_id: int) -> Any:
     f = await store.get(failure_id)
     if f is None:
-        raise NotFound(f"no write failure {failure_id}", id=failure_id)
+        raise WRITE_FAILURE_NOT_FOUND(id=failure_id)
     if f.resolved_at is not None:
-        raise Conflict(f"write failure {failure_id} is already resolved ({f.resolution})", id=failure_id)
+        raise WRITE_FAILURE_RESOLVED({"resolution": f.resolution}, id=failure_id)
     return f
 
 
@@ -139,7 +139,7 @@ async def retry_write_failure(store: StoreDep, failure_id: Id,
     f = await _failure(store, failure_id)
     error = await store.retry(f, user.username)
     if error is not None:
-        raise Conflict(f"the row still cannot be stored: {error}", id=failure_id, error=error)
+        raise ROW_STILL_REFUSED(id=failure_id, error=error)
     return store.out(await store.get(failure_id))  # type: ignore[arg-type]
 
 
