@@ -1,6 +1,9 @@
 """Composition root: ``create_app(settings)`` builds everything and passes it down.
 
-Nothing connects at import time; the FastAPI lifespan starts the :class:`Stack` (migrations, rendered
+Each domain wires itself (``callcenter/<domain>/wiring.py``, ``ivr/wiring.py``): it builds its services from
+what it is given, registers its AMI event handlers, AGI routes, listeners and watchers, and returns its services
+and routers. This module only calls those wirings in order. It is the one ``callcenter`` module that imports
+``ivr``. Nothing connects at import time; the FastAPI lifespan starts the :class:`Stack` (migrations, rendered
 Asterisk config, FastAGI, managed Asterisk, AMI) and stops it on shutdown.
 """
 
@@ -14,61 +17,43 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from callcenter import __version__
-from callcenter.acd import events as acd_events
-from callcenter.acd.api import router as agent_router
-from callcenter.acd.pop import ScreenPop
-from callcenter.acd.repository import AcdRepository
-from callcenter.acd.service import AgentService
+from callcenter.acd.api import Desk
+from callcenter.acd.wiring import wire_acd, wire_pop
 from callcenter.admin.api import router as admin_router
+from callcenter.admin.service import AdminService
 from callcenter.asterisk.ami import AmiClient, EventDispatcher
 from callcenter.asterisk.config import QueueConf, RuntimeLayout, check_modules, render_config
-from callcenter.asterisk.events import AgentConnect, Newchannel
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.asterisk.process import ManagedAsterisk
 from callcenter.auth.api import authorise_scope
-from callcenter.auth.api import router as auth_router
-from callcenter.auth.service import AuthService
-from callcenter.bodylimit import MULTIPART_SLACK, BodyLimit, RouteLimit
-from callcenter.calls import events as call_events
-from callcenter.calls.api import router as calls_router
-from callcenter.calls.repository import CallRepository
-from callcenter.calls.service import CallTracker
+from callcenter.auth.wiring import wire_auth
+from callcenter.bodylimit import BodyLimit
+from callcenter.calls.wiring import wire_calls
 from callcenter.clock import Clock, SystemClock
-from callcenter.customers.api import records_router
-from callcenter.customers.api import router as customers_router
-from callcenter.customers.repository import CustomerRepository, normalise_number
-from callcenter.customers.service import MAX_CSV_BYTES, CustomerService
+from callcenter.customers.wiring import grant_call_access, wire_customers
 from callcenter.db import make_engine, make_sessionmaker, sqlite_path
+from callcenter.deps import CLOCK, Services
+from callcenter.deps import install as install_services
 from callcenter.errors import install_error_handlers
 from callcenter.files import apply_umask, private_file, secure_tree
+from callcenter.health.api import PARTS as HEALTH_PARTS
 from callcenter.health.api import router as health_router
 from callcenter.http_guard import install as install_http_guard
-from callcenter.qc.api import router as qc_router
-from callcenter.qc.service import QcService
-from callcenter.realtime.api import router as ws_router
-from callcenter.realtime.hub import Hub, SessionGuard
-from callcenter.recordings.api import router as recordings_router
-from callcenter.recordings.repository import RecordingRepository
-from callcenter.recordings.service import Recorder
-from callcenter.seat import events as seat_events
-from callcenter.seat.api import router as seat_router
-from callcenter.seat.service import SeatService
+from callcenter.qc.wiring import wire_qc
+from callcenter.realtime.wiring import wire_realtime
+from callcenter.recordings.api import PLAY_POLICY
+from callcenter.recordings.wiring import wire_recordings
+from callcenter.seat.wiring import wire_seat
 from callcenter.settings import DEV_ADMIN_PASSWORD, Settings, SettingsError
-from callcenter.shifts.api import router as shifts_router
-from callcenter.shifts.service import ShiftService, live_states
-from callcenter.wallboard.api import router as board_router
-from callcenter.wallboard.board import Board
+from callcenter.shifts.wiring import wire_shifts
+from callcenter.wallboard.wiring import attach_seat_discipline, wire_wallboard
 from callcenter.writebehind import WriteFailureStore
-from ivr.api import router as ivr_router
-from ivr.engine import IvrEngine
-from ivr.prompts import MAX_UPLOAD_BYTES, PromptStore
-from ivr.seed import default_flow, generate_prompts
-from ivr.service import IvrService
+from ivr.wiring import wire_ivr
 
 log = logging.getLogger(__name__)
 UI_DIR = Path(__file__).resolve().parents[1] / "agent_ui" / "static"
@@ -77,80 +62,88 @@ UI_DIR = Path(__file__).resolve().parents[1] / "agent_ui" / "static"
 class Stack:
     """Every long-lived part of one callcenter instance."""
 
-    def __init__(self, settings: Settings, clock: Clock | None = None, run_migrations: bool = True) -> None:
-        self.settings = settings
-        self.clock = clock or SystemClock()
+    def __init__(self, settings: Settings, clock: Clock | None = None, run_migrations: bool = True,
+                 ami: AmiClient | None = None) -> None:
+        """``ami``: the AMI client, built from ``settings.ami`` when not given (tests pass a fake one in; its
+        ``dispatcher`` is the one every domain registers its event handlers on)."""
+        self.settings = s = settings
+        self.clock = clock = clock or SystemClock()
         self.run_migrations = run_migrations
-        self.engine = make_engine(settings.database_url)
-        self.sessions = make_sessionmaker(self.engine)
-        self.calls_repo = CallRepository(self.engine, self.sessions)
-        a = settings.auth
-        self.auth = AuthService(self.sessions, self.clock, session_hours=a.session_hours,
-                                max_failures=a.login_max_failures,
-                                failure_window_seconds=a.login_failure_window_seconds,
-                                max_failures_per_address=a.login_max_failures_per_address,
-                                failure_map_max=a.login_failure_map_max, hash_concurrency=a.hash_concurrency,
-                                hash_queue_max=a.hash_queue_max)
-        self.tracker = CallTracker(self.calls_repo, self.clock, settings.inbound_context)
-        self.dispatcher = EventDispatcher()
-        self.dispatcher.register_map(call_events.handlers(self.tracker))
-        self.ami = AmiClient(settings.ami, self.dispatcher)
+        self.engine = make_engine(s.database_url)
+        self.sessions = sessions = make_sessionmaker(self.engine)
+        self.ami = ami if ami is not None else AmiClient(s.ami, EventDispatcher())
+        self.dispatcher = events = self.ami.dispatcher
+        # The order below matters in three ways, and only there:
+        # - handlers of the same AMI event run in the order they were registered: calls (the tracker) first, so
+        #   every other domain's handler sees the call already tracked; then the ACD, the pop, seat discipline and
+        #   the recorder;
+        # - the ACD's listeners hear of an agent's state change in that order: the pop (on screen first), the
+        #   board, seat discipline, then shifts; the tracker's watchers: the board, then the recorder;
+        # - after every AMI connect, calls and agents are rebuilt from Asterisk (``_resync``) before the seats'
+        #   phones are read again (``resync_phones``).
+        # Everything else is plain dependencies: a domain is wired after the ones it is given.
+        calls = wire_calls(self.engine, sessions, clock, s.inbound_context, events)
+        self.calls_repo, self.tracker = calls.repo, calls.tracker
+        auth = wire_auth(sessions, clock, s.auth)
+        self.auth = auth.service
         self.ami.on_connected(self._resync)
-        self.hub = Hub()
-        # open websockets are closed when their session ends or their roles go (docs/security.md)
-        self.ws_guard = SessionGuard(self.auth, self.clock, recheck=a.ws_recheck_seconds)
-        self.acd_repo = AcdRepository(self.sessions, self.clock)
-        self.acd = AgentService(self.acd_repo, self.ami, self.clock,
-                                auto_pause_after=settings.acd.auto_pause_after_missed_rings)
-        self.dispatcher.register_map(acd_events.handlers(self.acd))
+        realtime = wire_realtime(self.auth, clock, s.auth.ws_recheck_seconds)
+        self.hub, self.ws_guard = realtime.hub, realtime.ws_guard
+        acd = wire_acd(sessions, clock, self.ami, s.acd, events)
+        self.acd_repo, self.acd = acd.repo, acd.service
         # rows a writer cannot store are set aside there with their error (shown in /api/health)
-        self.write_failures = WriteFailureStore(self.sessions, self.clock)
-        self.write_failures.attach(self.tracker._writer, self.acd._writer)  # noqa: SLF001
-        self.agi = FastAgiServer(settings.agi.host, settings.agi.port, settings.agi.command_timeout)
-        self.customers = CustomerRepository(self.sessions, self.clock)
-        self.crm = CustomerService(self.sessions, self.clock, audit=self.auth.audit)
-        self.prompts = PromptStore(settings.data_dir / "prompts", Path(settings.asterisk.data_dir) / "sounds")
-        self.ivr = IvrService(self.sessions, self.clock, queues=lambda: set(self.acd.queue_names),
-                              prompt_exists=self.prompts.exists)
-        self.ivr_engine = IvrEngine(self.ivr, self.tracker, self.prompts, self.clock,
-                                    voicemail_dir=settings.data_dir / "voicemail",
-                                    fallback_queue=settings.ivr.default_queue, timezone=settings.timezone,
-                                    customers=self.customers, vip_priority=settings.acd.vip_priority,
-                                    queue_max_wait=lambda q: self.acd.max_wait_seconds.get(q))
-        self.pop = ScreenPop(self.hub, self.tracker, self.crm, self.clock, flows=self.ivr, calls=self.calls_repo)
-        # customer access: an agent may open the record of the call they are handling (ringing, on it, wrap-up):
-        # read from the agent's state (the ACD owns that fact, rebuilt from Asterisk after a restart), not the pop
-        self.crm.set_access(self._handling_numbers, self._handling_calls, self.acd_repo.was_on_call)
-        self.acd.listen(self.pop.on_agent)
-        self.dispatcher.register_map(acd_events.pop_handlers(self.pop))
-        self.board = Board(settings.wallboard, settings.timezone, self.clock, self.hub, self.tracker, self.acd,
-                           self.calls_repo, self.acd_repo, events=self.dispatcher)
-        # seat discipline: away episodes (the 20-minute rule) and leave-seat consent; the board shows its state
-        self.seat = SeatService(settings.seat, settings.timezone, self.clock, self.sessions, self.acd, self.hub,
-                                audit=self.auth.audit)
-        self.dispatcher.register_map(seat_events.handlers(self.seat))
-        self.ami.on_connected(self.seat.resync_phones)
-        self.board.attach_seat(self.seat)
-        self.recordings = RecordingRepository(self.sessions)
-        self.recorder = Recorder(settings.recording, settings.recordings_dir, settings.timezone, self.ami,
-                                 self.recordings, self.clock, agent_of=self._username_at)
-        self.dispatcher.on(AgentConnect, self.recorder.on_agent_connect)
-        self.dispatcher.on(Newchannel, lambda ev: self.recorder.on_newchannel(ev, settings.inbound_context))
-        self.tracker.watch(self.recorder.on_call)
-        self.qc = QcService(self.sessions, self.clock, settings.timezone, audit=self.auth.audit)
-        # shifts: roster, attendance (late/absence/early leave, live on the clock), handover, swaps, leave
-        self.shifts = ShiftService(self.sessions, self.clock, settings.timezone, settings.shifts,
-                                   audit=self.auth.audit, live=live_states(lambda: self.acd.agents.values()),
-                                   on_finding=self._shift_finding)
-        self.acd.listen(self.shifts.on_agent)
+        self.write_failures = WriteFailureStore(sessions, clock)
+        self.write_failures.attach(self.tracker.writer, self.acd.writer)
+        self.agi = FastAgiServer(s.agi.host, s.agi.port, s.agi.command_timeout)
+        customers = wire_customers(sessions, clock, self.auth.audit)
+        self.customers, self.crm = customers.repo, customers.service
+        ivr = wire_ivr(s, sessions, clock, self.tracker, self.customers, self.agi,
+                       queues=lambda: set(self.acd.queue_names),
+                       queue_max_wait=lambda q: self.acd.max_wait_seconds.get(q))
+        self.ivr_domain = ivr
+        self.prompts, self.ivr, self.ivr_engine = ivr.prompts, ivr.service, ivr.engine
+        self.pop = wire_pop(self.hub, self.tracker, self.crm, clock, self.ivr, self.calls_repo, self.acd, events)
+        grant_call_access(self.crm, self.acd, self.pop, self.acd_repo.was_on_call)
+        wallboard = wire_wallboard(s, clock, self.hub, self.tracker, self.acd, self.calls_repo, self.acd_repo,
+                                   events)
+        self.board = wallboard.board
+        seat = wire_seat(s, clock, sessions, self.acd, self.hub, self.auth.audit, events, self.ami)
+        self.seat = seat.service
+        attach_seat_discipline(self.board, self.seat)
+        recordings = wire_recordings(s, clock, self.ami, sessions, events, self.tracker,
+                                     agent_of=self.acd.username_at, on_problem=self._recording_problem)
+        self.recordings, self.recorder = recordings.repo, recordings.recorder
+        qc = wire_qc(sessions, clock, s.timezone, self.auth.audit)
+        self.qc = qc.service
+        shifts = wire_shifts(s, clock, sessions, self.acd, self.auth.audit, on_finding=self._shift_finding)
+        self.shifts = shifts.service
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.agent_may_play
-        self.recorder.on_problem(lambda p: self.board.raise_alert(
-            f"recording:{p['call_uniqueid']}", "recording", p, queue=p["queue"], username=p["agent"]))
-        for route, handler in self.ivr_engine.routes().items():
-            self.agi.route(route, handler)
+        self.desk = Desk(self.acd, self.pop, self.recorder)
+        # what the routes ask for by type (callcenter/deps.py)
+        self.services = Services()
+        for item in (s, self.auth, self.hub, self.ws_guard, self.calls_repo, self.tracker, self.acd_repo, self.acd,
+                     self.desk, self.crm, self.ivr, self.prompts, self.board, self.seat, self.recordings,
+                     self.recorder, recordings.playback, recordings.peaks, self.qc, self.shifts,
+                     self.write_failures, AdminService(self)):
+            self.services.add(type(item), item)
+        self.services.add(CLOCK, clock)
+        self.services.add(HEALTH_PARTS, self)
+        # the recording player asks the stack (tests replace ``agent_may_play``), which asks the QC service
+        self.services.add(PLAY_POLICY, self)
+        # the HTTP routes, in the order they are matched
+        self.routers: list[APIRouter] = [
+            health_router, *auth.routers, *calls.routers, *ivr.routers, admin_router, *customers.routers,
+            *acd.routers, *realtime.routers, *wallboard.routers, *seat.routers, *recordings.routers,
+            *qc.routers, *shifts.routers]
+        self.body_limits = [*ivr.body_limits, *customers.body_limits]
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
+
+    def _recording_problem(self, p: dict[str, Any]) -> None:
+        """A recording missing or cut short at the end of a call: on the boards."""
+        self.board.raise_alert(f"recording:{p['call_uniqueid']}", "recording", p, queue=p["queue"],
+                               username=p["agent"])
 
     def _shift_finding(self, kind: str, row: dict[str, Any]) -> None:
         """A new attendance finding (late, absence, early leave, left before relief): on the boards."""
@@ -158,49 +151,6 @@ class Stack:
 
     async def _retention_days(self) -> dict[str, int]:
         return {q.name: q.recording_retention_days for q in await self.acd_repo.queues()}
-
-    def _username_at(self, extension: str) -> str | None:
-        a = self.acd.by_ext.get(extension)
-        return a.username if a else None
-
-    def _handled_pop(self, username: str) -> dict[str, Any] | None:
-        """The pop still on screen of an agent paused from wrap-up (after-call work on that call)."""
-        a = self.acd.handling(username)
-        pop = self.pop.current.get(username)
-        if a is None or pop is None or a.state not in ("ringing", "on_call", "wrapup", "paused"):
-            return None
-        return pop
-
-    def _handling_call_ids(self, username: str) -> set[str]:
-        a = self.acd.handling(username)
-        if a is None:
-            return set()
-        out = {a.call_uniqueid} if a.call_uniqueid and a.state in ("ringing", "on_call", "wrapup") else set()
-        pop = self._handled_pop(username)
-        if pop and pop.get("call_uniqueid"):
-            out.add(pop["call_uniqueid"])
-        return out
-
-    async def _handling_numbers(self, username: str) -> set[str]:
-        """Normalised caller numbers of the calls the agent handles: from the tracked call, else the pop, else the
-        stored call record (a call that ended while the agent wraps up)."""
-        out: set[str] = set()
-        pop = self.pop.current.get(username) or {}
-        for uid in self._handling_call_ids(username):
-            st = self.tracker.active.get(uid)
-            number = st.caller_number if st else None
-            if number is None and pop.get("call_uniqueid") == uid:
-                number = pop.get("caller_number")
-            if number is None:
-                row = await self.calls_repo.get_by_uniqueid(uid)
-                number = row.caller_number if row is not None else None
-            n = normalise_number(number)
-            if n:
-                out.add(n)
-        return out
-
-    async def _handling_calls(self, username: str) -> set[str]:
-        return self._handling_call_ids(username)
 
     async def _resync(self, ami: AmiClient) -> None:
         """After every AMI (re)connect: rebuild call state from Asterisk's live channels and queues, then the
@@ -214,13 +164,9 @@ class Stack:
         entries = [e for e in queue_status if e.name == "QueueEntry"]
         await self.tracker.resync(channels, entries, since=call_mark)
         # the DB is the truth for queue membership and pauses: Asterisk (maybe just restarted) is made to match
-        await self.acd.resync(queue_status, channels, since=agent_mark, queue_of=self._queue_of)
+        await self.acd.resync(queue_status, channels, since=agent_mark, queue_of=self.tracker.queue_of)
         for a in self.acd.logged_in():  # the pop of every call still going on (a service restart loses them)
             await self.pop.restore(a)
-
-    def _queue_of(self, uniqueid: str) -> str | None:
-        st = self.tracker.active.get(uniqueid)
-        return st.queue if st else None
 
     async def _queue_confs(self) -> list[QueueConf]:
         """Queues for queues.conf. An uploaded announce prompt is given by its absolute path (Asterisk looks for a
@@ -256,8 +202,7 @@ class Stack:
                     log.warning("reloading res_pjsip.so: %s", out.strip()[:300])
             except Exception as e:
                 log.warning("reloading res_pjsip.so failed: %s", e)
-        for a in list(self.acd.by_ext.values()):
-            await self.acd.refresh_memberships(a.user_id)
+        await self.acd.refresh_all_memberships()
 
     async def load_directory(self) -> None:
         """Seats and queues (first run: from settings), then agents' states as stored (service restart)."""
@@ -275,16 +220,6 @@ class Stack:
         await self.auth.create_user(a.bootstrap_admin_username, a.bootstrap_admin_password, ["admin"],
                                     "Administrator")
         log.warning("created the first admin user %r; change its password", a.bootstrap_admin_username)
-
-    async def seed_default_flow(self) -> None:
-        """First run only (no flows at all): default prompts + the default flow, live for every number."""
-        if await self.ivr.list_flows():
-            return
-        await asyncio.to_thread(generate_prompts, self.settings.data_dir / "prompts")
-        flow = await self.ivr.create_flow("default", default_flow(self.settings.queue_names),
-                                          "Seeded on first run: main menu 1/2/3/0, voicemail after hours")
-        await self.ivr.publish(flow.id, by="system", note="seeded on first run")
-        await self.ivr.set_entry_point("*", flow.id)
 
     def secure_files(self) -> None:
         """The process umask (``paths.umask``, inherited by the managed Asterisk), and the data directory, the
@@ -339,7 +274,7 @@ class Stack:
             if s.mode == "prod":
                 await self.refuse_dev_credentials()
             if s.ivr.seed_default_flow:
-                await self.seed_default_flow()
+                await self.ivr_domain.seed_default_flow(s.data_dir, s.queue_names)
             self.layout = render_config(s, seats=await self.acd_repo.seat_confs(),
                                         queues=await self._queue_confs())
             check_modules(s)  # asterisk.modules_dir holds what modules.conf loads, or a SettingsError
@@ -403,29 +338,15 @@ def create_app(
                 await stack.stop()
 
     app = FastAPI(title="callcenter", version=__version__, lifespan=lifespan)
-    app.state.services = stack
+    install_services(app, stack.services)
     install_error_handlers(app)
     # bodies capped before they are read; the big uploads also need their role first (callcenter/bodylimit.py)
-    app.add_middleware(BodyLimit, default_max=settings.http.max_body_bytes, authorise=authorise_scope, routes=[
-        RouteLimit("POST", "/api/ivr/prompts", MAX_UPLOAD_BYTES + MULTIPART_SLACK, ("admin",)),
-        RouteLimit("POST", "/api/customers/import", MAX_CSV_BYTES + MULTIPART_SLACK, ("admin",)),
-    ])
+    app.add_middleware(BodyLimit, default_max=settings.http.max_body_bytes, authorise=authorise_scope,
+                       routes=stack.body_limits)
     # outermost: the Host check (DNS rebinding), then forwarded headers from trusted proxies only (http_guard.py)
     install_http_guard(app, settings.http.hosts, settings.http.trusted_proxies)
-    app.include_router(health_router)
-    app.include_router(auth_router)
-    app.include_router(calls_router)
-    app.include_router(ivr_router)
-    app.include_router(admin_router)
-    app.include_router(customers_router)
-    app.include_router(records_router)
-    app.include_router(agent_router)
-    app.include_router(ws_router)
-    app.include_router(board_router)
-    app.include_router(seat_router)
-    app.include_router(recordings_router)
-    app.include_router(qc_router)
-    app.include_router(shifts_router)
+    for router in stack.routers:
+        app.include_router(router)
     # The web pages: plain HTML/CSS/JS from the repository (no CDN); every API call they make is role-checked.
     app.mount("/ui", StaticFiles(directory=UI_DIR, html=True), name="ui")
 
