@@ -41,7 +41,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.pop import agent_topic
@@ -66,6 +65,7 @@ from callcenter.seat.errors import (
     UNKNOWN_REQUEST_STATUS,
 )
 from callcenter.seat.models import FINDINGS, REQUEST_STATUSES, AwayEpisode, LeaveRequest
+from callcenter.seat.repository import SeatRepository
 from callcenter.settings import SeatSettings
 
 log = logging.getLogger(__name__)
@@ -191,7 +191,7 @@ class SeatService:
         self.settings = settings
         self.tz = ZoneInfo(timezone)
         self.clock = clock
-        self.sessions = sessions
+        self.repo = SeatRepository(sessions)
         self.acd = acd
         self.hub = hub
         self._audit = audit
@@ -436,19 +436,14 @@ class SeatService:
         """Write the episode (insert or update); a failure is logged and retried by the next check."""
         values = ep.values()
         try:
-            async with self.sessions() as s:
-                if ep.id is None:
-                    row = AwayEpisode(**values)
-                    s.add(row)
-                    await s.commit()
-                    ep.id = row.id
-                    req = self.requests.get(ep.approved_request_id) if ep.approved_request_id else None
-                    if req is not None and req.episode_id is None:
-                        req.episode_id = ep.id
-                        await self._save_request(req)
-                else:
-                    await s.execute(update(AwayEpisode).where(AwayEpisode.id == ep.id).values(**values))
-                    await s.commit()
+            if ep.id is None:
+                ep.id = await self.repo.add_episode(values)
+                req = self.requests.get(ep.approved_request_id) if ep.approved_request_id else None
+                if req is not None and req.episode_id is None:
+                    req.episode_id = ep.id
+                    await self._save_request(req)
+            else:
+                await self.repo.change_episode(ep.id, values)
             ep.saved = True
         except Exception:
             log.exception("could not store away episode of %s; retried at the next check", ep.username)
@@ -462,25 +457,18 @@ class SeatService:
             req.used_from = None
             ep.approved_request_id = None
         try:
-            async with self.sessions() as s:
-                if ep.id is not None:
-                    await s.execute(delete(AwayEpisode).where(AwayEpisode.id == ep.id))
-                    await s.commit()
+            if ep.id is not None:
+                await self.repo.delete_episode(ep.id)
             if req is not None:
                 await self._save_request(req)
         except Exception:
             log.exception("could not remove the empty away episode of %s", ep.username)
 
     async def _save_request(self, req: Request) -> None:
-        async with self.sessions() as s:
-            if req.id is None:
-                row = LeaveRequest(**req.values())
-                s.add(row)
-                await s.commit()
-                req.id = row.id
-            else:
-                await s.execute(update(LeaveRequest).where(LeaveRequest.id == req.id).values(**req.values()))
-                await s.commit()
+        if req.id is None:
+            req.id = await self.repo.add_request(req.values())
+        else:
+            await self.repo.change_request(req.id, req.values())
 
     # the checker -----------------------------------------------------------------------------------------------
     async def check(self) -> None:
@@ -546,11 +534,7 @@ class SeatService:
         """After the agents' states are loaded (``AgentService.load``): resume open episodes of agents still away,
         close the others (at the logout time, or when the agent came back); live requests back in memory."""
         now = self.clock.now()
-        async with self.sessions() as s:
-            rows = list((await s.execute(select(AwayEpisode).where(AwayEpisode.ended_at.is_(None))
-                                         .order_by(AwayEpisode.started_at))).scalars())
-            reqs = list((await s.execute(select(LeaveRequest).where(
-                LeaveRequest.status.in_(("pending", "approved")), LeaveRequest.closed_at.is_(None)))).scalars())
+        rows, reqs = await self.repo.open_rows()
         self.requests = {r.id: Request.of(r) for r in reqs}
         statuses = {st.username: st for st in await self.acd.repo.statuses()}
         async with self._lock:
@@ -636,8 +620,7 @@ class SeatService:
         req = self.requests.get(request_id)
         if req is not None:
             return req
-        async with self.sessions() as s:
-            row = await s.get(LeaveRequest, request_id)
+        row = await self.repo.request(request_id)
         if row is None:
             raise LEAVE_REQUEST_NOT_FOUND(request_id=request_id)
         return Request.of(row)
@@ -788,19 +771,10 @@ class SeatService:
             raise UNKNOWN_FINDING({"findings": list(FINDINGS), "finding": finding}, field="finding")
         if date_from is not None and date_to is not None and date_to < date_from:
             raise DATE_TO_BEFORE_FROM({"date_to": date_to, "date_from": date_from}, field="date_to")
-        q = select(AwayEpisode).order_by(AwayEpisode.started_at.desc(), AwayEpisode.id.desc()).limit(limit)
-        if username:
-            q = q.where(AwayEpisode.username == username)
-        if date_from is not None:
-            q = q.where(AwayEpisode.started_at >= self._local_day_start(date_from))
-        if date_to is not None:
-            q = q.where(AwayEpisode.started_at < self._local_day_start(date_to + timedelta(days=1)))
-        if violations_only:
-            q = q.where(AwayEpisode.violation_at.is_not(None))
-        if finding is not None:
-            q = q.where(AwayEpisode.finding == finding)
-        async with self.sessions() as s:
-            rows = list((await s.execute(q)).scalars())
+        rows = await self.repo.episodes(
+            username=username, since=None if date_from is None else self._local_day_start(date_from),
+            before=None if date_to is None else self._local_day_start(date_to + timedelta(days=1)),
+            violations_only=violations_only, finding=finding, limit=limit)
         now = self.clock.now()
         return [self.episode_public(r, now) for r in rows]
 
@@ -809,13 +783,7 @@ class SeatService:
         """Leave-seat requests, newest first (``status`` one of pending/approved/rejected/cancelled/lapsed)."""
         if status is not None and status not in REQUEST_STATUSES:
             raise UNKNOWN_REQUEST_STATUS({"request_statuses": list(REQUEST_STATUSES), "status": status}, field="status")
-        q = select(LeaveRequest).order_by(LeaveRequest.created_at.desc(), LeaveRequest.id.desc()).limit(limit)
-        if status is not None:
-            q = q.where(LeaveRequest.status == status)
-        if username:
-            q = q.where(LeaveRequest.username == username)
-        async with self.sessions() as s:
-            rows = list((await s.execute(q)).scalars())
+        rows = await self.repo.requests(status=status, username=username, limit=limit)
         return [(self.requests.get(r.id) or Request.of(r)).public() for r in rows]
 
     def _push(self, ep: Episode, kind: str, at: datetime) -> None:
