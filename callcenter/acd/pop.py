@@ -316,6 +316,46 @@ class ScreenPop:
         self._show(a, pop)
         return True
 
+    # reads -----------------------------------------------------------------------------------------------
+    def shown(self, username: str) -> dict[str, Any] | None:
+        """The pop on that agent's screen (ringing, active or wrap-up), if any."""
+        return self.current.get(username)
+
+    def handled_pop(self, a: Agent | None) -> dict[str, Any] | None:
+        """The pop still on screen of an agent handling its call: ringing, on it, in wrap-up, or paused from
+        wrap-up (after-call work on that call)."""
+        pop = self.current.get(a.username) if a is not None else None
+        if a is None or pop is None or a.state not in ("ringing", "on_call", "wrapup", "paused"):
+            return None
+        return pop
+
+    def handled_call_ids(self, a: Agent | None) -> set[str]:
+        """Uniqueids of the calls the agent handles: its call while ringing, on it or in wrap-up (the ACD's
+        fact), and the call of the pop still on its screen."""
+        if a is None:
+            return set()
+        out = {a.call_uniqueid} if a.call_uniqueid and a.state in ("ringing", "on_call", "wrapup") else set()
+        pop = self.handled_pop(a)
+        if pop and pop.get("call_uniqueid"):
+            out.add(pop["call_uniqueid"])
+        return out
+
+    async def handled_numbers(self, a: Agent | None) -> list[str | None]:
+        """Caller numbers of those calls, as given (not normalised): from the tracked call, else the pop, else
+        the stored call record (a call that ended while the agent wraps up)."""
+        out: list[str | None] = []
+        pop = (self.current.get(a.username) if a is not None else None) or {}
+        for uid in self.handled_call_ids(a):
+            st = self.tracker.call(uid)
+            number = st.caller_number if st else None
+            if number is None and pop.get("call_uniqueid") == uid:
+                number = pop.get("caller_number")
+            if number is None and self.calls is not None:
+                row = await self.calls.get_by_uniqueid(uid)
+                number = row.caller_number if row is not None else None
+            out.append(number)
+        return out
+
     async def _send(self, topic: str, msg: dict[str, Any]) -> None:
         self.hub.publish(topic, msg)
 

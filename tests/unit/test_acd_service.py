@@ -15,7 +15,6 @@ from callcenter.acd.pop import ScreenPop, ivr_choices
 from callcenter.acd.repository import AcdRepository, penalty_for
 from callcenter.acd.service import AgentService
 from callcenter.app import Stack, create_app
-from callcenter.asterisk.errors import AmiNotConnected
 from callcenter.asterisk.events import Hangup, QueueCallerJoin
 from callcenter.auth.models import User
 from callcenter.calls.service import CallState
@@ -23,27 +22,10 @@ from callcenter.clock import FakeClock
 from callcenter.errors import Conflict, InvalidInput, NotFound
 from callcenter.realtime.hub import Hub
 from tests.helpers import bearer, stack_settings, wait_for
+from tests.unit.wired import FakeAmi
 
 pytestmark = pytest.mark.db
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-
-
-class FakeAmi:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, dict[str, Any]]] = []
-        self.down = False
-
-    def __getattr__(self, name: str) -> Any:
-        async def action(*args: Any, **kwargs: Any) -> None:
-            if self.down:
-                raise AmiNotConnected("AMI is not connected")
-            self.sent.append((name, {"args": args, **kwargs}))
-
-        return action
-
-    def take(self) -> list[tuple[str, dict[str, Any]]]:
-        out, self.sent = self.sent, []
-        return out
 
 
 class Env:
@@ -63,9 +45,9 @@ class Env:
 @pytest.fixture
 async def env(db_url: str, workdir: Path) -> AsyncIterator[Env]:
     clock = FakeClock(T0)
-    stack = Stack(stack_settings(db_url, workdir / "data"), clock=clock, run_migrations=False)
     ami = FakeAmi()
-    stack.acd.ami = ami
+    stack = Stack(stack_settings(db_url, workdir / "data"), clock=clock, run_migrations=False,
+                  ami=ami)  # type: ignore[arg-type]
     await stack.load_directory()
     try:
         yield Env(stack, ami, clock)
