@@ -1,6 +1,6 @@
 /* tv.html: the wallboard on a big screen. No controls at all: the totals of today in very large type, one line
- * per queue, the current alerts and the chart. Uses the wallboard model and its websocket (wallboard/model.js, /ws/board) and
- * reconnects forever, except when the session is gone (4401: a "log in" message) or refused (4403).
+ * per queue, the current alerts and the chart. Uses the wallboard model and its websocket (wallboard/model.js,
+ * /ws/board) and reconnects forever, except when the session is gone (4401: a "log in" message) or refused (4403).
  *
  * ?lang=en (or zh-CN) in the address picks the language for this screen without changing the stored choice.
  */
@@ -14,8 +14,8 @@ import { errorText } from "./core/api.js";
 import { whoAmIWithClock } from "./core/auth.js";
 import { $, el } from "./core/dom.js";
 import { applyI18n, getLang, t, usePageLanguage } from "./core/i18n.js";
-import { pad2, serverNow } from "./core/time.js";
-import { WB, wbAlertList, wbAlertText, wbApply, wbBelowTarget, wbChart, wbChartData, wbChartLive, wbConnect, wbMayUse, wbNum, wbPct, wbQueueName, wbShowWs, wbSince, wbTarget, wbWaitLevel, wbWindow } from "./wallboard/model.js";
+import { pad2, secondsSince, serverNow } from "./core/time.js";
+import { WB, wbAlertList, wbAlertText, wbApply, wbBelowTarget, wbChart, wbChartData, wbChartLive, wbConnect, wbMayUse, wbNum, wbPct, wbQueueName, wbShowWs, wbTarget, wbWaitLevel, wbWindow } from "./wallboard/model.js";
 
 const TV = { chart: null, queueTimers: [] };
 
@@ -103,7 +103,7 @@ function renderQueueLines() {
 
 function tickQueueLines() {
   for (const { node, queue } of TV.queueTimers) {
-    const secs = queue.waiting ? wbSince(queue.oldest_queued_at) : null;
+    const secs = queue.waiting ? secondsSince(queue.oldest_queued_at) : null;
     const text = tvClock(secs);
     if (node.textContent !== text) node.textContent = text;
     const level = wbWaitLevel(queue);
@@ -111,7 +111,7 @@ function tickQueueLines() {
     node.classList.toggle("tv-warn-text", level === "warn");
   }
   const q = WB.totals;
-  const secs = q && q.waiting ? wbSince(q.oldest_queued_at) : null;
+  const secs = q && q.waiting ? secondsSince(q.oldest_queued_at) : null;
   setTile("tv-longest", tvClock(secs));
   const level = wbWaitLevel(q);
   $("tv-tile-longest").classList.toggle("tv-bad", level === "bad");

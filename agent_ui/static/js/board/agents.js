@@ -1,7 +1,8 @@
 /* The board's agent table: state, time in state, away time, calls, the current call, the phone, the actions. */
 import { $, el } from "../core/dom.js";
 import { t, tOr } from "../core/i18n.js";
-import { WB, wbAwayLevel, wbAwaySources, wbClock, wbNum, wbQueueName, wbReasonLabel, wbSince, wbTimeOfDay } from "../wallboard/model.js";
+import { secondsSince } from "../core/time.js";
+import { WB, wbAwayLevel, wbAwaySources, wbClock, wbNum, wbQueueName, wbReasonLabel, wbTimeOfDay } from "../wallboard/model.js";
 import { closeAction, openAction, spy } from "./actions.js";
 import { B } from "./state.js";
 
@@ -107,14 +108,14 @@ export function updateAgentRow(r, a) {
 
 export function tickAgent(r, a) {
   const state = a.state || "logged_out";
-  const inState = state === "logged_out" ? null : wbSince(a.since);
+  const inState = state === "logged_out" ? null : secondsSince(a.since);
   const text = inState === null ? "" : wbClock(inState);
   if (r.time.textContent !== text) r.time.textContent = text;
   const level = wbAwayLevel(a);
   let away = "";
   let note = "";
   if (a.away) {
-    const secs = wbSince(a.away_since);
+    const secs = secondsSince(a.away_since);
     away = secs === null ? "" : wbClock(secs);
     if (level === "violation") away = `${away} ${t("board.violation")}`.trim();
     // on approved leave: until when; away for another cause than the pause shown in the state column: why

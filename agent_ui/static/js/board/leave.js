@@ -2,8 +2,8 @@
 import { call, errorText, serverMessage } from "../core/api.js";
 import { $, el } from "../core/dom.js";
 import { t } from "../core/i18n.js";
-import { parseServerTime } from "../core/time.js";
-import { WB, wbAgentName, wbClock, wbNum, wbSince, wbTimeOfDay } from "../wallboard/model.js";
+import { parseServerTime, secondsSince } from "../core/time.js";
+import { WB, wbAgentName, wbClock, wbNum, wbTimeOfDay } from "../wallboard/model.js";
 import { B, say } from "./state.js";
 
 export const LEAVE_MIN = 1;
@@ -71,7 +71,7 @@ export function updateLeaveItem(it, r) {
 }
 
 export function tickLeaveItem(it, r) {
-  const wait = wbSince(r.created_at);
+  const wait = secondsSince(r.created_at);
   const text = t("seat.asked", { minutes: wbNum(r.minutes), time: wbTimeOfDay(r.created_at), wait: wbClock(wait) });
   if (it.asked.textContent !== text) it.asked.textContent = text;
 }

@@ -1,7 +1,8 @@
 /* The board's queue table: one row per queue and the totals, for the chosen window (today, last hour, shift). */
 import { $, el } from "../core/dom.js";
 import { t, tOr } from "../core/i18n.js";
-import { WB, wbBelowTarget, wbClock, wbNum, wbPct, wbQueueName, wbSecs, wbSince, wbTarget, wbTimeOfDay, wbWaitLevel, wbWindow } from "../wallboard/model.js";
+import { secondsSince } from "../core/time.js";
+import { WB, wbBelowTarget, wbClock, wbNum, wbPct, wbQueueName, wbSecs, wbTarget, wbTimeOfDay, wbWaitLevel, wbWindow } from "../wallboard/model.js";
 import { B } from "./state.js";
 
 /* The queue table's columns: key (also the i18n keys board.col.<key> and board.def.<key>), the value. */
@@ -92,7 +93,7 @@ export function renderWindowInfo() {
 
 export function tickQueues() {
   for (const { node, queue } of B.queueTimers) {
-    const secs = queue.waiting ? wbSince(queue.oldest_queued_at) : null;
+    const secs = queue.waiting ? secondsSince(queue.oldest_queued_at) : null;
     node.textContent = secs === null ? (queue.waiting ? wbSecs(queue.longest_wait) : "—") : wbClock(secs);
     const level = wbWaitLevel(queue);
     node.classList.toggle("wb-bad", level === "bad");

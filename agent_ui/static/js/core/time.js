@@ -42,10 +42,6 @@ export function setClockOffset(ms) {
   clockOffset = ms;
 }
 
-export function getClockOffset() {
-  return clockOffset;
-}
-
 export function serverNow() {
   return Date.now() + clockOffset;
 }

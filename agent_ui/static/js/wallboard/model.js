@@ -9,7 +9,7 @@
 import { chartTimeFormatter, createBoardChart } from "../chart.js";
 import { getLang, t, tOr } from "../core/i18n.js";
 import { liveSocket, showLiveStatus } from "../core/socket.js";
-import { fmtClock, parseServerTime, serverNow, setClockOffset } from "../core/time.js";
+import { fmtClock, parseServerTime, secondsSince, serverNow, setClockOffset } from "../core/time.js";
 
 export const WB = {
   user: null,
@@ -30,12 +30,6 @@ export const WB = {
   wsEverOpened: false,
   reconnectAt: 0, // when the next connection attempt is due (ms)
 };
-
-/* Seconds since ``iso`` by the server's clock (null without a time). */
-export function wbSince(iso) {
-  const ms = parseServerTime(iso);
-  return ms === null ? null : Math.max(0, (serverNow() - ms) / 1000);
-}
 
 /* mm:ss, or h:mm:ss from an hour on; "—" for no value. */
 export function wbClock(seconds) {
@@ -158,7 +152,7 @@ export function wbWaitLevel(q) {
     }
     return worst;
   }
-  const w = wbSince(q.oldest_queued_at);
+  const w = secondsSince(q.oldest_queued_at);
   if (w === null || !q.waiting) return "";
   if (q.max_wait_seconds && w > q.max_wait_seconds) return "bad";
   if (q.service_level_seconds && w > q.service_level_seconds) return "warn";
@@ -195,7 +189,7 @@ export function wbAlertText(a) {
     };
   }
   if (a.kind === "long_wait") {
-    const wait = wbSince(d.queued_at || a.since);
+    const wait = secondsSince(d.queued_at || a.since);
     return {
       title: t("board.alert.long_wait", { queue }),
       detail: t("board.alert.long_wait_detail", { number: d.caller_number || t("board.unknown_number"),
@@ -205,7 +199,7 @@ export function wbAlertText(a) {
   if (a.kind === "away") {
     const ag = WB.agents[a.username];
     let minutes = d.minutes;
-    const live = ag && ag.away ? wbSince(ag.away_since) : null;
+    const live = ag && ag.away ? secondsSince(ag.away_since) : null;
     if (live !== null) minutes = Math.floor(live / 60);
     if (d.violation === undefined) { // a board without seat discipline: the pause alone
       return {
@@ -215,7 +209,7 @@ export function wbAlertText(a) {
         violation: true,
       };
     }
-    const secs = live !== null ? live : wbSince(d.since);
+    const secs = live !== null ? live : secondsSince(d.since);
     const time = secs !== null ? wbClock(secs) : t("board.alert.away_minutes", { minutes: wbNum(d.minutes) });
     const pauseReason = ag && ag.state === "paused" ? ag.reason : "";
     const sources = wbAwaySources(d.sources, d.reason, pauseReason) || wbReasonLabel(d.reason) || "—";
