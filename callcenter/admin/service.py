@@ -24,6 +24,54 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES, AgentSkill, PauseReason, QueueDef, Seat
+from callcenter.admin.errors import (
+    ANNOUNCE_NOT_FOUND,
+    BAD_ANNOUNCE,
+    BAD_EXTENSION,
+    BAD_QUEUE_NAME,
+    BAD_REASON_CODE,
+    BAD_STATIC_CONTACT,
+    BAD_USERNAME,
+    DEACTIVATE_SELF,
+    DEV_PASSWORD,
+    FALLBACK_QUEUE,
+    FIELD_NULL,
+    NO_ROLE,
+    NUMBER_OUT_OF_RANGE,
+    OWN_ADMIN_ROLE,
+    PASSWORD_TOO_LONG,
+    PASSWORD_TOO_SHORT,
+    QUEUE_EXISTS,
+    QUEUE_HAS_SKILLS,
+    QUEUE_IN_FLOWS,
+    QUEUE_IN_PUBLISHED_FLOW,
+    QUEUE_NOT_FOUND,
+    QUEUE_RENAME,
+    REASON_EXISTS,
+    REASON_NOT_FOUND,
+    RESERVED_QUEUE_NAME,
+    RESERVED_REASON_CODE,
+    SEAT_EXISTS,
+    SEAT_IN_USE,
+    SEAT_NOT_FOUND,
+    SIP_PASSWORD_CHARACTERS,
+    SIP_PASSWORD_TOO_SHORT,
+    SKILL_BAD_LEVEL,
+    SKILL_QUEUE_TWICE,
+    SKILL_UNKNOWN_QUEUE,
+    SKILLS_NOT_AGENT,
+    SYSTEM_REASON,
+    TEXT_BAD_CHARACTERS,
+    TEXT_EMPTY,
+    TEXT_TOO_LONG,
+    UNKNOWN_ROLES,
+    UNKNOWN_ROUTING,
+    UNKNOWN_STRATEGY,
+    USER_NOT_FOUND,
+    USER_ON_CALL,
+    USERNAME_TAKEN,
+    USERNAME_TAKEN_BY,
+)
 from callcenter.admin.schemas import (
     PauseReasonCreateIn,
     PauseReasonPatchIn,
@@ -36,7 +84,6 @@ from callcenter.admin.schemas import (
     UserPatchIn,
 )
 from callcenter.auth.models import ROLES, AuthSession, User
-from callcenter.errors import Conflict, InvalidInput, NotFound
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 EXTENSION_RE = re.compile(r"[0-9]{2,16}")
@@ -91,11 +138,11 @@ def _text(value: str, field: str, *, max_len: int, required: bool = True, forbid
           what: str = "control characters") -> str:
     v = value.strip()
     if required and not v:
-        raise InvalidInput(f"{field} must not be empty", field=field)
+        raise TEXT_EMPTY(field=field)
     if len(v) > max_len:
-        raise InvalidInput(f"{field} must be at most {max_len} characters", field=field)
+        raise TEXT_TOO_LONG({"max_len": max_len}, field=field)
     if forbidden.search(v):
-        raise InvalidInput(f"{field} must not contain {what}", field=field)
+        raise TEXT_BAD_CHARACTERS({"what": what}, field=field)
     return v
 
 
@@ -103,23 +150,23 @@ def _no_nulls(body: Any) -> None:
     """PATCH: an omitted field is left alone; an explicit null is a mistake, not 'clear it'."""
     for name in body.model_fields_set:
         if getattr(body, name) is None:
-            raise InvalidInput(f"{name} must not be null (leave it out to keep the current value)", field=name)
+            raise FIELD_NULL(field=name)
 
 
 def _login_password(password: str, field: str = "password") -> str:
     if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"{field} must be at least {MIN_PASSWORD} characters", field=field)
+        raise PASSWORD_TOO_SHORT({"min_password": MIN_PASSWORD}, field=field)
     if len(password) > 256:
-        raise InvalidInput(f"{field} must be at most 256 characters", field=field)
+        raise PASSWORD_TOO_LONG(field=field)
     return password
 
 
 def _roles(roles: list[str]) -> list[str]:
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise InvalidInput(f"unknown role(s) {unknown}; roles are some of {list(ROLES)}", field="roles")
+        raise UNKNOWN_ROLES({"unknown": unknown, "roles": list(ROLES)}, field="roles")
     if not roles:
-        raise InvalidInput(f"give at least one role of {list(ROLES)}", field="roles")
+        raise NO_ROLE({"roles": list(ROLES)}, field="roles")
     return sorted(set(roles))
 
 
@@ -167,15 +214,14 @@ class AdminService:
         async with self.sessions() as s:
             u = await s.get(User, user_id)
         if u is None:
-            raise NotFound(f"user {user_id} does not exist", user_id=user_id)
+            raise USER_NOT_FOUND(user_id=user_id)
         return u
 
     @serialized
     async def create_user(self, body: UserCreateIn) -> User:
         username = body.username.strip()
         if not USERNAME_RE.fullmatch(username):
-            raise InvalidInput(f"username {username!r} must be 1-64 letters, digits, '_', '.' or '-'",
-                               field="username")
+            raise BAD_USERNAME({"username": username}, field="username")
         display_name = _text(body.display_name, "display_name", max_len=128, required=False)
         roles = _roles(body.roles)
         _login_password(body.password)
@@ -184,11 +230,11 @@ class AdminService:
                 select(User.username).where(func.lower(User.username) == username.lower())
             )).scalar_one_or_none()
         if other is not None:
-            raise Conflict(f"username {username!r} is taken (by user {other!r})", field="username", taken_by=other)
+            raise USERNAME_TAKEN_BY({"username": username}, field="username", taken_by=other)
         try:
             return await self.stack.auth.create_user(username, body.password, roles, display_name)  # type: ignore[no-any-return]
         except IntegrityError as e:  # created by someone else in between
-            raise Conflict(f"username {username!r} is taken", field="username") from e
+            raise USERNAME_TAKEN({"username": username}, field="username") from e
 
     @serialized
     async def update_user(self, user_id: int, body: UserPatchIn, actor: User) -> tuple[User, dict[str, Any]]:
@@ -211,17 +257,17 @@ class AdminService:
             changes["password"] = await self.stack.auth.hash(body.password)
         if u.id == actor.id:
             if "admin" not in changes.get("roles", ["admin"]):
-                raise Conflict("you cannot remove your own admin role (another admin can)", field="roles")
+                raise OWN_ADMIN_ROLE(field="roles")
             if changes.get("active") is False:
-                raise Conflict("you cannot deactivate yourself (another admin can)", field="active")
+                raise DEACTIVATE_SELF(field="active")
         # a deactivated user, or one who is no longer an agent, leaves their seat (they could not themselves)
         leaves_seat = changes.get("active") is False or ("roles" in changes and "agent" not in changes["roles"])
         agent = self.stack.acd.agents.get(u.id)
         if leaves_seat and agent is not None and agent.state != "logged_out":
             if agent.state in ("ringing", "on_call"):
-                raise Conflict(f"{u.username} is {agent.state.replace('_', ' ')} at seat {agent.extension}; "
-                               "try again after the call", field="active" if "active" in changes else "roles",
-                               seat=agent.extension, state=agent.state)
+                raise USER_ON_CALL({"username": u.username, "state_text": agent.state.replace('_', ' ')},
+                                   field="active" if "active" in changes else "roles", seat=agent.extension,
+                                   state=agent.state)
             seat = agent.extension
             await self.stack.acd.logout(u, source="admin")
             changes["left_seat"] = seat
@@ -256,22 +302,20 @@ class AdminService:
         """Replace the user's skills; returns (before, after)."""
         u = await self._user(user_id)
         if skills and "agent" not in u.roles:
-            raise Conflict(f"{u.username} does not have the agent role; only agents have skills", field="skills",
-                           roles=list(u.roles))
+            raise SKILLS_NOT_AGENT({"username": u.username}, field="skills", roles=list(u.roles))
         async with self.sessions() as s:
             queues = {q.name: q for q in (await s.execute(select(QueueDef))).scalars()}
         want: dict[str, str] = {}
         for i, sk in enumerate(skills):
             field = f"skills[{i}]"
             if sk.queue not in queues:
-                raise InvalidInput(f"unknown queue {sk.queue!r} in {field}.queue; known: {sorted(queues)}",
-                                   field=f"{field}.queue", queue=sk.queue)
+                raise SKILL_UNKNOWN_QUEUE({"field_text": field, "queues": sorted(queues)}, field=f"{field}.queue",
+                                          queue=sk.queue)
             if sk.level not in LEVELS:
-                raise InvalidInput(f"{field}.level must be one of {list(LEVELS)}, got {sk.level!r}",
-                                   field=f"{field}.level")
+                raise SKILL_BAD_LEVEL({"field_text": field, "levels": list(LEVELS), "level": sk.level},
+                                      field=f"{field}.level")
             if sk.queue in want:
-                raise InvalidInput(f"queue {sk.queue!r} is given twice in skills", field=f"{field}.queue",
-                                   queue=sk.queue)
+                raise SKILL_QUEUE_TWICE(field=f"{field}.queue", queue=sk.queue)
             want[sk.queue] = sk.level
         before = (await self._skills_by_user()).get(u.id, [])
         async with self.sessions() as s:
@@ -295,18 +339,16 @@ class AdminService:
     async def _seat(self, extension: str) -> Seat:
         seat = await self.stack.acd_repo.seat(extension)
         if seat is None:
-            raise NotFound(f"seat {extension!r} does not exist", extension=extension)
+            raise SEAT_NOT_FOUND(extension=extension)
         return seat  # type: ignore[no-any-return]
 
     def _sip_password(self, password: str) -> str:
         if len(password) < MIN_PASSWORD:
-            raise InvalidInput(f"password must be at least {MIN_PASSWORD} characters", field="password")
+            raise SIP_PASSWORD_TOO_SHORT({"min_password": MIN_PASSWORD}, field="password")
         if not SIP_PASSWORD_RE.fullmatch(password):
-            raise InvalidInput("password must be 8-128 printable ASCII characters without spaces, ';', '\\' or "
-                               "'\"'", field="password")
+            raise SIP_PASSWORD_CHARACTERS(field="password")
         if self.stack.settings.mode == "prod" and password.endswith("-dev"):
-            raise InvalidInput("password: placeholder passwords ending in '-dev' are refused outside dev mode",
-                               field="password")
+            raise DEV_PASSWORD(field="password")
         return password
 
     @staticmethod
@@ -316,27 +358,25 @@ class AdminService:
             return ""
         m = STATIC_CONTACT_RE.fullmatch(v)
         if m is None or (m.group(1) is not None and not 1 <= int(m.group(1)) <= 65535):
-            raise InvalidInput(f"static_contact {v!r} must look like sip:1001@192.0.2.10:5060 (or be empty)",
-                               field="static_contact")
+            raise BAD_STATIC_CONTACT({"v": v}, field="static_contact")
         return v
 
     def _busy_seat(self, extension: str, field: str) -> None:
         holder = self.stack.acd.by_ext.get(extension)
         if holder is not None:
-            raise Conflict(f"agent {holder.username} is logged in at seat {extension}; they must log out first",
-                           field=field, extension=extension, logged_in=holder.username)
+            raise SEAT_IN_USE(field=field, extension=extension, logged_in=holder.username)
 
     @serialized
     async def create_seat(self, body: SeatCreateIn) -> Seat:
         ext = body.extension.strip()
         if not EXTENSION_RE.fullmatch(ext):
-            raise InvalidInput(f"extension {ext!r} must be 2-16 digits", field="extension")
+            raise BAD_EXTENSION({"ext": ext}, field="extension")
         name = _text(body.name, "name", max_len=128, forbidden=SEAT_NAME_FORBIDDEN,
                      what="control characters or any of \" ; < > \\ [ ]")
         password = self._sip_password(body.password)
         contact = self._static_contact(body.static_contact)
         if await self.stack.acd_repo.seat(ext) is not None:
-            raise Conflict(f"seat {ext} already exists", field="extension", extension=ext)
+            raise SEAT_EXISTS(field="extension", extension=ext)
         seat = Seat(extension=ext, name=name, password=password, static_contact=contact, active=True,
                     created_at=self.stack.clock.now())
         async with self.sessions() as s:
@@ -344,7 +384,7 @@ class AdminService:
             try:
                 await s.commit()
             except IntegrityError as e:
-                raise Conflict(f"seat {ext} already exists", field="extension", extension=ext) from e
+                raise SEAT_EXISTS(field="extension", extension=ext) from e
             await s.refresh(seat)
         await self.stack.apply_config()
         return seat
@@ -423,7 +463,7 @@ class AdminService:
         async with self.sessions() as s:
             q = (await s.execute(select(QueueDef).where(QueueDef.name == name))).scalar_one_or_none()
         if q is None:
-            raise NotFound(f"queue {name!r} does not exist", queue=name)
+            raise QUEUE_NOT_FOUND(queue=name)
         return q
 
     def _announce(self, value: str) -> str:
@@ -431,11 +471,9 @@ class AdminService:
         if not v:
             return ""
         if not PROMPT_RE.fullmatch(v):
-            raise InvalidInput(f"announce {v!r} must be a prompt name (letters, digits, '-', '_', '/') or empty",
-                               field="announce")
+            raise BAD_ANNOUNCE({"v": v}, field="announce")
         if not any(self.stack.prompts.exists(v, lang) for lang in ("zh", "en")):
-            raise InvalidInput(f"announce: no prompt named {v!r} (upload it on the IVR page first)",
-                               field="announce")
+            raise ANNOUNCE_NOT_FOUND({"v": v}, field="announce")
         return v
 
     def _queue_fields(self, values: dict[str, Any]) -> dict[str, Any]:
@@ -446,16 +484,16 @@ class AdminService:
                 out[k] = _text(v, k, max_len=128, required=False)
             elif k == "strategy":
                 if v not in STRATEGIES:
-                    raise InvalidInput(f"strategy must be one of {list(STRATEGIES)}, got {v!r}", field=k)
+                    raise UNKNOWN_STRATEGY({"strategies": list(STRATEGIES), "v": v}, field=k)
                 out[k] = v
             elif k == "routing":
                 if v not in ROUTINGS:
-                    raise InvalidInput(f"routing must be one of {list(ROUTINGS)}, got {v!r}", field=k)
+                    raise UNKNOWN_ROUTING({"routings": list(ROUTINGS), "v": v}, field=k)
                 out[k] = v
             elif k in QUEUE_RANGES:
                 lo, hi = QUEUE_RANGES[k]
                 if not lo <= v <= hi:
-                    raise InvalidInput(f"{k} must be {lo}-{hi}, got {v}", field=k)
+                    raise NUMBER_OUT_OF_RANGE({"lo": lo, "hi": hi, "v": v}, field=k)
                 out[k] = v
             elif k == "announce":
                 out[k] = self._announce(v)
@@ -465,16 +503,15 @@ class AdminService:
 
     def _fallback_guard(self, name: str, field: str, what: str) -> None:
         if name == self.stack.settings.ivr.default_queue:
-            raise Conflict(f"queue {name!r} is the IVR fallback queue (setting ivr.default_queue: callers go there "
-                           f"when no flow is published); it cannot be {what}", field=field, queue=name)
+            raise FALLBACK_QUEUE({"what": what}, field=field, queue=name)
 
     @serialized
     async def create_queue(self, body: QueueCreateIn) -> QueueDef:
         name = body.name.strip()
         if not QUEUE_NAME_RE.fullmatch(name):
-            raise InvalidInput(f"queue name {name!r} must be 1-64 letters, digits, '-' or '_'", field="name")
+            raise BAD_QUEUE_NAME({"name": name}, field="name")
         if name.lower() in RESERVED_QUEUES:
-            raise InvalidInput(f"queue name {name!r} is reserved by Asterisk's queues.conf", field="name")
+            raise RESERVED_QUEUE_NAME({"name": name}, field="name")
         values = self._queue_fields(body.model_dump(exclude={"name"}))
         values["display_name"] = values.get("display_name") or name
         async with self.sessions() as s:
@@ -483,14 +520,14 @@ class AdminService:
                 select(QueueDef.name).where(func.lower(QueueDef.name) == name.lower())
             )).scalar_one_or_none()
         if other is not None:
-            raise Conflict(f"queue {other!r} already exists", field="name", queue=other)
+            raise QUEUE_EXISTS(field="name", queue=other)
         q = QueueDef(name=name, **values)
         async with self.sessions() as s:
             s.add(q)
             try:
                 await s.commit()
             except IntegrityError as e:
-                raise Conflict(f"queue {name!r} already exists", field="name", queue=name) from e
+                raise QUEUE_EXISTS(field="name", queue=name) from e
             await s.refresh(q)
         await self.stack.apply_config()
         return q
@@ -502,8 +539,7 @@ class AdminService:
         given = body.model_dump(exclude_unset=True)
         new_name = given.pop("name", None)
         if new_name is not None and new_name != q.name:
-            raise InvalidInput(f"queue {q.name!r} cannot be renamed (create a new queue and move the skills and IVR "
-                               "flows to it)", field="name")
+            raise QUEUE_RENAME({"name": q.name}, field="name")
         values = self._queue_fields(given)
         if "display_name" in values and not values["display_name"]:
             values["display_name"] = q.name
@@ -512,8 +548,7 @@ class AdminService:
             self._fallback_guard(q.name, "active", "deactivated")
             live, _ = await self.stack.ivr.flows_using_queue(q.name)
             if live:
-                raise Conflict(f"queue {q.name!r} is used by the published IVR flow(s) {', '.join(live)}; publish "
-                               "them without it before deactivating it", field="active", flows=live)
+                raise QUEUE_IN_PUBLISHED_FLOW({"name": q.name, "live": ', '.join(live)}, field="active", flows=live)
         if not changes:
             return q, {}
         async with self.sessions() as s:
@@ -533,13 +568,11 @@ class AdminService:
         live, draft = await self.stack.ivr.flows_using_queue(q.name)
         flows = sorted(set(live) | set(draft))
         if flows:
-            raise Conflict(f"queue {q.name!r} is used by IVR flow(s) {', '.join(flows)} (published: "
-                           f"{', '.join(live) or 'none'}; draft: {', '.join(draft) or 'none'}); change those flows "
-                           "first, or deactivate the queue instead", field="name", flows=flows)
+            raise QUEUE_IN_FLOWS({"name": q.name, "flows_text": ', '.join(flows), "value": ', '.join(live) or 'none',
+                                 "value2": ', '.join(draft) or 'none'}, field="name", flows=flows)
         agents = (await self._skill_counts()).get(q.id, 0)
         if agents:
-            raise Conflict(f"{agents} agent(s) have skills on queue {q.name!r}; remove those skills first, or "
-                           "deactivate the queue instead", field="name", agents=agents)
+            raise QUEUE_HAS_SKILLS({"name": q.name}, field="name", agents=agents)
         async with self.sessions() as s:
             await s.execute(delete(QueueDef).where(QueueDef.id == q.id))
             await s.commit()
@@ -559,28 +592,28 @@ class AdminService:
         async with self.sessions() as s:
             r = (await s.execute(select(PauseReason).where(PauseReason.code == code))).scalar_one_or_none()
         if r is None:
-            raise NotFound(f"pause reason {code!r} does not exist", code=code)
+            raise REASON_NOT_FOUND(code=code)
         return r
 
     @serialized
     async def create_reason(self, body: PauseReasonCreateIn) -> PauseReason:
         code = body.code.strip()
         if not REASON_CODE_RE.fullmatch(code):
-            raise InvalidInput(f"code {code!r} must be 1-32 of a-z, 0-9, '_'", field="code")
+            raise BAD_REASON_CODE({"code": code}, field="code")
         if code in RESERVED_REASONS:
-            raise InvalidInput(f"code {code!r} is reserved (the agent state uses it)", field="code")
+            raise RESERVED_REASON_CODE({"code": code}, field="code")
         label_zh = _text(body.label_zh, "label_zh", max_len=64)
         label_en = _text(body.label_en, "label_en", max_len=64)
         async with self.sessions() as s:
             if (await s.execute(select(PauseReason.id).where(PauseReason.code == code))).first() is not None:
-                raise Conflict(f"pause reason {code!r} already exists", field="code", code=code)
+                raise REASON_EXISTS(field="code", code=code)
             r = PauseReason(code=code, label_zh=label_zh, label_en=label_en, away=body.away, system=False,
                             active=True)
             s.add(r)
             try:
                 await s.commit()
             except IntegrityError as e:
-                raise Conflict(f"pause reason {code!r} already exists", field="code", code=code) from e
+                raise REASON_EXISTS(field="code", code=code) from e
             await s.refresh(r)
         await self.stack.acd.reload_config()
         return r
@@ -600,8 +633,7 @@ class AdminService:
             v = getattr(body, k)
             if v is not None and v != getattr(r, k):
                 if r.system and k in SYSTEM_REASON_FIXED:
-                    raise InvalidInput(f"{code!r} is a system pause reason: only its labels and away flag can "
-                                       "change", field=k)
+                    raise SYSTEM_REASON({"code": code}, field=k)
                 changes[k] = v
         if not changes:
             return r, {}
