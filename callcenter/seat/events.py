@@ -3,14 +3,25 @@ answering SIP OPTIONS). Agent states come from the ACD's listeners, not from her
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from callcenter.asterisk.ami import EventHandler
+from callcenter.asterisk.events import (
+    ContactStatus,
+    DeviceStateChange,
+    QueueMemberAdded,
+    QueueMemberStatus,
+    TypedHandler,
+    typed_handlers,
+)
 from callcenter.seat.service import SeatService
 
 
-def handlers(seat: SeatService) -> dict[str, EventHandler]:
-    return {
-        "ContactStatus": seat.on_contact_status,  # Reachable / Unreachable (qualify), Created / Removed (register)
-        "DeviceStateChange": seat.on_device_state,  # PJSIP/<seat> UNAVAILABLE when no contact is reachable
-        "QueueMemberStatus": seat.on_member_status,
-        "QueueMemberAdded": seat.on_member_status,  # the member's device state when the agent logs in
-    }
+def handlers(seat: SeatService) -> Mapping[str, EventHandler]:
+    return typed_handlers(
+        # Reachable / Unreachable (qualify), Created / Removed (register)
+        TypedHandler(ContactStatus, seat.on_contact_status),
+        TypedHandler(DeviceStateChange, seat.on_device_state),  # PJSIP/<seat> UNAVAILABLE: no reachable contact
+        TypedHandler(QueueMemberStatus, seat.on_member_status),
+        TypedHandler(QueueMemberAdded, seat.on_member_status),  # the member's device state when the agent logs in
+    )

@@ -45,9 +45,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.pop import agent_topic
 from callcenter.acd.service import DEVICE_STATES, Agent, AgentService
+from callcenter.asterisk.events import ContactStatus, DeviceStateChange, QueueMemberStatus
 from callcenter.auth.models import User
 from callcenter.calls.service import interface_extension
-from callcenter.clock import Clock, event_time
+from callcenter.clock import Clock
 from callcenter.realtime.hub import Hub
 from callcenter.seat.errors import (
     DATE_TO_BEFORE_FROM,
@@ -252,15 +253,15 @@ class SeatService:
     async def on_agent(self, a: Agent, prev: str, ev: dict[str, Any]) -> None:
         await self._update(a, a.since or self.clock.now())
 
-    async def on_contact_status(self, ev: dict[str, str]) -> None:
+    async def on_contact_status(self, ev: ContactStatus) -> None:
         """PJSIP ContactStatus: per contact of the seat's AOR; the phone is down when none is reachable."""
-        ext = ev.get("AOR") or ev.get("EndpointName") or ""
-        status = ev.get("ContactStatus", "")
+        ext = ev.aor or ev.endpoint_name or ""
+        status = ev.contact_status or ""
         if not ext or not status:
             return
         p = self.phones.setdefault(ext, Phone())
         p.status = status
-        uri = ev.get("URI", "")
+        uri = ev.uri or ""
         if status == "Removed":
             p.contacts.pop(uri, None)
         elif status == "Unreachable":
@@ -270,21 +271,20 @@ class SeatService:
         else:  # Updated (a refreshed registration): no news about reachability
             p.contacts.setdefault(uri, True)
         up = any(p.contacts.values())
-        await self._phone(ext, not up, "" if up else "unreachable" if p.contacts else "unregistered",
-                          event_time(ev))
+        await self._phone(ext, not up, "" if up else "unreachable" if p.contacts else "unregistered", ev.at)
 
-    async def on_device_state(self, ev: dict[str, str]) -> None:
+    async def on_device_state(self, ev: DeviceStateChange) -> None:
         """DeviceStateChange of ``PJSIP/<seat>``: UNAVAILABLE = no reachable contact."""
-        device = ev.get("Device", "")
+        device = ev.device or ""
         if not device.startswith("PJSIP/"):
             return
-        await self._device(device.removeprefix("PJSIP/"), ev.get("State", "").upper(), event_time(ev))
+        await self._device(device.removeprefix("PJSIP/"), (ev.state or "").upper(), ev.at)
 
-    async def on_member_status(self, ev: dict[str, str]) -> None:
+    async def on_member_status(self, ev: QueueMemberStatus) -> None:
         """QueueMemberStatus / QueueMemberAdded: the member's device state (Status 5 = unavailable)."""
-        ext = interface_extension(ev.get("StateInterface") or ev.get("Interface") or ev.get("Location"))
+        ext = interface_extension(ev.state_interface or ev.interface or ev.location)
         if ext:
-            await self._device(ext, DEVICE_STATES.get(ev.get("Status", ""), "").upper(), event_time(ev))
+            await self._device(ext, DEVICE_STATES.get(ev.status or "", "").upper(), ev.at)
 
     async def _device(self, ext: str, state: str, at: datetime | None) -> None:
         if state in _DEVICE_NEUTRAL:
