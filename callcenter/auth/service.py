@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, select
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import ORMExecuteState, Session
 
@@ -47,7 +47,8 @@ from callcenter.auth.errors import (
     USER_EXISTS,
     WRONG_PASSWORD,
 )
-from callcenter.auth.models import ROLES, AuditEntry, AuthSession, User
+from callcenter.auth.models import ROLES, AuthSession, User
+from callcenter.auth.repository import AuthRepository
 from callcenter.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -148,7 +149,8 @@ class AuthService:
                  max_failures: int = 5, failure_window_seconds: float = 300,
                  max_failures_per_address: int = 20, failure_map_max: int = 10_000,
                  hash_concurrency: int = 2, hash_queue_max: int = 64) -> None:
-        self.sessions = sessions
+        self.sessions = sessions  # watched for commits that change users or sessions (_watch_commits)
+        self.repo = AuthRepository(sessions)
         self.clock = clock
         self.session_hours = session_hours
         self.max_failures = max_failures
@@ -194,20 +196,15 @@ class AuthService:
             raise UNKNOWN_ROLES({"roles": list(ROLES), "roles2": roles})
         if len(password) < 8:
             raise PASSWORD_TOO_SHORT()
-        async with self.sessions() as s:
-            if (await s.execute(select(User).where(User.username == username))).scalar_one_or_none():
-                raise USER_EXISTS(username=username)
+        if await self.repo.user_named(username):
+            raise USER_EXISTS(username=username)
         hashed = await self.hash(password)
-        async with self.sessions() as s:
-            user = User(username=username, display_name=display_name or username, roles=sorted(set(roles)),
-                        password_hash=hashed, active=True, created_at=self.clock.now())
-            s.add(user)
-            await s.commit()
-            return user
+        return await self.repo.add_user(username=username, display_name=display_name or username,
+                                        roles=sorted(set(roles)), password_hash=hashed, active=True,
+                                        created_at=self.clock.now())
 
     async def has_users(self) -> bool:
-        async with self.sessions() as s:
-            return (await s.execute(select(User.id).limit(1))).first() is not None
+        return await self.repo.has_users()
 
     async def users_with_password(self, password: str, users: Iterable[User]) -> list[str]:
         """Usernames among ``users`` whose password is ``password`` (each checked off the loop)."""
@@ -230,8 +227,7 @@ class AuthService:
     async def login(self, username: str, password: str, client: str) -> tuple[str, User]:
         name = username.strip().lower()
         self._check_rate(name, client)  # before any hashing: a locked client costs no scrypt
-        async with self.sessions() as s:
-            user = (await s.execute(select(User).where(User.username == username.strip()))).scalar_one_or_none()
+        user = await self.repo.user_named(username.strip())
         # no DB connection is held while hashing. The same scrypt work for unknown or inactive users, so timing
         # does not tell who exists
         ok = await self.verify(password, user.password_hash if user is not None else _DUMMY_HASH)
@@ -245,10 +241,7 @@ class AuthService:
         self._by_user.clear((name, client))
         token = secrets.token_urlsafe(32)
         now_dt = self.clock.now()
-        async with self.sessions() as s:
-            s.add(AuthSession(token_hash=token_hash(token), user_id=user.id, created_at=now_dt,
-                              expires_at=now_dt + timedelta(hours=self.session_hours)))
-            await s.commit()
+        await self.repo.add_session(token_hash(token), user.id, now_dt, now_dt + timedelta(hours=self.session_hours))
         await self.audit(user.username, "login", "", {"client": client})
         return token, user
 
@@ -262,12 +255,7 @@ class AuthService:
         hashes = list(set(hashes))
         if not hashes:
             return {}
-        async with self.sessions() as s:
-            rows = (await s.execute(
-                select(User, AuthSession.token_hash, AuthSession.expires_at)
-                .join(AuthSession, AuthSession.user_id == User.id)
-                .where(AuthSession.token_hash.in_(hashes))
-            )).all()
+        rows = await self.repo.sessions_by_hash(hashes)
         now = self.clock.now()
         return {h: SessionInfo(u, exp) for u, h, exp in rows if exp > now and u.active}
 
@@ -276,9 +264,7 @@ class AuthService:
         return info.user if info is not None else None
 
     async def logout(self, token: str) -> None:
-        async with self.sessions() as s:
-            await s.execute(delete(AuthSession).where(AuthSession.token_hash == token_hash(token)))
-            await s.commit()
+        await self.repo.delete_session(token_hash(token))
         self._emit(AuthChange(token_hashes=frozenset({token_hash(token)})))
 
     # change notification -----------------------------------------------------------------------------------
@@ -336,6 +322,4 @@ class AuthService:
 
     # audit -----------------------------------------------------------------------------------------------
     async def audit(self, username: str, action: str, target: str = "", detail: dict[str, Any] | None = None) -> None:
-        async with self.sessions() as s:
-            s.add(AuditEntry(at=self.clock.now(), username=username, action=action, target=target, detail=detail))
-            await s.commit()
+        await self.repo.add_audit(self.clock.now(), username, action, target, detail)
