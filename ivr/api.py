@@ -7,13 +7,12 @@ playback is written to the audit log.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from callcenter.auth.api import AuthDep, require_roles
 from callcenter.auth.models import User
@@ -25,7 +24,7 @@ from callcenter.schema_types import file_content
 from ivr.flowdef import prompts as node_prompts
 from ivr.models import IvrFlow
 from ivr.prompts import MAX_UPLOAD_BYTES, PromptStore, check_name, delete_custom, import_prompt, list_custom
-from ivr.schemas import PromptOut, PromptUploadOut
+from ivr.schemas import FlowOut, PromptOut, PromptUploadOut, VersionOut, VoicemailOut
 from ivr.service import IvrService
 from ivr.validation import parse_flow
 
@@ -67,29 +66,6 @@ class RollbackIn(BaseModel):
 
 class EntryPointIn(BaseModel):
     flow_id: int = Field(ge=1, le=MAX_ID)
-
-
-class VersionOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    version: int
-    published_at: datetime
-    published_by: str
-    note: str
-
-
-class FlowOut(BaseModel):
-    id: int
-    name: str
-    description: str
-    draft: dict[str, Any]
-    draft_updated_at: datetime
-    live_version_id: int | None
-    live_version: int | None
-    live_since: datetime | None
-    problems: list[dict[str, Any]]
-    versions: list[VersionOut]
-    entry_points: list[str]
 
 
 async def _flow_out(svc: IvrService, flow: IvrFlow) -> FlowOut:
@@ -214,19 +190,6 @@ async def prompt_audio(language: str, name: str, prompts: PromptsDep, _: Admin) 
 
 
 # ---- voicemail -------------------------------------------------------------------------------------------------
-
-class VoicemailOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-    id: int
-    call_uniqueid: str
-    caller_number: str | None
-    mailbox: str
-    recorded_at: datetime
-    duration_seconds: float | None
-    empty: bool
-    handled_at: datetime | None
-    handled_by: str | None
-
 
 @router.get("/voicemails", response_model=list[VoicemailOut], summary="Voice messages, newest first")
 async def voicemails(svc: IvrDep, _: VoicemailReader, handled: bool | None = None) -> list[VoicemailOut]:

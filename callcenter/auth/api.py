@@ -11,6 +11,7 @@ from starlette.requests import HTTPConnection
 
 from callcenter.auth.errors import LOG_IN_FIRST, NEEDS_ROLE
 from callcenter.auth.models import User
+from callcenter.auth.schemas import LoginOut, MeOut, UserOut
 from callcenter.auth.service import AuthService
 from callcenter.deps import SettingsDep, lookup, provide
 from callcenter.errors import DomainError
@@ -22,17 +23,6 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 class LoginIn(BaseModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
-
-
-class UserOut(BaseModel):
-    username: str
-    display_name: str
-    roles: list[str]
-
-
-class LoginOut(BaseModel):
-    token: str
-    user: UserOut
 
 
 def _auth(conn: HTTPConnection) -> AuthService:
@@ -102,11 +92,6 @@ async def logout(request: Request, response: Response) -> Response:
     response.delete_cookie(COOKIE, path="/")
     response.status_code = 204
     return response
-
-
-class MeOut(UserOut):
-    # the centre's timezone: pages take "today" and "this month" from it, not from the browser's
-    timezone: str
 
 
 @router.get("/me", response_model=MeOut, summary="Who is logged in (and the centre's timezone)")

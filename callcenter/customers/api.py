@@ -11,7 +11,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, File, Path, Query, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
@@ -24,6 +23,7 @@ from callcenter.customers.schemas import (
     CustomerOut,
     CustomerPage,
     CustomerPatch,
+    DeletedOut,
     HistoryOut,
     ImportOut,
     NumberIn,
@@ -49,11 +49,6 @@ records_router = APIRouter(prefix="/api/service-records", tags=["service records
 
 
 CustomersDep = Annotated[CustomerService, Depends(provide(CustomerService))]
-
-
-class DeletedOut(BaseModel):
-    deleted: int
-    service_records_kept: int
 
 
 # customers -------------------------------------------------------------------------------------------------

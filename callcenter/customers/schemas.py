@@ -177,3 +177,10 @@ class PopOut(BaseModel):
 class ImportOut(BaseModel):
     created: int
     updated: int
+
+
+class DeletedOut(BaseModel):
+    """What deleting a customer did (their service records stay, without the link)."""
+
+    deleted: int
+    service_records_kept: int

@@ -20,13 +20,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from pathlib import Path
-from typing import IO, Annotated, Any, Literal, Protocol
+from typing import IO, Annotated, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict
 
 from callcenter.auth.api import AuthDep, require_roles
 from callcenter.auth.models import User
@@ -55,6 +54,7 @@ from callcenter.recordings.errors import (
 from callcenter.recordings.models import STATUSES, Recording
 from callcenter.recordings.peaks import DEFAULT_POINTS, MAX_POINTS, MIN_POINTS, PeaksCache
 from callcenter.recordings.repository import RecordingRepository
+from callcenter.recordings.schemas import PeaksOut, RecordingOut, RecordingPage
 from callcenter.recordings.transcode import CONTENT_TYPES
 from callcenter.schema_types import file_content
 from callcenter.settings import Settings
@@ -70,38 +70,6 @@ Player = Annotated[User, Depends(require_roles(*PLAYERS))]
 RecordingId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="recordings.id")]
 
 router = APIRouter(prefix="/api/recordings", tags=["recordings"])
-
-
-class RecordingOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    call_uniqueid: str
-    queue: str | None
-    agent_username: str | None
-    agent_extension: str | None
-    started_at: datetime
-    ended_at: datetime | None
-    duration_seconds: float | None
-    size_bytes: int | None
-    format: str
-    sha256: str | None
-    status: str
-    problem: str
-    mutes: list[dict[str, Any]]
-
-
-class RecordingPage(BaseModel):
-    total: int
-    limit: int
-    offset: int
-    items: list[RecordingOut]
-
-
-class PeaksOut(BaseModel):
-    duration: float
-    points: int
-    peaks: list[float]
 
 
 class PlaybackLog:
