@@ -10,7 +10,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.auth.api import require_roles
 from callcenter.auth.models import User
@@ -19,21 +18,32 @@ from callcenter.deps import provide
 from callcenter.qc.reports import agents_csv, weekly_csv
 from callcenter.qc.sampling import Policy
 from callcenter.qc.schemas import (
+    AcknowledgeIn,
+    AssignIn,
+    CorrectionIn,
+    DisputeIn,
+    DrawIn,
+    EvaluationIn,
+    HandPickIn,
     QcAgentsReport,
     QcDrawCheck,
     QcDrawOut,
     QcDrawResult,
     QcEvaluationOut,
     QcMyEvaluation,
+    QcNoteIn,
     QcNoteOut,
     QcSampleDetail,
     QcSampleOut,
     QcSamplePage,
     QcSurveyOut,
+    QcTemplateIn,
     QcTemplateOut,
     QcWeeklyReport,
+    SurveyIn,
 )
-from callcenter.qc.service import MAX_SEED, Actor, QcService
+from callcenter.qc.service import Actor, QcService
+from callcenter.schema_types import CSV_CONTENT
 
 Qc = Annotated[User, Depends(require_roles("qc", "supervisor", "admin"))]
 QcOnly = Annotated[User, Depends(require_roles("qc"))]
@@ -50,69 +60,8 @@ router = APIRouter(prefix="/api/qc", tags=["quality control"])
 QcDep = Annotated[QcService, Depends(provide(QcService))]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class DrawIn(_In):
-    month: str = Field(pattern=MONTH)
-    per_agent: int = Field(3, ge=1, le=5)
-    min_talk_seconds: float = Field(30, ge=0, le=36_000)
-    weight_complaints: float = Field(3.0, ge=0, le=1000)
-    weight_poor_survey: float = Field(2.0, ge=0, le=1000)
-    poor_survey_max: int = Field(2, ge=1, le=5)
-    seed: int | None = Field(None, ge=0, le=MAX_SEED)
-
-
-class HandPickIn(_In):
-    call_uniqueid: str = Field(min_length=1, max_length=64)
-    reason: str = Field("", max_length=2000)
-
-
-class AssignIn(_In):
-    username: str = Field(min_length=1, max_length=64)
-
-
-class NoteIn(_In):
-    at_seconds: float = Field(ge=0, le=86_400)
-    text: str = Field(min_length=1, max_length=2000)
-
-
-class ScoresIn(_In):
-    scores: dict[str, Any]  # criterion key → number inside its scale (checked against the form)
-    comments: dict[str, Annotated[str, Field(max_length=2000)]] = Field(default_factory=dict)
-    summary: str = Field("", max_length=5000)
-
-
-class EvaluationIn(ScoresIn):
-    template_id: int | None = Field(None, ge=1, le=MAX_ID)  # default: the default form
-
-
-class CorrectionIn(ScoresIn):  # a correction keeps the evaluation's form
-    reason: str = Field(min_length=1, max_length=2000)
-
-
-class AcknowledgeIn(_In):
-    comment: str = Field("", max_length=2000)
-
-
-class DisputeIn(_In):
-    comment: str = Field(min_length=1, max_length=2000)
-
-
-class TemplateIn(_In):
-    name: str = Field(min_length=1, max_length=100)
-    criteria: list[dict[str, Any]]
-    is_default: bool = False
-
-
-class SurveyIn(_In):
-    call_uniqueid: str = Field(min_length=1, max_length=64)
-    score: int = Field(ge=1, le=5)
-
-
 # the JSON answer is the route's response model; ?format=csv answers this instead
-CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+CSV: dict[int | str, dict[str, Any]] = {200: {"content": CSV_CONTENT}}
 
 
 def _csv(data: bytes, name: str) -> Response:
@@ -187,7 +136,7 @@ async def release(sample_id: Id, svc: QcDep, user: Qc) -> dict[str, Any]:
 
 @router.post("/samples/{sample_id}/notes", response_model=QcNoteOut,
              status_code=201, summary="A note at a point of the recording")
-async def add_note(sample_id: Id, body: NoteIn, svc: QcDep, user: Qc) -> dict[str, Any]:
+async def add_note(sample_id: Id, body: QcNoteIn, svc: QcDep, user: Qc) -> dict[str, Any]:
     return await svc.add_note(Actor.of(user), sample_id, body.at_seconds, body.text)
 
 
@@ -234,7 +183,7 @@ async def templates(svc: QcDep, user: Qc) -> list[dict[str, Any]]:
 
 @router.post("/templates", response_model=QcTemplateOut,
              status_code=201, summary="A new QC form, or a new version of one (weights sum to 100)")
-async def create_template(body: TemplateIn, svc: QcDep, user: FormEditor) -> dict[str, Any]:
+async def create_template(body: QcTemplateIn, svc: QcDep, user: FormEditor) -> dict[str, Any]:
     return await svc.create_template(Actor.of(user), body.name, body.criteria, body.is_default)
 
 

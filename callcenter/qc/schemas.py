@@ -1,5 +1,6 @@
-"""API shapes of /api/qc: what each route answers, field for field as :mod:`callcenter.qc.service` and
-:mod:`callcenter.qc.reports` build it (``template_out``, ``sample_out``, ``evaluation_out``, ``note_out``, ...).
+"""API shapes of /api/qc. Inputs refuse unknown fields (a misspelt field is a 400 naming it). Outputs: what each
+route answers, field for field as :mod:`callcenter.qc.service` and :mod:`callcenter.qc.reports` build it
+(``template_out``, ``sample_out``, ``evaluation_out``, ``note_out``, ...).
 
 Times are strings already formatted by the service (ISO 8601 UTC with ``Z``, ``qc.service.iso``); months
 ``YYYY-MM``. The models are plain (no ``extra="forbid"``): FastAPI filters each answer through them, so a field
@@ -8,11 +9,13 @@ missing here would silently disappear from the answer.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
+from callcenter.bounds import MAX_ID, MONTH
 from callcenter.qc.models import EVALUATION_STATUSES, SAMPLE_STATUSES
+from callcenter.qc.service import MAX_SEED
 
 # A number as the form's author or the inspector wrote it (a criterion's weight and scale, a score, the draw
 # policy's knobs): an int stays an int in the answer. A ``float`` field would turn 20 into 20.0.
@@ -20,8 +23,69 @@ Number = int | float
 SampleStatus = Literal["open", "claimed", "scored", "disputed"]
 EvaluationStatus = Literal["submitted", "acknowledged", "disputed", "corrected"]
 AgentResponse = Literal["acknowledged", "disputed"]
-assert (SampleStatus.__args__, EvaluationStatus.__args__) == (  # type: ignore[attr-defined]
-    SAMPLE_STATUSES, EVALUATION_STATUSES)
+assert (get_args(SampleStatus), get_args(EvaluationStatus)) == (SAMPLE_STATUSES, EVALUATION_STATUSES)
+
+
+# inputs ----------------------------------------------------------------------------------------------------
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DrawIn(_In):
+    month: str = Field(pattern=MONTH)
+    per_agent: int = Field(3, ge=1, le=5)
+    min_talk_seconds: float = Field(30, ge=0, le=36_000)
+    weight_complaints: float = Field(3.0, ge=0, le=1000)
+    weight_poor_survey: float = Field(2.0, ge=0, le=1000)
+    poor_survey_max: int = Field(2, ge=1, le=5)
+    seed: int | None = Field(None, ge=0, le=MAX_SEED)
+
+
+class HandPickIn(_In):
+    call_uniqueid: str = Field(min_length=1, max_length=64)
+    reason: str = Field("", max_length=2000)
+
+
+class AssignIn(_In):
+    username: str = Field(min_length=1, max_length=64)
+
+
+class QcNoteIn(_In):
+    at_seconds: float = Field(ge=0, le=86_400)
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class ScoresIn(_In):
+    scores: dict[str, Any]  # criterion key → number inside its scale (checked against the form)
+    comments: dict[str, Annotated[str, Field(max_length=2000)]] = Field(default_factory=dict)
+    summary: str = Field("", max_length=5000)
+
+
+class EvaluationIn(ScoresIn):
+    template_id: int | None = Field(None, ge=1, le=MAX_ID)  # default: the default form
+
+
+class CorrectionIn(ScoresIn):  # a correction keeps the evaluation's form
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class AcknowledgeIn(_In):
+    comment: str = Field("", max_length=2000)
+
+
+class DisputeIn(_In):
+    comment: str = Field(min_length=1, max_length=2000)
+
+
+class QcTemplateIn(_In):
+    name: str = Field(min_length=1, max_length=100)
+    criteria: list[dict[str, Any]]
+    is_default: bool = False
+
+
+class SurveyIn(_In):
+    call_uniqueid: str = Field(min_length=1, max_length=64)
+    score: int = Field(ge=1, le=5)
 
 
 # forms -----------------------------------------------------------------------------------------------------

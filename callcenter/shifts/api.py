@@ -7,60 +7,67 @@ shifts) see their own roster and records and ask for swaps and leave.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.auth.api import current_user, require_roles
 from callcenter.auth.models import User
 from callcenter.bounds import MAX_ID, MONTH, Day
 from callcenter.deps import provide
+from callcenter.schema_types import CSV_CONTENT
 from callcenter.shifts.common import Actor
-from callcenter.shifts.models import KINDS, LEVELS, POSITIONS, REQUEST_STATUSES
+from callcenter.shifts.models import KINDS, REQUEST_STATUSES
 from callcenter.shifts.reports import sheet_csv, violations_csv
 from callcenter.shifts.schemas import (
     ApproverOut,
     ApproverRemovedOut,
+    ApproveSwapIn,
     AttendanceRecordOut,
     AttendanceSheetOut,
     DeletedDayOut,
     DeletedIdOut,
+    HandoverIn,
     HandoverLogEntry,
     HandoverOut,
+    HolidayIn,
     HolidayOut,
     LatestHandoverOut,
+    LeaveIn,
     LeaveOut,
+    NoteIn,
+    PositionIn,
+    RecomputeIn,
     RecomputeOut,
     RosterEntryOut,
+    RosterIn,
+    RosterPatch,
+    ShiftTemplateIn,
     ShiftTemplateOut,
+    ShiftTemplatePatch,
+    SwapIn,
     SwapOut,
     ViolationsOut,
 )
 from callcenter.shifts.service import ShiftService
 
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
 Lead = Annotated[User, Depends(require_roles("supervisor", "admin"))]
 Admin = Annotated[User, Depends(require_roles("admin"))]
 Staff = Annotated[User, Depends(require_roles("agent", "supervisor"))]
 Anyone = Annotated[User, Depends(current_user)]
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 Format = Literal["json", "csv"]
-Level = Literal["junior", "intermediate", "senior"]
-Username = Annotated[str, Field(min_length=1, max_length=64)]
-Text = Annotated[str, Field(max_length=5000)]
 
 router = APIRouter(prefix="/api/shifts", tags=["shifts"])
-assert set(LEVELS) == set(Level.__args__)  # type: ignore[attr-defined]
 
 
 ShiftsDep = Annotated[ShiftService, Depends(provide(ShiftService))]
 
 
 # the JSON answer is the route's response model; ?format=csv answers this instead
-CSV: dict[int | str, dict[str, Any]] = {200: {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+CSV: dict[int | str, dict[str, Any]] = {200: {"content": CSV_CONTENT}}
 
 
 def _csv(data: bytes, name: str) -> Response:
@@ -75,89 +82,6 @@ def _range(svc: ShiftService, start: date | None, end: date | None, days: int = 
     return start, end
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TemplateIn(_In):
-    name: str = Field(min_length=1, max_length=32)
-    start: str = Field(pattern=HHMM, description="local HH:MM")
-    end: str = Field(pattern=HHMM, description="local HH:MM; not after start = a night shift ending the next day")
-    job: str = Field("", max_length=32)
-    skill_level: Level | None = None
-
-
-class TemplatePatch(_In):
-    name: str | None = Field(None, min_length=1, max_length=32)
-    start: str | None = Field(None, pattern=HHMM)
-    end: str | None = Field(None, pattern=HHMM)
-    job: str | None = Field(None, max_length=32)
-    skill_level: Level | None = None
-    active: bool | None = None
-
-
-class HolidayIn(_In):
-    day: Day
-    name: str = Field(min_length=1, max_length=64)
-
-
-class RosterIn(_In):
-    day: Day
-    template_id: int = Field(ge=1, le=MAX_ID)
-    username: Username
-    job: str | None = Field(None, min_length=1, max_length=32)
-    skill_level: Level | None = None
-    seat: str = Field("", max_length=16, pattern=r"^\d*$")
-
-
-class RosterPatch(_In):
-    username: Username | None = None
-    job: str | None = Field(None, min_length=1, max_length=32)
-    skill_level: Level | None = None
-    seat: str | None = Field(None, max_length=16, pattern=r"^\d*$")
-
-
-class RecomputeIn(_In):
-    day: Day
-
-
-class HandoverIn(_In):
-    equipment: Text | None = None
-    difficult_cases: Text | None = None
-    staffing: Text | None = None
-    notices: Text | None = None
-
-
-class NoteIn(_In):
-    note: str = Field("", max_length=2000)
-
-
-class SwapIn(_In):
-    roster_id: int = Field(ge=1, le=MAX_ID, description="your rostered shift")
-    with_roster_id: int = Field(ge=1, le=MAX_ID, description="the other agent's rostered shift")
-    reason: str = Field("", max_length=2000)
-
-
-class ApproveSwapIn(NoteIn):
-    side: Literal["requester", "counterpart"] | None = None
-
-
-class LeaveIn(_In):
-    start_day: Day
-    end_day: Day | None = None
-    template_id: int | None = Field(None, ge=1, le=MAX_ID, description="one shift; none: every shift of the days")
-    reason: str = Field("", max_length=2000)
-    exceptional: bool = False
-    kind: Literal["personal", "sick"] = "personal"
-    phoned_in_at: datetime | None = Field(None, description="sick leave: when it was phoned in (with its timezone)")
-    certificate: bool = Field(False, description="sick leave for past days: the certificate was handed in")
-
-
-class PositionIn(_In):
-    position: Literal["team_lead", "department_head", "centre_director"]
-
-
-assert set(POSITIONS) == set(PositionIn.model_fields["position"].annotation.__args__)  # type: ignore[union-attr]
 
 
 # templates and holidays ------------------------------------------------------------------------------------
@@ -167,14 +91,14 @@ async def templates(svc: ShiftsDep, user: Anyone) -> list[dict[str, Any]]:
 
 
 @router.post("/templates", response_model=ShiftTemplateOut, status_code=201, summary="Create a shift template")
-async def create_template(body: TemplateIn, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+async def create_template(body: ShiftTemplateIn, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
     return await svc.roster.create_template(Actor.of(user), body.name, body.start, body.end, body.job,
                                                       body.skill_level)
 
 
 @router.patch("/templates/{template_id}", response_model=ShiftTemplateOut,
               summary="Change a shift template (times only while unused)")
-async def edit_template(template_id: Id, body: TemplatePatch, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
+async def edit_template(template_id: Id, body: ShiftTemplatePatch, svc: ShiftsDep, user: Lead) -> dict[str, Any]:
     return await svc.roster.edit_template(Actor.of(user), template_id, body.model_dump(exclude_unset=True))
 
 

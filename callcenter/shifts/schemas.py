@@ -1,5 +1,6 @@
-"""API shapes of /api/shifts: what each route answers, field for field as the service modules build it
-(``template_out``, ``entry_out``, ``record_out``, ``handover_out``, ``swap_out``, ``leave_out``, the reports).
+"""API shapes of /api/shifts. Inputs refuse unknown fields (a misspelt field is a 400 naming it). Outputs: what
+each route answers, field for field as the service modules build it (``template_out``, ``entry_out``,
+``record_out``, ``handover_out``, ``swap_out``, ``leave_out``, the reports).
 
 Times are strings already formatted by the services (ISO 8601 UTC with ``Z``, see ``shifts.common.iso``); days are
 ``YYYY-MM-DD``; local shift times ``HH:MM``. The models are plain (no ``extra="forbid"``): FastAPI filters each
@@ -8,19 +9,110 @@ answer through them, so a field missing here would silently disappear from the a
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 
-from callcenter.shifts.models import KINDS, LEAVE_KINDS, POSITIONS, REQUEST_STATUSES
+from callcenter.bounds import MAX_ID, Day
+from callcenter.shifts.models import KINDS, LEAVE_KINDS, LEVELS, POSITIONS, REQUEST_STATUSES
 
 # spelt out (a Literal of a tuple is not a type to mypy) and checked against the tables' tuples
 Kind = Literal["late", "absence", "early_leave", "early_arrival", "left_before_relief", "sick_leave"]
 Status = Literal["pending", "approved", "rejected", "cancelled"]
 Position = Literal["team_lead", "department_head", "centre_director"]
 LeaveKind = Literal["personal", "sick"]
-assert (Kind.__args__, Status.__args__, Position.__args__, LeaveKind.__args__) == (  # type: ignore[attr-defined]
-    KINDS, REQUEST_STATUSES, POSITIONS, LEAVE_KINDS)
+Level = Literal["junior", "intermediate", "senior"]
+Side = Literal["requester", "counterpart"]  # of a swap
+assert tuple(map(get_args, (Kind, Status, Position, LeaveKind, Level))) == (
+    KINDS, REQUEST_STATUSES, POSITIONS, LEAVE_KINDS, LEVELS)
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+Username = Annotated[str, Field(min_length=1, max_length=64)]
+Text = Annotated[str, Field(max_length=5000)]
+
+
+# inputs ----------------------------------------------------------------------------------------------------
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ShiftTemplateIn(_In):
+    name: str = Field(min_length=1, max_length=32)
+    start: str = Field(pattern=HHMM, description="local HH:MM")
+    end: str = Field(pattern=HHMM, description="local HH:MM; not after start = a night shift ending the next day")
+    job: str = Field("", max_length=32)
+    skill_level: Level | None = None
+
+
+class ShiftTemplatePatch(_In):
+    name: str | None = Field(None, min_length=1, max_length=32)
+    start: str | None = Field(None, pattern=HHMM)
+    end: str | None = Field(None, pattern=HHMM)
+    job: str | None = Field(None, max_length=32)
+    skill_level: Level | None = None
+    active: bool | None = None
+
+
+class HolidayIn(_In):
+    day: Day
+    name: str = Field(min_length=1, max_length=64)
+
+
+class RosterIn(_In):
+    day: Day
+    template_id: int = Field(ge=1, le=MAX_ID)
+    username: Username
+    job: str | None = Field(None, min_length=1, max_length=32)
+    skill_level: Level | None = None
+    seat: str = Field("", max_length=16, pattern=r"^\d*$")
+
+
+class RosterPatch(_In):
+    username: Username | None = None
+    job: str | None = Field(None, min_length=1, max_length=32)
+    skill_level: Level | None = None
+    seat: str | None = Field(None, max_length=16, pattern=r"^\d*$")
+
+
+class RecomputeIn(_In):
+    day: Day
+
+
+class HandoverIn(_In):
+    equipment: Text | None = None
+    difficult_cases: Text | None = None
+    staffing: Text | None = None
+    notices: Text | None = None
+
+
+class NoteIn(_In):
+    note: str = Field("", max_length=2000)
+
+
+class SwapIn(_In):
+    roster_id: int = Field(ge=1, le=MAX_ID, description="your rostered shift")
+    with_roster_id: int = Field(ge=1, le=MAX_ID, description="the other agent's rostered shift")
+    reason: str = Field("", max_length=2000)
+
+
+class ApproveSwapIn(NoteIn):
+    side: Side | None = None
+
+
+class LeaveIn(_In):
+    start_day: Day
+    end_day: Day | None = None
+    template_id: int | None = Field(None, ge=1, le=MAX_ID, description="one shift; none: every shift of the days")
+    reason: str = Field("", max_length=2000)
+    exceptional: bool = False
+    kind: LeaveKind = "personal"
+    phoned_in_at: datetime | None = Field(None, description="sick leave: when it was phoned in (with its timezone)")
+    certificate: bool = Field(False, description="sick leave for past days: the certificate was handed in")
+
+
+class PositionIn(_In):
+    position: Position
+
 
 
 # templates, holidays, roster -------------------------------------------------------------------------------
@@ -227,7 +319,7 @@ class SwapSide(BaseModel):
 
 
 class SwapApproval(BaseModel):
-    side: Literal["requester", "counterpart"]
+    side: Side
     by: str
     at: str
     note: str
