@@ -311,7 +311,7 @@ class SeatService:
             return
         p.down, p.why = down, why
         p.since = at or self.clock.now()
-        a = self.acd.by_ext.get(ext)
+        a = self.acd.at_seat(ext)
         if a is not None:
             await self._update(a, max(p.since, a.logged_in_at or p.since))
 

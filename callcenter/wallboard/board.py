@@ -258,7 +258,7 @@ class Board:
 
     def agent_row(self, a: Agent, now: datetime) -> dict[str, Any]:
         row = a.public()
-        st = self.tracker.active.get(a.call_uniqueid or "")
+        st = self.tracker.call(a.call_uniqueid or "")
         away, away_since, level = self._away(a, now)
         row.update({"caller_number": st.caller_number if st else None, "calls_today": self.calls_today.get(
             a.username, 0), "away": away, "away_since": away_since, "away_level": level})
