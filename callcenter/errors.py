@@ -107,10 +107,14 @@ class Refusal:
         self.error_id = error_id  # overrides the class id where the answer's "error" is this kind's own name
         self.details = dict(details or {})  # what every refusal of this kind carries (a house rule's name)
 
+    def texts(self, values: Mapping[str, Any] | None = None, /, **details: Any) -> dict[str, str]:
+        """The message in each language; for an error class that builds itself (``ivr.errors.PublishRefused``)."""
+        fill = {**self.details, **details, **(values or {})}
+        return {lang: template.format_map(fill) for lang, template in self.templates.items()}
+
     def __call__(self, values: Mapping[str, Any] | None = None, /, **details: Any) -> DomainError:
         details = {**self.details, **details}
-        fill = {**details, **(values or {})}
-        messages = {lang: template.format_map(fill) for lang, template in self.templates.items()}
+        messages = self.texts(values, **details)
         exc = self.kind(messages[EN], **details)
         exc.code = self.code
         exc.messages = messages

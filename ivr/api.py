@@ -19,8 +19,8 @@ from callcenter.auth.models import User
 from callcenter.auth.service import AuthService
 from callcenter.bounds import MAX_ID, Id
 from callcenter.deps import SettingsDep, provide
-from callcenter.errors import Conflict, NotFound
 from callcenter.schema_types import file_content
+from ivr.errors import PROMPT_IN_USE, PROMPT_NOT_FOUND, VOICEMAIL_NO_AUDIO
 from ivr.flowdef import prompts as node_prompts
 from ivr.models import IvrFlow
 from ivr.prompts import MAX_UPLOAD_BYTES, PromptStore, check_name, delete_custom, import_prompt, list_custom
@@ -31,10 +31,6 @@ from ivr.validation import parse_flow
 Admin = Annotated[User, Depends(require_roles("admin"))]
 VoicemailReader = Annotated[User, Depends(require_roles("admin", "supervisor"))]
 router = APIRouter(prefix="/api/ivr", tags=["ivr"])
-
-
-class PromptInUse(Conflict):
-    error_id = "prompt_in_use"
 
 
 IvrDep = Annotated[IvrService, Depends(provide(IvrService))]
@@ -173,7 +169,7 @@ async def delete_prompt(language: str, name: str, prompts: PromptsDep, auth: Aut
     check_name(name, language)
     used = await _prompt_usage(svc, name, language)
     if used:
-        raise PromptInUse(f"prompt {name!r} ({language}) is in use: {'; '.join(used)}", used_by=used)
+        raise PROMPT_IN_USE({"name": name, "language": language, "used": '; '.join(used)}, used_by=used)
     delete_custom(prompts, name, language)
     await _audit(auth, user, "ivr.prompt.delete", f"prompt:{language}/{name}")
 
@@ -185,7 +181,7 @@ async def prompt_audio(language: str, name: str, prompts: PromptsDep, _: Admin) 
     check_name(name, language)
     path = prompts.custom_dir / language / f"{name}.wav"
     if not path.is_file():
-        raise NotFound(f"no uploaded prompt {name!r} in language {language!r}")
+        raise PROMPT_NOT_FOUND({"name": name, "language": language})
     return FileResponse(path, media_type="audio/wav")
 
 
@@ -205,7 +201,7 @@ async def voicemail_audio(vm_id: Id, request: Request, settings: SettingsDep, au
     path = Path(vm.path)
     root = settings.data_dir / "voicemail"
     if not path.is_file() or not path.resolve().is_relative_to(root.resolve()):
-        raise NotFound(f"voicemail {vm_id} has no audio file", voicemail_id=vm_id)
+        raise VOICEMAIL_NO_AUDIO(voicemail_id=vm_id)
     await _audit(auth, user, "voicemail.play", f"voicemail:{vm_id}",
                  {"range": request.headers.get("range")})
     return FileResponse(path, media_type="audio/wav")

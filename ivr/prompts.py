@@ -13,8 +13,18 @@ import re
 import tempfile
 from pathlib import Path
 
-from callcenter.errors import InvalidInput, NotFound
 from callcenter.files import file_mode, private_dir
+from ivr.errors import (
+    AUDIO_UNREADABLE,
+    BAD_FILE_TYPE,
+    BAD_LANGUAGE,
+    BAD_PROMPT_NAME,
+    FILE_EMPTY,
+    FILE_TOO_BIG,
+    NO_AUDIO,
+    TOO_LONG,
+    UPLOADED_PROMPT_NOT_FOUND,
+)
 
 SOUND_EXTS = (".wav", ".gsm", ".ulaw", ".alaw", ".sln", ".g722")
 
@@ -54,9 +64,9 @@ LANG_RE = re.compile(r"[a-z]{2}(_[A-Z]{2})?")
 
 def check_name(name: str, lang: str) -> None:
     if not NAME_RE.fullmatch(name):
-        raise InvalidInput(f"prompt name {name!r} must be 1-80 letters, digits, '-' or '_'", field="name")
+        raise BAD_PROMPT_NAME({"name": name}, field="name")
     if not LANG_RE.fullmatch(lang):
-        raise InvalidInput(f"language {lang!r} must look like 'zh' or 'en'", field="language")
+        raise BAD_LANGUAGE({"lang": lang}, field="language")
 
 
 def import_prompt(store: PromptStore, name: str, lang: str, filename: str, data: bytes) -> dict[str, object]:
@@ -70,12 +80,11 @@ def import_prompt(store: PromptStore, name: str, lang: str, filename: str, data:
     check_name(name, lang)
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if ext not in UPLOAD_FORMATS:
-        raise InvalidInput(f"{filename!r}: file type {ext or '(none)'!r} not accepted; upload wav, mp3, ogg or m4a",
-                           field="file")
+        raise BAD_FILE_TYPE({"filename": filename, "value": ext or '(none)'}, field="file")
     if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"{filename!r} is {len(data) / 1048576:.1f} MB; the limit is 20 MB", field="file")
+        raise FILE_TOO_BIG({"filename": filename, "value": len(data) / 1048576}, field="file")
     if not data:
-        raise InvalidInput(f"{filename!r} is empty", field="file")
+        raise FILE_EMPTY({"filename": filename}, field="file")
     originals = store.custom_dir / "originals" / lang
     target = store.custom_dir / lang / f"{name}.wav"
     with tempfile.TemporaryDirectory() as tmp:
@@ -87,13 +96,12 @@ def import_prompt(store: PromptStore, name: str, lang: str, filename: str, data:
                 seg = AudioSegment.from_file(r, format=UPLOAD_FORMATS[ext])
         except (CouldntDecodeError, IndexError, OSError):
             # ffmpeg's own message names its pipe, not the upload: say what the admin can act on
-            raise InvalidInput(f"{filename!r} is not a readable {ext} audio file (corrupt, or not audio)",
-                               field="file") from None
+            raise AUDIO_UNREADABLE({"filename": filename, "ext": ext}, field="file") from None
         seconds = len(seg) / 1000
         if seconds <= 0:
-            raise InvalidInput("the recording has no audio", field="file")
+            raise NO_AUDIO(field="file")
         if seconds > MAX_SECONDS:
-            raise InvalidInput(f"the recording is {seconds:.0f} s long; the limit is 10 minutes", field="file")
+            raise TOO_LONG({"seconds": seconds}, field="file")
         out = os.path.join(tmp, "out.wav")
         seg.set_frame_rate(8000).set_channels(1).set_sample_width(2).export(out, format="wav").close()
         # the centre's recordings are the service's alone, whatever the process umask (the managed Asterisk runs as
@@ -122,7 +130,7 @@ def delete_custom(store: PromptStore, name: str, lang: str) -> None:
     check_name(name, lang)
     target = store.custom_dir / lang / f"{name}.wav"
     if not target.is_file():
-        raise NotFound(f"no uploaded prompt {name!r} in language {lang!r}")
+        raise UPLOADED_PROMPT_NOT_FOUND({"name": name, "lang": lang})
     target.unlink()
     for old in (store.custom_dir / "originals" / lang).glob(f"{name}.*"):
         old.unlink()

@@ -12,22 +12,21 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.clock import Clock
-from callcenter.errors import DomainError, InvalidInput, NotFound
+from ivr.errors import (
+    BAD_DID,
+    FLOW_EXISTS,
+    FLOW_NAME_LENGTH,
+    FLOW_NOT_FOUND,
+    FLOW_VERSION_NOT_FOUND,
+    VERSION_NOT_FOUND,
+    VOICEMAIL_NOT_FOUND,
+    PublishRefused,
+)
 from ivr.flowdef import FlowDef
 from ivr.models import IvrEntryPoint, IvrFlow, IvrFlowVersion, Voicemail
 from ivr.validation import Problem, validate
 
 DEFAULT_DID = "*"
-
-
-class PublishRefused(DomainError):
-    status = 422
-    error_id = "flow_invalid"
-
-    def __init__(self, flow: str, problems: list[Problem]) -> None:
-        super().__init__(f"flow {flow!r} cannot be published: {len(problems)} problem(s)",
-                         problems=[p.as_dict() for p in problems])
-        self.problems = problems
 
 
 class IvrService:
@@ -46,25 +45,25 @@ class IvrService:
     async def _flow(s: AsyncSession, flow_id: int) -> IvrFlow:
         flow = await s.get(IvrFlow, flow_id)
         if flow is None:
-            raise NotFound(f"IVR flow {flow_id} not found", flow_id=flow_id)
+            raise FLOW_NOT_FOUND(flow_id=flow_id)
         return flow
 
     @staticmethod
     async def _voicemail(s: AsyncSession, vm_id: int) -> Voicemail:
         vm = await s.get(Voicemail, vm_id)
         if vm is None:
-            raise NotFound(f"voicemail {vm_id} not found", voicemail_id=vm_id)
+            raise VOICEMAIL_NOT_FOUND(voicemail_id=vm_id)
         return vm
 
     # flows -----------------------------------------------------------------------------------------------
     async def create_flow(self, name: str, draft: dict[str, Any], description: str = "") -> IvrFlow:
         name = name.strip()
         if not name or len(name) > 80:
-            raise InvalidInput("flow name must be 1-80 characters", name=name[:100])
+            raise FLOW_NAME_LENGTH(name=name[:100])
         now = self.clock.now()
         async with self.sessions() as s:
             if (await s.execute(select(IvrFlow).where(IvrFlow.name == name))).scalar_one_or_none():
-                raise InvalidInput(f"a flow named {name!r} already exists", name=name)
+                raise FLOW_EXISTS(name=name)
             flow = IvrFlow(name=name, description=description, draft=draft, draft_updated_at=now, created_at=now)
             s.add(flow)
             await s.commit()
@@ -118,7 +117,7 @@ class IvrService:
             v = (await s.execute(select(IvrFlowVersion).where(
                 IvrFlowVersion.flow_id == flow_id, IvrFlowVersion.version == version))).scalar_one_or_none()
             if v is None:
-                raise NotFound(f"flow {flow.name!r} has no version {version}", version=version)
+                raise VERSION_NOT_FOUND({"name": flow.name}, version=version)
             # what that version needs may be gone since (a deleted prompt, a removed queue): check again
             problems = self.check(v.definition)
             if problems:
@@ -138,7 +137,7 @@ class IvrService:
     async def set_entry_point(self, did: str, flow_id: int) -> None:
         did = did.strip()
         if did != DEFAULT_DID and not re.fullmatch(r"\+?[0-9]{2,39}", did, flags=re.ASCII):
-            raise InvalidInput(f"dialled number {did!r} must be digits (optionally with +) or '*' for the default")
+            raise BAD_DID({"did": did})
         await self.get_flow(flow_id)
         async with self.sessions() as s:
             ep = (await s.execute(select(IvrEntryPoint).where(IvrEntryPoint.did == did))).scalar_one_or_none()
@@ -192,7 +191,7 @@ class IvrService:
         async with self.sessions() as s:
             v = await s.get(IvrFlowVersion, version_id)
         if v is None:
-            raise NotFound(f"IVR flow version {version_id} not found")
+            raise FLOW_VERSION_NOT_FOUND({"version_id": version_id})
         return v.definition
 
     async def flows_using_queue(self, name: str) -> tuple[list[str], list[str]]:
