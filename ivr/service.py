@@ -8,7 +8,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.clock import Clock
@@ -24,6 +23,7 @@ from ivr.errors import (
 )
 from ivr.flowdef import FlowDef
 from ivr.models import IvrEntryPoint, IvrFlow, IvrFlowVersion, Voicemail
+from ivr.repository import IvrRepository
 from ivr.validation import Problem, validate
 
 DEFAULT_DID = "*"
@@ -32,7 +32,7 @@ DEFAULT_DID = "*"
 class IvrService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
                  queues: Callable[[], set[str]], prompt_exists: Callable[[str, str], bool]) -> None:
-        self.sessions = sessions
+        self.repo = IvrRepository(sessions)
         self.clock = clock
         self.queues = queues
         self.prompt_exists = prompt_exists
@@ -41,16 +41,14 @@ class IvrService:
         self.resolve_ttl = 2.0
         self._inflight: dict[str, asyncio.Future[tuple[int, FlowDef] | None]] = {}
 
-    @staticmethod
-    async def _flow(s: AsyncSession, flow_id: int) -> IvrFlow:
-        flow = await s.get(IvrFlow, flow_id)
+    async def _flow(self, s: AsyncSession, flow_id: int) -> IvrFlow:
+        flow = await self.repo.flow(s, flow_id)
         if flow is None:
             raise FLOW_NOT_FOUND(flow_id=flow_id)
         return flow
 
-    @staticmethod
-    async def _voicemail(s: AsyncSession, vm_id: int) -> Voicemail:
-        vm = await s.get(Voicemail, vm_id)
+    async def _voicemail(self, s: AsyncSession, vm_id: int) -> Voicemail:
+        vm = await self.repo.voicemail(s, vm_id)
         if vm is None:
             raise VOICEMAIL_NOT_FOUND(voicemail_id=vm_id)
         return vm
@@ -61,8 +59,8 @@ class IvrService:
         if not name or len(name) > 80:
             raise FLOW_NAME_LENGTH(name=name[:100])
         now = self.clock.now()
-        async with self.sessions() as s:
-            if (await s.execute(select(IvrFlow).where(IvrFlow.name == name))).scalar_one_or_none():
+        async with self.repo.session() as s:
+            if await self.repo.flow_named(s, name):
                 raise FLOW_EXISTS(name=name)
             flow = IvrFlow(name=name, description=description, draft=draft, draft_updated_at=now, created_at=now)
             s.add(flow)
@@ -70,15 +68,15 @@ class IvrService:
             return flow
 
     async def get_flow(self, flow_id: int) -> IvrFlow:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             return await self._flow(s, flow_id)
 
     async def list_flows(self) -> list[IvrFlow]:
-        async with self.sessions() as s:
-            return list((await s.execute(select(IvrFlow).order_by(IvrFlow.name))).scalars())
+        async with self.repo.session() as s:
+            return await self.repo.flows(s)
 
     async def save_draft(self, flow_id: int, draft: dict[str, Any]) -> IvrFlow:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             flow = await self._flow(s, flow_id)
             flow.draft = draft
             flow.draft_updated_at = self.clock.now()
@@ -91,13 +89,12 @@ class IvrService:
     async def publish(self, flow_id: int, by: str, note: str = "") -> IvrFlowVersion:
         """Validate the draft; if clean, store it as the next immutable version and make it live."""
         by = by[:80]
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             flow = await self._flow(s, flow_id)
             problems = self.check(flow.draft)
             if problems:
                 raise PublishRefused(flow.name, problems)
-            last = (await s.execute(select(func.max(IvrFlowVersion.version))
-                                    .where(IvrFlowVersion.flow_id == flow_id))).scalar_one()
+            last = await self.repo.last_version(s, flow_id)
             now = self.clock.now()
             v = IvrFlowVersion(flow_id=flow_id, version=(last or 0) + 1, definition=flow.draft,
                                published_at=now, published_by=by, note=note)
@@ -112,10 +109,9 @@ class IvrService:
     async def rollback(self, flow_id: int, version: int, by: str) -> IvrFlowVersion:
         """Make an earlier published version live again (the draft is left as it is); refused like a publish
         when that version no longer validates."""
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             flow = await self._flow(s, flow_id)
-            v = (await s.execute(select(IvrFlowVersion).where(
-                IvrFlowVersion.flow_id == flow_id, IvrFlowVersion.version == version))).scalar_one_or_none()
+            v = await self.repo.version_of(s, flow_id, version)
             if v is None:
                 raise VERSION_NOT_FOUND({"name": flow.name}, version=version)
             # what that version needs may be gone since (a deleted prompt, a removed queue): check again
@@ -129,9 +125,8 @@ class IvrService:
             return v
 
     async def versions(self, flow_id: int) -> list[IvrFlowVersion]:
-        async with self.sessions() as s:
-            q = select(IvrFlowVersion).where(IvrFlowVersion.flow_id == flow_id).order_by(IvrFlowVersion.version)
-            return list((await s.execute(q)).scalars())
+        async with self.repo.session() as s:
+            return await self.repo.versions(s, flow_id)
 
     # entry points ----------------------------------------------------------------------------------------
     async def set_entry_point(self, did: str, flow_id: int) -> None:
@@ -139,8 +134,8 @@ class IvrService:
         if did != DEFAULT_DID and not re.fullmatch(r"\+?[0-9]{2,39}", did, flags=re.ASCII):
             raise BAD_DID({"did": did})
         await self.get_flow(flow_id)
-        async with self.sessions() as s:
-            ep = (await s.execute(select(IvrEntryPoint).where(IvrEntryPoint.did == did))).scalar_one_or_none()
+        async with self.repo.session() as s:
+            ep = await self.repo.entry_point(s, did)
             if ep is None:
                 s.add(IvrEntryPoint(did=did, flow_id=flow_id))
             else:
@@ -170,26 +165,20 @@ class IvrService:
         return result
 
     async def _resolve_db(self, did: str) -> tuple[int, FlowDef] | None:
-        async with self.sessions() as s:
-            rows = (await s.execute(
-                select(IvrEntryPoint.did, IvrFlow.live_version_id)
-                .join(IvrFlow, IvrFlow.id == IvrEntryPoint.flow_id)
-                .where(IvrEntryPoint.did.in_([did, DEFAULT_DID]))
-            )).all()
-        by_did = {r[0]: r[1] for r in rows}
+        async with self.repo.session() as s:
+            by_did = await self.repo.live_versions(s, [did, DEFAULT_DID])
         version_id = by_did.get(did) or by_did.get(DEFAULT_DID)
         if version_id is None:
             return None
         return version_id, await self.version(version_id)
 
     async def entry_points(self) -> dict[str, int]:
-        async with self.sessions() as s:
-            rows = (await s.execute(select(IvrEntryPoint.did, IvrEntryPoint.flow_id))).all()
-        return {r[0]: r[1] for r in rows}
+        async with self.repo.session() as s:
+            return await self.repo.entry_points(s)
 
     async def version_doc(self, version_id: int) -> dict[str, Any]:
-        async with self.sessions() as s:
-            v = await s.get(IvrFlowVersion, version_id)
+        async with self.repo.session() as s:
+            v = await self.repo.version(s, version_id)
         if v is None:
             raise FLOW_VERSION_NOT_FOUND({"version_id": version_id})
         return v.definition
@@ -204,11 +193,10 @@ class IvrService:
             return any(isinstance(n, dict) and n.get("kind") == "queue" and n.get("queue") == name
                        for n in nodes.values())
 
-        async with self.sessions() as s:
-            flows = list((await s.execute(select(IvrFlow).order_by(IvrFlow.name))).scalars())
+        async with self.repo.session() as s:
+            flows = await self.repo.flows(s)
             live_ids = [f.live_version_id for f in flows if f.live_version_id is not None]
-            live_docs = {v.id: v.definition for v in (await s.execute(
-                select(IvrFlowVersion).where(IvrFlowVersion.id.in_(live_ids)))).scalars()} if live_ids else {}
+            live_docs = {v.id: v.definition for v in await self.repo.versions_by_id(s, live_ids)}
         live = [f.name for f in flows if f.live_version_id is not None and uses(live_docs.get(f.live_version_id))]
         draft = [f.name for f in flows if uses(f.draft)]
         return live, draft
@@ -227,24 +215,21 @@ class IvrService:
         vm = Voicemail(call_uniqueid=call_uniqueid, caller_number=caller_number, mailbox=mailbox, path=path,
                        recorded_at=recorded_at, duration_seconds=duration_seconds,
                        empty=not duration_seconds)
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             s.add(vm)
             await s.commit()
             return vm
 
     async def voicemails(self, handled: bool | None = None) -> list[Voicemail]:
-        q = select(Voicemail).order_by(Voicemail.recorded_at.desc())
-        if handled is not None:
-            q = q.where(Voicemail.handled_at.is_not(None) if handled else Voicemail.handled_at.is_(None))
-        async with self.sessions() as s:
-            return list((await s.execute(q)).scalars())
+        async with self.repo.session() as s:
+            return await self.repo.voicemails(s, handled)
 
     async def get_voicemail(self, vm_id: int) -> Voicemail:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             return await self._voicemail(s, vm_id)
 
     async def mark_voicemail_handled(self, vm_id: int, by: str) -> Voicemail:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             vm = await self._voicemail(s, vm_id)
             if vm.handled_at is None:
                 vm.handled_at = self.clock.now()
