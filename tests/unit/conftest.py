@@ -3,7 +3,8 @@
 :mod:`callcenter.realtime.messages`, in the wire form the hub writes (``json.dumps(..., default=str)``). The
 messages are checked whether or not a client is listening, and a test fails at teardown naming each message that
 did not validate. A test whose service is fed a partial fake (a customer record with two fields) says so with
-``@pytest.mark.ws_unchecked("why")``: its messages are not the service's real ones."""
+``@pytest.mark.ws_unchecked("why")`` (registered in pyproject.toml, since other tiers import such test modules):
+its messages are not the service's real ones."""
 
 from __future__ import annotations
 
@@ -41,11 +42,6 @@ def wire_problem(topic: str, message: dict[str, Any] | str) -> str | None:
     except ValidationError as e:
         return f"{topic}: {text[:300]}\n{e}"
     return None
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "ws_unchecked(why): the test's websocket messages are built from fakes, "
-                                       "not checked against callcenter/realtime/messages.py")
 
 
 @pytest.fixture(autouse=True)
