@@ -158,3 +158,150 @@ NUMBER_TAKEN = Refusal(
     en="number {number} already belongs to customer {customer_id}",
     zh="号码 {number} 已属于客户 {customer_id}",
 )
+
+TEXT_NOT_TEXT = Refusal("customers.text_not_text", InvalidInput, en="{field} must be text", zh="{field} 必须是文本")
+TEXT_EMPTY = Refusal("customers.text_empty", InvalidInput, en="{field} must not be empty", zh="{field} 不能为空")
+TEXT_TOO_LONG = Refusal(
+    "customers.text_too_long", InvalidInput,
+    en="{field} is {n_text} characters; at most {max_len}",
+    zh="{field} 有 {n_text} 个字符；最多 {max_len} 个",
+)
+NOT_BOOL = Refusal(
+    "customers.not_bool", InvalidInput,
+    en="{field} must be true or false",
+    zh="{field} 必须是 true 或 false",
+)
+TAGS_NOT_LIST = Refusal(
+    "customers.tags_not_list", InvalidInput,
+    en="tags must be a list of texts",
+    zh="tags（标签）必须是文本列表",
+)
+TOO_MANY_TAGS = Refusal(
+    "customers.too_many_tags", InvalidInput,
+    en="{field}: {n_out} tags; at most {max_tags}",
+    zh="{field}：{n_out} 个标签；最多 {max_tags} 个",
+)
+PHONE_NOT_TEXT = Refusal(
+    "customers.phone_not_text", InvalidInput,
+    en="{field}: phone number {raw!r} must be text",
+    zh="{field}：电话号码 {raw!r} 必须是文本",
+)
+PHONE_BAD_CHARACTERS = Refusal(
+    "customers.phone_bad_characters", InvalidInput,
+    en=("{field}: phone number {raw!r} may only contain digits, spaces and + - ( ) . (a spreadsheet may have "
+        "turned it into '1.38E+10': format that column as text)"),
+    zh=("{field}：电话号码 {raw!r} 只能包含数字、空格和 + - ( ) .（电子表格可能把它变成了 "
+        "'1.38E+10'：请把该列设为文本格式）"),
+)
+PHONE_TOO_FEW_DIGITS = Refusal(
+    "customers.phone_too_few_digits", InvalidInput,
+    en="{field}: phone number {raw!r} has too few digits",
+    zh="{field}：电话号码 {raw!r} 位数太少",
+)
+PHONE_TOO_MANY_DIGITS = Refusal(
+    "customers.phone_too_many_digits", InvalidInput,
+    en="{field}: phone number {raw!r} has too many digits",
+    zh="{field}：电话号码 {raw!r} 位数太多",
+)
+NUMBERS_NOT_LIST = Refusal(
+    "customers.numbers_not_list", InvalidInput,
+    en="numbers must be a list of phone numbers",
+    zh="numbers 必须是电话号码列表",
+)
+TOO_MANY_NUMBERS = Refusal(
+    "customers.too_many_numbers", InvalidInput,
+    en="{field}: {n_out} numbers; at most {max_numbers}",
+    zh="{field}：{n_out} 个号码；最多 {max_numbers} 个",
+)
+NUMBER_BAD_CHARACTERS = Refusal(
+    "customers.number_bad_characters", InvalidInput,
+    en="number {raw!r} may only contain digits, spaces and + - ( ) .",
+    zh="号码 {raw!r} 只能包含数字、空格和 + - ( ) .",
+)
+NUMBER_NEEDS_3_DIGITS = Refusal(
+    "customers.number_needs_3_digits", InvalidInput,
+    en="number {raw!r}: give at least 3 digits",
+    zh="号码 {raw!r}：请至少填写 3 位数字",
+)
+NUMBER_TOO_MANY_DIGITS = Refusal(
+    "customers.number_too_many_digits", InvalidInput,
+    en="number {raw!r} has too many digits",
+    zh="号码 {raw!r} 位数太多",
+)
+NOT_DATETIME = Refusal(
+    "customers.not_datetime", InvalidInput,
+    en="{field} must be a date and time (ISO 8601)",
+    zh="{field} 必须是日期时间（ISO 8601）",
+)
+UNKNOWN_WHY = Refusal(
+    "customers.unknown_why", InvalidInput,
+    en="why must be one of {why}; got {why2!r}",
+    zh="why 必须是 {why} 之一；收到的是 {why2!r}",
+)
+TAG_NOT_TEXT = Refusal(
+    "customers.tag_not_text", InvalidInput,
+    en="{field}: tag {t!r} is not text (tags must be a list of texts)",
+    zh="{field}：标签 {t!r} 不是文本（标签必须是文本列表）",
+)
+TAG_EMPTY = Refusal(
+    "customers.tag_empty", InvalidInput,
+    en="{field}: a tag must not be empty",
+    zh="{field}：标签不能为空",
+)
+TAG_TOO_LONG = Refusal(
+    "customers.tag_too_long", InvalidInput,
+    en="{field}: tag {t!r}… is longer than {max_tag_len} characters",
+    zh="{field}：标签 {t!r}… 超过 {max_tag_len} 个字符",
+)
+TAG_BAD_CHARACTERS = Refusal(
+    "customers.tag_bad_characters", InvalidInput,
+    en="{field}: tag {t!r} must not contain ';' or control characters",
+    zh="{field}：标签 {t!r} 不能包含 ';' 或控制字符",
+)
+UNKNOWN_SORT = Refusal(
+    "customers.unknown_sort", InvalidInput,
+    en="sort must be one of {sorts}; got {sort!r}",
+    zh="sort 必须是 {sorts} 之一；收到的是 {sort!r}",
+)
+BAD_LIMIT = Refusal("customers.bad_limit", InvalidInput, en="limit must be 1..500", zh="limit 必须是 1..500")
+BAD_OFFSET = Refusal("customers.bad_offset", InvalidInput, en="offset must be 0 or more", zh="offset 必须大于或等于 0")
+DUE_NEEDS_FOLLOW_UP = Refusal(
+    "customers.due_needs_follow_up", InvalidInput,
+    en="follow_up_due needs follow_up_needed=true",
+    zh="follow_up_due 需要 follow_up_needed=true",
+)
+CUSTOMER_NUMBERS_FULL = Refusal(
+    "customers.customer_numbers_full", InvalidInput,
+    en="{field}: customer already has {max_numbers} numbers",
+    zh="{field}：客户已有 {max_numbers} 个号码",
+)
+RECORD_NEEDS_CALL = Refusal(
+    "customers.record_needs_call", InvalidInput,
+    en="call_uniqueid: an agent writes a service record for a call",
+    zh="call_uniqueid：座席须为一通通话写服务记录",
+)
+RECORD_NEEDS_TARGET = Refusal(
+    "customers.record_needs_target", InvalidInput,
+    en="{field}: give call_uniqueid, customer_id or caller_number",
+    zh="{field}：请提供 call_uniqueid、customer_id 或 caller_number",
+)
+IMPORT_BAD_ID = Refusal(
+    "customers.import_bad_id", InvalidInput,
+    en="id {v!r} is not a customer id (leave it empty to create)",
+    zh="id {v!r} 不是客户编号（新建客户请留空）",
+)
+IMPORT_BAD_VIP = Refusal(
+    "customers.import_bad_vip", InvalidInput,
+    en="vip {v!r} must be true or false",
+    zh="vip {v!r} 必须是 true 或 false",
+)
+UNKNOWN_CATEGORY = Refusal(
+    "customers.unknown_category", InvalidInput,
+    en="category must be one of {categories}; got {v!r}",
+    zh="category 必须是 {categories} 之一；收到的是 {v!r}",
+)
+CUSTOMER_ID_NOT_NUMBER = Refusal(
+    "customers.customer_id_not_number", InvalidInput,
+    en="customer_id must be a number",
+    zh="customer_id 必须是数字",
+)

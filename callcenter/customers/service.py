@@ -30,10 +30,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.calls.models import Call
 from callcenter.clock import Clock
 from callcenter.customers.errors import (
+    BAD_LIMIT,
+    BAD_OFFSET,
+    CUSTOMER_ID_NOT_NUMBER,
     CUSTOMER_NOT_FOUND,
+    CUSTOMER_NUMBERS_FULL,
+    DUE_NEEDS_FOLLOW_UP,
     EDIT_NOT_HANDLING,
     FOLLOW_UP_DONE,
     IMPORT_BAD_CREATED_AT,
+    IMPORT_BAD_ID,
+    IMPORT_BAD_VIP,
     IMPORT_DUPLICATE_COLUMNS,
     IMPORT_EMPTY,
     IMPORT_NAME_COLUMN,
@@ -48,20 +55,45 @@ from callcenter.customers.errors import (
     NEEDS_ROLE,
     NO_FOLLOW_UP,
     NO_SUCH_CUSTOMER,
+    NOT_BOOL,
+    NOT_DATETIME,
     NOTHING_TO_CHANGE,
+    NUMBER_BAD_CHARACTERS,
+    NUMBER_NEEDS_3_DIGITS,
     NUMBER_NOT_FOUND,
+    NUMBER_TOO_MANY_DIGITS,
+    NUMBERS_NOT_LIST,
+    PHONE_BAD_CHARACTERS,
+    PHONE_NOT_TEXT,
+    PHONE_TOO_FEW_DIGITS,
+    PHONE_TOO_MANY_DIGITS,
+    RECORD_NEEDS_CALL,
+    RECORD_NEEDS_TARGET,
     RECORD_NOT_AUTHOR,
     RECORD_NOT_FOUND,
     RECORD_NOT_HANDLING,
     RECORDS_NOT_HANDLING,
+    TAG_BAD_CHARACTERS,
+    TAG_EMPTY,
+    TAG_NOT_TEXT,
+    TAG_TOO_LONG,
+    TAGS_NOT_LIST,
+    TEXT_EMPTY,
+    TEXT_NOT_TEXT,
+    TEXT_TOO_LONG,
+    TOO_MANY_NUMBERS,
+    TOO_MANY_TAGS,
+    UNKNOWN_CATEGORY,
     UNKNOWN_CUSTOMER_FIELD,
     UNKNOWN_RECORD_FIELD,
+    UNKNOWN_SORT,
+    UNKNOWN_WHY,
     VIEW_NOT_HANDLING,
 )
 from callcenter.customers.models import CATEGORIES, ServiceRecord
 from callcenter.customers.repository import CustomerFull, CustomerRepository, normalise_number
 from callcenter.customers.schemas import CallBrief, CustomerOut, PopOut, ServiceRecordOut
-from callcenter.errors import InvalidInput
+from callcenter.errors import InvalidInput, Refusal
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
 HandlingNumbers = Callable[[str], Awaitable[set[str]]]
@@ -139,65 +171,61 @@ async def _never(_: str, __: str) -> bool:
 
 
 # validation ------------------------------------------------------------------------------------------------
-def _need(cond: bool, message: str, field: str) -> None:
-    """Raise ``InvalidInput`` naming ``field`` (in the details, and in the message too)."""
+def _need(cond: bool, refusal: Refusal, field: str, **values: Any) -> None:
+    """Unless ``cond``: raise ``refusal`` naming ``field`` in the details (its message names the field too)."""
     if not cond:
-        raise InvalidInput(message if message.startswith(field) else f"{field}: {message}", field=field)
+        raise refusal(values, field=field)
 
 
 def check_text(field: str, value: Any, max_len: int, *, required: bool = False, strip: bool = True) -> str:
-    _need(isinstance(value, str), f"{field} must be text", field)
+    _need(isinstance(value, str), TEXT_NOT_TEXT, field)
     text = value.strip() if strip else value
-    _need(not required or bool(text.strip()), f"{field} must not be empty", field)
-    _need(len(text) <= max_len, f"{field} is {len(text)} characters; at most {max_len}", field)
+    _need(not required or bool(text.strip()), TEXT_EMPTY, field)
+    _need(len(text) <= max_len, TEXT_TOO_LONG, field, n_text=len(text), max_len=max_len)
     return str(text)
 
 
 def check_bool(field: str, value: Any) -> bool:
-    _need(isinstance(value, bool), f"{field} must be true or false", field)
+    _need(isinstance(value, bool), NOT_BOOL, field)
     return bool(value)
 
 
 def check_tags(value: Any) -> list[str]:
-    _need(isinstance(value, list | tuple), "tags must be a list of texts", "tags")
+    _need(isinstance(value, list | tuple), TAGS_NOT_LIST, "tags")
     out: list[str] = []
     for t in value:
-        _need(isinstance(t, str), f"tag {t!r} is not text (tags must be a list of texts)", "tags")
+        _need(isinstance(t, str), TAG_NOT_TEXT, "tags", t=t)
         t = t.strip()
-        _need(bool(t), "a tag must not be empty", "tags")
-        _need(len(t) <= MAX_TAG_LEN, f"tag {t[:20]!r}… is longer than {MAX_TAG_LEN} characters", "tags")
-        _need(";" not in t and not _CONTROL.search(t), f"tag {t!r} must not contain ';' or control characters",
-              "tags")
+        _need(bool(t), TAG_EMPTY, "tags")
+        _need(len(t) <= MAX_TAG_LEN, TAG_TOO_LONG, "tags", t=t[:20], max_tag_len=MAX_TAG_LEN)
+        _need(";" not in t and not _CONTROL.search(t), TAG_BAD_CHARACTERS, "tags", t=t)
         if t not in out:
             out.append(t)
-    _need(len(out) <= MAX_TAGS, f"{len(out)} tags; at most {MAX_TAGS}", "tags")
+    _need(len(out) <= MAX_TAGS, TOO_MANY_TAGS, "tags", n_out=len(out), max_tags=MAX_TAGS)
     return out
 
 
 def check_number(raw: Any, field: str = "numbers") -> str:
-    _need(isinstance(raw, str), f"phone number {raw!r} must be text", field)
-    _need(bool(_NUMBER_CHARS.fullmatch(raw.strip())),
-          f"phone number {raw!r} may only contain digits, spaces and + - ( ) . "
-          "(a spreadsheet may have turned it into '1.38E+10': format that column as text)", field)
+    _need(isinstance(raw, str), PHONE_NOT_TEXT, field, raw=raw)
+    _need(bool(_NUMBER_CHARS.fullmatch(raw.strip())), PHONE_BAD_CHARACTERS, field, raw=raw)
     n = normalise_number(raw)
-    _need(n is not None, f"phone number {raw!r} has too few digits", field)
+    _need(n is not None, PHONE_TOO_FEW_DIGITS, field, raw=raw)
     assert n is not None
-    _need(len(n) <= 32, f"phone number {raw!r} has too many digits", field)
+    _need(len(n) <= 32, PHONE_TOO_MANY_DIGITS, field, raw=raw)
     return n
 
 
 def check_numbers(value: Any) -> list[str]:
-    _need(isinstance(value, list | tuple), "numbers must be a list of phone numbers", "numbers")
+    _need(isinstance(value, list | tuple), NUMBERS_NOT_LIST, "numbers")
     out = list(dict.fromkeys(check_number(n) for n in value))
-    _need(len(out) <= MAX_NUMBERS, f"{len(out)} numbers; at most {MAX_NUMBERS}", "numbers")
+    _need(len(out) <= MAX_NUMBERS, TOO_MANY_NUMBERS, "numbers", n_out=len(out), max_numbers=MAX_NUMBERS)
     return out
 
 
 def _number_prefix(raw: str) -> str:
     """The start of a normalised number, from what a user typed in the search box ('+86 138', '0755', '138')."""
     s = raw.strip()
-    _need(bool(_NUMBER_CHARS.fullmatch(s)), f"number {raw!r} may only contain digits, spaces and + - ( ) .",
-          "number")
+    _need(bool(_NUMBER_CHARS.fullmatch(s)), NUMBER_BAD_CHARACTERS, "number", raw=raw)
     digits = "".join(ch for ch in s if ch.isdigit())
     if s.startswith("+86"):
         digits = digits[2:]
@@ -206,21 +234,21 @@ def _number_prefix(raw: str) -> str:
     else:
         digits = normalise_number(digits) or digits
     digits = digits.lstrip("0")
-    _need(len(digits) >= 3, f"number {raw!r}: give at least 3 digits", "number")
-    _need(len(digits) <= 32, f"number {raw!r} has too many digits", "number")
+    _need(len(digits) >= 3, NUMBER_NEEDS_3_DIGITS, "number", raw=raw)
+    _need(len(digits) <= 32, NUMBER_TOO_MANY_DIGITS, "number", raw=raw)
     return digits
 
 
 def _utc(field: str, value: Any) -> datetime | None:
     if value is None:
         return None
-    _need(isinstance(value, datetime), f"{field} must be a date and time (ISO 8601)", field)
+    _need(isinstance(value, datetime), NOT_DATETIME, field)
     at: datetime = value
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)  # bare = UTC
 
 
 def _why(why: str) -> str:
-    _need(why in WHY, f"why must be one of {', '.join(WHY)}; got {why!r}", "why")
+    _need(why in WHY, UNKNOWN_WHY, "why", why=', '.join(WHY), why2=why)
     return why
 
 
@@ -382,7 +410,7 @@ class CustomerService:
         n = check_number(number, "number")
         full = await self._editable(actor, customer_id)
         if n not in full.numbers:
-            _need(len(full.numbers) < MAX_NUMBERS, f"customer already has {MAX_NUMBERS} numbers", "number")
+            _need(len(full.numbers) < MAX_NUMBERS, CUSTOMER_NUMBERS_FULL, "number", max_numbers=MAX_NUMBERS)
             await self.repo.add_number(customer_id, n, self.clock.now())
             await self.audit(actor.username, "customer.edit", _target(customer_id),
                              {"fields": ["numbers"], "added": n})
@@ -406,10 +434,10 @@ class CustomerService:
         if vip is not None:
             check_bool("vip", vip)
         tag_ = check_tags([tag])[0] if tag is not None and tag.strip() else None
-        _need(isinstance(sort, str) and sort.lstrip("-") in SORTS,
-              f"sort must be one of {', '.join(s for k in SORTS for s in (k, '-' + k))}; got {sort!r}", "sort")
-        _need(isinstance(limit, int) and 1 <= limit <= 500, "limit must be 1..500", "limit")
-        _need(isinstance(offset, int) and offset >= 0, "offset must be 0 or more", "offset")
+        _need(isinstance(sort, str) and sort.lstrip("-") in SORTS, UNKNOWN_SORT, "sort",
+              sorts=', '.join(s for k in SORTS for s in (k, '-' + k)), sort=sort)
+        _need(isinstance(limit, int) and 1 <= limit <= 500, BAD_LIMIT, "limit")
+        _need(isinstance(offset, int) and offset >= 0, BAD_OFFSET, "offset")
         full = actor.has(READ_ANY)
         items, total = await self.repo.search(
             text=text or None, text_in_notes=full, number_prefix=prefix, vip=vip, tag=tag_,
@@ -459,7 +487,7 @@ class CustomerService:
         out: dict[str, Any] = {}
         for k, v in data.items():
             if k == "category":
-                _need(v in CATEGORIES, f"category must be one of {', '.join(CATEGORIES)}; got {v!r}", k)
+                _need(v in CATEGORIES, UNKNOWN_CATEGORY, k, categories=', '.join(CATEGORIES), v=v)
                 out[k] = v
             elif k == "text":
                 out[k] = check_text(k, v, MAX_TEXT, required=True, strip=False)
@@ -470,8 +498,7 @@ class CustomerService:
             elif k == "follow_up_due":
                 out[k] = _utc(k, v)
             elif k == "customer_id":
-                _need(v is None or (isinstance(v, int) and not isinstance(v, bool)), "customer_id must be a number",
-                      k)
+                _need(v is None or (isinstance(v, int) and not isinstance(v, bool)), CUSTOMER_ID_NOT_NUMBER, k)
                 out[k] = v
             else:
                 raise UNKNOWN_RECORD_FIELD(field=k)
@@ -491,14 +518,12 @@ class CustomerService:
         values = self._record_fields({"category": category, "text": text, "outcome": outcome,
                                       "follow_up_needed": follow_up_needed, "follow_up_due": follow_up_due,
                                       "customer_id": customer_id})
-        _need(values["follow_up_due"] is None or values["follow_up_needed"],
-              "follow_up_due needs follow_up_needed=true", "follow_up_due")
+        _need(values["follow_up_due"] is None or values["follow_up_needed"], DUE_NEEDS_FOLLOW_UP, "follow_up_due")
         uid = check_text("call_uniqueid", call_uniqueid, 64, required=True) if call_uniqueid is not None else None
         number = check_number(caller_number, "caller_number") if caller_number else None
         if uid is None:
-            _need(actor.has(EDIT_ANY), "call_uniqueid: an agent writes a service record for a call", "call_uniqueid")
-            _need(customer_id is not None or number is not None,
-                  "give call_uniqueid, customer_id or caller_number", "call_uniqueid")
+            _need(actor.has(EDIT_ANY), RECORD_NEEDS_CALL, "call_uniqueid")
+            _need(customer_id is not None or number is not None, RECORD_NEEDS_TARGET, "call_uniqueid")
         elif not await self._may_use_call(actor, uid):
             raise RECORD_NOT_HANDLING(call_uniqueid=uid)
         if uid is not None and number is None:
@@ -533,7 +558,7 @@ class CustomerService:
             values["follow_up_due"] = None
         needed = values.get("follow_up_needed", r.follow_up_needed)
         due = values.get("follow_up_due", r.follow_up_due)
-        _need(due is None or needed, "follow_up_due needs follow_up_needed=true", "follow_up_due")
+        _need(due is None or needed, DUE_NEEDS_FOLLOW_UP, "follow_up_due")
         values["updated_at"] = self.clock.now()
         updated = await self.repo.update_record(record_id, values)
         assert updated is not None
@@ -559,8 +584,8 @@ class CustomerService:
         """Supervisors, QC and admins: any. An agent: a customer they may open, a call they handle or
         answered, or else only their own records."""
         self._require(actor, ALL_ROLES, "reading service records")
-        _need(isinstance(limit, int) and 1 <= limit <= 500, "limit must be 1..500", "limit")
-        _need(isinstance(offset, int) and offset >= 0, "offset must be 0 or more", "offset")
+        _need(isinstance(limit, int) and 1 <= limit <= 500, BAD_LIMIT, "limit")
+        _need(isinstance(offset, int) and offset >= 0, BAD_OFFSET, "offset")
         agent: str | None = None
         if customer_id is not None:
             await self._open(actor, customer_id, "view")
@@ -643,13 +668,12 @@ class CustomerService:
             v = v.strip()
             if not v:
                 return None
-            _need(v.isdigit() and 0 < int(v) < 2**31, f"id {v!r} is not a customer id (leave it empty to create)",
-                  "id")
+            _need(v.isdigit() and 0 < int(v) < 2**31, IMPORT_BAD_ID, "id", v=v)
             return int(v)
 
         def parse_vip(v: str) -> bool:
             v = v.strip().lower()
-            _need(v in _TRUE | _FALSE, f"vip {v!r} must be true or false", "vip")
+            _need(v in _TRUE | _FALSE, IMPORT_BAD_VIP, "vip", v=v)
             return v in _TRUE
 
         def parse_created(v: str) -> datetime | None:
