@@ -72,7 +72,7 @@ from callcenter.shifts.models import (
     ShiftTemplate,
     SwapRequest,
 )
-from callcenter.shifts.roster import RosterService
+from callcenter.shifts.repository import ShiftRepository
 from callcenter.shifts.rules import covers, days_between, is_night, leave_level, parse_hhmm
 
 ACTIVE = ("pending", "approved")
@@ -183,7 +183,7 @@ class LeaveService:
                 if first_shift is not None and phoned_in_at >= first_shift:
                     raise SICK_LEAVE_NOT_PHONED_IN(shift_start=iso(first_shift), phoned_in_at=iso(phoned_in_at))
             # public holidays: exceptional cases only, asked in time (sick leave is not planned: only its level)
-            holidays = await RosterService.holiday_days(s, start_day, end_day)
+            holidays = await ShiftRepository.holiday_days(s, start_day, end_day)
             if holidays and not sick:
                 first = min(holidays)
                 if not exceptional:

@@ -7,10 +7,8 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.acd.models import AgentSkill, Seat
 from callcenter.auth.models import User
 from callcenter.clock import Clock
 from callcenter.shifts.common import Actor, Audit, iso, no_audit
@@ -41,7 +39,8 @@ from callcenter.shifts.errors import (
     UNKNOWN_AGENT,
     UNKNOWN_LEVEL,
 )
-from callcenter.shifts.models import LEVELS, PublicHoliday, RosterEntry, ShiftLeave, ShiftTemplate, SwapRequest
+from callcenter.shifts.models import LEVELS, PublicHoliday, RosterEntry, ShiftTemplate
+from callcenter.shifts.repository import ShiftRepository
 from callcenter.shifts.rules import is_night, level_rank, parse_hhmm, shift_bounds
 
 ROSTERABLE_ROLES = frozenset({"agent", "supervisor"})
@@ -81,19 +80,18 @@ def _check_job(v: str) -> str:
 class RosterService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
                  audit: Audit = no_audit) -> None:
-        self.sessions = sessions
+        self.repo = ShiftRepository(sessions)
         self.clock = clock
         self.tz = tz
         self.audit = audit
 
     # templates ---------------------------------------------------------------------------------------------
     async def templates(self) -> list[dict[str, Any]]:
-        async with self.sessions() as s:
-            rows = (await s.execute(select(ShiftTemplate).order_by(ShiftTemplate.start, ShiftTemplate.name))).scalars()
-            return [template_out(t) for t in rows]
+        async with self.repo.session() as s:
+            return [template_out(t) for t in await self.repo.templates(s)]
 
     async def template(self, s: AsyncSession, template_id: int) -> ShiftTemplate:
-        t = await s.get(ShiftTemplate, template_id)
+        t = await self.repo.template(s, template_id)
         if t is None:
             raise TEMPLATE_NOT_FOUND(template_id=template_id)
         return t
@@ -115,8 +113,8 @@ class RosterService:
             job = _check_job(job)
         if skill_level:
             _check_level(skill_level, "skill_level")
-        async with self.sessions() as s:
-            if (await s.execute(select(ShiftTemplate.id).where(ShiftTemplate.name == name))).first():
+        async with self.repo.session() as s:
+            if await self.repo.template_name_taken(s, name):
                 raise TEMPLATE_NAME_TAKEN(name=name)
             t = ShiftTemplate(name=name, start=start, end=end, job=job, skill_level=skill_level or "", active=True,
                               created_by=actor.username, created_at=self.clock.now())
@@ -126,21 +124,19 @@ class RosterService:
         return template_out(t)
 
     async def edit_template(self, actor: Actor, template_id: int, changes: dict[str, Any]) -> dict[str, Any]:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             t = await self.template(s, template_id)
             if "name" in changes:
                 name = str(changes["name"]).strip()
                 if not name or len(name) > 32:
                     raise TEMPLATE_NAME_LENGTH({"name": name}, field="name")
-                other = (await s.execute(select(ShiftTemplate.id).where(
-                    ShiftTemplate.name == name, ShiftTemplate.id != t.id))).first()
-                if other:
+                if await self.repo.template_name_taken(s, name, but=t.id):
                     raise TEMPLATE_NAME_TAKEN(name=name)
                 changes["name"] = name
             if "start" in changes or "end" in changes:
                 start, end = changes.get("start", t.start), changes.get("end", t.end)
                 self._check_times(start, end)
-                if (start, end) != (t.start, t.end) and await self._used(s, t.id):
+                if (start, end) != (t.start, t.end) and await self.repo.template_on_roster(s, t.id):
                     raise TEMPLATE_TIMES_ON_ROSTER({"name": t.name}, template_id=t.id)
             if changes.get("job"):
                 changes["job"] = _check_job(changes["job"])
@@ -157,19 +153,10 @@ class RosterService:
                          {"fields": sorted(changes)})
         return template_out(t)
 
-    @staticmethod
-    async def _used(s: AsyncSession, template_id: int) -> bool:
-        return (await s.execute(select(RosterEntry.id).where(RosterEntry.template_id == template_id).limit(1))
-                ).first() is not None
-
     async def delete_template(self, actor: Actor, template_id: int) -> dict[str, Any]:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             t = await self.template(s, template_id)
-            used = await self._used(s, t.id)
-            for model in (ShiftLeave,):
-                used = used or (await s.execute(select(model.id).where(model.template_id == t.id).limit(1))).first() \
-                    is not None
-            if used:
+            if await self.repo.template_on_roster(s, t.id) or await self.repo.template_on_leave(s, t.id):
                 raise TEMPLATE_IN_USE({"name": t.name}, template_id=t.id)
             out = template_out(t)
             await s.delete(t)
@@ -179,18 +166,15 @@ class RosterService:
 
     # holidays ----------------------------------------------------------------------------------------------
     async def holidays(self, year: int | None = None) -> list[dict[str, Any]]:
-        q = select(PublicHoliday).order_by(PublicHoliday.day)
-        if year is not None:
-            q = q.where(PublicHoliday.day >= date(year, 1, 1), PublicHoliday.day <= date(year, 12, 31))
-        async with self.sessions() as s:
-            return [holiday_out(h) for h in (await s.execute(q)).scalars()]
+        async with self.repo.session() as s:
+            return [holiday_out(h) for h in await self.repo.holidays(s, year)]
 
     async def add_holiday(self, actor: Actor, day: date, name: str) -> dict[str, Any]:
         name = name.strip()
         if not name or len(name) > 64:
             raise HOLIDAY_NAME_LENGTH({"name": name}, field="name")
-        async with self.sessions() as s:
-            if (await s.execute(select(PublicHoliday.id).where(PublicHoliday.day == day))).first():
+        async with self.repo.session() as s:
+            if await self.repo.holiday(s, day) is not None:
                 raise HOLIDAY_EXISTS({"day_text": day}, day=day.isoformat())
             h = PublicHoliday(day=day, name=name, created_by=actor.username, created_at=self.clock.now())
             s.add(h)
@@ -199,20 +183,14 @@ class RosterService:
         return holiday_out(h)
 
     async def delete_holiday(self, actor: Actor, day: date) -> dict[str, Any]:
-        async with self.sessions() as s:
-            h = (await s.execute(select(PublicHoliday).where(PublicHoliday.day == day))).scalar_one_or_none()
+        async with self.repo.session() as s:
+            h = await self.repo.holiday(s, day)
             if h is None:
                 raise HOLIDAY_NOT_FOUND({"day_text": day}, day=day.isoformat())
             await s.delete(h)
             await s.commit()
         await self.audit(actor.username, "shifts.holiday.delete", f"holiday:{day}", {"name": h.name})
         return {"deleted": day.isoformat()}
-
-    @staticmethod
-    async def holiday_days(s: AsyncSession, start: date, end: date) -> dict[date, str]:
-        rows = (await s.execute(select(PublicHoliday.day, PublicHoliday.name).where(
-            PublicHoliday.day >= start, PublicHoliday.day <= end))).all()
-        return {d: n for d, n in rows}
 
     # roster ------------------------------------------------------------------------------------------------
     async def roster(self, start: date, end: date, username: str | None = None,
@@ -221,27 +199,20 @@ class RosterService:
             raise RANGE_REVERSED(field="to")
         if (end - start).days > 62:
             raise RANGE_TOO_LONG(field="to")
-        q = select(RosterEntry, ShiftTemplate).join(ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
-            RosterEntry.day >= start, RosterEntry.day <= end)
-        if username:
-            q = q.where(RosterEntry.username == username)
-        if template_id:
-            q = q.where(RosterEntry.template_id == template_id)
-        async with self.sessions() as s:
-            rows = (await s.execute(q.order_by(RosterEntry.starts_at, RosterEntry.username))).all()
+        async with self.repo.session() as s:
+            rows = await self.repo.entries(s, start, end, username, template_id)
         return [entry_out(e, t) for e, t in rows]
 
     async def _user(self, s: AsyncSession, username: str) -> User:
-        u = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
+        u = await self.repo.user(s, username)
         if u is None or not u.active:
             raise UNKNOWN_AGENT({"username": username}, field="username")
         if not set(u.roles) & ROSTERABLE_ROLES:
             raise NOT_AGENT_OR_LEAD({"username": username, "roles": u.roles}, field="username")
         return u
 
-    @staticmethod
-    async def _default_level(s: AsyncSession, user_id: int) -> str:
-        levels = (await s.execute(select(AgentSkill.level).where(AgentSkill.user_id == user_id))).scalars().all()
+    async def _default_level(self, s: AsyncSession, user_id: int) -> str:
+        levels = await self.repo.skill_levels(s, user_id)
         return max(levels, key=level_rank) if levels else "junior"
 
     async def _check_entry(self, s: AsyncSession, e: RosterEntry, t: ShiftTemplate) -> None:
@@ -256,19 +227,14 @@ class RosterService:
         if t.skill_level and level_rank(e.skill_level) < level_rank(t.skill_level):
             raise SKILL_TOO_LOW({"name": t.name, "skill_level": t.skill_level, "username": e.username,
                                 "skill_level2": e.skill_level}, field="skill_level")
-        overlapping = select(RosterEntry, ShiftTemplate).join(
-            ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
-            RosterEntry.starts_at < e.ends_at, RosterEntry.ends_at > e.starts_at)
-        if e.id is not None:
-            overlapping = overlapping.where(RosterEntry.id != e.id)
-        for o, ot in (await s.execute(overlapping.where(RosterEntry.username == e.username))).all():
+        for o, ot in await self.repo.overlapping(s, e.starts_at, e.ends_at, e.id, username=e.username):
             raise OVERLAPPING_ASSIGNMENT({"username": e.username, "name": ot.name, "day": o.day}, field="template_id",
                                          rule="overlapping_assignment", conflicting_entry=o.id)
         if e.seat:
-            seat = (await s.execute(select(Seat).where(Seat.extension == e.seat))).scalar_one_or_none()
+            seat = await self.repo.seat(s, e.seat)
             if seat is None or not seat.active:
                 raise SEAT_NOT_FOUND({"seat": e.seat}, field="seat")
-            for o, ot in (await s.execute(overlapping.where(RosterEntry.seat == e.seat))).all():
+            for o, ot in await self.repo.overlapping(s, e.starts_at, e.ends_at, e.id, seat=e.seat):
                 raise SEAT_TAKEN({"seat": e.seat, "username": o.username, "name": ot.name, "day": o.day}, field="seat",
                                  conflicting_entry=o.id)
 
@@ -278,7 +244,7 @@ class RosterService:
 
     async def add_entry(self, actor: Actor, day: date, template_id: int, username: str, job: str | None = None,
                         skill_level: str | None = None, seat: str = "") -> dict[str, Any]:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             t = await self.template(s, template_id)
             if not t.active:
                 raise TEMPLATE_INACTIVE({"name": t.name}, field="template_id")
@@ -299,8 +265,8 @@ class RosterService:
         return out
 
     async def edit_entry(self, actor: Actor, roster_id: int, changes: dict[str, Any]) -> dict[str, Any]:
-        async with self.sessions() as s:
-            e = await s.get(RosterEntry, roster_id)
+        async with self.repo.session() as s:
+            e = await self.repo.entry(s, roster_id)
             if e is None:
                 raise ROSTER_ENTRY_NOT_FOUND(roster_id=roster_id)
             self._not_started(e, "cannot change")
@@ -324,26 +290,21 @@ class RosterService:
                          {"before": before, "after": {k: out[k] for k in changes}})
         return out
 
-    @staticmethod
-    async def _no_pending_swap(s: AsyncSession, e: RosterEntry) -> None:
-        pending = (await s.execute(select(SwapRequest.id).where(
-            SwapRequest.status == "pending",
-            (SwapRequest.requester_roster_id == e.id) | (SwapRequest.counterpart_roster_id == e.id)))).first()
-        if pending:
-            raise ROSTER_ENTRY_IN_SWAP({"id": e.id}, swap_id=pending[0])
+    async def _no_pending_swap(self, s: AsyncSession, e: RosterEntry) -> None:
+        pending = await self.repo.pending_swap_of(s, e.id)
+        if pending is not None:
+            raise ROSTER_ENTRY_IN_SWAP({"id": e.id}, swap_id=pending)
 
     async def delete_entry(self, actor: Actor, roster_id: int) -> dict[str, Any]:
-        async with self.sessions() as s:
-            e = await s.get(RosterEntry, roster_id)
+        async with self.repo.session() as s:
+            e = await self.repo.entry(s, roster_id)
             if e is None:
                 raise ROSTER_ENTRY_NOT_FOUND(roster_id=roster_id)
             self._not_started(e, "cannot remove")
             await self._no_pending_swap(s, e)
-            swapped = (await s.execute(select(func.count(SwapRequest.id)).where(
-                (SwapRequest.requester_roster_id == e.id) | (SwapRequest.counterpart_roster_id == e.id)))).scalar_one()
-            if swapped:
+            if await self.repo.swaps_naming(s, e.id):
                 raise ROSTER_ENTRY_SWAPPED(roster_id=e.id)
-            t = await s.get(ShiftTemplate, e.template_id)
+            t = await self.repo.template(s, e.template_id)
             out = entry_out(e, t)
             await s.delete(e)
             await s.commit()

@@ -53,7 +53,8 @@ from callcenter.shifts.errors import (
     UNKNOWN_SWAP_SIDE,
 )
 from callcenter.shifts.models import RosterEntry, ShiftLeave, ShiftTemplate, SwapRequest
-from callcenter.shifts.roster import RosterService, entry_out
+from callcenter.shifts.repository import ShiftRepository
+from callcenter.shifts.roster import entry_out
 from callcenter.shifts.rules import covers, month_of
 
 ACTIVE = ("pending", "approved")
@@ -97,7 +98,7 @@ class SwapService:
         for e in (a, b):
             if now >= e.starts_at:
                 raise SWAP_SHIFT_STARTED({"username": e.username, "day": e.day}, roster_id=e.id)
-        holidays = await RosterService.holiday_days(s, min(a.day, b.day), max(a.day, b.day))
+        holidays = await ShiftRepository.holiday_days(s, min(a.day, b.day), max(a.day, b.day))
         for d in sorted({a.day, b.day}):
             if d in holidays:
                 raise SWAP_PUBLIC_HOLIDAY({"d": d, "holidays": holidays[d]}, day=d.isoformat())

@@ -1,0 +1,146 @@
+"""Storage for the shifts package: shift templates, public holidays, the roster, and the rows of other domains the
+rules read (users, skills, seats).
+
+The services hold the rules and open the session (their transaction: a roster entry is checked against the
+others between reading and writing it); every method here takes that session, runs its statements and never
+commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.acd.models import AgentSkill, Seat
+from callcenter.auth.models import User
+from callcenter.shifts.models import PublicHoliday, RosterEntry, ShiftLeave, ShiftTemplate, SwapRequest
+
+
+class ShiftRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    def session(self) -> AsyncSession:
+        """A new session: the service's unit of work (``async with repo.session() as s``)."""
+        return self.sessions()
+
+    # shift templates -------------------------------------------------------------------------------------------
+    @staticmethod
+    async def templates(s: AsyncSession) -> list[ShiftTemplate]:
+        """Every template, by local start time and name."""
+        return list((await s.execute(select(ShiftTemplate).order_by(ShiftTemplate.start, ShiftTemplate.name)))
+                    .scalars())
+
+    @staticmethod
+    async def template(s: AsyncSession, template_id: int) -> ShiftTemplate | None:
+        return await s.get(ShiftTemplate, template_id)
+
+    @staticmethod
+    async def template_names(s: AsyncSession) -> dict[int, str]:
+        """Template id → name, for every template."""
+        return {i: n for i, n in (await s.execute(select(ShiftTemplate.id, ShiftTemplate.name))).all()}
+
+    @staticmethod
+    async def template_name_taken(s: AsyncSession, name: str, but: int | None = None) -> bool:
+        """Is ``name`` the name of a template (other than template ``but``)?"""
+        q = select(ShiftTemplate.id).where(ShiftTemplate.name == name)
+        if but is not None:
+            q = q.where(ShiftTemplate.id != but)
+        return (await s.execute(q)).first() is not None
+
+    @staticmethod
+    async def template_on_roster(s: AsyncSession, template_id: int) -> bool:
+        return (await s.execute(select(RosterEntry.id).where(RosterEntry.template_id == template_id).limit(1))
+                ).first() is not None
+
+    @staticmethod
+    async def template_on_leave(s: AsyncSession, template_id: int) -> bool:
+        return (await s.execute(select(ShiftLeave.id).where(ShiftLeave.template_id == template_id).limit(1))
+                ).first() is not None
+
+    # public holidays -------------------------------------------------------------------------------------------
+    @staticmethod
+    async def holidays(s: AsyncSession, year: int | None = None) -> list[PublicHoliday]:
+        """The holidays (of ``year``), by day."""
+        q = select(PublicHoliday).order_by(PublicHoliday.day)
+        if year is not None:
+            q = q.where(PublicHoliday.day >= date(year, 1, 1), PublicHoliday.day <= date(year, 12, 31))
+        return list((await s.execute(q)).scalars())
+
+    @staticmethod
+    async def holiday(s: AsyncSession, day: date) -> PublicHoliday | None:
+        return (await s.execute(select(PublicHoliday).where(PublicHoliday.day == day))).scalar_one_or_none()
+
+    @staticmethod
+    async def holiday_days(s: AsyncSession, start: date, end: date) -> dict[date, str]:
+        """Day → holiday name for ``start <= day <= end``."""
+        rows = (await s.execute(select(PublicHoliday.day, PublicHoliday.name).where(
+            PublicHoliday.day >= start, PublicHoliday.day <= end))).all()
+        return {d: n for d, n in rows}
+
+    # the roster ------------------------------------------------------------------------------------------------
+    @staticmethod
+    async def entry(s: AsyncSession, roster_id: int) -> RosterEntry | None:
+        return await s.get(RosterEntry, roster_id)
+
+    @staticmethod
+    async def entries(s: AsyncSession, start: date, end: date, username: str | None = None,
+                      template_id: int | None = None) -> list[tuple[RosterEntry, ShiftTemplate]]:
+        """Entries of the days ``start..end`` with their templates, by start time and username."""
+        q = select(RosterEntry, ShiftTemplate).join(ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
+            RosterEntry.day >= start, RosterEntry.day <= end)
+        if username:
+            q = q.where(RosterEntry.username == username)
+        if template_id:
+            q = q.where(RosterEntry.template_id == template_id)
+        rows = (await s.execute(q.order_by(RosterEntry.starts_at, RosterEntry.username))).all()
+        return [(e, t) for e, t in rows]
+
+    @staticmethod
+    async def overlapping(s: AsyncSession, starts_at: datetime, ends_at: datetime, but: int | None, *,
+                          username: str | None = None, seat: str | None = None
+                          ) -> list[tuple[RosterEntry, ShiftTemplate]]:
+        """Entries (other than ``but``) of ``username`` or at ``seat`` whose shift overlaps ``starts_at..ends_at``,
+        with their templates."""
+        q = select(RosterEntry, ShiftTemplate).join(
+            ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
+            RosterEntry.starts_at < ends_at, RosterEntry.ends_at > starts_at)
+        if but is not None:
+            q = q.where(RosterEntry.id != but)
+        if username is not None:
+            q = q.where(RosterEntry.username == username)
+        if seat is not None:
+            q = q.where(RosterEntry.seat == seat)
+        return [(o, ot) for o, ot in (await s.execute(q)).all()]
+
+    @staticmethod
+    async def pending_swap_of(s: AsyncSession, roster_id: int) -> int | None:
+        """The id of a pending swap request that names the entry, if any."""
+        row = (await s.execute(select(SwapRequest.id).where(
+            SwapRequest.status == "pending",
+            (SwapRequest.requester_roster_id == roster_id) | (SwapRequest.counterpart_roster_id == roster_id)))
+               ).first()
+        return None if row is None else int(row[0])
+
+    @staticmethod
+    async def swaps_naming(s: AsyncSession, roster_id: int) -> int:
+        """How many swap requests (any status) name the entry."""
+        return int((await s.execute(select(func.count(SwapRequest.id)).where(
+            (SwapRequest.requester_roster_id == roster_id) | (SwapRequest.counterpart_roster_id == roster_id)))
+                    ).scalar_one())
+
+    # what the rules read of other domains ----------------------------------------------------------------------
+    @staticmethod
+    async def user(s: AsyncSession, username: str) -> User | None:
+        return (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
+
+    @staticmethod
+    async def skill_levels(s: AsyncSession, user_id: int) -> list[str]:
+        """The user's skill levels, one per queue."""
+        return list((await s.execute(select(AgentSkill.level).where(AgentSkill.user_id == user_id))).scalars().all())
+
+    @staticmethod
+    async def seat(s: AsyncSession, extension: str) -> Seat | None:
+        return (await s.execute(select(Seat).where(Seat.extension == extension))).scalar_one_or_none()
