@@ -29,14 +29,26 @@ ARTIFACTS = ROOT / "test-artifacts"
 _HANDED_OUT: set[tuple[int, int]] = set()
 
 
+def xdist_worker() -> tuple[int, int]:
+    """(this process's index, how many processes share the run): (0, 1) without pytest-xdist."""
+    name = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    return (int(name[2:]) if name.startswith("gw") else 0), max(count, 1)
+
+
 def _free_port(kind: int, host: str) -> int:
     """A port free now and not handed out before in this run (the OS may hand the same free port out twice in
-    a row, and one settings object must not get the same port for HTTP and AMI)."""
-    for _ in range(50):
+    a row, and one settings object must not get the same port for HTTP and AMI).
+
+    Under pytest-xdist every worker is a process of its own with its own ``_HANDED_OUT``, and two workers may be
+    given the same free port between asking for it and binding it: each worker takes only the ports of its own
+    share (the pair ``port // 2``, as Linux hands out mostly odd ports to bind(0))."""
+    worker, workers = xdist_worker()
+    for _ in range(50 * workers):
         with socket.socket(socket.AF_INET, kind) as s:
             s.bind((host, 0))
             port = int(s.getsockname()[1])
-        if (kind, port) not in _HANDED_OUT:
+        if (port // 2) % workers == worker and (kind, port) not in _HANDED_OUT:
             _HANDED_OUT.add((kind, port))
             return port
     raise RuntimeError("no fresh free port")
@@ -55,8 +67,19 @@ def short_tmpdir(prefix: str = "cc-") -> Path:
     return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
 
 
+# Asterisk's RTP port ranges (200 ports each) lie below Linux's ephemeral ports (32768 up), which free_udp_port
+# hands out (SIPp's own ports): a SIPp phone's port inside a running Asterisk's RTP range could be taken by either.
+_RTP_SLOTS = range(20000, 32768 - 200, 200)
+
+
+def _rtp_start() -> int:
+    """A random RTP range of this worker's share (workers under pytest-xdist run Asterisks at the same time)."""
+    worker, workers = xdist_worker()
+    return random.choice(_RTP_SLOTS[worker::workers])
+
+
 def stack_settings(db_url: str, data_dir: Path, **overrides: Any) -> Settings:
-    rtp = random.randrange(20000, 39000, 200)
+    rtp = _rtp_start()
     base: dict[str, Any] = {
         "paths": {"data_dir": str(data_dir)},
         "db": {"url": db_url},
@@ -256,7 +279,9 @@ class RunningUp:
                                      stdout=self._log, stderr=subprocess.STDOUT)
         return self
 
-    def wait_healthy(self, base: str, timeout: float = 40) -> Any:
+    # a budget, not a speed check: the service imports, migrates and boots Asterisk while the suite's other
+    # workers (pytest-xdist) keep the machine's cores busy
+    def wait_healthy(self, base: str, timeout: float = 90) -> Any:
         return wait_http_ok(f"{base}/api/health", self.proc, timeout)
 
     def __exit__(self, exc_type: type[BaseException] | None, *_: object) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, expect, sync_playwright
 
 from tests.helpers import ARTIFACTS
 
@@ -18,17 +18,24 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 ADMIN = ("admin", "admin-dev-password")
 
 
+# Playwright's default for expect() is 5 s; the suite runs in parallel (pytest-xdist) next to Asterisks and other
+# browsers, where a page's first websocket or fetch can take longer than that on a busy machine. Assertions whose
+# timing is the point (a banner at a threshold) pass their own timeout.
+DEFAULT_TIMEOUT_MS = 10_000
+
+
 @contextmanager
 def chromium_page(page_errors: list[str], failure_shot: str) -> Iterator[Page]:
-    """A 1440×1000 page with a 10 s default timeout; JS errors go to ``page_errors``; if the block fails, a
-    full-page screenshot ``test-artifacts/<failure_shot>`` is taken."""
+    """A 1440×1000 page with a 10 s default timeout (actions and expect()); JS errors go to ``page_errors``; if the
+    block fails, a full-page screenshot ``test-artifacts/<failure_shot>`` is taken."""
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: run scripts/install-system-deps"
+    expect.set_options(timeout=DEFAULT_TIMEOUT_MS)
     ARTIFACTS.mkdir(exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            page.set_default_timeout(10_000)
+            page.set_default_timeout(DEFAULT_TIMEOUT_MS)
             page.on("pageerror", lambda e: page_errors.append(str(e)))
             try:
                 yield page

@@ -68,6 +68,7 @@ async def test_a_queue_call_is_recorded_indexed_and_a_muted_stretch_is_silent(st
     await wait_for(indexed, 20, "the recording to be indexed")
     row = await indexed()
     assert row.status == "ok", (row.status, row.problem)
+    await stack.tracker.flush()  # calls are stored behind: the ended call may not be in the database yet
     call = await stack.calls_repo.get_by_uniqueid(uid)
     assert call is not None and call.answered_at is not None and call.ended_at is not None
     talk = (call.ended_at - call.answered_at).total_seconds()
@@ -98,6 +99,7 @@ async def _unanswered_call(stack: Stack, sipp: Sipp, hold: float) -> str:
     [uid] = list(stack.tracker.active)
     assert await asyncio.to_thread(caller.wait, 30) == 0
     await wait_for(lambda: uid not in stack.tracker.active, 15, "the call to end")
+    await stack.tracker.flush()  # calls are stored behind: the ended call may not be in the database yet
     return uid
 
 

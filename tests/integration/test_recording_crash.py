@@ -56,6 +56,7 @@ async def test_a_recording_cut_by_an_asterisk_crash_plays_and_says_it_was_cut_sh
     assert row.status == "ok", (row.status, row.problem)
     assert "cut short by an Asterisk crash" in row.problem
     assert row.duration_seconds is not None and row.duration_seconds >= 2.0
+    await stack.tracker.flush()  # calls are stored behind: the ended call may not be in the database yet
     call = await stack.calls_repo.get_by_uniqueid(uid)
     assert call is not None and call.ended_at is not None
 
