@@ -12,7 +12,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -29,7 +28,8 @@ from callcenter.shifts.errors import (
     HANDOVER_SHIFT_NOT_STARTED,
     HANDOVER_TEMPLATE_NOT_FOUND,
 )
-from callcenter.shifts.models import AttendanceRecord, Handover, HandoverRead, ShiftTemplate
+from callcenter.shifts.models import Handover, HandoverRead, ShiftTemplate
+from callcenter.shifts.repository import ShiftRepository
 from callcenter.shifts.rules import shift_bounds
 
 FIELDS = ("equipment", "difficult_cases", "staffing", "notices")
@@ -46,13 +46,13 @@ def handover_out(h: Handover, t: ShiftTemplate | None, flags: list[dict[str, Any
 class HandoverService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
                  audit: Audit = no_audit) -> None:
-        self.sessions = sessions
+        self.repo = ShiftRepository(sessions)
         self.clock = clock
         self.tz = tz
         self.audit = audit
 
     async def _template(self, s: AsyncSession, template_id: int) -> ShiftTemplate:
-        t = await s.get(ShiftTemplate, template_id)
+        t = await self.repo.template(s, template_id)
         if t is None:
             raise HANDOVER_TEMPLATE_NOT_FOUND({"template_id": template_id}, field="template_id")
         return t
@@ -62,13 +62,12 @@ class HandoverService:
         if not any((fields.get(f) or "").strip() for f in FIELDS):
             raise HANDOVER_EMPTY({"fields": list(FIELDS)}, field="notices")
         now = self.clock.now()
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             t = await self._template(s, template_id)
             starts_at, _ = shift_bounds(day, t.start, t.end, self.tz)
             if now < starts_at:
                 raise HANDOVER_SHIFT_NOT_STARTED({"name": t.name, "day": day}, starts_at=iso(starts_at))
-            h = (await s.execute(select(Handover).where(Handover.day == day, Handover.template_id == t.id))
-                 ).scalar_one_or_none()
+            h = await self.repo.handover(s, day, t.id)
             if h is None:
                 h = Handover(day=day, template_id=t.id, author=actor.username, written_at=now,
                              **{f: (fields.get(f) or "").strip() for f in FIELDS})
@@ -94,10 +93,9 @@ class HandoverService:
 
     async def acknowledge(self, actor: Actor, day: date, template_id: int, note: str = "") -> dict[str, Any]:
         require(actor, ("supervisor", "admin"), "acknowledging the handover log")
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             t = await self._template(s, template_id)
-            h = (await s.execute(select(Handover).where(Handover.day == day, Handover.template_id == t.id))
-                 ).scalar_one_or_none()
+            h = await self.repo.handover(s, day, t.id)
             if h is None:
                 raise HANDOVER_NOT_FOUND({"day_text": day, "name": t.name}, day=day.isoformat(), template_id=t.id)
             if h.acknowledged_at is not None:
@@ -113,37 +111,25 @@ class HandoverService:
                          {"day": day.isoformat(), "template_id": t.id, "author": h.author, "note": h.ack_note})
         return out
 
-    @staticmethod
-    async def _flags(s: AsyncSession, day: date, template_id: int) -> list[dict[str, Any]]:
-        rows = (await s.execute(select(AttendanceRecord).where(
-            AttendanceRecord.day == day, AttendanceRecord.template_id == template_id,
-            AttendanceRecord.kind == "left_before_relief").order_by(AttendanceRecord.at))).scalars()
-        return [record_out(r) for r in rows]
+    async def _flags(self, s: AsyncSession, day: date, template_id: int) -> list[dict[str, Any]]:
+        return [record_out(r) for r in await self.repo.left_before_relief(s, day, template_id)]
 
-    @staticmethod
-    async def _reads(s: AsyncSession, handover_id: int) -> list[dict[str, Any]]:
-        rows = (await s.execute(select(HandoverRead).where(HandoverRead.handover_id == handover_id)
-                                .order_by(HandoverRead.read_at, HandoverRead.username))).scalars()
+    async def _reads(self, s: AsyncSession, handover_id: int) -> list[dict[str, Any]]:
+        rows = await self.repo.handover_reads(s, handover_id)
         return [{"username": r.username, "read_at": iso(r.read_at), "last_read_at": iso(r.last_read_at)}
                 for r in rows]
 
     async def list(self, start: date, end: date) -> list[dict[str, Any]]:
-        async with self.sessions() as s:
-            rows = (await s.execute(select(Handover, ShiftTemplate).join(
-                ShiftTemplate, ShiftTemplate.id == Handover.template_id).where(
-                Handover.day >= start, Handover.day <= end).order_by(Handover.day.desc(), ShiftTemplate.start.desc())
-            )).all()
+        async with self.repo.session() as s:
             return [{**handover_out(h, t, await self._flags(s, h.day, t.id)), "reads": await self._reads(s, h.id)}
-                    for h, t in rows]
+                    for h, t in await self.repo.handovers(s, start, end)]
 
     async def _mark_read(self, handover_id: int, username: str) -> datetime:
         """Record that ``username`` read the handover now (first read kept, last read updated)."""
         now = self.clock.now()
         for _ in range(2):  # two first reads at once: the second finds the row the first one made
-            async with self.sessions() as s:
-                r = (await s.execute(select(HandoverRead).where(HandoverRead.handover_id == handover_id,
-                                                                HandoverRead.username == username))
-                     ).scalar_one_or_none()
+            async with self.repo.session() as s:
+                r = await self.repo.handover_read(s, handover_id, username)
                 if r is None:
                     s.add(HandoverRead(handover_id=handover_id, username=username, read_at=now, last_read_at=now))
                 else:
@@ -159,10 +145,8 @@ class HandoverService:
         """The most recently written handover: what the incoming shift reads first. Read by ``actor`` (not its
         author) it is recorded as read by them. A team lead gets the shift's flags and who has read it; anyone
         else the handover itself (read-only) and when they first read it."""
-        async with self.sessions() as s:
-            row = (await s.execute(select(Handover, ShiftTemplate).join(
-                ShiftTemplate, ShiftTemplate.id == Handover.template_id).order_by(
-                Handover.written_at.desc(), Handover.id.desc()).limit(1))).first()
+        async with self.repo.session() as s:
+            row = await self.repo.latest_handover(s)
             if row is None:
                 return None
             h, t = row
@@ -172,7 +156,7 @@ class HandoverService:
         if actor is not None and actor.username != h.author:
             first = await self._mark_read(h.id, actor.username)
         if lead:
-            async with self.sessions() as s:
+            async with self.repo.session() as s:
                 out["reads"] = await self._reads(s, h.id)
         else:
             del out["left_before_relief"]  # colleagues' attendance findings are for the leads

@@ -8,14 +8,24 @@ commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.models import AgentSkill, Seat
 from callcenter.auth.models import User
-from callcenter.shifts.models import PublicHoliday, RosterEntry, ShiftLeave, ShiftTemplate, SwapRequest
+from callcenter.shifts.models import (
+    AttendanceRecord,
+    Handover,
+    HandoverRead,
+    PublicHoliday,
+    RosterEntry,
+    ShiftLeave,
+    ShiftTemplate,
+    SwapRequest,
+)
 
 
 class ShiftRepository:
@@ -116,11 +126,11 @@ class ShiftRepository:
         return [(o, ot) for o, ot in (await s.execute(q)).all()]
 
     @staticmethod
-    async def pending_swap_of(s: AsyncSession, roster_id: int) -> int | None:
-        """The id of a pending swap request that names the entry, if any."""
+    async def pending_swap_of(s: AsyncSession, *roster_ids: int) -> int | None:
+        """The id of a pending swap request that names one of the entries, if any."""
         row = (await s.execute(select(SwapRequest.id).where(
             SwapRequest.status == "pending",
-            (SwapRequest.requester_roster_id == roster_id) | (SwapRequest.counterpart_roster_id == roster_id)))
+            SwapRequest.requester_roster_id.in_(roster_ids) | SwapRequest.counterpart_roster_id.in_(roster_ids)))
                ).first()
         return None if row is None else int(row[0])
 
@@ -130,6 +140,62 @@ class ShiftRepository:
         return int((await s.execute(select(func.count(SwapRequest.id)).where(
             (SwapRequest.requester_roster_id == roster_id) | (SwapRequest.counterpart_roster_id == roster_id)))
                     ).scalar_one())
+
+    @staticmethod
+    async def clash(s: AsyncSession, username: str, but: int, starts_at: datetime, ends_at: datetime
+                    ) -> RosterEntry | None:
+        """An entry of ``username`` (other than ``but``) whose shift overlaps ``starts_at..ends_at``."""
+        return (await s.execute(select(RosterEntry).where(
+            RosterEntry.username == username, RosterEntry.id != but,
+            RosterEntry.starts_at < ends_at, RosterEntry.ends_at > starts_at).limit(1))).scalar_one_or_none()
+
+    @staticmethod
+    async def touching(s: AsyncSession, username: str, but: int, starts_at: datetime, ends_at: datetime
+                       ) -> RosterEntry | None:
+        """An entry of ``username`` (other than ``but``) that ends at ``starts_at`` or starts at ``ends_at``."""
+        return (await s.execute(select(RosterEntry).where(
+            RosterEntry.username == username, RosterEntry.id != but,
+            or_(RosterEntry.starts_at == ends_at, RosterEntry.ends_at == starts_at)).limit(1))).scalar_one_or_none()
+
+    # swap requests ---------------------------------------------------------------------------------------------
+    @staticmethod
+    async def swap(s: AsyncSession, swap_id: int) -> SwapRequest | None:
+        return await s.get(SwapRequest, swap_id)
+
+    @staticmethod
+    async def swaps_of(s: AsyncSession, usernames: Sequence[str], statuses: Sequence[str], but: int | None = None
+                       ) -> list[SwapRequest]:
+        """Swap requests in ``statuses`` (other than ``but``) with one of ``usernames`` on either side."""
+        q = select(SwapRequest).where(SwapRequest.status.in_(statuses), or_(
+            SwapRequest.requester.in_(usernames), SwapRequest.counterpart.in_(usernames)))
+        if but is not None:
+            q = q.where(SwapRequest.id != but)
+        return list((await s.execute(q)).scalars().all())
+
+    @staticmethod
+    async def swaps(s: AsyncSession, *, status: str | None, username: str | None, start: date | None,
+                    end: date | None) -> list[SwapRequest]:
+        """Swap requests newest first; ``username`` on either side; a side's day on or after ``start``, and one on
+        or before ``end``."""
+        q = select(SwapRequest)
+        if status:
+            q = q.where(SwapRequest.status == status)
+        if username:
+            q = q.where(or_(SwapRequest.requester == username, SwapRequest.counterpart == username))
+        if start is not None:
+            q = q.where(or_(SwapRequest.requester_day >= start, SwapRequest.counterpart_day >= start))
+        if end is not None:
+            q = q.where(or_(SwapRequest.requester_day <= end, SwapRequest.counterpart_day <= end))
+        return list((await s.execute(q.order_by(SwapRequest.id.desc()))).scalars())
+
+    # leave -----------------------------------------------------------------------------------------------------
+    @staticmethod
+    async def leaves_of(s: AsyncSession, usernames: Sequence[str], statuses: Sequence[str], start: date, end: date
+                        ) -> list[ShiftLeave]:
+        """Leave of ``usernames`` in ``statuses`` whose days meet ``start..end``."""
+        return list((await s.execute(select(ShiftLeave).where(
+            ShiftLeave.username.in_(usernames), ShiftLeave.status.in_(statuses),
+            ShiftLeave.start_day <= end, ShiftLeave.end_day >= start))).scalars().all())
 
     # what the rules read of other domains ----------------------------------------------------------------------
     @staticmethod
@@ -144,3 +210,45 @@ class ShiftRepository:
     @staticmethod
     async def seat(s: AsyncSession, extension: str) -> Seat | None:
         return (await s.execute(select(Seat).where(Seat.extension == extension))).scalar_one_or_none()
+
+    # handovers -------------------------------------------------------------------------------------------------
+    @staticmethod
+    async def handover(s: AsyncSession, day: date, template_id: int) -> Handover | None:
+        return (await s.execute(select(Handover).where(Handover.day == day, Handover.template_id == template_id))
+                ).scalar_one_or_none()
+
+    @staticmethod
+    async def handovers(s: AsyncSession, start: date, end: date) -> list[tuple[Handover, ShiftTemplate]]:
+        """Handovers of the days ``start..end`` with their templates, newest day first, later shift first."""
+        rows = (await s.execute(select(Handover, ShiftTemplate).join(
+            ShiftTemplate, ShiftTemplate.id == Handover.template_id).where(
+            Handover.day >= start, Handover.day <= end).order_by(Handover.day.desc(), ShiftTemplate.start.desc())
+        )).all()
+        return [(h, t) for h, t in rows]
+
+    @staticmethod
+    async def latest_handover(s: AsyncSession) -> tuple[Handover, ShiftTemplate] | None:
+        """The most recently written handover with its template."""
+        row = (await s.execute(select(Handover, ShiftTemplate).join(
+            ShiftTemplate, ShiftTemplate.id == Handover.template_id).order_by(
+            Handover.written_at.desc(), Handover.id.desc()).limit(1))).first()
+        return None if row is None else (row[0], row[1])
+
+    @staticmethod
+    async def left_before_relief(s: AsyncSession, day: date, template_id: int) -> list[AttendanceRecord]:
+        """The shift's ``left_before_relief`` findings, in time order."""
+        return list((await s.execute(select(AttendanceRecord).where(
+            AttendanceRecord.day == day, AttendanceRecord.template_id == template_id,
+            AttendanceRecord.kind == "left_before_relief").order_by(AttendanceRecord.at))).scalars())
+
+    @staticmethod
+    async def handover_reads(s: AsyncSession, handover_id: int) -> list[HandoverRead]:
+        """Who read the handover, first readers first."""
+        return list((await s.execute(select(HandoverRead).where(HandoverRead.handover_id == handover_id)
+                                     .order_by(HandoverRead.read_at, HandoverRead.username))).scalars())
+
+    @staticmethod
+    async def handover_read(s: AsyncSession, handover_id: int, username: str) -> HandoverRead | None:
+        return (await s.execute(select(HandoverRead).where(HandoverRead.handover_id == handover_id,
+                                                           HandoverRead.username == username))
+                ).scalar_one_or_none()

@@ -22,7 +22,6 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.clock import Clock
@@ -52,7 +51,7 @@ from callcenter.shifts.errors import (
     SWAP_WITHDRAW_NOT_OWN,
     UNKNOWN_SWAP_SIDE,
 )
-from callcenter.shifts.models import RosterEntry, ShiftLeave, ShiftTemplate, SwapRequest
+from callcenter.shifts.models import RosterEntry, SwapRequest
 from callcenter.shifts.repository import ShiftRepository
 from callcenter.shifts.roster import entry_out
 from callcenter.shifts.rules import covers, month_of
@@ -77,17 +76,14 @@ def swap_out(x: SwapRequest, names: dict[int, str] | None = None) -> dict[str, A
 class SwapService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
                  settings: ShiftSettings, audit: Audit = no_audit) -> None:
-        self.sessions = sessions
+        self.repo = ShiftRepository(sessions)
         self.clock = clock
         self.tz = tz
         self.settings = settings
         self.audit = audit
 
-    async def _names(self, s: AsyncSession) -> dict[int, str]:
-        return {i: n for i, n in (await s.execute(select(ShiftTemplate.id, ShiftTemplate.name))).all()}
-
     async def _entry(self, s: AsyncSession, roster_id: int, field_name: str) -> RosterEntry:
-        e = await s.get(RosterEntry, roster_id)
+        e = await self.repo.entry(s, roster_id)
         if e is None:
             raise SWAP_ENTRY_NOT_FOUND({"roster_id": roster_id}, field=field_name)
         return e
@@ -98,7 +94,7 @@ class SwapService:
         for e in (a, b):
             if now >= e.starts_at:
                 raise SWAP_SHIFT_STARTED({"username": e.username, "day": e.day}, roster_id=e.id)
-        holidays = await ShiftRepository.holiday_days(s, min(a.day, b.day), max(a.day, b.day))
+        holidays = await self.repo.holiday_days(s, min(a.day, b.day), max(a.day, b.day))
         for d in sorted({a.day, b.day}):
             if d in holidays:
                 raise SWAP_PUBLIC_HOLIDAY({"d": d, "holidays": holidays[d]}, day=d.isoformat())
@@ -109,19 +105,13 @@ class SwapService:
             raise SWAP_SKILL_MISMATCH({"username": a.username, "username2": b.username}, requester_level=a.skill_level,
                                       counterpart_level=b.skill_level)
         people = (a.username, b.username)
-        leaves = (await s.execute(select(ShiftLeave).where(
-            ShiftLeave.username.in_(people), ShiftLeave.status.in_(ACTIVE),
-            ShiftLeave.start_day <= max(a.day, b.day), ShiftLeave.end_day >= min(a.day, b.day)))).scalars().all()
+        leaves = await self.repo.leaves_of(s, people, ACTIVE, min(a.day, b.day), max(a.day, b.day))
         for lv in leaves:
             for e in (a, b):
                 if covers(lv.start_day, lv.end_day, lv.template_id, e.day, e.template_id):
                     raise SWAP_LEAVE_IN_SHIFT({"status": lv.status, "day_text": e.day}, leave_id=lv.id,
                                               username=lv.username, day=e.day.isoformat())
-        q = select(SwapRequest).where(SwapRequest.status.in_(ACTIVE), or_(
-            SwapRequest.requester.in_(people), SwapRequest.counterpart.in_(people)))
-        if exclude is not None:
-            q = q.where(SwapRequest.id != exclude)
-        others = (await s.execute(q)).scalars().all()
+        others = await self.repo.swaps_of(s, people, ACTIVE, but=exclude)
         limit = self.settings.max_swaps_per_month
         for p in people:
             mine = [x for x in others if p in (x.requester, x.counterpart)]
@@ -139,35 +129,26 @@ class SwapService:
                             raise SWAP_CONSECUTIVE({"d_old": d_old, "d_new": d_new}, username=p, swap_id=x.id,
                                                    day=d_new.isoformat(), other_day=d_old.isoformat())
         for taker, given, taken in ((a.username, a, b), (b.username, b, a)):
-            clash = (await s.execute(select(RosterEntry).where(
-                RosterEntry.username == taker, RosterEntry.id != given.id,
-                RosterEntry.starts_at < taken.ends_at, RosterEntry.ends_at > taken.starts_at).limit(1))
-            ).scalar_one_or_none()
+            clash = await self.repo.clash(s, taker, given.id, taken.starts_at, taken.ends_at)
             if clash is not None:
                 raise SWAP_OVERLAP({"day": clash.day, "day2": taken.day}, username=taker, conflicting_entry=clash.id)
-            touching = (await s.execute(select(RosterEntry).where(
-                RosterEntry.username == taker, RosterEntry.id != given.id,
-                or_(RosterEntry.starts_at == taken.ends_at, RosterEntry.ends_at == taken.starts_at)).limit(1))
-            ).scalar_one_or_none()
+            touching = await self.repo.touching(s, taker, given.id, taken.starts_at, taken.ends_at)
             if touching is not None:
                 before = touching.ends_at == taken.starts_at
                 raise (SWAP_BACK_TO_BACK_BEFORE if before else SWAP_BACK_TO_BACK_AFTER)(
                     {"day": touching.day, "day2": taken.day}, username=taker, conflicting_entry=touching.id)
 
     async def request(self, actor: Actor, roster_id: int, with_roster_id: int, reason: str = "") -> dict[str, Any]:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             a = await self._entry(s, roster_id, "roster_id")
             b = await self._entry(s, with_roster_id, "with_roster_id")
             if a.username != actor.username:
                 raise SWAP_NOT_YOURS({"username": a.username}, roster_id=a.id)
             if b.username == actor.username:
                 raise SWAP_WITH_SELF(field="with_roster_id")
-            pending = (await s.execute(select(SwapRequest.id).where(
-                SwapRequest.status == "pending",
-                SwapRequest.requester_roster_id.in_((a.id, b.id)) | SwapRequest.counterpart_roster_id.in_(
-                    (a.id, b.id))))).first()
-            if pending:
-                raise SWAP_PENDING(swap_id=pending[0])
+            pending = await self.repo.pending_swap_of(s, a.id, b.id)
+            if pending is not None:
+                raise SWAP_PENDING(swap_id=pending)
             await self._check(s, a, b)
             x = SwapRequest(requester=a.username, counterpart=b.username, requester_roster_id=a.id,
                             counterpart_roster_id=b.id, requester_day=a.day, requester_template_id=a.template_id,
@@ -175,13 +156,13 @@ class SwapService:
                             status="pending", approvals=[], requested_at=self.clock.now())
             s.add(x)
             await s.commit()
-            out = swap_out(x, await self._names(s))
+            out = swap_out(x, await self.repo.template_names(s))
         await self.audit(actor.username, "shifts.swap.request", f"swap:{x.id}",
                          {"roster_id": a.id, "with_roster_id": b.id, "counterpart": b.username})
         return out
 
     async def _swap(self, s: AsyncSession, swap_id: int) -> SwapRequest:
-        x = await s.get(SwapRequest, swap_id)
+        x = await self.repo.swap(s, swap_id)
         if x is None:
             raise SWAP_NOT_FOUND(swap_id=swap_id)
         return x
@@ -195,7 +176,7 @@ class SwapService:
         """A team lead approves one side; the second side (another lead) completes the swap: the roster changes."""
         require(actor, ("supervisor", "admin"), "approving a swap")
         roster_change: dict[str, Any] | None = None
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             x = await self._swap(s, swap_id)
             self._pending(x)
             if actor.username in (x.requester, x.counterpart):
@@ -209,15 +190,15 @@ class SwapService:
                 raise UNKNOWN_SWAP_SIDE({"sides": list(SIDES)}, field="side")
             elif side in done:
                 raise SWAP_SIDE_APPROVED({"done": done[side]}, side=side)
-            a = await s.get(RosterEntry, x.requester_roster_id)
-            b = await s.get(RosterEntry, x.counterpart_roster_id)
+            a = await self.repo.entry(s, x.requester_roster_id)
+            b = await self.repo.entry(s, x.counterpart_roster_id)
             if a is None or b is None or a.username != x.requester or b.username != x.counterpart:
                 raise SWAP_ROSTER_CHANGED(swap_id=x.id)
             await self._check(s, a, b, exclude=x.id)
             now = self.clock.now()
             x.approvals = [*x.approvals, {"side": side, "by": actor.username, "at": iso(now), "note": note}]
             if len(x.approvals) == len(SIDES):
-                names = await self._names(s)
+                names = await self.repo.template_names(s)
                 before = [entry_out(a, None), entry_out(b, None)]
                 a.username, b.username = x.counterpart, x.requester
                 a.swap_id = b.swap_id = x.id
@@ -231,7 +212,7 @@ class SwapService:
                                             "shift": names.get(e.template_id), "username": e.username}
                                            for e in (a, b)]}
             await s.commit()
-            out = swap_out(x, await self._names(s))
+            out = swap_out(x, await self.repo.template_names(s))
         await self.audit(actor.username, "shifts.swap.approve", f"swap:{swap_id}", {"side": side, "note": note})
         if roster_change is not None:
             await self.audit(actor.username, "shifts.roster.swap", f"swap:{swap_id}", roster_change)
@@ -239,7 +220,7 @@ class SwapService:
 
     async def reject(self, actor: Actor, swap_id: int, note: str = "") -> dict[str, Any]:
         require(actor, ("supervisor", "admin"), "rejecting a swap")
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             x = await self._swap(s, swap_id)
             self._pending(x)
             x.status = "rejected"
@@ -247,13 +228,13 @@ class SwapService:
             x.decided_at = self.clock.now()
             x.decision_note = note
             await s.commit()
-            out = swap_out(x, await self._names(s))
+            out = swap_out(x, await self.repo.template_names(s))
         await self.audit(actor.username, "shifts.swap.reject", f"swap:{swap_id}", {"note": note})
         return out
 
     async def cancel(self, actor: Actor, swap_id: int) -> dict[str, Any]:
         """The requester withdraws, or the counterpart declines, a pending request."""
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             x = await self._swap(s, swap_id)
             if actor.username not in (x.requester, x.counterpart):
                 raise SWAP_WITHDRAW_NOT_OWN(swap_id=x.id)
@@ -262,21 +243,13 @@ class SwapService:
             x.decided_by = actor.username
             x.decided_at = self.clock.now()
             await s.commit()
-            out = swap_out(x, await self._names(s))
+            out = swap_out(x, await self.repo.template_names(s))
         await self.audit(actor.username, "shifts.swap.cancel", f"swap:{swap_id}", None)
         return out
 
     async def list(self, *, status: str | None = None, username: str | None = None, start: date | None = None,
                    end: date | None = None) -> list[dict[str, Any]]:
-        q = select(SwapRequest)
-        if status:
-            q = q.where(SwapRequest.status == status)
-        if username:
-            q = q.where(or_(SwapRequest.requester == username, SwapRequest.counterpart == username))
-        if start is not None:
-            q = q.where(or_(SwapRequest.requester_day >= start, SwapRequest.counterpart_day >= start))
-        if end is not None:
-            q = q.where(or_(SwapRequest.requester_day <= end, SwapRequest.counterpart_day <= end))
-        async with self.sessions() as s:
-            names = await self._names(s)
-            return [swap_out(x, names) for x in (await s.execute(q.order_by(SwapRequest.id.desc()))).scalars()]
+        async with self.repo.session() as s:
+            names = await self.repo.template_names(s)
+            return [swap_out(x, names) for x in await self.repo.swaps(s, status=status, username=username,
+                                                                         start=start, end=end)]
