@@ -1,8 +1,10 @@
 """The unit tier's check of the websocket contract: every message a test makes the service send through the hub
 (``Hub.publish`` to a topic, ``Hub.send_one`` to one client) must validate against its socket's models in
-:mod:`callcenter.realtime.messages`, in the wire form the hub writes (``json.dumps(..., default=str)``). The
-messages are checked whether or not a client is listening, and a test fails at teardown naming each message that
-did not validate. A test whose service is fed a partial fake (a customer record with two fields) says so with
+:mod:`callcenter.realtime.messages` and against their JSON schema (what docs/ws-messages.schema.json publishes),
+in the wire form the hub writes (``json.dumps(..., default=str)``). The messages are checked whether or not a
+client is listening, and a test fails at teardown naming each message that did not validate.
+
+A test whose service is fed a partial fake (a customer record with two fields) says so with
 ``@pytest.mark.ws_unchecked("why")`` (registered in pyproject.toml, since other tiers import such test modules):
 its messages are not the service's real ones."""
 
@@ -12,35 +14,51 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema_rs  # schemathesis' JSON schema validator
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from callcenter.acd.pop import agent_topic
 from callcenter.realtime.hub import Client, Hub
-from callcenter.realtime.messages import AGENT_MESSAGES, BOARD_MESSAGES
+from callcenter.realtime.messages import AGENT_MESSAGES, BOARD_MESSAGES, json_schema
 from callcenter.wallboard.board import BOARD_TOPIC
 
 AGENT_PREFIX = agent_topic("")
+_SCHEMA = json_schema()  # the schema docs/ws-messages.schema.json holds (test_ws_messages: the file is current)
 
 
-def socket_of(topic: str) -> TypeAdapter[Any] | None:
+def _schema_of(name: str) -> Any:
+    return jsonschema_rs.validator_for({"$schema": _SCHEMA["$schema"], "$defs": _SCHEMA["$defs"],
+                                        "$ref": f"#/$defs/{name}"})
+
+
+SOCKETS = {"board": (BOARD_MESSAGES, _schema_of("BoardSocketMessage")),
+           "agent": (AGENT_MESSAGES, _schema_of("AgentSocketMessage"))}
+
+
+def socket_of(topic: str) -> tuple[TypeAdapter[Any], Any] | None:
     if topic == BOARD_TOPIC:
-        return BOARD_MESSAGES
+        return SOCKETS["board"]
     if topic.startswith(AGENT_PREFIX):
-        return AGENT_MESSAGES
+        return SOCKETS["agent"]
     return None
 
 
 def wire_problem(topic: str, message: dict[str, Any] | str) -> str | None:
-    """Why ``message`` sent on ``topic`` is not one of its socket's messages (None when it is)."""
+    """Why ``message`` sent on ``topic`` is not one of its socket's messages (None when it is): checked against
+    the models and against their published JSON schema."""
     text = message if isinstance(message, str) else json.dumps(message, default=str, ensure_ascii=False)
-    models = socket_of(topic)
-    if models is None:
+    socket = socket_of(topic)
+    if socket is None:
         return f"topic {topic!r} has no message models (callcenter/realtime/messages.py)"
+    models, schema = socket
     try:
         models.validate_json(text)
     except ValidationError as e:
         return f"{topic}: {text[:300]}\n{e}"
+    errors = [f"{'/'.join(map(str, e.instance_path))}: {e.message}" for e in schema.iter_errors(json.loads(text))]
+    if errors:
+        return f"{topic}: {text[:300]}\nnot as the JSON schema says: " + "; ".join(errors[:5])
     return None
 
 

@@ -58,3 +58,6 @@ def test_the_check_takes_the_wire_form_and_refuses_what_is_off_the_models() -> N
     assert wire_problem("agent:li", lapsed) is not None  # no request
     assert wire_problem("board", {"type": "delta", "at": NOW, "src": None, "agents_gone": ["li"]}) is None
     assert wire_problem("board", {"type": "delta", "at": NOW, "src": [1.5]}) is not None  # src is a pair
+    # a key a delta leaves out is never null: the models would take the null, the published schema does not
+    why = wire_problem("board", {"type": "delta", "at": NOW, "src": None, "totals": None})
+    assert why is not None and "not as the JSON schema says" in why
