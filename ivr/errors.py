@@ -16,16 +16,17 @@ class PublishRefused(DomainError):
     status = 422
     error_id = "flow_invalid"
 
-    def __init__(self, flow: str, problems: list[Problem]) -> None:
-        messages = FLOW_NOT_PUBLISHABLE.texts({"flow": flow, "count": len(problems)})
+    def __init__(self, flow: str, problems: list[Problem], version: int | None = None) -> None:
+        label = flow if version is None else f"{flow} version {version}"
+        messages = FLOW_NOT_PUBLISHABLE.texts({"label": label, "count": len(problems)})
         super().__init__(messages[EN], problems=[p.as_dict() for p in problems])
         self.code, self.messages = FLOW_NOT_PUBLISHABLE.code, messages
         self.problems = problems
 
 
 FLOW_NOT_PUBLISHABLE = Refusal("ivr.flow_not_publishable", PublishRefused,
-                               en="flow {flow!r} cannot be published: {count} problem(s)",
-                               zh="流程 {flow!r} 无法发布：有 {count} 个问题")
+                               en="flow {label!r} cannot be published: {count} problem(s)",
+                               zh="流程 {label!r} 无法发布：有 {count} 个问题")
 
 FLOW_NOT_FOUND = Refusal(
     "ivr.flow_not_found", NotFound,

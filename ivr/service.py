@@ -117,7 +117,7 @@ class IvrService:
             # what that version needs may be gone since (a deleted prompt, a removed queue): check again
             problems = self.check(v.definition)
             if problems:
-                raise PublishRefused(f"{flow.name} version {version}", problems)
+                raise PublishRefused(flow.name, problems, version=version)
             flow.live_version_id = v.id
             flow.live_since = self.clock.now()
             await s.commit()
