@@ -26,10 +26,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.auth.models import User
 from callcenter.clock import Clock
 from callcenter.settings import ShiftSettings
 from callcenter.shifts.common import Actor, Audit, iso, no_audit, require
@@ -67,10 +65,7 @@ from callcenter.shifts.models import (
     LEAVE_KINDS,
     POSITIONS,
     ApproverPosition,
-    RosterEntry,
     ShiftLeave,
-    ShiftTemplate,
-    SwapRequest,
 )
 from callcenter.shifts.repository import ShiftRepository
 from callcenter.shifts.rules import covers, days_between, is_night, leave_level, parse_hhmm
@@ -113,15 +108,12 @@ def approver_out(a: ApproverPosition) -> dict[str, Any]:
 class LeaveService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
                  settings: ShiftSettings, audit: Audit = no_audit, refresh: Refresh | None = None) -> None:
-        self.sessions = sessions
+        self.repo = ShiftRepository(sessions)
         self.clock = clock
         self.tz = tz
         self.settings = settings
         self.audit = audit
         self.refresh = refresh
-
-    async def _names(self, s: AsyncSession) -> dict[int, str]:
-        return {i: n for i, n in (await s.execute(select(ShiftTemplate.id, ShiftTemplate.name))).all()}
 
     def _local(self, d: date, hhmm: str) -> datetime:
         return datetime.combine(d, parse_hhmm(hhmm, "time"), tzinfo=self.tz)
@@ -162,28 +154,23 @@ class LeaveService:
                 raise SICK_LEAVE_CERTIFICATE(start_day=start_day.isoformat())
             if phoned_in_at is None:
                 raise SICK_LEAVE_NEEDS_PHONED_IN(field="phoned_in_at")
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             template = None
             if template_id is not None:
-                template = await s.get(ShiftTemplate, template_id)
+                template = await self.repo.template(s, template_id)
                 if template is None:
                     raise LEAVE_TEMPLATE_NOT_FOUND({"template_id": template_id}, field="template_id")
-            other = (await s.execute(select(ShiftLeave).where(
-                ShiftLeave.username == actor.username, ShiftLeave.status.in_(ACTIVE),
-                ShiftLeave.start_day <= end_day, ShiftLeave.end_day >= start_day))).scalars().all()
+            other = await self.repo.leaves_of(s, [actor.username], ACTIVE, start_day, end_day)
             for o in other:
                 if template_id is None or o.template_id is None or o.template_id == template_id:
                     raise LEAVE_OVERLAPS({"status": o.status, "start_day": o.start_day, "end_day": o.end_day},
                                          leave_id=o.id)
             if sick and phoned_in_at is not None:
-                first_shift = (await s.execute(select(RosterEntry.starts_at).where(
-                    RosterEntry.username == actor.username, RosterEntry.day >= start_day,
-                    RosterEntry.day <= end_day, *([RosterEntry.template_id == template_id] if template_id else [])
-                ).order_by(RosterEntry.starts_at).limit(1))).scalar_one_or_none()
+                first_shift = await self.repo.first_shift_start(s, actor.username, start_day, end_day, template_id)
                 if first_shift is not None and phoned_in_at >= first_shift:
                     raise SICK_LEAVE_NOT_PHONED_IN(shift_start=iso(first_shift), phoned_in_at=iso(phoned_in_at))
             # public holidays: exceptional cases only, asked in time (sick leave is not planned: only its level)
-            holidays = await ShiftRepository.holiday_days(s, start_day, end_day)
+            holidays = await self.repo.holiday_days(s, start_day, end_day)
             if holidays and not sick:
                 first = min(holidays)
                 if not exceptional:
@@ -203,19 +190,14 @@ class LeaveService:
             elif template is not None:
                 nights = days_between(start_day, end_day) if is_night(template.start, template.end) else []
             else:
-                rows = (await s.execute(select(RosterEntry.day, ShiftTemplate.start, ShiftTemplate.end).join(
-                    ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
-                    RosterEntry.username == actor.username, RosterEntry.day >= start_day,
-                    RosterEntry.day <= end_day))).all()
+                rows = await self.repo.shift_times(s, actor.username, start_day, end_day)
                 nights = sorted({d for d, st, en in rows if is_night(st, en)})
             cutoff = self.settings.night_leave_cutoff
             for d in nights:
                 if now >= self._local(d, cutoff):
                     raise LEAVE_NIGHT_AFTER_NOON({"d": d}, day=d.isoformat(), cutoff=cutoff)
             # no leave in a swapped shift
-            swaps = (await s.execute(select(SwapRequest).where(
-                SwapRequest.status.in_(ACTIVE),
-                or_(SwapRequest.requester == actor.username, SwapRequest.counterpart == actor.username)))).scalars()
+            swaps = await self.repo.swaps_of(s, [actor.username], ACTIVE)
             for sw in ([] if sick else swaps):
                 for d, t in ((sw.requester_day, sw.requester_template_id),
                              (sw.counterpart_day, sw.counterpart_template_id)):
@@ -227,25 +209,25 @@ class LeaveService:
                              kind=kind, phoned_in_at=phoned_in_at, certificate=certificate, approvals=[])
             s.add(x)
             await s.commit()
-            out = leave_out(x, await self._names(s))
+            out = leave_out(x, await self.repo.template_names(s))
         await self.audit(actor.username, "shifts.leave.request", f"leave:{x.id}",
                          {k: out[k] for k in ("start_day", "end_day", "template_id", "exceptional", "required_level",
                                               "kind", "phoned_in_at", "certificate")})
         return out
 
     async def _leave(self, s: AsyncSession, leave_id: int) -> ShiftLeave:
-        x = await s.get(ShiftLeave, leave_id)
+        x = await self.repo.leave(s, leave_id)
         if x is None:
             raise LEAVE_NOT_FOUND(leave_id=leave_id)
         return x
 
     async def position(self, s: AsyncSession, username: str) -> str | None:
-        p = await s.get(ApproverPosition, username)
+        p = await self.repo.approver(s, username)
         return p.position if p else None
 
     async def decide(self, actor: Actor, leave_id: int, approve: bool, note: str = "") -> dict[str, Any]:
         require(actor, ("supervisor", "admin"), "deciding leave")
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             x = await self._leave(s, leave_id)
             if x.status != "pending":
                 raise LEAVE_DECIDED({"id": x.id}, status=x.status)
@@ -281,7 +263,7 @@ class LeaveService:
                 x.decided_at = now
                 x.decision_note = note
             await s.commit()
-            out = leave_out(x, await self._names(s))
+            out = leave_out(x, await self.repo.template_names(s))
         await self.audit(actor.username, f"shifts.leave.{'approve' if approve else 'reject'}", f"leave:{leave_id}",
                          {"username": x.username, "required_level": x.required_level, "position": pos, "note": note,
                           "step": step, "final": final})
@@ -290,7 +272,7 @@ class LeaveService:
         return out
 
     async def cancel(self, actor: Actor, leave_id: int) -> dict[str, Any]:
-        async with self.sessions() as s:
+        async with self.repo.session() as s:
             x = await self._leave(s, leave_id)
             if x.username != actor.username:
                 raise LEAVE_WITHDRAW_NOT_OWN(leave_id=x.id)
@@ -300,40 +282,31 @@ class LeaveService:
             x.decided_by = actor.username
             x.decided_at = self.clock.now()
             await s.commit()
-            out = leave_out(x, await self._names(s))
+            out = leave_out(x, await self.repo.template_names(s))
         await self.audit(actor.username, "shifts.leave.cancel", f"leave:{leave_id}", None)
         return out
 
     async def list(self, *, status: str | None = None, username: str | None = None, start: date | None = None,
                    end: date | None = None) -> list[dict[str, Any]]:
-        q = select(ShiftLeave)
-        if status:
-            q = q.where(ShiftLeave.status == status)
-        if username:
-            q = q.where(ShiftLeave.username == username)
-        if start is not None:
-            q = q.where(ShiftLeave.end_day >= start)
-        if end is not None:
-            q = q.where(ShiftLeave.start_day <= end)
-        async with self.sessions() as s:
-            names = await self._names(s)
-            return [leave_out(x, names) for x in (await s.execute(q.order_by(ShiftLeave.id.desc()))).scalars()]
+        async with self.repo.session() as s:
+            names = await self.repo.template_names(s)
+            return [leave_out(x, names) for x in await self.repo.leaves(s, status=status, username=username,
+                                                                           start=start, end=end)]
 
     # approver positions -----------------------------------------------------------------------------------
     async def approvers(self) -> builtins.list[dict[str, Any]]:  # (``list`` here is the method above)
-        async with self.sessions() as s:
-            rows = (await s.execute(select(ApproverPosition).order_by(ApproverPosition.username))).scalars()
-            return [approver_out(a) for a in rows]
+        async with self.repo.session() as s:
+            return [approver_out(a) for a in await self.repo.approvers(s)]
 
     async def set_approver(self, actor: Actor, username: str, position: str) -> dict[str, Any]:
         require(actor, ("admin",), "setting approver positions")
         if position not in POSITIONS:
             raise UNKNOWN_POSITION({"positions": list(POSITIONS), "position": position}, field="position")
-        async with self.sessions() as s:
-            u = (await s.execute(select(User).where(User.username == username))).scalar_one_or_none()
+        async with self.repo.session() as s:
+            u = await self.repo.user(s, username)
             if u is None or not u.active:
                 raise UNKNOWN_USER({"username": username}, field="username")
-            a = await s.get(ApproverPosition, username)
+            a = await self.repo.approver(s, username)
             before = a.position if a else None
             if a is None:
                 a = ApproverPosition(username=username, position=position, set_by=actor.username,
@@ -348,8 +321,8 @@ class LeaveService:
 
     async def remove_approver(self, actor: Actor, username: str) -> dict[str, Any]:
         require(actor, ("admin",), "removing approver positions")
-        async with self.sessions() as s:
-            a = await s.get(ApproverPosition, username)
+        async with self.repo.session() as s:
+            a = await self.repo.approver(s, username)
             if a is None:
                 raise NOT_AN_APPROVER(username=username)
             before = a.position

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.acd.models import AgentSkill, Seat
 from callcenter.auth.models import User
 from callcenter.shifts.models import (
+    ApproverPosition,
     AttendanceRecord,
     Handover,
     HandoverRead,
@@ -196,6 +197,52 @@ class ShiftRepository:
         return list((await s.execute(select(ShiftLeave).where(
             ShiftLeave.username.in_(usernames), ShiftLeave.status.in_(statuses),
             ShiftLeave.start_day <= end, ShiftLeave.end_day >= start))).scalars().all())
+
+    @staticmethod
+    async def leave(s: AsyncSession, leave_id: int) -> ShiftLeave | None:
+        return await s.get(ShiftLeave, leave_id)
+
+    @staticmethod
+    async def leaves(s: AsyncSession, *, status: str | None, username: str | None, start: date | None,
+                     end: date | None) -> list[ShiftLeave]:
+        """Leave newest first; its days meeting ``start..end``."""
+        q = select(ShiftLeave)
+        if status:
+            q = q.where(ShiftLeave.status == status)
+        if username:
+            q = q.where(ShiftLeave.username == username)
+        if start is not None:
+            q = q.where(ShiftLeave.end_day >= start)
+        if end is not None:
+            q = q.where(ShiftLeave.start_day <= end)
+        return list((await s.execute(q.order_by(ShiftLeave.id.desc()))).scalars())
+
+    @staticmethod
+    async def first_shift_start(s: AsyncSession, username: str, start: date, end: date,
+                                template_id: int | None = None) -> datetime | None:
+        """When the first rostered shift of ``username`` on the days ``start..end`` (of that template) starts."""
+        return (await s.execute(select(RosterEntry.starts_at).where(
+            RosterEntry.username == username, RosterEntry.day >= start,
+            RosterEntry.day <= end, *([RosterEntry.template_id == template_id] if template_id else [])
+        ).order_by(RosterEntry.starts_at).limit(1))).scalar_one_or_none()
+
+    @staticmethod
+    async def shift_times(s: AsyncSession, username: str, start: date, end: date) -> list[tuple[date, str, str]]:
+        """(day, local start, local end) of each shift of ``username`` rostered on the days ``start..end``."""
+        rows = (await s.execute(select(RosterEntry.day, ShiftTemplate.start, ShiftTemplate.end).join(
+            ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
+            RosterEntry.username == username, RosterEntry.day >= start, RosterEntry.day <= end))).all()
+        return [(d, st, en) for d, st, en in rows]
+
+    # approver positions ----------------------------------------------------------------------------------------
+    @staticmethod
+    async def approver(s: AsyncSession, username: str) -> ApproverPosition | None:
+        return await s.get(ApproverPosition, username)
+
+    @staticmethod
+    async def approvers(s: AsyncSession) -> list[ApproverPosition]:
+        """Every approver position, by username."""
+        return list((await s.execute(select(ApproverPosition).order_by(ApproverPosition.username))).scalars())
 
     # what the rules read of other domains ----------------------------------------------------------------------
     @staticmethod
