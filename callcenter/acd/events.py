@@ -8,19 +8,31 @@ from collections.abc import Mapping
 from callcenter.acd.pop import ScreenPop
 from callcenter.acd.service import AgentService
 from callcenter.asterisk.ami import EventHandler
-from callcenter.asterisk.events import Hangup, Newchannel, QueueCallerJoin, TypedHandler, typed_handlers
+from callcenter.asterisk.events import (
+    AgentCalled,
+    AgentComplete,
+    AgentConnect,
+    AgentRingNoAnswer,
+    Hangup,
+    Newchannel,
+    QueueCallerAbandon,
+    QueueCallerJoin,
+    QueueMemberStatus,
+    TypedHandler,
+    typed_handlers,
+)
 
 
-def handlers(acd: AgentService) -> dict[str, EventHandler]:
-    return {
-        "AgentCalled": acd.on_agent_called,
-        "AgentConnect": acd.on_agent_connect,
-        "AgentComplete": acd.on_agent_complete,
-        "AgentRingNoAnswer": acd.on_agent_ring_no_answer,
-        "QueueCallerAbandon": acd.caller_gone,
-        "Hangup": acd.on_hangup,
-        "QueueMemberStatus": acd.on_member_status,
-    }
+def handlers(acd: AgentService) -> Mapping[str, EventHandler]:
+    return typed_handlers(
+        TypedHandler(AgentCalled, acd.on_agent_called),
+        TypedHandler(AgentConnect, acd.on_agent_connect),
+        TypedHandler(AgentComplete, acd.on_agent_complete),
+        TypedHandler(AgentRingNoAnswer, acd.on_agent_ring_no_answer),
+        TypedHandler(QueueCallerAbandon, acd.caller_gone),
+        TypedHandler(Hangup, acd.on_hangup),
+        TypedHandler(QueueMemberStatus, acd.on_member_status),
+    )
 
 
 def pop_handlers(pop: ScreenPop) -> Mapping[str, EventHandler]:

@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from callcenter.acd.service import Agent
-from callcenter.asterisk.events import Hangup, Newchannel, QueueCallerJoin, is_inbound_caller
+from callcenter.asterisk.events import AgentEvent, Hangup, Newchannel, QueueCallerJoin, is_inbound_caller
 from callcenter.calls.service import CallTracker
-from callcenter.clock import Clock, event_time
+from callcenter.clock import Clock
 from callcenter.realtime.hub import Hub
 
 log = logging.getLogger(__name__)
@@ -116,20 +116,21 @@ class ScreenPop:
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._prefetched: dict[str, tuple[float, str | None, asyncio.Task[dict[str, Any]]]] = {}
 
-    def call_part(self, a: Agent, ami: dict[str, str]) -> dict[str, Any]:
-        """The pop from what is in memory (the tracked call): no I/O."""
-        uid = a.call_uniqueid or ami.get("Uniqueid", "")
+    def call_part(self, a: Agent, ami: AgentEvent | None, queue: str | None = None) -> dict[str, Any]:
+        """The pop from what is in memory (the tracked call): no I/O. ``ami``: the event that rang the agent or
+        put the call through, if one did; ``queue``: the call's queue when no event says it."""
+        uid = a.call_uniqueid or (ami.uniqueid if ami else "")
         st = self.tracker.active.get(uid)
-        number = (st.caller_number if st else None) or ami.get("CallerIDNum") or None
-        rang_at = event_time(ami) or self.clock.now()
+        number = (st.caller_number if st else None) or (ami.caller_id_num if ami else None) or None
+        rang_at = (ami.at if ami else None) or self.clock.now()
         queued_at = st.queued_at if st else None
         return {
             "call_uniqueid": uid,
             "phase": "ringing",
             "caller_number": number,
-            "caller_name": (st.caller_name if st else None) or _clean(ami.get("CallerIDName")),
+            "caller_name": (st.caller_name if st else None) or _clean(ami.caller_id_name if ami else None),
             "dialled_number": st.dialled_number if st else None,
-            "queue": ami.get("Queue") or (st.queue if st else None),
+            "queue": (ami.queue if ami else queue) or (st.queue if st else None),
             "arrived_at": st.arrived_at if st else None,
             "queued_at": queued_at,
             "rang_at": rang_at,
@@ -138,7 +139,7 @@ class ScreenPop:
             "ivr_choices": ivr_choices(st.ivr_path if st else None),
             "ivr_labels": {},
             "ivr_flow_version_id": st.ivr_flow_version_id if st else None,
-            "event_ts": ami.get("Timestamp"),
+            "event_ts": ami.timestamp if ami else None,
             "customer": None, "recent_calls": [], "service_records": [], "open_follow_ups": [],
         }
 
@@ -244,7 +245,7 @@ class ScreenPop:
                                                                      or cur["call_uniqueid"] != a.call_uniqueid):
             # rung (AgentCalled), or put through without a ring we saw (AgentConnect after a missed AgentCalled, a
             # call found in the resync): the pop for this call, in the phase the agent is in
-            self._show(a, self.call_part(a, ev.get("ami") or {}))
+            self._show(a, self.call_part(a, ev.get("ami")))
             return
         if cur is None:
             return
@@ -298,7 +299,7 @@ class ScreenPop:
         cur = self.current.get(a.username)
         if cur is not None and cur["call_uniqueid"] == uid:
             return False
-        pop = self.call_part(a, {"Uniqueid": uid, "Queue": a.call_queue or ""})
+        pop = self.call_part(a, None, queue=a.call_queue)
         if uid not in self.tracker.active and self.calls is not None:
             row = await self.calls.get_by_uniqueid(uid)
             if row is not None:

@@ -56,9 +56,18 @@ from callcenter.acd.errors import (
 )
 from callcenter.acd.repository import AcdRepository
 from callcenter.asterisk.errors import AsteriskError
+from callcenter.asterisk.events import (
+    AgentCalled,
+    AgentComplete,
+    AgentConnect,
+    AgentRingNoAnswer,
+    Hangup,
+    QueueCallerAbandon,
+    QueueMemberStatus,
+)
 from callcenter.auth.models import User
 from callcenter.calls.service import bridged_agent_legs, interface_extension
-from callcenter.clock import Clock, event_time
+from callcenter.clock import Clock
 from callcenter.writebehind import WriteBehind
 
 log = logging.getLogger(__name__)
@@ -382,40 +391,40 @@ class AgentService:
             await self._ami("QueuePause off", self.ami.queue_pause(a.interface, False))
 
     # AMI events ------------------------------------------------------------------------------------------
-    def _agent_of(self, ev: dict[str, str]) -> Agent | None:
-        ext = interface_extension(ev.get("Interface") or ev.get("StateInterface") or ev.get("Location"))
+    def _agent_at(self, interface: str | None) -> Agent | None:
+        ext = interface_extension(interface)
         return self.by_ext.get(ext or "")
 
-    async def on_agent_called(self, ev: dict[str, str]) -> None:
-        a = self._agent_of(ev)
+    async def on_agent_called(self, ev: AgentCalled) -> None:
+        a = self._agent_at(ev.interface)
         if a is None or a.state in ("logged_out", "on_call"):
             return
-        a.call_uniqueid = ev.get("Uniqueid") or None
-        a.channel = ev.get("DestChannel") or None
-        a.call_queue = ev.get("Queue") or None
-        await self._set(a, "ringing", source="ami", at=event_time(ev), event={"ami": ev})
+        a.call_uniqueid = ev.uniqueid or None
+        a.channel = ev.dest_channel or None
+        a.call_queue = ev.queue or None
+        await self._set(a, "ringing", source="ami", at=ev.at, event={"ami": ev})
 
-    async def on_agent_connect(self, ev: dict[str, str]) -> None:
+    async def on_agent_connect(self, ev: AgentConnect) -> None:
         """Asterisk put the agent through: on_call with this call whatever we thought before (ready, wrap-up,
         paused, ringing for another call): Asterisk's bridge is the fact."""
-        uid = ev.get("Uniqueid")
-        a = self._agent_of(ev)
+        uid = ev.uniqueid or None
+        a = self._agent_at(ev.interface)
         if a is not None and a.state != "logged_out":
             a.call_uniqueid = uid or a.call_uniqueid
-            a.channel = ev.get("DestChannel") or a.channel
-            a.call_queue = ev.get("Queue") or a.call_queue
+            a.channel = ev.dest_channel or a.channel
+            a.call_queue = ev.queue or a.call_queue
             a.missed_rings = 0
-            await self._set(a, "on_call", source="ami", at=event_time(ev), event={"ami": ev})
+            await self._set(a, "on_call", source="ami", at=ev.at, event={"ami": ev})
         # ringall: the others who were rung for this call are free again
         for other in list(self.by_ext.values()):
             if other is not a and other.state == "ringing" and other.call_uniqueid == uid:
                 await self._set(other, "ready", source="ami", event={"why": "answered_elsewhere"})
 
-    async def on_agent_complete(self, ev: dict[str, str]) -> None:
-        a = self._agent_of(ev)
-        if a is None or a.state != "on_call" or a.call_uniqueid != ev.get("Uniqueid"):
+    async def on_agent_complete(self, ev: AgentComplete) -> None:
+        a = self._agent_at(ev.interface)
+        if a is None or a.state != "on_call" or a.call_uniqueid != (ev.uniqueid or None):
             return
-        await self._enter_wrapup(a, ev.get("Queue"), event={"ami": ev, "why": ev.get("Reason", "")})
+        await self._enter_wrapup(a, ev.queue, event={"ami": ev, "why": ev.reason or ""})
 
     async def _enter_wrapup(self, a: Agent, queue: str | None, event: dict[str, Any]) -> None:
         seconds = self.wrapup_seconds.get(queue or "", 30)
@@ -426,8 +435,8 @@ class AgentService:
         await self._ami("QueuePause wrapup", self.ami.queue_pause(a.interface, True, "wrapup"))
         self._schedule_wrapup(a, queue)
 
-    async def on_agent_ring_no_answer(self, ev: dict[str, str]) -> None:
-        a = self._agent_of(ev)
+    async def on_agent_ring_no_answer(self, ev: AgentRingNoAnswer) -> None:
+        a = self._agent_at(ev.interface)
         if a is None or a.state != "ringing":
             return
         a.missed_rings += 1
@@ -437,28 +446,28 @@ class AgentService:
         else:
             await self._set(a, "ready", source="ami", event={"why": "not_answered"})
 
-    async def caller_gone(self, ev: dict[str, str]) -> None:
+    async def caller_gone(self, ev: QueueCallerAbandon | Hangup) -> None:
         """QueueCallerAbandon / Hangup of a caller: agents still ringing for it are free again."""
-        uid = ev.get("Uniqueid")
+        uid = ev.uniqueid
         if not uid:
             return
         for a in list(self.by_ext.values()):
             if a.state == "ringing" and a.call_uniqueid == uid:
                 await self._set(a, "ready", source="ami", event={"why": "caller_left"})
 
-    async def on_hangup(self, ev: dict[str, str]) -> None:
+    async def on_hangup(self, ev: Hangup) -> None:
         """The agent's own leg hung up without AgentComplete (e.g. an outbound or transferred call)."""
         await self.caller_gone(ev)
-        chan = ev.get("Channel")
+        chan = ev.channel
         for a in list(self.by_ext.values()):
             if a.state == "on_call" and a.channel and a.channel == chan:
                 await self._enter_wrapup(a, a.call_queue, event={"why": "hangup"})
 
-    async def on_member_status(self, ev: dict[str, str]) -> None:
-        a = self._agent_of(ev)
+    async def on_member_status(self, ev: QueueMemberStatus) -> None:
+        a = self._agent_at(ev.state_interface or ev.interface or ev.location)
         if a is None:
             return
-        dev = DEVICE_STATES.get(ev.get("Status", ""), "unknown")
+        dev = DEVICE_STATES.get(ev.status or "", "unknown")
         if dev != a.device:
             a.device = dev
             for listener in self._listeners:

@@ -8,7 +8,8 @@ attributes, not header strings, and every handler of an event sees the same valu
 A field mirrors one header: snake_case of the header name (``CallerIDNum`` → ``caller_id_num``; the few
 irregular ones are in ``_IRREGULAR``). An optional header that is absent is ``None`` (as ``ev.get(...)`` was), so
 "absent" and "empty" stay apart where they mean different things (``Linkedid``); ``uniqueid`` is ``""`` when
-absent. ``at`` is the event's own time (the ``Timestamp`` header, manager.conf ``timestampevents``), or None.
+absent. ``at`` is the event's own time (the ``Timestamp`` header, manager.conf ``timestampevents``), or None;
+``timestamp`` that header as sent.
 """
 
 from __future__ import annotations
@@ -45,12 +46,14 @@ class TypedEvent:
     _HEADERS: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     at: datetime | None
+    timestamp: str | None  # the Timestamp header as sent (the screen pop passes it on: the bench's latency base)
 
     @classmethod
     def parse(cls: type[E], ev: Mapping[str, str]) -> E:
         get = ev.get
         values: dict[str, Any] = {f: get(h) for f, h in cls._HEADERS}
-        values["at"] = _at(get("Timestamp"))
+        ts = values["timestamp"] = get("Timestamp")
+        values["at"] = _at(ts)
         if values.get("uniqueid", "") is None:
             values["uniqueid"] = ""
         # Every AMI event is parsed on the ingest path: the values go straight into the new object's __dict__, as
@@ -80,6 +83,9 @@ class TypedHandler(Generic[E]):
     def __call__(self, ev: Mapping[str, str]) -> Awaitable[None]:
         return self.handler(self.kind.parse(ev))
 
+    def __repr__(self) -> str:
+        return f"{getattr(self.handler, '__qualname__', self.handler)} ({self.kind.__name__})"
+
 
 def typed_handlers(*handlers: TypedHandler[Any]) -> dict[str, TypedHandler[Any]]:
     """A domain's handler map (event name → handler, for ``EventDispatcher.register_map``), each name taken from
@@ -95,7 +101,7 @@ def typed_handlers(*handlers: TypedHandler[Any]) -> dict[str, TypedHandler[Any]]
 def _event(name: str) -> Callable[[type[E]], type[E]]:
     def register(cls: type[E]) -> type[E]:
         cls.NAME = name
-        cls._HEADERS = tuple((f.name, _header(f.name)) for f in fields(cls) if f.name != "at")
+        cls._HEADERS = tuple((f.name, _header(f.name)) for f in fields(cls) if f.name not in ("at", "timestamp"))
         EVENT_TYPES[name] = cls
         return cls
     return register

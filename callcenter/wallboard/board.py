@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from callcenter.acd.pop import split_label
 from callcenter.acd.service import Agent, AgentService
+from callcenter.asterisk.events import TypedEvent
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock, from_epoch
 from callcenter.realtime.hub import Hub
@@ -155,8 +156,8 @@ class Board:
             if local_date(at, self.fig.tz) == self._day:
                 self.calls_today[a.username] = self.calls_today.get(a.username, 0) + 1
         self._dirty_agents.add(a.username)
-        ami = ev.get("ami")
-        self._note_src(ami.get("Timestamp") if isinstance(ami, dict) else None)
+        ami = ev.get("ami")  # the AMI event behind the change, if one was
+        self._note_src(ami.timestamp if isinstance(ami, TypedEvent) else None)
 
     # start / stop ----------------------------------------------------------------------------------------------
     async def reload_queues(self) -> None:
