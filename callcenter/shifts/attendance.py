@@ -21,15 +21,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.acd.models import AgentStateLog
 from callcenter.clock import Clock
 from callcenter.settings import ShiftSettings
 from callcenter.shifts.common import Actor, Audit, iso, minutes, no_audit
 from callcenter.shifts.errors import ATTENDANCE_RANGE_TOO_LONG, RANGE_REVERSED
 from callcenter.shifts.models import AttendanceRecord, RosterEntry, ShiftLeave, ShiftTemplate
+from callcenter.shifts.repository import ShiftRepository
 from callcenter.shifts.rules import (
     Attendance,
     Finding,
@@ -80,7 +79,7 @@ class AttendanceService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, tz: ZoneInfo,
                  settings: ShiftSettings, *, live: Callable[[], dict[str, LiveState]] | None = None,
                  on_finding: OnFinding | None = None, audit: Audit = no_audit) -> None:
-        self.sessions = sessions
+        self.repo = ShiftRepository(sessions)
         self.clock = clock
         self.tz = tz
         self.settings = settings
@@ -139,16 +138,7 @@ class AttendanceService:
         were logged in already: that session is taken to start at ``since`` (carried over)."""
         if not names:
             return {}
-        prev = func.lag(AgentStateLog.state).over(partition_by=AgentStateLog.user_id,
-                                                  order_by=AgentStateLog.id).label("prev")
-        inner = select(AgentStateLog.id, AgentStateLog.username, AgentStateLog.state, AgentStateLog.reason,
-                       AgentStateLog.extension, AgentStateLog.at, prev).where(
-            AgentStateLog.username.in_(sorted(names)), AgentStateLog.at >= since,
-            AgentStateLog.at <= until).subquery()
-        rows = (await s.execute(
-            select(inner.c.username, inner.c.state, inner.c.reason, inner.c.at, inner.c.extension, inner.c.prev)
-            .where(or_(inner.c.state == "logged_out", inner.c.prev.is_(None), inner.c.prev == "logged_out"))
-            .order_by(inner.c.id))).all()
+        rows = await self.repo.login_rows(s, sorted(names), since, until)
         per: dict[str, list[tuple[str, datetime, str | None]]] = defaultdict(list)
         for username, state, reason, at, ext, before in rows:
             if before is None and state != "logged_out" and not (state == "paused" and reason == "not_ready"):
@@ -163,9 +153,7 @@ class AttendanceService:
         th = self.th
         lo = min(e.starts_at for e, _ in entries) - th.login_window - timedelta(days=1)
         hi = max(e.ends_at for e, _ in entries) + th.relief_gap + timedelta(days=1)
-        around = (await s.execute(
-            select(RosterEntry, ShiftTemplate).join(ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id)
-            .where(RosterEntry.starts_at >= lo, RosterEntry.starts_at <= hi))).all()
+        around = await self.repo.shifts_starting(s, lo, hi)
         by_user: dict[str, list[RosterEntry]] = defaultdict(list)
         by_seat: dict[str, list[tuple[RosterEntry, ShiftTemplate]]] = defaultdict(list)
         for o, ot in around:
@@ -187,9 +175,7 @@ class AttendanceService:
             states = self.live()
             sessions = {u: patch_live(sessions.get(u, []), states.get(u)) for u in names}
         days = [o.day for o, _ in around]
-        leaves = (await s.execute(select(ShiftLeave).where(
-            ShiftLeave.status == "approved", ShiftLeave.username.in_(sorted(names)),
-            ShiftLeave.start_day <= max(days), ShiftLeave.end_day >= min(days)))).scalars().all()
+        leaves = await self.repo.leaves_of(s, sorted(names), ("approved",), min(days), max(days))
         leaves_of: dict[str, list[ShiftLeave]] = defaultdict(list)
         for lv in leaves:
             leaves_of[lv.username].append(lv)
@@ -222,10 +208,8 @@ class AttendanceService:
         """Make the stored rows of these entries match their findings; returns (new|changed|removed, row)."""
         ids = [x.entry.id for x in evaluated]
         existing: dict[tuple[int, str], AttendanceRecord] = {}
-        for i in range(0, len(ids), 500):
-            for rec in (await s.execute(select(AttendanceRecord).where(
-                    AttendanceRecord.roster_id.in_(ids[i:i + 500])))).scalars():
-                existing[(rec.roster_id, rec.kind)] = rec
+        for rec in await self.repo.records_of(s, ids):
+            existing[(rec.roster_id, rec.kind)] = rec
         changes: list[tuple[str, dict[str, Any]]] = []
         for x in evaluated:
             e, att = x.entry, x.att
@@ -262,18 +246,12 @@ class AttendanceService:
                 except Exception:
                     log.exception("shift finding listener failed")
 
-    @staticmethod
-    def _entries_q() -> Any:
-        return select(RosterEntry, ShiftTemplate).join(ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id)
-
     async def check(self) -> list[tuple[str, dict[str, Any]]]:
         """The live check: shifts whose login window has opened and that ended at most two days ago (and whose
         evaluation can still change), at now."""
         now = self.clock.now()
-        async with self._lock, self.sessions() as s:
-            rows = (await s.execute(self._entries_q().where(
-                RosterEntry.starts_at <= now + self.th.login_window,
-                RosterEntry.ends_at >= now - timedelta(days=2)))).all()
+        async with self._lock, self.repo.session() as s:
+            rows = await self.repo.shifts_around(s, now + self.th.login_window, now - timedelta(days=2))
             self._final &= {e.id for e, _ in rows}  # forget shifts out of the scope
             entries = [(e, t) for e, t in rows if e.id not in self._final]
             evaluated = await self._evaluate(s, entries, now, live=True)
@@ -290,19 +268,18 @@ class AttendanceService:
         if not days:
             return
         now = self.clock.now()
-        async with self._lock, self.sessions() as s:
-            entries = (await s.execute(self._entries_q().where(
-                RosterEntry.day.in_(days), RosterEntry.starts_at <= now + self.th.login_window))).all()
-            evaluated = await self._evaluate(s, [(e, t) for e, t in entries], now, live=True)
+        async with self._lock, self.repo.session() as s:
+            entries = await self.repo.shifts_on(s, days, starts_by=now + self.th.login_window)
+            evaluated = await self._evaluate(s, entries, now, live=True)
             changes = await self._store(s, evaluated, now)
         await self._notify(changes)
 
     async def recompute_day(self, actor: Actor | None, day: date) -> dict[str, Any]:
         """Rebuild a day's rows from stored data only (state log, roster, approved leave)."""
         now = self.clock.now()
-        async with self._lock, self.sessions() as s:
-            entries = (await s.execute(self._entries_q().where(RosterEntry.day == day))).all()
-            evaluated = await self._evaluate(s, [(e, t) for e, t in entries], now, live=False)
+        async with self._lock, self.repo.session() as s:
+            entries = await self.repo.shifts_on(s, [day])
+            evaluated = await self._evaluate(s, entries, now, live=False)
             changes = await self._store(s, evaluated, now)
         rows = sorted((finding_out(x.att.slot, f) for x in evaluated for f in x.att.findings),
                       key=lambda r: (r["roster_id"], r["kind"]))
@@ -316,36 +293,21 @@ class AttendanceService:
     # reads ----------------------------------------------------------------------------------------------------
     async def records(self, *, day: date | None = None, start: date | None = None, end: date | None = None,
                       username: str | None = None, kind: str | None = None) -> list[dict[str, Any]]:
-        q = select(AttendanceRecord)
-        if day is not None:
-            q = q.where(AttendanceRecord.day == day)
-        if start is not None:
-            q = q.where(AttendanceRecord.day >= start)
-        if end is not None:
-            q = q.where(AttendanceRecord.day <= end)
-        if username:
-            q = q.where(AttendanceRecord.username == username)
-        if kind:
-            q = q.where(AttendanceRecord.kind == kind)
-        async with self.sessions() as s:
-            rows = (await s.execute(q.order_by(AttendanceRecord.day, AttendanceRecord.roster_id,
-                                               AttendanceRecord.kind))).scalars()
+        async with self.repo.session() as s:
+            rows = await self.repo.records(s, day=day, start=start, end=end, username=username, kind=kind)
             return [record_out(r) for r in rows]
 
     async def evaluate_day(self, day: date, live: bool = True) -> tuple[datetime, list[Evaluated],
                                                                          dict[int, ShiftLeave]]:
         """Every roster entry of ``day`` evaluated at now (not stored), with any pending leave per entry."""
         now = self.clock.now()
-        async with self.sessions() as s:
-            entries = (await s.execute(self._entries_q().where(RosterEntry.day == day)
-                                       .order_by(RosterEntry.starts_at, RosterEntry.username))).all()
-            evaluated = await self._evaluate(s, [(e, t) for e, t in entries], now, live=live)
+        async with self.repo.session() as s:
+            entries = await self.repo.shifts_on(s, [day], by_start=True)
+            evaluated = await self._evaluate(s, entries, now, live=live)
             names = sorted({e.username for e, _ in entries})
             pending: dict[int, ShiftLeave] = {}
             if names:
-                for lv in (await s.execute(select(ShiftLeave).where(
-                        ShiftLeave.status == "pending", ShiftLeave.username.in_(names),
-                        ShiftLeave.start_day <= day, ShiftLeave.end_day >= day))).scalars():
+                for lv in await self.repo.leaves_of(s, names, ("pending",), day, day):
                     for e, _ in entries:
                         if e.username == lv.username and covers(lv.start_day, lv.end_day, lv.template_id, e.day,
                                                                   e.template_id):

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.acd.models import AgentSkill, Seat
+from callcenter.acd.models import AgentSkill, AgentStateLog, Seat
 from callcenter.auth.models import User
 from callcenter.shifts.models import (
     ApproverPosition,
@@ -27,6 +27,11 @@ from callcenter.shifts.models import (
     ShiftTemplate,
     SwapRequest,
 )
+
+
+def _entries() -> Select[RosterEntry, ShiftTemplate]:
+    """Roster entries with their templates."""
+    return select(RosterEntry, ShiftTemplate).join(ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id)
 
 
 class ShiftRepository:
@@ -100,8 +105,7 @@ class ShiftRepository:
     async def entries(s: AsyncSession, start: date, end: date, username: str | None = None,
                       template_id: int | None = None) -> list[tuple[RosterEntry, ShiftTemplate]]:
         """Entries of the days ``start..end`` with their templates, by start time and username."""
-        q = select(RosterEntry, ShiftTemplate).join(ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
-            RosterEntry.day >= start, RosterEntry.day <= end)
+        q = _entries().where(RosterEntry.day >= start, RosterEntry.day <= end)
         if username:
             q = q.where(RosterEntry.username == username)
         if template_id:
@@ -115,9 +119,7 @@ class ShiftRepository:
                           ) -> list[tuple[RosterEntry, ShiftTemplate]]:
         """Entries (other than ``but``) of ``username`` or at ``seat`` whose shift overlaps ``starts_at..ends_at``,
         with their templates."""
-        q = select(RosterEntry, ShiftTemplate).join(
-            ShiftTemplate, ShiftTemplate.id == RosterEntry.template_id).where(
-            RosterEntry.starts_at < ends_at, RosterEntry.ends_at > starts_at)
+        q = _entries().where(RosterEntry.starts_at < ends_at, RosterEntry.ends_at > starts_at)
         if but is not None:
             q = q.where(RosterEntry.id != but)
         if username is not None:
@@ -243,6 +245,77 @@ class ShiftRepository:
     async def approvers(s: AsyncSession) -> list[ApproverPosition]:
         """Every approver position, by username."""
         return list((await s.execute(select(ApproverPosition).order_by(ApproverPosition.username))).scalars())
+
+    # attendance ------------------------------------------------------------------------------------------------
+    @staticmethod
+    async def shifts_starting(s: AsyncSession, lo: datetime, hi: datetime) -> list[tuple[RosterEntry, ShiftTemplate]]:
+        """Entries (with their templates) whose shift starts in ``lo..hi``."""
+        return [(e, t) for e, t in (await s.execute(_entries().where(
+            RosterEntry.starts_at >= lo, RosterEntry.starts_at <= hi))).all()]
+
+    @staticmethod
+    async def shifts_around(s: AsyncSession, starts_by: datetime, ends_from: datetime
+                            ) -> list[tuple[RosterEntry, ShiftTemplate]]:
+        """Entries (with their templates) starting by ``starts_by`` and ending at ``ends_from`` or later."""
+        return [(e, t) for e, t in (await s.execute(_entries().where(
+            RosterEntry.starts_at <= starts_by, RosterEntry.ends_at >= ends_from))).all()]
+
+    @staticmethod
+    async def shifts_on(s: AsyncSession, days: Sequence[date], starts_by: datetime | None = None,
+                        by_start: bool = False) -> list[tuple[RosterEntry, ShiftTemplate]]:
+        """Entries (with their templates) of ``days`` (starting by ``starts_by``); ``by_start``: by start time and
+        username."""
+        q = _entries().where(RosterEntry.day.in_(days))
+        if starts_by is not None:
+            q = q.where(RosterEntry.starts_at <= starts_by)
+        if by_start:
+            q = q.order_by(RosterEntry.starts_at, RosterEntry.username)
+        return [(e, t) for e, t in (await s.execute(q)).all()]
+
+    @staticmethod
+    async def login_rows(s: AsyncSession, usernames: Sequence[str], since: datetime, until: datetime
+                         ) -> list[tuple[str, str, str | None, datetime, str | None, str | None]]:
+        """(username, state, reason, at, extension, previous state) of the state-log rows of ``usernames`` in
+        ``since..until`` where an agent logs in or out: the ``logged_out`` rows, and the first row after one (or an
+        agent's first row in the span), in log order."""
+        prev = func.lag(AgentStateLog.state).over(partition_by=AgentStateLog.user_id,
+                                                  order_by=AgentStateLog.id).label("prev")
+        inner = select(AgentStateLog.id, AgentStateLog.username, AgentStateLog.state, AgentStateLog.reason,
+                       AgentStateLog.extension, AgentStateLog.at, prev).where(
+            AgentStateLog.username.in_(usernames), AgentStateLog.at >= since,
+            AgentStateLog.at <= until).subquery()
+        rows = (await s.execute(
+            select(inner.c.username, inner.c.state, inner.c.reason, inner.c.at, inner.c.extension, inner.c.prev)
+            .where(or_(inner.c.state == "logged_out", inner.c.prev.is_(None), inner.c.prev == "logged_out"))
+            .order_by(inner.c.id))).all()
+        return [(u, st, r, at, ext, before) for u, st, r, at, ext, before in rows]
+
+    @staticmethod
+    async def records_of(s: AsyncSession, roster_ids: Sequence[int]) -> list[AttendanceRecord]:
+        """The stored findings of these entries (asked in chunks of 500 ids)."""
+        out: list[AttendanceRecord] = []
+        for i in range(0, len(roster_ids), 500):
+            out.extend((await s.execute(select(AttendanceRecord).where(
+                AttendanceRecord.roster_id.in_(roster_ids[i:i + 500])))).scalars())
+        return out
+
+    @staticmethod
+    async def records(s: AsyncSession, *, day: date | None, start: date | None, end: date | None,
+                      username: str | None, kind: str | None) -> list[AttendanceRecord]:
+        """Stored findings by day, roster entry and kind."""
+        q = select(AttendanceRecord)
+        if day is not None:
+            q = q.where(AttendanceRecord.day == day)
+        if start is not None:
+            q = q.where(AttendanceRecord.day >= start)
+        if end is not None:
+            q = q.where(AttendanceRecord.day <= end)
+        if username:
+            q = q.where(AttendanceRecord.username == username)
+        if kind:
+            q = q.where(AttendanceRecord.kind == kind)
+        return list((await s.execute(q.order_by(AttendanceRecord.day, AttendanceRecord.roster_id,
+                                                AttendanceRecord.kind))).scalars())
 
     # what the rules read of other domains ----------------------------------------------------------------------
     @staticmethod
