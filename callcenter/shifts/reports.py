@@ -16,14 +16,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.seat.models import AwayEpisode
 from callcenter.shifts.attendance import Evaluated
 from callcenter.shifts.common import iso, minutes, to_csv
 from callcenter.shifts.errors import BAD_MONTH
-from callcenter.shifts.models import AttendanceRecord, RosterEntry, ShiftLeave
+from callcenter.shifts.models import ShiftLeave
+from callcenter.shifts.repository import ShiftRepository
 from callcenter.shifts.rules import Attendance
 
 COUNTED = ("late", "away")  # the violations the regulations name (late >= 20 min, away >= 20 min)
@@ -39,26 +38,23 @@ def month_bounds(month: str) -> tuple[date, date]:
     return first, nxt - timedelta(days=1)
 
 
-async def monthly_violations(s: AsyncSession, tz: ZoneInfo, month: str, now: datetime) -> dict[str, Any]:
+async def monthly_violations(repo: ShiftRepository, s: AsyncSession, tz: ZoneInfo, month: str, now: datetime
+                             ) -> dict[str, Any]:
     first, last = month_bounds(month)
     per: dict[str, dict[str, Any]] = defaultdict(lambda: {
         "late_count": 0, "late_seconds": 0, "away_count": 0, "away_seconds": 0, "absence_count": 0,
         "early_leave_count": 0, "early_leave_seconds": 0, "left_before_relief_count": 0, "early_arrival_count": 0,
         "sick_leave_count": 0, "unapproved_absence_count": 0, "shifts": 0})
-    for (username,) in (await s.execute(select(RosterEntry.username).where(
-            RosterEntry.day >= first, RosterEntry.day <= last))).all():
+    for username in await repo.rostered(s, first, last):
         per[username]["shifts"] += 1
-    for r in (await s.execute(select(AttendanceRecord).where(
-            AttendanceRecord.day >= first, AttendanceRecord.day <= last))).scalars():
+    for r in await repo.records(s, day=None, start=first, end=last, username=None, kind=None):
         a = per[r.username]
         a[f"{r.kind}_count"] += 1
         if f"{r.kind}_seconds" in a:
             a[f"{r.kind}_seconds"] += r.seconds
     start = datetime.combine(first, time(0), tzinfo=tz)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz)
-    for ep in (await s.execute(select(AwayEpisode).where(
-            or_(AwayEpisode.violation_at.is_not(None), AwayEpisode.finding == "unapproved_absence"),
-            AwayEpisode.started_at >= start, AwayEpisode.started_at < end))).scalars():
+    for ep in await repo.away_findings(s, start, end):
         a = per[ep.username]
         if ep.violation_at is None:
             a["unapproved_absence_count"] += 1

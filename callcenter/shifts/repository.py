@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.models import AgentSkill, AgentStateLog, Seat
 from callcenter.auth.models import User
+from callcenter.seat.models import AwayEpisode
 from callcenter.shifts.models import (
     ApproverPosition,
     AttendanceRecord,
@@ -316,6 +317,21 @@ class ShiftRepository:
             q = q.where(AttendanceRecord.kind == kind)
         return list((await s.execute(q.order_by(AttendanceRecord.day, AttendanceRecord.roster_id,
                                                 AttendanceRecord.kind))).scalars())
+
+    # reports ---------------------------------------------------------------------------------------------------
+    @staticmethod
+    async def rostered(s: AsyncSession, start: date, end: date) -> list[str]:
+        """The username of every entry of the days ``start..end`` (one per entry)."""
+        return list((await s.execute(select(RosterEntry.username).where(
+            RosterEntry.day >= start, RosterEntry.day <= end))).scalars())
+
+    @staticmethod
+    async def away_findings(s: AsyncSession, since: datetime, before: datetime) -> list[AwayEpisode]:
+        """Seat discipline's away episodes started in ``since..before`` that are a violation or an unapproved
+        absence."""
+        return list((await s.execute(select(AwayEpisode).where(
+            or_(AwayEpisode.violation_at.is_not(None), AwayEpisode.finding == "unapproved_absence"),
+            AwayEpisode.started_at >= since, AwayEpisode.started_at < before))).scalars())
 
     # what the rules read of other domains ----------------------------------------------------------------------
     @staticmethod

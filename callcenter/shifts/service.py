@@ -16,6 +16,7 @@ from callcenter.shifts.attendance import AttendanceService, OnFinding
 from callcenter.shifts.common import Audit, no_audit
 from callcenter.shifts.handover import HandoverService
 from callcenter.shifts.leave import LeaveService
+from callcenter.shifts.repository import ShiftRepository
 from callcenter.shifts.roster import RosterService
 from callcenter.shifts.rules import LiveState
 from callcenter.shifts.swaps import SwapService
@@ -25,7 +26,7 @@ class ShiftService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str,
                  settings: ShiftSettings, *, audit: Audit = no_audit,
                  live: Callable[[], dict[str, LiveState]] | None = None, on_finding: OnFinding | None = None) -> None:
-        self.sessions = sessions
+        self.repo = ShiftRepository(sessions)
         self.clock = clock
         self.tz = ZoneInfo(timezone)
         self.settings = settings
@@ -49,8 +50,8 @@ class ShiftService:
         return self.clock.now().astimezone(self.tz).date()
 
     async def violations_report(self, month: str) -> dict[str, Any]:
-        async with self.sessions() as s:
-            return await reports.monthly_violations(s, self.tz, month, self.clock.now())
+        async with self.repo.session() as s:
+            return await reports.monthly_violations(self.repo, s, self.tz, month, self.clock.now())
 
     async def day_sheet(self, day: date) -> dict[str, Any]:
         now, evaluated, pending = await self.attendance.evaluate_day(day)
