@@ -18,6 +18,7 @@ import logging
 import re
 import string
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -89,6 +90,17 @@ class TooManyAttempts(DomainError):
     error_id = "too_many_attempts"
 
 
+@dataclass(frozen=True)
+class Words:
+    """A value a message shows in each language's own words (an agent state: "on call" / "通话中")."""
+
+    en: str
+    zh: str
+
+    def say(self, lang: str) -> str:
+        return self.zh if lang == ZH else self.en
+
+
 def placeholders(template: str) -> set[str]:
     """The named placeholders of a message template: ``"seat {seat} is taken by {taken_by}"`` -> seat, taken_by."""
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
@@ -110,7 +122,8 @@ class Refusal:
     def texts(self, values: Mapping[str, Any] | None = None, /, **details: Any) -> dict[str, str]:
         """The message in each language; for an error class that builds itself (``ivr.errors.PublishRefused``)."""
         fill = {**self.details, **details, **(values or {})}
-        return {lang: template.format_map(fill) for lang, template in self.templates.items()}
+        return {lang: template.format_map({k: v.say(lang) if isinstance(v, Words) else v for k, v in fill.items()})
+                for lang, template in self.templates.items()}
 
     def __call__(self, values: Mapping[str, Any] | None = None, /, **details: Any) -> DomainError:
         details = {**self.details, **details}

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from callcenter.errors import Conflict, InvalidInput, NotFound, Refusal, Unavailable
+from callcenter.errors import Conflict, InvalidInput, NotFound, Refusal, Unavailable, Words
+
+# the agent states in the pages' words (agent_ui/static/js/i18n/agent.js, agent.state.*)
+_STATE_ZH = {"logged_out": "未签入", "ready": "就绪", "ringing": "振铃中", "on_call": "通话中", "wrapup": "话后处理",
+             "paused": "暂停"}
+
+
+def state_words(state: str) -> Words:
+    """An agent state as the refusals show it: "on call" / "通话中"."""
+    return Words(en=state.replace("_", " "), zh=_STATE_ZH.get(state, state))
+
 
 UNKNOWN_PAUSE_REASON = Refusal(
     "acd.unknown_pause_reason", InvalidInput,

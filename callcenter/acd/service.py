@@ -53,6 +53,7 @@ from callcenter.acd.errors import (
     UNKNOWN_PAUSE_REASON,
     UNKNOWN_QUEUE,
     UNKNOWN_SPY_MODE,
+    state_words,
 )
 from callcenter.acd.repository import AcdRepository
 from callcenter.asterisk.errors import AsteriskError
@@ -314,7 +315,7 @@ class AgentService:
         if a.state == "ready":
             return a
         if a.state in BUSY_STATES:
-            raise CANNOT_GO_READY({"state_text": a.state.replace('_', ' ')}, state=a.state)
+            raise CANNOT_GO_READY({"state_text": state_words(a.state)}, state=a.state)
         a.missed_rings = 0
         await self._set(a, "ready", source="agent")
         await self._ami("QueuePause off", self.ami.queue_pause(a.interface, False))
@@ -324,7 +325,7 @@ class AgentService:
         a = self._logged_in(user)
         self._reason(reason)
         if a.state in BUSY_STATES:
-            raise CANNOT_PAUSE({"state_text": a.state.replace('_', ' ')}, state=a.state)
+            raise CANNOT_PAUSE({"state_text": state_words(a.state)}, state=a.state)
         await self._pause(a, reason, "agent")
         return a
 
@@ -337,7 +338,7 @@ class AgentService:
     async def logout(self, user: User, source: str = "agent") -> Agent:
         a = self._logged_in(user)
         if a.state in BUSY_STATES:
-            raise CANNOT_LOG_OUT({"state_text": a.state.replace('_', ' ')}, state=a.state)
+            raise CANNOT_LOG_OUT({"state_text": state_words(a.state)}, state=a.state)
         await self._logout(a, source)
         return a
 
@@ -556,7 +557,7 @@ class AgentService:
         a = self._seated(username)
         self._reason(reason)
         if a.state in BUSY_STATES:
-            raise FORCE_PAUSE_ON_CALL({"username": username, "state_text": a.state.replace('_', ' ')}, state=a.state)
+            raise FORCE_PAUSE_ON_CALL({"username": username, "state_text": state_words(a.state)}, state=a.state)
         await self._pause(a, reason, SUPERVISOR_SOURCE, event={"by": by, "note": note})
         return a
 
@@ -564,7 +565,7 @@ class AgentService:
         """A supervisor logs an agent out of their seat (removed from every queue); not while ringing or on a call."""
         a = self._seated(username)
         if a.state in BUSY_STATES:
-            raise FORCE_LOGOUT_ON_CALL({"username": username, "state_text": a.state.replace('_', ' ')}, state=a.state)
+            raise FORCE_LOGOUT_ON_CALL({"username": username, "state_text": state_words(a.state)}, state=a.state)
         await self._logout(a, SUPERVISOR_SOURCE, event={"by": by, "note": note})
         return a
 
@@ -575,7 +576,7 @@ class AgentService:
             raise UNKNOWN_SPY_MODE({"spy_modes": list(SPY_MODES), "mode": mode}, field="mode")
         a = self._seated(username)
         if a.state != "on_call" or not a.channel:
-            raise AGENT_NOT_ON_CALL({"username": username, "state_text": a.state.replace('_', ' ')}, state=a.state)
+            raise AGENT_NOT_ON_CALL({"username": username, "state_text": state_words(a.state)}, state=a.state)
         s = await self.repo.seat(seat)
         if s is None or not s.active:
             raise SPY_SEAT_NOT_FOUND({"seat": seat}, field="seat")
@@ -621,7 +622,7 @@ class AgentService:
         """Click-to-call: ring the agent's own phone, then the customer over the trunk."""
         a = self._logged_in(user)
         if a.state in BUSY_STATES:
-            raise CANNOT_DIAL({"state_text": a.state.replace('_', ' ')}, state=a.state)
+            raise CANNOT_DIAL({"state_text": state_words(a.state)}, state=a.state)
         digits = "".join(ch for ch in number if ch.isdigit())
         if len(digits) < 3 or len(digits) > 20 or any(not (ch.isdigit() or ch in " +-()") for ch in number):
             raise NUMBER_NOT_DIGITS({"number": number}, field="number")

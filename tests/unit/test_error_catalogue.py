@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
+from callcenter.acd.errors import CANNOT_GO_READY, state_words
 from callcenter.app import Stack, create_app  # imports every domain: every DomainError subclass is defined
 from callcenter.errors import EN, ZH, DomainError, Refusal, placeholders
 from tests.helpers import bearer, stack_settings
@@ -158,6 +159,13 @@ def test_a_refusal_keeps_its_details_and_fills_both_languages() -> None:
     assert e.messages == {EN: "seat 1001 is taken by alice", ZH: "座席 1001 已被 alice 占用"}
     with pytest.raises(ValueError, match="different placeholders"):
         Refusal("test.bad", DomainError, en="{a}", zh="{b}")
+
+
+def test_a_value_in_each_languages_words() -> None:
+    # an agent state reads as the pages say it, in both languages; the details keep the state's id
+    e = CANNOT_GO_READY({"state_text": state_words("on_call")}, state="on_call")
+    assert (e.message, e.details) == ("cannot go ready while on call", {"state": "on_call"})
+    assert e.messages[ZH] == "当前状态（通话中）不能就绪"
 
 
 # ---- through the app: one refusal per domain -----------------------------------------------------------------
