@@ -23,6 +23,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.acd.errors import state_words
 from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES, AgentSkill, PauseReason, QueueDef, Seat
 from callcenter.admin.errors import (
     ANNOUNCE_NOT_FOUND,
@@ -265,7 +266,7 @@ class AdminService:
         agent = self.stack.acd.agents.get(u.id)
         if leaves_seat and agent is not None and agent.state != "logged_out":
             if agent.state in ("ringing", "on_call"):
-                raise USER_ON_CALL({"username": u.username, "state_text": agent.state.replace('_', ' ')},
+                raise USER_ON_CALL({"username": u.username, "state_text": state_words(agent.state)},
                                    field="active" if "active" in changes else "roles", seat=agent.extension,
                                    state=agent.state)
             seat = agent.extension
