@@ -7,7 +7,9 @@ sliding hour's, the away details only with seat discipline): the snapshot route 
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated
+
+from pydantic import BaseModel, Field
 
 from callcenter.acd.schemas import AgentOut, NodeLabel, PauseReasonOut
 from callcenter.schema_types import AsIsDateTime, AsIsJsonObject
@@ -58,6 +60,12 @@ class QueueBoardOut(BaseModel):
     agents: AgentCountsOut
 
 
+class TotalsBeforeFirstPushOut(BaseModel):
+    """The totals before the board's first computation (it runs when the stack starts): only the live wait."""
+
+    longest_wait: float
+
+
 class BoardAgentOut(AgentOut):
     caller_number: str | None
     calls_today: int
@@ -104,7 +112,8 @@ class SnapshotOut(BaseModel):
     timezone: str
     settings: BoardSettingsOut
     queues: dict[str, QueueBoardOut]
-    totals: QueueBoardOut
+    # the full row first: the short form also accepts a full row (it ignores the other keys)
+    totals: Annotated[QueueBoardOut | TotalsBeforeFirstPushOut, Field(union_mode="left_to_right")]
     agents: dict[str, BoardAgentOut]  # username → row
     alerts: list[AlertOut]
     series: list[SeriesPointOut]
