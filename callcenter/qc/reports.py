@@ -8,11 +8,11 @@ import io
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.qc.forms import below_par, grade_of, total_of
-from callcenter.qc.models import QcEvaluation, QcEvaluationVersion, QcSample, QcTemplate
+from callcenter.qc.models import QcTemplate
+from callcenter.qc.repository import QcRepository
 from callcenter.qc.sampling import day_bounds, previous_months
 
 TREND_MONTHS = 2
@@ -27,12 +27,6 @@ def _average(totals: list[float]) -> float | None:
     return total_of(sum(totals) / len(totals)) if totals else None
 
 
-async def _templates(s: AsyncSession, ids: set[int]) -> dict[int, QcTemplate]:
-    if not ids:
-        return {}
-    return {t.id: t for t in (await s.execute(select(QcTemplate).where(QcTemplate.id.in_(ids)))).scalars()}
-
-
 def _criteria_union(templates: dict[int, QcTemplate]) -> list[dict[str, Any]]:
     """Every criterion key of the forms used, in form order (oldest form first); labels from the first form."""
     out: dict[str, dict[str, Any]] = {}
@@ -42,23 +36,13 @@ def _criteria_union(templates: dict[int, QcTemplate]) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-def _current_version_join() -> Any:
-    return and_(QcEvaluationVersion.evaluation_id == QcEvaluation.id,
-                QcEvaluationVersion.version == QcEvaluation.current_version)
-
-
 async def agents_report(s: AsyncSession, month: str) -> dict[str, Any]:
     """Per agent sampled in ``month``: samples, scored samples, average total and its grade, average points per
     criterion, and the average total of each of the previous two months (null when none)."""
     trend_months = previous_months(month, TREND_MONTHS)
-    rows = (await s.execute(
-        select(QcSample.month, QcSample.agent, QcEvaluation.template_id, QcEvaluationVersion.total,
-               QcEvaluationVersion.points)
-        .outerjoin(QcEvaluation, QcEvaluation.sample_id == QcSample.id)
-        .outerjoin(QcEvaluationVersion, _current_version_join())
-        .where(QcSample.month.in_([month, *trend_months]))
-    )).all()
-    templates = await _templates(s, {r.template_id for r in rows if r.month == month and r.template_id})
+    rows = await QcRepository.sample_scores(s, [month, *trend_months])
+    templates = await QcRepository.templates_by_id(
+        s, {r.template_id for r in rows if r.month == month and r.template_id})
     criteria = _criteria_union(templates)
     per: dict[str, dict[str, Any]] = {}
     past: dict[tuple[str, str], list[float]] = {}
@@ -90,12 +74,8 @@ async def weekly_report(s: AsyncSession, week_start: date, tz: str) -> dict[str,
     """Evaluations submitted in the 7 days from ``week_start`` (centre timezone): how many, their average, and
     per criterion how often it was below par (points < 80 % of its weight), most often first."""
     start, end = day_bounds(week_start, 7, tz)
-    rows = (await s.execute(
-        select(QcEvaluation.agent, QcEvaluation.template_id, QcEvaluationVersion.total, QcEvaluationVersion.points)
-        .join(QcEvaluationVersion, _current_version_join())
-        .where(QcEvaluation.submitted_at >= start, QcEvaluation.submitted_at < end)
-    )).all()
-    templates = await _templates(s, {r.template_id for r in rows})
+    rows = await QcRepository.week_scores(s, start, end)
+    templates = await QcRepository.templates_by_id(s, {r.template_id for r in rows})
     criteria = [{**c, "evaluated": 0, "below_par": 0} for c in _criteria_union(templates)]
     by_key = {c["key"]: c for c in criteria}
     agents: dict[str, dict[str, Any]] = {}

@@ -2,19 +2,23 @@
 recording and user rows QC reads.
 
 The service holds the rules and opens the session (its transaction: several of its rules sit between two
-statements of one unit of work); every method here takes that session, runs its statements and never commits.
+statements of one unit of work); every method here takes that session, runs its statements and never commits,
+except :meth:`QcRepository.default_template`, which commits the default form the moment it seeds it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.auth.models import User
 from callcenter.calls.models import Call
 from callcenter.clock import Clock
+from callcenter.customers.models import ServiceRecord
 from callcenter.qc.forms import DEFAULT_CRITERIA, DEFAULT_TEMPLATE_NAME
 from callcenter.qc.models import QcDraw, QcEvaluation, QcEvaluationVersion, QcNote, QcSample, QcTemplate
 from callcenter.recordings.models import Recording
@@ -23,6 +27,36 @@ from callcenter.recordings.models import Recording
 # (once scored) the evaluation's status and its current version's total and grade
 SampleRow = tuple[QcSample, int | None, datetime | None, str | None, float | None, str | None, float | None,
                   str | None]
+
+
+
+class SampleScore(NamedTuple):
+    """A sample and, once scored, its form and its evaluation's current total and points."""
+
+    month: str
+    agent: str
+    template_id: int | None
+    total: float | None
+    points: dict[str, float] | None
+
+
+class WeekScore(NamedTuple):
+    """A submitted evaluation's agent, form and current total and points."""
+
+    agent: str
+    template_id: int
+    total: float
+    points: dict[str, float]
+
+
+# (uniqueid, answered at, agent name, survey score, recording's agent, has a complaint) of a candidate call
+CandidateRow = tuple[str, datetime, str | None, int | None, str | None, bool]
+
+
+def _current_version() -> Any:
+    """Joins an evaluation to its current version."""
+    return and_(QcEvaluationVersion.evaluation_id == QcEvaluation.id,
+                QcEvaluationVersion.version == QcEvaluation.current_version)
 
 
 class QcRepository:
@@ -124,8 +158,7 @@ class QcRepository:
             select(QcSample, QcEvaluation.id, Call.answered_at, Call.queue, Call.talk_seconds,
                    QcEvaluation.status, QcEvaluationVersion.total, QcEvaluationVersion.grade)
             .outerjoin(QcEvaluation, QcEvaluation.sample_id == QcSample.id)
-            .outerjoin(QcEvaluationVersion, and_(QcEvaluationVersion.evaluation_id == QcEvaluation.id,
-                                                 QcEvaluationVersion.version == QcEvaluation.current_version))
+            .outerjoin(QcEvaluationVersion, _current_version())
             .outerjoin(Call, Call.uniqueid == QcSample.call_uniqueid)
             .where(*conds).order_by(QcSample.month, QcSample.agent, QcSample.id).limit(limit).offset(offset)
         )).all()
@@ -210,6 +243,53 @@ class QcRepository:
                                .where(QcSample.call_uniqueid == call_uniqueid, QcEvaluation.agent == agent)
                                .limit(1))).first()
         return row is not None
+
+    # reports and the draw's candidates ---------------------------------------------------------------------
+    @staticmethod
+    async def templates_by_id(s: AsyncSession, ids: Collection[int]) -> dict[int, QcTemplate]:
+        if not ids:
+            return {}
+        return {t.id: t for t in (await s.execute(select(QcTemplate).where(QcTemplate.id.in_(ids)))).scalars()}
+
+    @staticmethod
+    async def sample_scores(s: AsyncSession, months: Collection[str]) -> list[SampleScore]:
+        """Every sample of ``months`` with its current score (None while unscored)."""
+        rows = (await s.execute(
+            select(QcSample.month, QcSample.agent, QcEvaluation.template_id, QcEvaluationVersion.total,
+                   QcEvaluationVersion.points)
+            .outerjoin(QcEvaluation, QcEvaluation.sample_id == QcSample.id)
+            .outerjoin(QcEvaluationVersion, _current_version())
+            .where(QcSample.month.in_(months))
+        )).all()
+        return [SampleScore(*r) for r in rows]
+
+    @staticmethod
+    async def week_scores(s: AsyncSession, since: datetime, before: datetime) -> list[WeekScore]:
+        """The current score of each evaluation submitted in ``since..before``."""
+        rows = (await s.execute(
+            select(QcEvaluation.agent, QcEvaluation.template_id, QcEvaluationVersion.total, QcEvaluationVersion.points)
+            .join(QcEvaluationVersion, _current_version())
+            .where(QcEvaluation.submitted_at >= since, QcEvaluation.submitted_at < before)
+        )).all()
+        return [WeekScore(*r) for r in rows]
+
+    @staticmethod
+    async def candidate_calls(s: AsyncSession, since: datetime, before: datetime, min_talk_seconds: float
+                              ) -> list[CandidateRow]:
+        """Calls answered in ``since..before``, talk >= ``min_talk_seconds``, with an ``ok`` recording; whether a
+        complaint was recorded on each."""
+        complaint = exists().where(and_(ServiceRecord.call_uniqueid == Call.uniqueid,
+                                        ServiceRecord.category == "complaint"))
+        rows = (await s.execute(
+            select(Call.uniqueid, Call.answered_at, Call.agent_name, Call.survey_score, Recording.agent_username,
+                   complaint.label("complaint"))
+            .join(Recording, Recording.call_uniqueid == Call.uniqueid)
+            .where(Recording.status == "ok", Call.answered_at.is_not(None), Call.answered_at >= since,
+                   Call.answered_at < before, Call.talk_seconds.is_not(None),
+                   Call.talk_seconds >= min_talk_seconds)
+        )).all()
+        return [(uid, at, name, survey, rec_agent, bool(c)) for uid, at, name, survey, rec_agent, c in rows
+                if at is not None]  # always (the query asks answered calls only): tells the type checker
 
     # what QC reads of other domains ------------------------------------------------------------------------
     @staticmethod

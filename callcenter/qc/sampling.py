@@ -15,13 +15,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from callcenter.calls.models import Call
-from callcenter.customers.models import ServiceRecord
 from callcenter.qc.errors import BAD_MONTH
-from callcenter.recordings.models import Recording
+from callcenter.qc.repository import QcRepository
 
 ALGORITHM = 1  # stored in each draw's policy; bump when the selection changes
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -158,27 +155,16 @@ def fingerprint(candidates: list[Candidate]) -> str:
     return hashlib.sha256(json.dumps(rows, separators=(",", ":")).encode()).hexdigest()
 
 
-def _complaint_exists() -> Any:
-    return exists().where(and_(ServiceRecord.call_uniqueid == Call.uniqueid, ServiceRecord.category == "complaint"))
-
-
 async def candidates(s: AsyncSession, month: str, policy: Policy, tz: str) -> list[Candidate]:
     """Calls of ``month`` (centre timezone) answered by an agent, talk >= min, with an ``ok`` recording."""
     start, end = month_bounds(month, tz)
-    rows = (await s.execute(
-        select(Call.uniqueid, Call.answered_at, Call.agent_name, Call.survey_score, Recording.agent_username,
-               _complaint_exists().label("complaint"))
-        .join(Recording, Recording.call_uniqueid == Call.uniqueid)
-        .where(Recording.status == "ok", Call.answered_at.is_not(None), Call.answered_at >= start,
-               Call.answered_at < end, Call.talk_seconds.is_not(None),
-               Call.talk_seconds >= policy.min_talk_seconds)
-    )).all()
     out = []
-    for uid, answered_at, agent_name, survey, rec_agent, complaint in rows:
+    for uid, answered_at, agent_name, survey, rec_agent, complaint in await QcRepository.candidate_calls(
+            s, start, end, policy.min_talk_seconds):
         agent = rec_agent or agent_name
         if not agent:
             continue
         out.append(Candidate(uid, agent, answered_at, week_of(answered_at, tz),
-                             policy.weight(bool(complaint), survey), bool(complaint), survey))
+                             policy.weight(complaint, survey), complaint, survey))
     out.sort(key=Candidate.sort_key)
     return out
