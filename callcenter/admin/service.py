@@ -85,6 +85,7 @@ from callcenter.admin.schemas import (
     UserPatchIn,
 )
 from callcenter.auth.models import ROLES, AuthSession, User
+from callcenter.errors import Words
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 EXTENSION_RE = re.compile(r"[0-9]{2,16}")
@@ -93,6 +94,7 @@ REASON_CODE_RE = re.compile(r"[a-z0-9_]{1,32}")
 PROMPT_RE = re.compile(r"[A-Za-z0-9_\-/]{1,80}")
 # what pjsip.conf can carry safely: printable ASCII, no blanks, no ';' (a comment), no '\' or '"'
 SIP_PASSWORD_RE = re.compile(r"[!#-:<-\[\]-~]{8,128}")
+NONE = Words("none", "无")  # an empty list, as a refusal names it
 STATIC_CONTACT_RE = re.compile(r"sip:[A-Za-z0-9_.+\-]{1,64}@[A-Za-z0-9.\-]{1,120}(?::([0-9]{1,5}))?")
 CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 # a seat's name goes into pjsip.conf as callerid = "name" <ext>
@@ -502,7 +504,7 @@ class AdminService:
                 out[k] = v
         return out
 
-    def _fallback_guard(self, name: str, field: str, what: str) -> None:
+    def _fallback_guard(self, name: str, field: str, what: Words) -> None:
         if name == self.stack.settings.ivr.default_queue:
             raise FALLBACK_QUEUE({"what": what}, field=field, queue=name)
 
@@ -546,7 +548,7 @@ class AdminService:
             values["display_name"] = q.name
         changes = {k: v for k, v in values.items() if getattr(q, k) != v}
         if changes.get("active") is False:
-            self._fallback_guard(q.name, "active", "deactivated")
+            self._fallback_guard(q.name, "active", Words("deactivated", "停用"))
             live, _ = await self.stack.ivr.flows_using_queue(q.name)
             if live:
                 raise QUEUE_IN_PUBLISHED_FLOW({"name": q.name, "live": ', '.join(live)}, field="active", flows=live)
@@ -565,12 +567,12 @@ class AdminService:
     @serialized
     async def delete_queue(self, name: str) -> QueueDef:
         q = await self._queue(name)
-        self._fallback_guard(q.name, "name", "deleted")
+        self._fallback_guard(q.name, "name", Words("deleted", "删除"))
         live, draft = await self.stack.ivr.flows_using_queue(q.name)
         flows = sorted(set(live) | set(draft))
         if flows:
-            raise QUEUE_IN_FLOWS({"name": q.name, "flows_text": ', '.join(flows), "value": ', '.join(live) or 'none',
-                                 "value2": ', '.join(draft) or 'none'}, field="name", flows=flows)
+            raise QUEUE_IN_FLOWS({"name": q.name, "flows_text": ', '.join(flows), "value": ', '.join(live) or NONE,
+                                 "value2": ', '.join(draft) or NONE}, field="name", flows=flows)
         agents = (await self._skill_counts()).get(q.id, 0)
         if agents:
             raise QUEUE_HAS_SKILLS({"name": q.name}, field="name", agents=agents)
