@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.bodylimit import MULTIPART_SLACK, RouteLimit
@@ -44,7 +44,7 @@ class Ivr:
         await self.service.set_entry_point("*", flow.id)
 
 
-def wire_ivr(settings: Settings, sessions: async_sessionmaker, clock: Clock,  # type: ignore[type-arg]
+def wire_ivr(settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock,
              calls: IvrCallSink, customers: CustomerLookup, agi: FastAgiServer, *,
              queues: Callable[[], set[str]], queue_max_wait: Callable[[str], int | None]) -> Ivr:
     """``queues()``: the queue names a flow may send a caller to; ``queue_max_wait(queue)``: the longest a caller

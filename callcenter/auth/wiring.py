@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.auth.api import router
 from callcenter.auth.service import AuthService
@@ -19,7 +19,7 @@ class Auth:
     routers: tuple[APIRouter, ...]
 
 
-def wire_auth(sessions: async_sessionmaker, clock: Clock, settings: AuthSettings) -> Auth:  # type: ignore[type-arg]
+def wire_auth(sessions: async_sessionmaker[AsyncSession], clock: Clock, settings: AuthSettings) -> Auth:
     a = settings
     service = AuthService(sessions, clock, session_hours=a.session_hours, max_failures=a.login_max_failures,
                           failure_window_seconds=a.login_failure_window_seconds,

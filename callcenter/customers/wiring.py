@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.pop import ScreenPop
 from callcenter.acd.service import AgentService
@@ -28,7 +28,7 @@ class Customers:
         RouteLimit("POST", "/api/customers/import", MAX_CSV_BYTES + MULTIPART_SLACK, ("admin",)),)
 
 
-def wire_customers(sessions: async_sessionmaker, clock: Clock, audit: Audit) -> Customers:  # type: ignore[type-arg]
+def wire_customers(sessions: async_sessionmaker[AsyncSession], clock: Clock, audit: Audit) -> Customers:
     return Customers(repo=CustomerRepository(sessions, clock), service=CustomerService(sessions, clock, audit=audit),
                      routers=(router, records_router))
 

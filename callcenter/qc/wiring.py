@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.clock import Clock
 from callcenter.qc.api import router
@@ -18,5 +18,5 @@ class Qc:
     routers: tuple[APIRouter, ...]
 
 
-def wire_qc(sessions: async_sessionmaker, clock: Clock, timezone: str, audit: Audit) -> Qc:  # type: ignore[type-arg]
+def wire_qc(sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str, audit: Audit) -> Qc:
     return Qc(service=QcService(sessions, clock, timezone, audit=audit), routers=(router,))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.asterisk.ami import EventDispatcher
 from callcenter.asterisk.events import AgentConnect, Newchannel
@@ -31,7 +31,7 @@ class Recordings:
 
 
 def wire_recordings(settings: Settings, clock: Clock, ami: RecorderAmi,
-                    sessions: async_sessionmaker,  # type: ignore[type-arg]
+                    sessions: async_sessionmaker[AsyncSession],
                     dispatcher: EventDispatcher, tracker: CallTracker, *, agent_of: Callable[[str], str | None],
                     on_problem: Callable[[dict[str, Any]], None]) -> Recordings:
     """``agent_of(extension)``: the username of the agent at a seat; ``on_problem(problem)``: a recording missing

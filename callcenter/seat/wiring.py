@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.service import AgentService
 from callcenter.asterisk.ami import AmiClient, EventDispatcher
@@ -25,7 +25,7 @@ class Seat:
     routers: tuple[APIRouter, ...]
 
 
-def wire_seat(settings: Settings, clock: Clock, sessions: async_sessionmaker,  # type: ignore[type-arg]
+def wire_seat(settings: Settings, clock: Clock, sessions: async_sessionmaker[AsyncSession],
               acd: AgentService, hub: Hub, audit: Audit, dispatcher: EventDispatcher, ami: AmiClient) -> Seat:
     service = SeatService(settings.seat, settings.timezone, clock, sessions, acd, hub, audit=audit)
     acd.listen(service.on_agent)

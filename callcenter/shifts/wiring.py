@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fastapi import APIRouter
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.service import AgentService
 from callcenter.clock import Clock
@@ -23,7 +23,7 @@ class Shifts:
     routers: tuple[APIRouter, ...]
 
 
-def wire_shifts(settings: Settings, clock: Clock, sessions: async_sessionmaker,  # type: ignore[type-arg]
+def wire_shifts(settings: Settings, clock: Clock, sessions: async_sessionmaker[AsyncSession],
                 acd: AgentService, audit: Audit, on_finding: OnFinding) -> Shifts:
     """``on_finding(kind, row)``: a new attendance finding (late, absence, early leave, left before relief)."""
     service = ShiftService(sessions, clock, settings.timezone, settings.shifts, audit=audit,
