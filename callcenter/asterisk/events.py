@@ -182,6 +182,14 @@ class QueueCallerAbandon(QueueCallerEvent):
     hold_time: str | None
 
 
+@_event("QueueEntry")
+@dataclass(frozen=True)
+class QueueEntry(QueueCallerEvent):
+    """A caller waiting in a queue, in the QueueStatus answer (the resync after a (re)connect)."""
+
+    wait: str | None  # seconds
+
+
 @dataclass(frozen=True)
 class AgentEvent(QueueCallerEvent):
     """An app_queue agent event: the caller's channel (the snapshot fields) and the member rung for it."""

@@ -40,6 +40,7 @@ from callcenter.asterisk.events import (
     QueueCallerEvent,
     QueueCallerJoin,
     QueueCallerLeave,
+    QueueEntry,
     TypedEvent,
     is_inbound_caller,
 )
@@ -489,11 +490,11 @@ class CallTracker:
             if st is not None:
                 await self._save(st)
                 picked += 1
-        for e in queue_entries:
-            st = self.active.get(e.get("Uniqueid", ""))
+        for e in map(QueueEntry.parse, queue_entries):
+            st = self.active.get(e.uniqueid)
             if st is not None and st.queued_at is None:
-                st.queue = e.get("Queue") or st.queue
-                wait = float(e["Wait"]) if e.get("Wait", "").isdigit() else 0.0
+                st.queue = e.queue or st.queue
+                wait = float(e.wait) if e.wait and e.wait.isdigit() else 0.0
                 st.queued_at = now - timedelta(seconds=wait)
                 await self._save(st)
         answered = 0
