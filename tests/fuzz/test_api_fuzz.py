@@ -3,8 +3,10 @@
 Every operation is called with generated requests, both inside its schema (positive) and outside it (negative:
 wrong types, out-of-range numbers, odd keys, broken bodies), as each role in turn — nobody logged in, agent,
 supervisor, qc, admin — against the app wired as in production but with a fake AMI (no Asterisk, no network): what
-would act on Asterisk gets the fake's answer or a 503, never a 500. The one property checked: no 5xx (a 503 only as
-our own "unavailable" answer). Deterministic (``derandomize``) and bounded (``EXAMPLES`` per operation and mode),
+would act on Asterisk gets the fake's answer or a 503, never a 500. Two properties are checked: no 5xx (a 503 only
+as our own "unavailable" answer), and every 2xx answer matches the response schema the operation publishes (its
+response model: schemathesis' response-schema conformance), so the models are proven against what the routes really
+send. Deterministic (``derandomize``) and bounded (``EXAMPLES`` per operation and mode),
 so a failure reproduces and the run costs a couple of minutes.
 
 Requests go through httpx's ASGI transport on this test's own event loop, so the database pool, the stack's tasks
@@ -27,10 +29,11 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
+from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.modes import GenerationMode
 
 from callcenter.app import Stack, create_app
-from callcenter.customers.service import Actor
+from callcenter.customers.access import Actor
 from tests.helpers import bearer, stack_settings
 from tests.unit.test_acd_service import FakeAmi
 
@@ -130,6 +133,12 @@ class Fuzz:
         self.requests += 1
         if _server_error(op.path, r):
             self.failures.append(f"{where}: {r.status_code} {r.text[:300]!r}\n    request: {shown!r}"[:1500])
+        elif r.is_success:
+            try:  # the answer is what the OpenAPI says it is (the response model, or the declared media type)
+                op.validate_response(r, case=case)
+            except (AssertionError, FailureGroup) as e:
+                self.failures.append(f"{where}: {r.status_code} does not match its schema: {e}\n"
+                                     f"    body: {r.text[:300]!r}\n    request: {shown!r}"[:2000])
 
     def operation(self, op: Any, mode: GenerationMode) -> None:
         """``EXAMPLES`` generated requests for one operation, each sent as every role in turn (generating is the
@@ -190,4 +199,4 @@ def test_no_operation_answers_5xx_for_any_role(fuzz: tuple[Fuzz, Any]) -> None:
     took = time.monotonic() - started
     print(f"fuzz: {f.requests} requests over {len(operations)} operations in {took:.0f}s")
     assert f.requests > len(operations) * len(ROLES) * 3  # most operations were really exercised
-    assert not f.failures, f"{len(f.failures)} server errors:\n" + "\n".join(f.failures[:40])
+    assert not f.failures, f"{len(f.failures)} failures (5xx, or 2xx off schema):\n" + "\n".join(f.failures[:40])
