@@ -75,12 +75,12 @@ class Stack:
         self.dispatcher = events = self.ami.dispatcher
         # The order below matters in three ways, and only there:
         # - handlers of the same AMI event run in the order they were registered: calls (the tracker) first, so
-        #   every other domain's handler sees the call already tracked; then the ACD, the pop, seat discipline and
-        #   the recorder;
+        #   every other domain's handler sees the call already tracked; then the ACD (agent states, then the seats'
+        #   phones), the pop and the recorder; a phone's change is told to the agent rows, then seat discipline;
         # - the ACD's listeners hear of an agent's state change in that order: the pop (on screen first), the
         #   board, seat discipline, then shifts; the tracker's watchers: the board, then the recorder;
         # - after every AMI connect, calls and agents are rebuilt from Asterisk (``_resync``) before the seats'
-        #   phones are read again (``resync_phones``).
+        #   phones are read again (``Phones.resync``, registered by ``wire_acd``).
         # Everything else is plain dependencies: a domain is wired after the ones it is given.
         calls = wire_calls(self.engine, sessions, clock, s.inbound_context, events)
         self.calls_repo, self.tracker = calls.repo, calls.tracker
@@ -107,7 +107,7 @@ class Stack:
         wallboard = wire_wallboard(s, clock, self.hub, self.tracker, self.acd, self.calls_repo, self.acd_repo,
                                    events)
         self.board = wallboard.board
-        seat = wire_seat(s, clock, sessions, self.acd, self.hub, self.auth.audit, events, self.ami)
+        seat = wire_seat(s, clock, sessions, self.acd, self.hub, self.auth.audit)
         self.seat = seat.service
         attach_seat_discipline(self.board, self.seat)
         recordings = wire_recordings(s, clock, self.ami, sessions, events, self.tracker,

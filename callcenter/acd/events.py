@@ -1,10 +1,11 @@
-"""AMI event → handler mapping for the ACD (agent state, screen pop). Registered after the call tracker's, so a
-pop built on AgentCalled already sees the call's queue and IVR path."""
+"""AMI event → handler mapping for the ACD (agent state, the seats' phones, screen pop). Registered after the call
+tracker's, so a pop built on AgentCalled already sees the call's queue and IVR path."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from callcenter.acd.phones import Phones
 from callcenter.acd.pop import ScreenPop
 from callcenter.acd.service import AgentService
 from callcenter.asterisk.ami import EventHandler
@@ -13,10 +14,13 @@ from callcenter.asterisk.events import (
     AgentComplete,
     AgentConnect,
     AgentRingNoAnswer,
+    ContactStatus,
+    DeviceStateChange,
     Hangup,
     Newchannel,
     QueueCallerAbandon,
     QueueCallerJoin,
+    QueueMemberAdded,
     QueueMemberStatus,
     TypedHandler,
     typed_handlers,
@@ -31,7 +35,17 @@ def handlers(acd: AgentService) -> Mapping[str, EventHandler]:
         TypedHandler(AgentRingNoAnswer, acd.on_agent_ring_no_answer),
         TypedHandler(QueueCallerAbandon, acd.caller_gone),
         TypedHandler(Hangup, acd.on_hangup),
-        TypedHandler(QueueMemberStatus, acd.on_member_status),
+    )
+
+
+def phone_handlers(phones: Phones) -> Mapping[str, EventHandler]:
+    """The seats' phones: whether each is reachable (registered and answering SIP OPTIONS) and its device state."""
+    return typed_handlers(
+        # Reachable / Unreachable (qualify), Created / Removed (register)
+        TypedHandler(ContactStatus, phones.on_contact_status),
+        TypedHandler(DeviceStateChange, phones.on_device_state),  # PJSIP/<seat> UNAVAILABLE: no reachable contact
+        TypedHandler(QueueMemberStatus, phones.on_member_status),
+        TypedHandler(QueueMemberAdded, phones.on_member_status),  # the member's device state when the agent logs in
     )
 
 

@@ -28,7 +28,7 @@ class AgentOut(BaseModel):
     logged_in_at: AsIsDateTime | None
     call_uniqueid: str | None
     call_queue: str | None
-    device: str  # Asterisk's device state of the seat's phone ("" before the first QueueMemberStatus)
+    device: str  # the seat phone's device state (callcenter/acd/phones.py: "unavailable" while down; "" before any)
     missed_rings: int
     queues: dict[str, int]  # queue → member penalty
 

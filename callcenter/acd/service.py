@@ -55,6 +55,7 @@ from callcenter.acd.errors import (
     UNKNOWN_SPY_MODE,
     state_words,
 )
+from callcenter.acd.phones import Phone, Phones
 from callcenter.acd.repository import AcdRepository
 from callcenter.asterisk.errors import AsteriskError
 from callcenter.asterisk.events import (
@@ -64,7 +65,6 @@ from callcenter.asterisk.events import (
     AgentRingNoAnswer,
     Hangup,
     QueueCallerAbandon,
-    QueueMemberStatus,
 )
 from callcenter.auth.models import User
 from callcenter.calls.service import bridged_agent_legs, interface_extension
@@ -108,15 +108,21 @@ class Agent:
     call_uniqueid: str | None = None
     missed_rings: int = 0
     memberships: dict[str, int] = field(default_factory=dict)  # queue → penalty
-    device: str = ""  # Asterisk's device state of the seat's phone (QueueMemberStatus)
     channel: str | None = None  # the agent's leg of the current call
     call_queue: str | None = None
     wrapup_task: asyncio.Task[None] | None = None
     touched: int = 0  # the service's change counter at this agent's last state change (resync vs events)
+    phones: Phones | None = field(default=None, repr=False, compare=False)  # the service's, for ``device``
 
     @property
     def interface(self) -> str:
         return f"PJSIP/{self.extension}"
+
+    @property
+    def device(self) -> str:
+        """The device state of the seat's phone, read from the one model of the phones (``acd.phones``), so it
+        agrees with seat discipline's "away: phone unreachable"; ``""`` without a seat or before Asterisk said."""
+        return self.phones.device(self.extension) if self.phones is not None else ""
 
     @property
     def paused_in_asterisk(self) -> bool:
@@ -138,16 +144,18 @@ class Agent:
 # Listener(agent, previous_state, event) — the screen pop and the realtime hub hang off these.
 Listener = Callable[[Agent, str, dict[str, Any]], Awaitable[None]]
 
-DEVICE_STATES = {"0": "unknown", "1": "not_inuse", "2": "inuse", "3": "busy", "4": "invalid",
-                 "5": "unavailable", "6": "ringing", "7": "ringinuse", "8": "onhold"}
-
 
 class AgentService:
-    def __init__(self, repo: AcdRepository, ami: AcdAmi, clock: Clock, *, auto_pause_after: int = 1) -> None:
+    def __init__(self, repo: AcdRepository, ami: AcdAmi, clock: Clock, *, auto_pause_after: int = 1,
+                 phones: Phones | None = None) -> None:
+        """``phones``: the seats' phones (the wiring feeds them AMI events); an agent's ``device`` is read there and
+        its listeners hear of a change of it."""
         self.repo = repo
         self.ami = ami
         self.clock = clock
         self.auto_pause_after = auto_pause_after
+        self.phones = phones if phones is not None else Phones(clock)
+        self.phones.watch(self._on_phone)
         self.agents: dict[int, Agent] = {}  # user id → agent (everyone who logged in since start)
         self.by_ext: dict[str, Agent] = {}  # seat → logged-in agent
         self.wrapup_seconds: dict[str, int] = {}  # queue → seconds
@@ -176,7 +184,7 @@ class AgentService:
             if user is None:
                 continue
             a = Agent(st.user_id, st.username, user.display_name or user.username, st.extension, st.state, st.reason,
-                      st.since, st.logged_in_at, st.call_uniqueid, st.missed_rings)
+                      st.since, st.logged_in_at, st.call_uniqueid, st.missed_rings, phones=self.phones)
             a.memberships = await self.repo.memberships(a.user_id)
             self.agents[a.user_id] = a
             self.by_ext[st.extension] = a
@@ -193,7 +201,8 @@ class AgentService:
     def agent_for(self, user: User) -> Agent:
         a = self.agents.get(user.id)
         if a is None:
-            a = Agent(user.id, user.username, user.display_name or user.username, since=self.clock.now())
+            a = Agent(user.id, user.username, user.display_name or user.username, since=self.clock.now(),
+                      phones=self.phones)
             self.agents[user.id] = a
         return a
 
@@ -216,12 +225,15 @@ class AgentService:
         ev = dict(event or {})
         ev.setdefault("source", source)
         # tell listeners first (the screen pop is on the latency path), then store
+        await self._tell(a, prev, ev)
+        await self._store(a.row(), source, a.since)
+
+    async def _tell(self, a: Agent, prev: str, ev: dict[str, Any]) -> None:
         for listener in self._listeners:
             try:
                 await listener(a, prev, ev)
             except Exception:
                 log.exception("agent state listener failed")
-        await self._store(a.row(), source, a.since)
 
     # storage: written behind while the service runs, so AMI events never wait on the database -------------
     async def _store(self, row: dict[str, Any], source: str, at: datetime) -> None:
@@ -464,18 +476,12 @@ class AgentService:
             if a.state == "on_call" and a.channel and a.channel == chan:
                 await self._enter_wrapup(a, a.call_queue, event={"why": "hangup"})
 
-    async def on_member_status(self, ev: QueueMemberStatus) -> None:
-        a = self._agent_at(ev.state_interface or ev.interface or ev.location)
-        if a is None:
-            return
-        dev = DEVICE_STATES.get(ev.status or "", "unknown")
-        if dev != a.device:
-            a.device = dev
-            for listener in self._listeners:
-                try:
-                    await listener(a, a.state, {"source": "ami", "device": dev})
-                except Exception:
-                    log.exception("agent state listener failed")
+    async def _on_phone(self, p: Phone, before: Phone) -> None:
+        """The phones' watcher: the device state of a seat's phone changed; the agent there is shown anew (the
+        desktop, the board). Seat discipline hears of the phone from the phones themselves, not from this."""
+        a = self.by_ext.get(p.extension)
+        if a is not None and p.device != before.device:
+            await self._tell(a, a.state, {"source": "ami", "device": p.device})
 
     # resync ----------------------------------------------------------------------------------------------
     async def resync(self, queue_status: Sequence[Mapping[str, str]], channels: Sequence[Mapping[str, str]],

@@ -1,23 +1,32 @@
-"""The ACD wired: the agent state machine fed by the AMI queue events (``acd.events``), and the screen pop that
+"""The ACD wired: the agent state machine fed by the AMI queue events (``acd.events``), the seats' phones fed by
+the AMI device and contact events (resynced from Asterisk after every AMI connect), and the screen pop that
 follows the agents' states and the arriving calls; their routes (``/api/agent``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from callcenter.acd import events
 from callcenter.acd.api import router
+from callcenter.acd.phones import Phones
 from callcenter.acd.pop import PopCalls, PopCustomers, PopFlows, ScreenPop
 from callcenter.acd.repository import AcdRepository
 from callcenter.acd.service import AcdAmi, AgentService
-from callcenter.asterisk.ami import EventDispatcher
+from callcenter.asterisk.ami import ConnectedHook, EventDispatcher
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock
 from callcenter.realtime.hub import Hub
 from callcenter.settings import AcdSettings
+
+
+class AcdClient(AcdAmi, Protocol):
+    """The ACD's actions and the AMI connect hook (the phones are read again after every connect)."""
+
+    def on_connected(self, hook: ConnectedHook) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -27,11 +36,16 @@ class Acd:
     routers: tuple[APIRouter, ...]
 
 
-def wire_acd(sessions: async_sessionmaker, clock: Clock, ami: AcdAmi,  # type: ignore[type-arg]
+def wire_acd(sessions: async_sessionmaker, clock: Clock, ami: AcdClient,  # type: ignore[type-arg]
              settings: AcdSettings, dispatcher: EventDispatcher) -> Acd:
     repo = AcdRepository(sessions, clock)
-    service = AgentService(repo, ami, clock, auto_pause_after=settings.auto_pause_after_missed_rings)
+    # the one live model of the seats' phones: the agents' rows read it, seat discipline watches it
+    phones = Phones(clock)
+    service = AgentService(repo, ami, clock, auto_pause_after=settings.auto_pause_after_missed_rings,
+                           phones=phones)
     dispatcher.register_map(events.handlers(service))
+    dispatcher.register_map(events.phone_handlers(phones))
+    ami.on_connected(phones.resync)
     return Acd(repo=repo, service=service, routers=(router,))
 
 

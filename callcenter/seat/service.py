@@ -8,7 +8,8 @@ Away time counts while an agent is logged in at a seat and
   ``no_answer``, is source ``no_answer``; or
 - the seat's phone is unreachable or unregistered (source ``phone``): PJSIP ``ContactStatus``
   Unreachable/Removed, ``DeviceStateChange``/``QueueMemberStatus`` UNAVAILABLE; back on Reachable/Created or any
-  other known device state.
+  other known device state. The ACD's phones (``callcenter.acd.phones``) read those events and tell us
+  (:meth:`SeatService.on_phone`); the agent rows show the same phone.
 
 One continuous stretch away is one **episode**, whatever its causes along the way (paused away, then the phone
 drops, then the agent goes ready while the phone is still down: one episode with sources ``pause,phone``). Each
@@ -38,16 +39,15 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.acd.phones import Phone
 from callcenter.acd.pop import agent_topic
-from callcenter.acd.service import DEVICE_STATES, Agent, AgentService
-from callcenter.asterisk.events import ContactStatus, DeviceStateChange, QueueMemberStatus
+from callcenter.acd.service import Agent, AgentService
 from callcenter.auth.models import User
-from callcenter.calls.service import interface_extension
 from callcenter.clock import Clock
 from callcenter.realtime.hub import Hub
 from callcenter.seat.errors import (
@@ -73,17 +73,8 @@ log = logging.getLogger(__name__)
 
 BOARD_TOPIC = "board"  # the wallboard's topic (callcenter.wallboard.board.BOARD_TOPIC; not imported: no cycle)
 MIN_LEAVE_MINUTES, MAX_LEAVE_MINUTES = 1, 120
-# ContactStatus values that mean "this contact is there" (Created: just registered; Unknown/NonQualified: no
-# qualify); Unreachable: it stopped answering OPTIONS; Removed: unregistered or its registration expired
-_CONTACT_UP = ("Created", "Reachable", "Unknown", "NonQualified")
-# device states that say nothing about reachability
-_DEVICE_NEUTRAL = ("", "UNKNOWN", "INVALID")
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
-
-
-class _Ami(Protocol):
-    async def list_action(self, name: str, *, timeout: float | None = None, **fields: Any) -> list[Any]: ...
 
 
 @dataclass
@@ -170,17 +161,6 @@ class Request:
                 "used_from": self.used_from, "approved_until": self.approved_until, "closed_at": self.closed_at}
 
 
-@dataclass
-class Phone:
-    """What Asterisk last said about a seat's phone: its contacts (URI → reachable) and the verdict."""
-
-    contacts: dict[str, bool] = field(default_factory=dict)
-    status: str = ""  # the last ContactStatus seen (Created, Reachable, Unreachable, Removed, ...)
-    down: bool = False
-    why: str = ""  # unreachable / unregistered / unavailable
-    since: datetime | None = None
-
-
 class SeatService:
     """Tracks away episodes of the logged-in agents, records warnings and violations at their thresholds, pushes
     them to the agent's desktop (the wallboard reads :meth:`away_status` for its rows and ``away`` alerts), and
@@ -197,7 +177,8 @@ class SeatService:
         self.hub = hub
         self._audit = audit
         self.open: dict[str, Episode] = {}  # username → the open episode
-        self.phones: dict[str, Phone] = {}  # extension → its phone
+        # the seats' phones are the ACD's (callcenter.acd.phones): read there, told of changes by on_phone
+        self.phones = acd.phones
         self.requests: dict[int, Request] = {}  # live requests: pending, approved (unused or in use)
         self._unsaved: list[Episode] = []  # closed episodes whose last write failed
         self._watchers: list[Callable[[str], None]] = []
@@ -249,94 +230,21 @@ class SeatService:
             out["phone"] = f"phone_{p.why}"
         return out
 
-    # the agent state machine and Asterisk tell us ----------------------------------------------------------------
+    # the agent state machine and the seat's phone tell us ------------------------------------------------------
     async def on_agent(self, a: Agent, prev: str, ev: dict[str, Any]) -> None:
+        if "device" in ev:
+            # the ACD's notice that the seat's phone changed: on_phone hears of it too, with the phone's time
+            return
         await self._update(a, a.since or self.clock.now())
 
-    async def on_contact_status(self, ev: ContactStatus) -> None:
-        """PJSIP ContactStatus: per contact of the seat's AOR; the phone is down when none is reachable."""
-        ext = ev.aor or ev.endpoint_name or ""
-        status = ev.contact_status or ""
-        if not ext or not status:
+    async def on_phone(self, p: Phone, before: Phone) -> None:
+        """The phones' watcher (``Phones.watch``): a phone that went down or came back changes its agent's causes,
+        from when the phone changed (or from the login, if later)."""
+        if (p.down, p.why) == (before.down, before.why) or p.since is None:
             return
-        p = self.phones.setdefault(ext, Phone())
-        p.status = status
-        uri = ev.uri or ""
-        if status == "Removed":
-            p.contacts.pop(uri, None)
-        elif status == "Unreachable":
-            p.contacts[uri] = False
-        elif status in _CONTACT_UP:
-            p.contacts[uri] = True
-        else:  # Updated (a refreshed registration): no news about reachability
-            p.contacts.setdefault(uri, True)
-        up = any(p.contacts.values())
-        await self._phone(ext, not up, "" if up else "unreachable" if p.contacts else "unregistered", ev.at)
-
-    async def on_device_state(self, ev: DeviceStateChange) -> None:
-        """DeviceStateChange of ``PJSIP/<seat>``: UNAVAILABLE = no reachable contact."""
-        device = ev.device or ""
-        if not device.startswith("PJSIP/"):
-            return
-        await self._device(device.removeprefix("PJSIP/"), (ev.state or "").upper(), ev.at)
-
-    async def on_member_status(self, ev: QueueMemberStatus) -> None:
-        """QueueMemberStatus / QueueMemberAdded: the member's device state (Status 5 = unavailable)."""
-        ext = interface_extension(ev.state_interface or ev.interface or ev.location)
-        if ext:
-            await self._device(ext, DEVICE_STATES.get(ev.status or "", "").upper(), ev.at)
-
-    async def _device(self, ext: str, state: str, at: datetime | None) -> None:
-        if state in _DEVICE_NEUTRAL:
-            return
-        p = self.phones.get(ext)
-        if state == "UNAVAILABLE":
-            # Asterisk may send the device state before the ContactStatus that explains it: a phone with a
-            # registered contact that became unavailable is unreachable; one whose contact was removed, unregistered
-            if p is not None and p.down:
-                why = p.why
-            elif p is not None and p.contacts:
-                why = "unreachable"
-            elif p is not None and p.status == "Removed":
-                why = "unregistered"
-            else:
-                why = "unavailable"
-            await self._phone(ext, True, why, at)
-        else:
-            await self._phone(ext, False, "", at)
-
-    async def _phone(self, ext: str, down: bool, why: str, at: datetime | None) -> None:
-        p = self.phones.setdefault(ext, Phone())
-        if p.down == down and p.why == why:
-            return
-        p.down, p.why = down, why
-        p.since = at or self.clock.now()
-        a = self.acd.at_seat(ext)
+        a = self.acd.at_seat(p.extension)
         if a is not None:
             await self._update(a, max(p.since, a.logged_in_at or p.since))
-
-    async def resync_phones(self, ami: _Ami) -> None:
-        """After every AMI (re)connect: every seat's phone as Asterisk sees it now, so a phone that came back or
-        went away while we could not see it is taken into account.
-
-        DeviceStateList (res_manager_devicestate, class ``call``) rather than PJSIPShowEndpoints: every PJSIP
-        show action needs the ``system`` class, which the bridge must not need (issue 12, A3). It lists each
-        endpoint's device (``PJSIP/<name>``, registered or not) with the states DeviceStateChange carries."""
-        try:
-            rows = await ami.list_action("DeviceStateList") or []
-        except Exception as e:  # never fail the AMI session for this
-            log.warning("DeviceStateList failed: %s; phone states come from events only", e)
-            return
-        for row in rows:
-            device = row.get("Device", "")
-            if row.get("Event") != "DeviceStateChange" or not device.startswith("PJSIP/"):
-                continue
-            ext = device.removeprefix("PJSIP/")
-            state = row.get("State", "").upper()
-            if ext.isdigit():  # a seat (the trunk and queue devices are listed too)
-                if state in ("UNAVAILABLE",):
-                    self.phones.setdefault(ext, Phone()).contacts.clear()
-                await self._device(ext, state, None)
 
     # episodes --------------------------------------------------------------------------------------------------
     async def _update(self, a: Agent, at: datetime) -> None:
@@ -548,9 +456,9 @@ class SeatService:
                     await self._close(ep, out, "logout")
                     continue
                 phone = ep.active.get("phone")
-                if phone and a.extension and a.extension not in self.phones:
-                    # the phone's last known state holds until Asterisk says otherwise (resync_phones, events)
-                    self.phones[a.extension] = Phone(down=True, why=phone.removeprefix("phone_"), since=ep.started_at)
+                if phone and a.extension:
+                    # the phone's last known state holds until Asterisk says otherwise (Phones.resync, events)
+                    self.phones.assume_down(a.extension, phone.removeprefix("phone_"), ep.started_at)
                 self.open[ep.username] = ep
                 causes = self._causes(a)
                 if not causes:
@@ -730,14 +638,9 @@ class SeatService:
         a = self.acd.handling(user.username)
         return {"username": user.username, "logged_in": a is not None, "extension": a.extension if a else None,
                 "away": self.away_status(user.username),
-                "phone": self._phone_public(a.extension) if a is not None and a.extension else None,
+                "phone": self.phones.public(a.extension) if a is not None and a.extension else None,
                 "requests": [r.public() for r in self._live(user.username)],
                 "settings": self.public_settings()}
-
-    def _phone_public(self, ext: str) -> dict[str, Any]:
-        p = self.phones.get(ext)
-        return {"reachable": not (p is not None and p.down), "why": p.why if p is not None else "",
-                "contact_status": p.status if p is not None else "", "since": p.since if p is not None else None}
 
     def public_settings(self) -> dict[str, Any]:
         return {"away_warning_minutes": self.warning_minutes, "away_violation_minutes": self.violation_minutes,

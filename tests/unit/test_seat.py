@@ -241,6 +241,54 @@ async def test_the_device_state_may_come_before_the_contact_status_that_explains
     assert (ep.source, ep.reason, len(ep.changes)) == ("phone", "phone_unreachable", 1)
 
 
+async def test_the_agent_row_the_board_and_seat_discipline_read_one_phone(env: Env, db_url: str,
+                                                                          workdir: Path) -> None:
+    """One fact: the phone unreachable (a ContactStatus, with no device state event yet) is the device state the
+    agent row, the desktop and the board show and the away reason, together; so after a restart. (With the
+    phone tracked twice, the agent row said "not_inuse" from QueueMemberStatus while away: phone unreachable.)"""
+    await env.contact("Reachable")
+    await env.agent("li")
+    await env.ev("QueueMemberStatus", Interface="PJSIP/1001", StateInterface="PJSIP/1001", Status="1")
+    desk = Inbox(env.stack, agent_topic("li"))
+    agent, user = env.stack.acd.by_ext["1001"], await _user(env, "li")
+    assert agent.device == "not_inuse" and env.seat.away_status("li") is None
+    env.board.tick()
+
+    def shown() -> tuple[Any, ...]:
+        """The agent row's device, the board row's device and away fields, the away reason, the desktop's phone."""
+        row = (env.board.tick() or {}).get("agents", {}).get("li") or env.board.agent_row(agent, env.clock.now())
+        away = env.seat.away_status("li")
+        return (agent.public()["device"], row["device"], row["away"], row.get("away_sources"),
+                away["reason"] if away else None, env.seat.me(user)["phone"]["reachable"])
+
+    env.clock.advance(30)
+    await env.contact("Unreachable")  # qualify: the phone stopped answering OPTIONS
+    assert shown() == ("unavailable", "unavailable", True, ["phone"], "phone_unreachable", False)
+    await wait_for(lambda: any(m["type"] == "state" and m["agent"]["device"] == "unavailable"
+                               for m in desk.messages), 5, "the desktop told of the phone")
+    # the device state that follows says the same: nothing changes, nobody is told again
+    told = len(desk.messages)
+    await env.ev("DeviceStateChange", Device="PJSIP/1001", State="UNAVAILABLE")
+    await env.ev("QueueMemberStatus", Interface="PJSIP/1001", StateInterface="PJSIP/1001", Status="5")
+    assert shown() == ("unavailable", "unavailable", True, ["phone"], "phone_unreachable", False)
+    assert len(desk.messages) == told and len((await env.row()).changes) == 1
+    # a restart: the phone's last known state holds, for the agent row as for seat discipline
+    again, _ = await wired_stack(db_url, workdir, env.clock)
+    try:
+        row = again.board.agent_row(again.acd.by_ext["1001"], env.clock.now())
+        away = again.seat.away_status("li") or {}
+        assert (row["device"], row["away"], row["away_sources"], away.get("reason")) == (
+            "unavailable", True, ["phone"], "phone_unreachable")
+    finally:
+        await close_wired(again)
+    # back: the contact answers before any device state says so; the row no longer says unavailable
+    env.clock.advance(30)
+    await env.contact("Reachable")
+    assert shown() == ("unknown", "unknown", False, [], None, True)
+    await env.ev("QueueMemberStatus", Interface="PJSIP/1001", StateInterface="PJSIP/1001", Status="1")
+    assert shown() == ("not_inuse", "not_inuse", False, [], None, True)
+
+
 async def test_paused_away_then_the_phone_drops_then_ready_is_one_episode(env: Env) -> None:
     user = await env.agent("li")
     await env.stack.acd.pause(user, "away")
@@ -492,7 +540,7 @@ async def test_phone_states_are_asked_of_asterisk_after_a_reconnect(env: Env) ->
                     {"Event": "DeviceStateChange", "Device": "Queue:support_avail", "State": "INUSE"}]
 
     env.clock.advance(60)
-    await env.seat.resync_phones(Ami())
+    await env.stack.acd.phones.resync(Ami())  # registered on the AMI connect by wire_acd
     li, wang = await env.rows("li"), await env.rows("wang")
     assert (li[0].ended_at, li[0].source, li[0].reason) == (None, "phone", "phone_unavailable")
     assert wang[0].ended_at == T0 + timedelta(minutes=1)
