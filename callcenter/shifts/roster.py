@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.auth.models import User
 from callcenter.clock import Clock
+from callcenter.errors import Words
 from callcenter.shifts.common import Actor, Audit, iso, no_audit
 from callcenter.shifts.errors import (
     HOLIDAY_EXISTS,
@@ -238,7 +239,7 @@ class RosterService:
                 raise SEAT_TAKEN({"seat": e.seat, "username": o.username, "name": ot.name, "day": o.day}, field="seat",
                                  conflicting_entry=o.id)
 
-    def _not_started(self, e: RosterEntry, what: str) -> None:
+    def _not_started(self, e: RosterEntry, what: Words) -> None:
         if self.clock.now() >= e.starts_at:
             raise ROSTER_ENTRY_STARTED({"what": what, "day": e.day, "starts_at": iso(e.starts_at)}, roster_id=e.id)
 
@@ -256,7 +257,7 @@ class RosterService:
                             await self._default_level(s, u.id),
                             seat=(seat or "").strip(), starts_at=starts_at, ends_at=ends_at,
                             created_by=actor.username, created_at=self.clock.now())
-            self._not_started(e, "cannot roster")
+            self._not_started(e, Words("cannot roster", "不能排班"))
             await self._check_entry(s, e, t)
             s.add(e)
             await s.commit()
@@ -269,7 +270,7 @@ class RosterService:
             e = await self.repo.entry(s, roster_id)
             if e is None:
                 raise ROSTER_ENTRY_NOT_FOUND(roster_id=roster_id)
-            self._not_started(e, "cannot change")
+            self._not_started(e, Words("cannot change", "不能修改"))
             await self._no_pending_swap(s, e)
             before = {k: getattr(e, k) for k in changes}
             if "username" in changes:
@@ -300,7 +301,7 @@ class RosterService:
             e = await self.repo.entry(s, roster_id)
             if e is None:
                 raise ROSTER_ENTRY_NOT_FOUND(roster_id=roster_id)
-            self._not_started(e, "cannot remove")
+            self._not_started(e, Words("cannot remove", "不能删除"))
             await self._no_pending_swap(s, e)
             if await self.repo.swaps_naming(s, e.id):
                 raise ROSTER_ENTRY_SWAPPED(roster_id=e.id)
