@@ -13,6 +13,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from callcenter.errors import Words
 from callcenter.files import file_mode, private_dir
 from ivr.errors import (
     AUDIO_UNREADABLE,
@@ -80,7 +81,7 @@ def import_prompt(store: PromptStore, name: str, lang: str, filename: str, data:
     check_name(name, lang)
     ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if ext not in UPLOAD_FORMATS:
-        raise BAD_FILE_TYPE({"filename": filename, "value": ext or '(none)'}, field="file")
+        raise BAD_FILE_TYPE({"filename": filename, "value": ext or Words("(none)", "（无）")}, field="file")
     if len(data) > MAX_UPLOAD_BYTES:
         raise FILE_TOO_BIG({"filename": filename, "value": len(data) / 1048576}, field="file")
     if not data:
