@@ -23,14 +23,16 @@ from fastapi.staticfiles import StaticFiles
 
 from callcenter import __version__
 from callcenter.acd.api import Desk
+from callcenter.acd.directory import Directory
+from callcenter.acd.directory_api import router as directory_router
 from callcenter.acd.wiring import wire_acd, wire_pop
-from callcenter.admin.api import router as admin_router
-from callcenter.admin.service import AdminService
 from callcenter.asterisk.ami import AmiClient, EventDispatcher
 from callcenter.asterisk.config import QueueConf, RuntimeLayout, check_modules, render_config
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.asterisk.process import ManagedAsterisk
+from callcenter.auth.admin_api import router as users_router
 from callcenter.auth.api import authorise_scope
+from callcenter.auth.users import UserAdmin
 from callcenter.auth.wiring import wire_auth
 from callcenter.bodylimit import BodyLimit
 from callcenter.calls.wiring import wire_calls
@@ -120,12 +122,20 @@ class Stack:
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.agent_may_play
         self.desk = Desk(self.acd, self.pop, self.recorder)
+        # the admin page's edits: the ACD's directory (seats, queues, skills, pause reasons) and auth's users, one
+        # change at a time across both (one lock); a seat or queue change is applied to Asterisk by the stack
+        admin_lock = asyncio.Lock()
+        self.directory = Directory(sessions, self.acd_repo, self.acd, clock, mode=s.mode,
+                                   fallback_queue=s.ivr.default_queue, apply_config=self.apply_config,
+                                   flows_using_queue=self.ivr.flows_using_queue, prompt_exists=self.prompts.exists,
+                                   lock=admin_lock)
+        self.users = UserAdmin(self.auth, self.directory, admin_lock)
         # what the routes ask for by type (callcenter/deps.py)
         self.services = Services()
         for item in (s, self.auth, self.hub, self.ws_guard, self.calls_repo, self.tracker, self.acd_repo, self.acd,
                      self.desk, self.crm, self.ivr, self.prompts, self.board, self.seat, self.recordings,
                      self.recorder, recordings.playback, recordings.peaks, self.qc, self.shifts,
-                     self.write_failures, AdminService(self)):
+                     self.write_failures, self.directory, self.users):
             self.services.add(type(item), item)
         self.services.add(CLOCK, clock)
         self.services.add(HEALTH_PARTS, self)
@@ -133,7 +143,8 @@ class Stack:
         self.services.add(PLAY_POLICY, self)
         # the HTTP routes, in the order they are matched
         self.routers: list[APIRouter] = [
-            health_router, *auth.routers, *calls.routers, *ivr.routers, admin_router, *customers.routers,
+            health_router, *auth.routers, *calls.routers, *ivr.routers, users_router, directory_router,
+            *customers.routers,
             *acd.routers, *realtime.routers, *wallboard.routers, *seat.routers, *recordings.routers,
             *qc.routers, *shifts.routers]
         self.body_limits = [*ivr.body_limits, *customers.body_limits]

@@ -1,1 +1,3 @@
-"""Administration of the directory: users (roles, skills), seats (SIP phones), queues and pause reasons."""
+"""The admin page's refusal catalogue (``errors.py``, codes ``admin.*``) and API shapes (``schemas.py``). Not a
+domain: users are administered by auth (``callcenter.auth.users``, ``callcenter.auth.admin_api``), the directory
+(seats, queues, skills, pause reasons) by the ACD (``callcenter.acd.directory``, ``callcenter.acd.directory_api``)."""

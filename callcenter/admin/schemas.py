@@ -1,6 +1,6 @@
 """API shapes of /api/admin. Inputs are strict (no string → number/bool coercion) and refuse unknown fields, so
 a misspelt field is a 400 naming it instead of being silently ignored. The rules (lengths, ranges, formats)
-are checked in :mod:`callcenter.admin.service`, each refusal naming its field."""
+are checked in :mod:`callcenter.auth.users` and :mod:`callcenter.acd.directory`, each refusal naming its field."""
 
 from __future__ import annotations
 

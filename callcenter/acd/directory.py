@@ -1,23 +1,23 @@
-"""The rules of directory administration: users, seats, queues, skills and pause reasons.
+"""The ACD's directory: seats (SIP phones), queues, agents' skills and pause reasons, as the admin page edits them.
 
 Every request is checked completely before anything is written, so a refused request changes nothing; each
-refusal names its field (400), the missing record (404) or what it conflicts with (409). The caller (the
-router) writes the audit entry after a change succeeded.
+refusal names its field (400), the missing record (404) or what it conflicts with (409). The router writes the
+audit entry after a change succeeded.
 
 After a change the running system follows at once: seats and queues re-render pjsip.conf/queues.conf and reload
-them in Asterisk (``Stack.apply_config``), skills move a logged-in agent's queue memberships
-(``AgentService.refresh_memberships``), pause reasons are re-read by the ACD (``AgentService.reload_config``).
+them in Asterisk (``apply_config``, the callback the composition root gives: ``Stack.apply_config``), skills move a
+logged-in agent's queue memberships (``AgentService.refresh_memberships``), pause reasons are re-read by the ACD
+(``AgentService.reload_config``). What the IVR knows (prompts, the flows naming a queue) is asked through the
+callbacks ``prompt_exists`` and ``flows_using_queue``: the ACD does not import the IVR.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import re
-import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.errors import state_words
 from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES, AgentSkill, PauseReason, QueueDef, Seat
+from callcenter.acd.repository import AcdRepository
+from callcenter.acd.service import AgentService
 from callcenter.admin.errors import (
     ANNOUNCE_NOT_FOUND,
     BAD_ANNOUNCE,
@@ -32,16 +34,9 @@ from callcenter.admin.errors import (
     BAD_QUEUE_NAME,
     BAD_REASON_CODE,
     BAD_STATIC_CONTACT,
-    BAD_USERNAME,
-    DEACTIVATE_SELF,
     DEV_PASSWORD,
     FALLBACK_QUEUE,
-    FIELD_NULL,
-    NO_ROLE,
     NUMBER_OUT_OF_RANGE,
-    OWN_ADMIN_ROLE,
-    PASSWORD_TOO_LONG,
-    PASSWORD_TOO_SHORT,
     QUEUE_EXISTS,
     QUEUE_HAS_SKILLS,
     QUEUE_IN_FLOWS,
@@ -62,16 +57,9 @@ from callcenter.admin.errors import (
     SKILL_UNKNOWN_QUEUE,
     SKILLS_NOT_AGENT,
     SYSTEM_REASON,
-    TEXT_BAD_CHARACTERS,
-    TEXT_EMPTY,
-    TEXT_TOO_LONG,
-    UNKNOWN_ROLES,
     UNKNOWN_ROUTING,
     UNKNOWN_STRATEGY,
-    USER_NOT_FOUND,
     USER_ON_CALL,
-    USERNAME_TAKEN,
-    USERNAME_TAKEN_BY,
 )
 from callcenter.admin.schemas import (
     PauseReasonCreateIn,
@@ -81,13 +69,12 @@ from callcenter.admin.schemas import (
     SeatCreateIn,
     SeatPatchIn,
     SkillIn,
-    UserCreateIn,
-    UserPatchIn,
 )
-from callcenter.auth.models import ROLES, AuthSession, User
+from callcenter.auth.models import User
+from callcenter.auth.users import MIN_PASSWORD, checked_text, no_nulls, serialized
+from callcenter.clock import Clock
 from callcenter.errors import Words
 
-USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 EXTENSION_RE = re.compile(r"[0-9]{2,16}")
 QUEUE_NAME_RE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 REASON_CODE_RE = re.compile(r"[a-z0-9_]{1,32}")
@@ -96,10 +83,8 @@ PROMPT_RE = re.compile(r"[A-Za-z0-9_\-/]{1,80}")
 SIP_PASSWORD_RE = re.compile(r"[!#-:<-\[\]-~]{8,128}")
 NONE = Words("none", "无")  # an empty list, as a refusal names it
 STATIC_CONTACT_RE = re.compile(r"sip:[A-Za-z0-9_.+\-]{1,64}@[A-Za-z0-9.\-]{1,120}(?::([0-9]{1,5}))?")
-CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 # a seat's name goes into pjsip.conf as callerid = "name" <ext>
 SEAT_NAME_FORBIDDEN = re.compile(r'[\x00-\x1f\x7f";<>\\\[\]]')
-MIN_PASSWORD = 8
 # queues.conf has a [general] section; these names cannot be queues
 RESERVED_QUEUES = {"general"}
 # the agent state uses 'wrapup' as its reason while wrapping up; a pause reason of that code would be ambiguous
@@ -115,77 +100,28 @@ QUEUE_RANGES: dict[str, tuple[int, int]] = {
 }
 # a system reason (not_ready, no_answer) stays active; its away flag is the centre's to set like any other's
 SYSTEM_REASON_FIXED = ("active",)
-
-P = ParamSpec("P")
-R = TypeVar("R")
-# one lock per stack: admin changes run one at a time, so a check and its write are not interleaved with another
-# admin's change, and the config files are rendered from the DB in the order the changes were made
-_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-def serialized(fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    @functools.wraps(fn)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        svc = args[0]
-        assert isinstance(svc, AdminService)
-        lock = _LOCKS.get(svc.stack)
-        if lock is None:
-            lock = _LOCKS[svc.stack] = asyncio.Lock()
-        async with lock:
-            return await fn(*args, **kwargs)
-
-    return wrapper
-
-
-def _text(value: str, field: str, *, max_len: int, required: bool = True, forbidden: re.Pattern[str] = CONTROL_RE,
-          what: str = "control characters") -> str:
-    v = value.strip()
-    if required and not v:
-        raise TEXT_EMPTY(field=field)
-    if len(v) > max_len:
-        raise TEXT_TOO_LONG({"max_len": max_len}, field=field)
-    if forbidden.search(v):
-        raise TEXT_BAD_CHARACTERS({"what": what}, field=field)
-    return v
-
-
-def _no_nulls(body: Any) -> None:
-    """PATCH: an omitted field is left alone; an explicit null is a mistake, not 'clear it'."""
-    for name in body.model_fields_set:
-        if getattr(body, name) is None:
-            raise FIELD_NULL(field=name)
-
-
-def _login_password(password: str, field: str = "password") -> str:
-    if len(password) < MIN_PASSWORD:
-        raise PASSWORD_TOO_SHORT({"min_password": MIN_PASSWORD}, field=field)
-    if len(password) > 256:
-        raise PASSWORD_TOO_LONG(field=field)
-    return password
-
-
-def _roles(roles: list[str]) -> list[str]:
-    unknown = [r for r in roles if r not in ROLES]
-    if unknown:
-        raise UNKNOWN_ROLES({"unknown": unknown, "roles": list(ROLES)}, field="roles")
-    if not roles:
-        raise NO_ROLE({"roles": list(ROLES)}, field="roles")
-    return sorted(set(roles))
+_text = checked_text
+_no_nulls = no_nulls
 
 
 @dataclass
-class AdminService:
-    """One per stack (``Stack.services``); ``stack`` is the running :class:`callcenter.app.Stack`."""
+class Directory:
+    """One per stack, built by the composition root (``Stack``) with its callbacks. ``lock`` is shared with the
+    users' administration (:class:`callcenter.auth.users.UserAdmin`): one admin change at a time."""
 
-    stack: Any
+    sessions: async_sessionmaker[AsyncSession]
+    repo: AcdRepository
+    acd: AgentService
+    clock: Clock
+    mode: str  # settings.mode: prod refuses the dev placeholder SIP passwords
+    fallback_queue: str  # settings.ivr.default_queue: cannot be deactivated or deleted
+    apply_config: Callable[[], Awaitable[None]]  # seats or queues changed: render and reload Asterisk's config
+    flows_using_queue: Callable[[str], Awaitable[tuple[list[str], list[str]]]]  # (published, draft) flow names
+    prompt_exists: Callable[[str, str], bool]  # (prompt name, language)
+    lock: asyncio.Lock
 
-    @property
-    def sessions(self) -> async_sessionmaker[AsyncSession]:
-        sessions: async_sessionmaker[AsyncSession] = self.stack.sessions
-        return sessions
-
-    # users -------------------------------------------------------------------------------------------------
-    async def _skills_by_user(self) -> dict[int, list[dict[str, str]]]:
+    # the users' seats and skills (callcenter.auth.users.UserSeats) ---------------------------------------
+    async def skills_by_user(self) -> dict[int, list[dict[str, str]]]:
         async with self.sessions() as s:
             rows = (await s.execute(
                 select(AgentSkill.user_id, QueueDef.name, AgentSkill.level)
@@ -196,114 +132,37 @@ class AdminService:
             out.setdefault(uid, []).append({"queue": queue, "level": level})
         return out
 
-    def _user_out(self, u: User, skills: list[dict[str, str]]) -> dict[str, Any]:
-        a = self.stack.acd.agents.get(u.id)
-        logged_in = a is not None and a.state != "logged_out"
-        return {"id": u.id, "username": u.username, "display_name": u.display_name, "roles": list(u.roles),
-                "active": u.active, "created_at": u.created_at, "skills": skills,
-                "logged_in_seat": a.extension if logged_in else None, "agent_state": a.state if logged_in else None}
+    def seat_of(self, user_id: int) -> tuple[str | None, str] | None:
+        """(seat, state) of a logged-in agent; None when not logged in."""
+        a = self.acd.agents.get(user_id)
+        if a is None or a.state == "logged_out":
+            return None
+        return a.extension, a.state
 
-    async def list_users(self) -> list[dict[str, Any]]:
-        async with self.sessions() as s:
-            users = list((await s.execute(select(User).order_by(User.username))).scalars())
-        skills = await self._skills_by_user()
-        return [self._user_out(u, skills.get(u.id, [])) for u in users]
+    async def release_seat(self, user: User, field: str) -> str | None:
+        """The user is deactivated or no longer an agent: they leave their seat (they could not themselves);
+        refused while they ring or talk. Returns the seat they left, if any."""
+        agent = self.acd.agents.get(user.id)
+        if agent is None or agent.state == "logged_out":
+            return None
+        if agent.state in ("ringing", "on_call"):
+            raise USER_ON_CALL({"username": user.username, "state_text": state_words(agent.state)},
+                               field=field, seat=agent.extension, state=agent.state)
+        seat = agent.extension
+        await self.acd.logout(user, source="admin")
+        return seat
 
-    async def user_out(self, user_id: int) -> dict[str, Any]:
-        u = await self._user(user_id)
-        return self._user_out(u, (await self._skills_by_user()).get(u.id, []))
-
-    async def _user(self, user_id: int) -> User:
-        async with self.sessions() as s:
-            u = await s.get(User, user_id)
-        if u is None:
-            raise USER_NOT_FOUND(user_id=user_id)
-        return u
-
-    @serialized
-    async def create_user(self, body: UserCreateIn) -> User:
-        username = body.username.strip()
-        if not USERNAME_RE.fullmatch(username):
-            raise BAD_USERNAME({"username": username}, field="username")
-        display_name = _text(body.display_name, "display_name", max_len=128, required=False)
-        roles = _roles(body.roles)
-        _login_password(body.password)
-        async with self.sessions() as s:
-            other = (await s.execute(
-                select(User.username).where(func.lower(User.username) == username.lower())
-            )).scalar_one_or_none()
-        if other is not None:
-            raise USERNAME_TAKEN_BY({"username": username}, field="username", taken_by=other)
-        try:
-            return await self.stack.auth.create_user(username, body.password, roles, display_name)  # type: ignore[no-any-return]
-        except IntegrityError as e:  # created by someone else in between
-            raise USERNAME_TAKEN({"username": username}, field="username") from e
+    def renamed(self, user_id: int, display_name: str) -> None:
+        agent = self.acd.agents.get(user_id)
+        if agent is not None:
+            agent.display_name = display_name
 
     @serialized
-    async def update_user(self, user_id: int, body: UserPatchIn, actor: User) -> tuple[User, dict[str, Any]]:
-        """Returns the updated user and what changed (for the audit log; never the password)."""
-        _no_nulls(body)
-        u = await self._user(user_id)
-        changes: dict[str, Any] = {}
-        if body.display_name is not None:
-            dn = _text(body.display_name, "display_name", max_len=128)
-            if dn != u.display_name:
-                changes["display_name"] = dn
-        if body.roles is not None:
-            roles = _roles(body.roles)
-            if roles != sorted(u.roles):
-                changes["roles"] = roles
-        if body.active is not None and body.active != u.active:
-            changes["active"] = body.active
-        if body.password is not None:
-            _login_password(body.password)
-            changes["password"] = await self.stack.auth.hash(body.password)
-        if u.id == actor.id:
-            if "admin" not in changes.get("roles", ["admin"]):
-                raise OWN_ADMIN_ROLE(field="roles")
-            if changes.get("active") is False:
-                raise DEACTIVATE_SELF(field="active")
-        # a deactivated user, or one who is no longer an agent, leaves their seat (they could not themselves)
-        leaves_seat = changes.get("active") is False or ("roles" in changes and "agent" not in changes["roles"])
-        agent = self.stack.acd.agents.get(u.id)
-        if leaves_seat and agent is not None and agent.state != "logged_out":
-            if agent.state in ("ringing", "on_call"):
-                raise USER_ON_CALL({"username": u.username, "state_text": state_words(agent.state)},
-                                   field="active" if "active" in changes else "roles", seat=agent.extension,
-                                   state=agent.state)
-            seat = agent.extension
-            await self.stack.acd.logout(u, source="admin")
-            changes["left_seat"] = seat
-        if not changes:
-            return u, {}
-        end_sessions = changes.get("active") is False or ("password" in changes and u.id != actor.id)
-        async with self.sessions() as s:
-            row = await s.get(User, u.id)
-            assert row is not None
-            for k in ("display_name", "roles", "active"):
-                if k in changes:
-                    setattr(row, k, changes[k])
-            if "password" in changes:
-                row.password_hash = changes["password"]
-            if end_sessions:
-                await s.execute(delete(AuthSession).where(AuthSession.user_id == u.id))
-            await s.commit()
-            await s.refresh(row)
-            u = row
-        if "display_name" in changes and agent is not None:
-            agent.display_name = changes["display_name"]
-        detail = {k: v for k, v in changes.items() if k != "password"}
-        if "password" in changes:
-            detail["password"] = "reset"
-        if end_sessions:
-            detail["sessions_ended"] = True
-        return u, detail
-
-    @serialized
-    async def set_skills(self, user_id: int, skills: list[SkillIn]) -> tuple[list[dict[str, str]],
-                                                                              list[dict[str, str]]]:
-        """Replace the user's skills; returns (before, after)."""
-        u = await self._user(user_id)
+    async def set_skills(self, user_id: int, skills: list[SkillIn], user: Callable[[int], Awaitable[User]]
+                         ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+        """Replace the user's skills; returns (before, after). ``user`` finds the user or refuses (auth's
+        ``UserAdmin.user``); it is read under the lock, so their roles cannot change meanwhile."""
+        u = await user(user_id)
         if skills and "agent" not in u.roles:
             raise SKILLS_NOT_AGENT({"username": u.username}, field="skills", roles=list(u.roles))
         async with self.sessions() as s:
@@ -320,37 +179,37 @@ class AdminService:
             if sk.queue in want:
                 raise SKILL_QUEUE_TWICE(field=f"{field}.queue", queue=sk.queue)
             want[sk.queue] = sk.level
-        before = (await self._skills_by_user()).get(u.id, [])
+        before = (await self.skills_by_user()).get(u.id, [])
         async with self.sessions() as s:
             await s.execute(delete(AgentSkill).where(AgentSkill.user_id == u.id))
             for q, level in want.items():
                 s.add(AgentSkill(user_id=u.id, queue_id=queues[q].id, level=level))
             await s.commit()
-        await self.stack.acd.refresh_memberships(u.id)
+        await self.acd.refresh_memberships(u.id)
         return before, [{"queue": q, "level": lvl} for q, lvl in sorted(want.items())]
 
     # seats -------------------------------------------------------------------------------------------------
     def seat_out(self, seat: Seat) -> dict[str, Any]:
-        holder = self.stack.acd.by_ext.get(seat.extension)
+        holder = self.acd.by_ext.get(seat.extension)
         return {"extension": seat.extension, "name": seat.name, "static_contact": seat.static_contact,
                 "active": seat.active, "has_password": bool(seat.password), "created_at": seat.created_at,
                 "in_use_by": holder.username if holder is not None else None}
 
     async def list_seats(self) -> list[dict[str, Any]]:
-        return [self.seat_out(x) for x in await self.stack.acd_repo.seats()]
+        return [self.seat_out(x) for x in await self.repo.seats()]
 
     async def _seat(self, extension: str) -> Seat:
-        seat = await self.stack.acd_repo.seat(extension)
+        seat = await self.repo.seat(extension)
         if seat is None:
             raise SEAT_NOT_FOUND(extension=extension)
-        return seat  # type: ignore[no-any-return]
+        return seat
 
     def _sip_password(self, password: str) -> str:
         if len(password) < MIN_PASSWORD:
             raise SIP_PASSWORD_TOO_SHORT({"min_password": MIN_PASSWORD}, field="password")
         if not SIP_PASSWORD_RE.fullmatch(password):
             raise SIP_PASSWORD_CHARACTERS(field="password")
-        if self.stack.settings.mode == "prod" and password.endswith("-dev"):
+        if self.mode == "prod" and password.endswith("-dev"):
             raise DEV_PASSWORD(field="password")
         return password
 
@@ -365,7 +224,7 @@ class AdminService:
         return v
 
     def _busy_seat(self, extension: str, field: str) -> None:
-        holder = self.stack.acd.by_ext.get(extension)
+        holder = self.acd.by_ext.get(extension)
         if holder is not None:
             raise SEAT_IN_USE(field=field, extension=extension, logged_in=holder.username)
 
@@ -378,10 +237,10 @@ class AdminService:
                      what="control characters or any of \" ; < > \\ [ ]")
         password = self._sip_password(body.password)
         contact = self._static_contact(body.static_contact)
-        if await self.stack.acd_repo.seat(ext) is not None:
+        if await self.repo.seat(ext) is not None:
             raise SEAT_EXISTS(field="extension", extension=ext)
         seat = Seat(extension=ext, name=name, password=password, static_contact=contact, active=True,
-                    created_at=self.stack.clock.now())
+                    created_at=self.clock.now())
         async with self.sessions() as s:
             s.add(seat)
             try:
@@ -389,7 +248,7 @@ class AdminService:
             except IntegrityError as e:
                 raise SEAT_EXISTS(field="extension", extension=ext) from e
             await s.refresh(seat)
-        await self.stack.apply_config()
+        await self.apply_config()
         return seat
 
     @serialized
@@ -421,7 +280,7 @@ class AdminService:
             await s.commit()
             await s.refresh(row)
             seat = row
-        await self.stack.apply_config()
+        await self.apply_config()
         detail = {k: v for k, v in changes.items() if k != "password"}
         if "password" in changes:
             detail["password"] = "changed"
@@ -434,7 +293,7 @@ class AdminService:
         async with self.sessions() as s:
             await s.execute(delete(Seat).where(Seat.id == seat.id))
             await s.commit()
-        await self.stack.apply_config()
+        await self.apply_config()
         return seat
 
     # queues ------------------------------------------------------------------------------------------------
@@ -457,7 +316,7 @@ class AdminService:
 
     async def list_queues(self) -> list[dict[str, Any]]:
         counts = await self._skill_counts()
-        return [self._queue_out(q, counts.get(q.id, 0)) for q in await self.stack.acd_repo.queues()]
+        return [self._queue_out(q, counts.get(q.id, 0)) for q in await self.repo.queues()]
 
     async def queue_out(self, q: QueueDef) -> dict[str, Any]:
         return self._queue_out(q, (await self._skill_counts()).get(q.id, 0))
@@ -475,7 +334,7 @@ class AdminService:
             return ""
         if not PROMPT_RE.fullmatch(v):
             raise BAD_ANNOUNCE({"v": v}, field="announce")
-        if not any(self.stack.prompts.exists(v, lang) for lang in ("zh", "en")):
+        if not any(self.prompt_exists(v, lang) for lang in ("zh", "en")):
             raise ANNOUNCE_NOT_FOUND({"v": v}, field="announce")
         return v
 
@@ -505,7 +364,7 @@ class AdminService:
         return out
 
     def _fallback_guard(self, name: str, field: str, what: Words) -> None:
-        if name == self.stack.settings.ivr.default_queue:
+        if name == self.fallback_queue:
             raise FALLBACK_QUEUE({"what": what}, field=field, queue=name)
 
     @serialized
@@ -532,7 +391,7 @@ class AdminService:
             except IntegrityError as e:
                 raise QUEUE_EXISTS(field="name", queue=name) from e
             await s.refresh(q)
-        await self.stack.apply_config()
+        await self.apply_config()
         return q
 
     @serialized
@@ -549,7 +408,7 @@ class AdminService:
         changes = {k: v for k, v in values.items() if getattr(q, k) != v}
         if changes.get("active") is False:
             self._fallback_guard(q.name, "active", Words("deactivated", "停用"))
-            live, _ = await self.stack.ivr.flows_using_queue(q.name)
+            live, _ = await self.flows_using_queue(q.name)
             if live:
                 raise QUEUE_IN_PUBLISHED_FLOW({"name": q.name, "live": ', '.join(live)}, field="active", flows=live)
         if not changes:
@@ -561,14 +420,14 @@ class AdminService:
             await s.commit()
             await s.refresh(row)
             q = row
-        await self.stack.apply_config()
+        await self.apply_config()
         return q, changes
 
     @serialized
     async def delete_queue(self, name: str) -> QueueDef:
         q = await self._queue(name)
         self._fallback_guard(q.name, "name", Words("deleted", "删除"))
-        live, draft = await self.stack.ivr.flows_using_queue(q.name)
+        live, draft = await self.flows_using_queue(q.name)
         flows = sorted(set(live) | set(draft))
         if flows:
             raise QUEUE_IN_FLOWS({"name": q.name, "flows_text": ', '.join(flows), "value": ', '.join(live) or NONE,
@@ -579,7 +438,7 @@ class AdminService:
         async with self.sessions() as s:
             await s.execute(delete(QueueDef).where(QueueDef.id == q.id))
             await s.commit()
-        await self.stack.apply_config()
+        await self.apply_config()
         return q
 
     # pause reasons -----------------------------------------------------------------------------------------
@@ -589,7 +448,7 @@ class AdminService:
                 "active": r.active}
 
     async def list_reasons(self) -> list[dict[str, Any]]:
-        return [self.reason_out(r) for r in await self.stack.acd_repo.pause_reasons(active_only=False)]
+        return [self.reason_out(r) for r in await self.repo.pause_reasons(active_only=False)]
 
     async def _reason(self, code: str) -> PauseReason:
         async with self.sessions() as s:
@@ -618,7 +477,7 @@ class AdminService:
             except IntegrityError as e:
                 raise REASON_EXISTS(field="code", code=code) from e
             await s.refresh(r)
-        await self.stack.acd.reload_config()
+        await self.acd.reload_config()
         return r
 
     @serialized
@@ -647,5 +506,5 @@ class AdminService:
             await s.commit()
             await s.refresh(row)
             r = row
-        await self.stack.acd.reload_config()
+        await self.acd.reload_config()
         return r, changes
