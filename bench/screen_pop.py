@@ -221,7 +221,7 @@ PROFILED = [
     ("callcenter.acd.service:AgentService._set", "AgentService._set (listeners + save_state)"),
     ("callcenter.acd.repository:AcdRepository.save_state", "AcdRepository.save_state (DB)"),
     ("callcenter.acd.pop:ScreenPop.build", "ScreenPop.build"),
-    ("callcenter.customers.service:CustomerService.pop_view", "CustomerService.pop_view (DB)"),
+    ("callcenter.customers.records:CustomerRecords.pop_view", "CustomerRecords.pop_view (DB)"),
     ("callcenter.customers.repository:CustomerRepository.pop", "CustomerRepository.pop (DB, in pop_view)"),
     ("callcenter.customers.repository:CustomerRepository._history", "CustomerRepository._history (DB, in pop)"),
     ("callcenter.customers.repository:CustomerRepository._recent_calls",

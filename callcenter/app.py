@@ -98,14 +98,14 @@ class Stack:
         self.write_failures.attach(self.tracker.writer, self.acd.writer)
         self.agi = FastAgiServer(s.agi.host, s.agi.port, s.agi.command_timeout)
         customers = wire_customers(sessions, clock, self.auth.audit)
-        self.customers, self.crm = customers.repo, customers.service
+        self.customers, self.crm, self.customer_access = customers.repo, customers.records, customers.access
         ivr = wire_ivr(s, sessions, clock, self.tracker, self.customers, self.agi,
                        queues=lambda: set(self.acd.queue_names),
                        queue_max_wait=lambda q: self.acd.max_wait_seconds.get(q))
         self.ivr_domain = ivr
         self.prompts, self.ivr, self.ivr_engine = ivr.prompts, ivr.service, ivr.engine
         self.pop = wire_pop(self.hub, self.tracker, self.crm, clock, self.ivr, self.calls_repo, self.acd, events)
-        grant_call_access(self.crm, self.acd, self.pop, self.acd_repo.was_on_call)
+        grant_call_access(self.customer_access, self.acd, self.pop, self.acd_repo.was_on_call)
         wallboard = wire_wallboard(s, clock, self.hub, self.tracker, self.acd, self.calls_repo, self.acd_repo,
                                    events)
         self.board = wallboard.board
@@ -133,9 +133,9 @@ class Stack:
         # what the routes ask for by type (callcenter/deps.py)
         self.services = Services()
         for item in (s, self.auth, self.hub, self.ws_guard, self.calls_repo, self.tracker, self.acd_repo, self.acd,
-                     self.desk, self.crm, self.ivr, self.prompts, self.board, self.seat, self.recordings,
-                     self.recorder, recordings.playback, recordings.peaks, self.qc, self.shifts,
-                     self.write_failures, self.directory, self.users):
+                     self.desk, self.crm, customers.service_records, customers.csv, self.ivr, self.prompts,
+                     self.board, self.seat, self.recordings, self.recorder, recordings.playback, recordings.peaks,
+                     self.qc, self.shifts, self.write_failures, self.directory, self.users):
             self.services.add(type(item), item)
         self.services.add(CLOCK, clock)
         self.services.add(HEALTH_PARTS, self)

@@ -13,15 +13,21 @@ from callcenter.acd.pop import ScreenPop
 from callcenter.acd.service import AgentService
 from callcenter.bodylimit import MULTIPART_SLACK, RouteLimit
 from callcenter.clock import Clock
+from callcenter.customers.access import Audit, CustomerAccess
 from callcenter.customers.api import records_router, router
+from callcenter.customers.importer import MAX_CSV_BYTES, CustomerCsv
+from callcenter.customers.records import CustomerRecords
 from callcenter.customers.repository import CustomerRepository, normalise_number
-from callcenter.customers.service import MAX_CSV_BYTES, Audit, CustomerService
+from callcenter.customers.service_records import ServiceRecords
 
 
 @dataclass(frozen=True)
 class Customers:
     repo: CustomerRepository
-    service: CustomerService
+    access: CustomerAccess
+    records: CustomerRecords
+    service_records: ServiceRecords
+    csv: CustomerCsv
     routers: tuple[APIRouter, ...]
     # a CSV import may be far larger than the default body cap; admins only (callcenter/bodylimit.py)
     body_limits: tuple[RouteLimit, ...] = (
@@ -29,11 +35,14 @@ class Customers:
 
 
 def wire_customers(sessions: async_sessionmaker[AsyncSession], clock: Clock, audit: Audit) -> Customers:
-    return Customers(repo=CustomerRepository(sessions, clock), service=CustomerService(sessions, clock, audit=audit),
+    repo = CustomerRepository(sessions, clock)
+    access = CustomerAccess(repo, audit)
+    return Customers(repo=repo, access=access, records=CustomerRecords(repo, clock, audit, access),
+                     service_records=ServiceRecords(repo, clock, audit, access), csv=CustomerCsv(repo, clock, audit),
                      routers=(router, records_router))
 
 
-def grant_call_access(crm: CustomerService, acd: AgentService, pop: ScreenPop,
+def grant_call_access(access: CustomerAccess, acd: AgentService, pop: ScreenPop,
                       was_on_call: Callable[[str, str], Awaitable[bool]]) -> None:
     """An agent may open the record of the call they are handling (ringing, on it, wrap-up): read from the
     agent's state (the ACD owns that fact, rebuilt from Asterisk after a restart) and the pop still on their
@@ -45,4 +54,4 @@ def grant_call_access(crm: CustomerService, acd: AgentService, pop: ScreenPop,
     async def calls(username: str) -> set[str]:
         return pop.handled_call_ids(acd.handling(username))
 
-    crm.set_access(numbers, calls, was_on_call)
+    access.set_access(numbers, calls, was_on_call)

@@ -279,7 +279,7 @@ class _Customers:
         self.audited.append((username, customer_id))
 
 
-@pytest.mark.ws_unchecked("_Customers gives a two-field customer record, not CustomerService.pop_data's")
+@pytest.mark.ws_unchecked("_Customers gives a two-field customer record, not CustomerRecords.pop_data's")
 async def test_pop_is_assembled_from_the_call_and_the_customer_and_follows_the_call(env: Env) -> None:
     hub = Hub()
     got: list[dict[str, Any]] = []
@@ -320,7 +320,7 @@ async def test_pop_is_assembled_from_the_call_and_the_customer_and_follows_the_c
     await hub.unregister(client)
 
 
-@pytest.mark.ws_unchecked("_Customers gives a two-field customer record, not CustomerService.pop_data's")
+@pytest.mark.ws_unchecked("_Customers gives a two-field customer record, not CustomerRecords.pop_data's")
 async def test_the_record_is_fetched_while_the_caller_waits_and_audited_when_shown(env: Env) -> None:
     customers = _Customers()
     pop = ScreenPop(Hub(), env.stack.tracker, customers, env.clock)
@@ -387,7 +387,7 @@ async def _audit(stack: Stack) -> list[Any]:
 
 
 async def test_an_agent_reads_only_the_customer_of_the_call_they_are_handling(env: Env) -> None:
-    """The real wiring (Stack → CustomerService access): the pop's call decides which record an agent may open."""
+    """The real wiring (Stack → CustomerAccess): the pop's call decides which record an agent may open."""
     x = await env.stack.customers.create("Caller X", ["13800138000"])
     y = await env.stack.customers.create("Somebody Else", ["13900139000"])
     u = await env.agent("li", {"support": "senior"})

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from callcenter.app import Stack, create_app
-from callcenter.customers.service import MAX_CSV_BYTES
+from callcenter.customers.importer import MAX_CSV_BYTES
 from ivr.prompts import MAX_UPLOAD_BYTES
 from tests.helpers import bearer, stack_settings
 

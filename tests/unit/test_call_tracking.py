@@ -303,7 +303,7 @@ async def test_a_call_answered_while_the_first_resync_runs_is_answered_by_the_ag
         assert pop["call_uniqueid"] == uid and pop["phase"] == "active"
         assert any(m["type"] == "pop" and m["pop"]["call_uniqueid"] == uid for m in sent)
         assert sent[-1]["type"] != "pop_cleared"
-        assert await stack.crm.handling_calls("li") == {uid}  # the customer access rule: the call is li's
+        assert await stack.customer_access.handling_calls("li") == {uid}  # the customer access rule: the call is li's
 
         for ev in (e for e in calls if e.name == "Hangup"):
             await stack.dispatcher.dispatch(ev)

@@ -71,7 +71,7 @@ async def api(db_url: str, workdir: Path) -> AsyncIterator[Api]:
         async def answered_by(user: str, uid: str) -> bool:
             return (user, uid) in a.answered
 
-        stack.crm.set_access(handling, handling_calls, answered_by)
+        stack.customer_access.set_access(handling, handling_calls, answered_by)
         yield a
     await stack.engine.dispose()
 
