@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, TypeDecorator, event
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import CursorResult, Dialect, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -72,6 +72,14 @@ def sqlite_path(url: str) -> Path | None:
         return None
     db = make_url(url).database
     return Path(db) if db and db != ":memory:" else None
+
+
+def rows_affected(result: object) -> int:
+    """The rows an UPDATE or DELETE matched. Its result is a ``CursorResult``, which ``AsyncSession.execute``'s
+    type hints call a plain ``Result`` (no ``rowcount``); anything else is a programming error."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"not the result of an UPDATE or DELETE: {type(result).__name__}")
+    return int(result.rowcount)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.asterisk.clean import clean_value
 from callcenter.clock import Clock
+from callcenter.db import rows_affected
 from callcenter.writebehind_models import WriteFailure
 
 log = logging.getLogger(__name__)
@@ -343,7 +344,7 @@ class WriteFailureStore:
                 res = await s.execute(update(WriteFailure).where(
                     WriteFailure.writer == writer, WriteFailure.row_key == row_key,
                     WriteFailure.resolved_at.is_(None)).values(attempts=WriteFailure.attempts + 1, **values))
-                if res.rowcount:  # type: ignore[attr-defined]
+                if rows_affected(res):
                     await s.commit()
                     return
             s.add(WriteFailure(writer=writer, row_key=row_key, first_failed_at=now, attempts=1, **values))

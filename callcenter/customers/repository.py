@@ -30,6 +30,7 @@ from callcenter.customers.errors import (
     NUMBERS_TAKEN,
 )
 from callcenter.customers.models import Customer, CustomerPhone, ServiceRecord
+from callcenter.db import rows_affected
 
 _DIGITS = re.compile(r"\d+")
 _CHUNK = 500  # IN (...) lists are sent in chunks of this size
@@ -299,10 +300,10 @@ class CustomerRepository:
         async with self.sessions() as s:
             r = await s.execute(delete(CustomerPhone).where(CustomerPhone.customer_id == customer_id,
                                                             CustomerPhone.number == number))
-            if r.rowcount:  # type: ignore[attr-defined]
+            if rows_affected(r):
                 await s.execute(update(Customer).where(Customer.id == customer_id).values(updated_at=now))
             await s.commit()
-            return bool(r.rowcount)  # type: ignore[attr-defined]
+            return bool(rows_affected(r))
 
     async def delete(self, customer_id: int) -> int:
         """Delete the customer and its numbers; its service records stay (customer_id → NULL). Returns how
@@ -313,7 +314,7 @@ class CustomerRepository:
             await s.execute(delete(CustomerPhone).where(CustomerPhone.customer_id == customer_id))
             await s.execute(delete(Customer).where(Customer.id == customer_id))
             await s.commit()
-            return int(kept.rowcount)  # type: ignore[attr-defined]
+            return rows_affected(kept)
 
     async def bulk_write(self, creates: list[tuple[dict[str, Any], list[str]]],
                          updates: list[tuple[int, dict[str, Any], list[str] | None]]) -> None:
@@ -463,3 +464,4 @@ class CustomerRepository:
             rows = await s.execute(q.order_by(ServiceRecord.created_at.desc(), ServiceRecord.id.desc())
                                    .limit(limit).offset(offset))
             return list(rows.scalars()), int(total)
+

@@ -19,6 +19,7 @@ from callcenter.auth.models import User
 from callcenter.calls.models import Call
 from callcenter.clock import Clock
 from callcenter.customers.models import ServiceRecord
+from callcenter.db import rows_affected
 from callcenter.qc.forms import DEFAULT_CRITERIA, DEFAULT_TEMPLATE_NAME
 from callcenter.qc.models import QcDraw, QcEvaluation, QcEvaluationVersion, QcNote, QcSample, QcTemplate
 from callcenter.recordings.models import Recording
@@ -172,7 +173,7 @@ class QcRepository:
                                    QcSample.status.in_(("open", "disputed")))
             .values(assignee=username, assigned_by=username, assigned_at=at,
                     status=case((QcSample.status == "open", "claimed"), else_=QcSample.status)))
-        return int(res.rowcount)  # type: ignore[attr-defined]
+        return rows_affected(res)
 
     @staticmethod
     async def release(s: AsyncSession, sample_id: int, assignee: str, status: str) -> int:
@@ -183,7 +184,7 @@ class QcRepository:
                                    QcSample.status == status)
             .values(assignee=None, assigned_by=None, assigned_at=None,
                     status="open" if status == "claimed" else status))
-        return int(res.rowcount)  # type: ignore[attr-defined]
+        return rows_affected(res)
 
     @staticmethod
     async def notes(s: AsyncSession, sample_id: int) -> list[QcNote]:
@@ -216,7 +217,7 @@ class QcRepository:
         res = await s.execute(update(QcEvaluation).where(QcEvaluation.id == evaluation_id,
                                                          QcEvaluation.current_version == current)
                               .values(current_version=current + 1, status="corrected"))
-        return int(res.rowcount)  # type: ignore[attr-defined]
+        return rows_affected(res)
 
     @staticmethod
     async def record_response(s: AsyncSession, evaluation_id: int, version: int, response: str, comment: str,
@@ -226,7 +227,7 @@ class QcRepository:
             QcEvaluationVersion.evaluation_id == evaluation_id, QcEvaluationVersion.version == version,
             QcEvaluationVersion.agent_response.is_(None))
             .values(agent_response=response, agent_comment=comment, agent_responded_at=at))
-        return int(res.rowcount)  # type: ignore[attr-defined]
+        return rows_affected(res)
 
     @staticmethod
     async def evaluations_of(s: AsyncSession, agent: str) -> list[tuple[QcEvaluation, QcSample]]:

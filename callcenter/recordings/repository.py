@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.db import rows_affected
 from callcenter.recordings.models import Recording
 
 
@@ -85,4 +86,4 @@ class RecordingRepository:
                 Recording.call_uniqueid == call_uniqueid, Recording.status == "ok", Recording.path == at_path)
                 .values(**values))
             await s.commit()
-            return bool(res.rowcount)  # type: ignore[attr-defined]
+            return bool(rows_affected(res))
