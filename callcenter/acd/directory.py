@@ -23,6 +23,15 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.acd.directory_schemas import (
+    PauseReasonCreateIn,
+    PauseReasonPatchIn,
+    QueueCreateIn,
+    QueuePatchIn,
+    SeatCreateIn,
+    SeatPatchIn,
+    SkillIn,
+)
 from callcenter.acd.errors import state_words
 from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES, AgentSkill, PauseReason, QueueDef, Seat
 from callcenter.acd.repository import AcdRepository
@@ -60,15 +69,6 @@ from callcenter.admin.errors import (
     UNKNOWN_ROUTING,
     UNKNOWN_STRATEGY,
     USER_ON_CALL,
-)
-from callcenter.admin.schemas import (
-    PauseReasonCreateIn,
-    PauseReasonPatchIn,
-    QueueCreateIn,
-    QueuePatchIn,
-    SeatCreateIn,
-    SeatPatchIn,
-    SkillIn,
 )
 from callcenter.auth.models import User
 from callcenter.auth.users import MIN_PASSWORD, checked_text, no_nulls, serialized

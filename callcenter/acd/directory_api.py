@@ -9,8 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from callcenter.acd.directory import Directory
-from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES
-from callcenter.admin.schemas import (
+from callcenter.acd.directory_schemas import (
     MetaOut,
     PauseReasonCreateIn,
     PauseReasonOut,
@@ -22,9 +21,10 @@ from callcenter.admin.schemas import (
     SeatOut,
     SeatPatchIn,
     SkillsIn,
-    UserOut,
 )
+from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES
 from callcenter.auth.admin_api import Admin, UsersDep
+from callcenter.auth.admin_schemas import UserOut
 from callcenter.auth.api import AuthDep
 from callcenter.auth.models import ROLES
 from callcenter.bounds import Id

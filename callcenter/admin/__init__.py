@@ -1,3 +1,3 @@
-"""The admin page's refusal catalogue (``errors.py``, codes ``admin.*``) and API shapes (``schemas.py``). Not a
-domain: users are administered by auth (``callcenter.auth.users``, ``callcenter.auth.admin_api``), the directory
-(seats, queues, skills, pause reasons) by the ACD (``callcenter.acd.directory``, ``callcenter.acd.directory_api``)."""
+"""The admin page's refusal catalogue (``errors.py``, codes ``admin.*``). Not a domain: users are administered
+by auth (``callcenter.auth.users``, ``admin_api``, ``admin_schemas``), the directory (seats, queues, skills, pause
+reasons) by the ACD (``callcenter.acd.directory``, ``directory_api``, ``directory_schemas``)."""

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
-from callcenter.admin.schemas import UserCreateIn, UserOut, UserPatchIn
+from callcenter.auth.admin_schemas import UserCreateIn, UserOut, UserPatchIn
 from callcenter.auth.api import AuthDep, require_roles
 from callcenter.auth.models import User
 from callcenter.auth.users import UserAdmin

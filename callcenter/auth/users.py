@@ -35,7 +35,7 @@ from callcenter.admin.errors import (
     USERNAME_TAKEN,
     USERNAME_TAKEN_BY,
 )
-from callcenter.admin.schemas import UserCreateIn, UserPatchIn
+from callcenter.auth.admin_schemas import UserCreateIn, UserPatchIn
 from callcenter.auth.models import ROLES, AuthSession, User
 from callcenter.auth.service import AuthService
 

@@ -1,68 +1,35 @@
-"""API shapes of /api/admin. Inputs are strict (no string → number/bool coercion) and refuse unknown fields, so
-a misspelt field is a 400 naming it instead of being silently ignored. The rules (lengths, ranges, formats)
-are checked in :mod:`callcenter.auth.users` and :mod:`callcenter.acd.directory`, each refusal naming its field."""
+"""API shapes of the ACD's directory under /api/admin (``callcenter.acd.directory_api``): skills, seats, queues,
+pause reasons and the page's choices. Inputs are strict (``StrictIn``). The rules (lengths, ranges, formats) are
+checked in :mod:`callcenter.acd.directory`, each refusal naming its field."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
+
+from callcenter.auth.admin_schemas import StrictIn
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-
-# users -----------------------------------------------------------------------------------------------------
-class SkillIn(_In):
+# skills ----------------------------------------------------------------------------------------------------
+class SkillIn(StrictIn):
     queue: str
     level: str
 
 
-class SkillOut(BaseModel):
-    queue: str
-    level: str
-
-
-class UserCreateIn(_In):
-    username: str
-    password: str
-    display_name: str = ""
-    roles: list[str]
-
-
-class UserPatchIn(_In):
-    display_name: str | None = None
-    roles: list[str] | None = None
-    active: bool | None = None
-    password: str | None = None
-
-
-class SkillsIn(_In):
+class SkillsIn(StrictIn):
     skills: list[SkillIn]
 
 
-class UserOut(BaseModel):
-    id: int
-    username: str
-    display_name: str
-    roles: list[str]
-    active: bool
-    created_at: datetime
-    skills: list[SkillOut]
-    logged_in_seat: str | None  # the seat the agent is logged in at now (None: not logged in)
-    agent_state: str | None  # ready / paused / on_call ... while logged in
-
-
 # seats -----------------------------------------------------------------------------------------------------
-class SeatCreateIn(_In):
+class SeatCreateIn(StrictIn):
     extension: str
     name: str
     password: str
     static_contact: str = ""
 
 
-class SeatPatchIn(_In):
+class SeatPatchIn(StrictIn):
     name: str | None = None
     password: str | None = None
     static_contact: str | None = None
@@ -82,7 +49,7 @@ class SeatOut(BaseModel):
 
 
 # queues ----------------------------------------------------------------------------------------------------
-class QueueCreateIn(_In):
+class QueueCreateIn(StrictIn):
     name: str
     display_name: str = ""
     strategy: str = "rrmemory"
@@ -98,7 +65,7 @@ class QueueCreateIn(_In):
     active: bool = True
 
 
-class QueuePatchIn(_In):
+class QueuePatchIn(StrictIn):
     name: str | None = None  # accepted only when unchanged: queues are not renamed
     display_name: str | None = None
     strategy: str | None = None
@@ -132,7 +99,7 @@ class QueueOut(BaseModel):
 
 
 # pause reasons ---------------------------------------------------------------------------------------------
-class PauseReasonCreateIn(_In):
+class PauseReasonCreateIn(StrictIn):
     code: str
     label_zh: str
     label_en: str
@@ -140,7 +107,7 @@ class PauseReasonCreateIn(_In):
     away: bool = True
 
 
-class PauseReasonPatchIn(_In):
+class PauseReasonPatchIn(StrictIn):
     label_zh: str | None = None
     label_en: str | None = None
     away: bool | None = None
