@@ -116,11 +116,11 @@ class Stack:
                                      agent_of=self.acd.username_at, on_problem=self._recording_problem)
         self.recordings, self.recorder = recordings.repo, recordings.recorder
         qc = wire_qc(sessions, clock, s.timezone, self.auth.audit)
-        self.qc = qc.service
+        self.qc = qc
         shifts = wire_shifts(s, clock, sessions, self.acd, self.auth.audit, on_finding=self._shift_finding)
         self.shifts = shifts.service
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
-        self.agent_may_play = self.qc.agent_may_play
+        self.agent_may_play = self.qc.appeals.agent_may_play
         self.desk = Desk(self.acd, self.pop, self.recorder)
         # the admin page's edits: the ACD's directory (seats, queues, skills, pause reasons) and auth's users, one
         # change at a time across both (one lock); a seat or queue change is applied to Asterisk by the stack
@@ -135,7 +135,7 @@ class Stack:
         for item in (s, self.auth, self.hub, self.ws_guard, self.calls_repo, self.tracker, self.acd_repo, self.acd,
                      self.desk, self.crm, customers.service_records, customers.csv, self.ivr, self.prompts,
                      self.board, self.seat, self.recordings, self.recorder, recordings.playback, recordings.peaks,
-                     self.qc, self.shifts, self.write_failures, self.directory, self.users):
+                     *self.qc.services, self.shifts, self.write_failures, self.directory, self.users):
             self.services.add(type(item), item)
         self.services.add(CLOCK, clock)
         self.services.add(HEALTH_PARTS, self)

@@ -3,10 +3,10 @@
 
 In a domain's ``api.py``::
 
-    Qc = Annotated[QcService, Depends(provide(QcService))]
+    Draws = Annotated[QcDraws, Depends(provide(QcDraws))]
 
-    @router.get("/forms")
-    async def forms(qc: Qc) -> ...: ...
+    @router.get("/draws")
+    async def draws(svc: Draws) -> ...: ...
 
 What has no class of its own to be looked up by (a protocol, a callable) gets a :class:`Key`, declared next to
 the code that uses it. Code that runs outside a route's dependencies (the body-limit middleware, a websocket's
@@ -70,7 +70,7 @@ def lookup(conn: HTTPConnection, key: type[T] | Key[T]) -> T:
 
 
 def provide(key: type[T] | Key[T]) -> Callable[[HTTPConnection], T]:
-    """A FastAPI dependency giving the provided object: ``Annotated[QcService, Depends(provide(QcService))]``."""
+    """A FastAPI dependency giving the provided object: ``Annotated[QcDraws, Depends(provide(QcDraws))]``."""
 
     def dependency(conn: HTTPConnection) -> T:
         return lookup(conn, key)

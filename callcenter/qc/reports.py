@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from callcenter.qc.forms import below_par, grade_of, total_of
 from callcenter.qc.models import QcTemplate
 from callcenter.qc.repository import QcRepository
-from callcenter.qc.sampling import day_bounds, previous_months
+from callcenter.qc.sampling import day_bounds, parse_month, previous_months
 
 TREND_MONTHS = 2
 
@@ -133,3 +133,20 @@ def weekly_csv(report: dict[str, Any]) -> bytes:
     rows = [[report["week_start"], report["evaluations"], report["average"], c["key"], c["label_en"], c["label_zh"],
              c["weight"], c["evaluated"], c["below_par"]] for c in report["criteria"]]
     return _csv(header, rows)
+
+
+class QcReports:
+    """The reports over the stored evaluations, each read in one session of its own."""
+
+    def __init__(self, repo: QcRepository, timezone: str) -> None:
+        self.repo = repo
+        self.tz = timezone
+
+    async def agents_report(self, month: str) -> dict[str, Any]:
+        parse_month(month)
+        async with self.repo.session() as s:
+            return await agents_report(s, month)
+
+    async def weekly_report(self, week_start: date) -> dict[str, Any]:
+        async with self.repo.session() as s:
+            return await weekly_report(s, week_start, self.tz)

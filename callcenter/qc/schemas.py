@@ -1,8 +1,8 @@
 """API shapes of /api/qc. Inputs refuse unknown fields (a misspelt field is a 400 naming it). Outputs: what each
-route answers, field for field as :mod:`callcenter.qc.service` and :mod:`callcenter.qc.reports` build it
+route answers, field for field as :mod:`callcenter.qc.views` and :mod:`callcenter.qc.reports` build it
 (``template_out``, ``sample_out``, ``evaluation_out``, ``note_out``, ...).
 
-Times are strings already formatted by the service (ISO 8601 UTC with ``Z``, ``qc.service.iso``); months
+Times are strings already formatted by QC (ISO 8601 UTC with ``Z``, ``qc.views.iso``); months
 ``YYYY-MM``. The models are plain (no ``extra="forbid"``): FastAPI filters each answer through them, so a field
 missing here would silently disappear from the answer.
 """
@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.bounds import MAX_ID, MONTH
+from callcenter.qc.draws import MAX_SEED
 from callcenter.qc.models import EVALUATION_STATUSES, SAMPLE_STATUSES
-from callcenter.qc.service import MAX_SEED
 
 # A number as the form's author or the inspector wrote it (a criterion's weight and scale, a score, the draw
 # policy's knobs): an int stays an int in the answer. A ``float`` field would turn 20 into 20.0.

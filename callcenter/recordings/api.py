@@ -96,7 +96,7 @@ class PlaybackLog:
 
 
 class PlayPolicy(Protocol):
-    """May this agent hear this call? (``QcService``: their own calls that QC has scored.)"""
+    """May this agent hear this call? (``QcAppeals.agent_may_play``: their own calls that QC has scored.)"""
 
     async def agent_may_play(self, username: str, call_uniqueid: str) -> bool: ...
 

@@ -18,7 +18,7 @@ from callcenter.app import Stack, create_app
 from callcenter.auth.models import AuditEntry
 from callcenter.calls.models import Call
 from callcenter.clock import FakeClock
-from callcenter.qc.service import Actor
+from callcenter.qc.access import Actor
 from tests.helpers import bearer, stack_settings
 from tests.unit.test_qc_forms import five
 from tests.unit.test_qc_sampling import T0, add_call, local
@@ -280,9 +280,9 @@ async def test_reports(api: Api) -> None:
 
     async def scored(uid: str, agent: str, at: datetime, submitted: datetime, values: dict[str, float]) -> None:
         await api.calls({"uid": uid, "agent": agent, "at": at})
-        x = await svc.hand_pick(lead, uid, "")
+        x = await svc.draws.hand_pick(lead, uid, "")
         api.clock.set(submitted)
-        await svc.submit(lead, x["id"], template_id=None, scores=values)
+        await svc.evaluations.submit(lead, x["id"], template_id=None, scores=values)
 
     await scored("jan", "a1", local(2026, 1, 10), local(2026, 1, 20), five(10, 10, 10, 10, 10))  # 100
     await scored("feb", "a1", local(2026, 2, 10), local(2026, 2, 20), five(8, 8, 8, 8, 8))  # 80
@@ -291,7 +291,7 @@ async def test_reports(api: Api) -> None:
     await scored("m3", "a2", local(2026, 3, 5), local(2026, 3, 15, 23, 59, 59), five(8, 8, 8, 8, 8))  # 80
     await scored("late", "a2", local(2026, 3, 6), local(2026, 3, 16, 0, 0, 0), five(0, 0, 0, 0, 0))  # next week
     await api.calls({"uid": "m4", "agent": "a2", "at": local(2026, 3, 7)})
-    await svc.hand_pick(lead, "m4", "")  # sampled, not scored
+    await svc.draws.hand_pick(lead, "m4", "")  # sampled, not scored
 
     rep = await api.req("qc", "GET", "/api/qc/reports/agents", params={"month": "2026-03"})
     assert rep["month"] == "2026-03" and [c["key"] for c in rep["criteria"]] == list(five(1, 1, 1, 1, 1))

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
+from callcenter.qc.access import Actor
 from callcenter.qc.forms import DEFAULT_CRITERIA, grade_of, score, validate_criteria
-from callcenter.qc.service import Actor
 from tests.unit.test_qc_sampling import Env, open_env
 
 QC1 = Actor("qc1", frozenset({"qc"}))
@@ -127,77 +127,79 @@ def test_template_checks() -> None:
 
 async def _scored_sample(env: Env, uid: str = "c1", agent: str = "a1") -> dict[str, Any]:
     await env.calls({"uid": uid, "agent": agent})
-    x = await env.qc.hand_pick(QC1, uid, "complaint follow-up")
-    return await env.qc.claim(QC1, x["id"])  # type: ignore[no-any-return]
+    x = await env.qc.draws.hand_pick(QC1, uid, "complaint follow-up")
+    return await env.qc.work_queue.claim(QC1, x["id"])  # type: ignore[no-any-return]
 
 
 @pytest.mark.db
 async def test_locked_versions_and_the_agent_response(env: Env) -> None:
     x = await _scored_sample(env)
     await env.calls({"uid": "c2"})
-    other = await env.qc.hand_pick(QC1, "c2", "")
+    other = await env.qc.draws.hand_pick(QC1, "c2", "")
     with pytest.raises(Conflict, match="claim sample"):  # a QC inspector scores only what they claimed
-        await env.qc.submit(QC2, other["id"], template_id=None, scores=five(1, 1, 1, 1, 1))
+        await env.qc.evaluations.submit(QC2, other["id"], template_id=None, scores=five(1, 1, 1, 1, 1))
     with pytest.raises(Forbidden, match="claimed by qc1"):
-        await env.qc.submit(QC2, x["id"], template_id=None, scores=five(1, 1, 1, 1, 1))
+        await env.qc.evaluations.submit(QC2, x["id"], template_id=None, scores=five(1, 1, 1, 1, 1))
     with pytest.raises(InvalidInput, match="'service_language' is not scored"):
-        await env.qc.submit(QC1, x["id"], template_id=None, scores={"tone": 5})
-    e = await env.qc.submit(QC1, x["id"], template_id=None, scores=five(10, 9, 8, 7, 6),
+        await env.qc.evaluations.submit(QC1, x["id"], template_id=None, scores={"tone": 5})
+    e = await env.qc.evaluations.submit(QC1, x["id"], template_id=None, scores=five(10, 9, 8, 7, 6),
                             comments={"tone": "flat"}, summary="ok")
     assert (e["status"], e["current_version"], e["total"], e["grade"], e["agent"]) == (
         "submitted", 1, 80.0, "competent", "a1")
-    assert (await env.qc.sample_detail(x["id"]))["status"] == "scored"
+    assert (await env.qc.work_queue.sample_detail(x["id"]))["status"] == "scored"
     with pytest.raises(Conflict, match="locked"):
-        await env.qc.submit(QC1, x["id"], template_id=None, scores=five(10, 10, 10, 10, 10))
+        await env.qc.evaluations.submit(QC1, x["id"], template_id=None, scores=five(10, 10, 10, 10, 10))
     with pytest.raises(Conflict, match="locked"):  # not even a supervisor
-        await env.qc.submit(LEAD, x["id"], template_id=None, scores=five(10, 10, 10, 10, 10))
+        await env.qc.evaluations.submit(LEAD, x["id"], template_id=None, scores=five(10, 10, 10, 10, 10))
     with pytest.raises(InvalidInput, match="reason") as err:
-        await env.qc.correct(QC1, e["id"], scores=five(10, 10, 8, 7, 6), comments={}, summary="", reason=" ")
+        await env.qc.evaluations.correct(QC1, e["id"], scores=five(10, 10, 8, 7, 6), comments={}, summary="",
+                                         reason=" ")
     assert err.value.details["field"] == "reason"
     with pytest.raises(Forbidden):  # another inspector who neither scored nor claimed it
-        await env.qc.correct(QC2, e["id"], scores=five(10, 10, 8, 7, 6), comments={}, summary="", reason="x")
+        await env.qc.evaluations.correct(QC2, e["id"], scores=five(10, 10, 8, 7, 6), comments={}, summary="",
+                                         reason="x")
 
     # the agent's side: only the evaluated agent; one response per version
-    assert await env.qc.agent_may_play("a1", "c1") is True
-    assert await env.qc.agent_may_play("a2", "c1") is False
-    assert await env.qc.agent_may_play("a1", "c2") is False  # sampled, not scored
+    assert await env.qc.appeals.agent_may_play("a1", "c1") is True
+    assert await env.qc.appeals.agent_may_play("a2", "c1") is False
+    assert await env.qc.appeals.agent_may_play("a1", "c2") is False  # sampled, not scored
     with pytest.raises(Forbidden, match="only the evaluated agent"):
-        await env.qc.respond(A2, e["id"], "acknowledged")
+        await env.qc.appeals.respond(A2, e["id"], "acknowledged")
     with pytest.raises(InvalidInput, match="comment"):
-        await env.qc.respond(A1, e["id"], "disputed", " ")
+        await env.qc.appeals.respond(A1, e["id"], "disputed", " ")
     with pytest.raises(NotFound):
-        await env.qc.respond(A1, 999, "acknowledged")
-    e = await env.qc.respond(A1, e["id"], "disputed", "the caller hung up on me, not the other way round")
+        await env.qc.appeals.respond(A1, 999, "acknowledged")
+    e = await env.qc.appeals.respond(A1, e["id"], "disputed", "the caller hung up on me, not the other way round")
     assert (e["status"], e["agent_response"]) == ("disputed", "disputed")
-    x2 = await env.qc.sample_detail(x["id"])
+    x2 = await env.qc.work_queue.sample_detail(x["id"])
     assert x2["status"] == "disputed" and x2["assignee"] is None  # back in the queue for any inspector
     with pytest.raises(Conflict, match="already disputed"):
-        await env.qc.respond(A1, e["id"], "acknowledged")
+        await env.qc.appeals.respond(A1, e["id"], "acknowledged")
     # the correction: a new version with a reason; the first one is kept
     env.clock.advance(3600)
-    e = await env.qc.correct(QC1, e["id"], scores=five(10, 10, 8, 7, 6), comments={"tone": "fine"},
+    e = await env.qc.evaluations.correct(QC1, e["id"], scores=five(10, 10, 8, 7, 6), comments={"tone": "fine"},
                              summary="re-listened", reason="agent's dispute upheld on attitude")
     assert (e["status"], e["current_version"], e["total"], e["agent_response"]) == ("corrected", 2, 82.0, None)
     assert [(v["version"], v["total"], v["reason"], v["agent_response"], v["comments"]) for v in e["versions"]] == [
         (1, 80.0, "", "disputed", {"tone": "flat"}), (2, 82.0, "agent's dispute upheld on attitude", None,
                                                       {"tone": "fine"})]
-    assert (await env.qc.sample_detail(x["id"]))["status"] == "scored"
-    e = await env.qc.respond(A1, e["id"], "acknowledged", "")
+    assert (await env.qc.work_queue.sample_detail(x["id"]))["status"] == "scored"
+    e = await env.qc.appeals.respond(A1, e["id"], "acknowledged", "")
     assert (e["status"], e["agent_response"]) == ("acknowledged", "acknowledged")
     with pytest.raises(Conflict, match="version 2 of evaluation .* already acknowledged"):
-        await env.qc.respond(A1, e["id"], "acknowledged")
+        await env.qc.appeals.respond(A1, e["id"], "acknowledged")
     with pytest.raises(Conflict, match="already acknowledged"):
-        await env.qc.respond(A1, e["id"], "disputed", "changed my mind")
+        await env.qc.appeals.respond(A1, e["id"], "disputed", "changed my mind")
     # a supervisor corrects again: the agent may answer the new version
-    e = await env.qc.correct(LEAD, e["id"], scores=five(10, 10, 10, 7, 6), comments={}, summary="",
+    e = await env.qc.evaluations.correct(LEAD, e["id"], scores=five(10, 10, 10, 7, 6), comments={}, summary="",
                              reason="calibration meeting")
     assert (e["current_version"], e["status"], e["total"]) == (3, "corrected", 86.0)
-    e = await env.qc.respond(A1, e["id"], "disputed", "still low on summarising")
+    e = await env.qc.appeals.respond(A1, e["id"], "disputed", "still low on summarising")
     assert [v["agent_response"] for v in e["versions"]] == ["disputed", "acknowledged", "disputed"]
-    mine = await env.qc.mine(A1)
+    mine = await env.qc.appeals.mine(A1)
     assert [(m["id"], m["total"], m["call_uniqueid"], m["status"]) for m in mine] == [
         (e["id"], 86.0, "c1", "disputed")]
-    assert await env.qc.mine(A2) == []
+    assert await env.qc.appeals.mine(A2) == []
     actions = [(a.username, a.detail.get("version")) for a in await env.audit("qc.correct")]
     assert actions == [("qc1", 2), ("lead", 3)]
     assert [a.username for a in await env.audit("qc.dispute")] == ["a1", "a1"]
@@ -208,11 +210,11 @@ async def test_locked_versions_and_the_agent_response(env: Env) -> None:
 @pytest.mark.db
 async def test_a_supervisor_scores_without_claiming_with_a_chosen_form(env: Env) -> None:
     await env.calls({"uid": "c1"})
-    x = await env.qc.hand_pick(LEAD, "c1", "")
-    t = await env.qc.create_template(Actor("boss", frozenset({"admin"})), "short", ONE)
+    x = await env.qc.draws.hand_pick(LEAD, "c1", "")
+    t = await env.qc.forms.create_template(Actor("boss", frozenset({"admin"})), "short", ONE)
     with pytest.raises(Forbidden):
-        await env.qc.create_template(LEAD, "short", ONE)  # forms: qc or admin
-    e = await env.qc.submit(LEAD, x["id"], template_id=t["id"], scores={"overall": 59.5})
+        await env.qc.forms.create_template(LEAD, "short", ONE)  # forms: qc or admin
+    e = await env.qc.evaluations.submit(LEAD, x["id"], template_id=t["id"], scores={"overall": 59.5})
     assert (e["template_id"], e["total"], e["grade"]) == (t["id"], 59.5, "not_competent")
-    detail = await env.qc.sample_detail(x["id"])
+    detail = await env.qc.work_queue.sample_detail(x["id"])
     assert detail["assignee"] == "lead" and detail["template"]["id"] == t["id"]

@@ -22,8 +22,8 @@ from callcenter.calls.models import Call
 from callcenter.clock import FakeClock
 from callcenter.customers.models import ServiceRecord
 from callcenter.errors import Conflict
+from callcenter.qc.access import Actor
 from callcenter.qc.sampling import Candidate, Policy, candidates, select_sample
-from callcenter.qc.service import Actor
 from callcenter.recordings.models import Recording
 from tests.helpers import stack_settings
 
@@ -161,7 +161,7 @@ async def test_candidates_exclusions_and_timezone_edges(env: Env) -> None:
         {"uid": "next-midnight", "at": datetime(2026, 3, 31, 16, 0, tzinfo=UTC)},  # 1 April 00:00 local
         {"uid": "by-name", "agent": "a2", "agent_name": "Li Lei"},  # no username on the recording: the name
     )
-    d = await env.qc.draw(QC, "2026-03", Policy(per_agent=5), seed=7)
+    d = await env.qc.draws.draw(QC, "2026-03", Policy(per_agent=5), seed=7)
     got = {x["call_uniqueid"]: (x["agent"], x["week"]) for x in d["samples"]}
     assert got == {"ok": ("a1", 1), "exactly-min": ("a1", 1), "first-midnight": ("a1", 0),
                    "last-second": ("a1", 4), "by-name": ("Li Lei", 1)}
@@ -178,12 +178,12 @@ async def test_stored_draw_reruns_from_its_seed_and_is_drawn_once(env: Env) -> N
         specs += [{"uid": f"{a}-{i}", "agent": a, "at": local(2026, 3, 1 + (i * 29) // n, 9 + i % 8),
                    "complaint": i % 4 == 0, "survey": 1 + i % 5} for i in range(n)]
     await env.calls(*specs)
-    d = await env.qc.draw(QC, "2026-03", Policy())  # no seed given: a fresh 63-bit one, stored
+    d = await env.qc.draws.draw(QC, "2026-03", Policy())  # no seed given: a fresh 63-bit one, stored
     assert 0 <= d["seed"] < 2**63
     per_agent = Counter(x["agent"] for x in d["samples"])
     assert per_agent == {"a1": 3, "a2": 3, "a3": 2}
     assert d["agent_candidates"] == {"a1": 12, "a2": 9, "a3": 2} and d["candidate_count"] == 23
-    check = await env.qc.rerun_draw(d["id"])
+    check = await env.qc.draws.rerun_draw(d["id"])
     assert check["matches"] and check["candidates_unchanged"]
     assert check["stored"] == sorted(x["call_uniqueid"] for x in d["samples"])
     # the same thing by hand: today's candidates, the stored policy and seed → the stored sample
@@ -194,13 +194,13 @@ async def test_stored_draw_reruns_from_its_seed_and_is_drawn_once(env: Env) -> N
     assert [(a.username, a.target, a.detail["seed"], a.detail["samples"]) for a in log] == [
         ("qc1", f"qc_draw:{d['id']}", d["seed"], 8)]
     with pytest.raises(Conflict, match="2026-03 was already drawn"):
-        await env.qc.draw(QC, "2026-03", Policy(per_agent=5))
+        await env.qc.draws.draw(QC, "2026-03", Policy(per_agent=5))
     # the data changed since (a new complaint weighs a call differently): the re-run says so
     async with env.stack.sessions() as s:
         s.add(ServiceRecord(call_uniqueid="a1-1", agent_username="a1", category="complaint", text="late",
                             created_at=T0))
         await s.commit()
-    assert (await env.qc.rerun_draw(d["id"]))["candidates_unchanged"] is False
+    assert (await env.qc.draws.rerun_draw(d["id"]))["candidates_unchanged"] is False
 
 
 @pytest.mark.db
@@ -208,9 +208,9 @@ async def test_weights_come_from_complaints_and_surveys(env: Env) -> None:
     await env.calls({"uid": "plain"}, {"uid": "complaint", "complaint": True}, {"uid": "poor"}, {"uid": "fine"},
                     {"uid": "both", "complaint": True}, {"uid": "running", "ended": False, "rec": "recording"})
     for uid, score in (("poor", 2), ("fine", 3), ("both", 1)):
-        assert await env.qc.set_survey(LEAD, uid, score) == {"call_uniqueid": uid, "survey_score": score}
+        assert await env.qc.surveys.set_survey(LEAD, uid, score) == {"call_uniqueid": uid, "survey_score": score}
     with pytest.raises(Conflict, match="has not ended"):
-        await env.qc.set_survey(LEAD, "running", 1)
+        await env.qc.surveys.set_survey(LEAD, "running", 1)
     async with env.stack.sessions() as s:
         got = {c.uniqueid: c.weight for c in await candidates(s, "2026-03", Policy(), "Asia/Shanghai")}
         weights = {c.uniqueid: c.weight for c in await candidates(
@@ -218,5 +218,5 @@ async def test_weights_come_from_complaints_and_surveys(env: Env) -> None:
             "Asia/Shanghai")}
     assert got == {"plain": 1.0, "complaint": 4.0, "poor": 3.0, "fine": 1.0, "both": 6.0}
     assert weights == {"plain": 1.0, "complaint": 11.0, "poor": 1.5, "fine": 1.5, "both": 11.5}
-    d = await env.qc.draw(QC, "2026-03", Policy(per_agent=1), seed=3)
+    d = await env.qc.draws.draw(QC, "2026-03", Policy(per_agent=1), seed=3)
     assert [x["weight"] for x in d["samples"]] == [got[d["samples"][0]["call_uniqueid"]]]

@@ -223,7 +223,7 @@ async def test_who_may_listen(api: Api) -> None:
         r = await api.get(who, url)
         assert r.status_code == 200 and r.content == data, who
     # an agent hears nothing the QC service does not allow (c1 has not been scored)
-    assert await api.stack.qc.agent_may_play("a1", "c1") is False
+    assert await api.stack.qc.appeals.agent_may_play("a1", "c1") is False
     expected = []
     for who, user in (("agent", "a1"), ("agent2", "a2")):
         for suffix, what in (("audio", "audio"), ("audio?download=1", "download"), ("", "metadata"),
