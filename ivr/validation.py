@@ -96,9 +96,7 @@ def validate(doc: dict[str, Any], *, queues: set[str], prompt_exists: PromptExis
             missing = sorted(lang for lang in languages if not prompt_exists(p, lang))
             if missing:
                 problems.append(Problem(nid, f"prompt {p!r} is missing in language(s): {', '.join(missing)}"))
-    # de-duplicate, keep order
-    seen: set[Problem] = set()
-    return [p for p in problems if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+    return list(dict.fromkeys(problems))  # de-duplicated, in order
 
 
 def _reachable(flow: FlowDef) -> list[str]:

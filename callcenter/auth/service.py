@@ -31,7 +31,7 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -52,6 +52,7 @@ from callcenter.auth.repository import AuthRepository
 from callcenter.clock import Clock
 
 log = logging.getLogger(__name__)
+R = TypeVar("R")
 _N, _R, _P = 2**14, 8, 1
 
 
@@ -164,7 +165,7 @@ class AuthService:
         self._watch_commits()
 
     # hashing, off the event loop --------------------------------------------------------------------------
-    async def _off_loop(self, fn: Callable[..., Any], *args: Any) -> Any:
+    async def _off_loop(self, fn: Callable[..., R], *args: Any) -> R:
         if self._hash_waiting >= self._hash_queue_max:
             raise LOGINS_BUSY(retry_after_seconds=1)
         self._hash_waiting += 1
@@ -180,11 +181,11 @@ class AuthService:
 
     async def hash(self, password: str) -> str:
         """scrypt hash of ``password``, computed in a worker thread (bounded concurrency)."""
-        return await self._off_loop(hash_password, password)  # type: ignore[no-any-return]
+        return await self._off_loop(hash_password, password)
 
     async def verify(self, password: str, stored: str) -> bool:
         """Does ``password`` match ``stored``? Computed in a worker thread (bounded concurrency)."""
-        return await self._off_loop(verify_password, password, stored)  # type: ignore[no-any-return]
+        return await self._off_loop(verify_password, password, stored)
 
     # users -----------------------------------------------------------------------------------------------
     async def create_user(self, username: str, password: str, roles: list[str], display_name: str = "") -> User:

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 from callcenter.acd.api import Desk
 from callcenter.acd.pop import agent_topic
 from callcenter.auth.api import COOKIE
+from callcenter.auth.models import User
 from callcenter.auth.service import AuthService, token_hash
 from callcenter.deps import lookup, provide
 from callcenter.realtime.hub import Hub, SessionGuard, Watched
@@ -36,7 +37,7 @@ def _cross_site(ws: WebSocket) -> bool:
     return urlsplit(origin).netloc.lower() != ws.headers.get("host", "").lower()
 
 
-async def ws_user(ws: WebSocket, roles: set[str]):  # type: ignore[no-untyped-def]
+async def ws_user(ws: WebSocket, roles: set[str]) -> User | None:
     if _cross_site(ws):
         await ws.accept()
         await ws.close(code=4403, reason="cross-site connection refused")
