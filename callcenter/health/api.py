@@ -22,6 +22,7 @@ from callcenter.health.errors import ROW_STILL_REFUSED, WRITE_FAILURE_NOT_FOUND,
 from callcenter.health.schemas import HealthOut, WriteFailureOut, WriteFailurePage
 from callcenter.settings import Settings
 from callcenter.writebehind import WriteFailureStore
+from callcenter.writebehind_models import WriteFailure
 
 router = APIRouter(prefix="/api", tags=["health"])
 
@@ -123,10 +124,16 @@ async def list_write_failures(
     return {"items": [store.out(f) for f in rows]}
 
 
-async def _failure(store: WriteFailureStore, failure_id: int) -> Any:
+async def _stored(store: WriteFailureStore, failure_id: int) -> WriteFailure:
     f = await store.get(failure_id)
     if f is None:
         raise WRITE_FAILURE_NOT_FOUND(id=failure_id)
+    return f
+
+
+async def _failure(store: WriteFailureStore, failure_id: int) -> WriteFailure:
+    """An unresolved failure (retry and dismiss act on those only)."""
+    f = await _stored(store, failure_id)
     if f.resolved_at is not None:
         raise WRITE_FAILURE_RESOLVED({"resolution": f.resolution}, id=failure_id)
     return f
@@ -140,7 +147,7 @@ async def retry_write_failure(store: StoreDep, failure_id: Id,
     error = await store.retry(f, user.username)
     if error is not None:
         raise ROW_STILL_REFUSED(id=failure_id, error=error)
-    return store.out(await store.get(failure_id))  # type: ignore[arg-type]
+    return store.out(await _stored(store, failure_id))
 
 
 @router.post("/health/write-failures/{failure_id}/dismiss", response_model=WriteFailureOut,
@@ -150,4 +157,4 @@ async def dismiss_write_failure(store: StoreDep, failure_id: Id,
                                 body: Annotated[DismissIn, Body()]) -> dict[str, Any]:
     f = await _failure(store, failure_id)
     await store.dismiss(f, user.username, body.note)
-    return store.out(await store.get(failure_id))  # type: ignore[arg-type]
+    return store.out(await _stored(store, failure_id))
