@@ -58,7 +58,7 @@ class IvrChoiceOut(BaseModel):
 
 class ScreenPopOut(BaseModel):
     """The pop on the agent's screen: the call part (``ScreenPop.call_part``), the customer part
-    (``CustomerService.pop_data``, or ``error`` when it could not be loaded) and the IVR labels."""
+    (``CustomerRecords.pop_data``, or ``error`` when it could not be loaded) and the IVR labels."""
 
     call_uniqueid: str
     phase: str  # ringing | active | wrapup
