@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.auth.models import AuditEntry, AuthSession, User
@@ -29,6 +29,36 @@ class AuthRepository:
             s.add(user)
             await s.commit()
             return user
+
+    async def user(self, user_id: int) -> User | None:
+        async with self.sessions() as s:
+            return await s.get(User, user_id)
+
+    async def users(self) -> list[User]:
+        """Every user, by username."""
+        async with self.sessions() as s:
+            return list((await s.execute(select(User).order_by(User.username))).scalars())
+
+    async def username_like(self, username: str) -> str | None:
+        """The username of the user spelled ``username`` in any case, if there is one."""
+        async with self.sessions() as s:
+            return (await s.execute(
+                select(User.username).where(func.lower(User.username) == username.lower())
+            )).scalar_one_or_none()
+
+    async def update_user(self, user_id: int, values: dict[str, Any], *, end_sessions: bool) -> User:
+        """Set ``values`` (columns of :class:`User`) on the user and, with ``end_sessions``, delete their login
+        sessions, in one transaction."""
+        async with self.sessions() as s:
+            row = await s.get(User, user_id)
+            assert row is not None
+            for k, v in values.items():
+                setattr(row, k, v)
+            if end_sessions:
+                await s.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
+            await s.commit()
+            await s.refresh(row)
+            return row
 
     async def has_users(self) -> bool:
         async with self.sessions() as s:

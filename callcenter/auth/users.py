@@ -1,9 +1,9 @@
 """The users as the admin page edits them: create, change display name, roles, active and password.
 
 Every request is checked completely before anything is written, so a refused request changes nothing; each
-refusal names its field. The router writes the audit entry after a change succeeded. A user's seat and skills are
-the ACD's facts: they are read and changed through :class:`UserSeats` (the ACD's directory, given by the
-composition root), so auth does not import the ACD.
+refusal names its field. Storage is the auth repository's (``AuthService.repo``). The router writes the audit
+entry after a change succeeded. A user's seat and skills are the ACD's facts: they are read and changed through
+:class:`UserSeats` (the ACD's directory, given by the composition root), so auth does not import the ACD.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from callcenter.admin.errors import (
@@ -36,7 +35,7 @@ from callcenter.admin.errors import (
     USERNAME_TAKEN_BY,
 )
 from callcenter.auth.admin_schemas import UserCreateIn, UserPatchIn
-from callcenter.auth.models import ROLES, AuthSession, User
+from callcenter.auth.models import ROLES, User
 from callcenter.auth.service import AuthService
 
 USERNAME_RE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -129,8 +128,7 @@ class UserAdmin:
                 "logged_in_seat": seat[0] if seat else None, "agent_state": seat[1] if seat else None}
 
     async def list_users(self) -> list[dict[str, Any]]:
-        async with self.auth.sessions() as s:
-            users = list((await s.execute(select(User).order_by(User.username))).scalars())
+        users = await self.auth.repo.users()
         skills = await self.seats.skills_by_user()
         return [self._user_out(u, skills.get(u.id, [])) for u in users]
 
@@ -140,8 +138,7 @@ class UserAdmin:
 
     async def user(self, user_id: int) -> User:
         """The user, or a 404 naming the id."""
-        async with self.auth.sessions() as s:
-            u = await s.get(User, user_id)
+        u = await self.auth.repo.user(user_id)
         if u is None:
             raise USER_NOT_FOUND(user_id=user_id)
         return u
@@ -154,10 +151,7 @@ class UserAdmin:
         display_name = checked_text(body.display_name, "display_name", max_len=128, required=False)
         roles = _roles(body.roles)
         _login_password(body.password)
-        async with self.auth.sessions() as s:
-            other = (await s.execute(
-                select(User.username).where(func.lower(User.username) == username.lower())
-            )).scalar_one_or_none()
+        other = await self.auth.repo.username_like(username)
         if other is not None:
             raise USERNAME_TAKEN_BY({"username": username}, field="username", taken_by=other)
         try:
@@ -197,19 +191,10 @@ class UserAdmin:
         if not changes:
             return u, {}
         end_sessions = changes.get("active") is False or ("password" in changes and u.id != actor.id)
-        async with self.auth.sessions() as s:
-            row = await s.get(User, u.id)
-            assert row is not None
-            for k in ("display_name", "roles", "active"):
-                if k in changes:
-                    setattr(row, k, changes[k])
-            if "password" in changes:
-                row.password_hash = changes["password"]
-            if end_sessions:
-                await s.execute(delete(AuthSession).where(AuthSession.user_id == u.id))
-            await s.commit()
-            await s.refresh(row)
-            u = row
+        values: dict[str, Any] = {k: changes[k] for k in ("display_name", "roles", "active") if k in changes}
+        if "password" in changes:
+            values["password_hash"] = changes["password"]
+        u = await self.auth.repo.update_user(u.id, values, end_sessions=end_sessions)
         if "display_name" in changes:
             self.seats.renamed(u.id, changes["display_name"])
         detail = {k: v for k, v in changes.items() if k != "password"}
