@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from callcenter.clock import Clock
 from callcenter.qc.access import LEADS, Actor, Audit, require
 from callcenter.qc.errors import BAD_SURVEY_SCORE, CALL_NOT_ENDED, CALL_NOT_FOUND
 from callcenter.qc.repository import QcRepository
 
 
 class QcSurveys:
-    def __init__(self, repo: QcRepository, clock: Clock, audit: Audit) -> None:
+    def __init__(self, repo: QcRepository, audit: Audit) -> None:
         self.repo = repo
-        self.clock = clock
         self.audit = audit
 
     async def set_survey(self, actor: Actor, call_uniqueid: str, score_: int) -> dict[str, Any]:

@@ -42,4 +42,4 @@ def wire_qc(sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: 
     forms = QcForms(repo, clock, audit)
     return Qc(forms=forms, draws=QcDraws(repo, clock, timezone, audit), work_queue=QcWorkQueue(repo, clock, audit),
               evaluations=QcEvaluations(repo, clock, audit, forms), appeals=QcAppeals(repo, clock, audit),
-              surveys=QcSurveys(repo, clock, audit), reports=QcReports(repo, timezone), routers=(router,))
+              surveys=QcSurveys(repo, audit), reports=QcReports(repo, timezone), routers=(router,))
