@@ -32,11 +32,7 @@ from callcenter.acd.directory_schemas import (
     SeatPatchIn,
     SkillIn,
 )
-from callcenter.acd.errors import state_words
-from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES, AgentSkill, PauseReason, QueueDef, Seat
-from callcenter.acd.repository import AcdRepository
-from callcenter.acd.service import AgentService
-from callcenter.admin.errors import (
+from callcenter.acd.errors import (
     ANNOUNCE_NOT_FOUND,
     BAD_ANNOUNCE,
     BAD_EXTENSION,
@@ -44,6 +40,7 @@ from callcenter.admin.errors import (
     BAD_REASON_CODE,
     BAD_STATIC_CONTACT,
     DEV_PASSWORD,
+    DIRECTORY_SEAT_NOT_FOUND,
     FALLBACK_QUEUE,
     NUMBER_OUT_OF_RANGE,
     QUEUE_EXISTS,
@@ -58,7 +55,6 @@ from callcenter.admin.errors import (
     RESERVED_REASON_CODE,
     SEAT_EXISTS,
     SEAT_IN_USE,
-    SEAT_NOT_FOUND,
     SIP_PASSWORD_CHARACTERS,
     SIP_PASSWORD_TOO_SHORT,
     SKILL_BAD_LEVEL,
@@ -69,7 +65,11 @@ from callcenter.admin.errors import (
     UNKNOWN_ROUTING,
     UNKNOWN_STRATEGY,
     USER_ON_CALL,
+    state_words,
 )
+from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES, AgentSkill, PauseReason, QueueDef, Seat
+from callcenter.acd.repository import AcdRepository
+from callcenter.acd.service import AgentService
 from callcenter.auth.models import User
 from callcenter.auth.users import MIN_PASSWORD, checked_text, no_nulls, serialized
 from callcenter.clock import Clock
@@ -201,7 +201,7 @@ class Directory:
     async def _seat(self, extension: str) -> Seat:
         seat = await self.repo.seat(extension)
         if seat is None:
-            raise SEAT_NOT_FOUND(extension=extension)
+            raise DIRECTORY_SEAT_NOT_FOUND(extension=extension)
         return seat
 
     def _sip_password(self, password: str) -> str:

@@ -18,23 +18,23 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
-from callcenter.admin.errors import (
+from callcenter.auth.admin_schemas import UserCreateIn, UserPatchIn
+from callcenter.auth.errors import (
     BAD_USERNAME,
     DEACTIVATE_SELF,
     FIELD_NULL,
     NO_ROLE,
     OWN_ADMIN_ROLE,
     PASSWORD_TOO_LONG,
-    PASSWORD_TOO_SHORT,
     TEXT_BAD_CHARACTERS,
     TEXT_EMPTY,
     TEXT_TOO_LONG,
-    UNKNOWN_ROLES,
     USER_NOT_FOUND,
+    USER_PASSWORD_TOO_SHORT,
+    USER_UNKNOWN_ROLES,
     USERNAME_TAKEN,
     USERNAME_TAKEN_BY,
 )
-from callcenter.auth.admin_schemas import UserCreateIn, UserPatchIn
 from callcenter.auth.models import ROLES, User
 from callcenter.auth.service import AuthService
 
@@ -86,7 +86,7 @@ def no_nulls(body: BaseModel) -> None:
 
 def _login_password(password: str, field: str = "password") -> str:
     if len(password) < MIN_PASSWORD:
-        raise PASSWORD_TOO_SHORT({"min_password": MIN_PASSWORD}, field=field)
+        raise USER_PASSWORD_TOO_SHORT({"min_password": MIN_PASSWORD}, field=field)
     if len(password) > 256:
         raise PASSWORD_TOO_LONG(field=field)
     return password
@@ -95,7 +95,7 @@ def _login_password(password: str, field: str = "password") -> str:
 def _roles(roles: list[str]) -> list[str]:
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise UNKNOWN_ROLES({"unknown": unknown, "roles": list(ROLES)}, field="roles")
+        raise USER_UNKNOWN_ROLES({"unknown": unknown, "roles": list(ROLES)}, field="roles")
     if not roles:
         raise NO_ROLE({"roles": list(ROLES)}, field="roles")
     return sorted(set(roles))

@@ -189,7 +189,7 @@ CASES = [
     (("qc",), "GET", "/api/recordings/999999", None, 404, "recordings.recording_not_found"),
     ((), "POST", "/api/auth/login", {"username": "nobody", "password": "wrong-password"}, 401, "auth.wrong_password"),
     ((), "GET", "/api/calls", None, 401, "auth.log_in_first"),
-    (("admin",), "PATCH", "/api/admin/users/999999", {"display_name": "x"}, 404, "admin.user_not_found"),
+    (("admin",), "PATCH", "/api/admin/users/999999", {"display_name": "x"}, 404, "auth.user_not_found"),
     (("admin",), "GET", "/api/ivr/flows/999999", None, 404, "ivr.flow_not_found"),
     (("supervisor",), "GET", "/api/calls/999999", None, 404, "calls.call_not_found"),
     (("admin",), "POST", "/api/health/write-failures/999999/dismiss", {"note": ""}, 404,
