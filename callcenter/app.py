@@ -23,17 +23,13 @@ from fastapi.staticfiles import StaticFiles
 
 from callcenter import __version__
 from callcenter.acd.api import Desk
-from callcenter.acd.directory import Directory
-from callcenter.acd.directory_api import router as directory_router
-from callcenter.acd.wiring import wire_acd, wire_pop
+from callcenter.acd.wiring import wire_acd, wire_directory, wire_pop
 from callcenter.asterisk.ami import AmiClient, EventDispatcher
 from callcenter.asterisk.config import QueueConf, RuntimeLayout, check_modules, render_config
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.asterisk.process import ManagedAsterisk
-from callcenter.auth.admin_api import router as users_router
 from callcenter.auth.api import authorise_scope
-from callcenter.auth.users import UserAdmin
-from callcenter.auth.wiring import wire_auth
+from callcenter.auth.wiring import wire_auth, wire_users
 from callcenter.bodylimit import BodyLimit
 from callcenter.calls.wiring import wire_calls
 from callcenter.clock import Clock, SystemClock
@@ -125,11 +121,13 @@ class Stack:
         # the admin page's edits: the ACD's directory (seats, queues, skills, pause reasons) and auth's users, one
         # change at a time across both (one lock); a seat or queue change is applied to Asterisk by the stack
         admin_lock = asyncio.Lock()
-        self.directory = Directory(sessions, self.acd_repo, self.acd, clock, mode=s.mode,
+        directory = wire_directory(sessions, self.acd_repo, self.acd, clock, mode=s.mode,
                                    fallback_queue=s.ivr.default_queue, apply_config=self.apply_config,
                                    flows_using_queue=self.ivr.flows_using_queue, prompt_exists=self.prompts.exists,
                                    lock=admin_lock)
-        self.users = UserAdmin(self.auth, self.directory, admin_lock)
+        self.directory = directory.directory
+        users = wire_users(self.auth, self.directory, admin_lock)
+        self.users = users.admin
         # what the routes ask for by type (callcenter/deps.py)
         self.services = Services()
         for item in (s, self.auth, self.hub, self.ws_guard, self.calls_repo, self.tracker, self.acd_repo, self.acd,
@@ -143,7 +141,7 @@ class Stack:
         self.services.add(PLAY_POLICY, self)
         # the HTTP routes, in the order they are matched
         self.routers: list[APIRouter] = [
-            health_router, *auth.routers, *calls.routers, *ivr.routers, users_router, directory_router,
+            health_router, *auth.routers, *calls.routers, *ivr.routers, *users.routers, *directory.routers,
             *customers.routers,
             *acd.routers, *realtime.routers, *wallboard.routers, *seat.routers, *recordings.routers,
             *qc.routers, *shifts.routers]
