@@ -40,7 +40,7 @@ class Acd:
     routers: tuple[APIRouter, ...]
 
 
-def wire_acd(sessions: async_sessionmaker, clock: Clock, ami: AcdClient,  # type: ignore[type-arg]
+def wire_acd(sessions: async_sessionmaker[AsyncSession], clock: Clock, ami: AcdClient,
              settings: AcdSettings, dispatcher: EventDispatcher) -> Acd:
     repo = AcdRepository(sessions, clock)
     # the one live model of the seats' phones: the agents' rows read it, seat discipline watches it

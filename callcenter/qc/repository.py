@@ -163,7 +163,7 @@ class QcRepository:
             .outerjoin(Call, Call.uniqueid == QcSample.call_uniqueid)
             .where(*conds).order_by(QcSample.month, QcSample.agent, QcSample.id).limit(limit).offset(offset)
         )).all()
-        return int(total), [tuple(r) for r in rows]  # type: ignore[misc]
+        return int(total), [tuple(r) for r in rows]  # type: ignore[misc]  # the rows are typed Row tuples; mypy cannot unpack them
 
     @staticmethod
     async def claim(s: AsyncSession, sample_id: int, username: str, at: datetime) -> int:
