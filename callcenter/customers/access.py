@@ -14,10 +14,10 @@ Every view of a customer record is audited as ``customer.view`` with why = pop /
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from callcenter.auth.actor import Actor as Actor  # re-exported: the domain's modules take it from here
 from callcenter.customers.checks import need
 from callcenter.customers.errors import (
     CUSTOMER_NOT_FOUND,
@@ -41,19 +41,6 @@ ADMIN = frozenset({"admin"})
 WHY = ("pop", "search", "edit", "view")
 
 
-@dataclass(frozen=True)
-class Actor:
-    """Who is asking: a logged-in user's name and roles."""
-
-    username: str
-    roles: frozenset[str]
-
-    @classmethod
-    def of(cls, user: Any) -> Actor:
-        return cls(user.username, frozenset(user.roles))
-
-    def has(self, roles: Iterable[str]) -> bool:
-        return bool(self.roles & set(roles))
 
 
 def require(actor: Actor, roles: frozenset[str], what: str) -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from callcenter.auth.actor import Actor as BaseActor
 from callcenter.shifts.errors import NEEDS_ROLE
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
@@ -19,17 +19,8 @@ async def no_audit(username: str, action: str, target: str = "", detail: dict[st
     return None
 
 
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    roles: frozenset[str]
-
-    @classmethod
-    def of(cls, user: Any) -> Actor:
-        return cls(user.username, frozenset(user.roles))
-
-    def has(self, roles: Iterable[str]) -> bool:
-        return bool(self.roles & set(roles))
+class Actor(BaseActor):
+    """The acting user of the shifts rules: a lead (supervisor or admin) may act for others."""
 
     @property
     def lead(self) -> bool:
