@@ -26,10 +26,10 @@ from callcenter.calls.repository import CallRepository  # noqa: E402
 from callcenter.calls.service import CallTracker  # noqa: E402
 from callcenter.clock import SystemClock  # noqa: E402
 from callcenter.db import make_engine, make_sessionmaker  # noqa: E402
+from callcenter.ivr.engine import IvrEngine  # noqa: E402
+from callcenter.ivr.prompts import PromptStore  # noqa: E402
+from callcenter.ivr.service import IvrService  # noqa: E402
 from callcenter.migrate import upgrade  # noqa: E402
-from ivr.engine import IvrEngine  # noqa: E402
-from ivr.prompts import PromptStore  # noqa: E402
-from ivr.service import IvrService  # noqa: E402
 
 FLOW = {"start": "hours", "language": "en", "nodes": {
     "hours": {"kind": "hours", "schedule": {"weekly": {d: ["00:00-24:00"] for d in

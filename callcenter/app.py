@@ -1,10 +1,9 @@
 """Composition root: ``create_app(settings)`` builds everything and passes it down.
 
-Each domain wires itself (``callcenter/<domain>/wiring.py``, ``ivr/wiring.py``): it builds its services from
-what it is given, registers its AMI event handlers, AGI routes, listeners and watchers, and returns its services
-and routers. This module only calls those wirings in order. It is the one ``callcenter`` module that imports
-``ivr``. Nothing connects at import time; the FastAPI lifespan starts the :class:`Stack` (migrations, rendered
-Asterisk config, FastAGI, managed Asterisk, AMI) and stops it on shutdown.
+Each domain wires itself (``callcenter/<domain>/wiring.py``): it builds its services from what it is given,
+registers its AMI event handlers, AGI routes, listeners and watchers, and returns its services and routers. This
+module only calls those wirings in order. Nothing connects at import time; the FastAPI lifespan starts the
+:class:`Stack` (migrations, rendered Asterisk config, FastAGI, managed Asterisk, AMI) and stops it on shutdown.
 """
 
 from __future__ import annotations
@@ -42,6 +41,7 @@ from callcenter.files import apply_umask, private_file, secure_tree
 from callcenter.health.api import PARTS as HEALTH_PARTS
 from callcenter.health.api import router as health_router
 from callcenter.http_guard import install as install_http_guard
+from callcenter.ivr.wiring import wire_ivr
 from callcenter.qc.wiring import wire_qc
 from callcenter.realtime.wiring import wire_realtime
 from callcenter.recordings.api import PLAY_POLICY
@@ -51,7 +51,6 @@ from callcenter.settings import DEV_ADMIN_PASSWORD, Settings, SettingsError
 from callcenter.shifts.wiring import wire_shifts
 from callcenter.wallboard.wiring import attach_seat_discipline, wire_wallboard
 from callcenter.writebehind import WriteFailureStore
-from ivr.wiring import wire_ivr
 
 log = logging.getLogger(__name__)
 UI_DIR = Path(__file__).resolve().parents[1] / "agent_ui" / "static"

@@ -2,7 +2,7 @@
 
 Every kind of refusal is a ``Refusal``: a stable dotted ``code`` ("qc.score_locked"), the HTTP class it is raised
 as (``Conflict`` ...) and its message in both UI languages, as templates with the same named placeholders. Each
-domain keeps its refusals in one catalogue module (``callcenter/<domain>/errors.py``, ``ivr/errors.py``)::
+domain keeps its refusals in one catalogue module (``callcenter/<domain>/errors.py``)::
 
     SCORE_LOCKED = Refusal("qc.score_locked", Conflict, en="score {id} is locked", zh="评分 {id} 已锁定")
     raise SCORE_LOCKED(id=score.id)                      # details {"id": ...}; the templates read them too
@@ -120,7 +120,8 @@ class Refusal:
         self.details = dict(details or {})  # what every refusal of this kind carries (a house rule's name)
 
     def texts(self, values: Mapping[str, Any] | None = None, /, **details: Any) -> dict[str, str]:
-        """The message in each language; for an error class that builds itself (``ivr.errors.PublishRefused``)."""
+        """The message in each language; for an error class that builds itself
+        (``callcenter.ivr.errors.PublishRefused``)."""
         fill = {**self.details, **details, **(values or {})}
         return {lang: template.format_map({k: v.say(lang) if isinstance(v, Words) else v for k, v in fill.items()})
                 for lang, template in self.templates.items()}

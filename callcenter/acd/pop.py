@@ -30,7 +30,7 @@ class PopCustomers(Protocol):
 
 
 class PopFlows(Protocol):
-    """The published IVR flow versions (``ivr.service.IvrService``; cached there, versions never change)."""
+    """The published IVR flow versions (``callcenter.ivr.service.IvrService``; cached there, versions never change)."""
 
     async def version(self, version_id: int) -> Any: ...
 

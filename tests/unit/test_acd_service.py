@@ -434,8 +434,8 @@ async def test_an_uploaded_announce_prompt_is_rendered_by_its_path(env: Env) -> 
 async def test_the_pop_names_the_callers_ivr_choices_with_the_flows_labels_in_both_languages(env: Env) -> None:
     """The pop's IVR path carries the labels of the nodes and chosen options (``Human service / 人工服务`` in the
     flow the call ran) split by language, so the desktop shows 人工服务 rather than the node id ``human``."""
-    from ivr.flowdef import FlowDef
-    from ivr.seed import default_flow
+    from callcenter.ivr.flowdef import FlowDef
+    from callcenter.ivr.seed import default_flow
 
     class Versions:  # the published versions (IvrService.version)
         asked: list[int] = []

@@ -14,7 +14,7 @@ import pytest
 
 from callcenter.app import Stack, create_app
 from callcenter.customers.importer import MAX_CSV_BYTES
-from ivr.prompts import MAX_UPLOAD_BYTES
+from callcenter.ivr.prompts import MAX_UPLOAD_BYTES
 from tests.helpers import bearer, stack_settings
 
 pytestmark = pytest.mark.db

@@ -10,7 +10,7 @@ from callcenter.clock import FakeClock
 from callcenter.customers.repository import CustomerRepository, normalise_number
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import InvalidInput
-from ivr.validation import validate
+from callcenter.ivr.validation import validate
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The refusal catalogues (callcenter/<domain>/errors.py, ivr/errors.py, callcenter/errors.py): every kind has a
+"""The refusal catalogues (callcenter/<domain>/errors.py, callcenter/errors.py): every kind has a
 unique stable code and its text in English and Chinese with the same placeholders; no raise site builds a domain
 error from an English string of its own; every raise of a kind gives the values its templates name; and the API
 answers carry ``code`` and ``messages`` (one call per domain)."""
@@ -21,7 +21,7 @@ from callcenter.errors import EN, ZH, DomainError, Refusal, placeholders
 from tests.helpers import bearer, stack_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-SOURCES = [p for d in ("callcenter", "ivr") for p in sorted((ROOT / d).rglob("*.py"))]
+SOURCES = sorted((ROOT / "callcenter").rglob("*.py"))
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -30,7 +30,7 @@ def _module_name(path: Path) -> str:
 
 
 def _catalogues() -> dict[str, dict[str, Refusal]]:
-    """module name -> {constant name: Refusal} for every errors.py under callcenter/ and ivr/."""
+    """module name -> {constant name: Refusal} for every errors.py under callcenter/."""
     out = {}
     for path in SOURCES:
         if path.name == "errors.py":

@@ -13,9 +13,9 @@ import pytest
 from callcenter.asterisk.errors import AgiCommandError, AgiHangup, PortInUse
 from callcenter.asterisk.fastagi import AgiResult, FastAgiServer, parse_agi_response
 from callcenter.clock import FakeClock
-from ivr.engine import IvrEngine
-from ivr.flowdef import FlowDef
-from ivr.prompts import PromptStore
+from callcenter.ivr.engine import IvrEngine
+from callcenter.ivr.flowdef import FlowDef
+from callcenter.ivr.prompts import PromptStore
 from tests.helpers import free_tcp_port, wait_for
 
 COMMAND_TIMEOUT = 0.5

@@ -17,7 +17,7 @@ from sqlalchemy import text
 
 from callcenter.app import Stack
 from callcenter.db import make_engine
-from ivr.prompts import PromptStore, import_prompt
+from callcenter.ivr.prompts import PromptStore, import_prompt
 from tests.helpers import stack_settings
 
 

@@ -15,8 +15,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-import ivr.api
-import ivr.prompts
+import callcenter.ivr.api
+import callcenter.ivr.prompts
 from callcenter.app import Stack, create_app
 from callcenter.auth.models import AuditEntry
 from callcenter.clock import FakeClock
@@ -403,17 +403,17 @@ async def test_a_failed_upload_keeps_the_previous_recording(api: Api, mp3: bytes
 
 async def test_an_upload_over_the_size_limit_is_400(api: Api, mp3: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
     # the real limit is 20 MB; a smaller one keeps the test fast (the API reads limit + 1 bytes)
-    assert ivr.prompts.MAX_UPLOAD_BYTES == ivr.api.MAX_UPLOAD_BYTES == 20 * 1024 * 1024
-    monkeypatch.setattr(ivr.prompts, "MAX_UPLOAD_BYTES", len(mp3) - 1)
-    monkeypatch.setattr(ivr.api, "MAX_UPLOAD_BYTES", len(mp3) - 1)
+    assert callcenter.ivr.prompts.MAX_UPLOAD_BYTES == callcenter.ivr.api.MAX_UPLOAD_BYTES == 20 * 1024 * 1024
+    monkeypatch.setattr(callcenter.ivr.prompts, "MAX_UPLOAD_BYTES", len(mp3) - 1)
+    monkeypatch.setattr(callcenter.ivr.api, "MAX_UPLOAD_BYTES", len(mp3) - 1)
     r = await _upload(api.client, "welcome", "big.mp3", mp3)
     assert r.status_code == 400, r.text
     assert r.json()["error"] == "invalid_input"
     assert "limit is 20 MB" in r.json()["message"] and r.json()["details"] == {"field": "file"}
     assert _stored(api) == []
     # exactly at the limit is fine
-    monkeypatch.setattr(ivr.prompts, "MAX_UPLOAD_BYTES", len(mp3))
-    monkeypatch.setattr(ivr.api, "MAX_UPLOAD_BYTES", len(mp3))
+    monkeypatch.setattr(callcenter.ivr.prompts, "MAX_UPLOAD_BYTES", len(mp3))
+    monkeypatch.setattr(callcenter.ivr.api, "MAX_UPLOAD_BYTES", len(mp3))
     assert (await _upload(api.client, "welcome", "big.mp3", mp3)).status_code == 201
 
 

@@ -19,9 +19,9 @@ import pytest
 
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.clock import FakeClock
-from ivr.engine import MAX_STEPS, IvrEngine
-from ivr.flowdef import DIGITS, FlowDef, MenuNode
-from ivr.prompts import PromptStore
+from callcenter.ivr.engine import MAX_STEPS, IvrEngine
+from callcenter.ivr.flowdef import DIGITS, FlowDef, MenuNode
+from callcenter.ivr.prompts import PromptStore
 from tests.helpers import free_tcp_port, wait_for
 from tests.unit.test_fastagi import UNIQUEID, AgiPeer
 
@@ -877,7 +877,7 @@ async def test_a_vip_customer_reaching_a_queue_gets_the_vip_priority_without_a_l
 async def test_default_flow_puts_a_silent_caller_through_to_human_service_after_one_timeout(rig: Rig) -> None:
     """The seeded flow: welcome, the main menu once, and a caller who presses nothing is queued for human service
     after that first timeout (not after every retry: each costs the whole menu prompt again, ~21 s)."""
-    from ivr import seed
+    from callcenter.ivr import seed
 
     for name in seed.PROMPTS:
         (rig.root / "prompts" / "zh" / f"{name}.wav").write_bytes(b"RIFF")

@@ -16,10 +16,10 @@ import pytest
 from callcenter.clock import FakeClock
 from callcenter.db import make_engine, make_sessionmaker
 from callcenter.errors import InvalidInput, NotFound
-from ivr import seed
-from ivr.flowdef import FlowDef, prompts
-from ivr.service import IvrService, PublishRefused
-from ivr.validation import validate
+from callcenter.ivr import seed
+from callcenter.ivr.flowdef import FlowDef, prompts
+from callcenter.ivr.service import IvrService, PublishRefused
+from callcenter.ivr.validation import validate
 
 pytestmark = pytest.mark.db
 

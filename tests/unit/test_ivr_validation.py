@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from ivr.flowdef import FlowDef, Schedule
-from ivr.validation import validate
+from callcenter.ivr.flowdef import FlowDef, Schedule
+from callcenter.ivr.validation import validate
 
 QUEUES = {"consultation", "business", "complaints", "support"}
 KNOWN_PROMPTS = {("welcome", "en"), ("main-menu", "en"), ("invalid", "en"), ("vm-intro", "en"),

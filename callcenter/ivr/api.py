@@ -19,14 +19,14 @@ from callcenter.auth.models import User
 from callcenter.auth.service import AuthService
 from callcenter.bounds import MAX_ID, Id
 from callcenter.deps import SettingsDep, provide
+from callcenter.ivr.errors import PROMPT_IN_USE, PROMPT_NOT_FOUND, VOICEMAIL_NO_AUDIO
+from callcenter.ivr.flowdef import prompts as node_prompts
+from callcenter.ivr.models import IvrFlow
+from callcenter.ivr.prompts import MAX_UPLOAD_BYTES, PromptStore, check_name, delete_custom, import_prompt, list_custom
+from callcenter.ivr.schemas import FlowOut, PromptOut, PromptUploadOut, VersionOut, VoicemailOut
+from callcenter.ivr.service import IvrService
+from callcenter.ivr.validation import parse_flow
 from callcenter.schema_types import file_content
-from ivr.errors import PROMPT_IN_USE, PROMPT_NOT_FOUND, VOICEMAIL_NO_AUDIO
-from ivr.flowdef import prompts as node_prompts
-from ivr.models import IvrFlow
-from ivr.prompts import MAX_UPLOAD_BYTES, PromptStore, check_name, delete_custom, import_prompt, list_custom
-from ivr.schemas import FlowOut, PromptOut, PromptUploadOut, VersionOut, VoicemailOut
-from ivr.service import IvrService
-from ivr.validation import parse_flow
 
 Admin = Annotated[User, Depends(require_roles("admin"))]
 VoicemailReader = Annotated[User, Depends(require_roles("admin", "supervisor"))]

@@ -1,4 +1,4 @@
-"""The IVR admin's response models: flows and their versions, prompts (``ivr.prompts.list_custom`` /
+"""The IVR admin's response models: flows and their versions, prompts (``callcenter.ivr.prompts.list_custom`` /
 ``import_prompt``) and voice messages."""
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 from callcenter.asterisk.errors import AgiHangup
 from callcenter.asterisk.fastagi import AgiChannel
 from callcenter.clock import Clock
-from ivr.flowdef import (
+from callcenter.ivr.flowdef import (
     DIGITS,
     FlowDef,
     HangupNode,
@@ -39,7 +39,7 @@ from ivr.flowdef import (
     TransferNode,
     VoicemailNode,
 )
-from ivr.prompts import PromptStore
+from callcenter.ivr.prompts import PromptStore
 
 log = logging.getLogger(__name__)
 MAX_STEPS = 200  # a published flow cannot loop without an exit, but a caller can keep choosing "repeat"

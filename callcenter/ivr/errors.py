@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from callcenter.errors import EN, Conflict, DomainError, InvalidInput, NotFound, Refusal
-from ivr.validation import Problem
+from callcenter.ivr.validation import Problem
 
 
 class PromptInUse(Conflict):

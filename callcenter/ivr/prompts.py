@@ -15,7 +15,7 @@ from pathlib import Path
 
 from callcenter.errors import Words
 from callcenter.files import file_mode, private_dir
-from ivr.errors import (
+from callcenter.ivr.errors import (
     AUDIO_UNREADABLE,
     BAD_FILE_TYPE,
     BAD_LANGUAGE,

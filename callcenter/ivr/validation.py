@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ivr.flowdef import EXIT_KINDS, FlowDef, LanguageNode, MenuNode, prompts, targets
+from callcenter.ivr.flowdef import EXIT_KINDS, FlowDef, LanguageNode, MenuNode, prompts, targets
 
 
 @dataclass(frozen=True)

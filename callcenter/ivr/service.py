@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.clock import Clock
-from ivr.errors import (
+from callcenter.ivr.errors import (
     BAD_DID,
     FLOW_EXISTS,
     FLOW_NAME_LENGTH,
@@ -21,10 +21,10 @@ from ivr.errors import (
     VOICEMAIL_NOT_FOUND,
     PublishRefused,
 )
-from ivr.flowdef import FlowDef
-from ivr.models import IvrEntryPoint, IvrFlow, IvrFlowVersion, Voicemail
-from ivr.repository import IvrRepository
-from ivr.validation import Problem, validate
+from callcenter.ivr.flowdef import FlowDef
+from callcenter.ivr.models import IvrEntryPoint, IvrFlow, IvrFlowVersion, Voicemail
+from callcenter.ivr.repository import IvrRepository
+from callcenter.ivr.validation import Problem, validate
 
 DEFAULT_DID = "*"
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from ivr.models import IvrEntryPoint, IvrFlow, IvrFlowVersion, Voicemail
+from callcenter.ivr.models import IvrEntryPoint, IvrFlow, IvrFlowVersion, Voicemail
 
 
 class IvrRepository:

@@ -1,6 +1,6 @@
 """The IVR wired: prompts, flows (``IvrService``), the engine that runs a published flow for each call over
 FastAGI, and the ``/api/ivr`` routes. Depends on the core of ``callcenter`` (settings, clock, FastAGI) and on
-what it is given; ``callcenter`` imports it only from its composition root (``callcenter.app``)."""
+what it is given; the composition root (``callcenter.app``) calls it like every other domain's wiring."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.bodylimit import MULTIPART_SLACK, RouteLimit
 from callcenter.clock import Clock
+from callcenter.ivr.api import router
+from callcenter.ivr.engine import CustomerLookup, IvrCallSink, IvrEngine
+from callcenter.ivr.prompts import MAX_UPLOAD_BYTES, PromptStore
+from callcenter.ivr.seed import default_flow, generate_prompts
+from callcenter.ivr.service import IvrService
 from callcenter.settings import Settings
-from ivr.api import router
-from ivr.engine import CustomerLookup, IvrCallSink, IvrEngine
-from ivr.prompts import MAX_UPLOAD_BYTES, PromptStore
-from ivr.seed import default_flow, generate_prompts
-from ivr.service import IvrService
 
 
 @dataclass(frozen=True)
