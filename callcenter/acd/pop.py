@@ -19,6 +19,7 @@ from callcenter.asterisk.events import AgentEvent, Hangup, Newchannel, QueueCall
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock
 from callcenter.realtime.hub import Hub
+from callcenter.realtime.notify import DeskNotifier, PopPhaseName
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +44,6 @@ class PopCalls(Protocol):
 
 
 PREFETCH_MAX_AGE = 60.0  # seconds: a caller who waited longer gets a fresh lookup when an agent is rung
-
-
-def agent_topic(username: str) -> str:
-    return f"agent:{username}"
 
 
 def ivr_choices(path: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
@@ -105,7 +102,7 @@ def ivr_labels(flow: Any, path: list[dict[str, Any]] | None) -> tuple[dict[str, 
 class ScreenPop:
     def __init__(self, hub: Hub, tracker: CallTracker, customers: PopCustomers | None, clock: Clock,
                  flows: PopFlows | None = None, calls: PopCalls | None = None) -> None:
-        self.hub = hub
+        self.desk = DeskNotifier(hub)  # every message to the agent's desktop goes through it
         self.tracker = tracker
         self.customers = customers
         self.clock = clock
@@ -237,9 +234,7 @@ class ScreenPop:
     async def on_agent(self, a: Agent, prev: str, ev: dict[str, Any]) -> None:
         """AgentService listener: state to the agent's sockets at once; the pop and its phases in the agent's
         lane."""
-        topic = agent_topic(a.username)
-        state_msg = {"type": "state", "agent": a.public()}
-        self.hub.publish(topic, state_msg)
+        self.desk.state(a.username, a.public())
         cur = self.current.get(a.username)
         if a.state in ("ringing", "on_call") and a.call_uniqueid and (cur is None
                                                                      or cur["call_uniqueid"] != a.call_uniqueid):
@@ -250,12 +245,12 @@ class ScreenPop:
         if cur is None:
             return
         if a.state in ("on_call", "wrapup") and cur["call_uniqueid"] == a.call_uniqueid:
-            phase = "active" if a.state == "on_call" else "wrapup"
+            phase: PopPhaseName = "active" if a.state == "on_call" else "wrapup"
             if cur["phase"] != phase:
                 cur["phase"] = phase
                 cur[f"{phase}_at"] = a.since
-                msg = {"type": "pop_phase", "call_uniqueid": cur["call_uniqueid"], "phase": phase, "at": a.since}
-                self._lane(a.username, lambda: self._send(topic, msg))
+                uid, user, at = cur["call_uniqueid"], a.username, a.since
+                self._lane(a.username, lambda: self._send(lambda: self.desk.pop_phase(user, uid, phase, at)))
             return
         if a.state == "paused" and prev != "ringing":
             return  # paused from wrap-up (after-call work): the card stays until the agent is ready
@@ -263,8 +258,8 @@ class ScreenPop:
             why = ev.get("why") or ("done" if cur["phase"] == "wrapup" else
                                     "not_answered" if prev == "ringing" else "done")
             del self.current[a.username]
-            msg = {"type": "pop_cleared", "call_uniqueid": cur["call_uniqueid"], "why": why}
-            self._lane(a.username, lambda: self._send(topic, msg))
+            uid, user = cur["call_uniqueid"], a.username
+            self._lane(a.username, lambda: self._send(lambda: self.desk.pop_cleared(user, uid, why)))
 
     def _show(self, a: Agent, pop: dict[str, Any]) -> None:
         """Put ``pop`` on the agent's screen in the agent's phase now; the customer and IVR-label parts are added
@@ -274,7 +269,6 @@ class ScreenPop:
         if phase != "ringing":
             pop[f"{phase}_at"] = a.since
         self.current[a.username] = pop  # on screen from now on (a reconnecting browser gets it in its hello)
-        topic = agent_topic(a.username)
         t0 = time.perf_counter()
 
         async def send_pop() -> None:
@@ -282,7 +276,7 @@ class ScreenPop:
             pop.update(await self.label_part(pop))
             self.build_ms.append((time.perf_counter() - t0) * 1000)
             del self.build_ms[:-1000]
-            self.hub.publish(topic, {"type": "pop", "pop": pop})
+            self.desk.pop(a.username, pop)
             customer = pop.get("customer")
             if customer and self.customers is not None:  # the agent was shown the record: audited
                 await self.customers.audit_pop(a.username, customer["id"])
@@ -357,8 +351,9 @@ class ScreenPop:
             out.append(number)
         return out
 
-    async def _send(self, topic: str, msg: dict[str, Any]) -> None:
-        self.hub.publish(topic, msg)
+    @staticmethod
+    async def _send(send: Callable[[], int]) -> None:
+        send()
 
 
 def _clean(v: str | None) -> str | None:

@@ -16,12 +16,12 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
 
 from callcenter.acd.api import Desk
-from callcenter.acd.pop import agent_topic
 from callcenter.auth.api import COOKIE
 from callcenter.auth.models import User
 from callcenter.auth.service import AuthService, token_hash
 from callcenter.deps import lookup, provide
 from callcenter.realtime.hub import Hub, SessionGuard, Watched
+from callcenter.realtime.notify import agent_topic
 
 log = logging.getLogger(__name__)
 router = APIRouter()

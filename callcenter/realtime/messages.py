@@ -1,8 +1,10 @@
 """The websocket messages, typed: what the service sends on ``/ws/agent`` and ``/ws/board`` (one union per socket,
 told apart by ``type``) and what a client may send (the text ``ping``).
 
-The services build these messages as dicts and the hub writes them with ``json.dumps(..., default=str)``
-(:mod:`callcenter.realtime.hub`); the models describe that wire form as it is, they do not build it. So a time
+The services send them through one typed notifier per topic (:mod:`callcenter.realtime.notify`: one method per
+kind below), which hands a dict to the hub; the hub writes it with ``json.dumps(..., default=str)``
+(:mod:`callcenter.realtime.hub`). The models describe that wire form as it is, they do not build it (a pydantic
+model per message would cost the hot path). So a time
 is ``str()`` of an aware UTC datetime, ``2026-03-02 01:00:00.123456+00:00`` (ISO 8601 with a space, fraction only
 when there is one), not the REST answers' ``T`` form. The unit tests validate every message the hub publishes
 against these models (``tests/unit/conftest.py``), and ``docs/ws-messages.schema.json`` is their JSON schema,

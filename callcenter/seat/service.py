@@ -45,11 +45,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.phones import Phone
-from callcenter.acd.pop import agent_topic
 from callcenter.acd.service import Agent, AgentService
 from callcenter.auth.models import User
 from callcenter.clock import Clock
 from callcenter.realtime.hub import Hub
+from callcenter.realtime.notify import AwayKind, BoardNotifier, DecidedKind, DeskNotifier
 from callcenter.seat.errors import (
     DATE_TO_BEFORE_FROM,
     LEAVE_MINUTES_OUT_OF_RANGE,
@@ -71,7 +71,6 @@ from callcenter.settings import SeatSettings
 
 log = logging.getLogger(__name__)
 
-BOARD_TOPIC = "board"  # the wallboard's topic (callcenter.wallboard.board.BOARD_TOPIC; not imported: no cycle)
 MIN_LEAVE_MINUTES, MAX_LEAVE_MINUTES = 1, 120
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
@@ -174,7 +173,7 @@ class SeatService:
         self.clock = clock
         self.repo = SeatRepository(sessions)
         self.acd = acd
-        self.hub = hub
+        self.desk, self.board = DeskNotifier(hub), BoardNotifier(hub)  # what the desktops and boards are told
         self._audit = audit
         self.open: dict[str, Episode] = {}  # username → the open episode
         # the seats' phones are the ACD's (callcenter.acd.phones): read there, told of changes by on_phone
@@ -488,9 +487,7 @@ class SeatService:
         self.requests.pop(req.id or 0, None)
         await self._save_request(req)
         if status == "lapsed":
-            self.hub.publish(agent_topic(req.username), {
-                "type": "discipline", "kind": "leave_lapsed", "request": req.public(), "at": at,
-                "text": f"your leave-seat request lapsed ({why})"})
+            self.desk.leave_lapsed(req.username, req.public(), f"your leave-seat request lapsed ({why})", at)
         self._changed(req.username)
 
     async def _lapse(self, username: str, at: datetime, why: str) -> None:
@@ -593,15 +590,13 @@ class SeatService:
         await self._audit_(user.username, "seat.leave_cancel", user.username, {"request_id": request_id})
         return req.public()
 
-    async def _decided(self, req: Request, by: User, action: str, kind: str, text: str) -> None:
+    async def _decided(self, req: Request, by: User, action: str, kind: DecidedKind, text: str) -> None:
         await self._audit_(by.username, action, req.username,
                            {"request_id": req.id, "minutes": req.minutes, "approved_minutes": req.approved_minutes,
                             "note": req.note, "reason": req.reason})
         at = req.decided_at
-        self.hub.publish(agent_topic(req.username), {"type": "discipline", "kind": kind, "request": req.public(),
-                                                     "by": by.username, "note": req.note, "text": text, "at": at})
-        self.hub.publish(BOARD_TOPIC, {"type": "notice", "action": action, "by": by.username, "agent": req.username,
-                                       "text": text, "request_id": req.id, "at": at})
+        self.desk.leave_decided(req.username, kind, req.public(), by.username, req.note, text, at)
+        self.board.notice(action, by.username, req.username, text, at, request_id=req.id)
         self._changed(req.username)
 
     async def _audit_(self, by: str, action: str, agent: str, detail: dict[str, Any]) -> None:
@@ -689,7 +684,7 @@ class SeatService:
         rows = await self.repo.requests(status=status, username=username, limit=limit)
         return [(self.requests.get(r.id) or Request.of(r)).public() for r in rows]
 
-    def _push(self, ep: Episode, kind: str, at: datetime) -> None:
+    def _push(self, ep: Episode, kind: AwayKind, at: datetime) -> None:
         """Tell the agent's desktop (``discipline`` message)."""
         limit = self._limit(ep)
         minutes = round((at - ep.started_at).total_seconds() / 60, 3)
@@ -697,6 +692,5 @@ class SeatService:
                 "away_ended": "back at the desk",
                 "away_warning": f"away {minutes:g} min: a violation at {self.violation_minutes:g} min",
                 "away_violation": f"away {minutes:g} min: recorded as a seat-discipline violation"}[kind]
-        self.hub.publish(agent_topic(ep.username), {
-            "type": "discipline", "kind": kind, "episode": self.episode_public(ep, at), "minutes": minutes,
-            "limit_minutes": round((limit - ep.started_at).total_seconds() / 60, 3), "text": text, "at": at})
+        self.desk.away(ep.username, kind, self.episode_public(ep, at), minutes,
+                       round((limit - ep.started_at).total_seconds() / 60, 3), text, at)

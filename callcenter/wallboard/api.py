@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, WebSocket
 from pydantic import BaseModel, Field
 
 from callcenter.acd.api import AcdDep, AcdRepoDep, seat_rows
-from callcenter.acd.pop import agent_topic
 from callcenter.acd.schemas import AgentOut, SeatRowOut, SpyOut
 from callcenter.auth.api import AuthDep, require_roles
 from callcenter.auth.models import User
@@ -19,7 +18,8 @@ from callcenter.clock import Clock
 from callcenter.deps import ClockDep, lookup, provide
 from callcenter.realtime.api import HubDep, serve_topics, ws_user
 from callcenter.realtime.hub import Hub
-from callcenter.wallboard.board import BOARD_TOPIC, Board
+from callcenter.realtime.notify import BOARD_TOPIC, BoardNotifier, DeskNotifier
+from callcenter.wallboard.board import Board
 from callcenter.wallboard.schemas import SnapshotOut
 
 ROLES = ("supervisor", "admin")
@@ -66,10 +66,8 @@ class _Done:
         """Audit the action; tell the agent's desktop and the other boards."""
         await self.auth.audit(user.username, action, f"agent:{username}", detail)
         at = self.clock.now()
-        self.hub.publish(agent_topic(username), {"type": "notice", "action": action, "by": user.username,
-                                                 "text": text, "note": detail.get("note", ""), "at": at})
-        self.hub.publish(BOARD_TOPIC, {"type": "notice", "action": action, "by": user.username,
-                                       "agent": username, "text": text, "at": at})
+        DeskNotifier(self.hub).notice(username, action, user.username, text, detail.get("note", ""), at)
+        BoardNotifier(self.hub).notice(action, user.username, username, text, at)
 
 
 def _done(auth: AuthDep, clock: ClockDep, hub: HubDep) -> _Done:

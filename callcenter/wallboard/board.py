@@ -26,12 +26,12 @@ from callcenter.asterisk.events import TypedEvent
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock, from_epoch
 from callcenter.realtime.hub import Hub
+from callcenter.realtime.notify import BoardNotifier
 from callcenter.settings import WallboardSettings
 from callcenter.wallboard.figures import Figures, local_date, window_figures
 
 log = logging.getLogger(__name__)
 
-BOARD_TOPIC = "board"
 AGENT_STATES = ("ready", "ringing", "on_call", "wrapup", "paused")
 
 
@@ -73,7 +73,7 @@ class Board:
         self.settings = settings
         self.timezone = timezone
         self.clock = clock
-        self.hub = hub
+        self.notify = BoardNotifier(hub)  # every message to the boards goes through it
         self.tracker = tracker
         self.acd = acd
         self.calls = calls
@@ -378,12 +378,11 @@ class Board:
             delta["alerts_cleared"] = cleared
         if not delta:
             return None
-        delta = {"type": "delta", "at": now, "src": self._src, **delta}
-        self._src = None
-        if publish:
-            self.hub.publish(BOARD_TOPIC, delta)
-            self.deltas += 1
-        return delta
+        src, self._src = self._src, None
+        if not publish:
+            return {"type": "delta", "at": now, "src": src, **delta}
+        self.deltas += 1
+        return self.notify.delta(now, src, delta)
 
     def tick(self) -> dict[str, Any] | None:
         """One push: what changed since the last one (None if nothing); a chart point when one is due."""
@@ -420,7 +419,7 @@ class Board:
         point = self._point(at, waiting)
         self.series.append(point)
         self._next_point = self._step_after(now)
-        self.hub.publish(BOARD_TOPIC, {"type": "point", "point": point})
+        self.notify.point(point)
 
     def _backfill_series(self, calls: list[Any], now: datetime) -> None:
         """The chart's past points from the calls loaded at start (waiting = in the queue at that instant)."""

@@ -18,10 +18,9 @@ import jsonschema_rs  # schemathesis' JSON schema validator
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from callcenter.acd.pop import agent_topic
 from callcenter.realtime.hub import Client, Hub
 from callcenter.realtime.messages import AGENT_MESSAGES, BOARD_MESSAGES, json_schema
-from callcenter.wallboard.board import BOARD_TOPIC
+from callcenter.realtime.notify import BOARD_TOPIC, agent_topic
 
 AGENT_PREFIX = agent_topic("")
 _SCHEMA = json_schema()  # the schema docs/ws-messages.schema.json holds (test_ws_messages: the file is current)

@@ -247,7 +247,7 @@ class RacingAmi:
 @pytest.mark.parametrize("window", ["after_channels", "after_queue_status"])
 async def test_a_call_answered_while_the_first_resync_runs_is_answered_by_the_agent(
         db_url: str, workdir: Any, window: str) -> None:
-    from callcenter.acd.pop import agent_topic
+    from callcenter.realtime.notify import agent_topic
     from tests.unit.wired import close_wired, wired_stack
 
     events = load_trace(FIXTURES / "ami_answered_call.jsonl")

@@ -15,15 +15,14 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from callcenter.acd.pop import agent_topic
 from callcenter.app import Stack, create_app
 from callcenter.asterisk.ami import AmiEvent
 from callcenter.auth.models import AuditEntry, User
 from callcenter.clock import FakeClock
 from callcenter.errors import Conflict, Forbidden
+from callcenter.realtime.notify import BOARD_TOPIC, agent_topic
 from callcenter.seat.models import AwayEpisode, LeaveRequest
 from callcenter.settings import SettingsError, load_settings
-from callcenter.wallboard.board import BOARD_TOPIC
 from tests.helpers import bearer, wait_for
 from tests.unit.test_acd_service import FakeAmi
 from tests.unit.wired import close_wired, wired_stack

@@ -14,13 +14,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from callcenter.acd.pop import agent_topic
 from callcenter.app import Stack, create_app
 from callcenter.asterisk.ami import AmiEvent
 from callcenter.auth.models import AuditEntry, User
 from callcenter.clock import FakeClock
 from callcenter.errors import Conflict, InvalidInput
-from callcenter.wallboard.board import BOARD_TOPIC
+from callcenter.realtime.notify import BOARD_TOPIC, agent_topic
 from callcenter.wallboard.figures import FactLog, _vec, shift_start
 from tests.helpers import bearer, wait_for
 from tests.unit.test_acd_service import FakeAmi
@@ -474,7 +473,7 @@ async def test_a_wrap_up_running_across_a_restart_counts_in_the_handle_time(env:
 
 
 async def set_queue_wrapup(stack: Stack, seconds: int) -> None:
-    from callcenter.acd.models import QueueDef
+    from callcenter.directory.models import QueueDef
 
     async with stack.sessions() as s:
         q = (await s.execute(select(QueueDef).where(QueueDef.name == "support"))).scalar_one()
@@ -485,7 +484,7 @@ async def set_queue_wrapup(stack: Stack, seconds: int) -> None:
 
 async def test_a_queue_the_admin_disables_leaves_the_boards(env: Env) -> None:
     env.board.tick()
-    from callcenter.acd.models import QueueDef
+    from callcenter.directory.models import QueueDef
 
     async with env.stack.sessions() as s:
         q = (await s.execute(select(QueueDef).where(QueueDef.name == "business"))).scalar_one()
