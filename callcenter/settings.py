@@ -24,6 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from callcenter.cases.config import CasesSettings
 from callcenter.clock import check_timezone
 
 ENV_PREFIX = "CALLCENTER_"
@@ -518,6 +519,8 @@ class Settings(BaseSettings):
     seat: SeatSettings = SeatSettings()
     shifts: ShiftSettings = ShiftSettings()
     recording: RecordingSettings = RecordingSettings()
+    # case clocks (callcenter/cases/config.py, docs/cases.md "Clocks"): CALLCENTER_CASES__...
+    cases: CasesSettings = Field(default_factory=CasesSettings)
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)
