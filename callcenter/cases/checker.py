@@ -1,0 +1,134 @@
+"""The case clock checker: every ``check_interval_seconds`` on the injected clock, every open case's due clock
+events (``callcenter.cases.clocks``) are recorded once and told.
+
+Restart-safe: the facts of each case carry the kinds already recorded (``CaseClockFacts.events``), and the source
+stores each (case, kind) once (a unique row: ``record_clock_event`` answers False for one already there), so a
+check after a restart records what came while the service was down — at its true time, the moment it became due —
+and nothing twice. Only a newly recorded event is told (``notify``: the board's alert, the escalated person's
+notice); a failing notice is logged and does not undo the record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+from callcenter.cases.clocks import CaseClockFacts, CaseClocks, ClockEvent
+from callcenter.cases.config import CasesSettings
+from callcenter.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class ClockSource(Protocol):
+    """Where the checker reads open cases and records their clock events (the cases repository)."""
+
+    async def open_case_clocks(self) -> Sequence[CaseClockFacts]:
+        """The clock facts of every open case (with the kinds of clock event already recorded on it)."""
+        ...
+
+    async def record_clock_event(self, case_id: int, kind: str, at: datetime, detail: dict[str, Any]) -> bool:
+        """Store the event on the case (its timeline) once: False when ``(case_id, kind)`` is already stored."""
+        ...
+
+
+# the public holidays (local dates) between two dates, both included: the shifts' calendar
+HolidaysSource = Callable[[date, date], Awaitable[frozenset[date]]]
+# told once per newly recorded event
+Notify = Callable[[ClockEvent], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """One check: how many open cases were looked at, the events newly recorded, how long it took."""
+
+    at: datetime
+    cases: int
+    recorded: tuple[ClockEvent, ...]
+    failed: int  # events whose record raised (tried again at the next check)
+    seconds: float  # wall time of the check
+    cpu_seconds: float  # process CPU time of the check (time.process_time)
+
+
+class CaseClockChecker:
+    """Looks at every open case's clocks and records the events that have come (see the module's docstring)."""
+
+    def __init__(self, source: ClockSource, clock: Clock, settings: CasesSettings,
+                 holidays_source: HolidaysSource, notify: Notify, *, timezone: str) -> None:
+        self.source = source
+        self.clock = clock
+        self.settings = settings
+        self.holidays_source = holidays_source
+        self.notify = notify
+        self.clocks = CaseClocks(settings, timezone)
+        self.last: CheckResult | None = None
+        self.checks = 0
+        self._lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _holidays(self, cases: Sequence[CaseClockFacts], now: datetime) -> frozenset[date]:
+        """The holidays the working-day walk can meet up to today (later instants are not due yet)."""
+        if not self.clocks.working or not cases:
+            return frozenset()
+        tz = self.clocks.tz
+        first = min(f.accepted_at for f in cases).astimezone(tz).date()
+        return await self.holidays_source(first, now.astimezone(tz).date() + timedelta(days=1))
+
+    async def check(self) -> CheckResult:
+        """Record (once) and tell every clock event due at the clock's ``now`` on the open cases."""
+        async with self._lock:
+            started, cpu = time.perf_counter(), time.process_time()
+            now = self.clock.now()
+            cases = await self.source.open_case_clocks()
+            holidays = await self._holidays(cases, now)
+            recorded: list[ClockEvent] = []
+            failed = 0
+            for facts in cases:
+                for event in self.clocks.due_events(facts, now, holidays):
+                    try:
+                        new = await self.source.record_clock_event(event.case_id, event.kind, event.at,
+                                                                   event.detail())
+                    except Exception:
+                        failed += 1
+                        log.exception("case %s: recording clock event %s failed", event.number, event.kind)
+                        continue
+                    if not new:
+                        continue
+                    recorded.append(event)
+                    log.info("case %s: %s (due %s)", event.number, event.kind, event.at.isoformat())
+                    try:
+                        await self.notify(event)
+                    except Exception:
+                        log.exception("case %s: telling clock event %s failed", event.number, event.kind)
+            self.checks += 1
+            self.last = CheckResult(now, len(cases), tuple(recorded), failed, time.perf_counter() - started,
+                                    time.process_time() - cpu)
+            return self.last
+
+    # the periodic task ------------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Check at once (what came while the service was down), then every ``check_interval_seconds``."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="case-clocks")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except (asyncio.CancelledError, Exception):
+                pass
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.check()
+            except Exception:
+                log.exception("case clock check failed")
+            await asyncio.sleep(self.settings.check_interval_seconds)

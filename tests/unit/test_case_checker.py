@@ -1,0 +1,245 @@
+"""The case clock checker (callcenter/cases/checker.py) on the injected clock with a fake source: each due event
+recorded once at its true time and told once; restart-safe; holidays read in working mode only; the periodic
+task."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from callcenter.cases.checker import CaseClockChecker
+from callcenter.cases.clocks import CaseClockFacts, ClockEvent
+from callcenter.cases.config import CasesSettings
+from callcenter.clock import FakeClock
+
+SH = ZoneInfo("Asia/Shanghai")
+S, M, H, D = timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
+ACC = datetime(2026, 1, 2, 10, 0, tzinfo=SH).astimezone(UTC)  # Friday 10:00 in the centre
+
+
+def facts(case_id: int = 1, accepted_at: datetime = ACC, **kw: Any) -> CaseClockFacts:
+    base: dict[str, Any] = dict(case_id=case_id, number=f"TS-20260102-{case_id:04d}", type="complaint",
+                                severity="ordinary", department_id=3, accepted_at=accepted_at, dispatched_at=None,
+                                reported_at=None, closed_at=None, paused=(), events=frozenset())
+    base.update(kw)
+    return CaseClockFacts(**base)
+
+
+class FakeSource:
+    """The cases repository as the checker sees it: open cases, and one row per (case, kind)."""
+
+    def __init__(self, *cases: CaseClockFacts) -> None:
+        self.cases = {f.case_id: f for f in cases}
+        self.rows: dict[tuple[int, str], tuple[datetime, dict[str, Any]]] = {}
+        self.fail_kinds: set[str] = set()
+        self.reads = 0
+
+    async def open_case_clocks(self) -> Sequence[CaseClockFacts]:
+        self.reads += 1
+        return [dataclasses.replace(f, events=frozenset(k for (c, k) in self.rows if c == f.case_id))
+                for f in self.cases.values() if f.closed_at is None]
+
+    async def record_clock_event(self, case_id: int, kind: str, at: datetime, detail: dict[str, Any]) -> bool:
+        if kind in self.fail_kinds:
+            raise RuntimeError("database refused")
+        if (case_id, kind) in self.rows:
+            return False
+        self.rows[case_id, kind] = (at, detail)
+        return True
+
+
+class Told:
+    def __init__(self) -> None:
+        self.events: list[ClockEvent] = []
+        self.fail = False
+
+    async def __call__(self, event: ClockEvent) -> None:
+        if self.fail:
+            raise RuntimeError("board away")
+        self.events.append(event)
+
+
+class Holidays:
+    def __init__(self, *days: date) -> None:
+        self.days = frozenset(days)
+        self.asked: list[tuple[date, date]] = []
+
+    async def __call__(self, start: date, end: date) -> frozenset[date]:
+        self.asked.append((start, end))
+        return frozenset(d for d in self.days if start <= d <= end)
+
+
+def checker(source: FakeSource, clock: FakeClock, told: Told | None = None, holidays: Holidays | None = None,
+            **kw: Any) -> CaseClockChecker:
+    return CaseClockChecker(source, clock, CasesSettings(**kw), holidays or Holidays(), told or Told(),
+                            timezone="Asia/Shanghai")
+
+
+async def test_dispatch_breach_recorded_at_60_00_with_its_escalation_once() -> None:
+    src, clock, told = FakeSource(facts()), FakeClock(ACC), Told()
+    c = checker(src, clock, told)
+    clock.set(ACC + 59 * M + 59 * S)
+    r = await c.check()
+    assert [e.kind for e in r.recorded] == ["dispatch.warning"] and r.cases == 1
+    assert src.rows[1, "dispatch.warning"][0] == ACC + 50 * M  # its true time, not the check's
+    clock.set(ACC + 60 * M)
+    r = await c.check()
+    assert [(e.kind, e.at) for e in r.recorded] == [("dispatch.breach", ACC + 60 * M),
+                                                    ("dispatch.escalate.1", ACC + 60 * M)]
+    assert src.rows[1, "dispatch.escalate.1"][1]["to"] == "team_lead"
+    assert src.rows[1, "dispatch.breach"][1] == {
+        "number": "TS-20260102-0001", "clock": "dispatch", "due_at": "2026-01-02T03:00:00Z", "level": 0,
+        "to": None, "type": "complaint", "severity": "ordinary", "department_id": 3}
+    assert (await c.check()).recorded == ()  # nothing twice
+    assert [e.kind for e in told.events] == ["dispatch.warning", "dispatch.breach", "dispatch.escalate.1"]
+    clock.set(ACC + 90 * M)
+    assert [e.kind for e in (await c.check()).recorded] == ["dispatch.escalate.2"]
+    assert told.events[-1].to == "department_head"
+    assert c.checks == 4 and c.last is not None and c.last.at == ACC + 90 * M
+
+
+async def test_a_restart_records_what_came_while_down_at_its_true_time_and_nothing_twice() -> None:
+    src, clock = FakeSource(facts(1), facts(2, accepted_at=ACC + 2 * H)), FakeClock(ACC + 55 * M)
+    before = checker(src, clock)
+    await before.check()
+    assert set(src.rows) == {(1, "dispatch.warning")}
+    # down from 10:55 to the next day 10:00: a new checker (a new process) on the stored facts
+    clock.set(ACC + D)
+    told = Told()
+    after = checker(src, clock, told)
+    r = await after.check()
+    got = {(e.case_id, e.kind): e.at for e in r.recorded}
+    assert (1, "dispatch.warning") not in got
+    assert got[1, "dispatch.breach"] == ACC + 60 * M
+    assert got[1, "dispatch.escalate.3"] == ACC + 150 * M
+    assert got[2, "dispatch.warning"] == ACC + 2 * H + 50 * M
+    assert got[2, "dispatch.breach"] == ACC + 3 * H
+    assert all(at < clock.now() for at in got.values())
+    assert len(told.events) == len(r.recorded) == 4 + 5  # case 1: breach + 3 levels; case 2: and its warning
+    again = checker(src, clock, Told())
+    assert (await again.check()).recorded == ()
+
+
+async def test_a_row_already_stored_is_not_told_again() -> None:
+    # another instance recorded the breach after this one read the facts: the unique row answers False
+    src, clock, told = FakeSource(facts()), FakeClock(ACC + 61 * M), Told()
+    src.rows[1, "dispatch.breach"] = (ACC + 60 * M, {})
+    real_open = src.open_case_clocks
+
+    async def stale() -> Sequence[CaseClockFacts]:
+        return [dataclasses.replace(f, events=frozenset()) for f in await real_open()]
+
+    src.open_case_clocks = stale  # type: ignore[method-assign]  # a read from before the other's write
+    r = await checker(src, clock, told).check()
+    assert [e.kind for e in r.recorded] == ["dispatch.warning", "dispatch.escalate.1"]
+    assert "dispatch.breach" not in [e.kind for e in told.events]
+
+
+async def test_a_failing_record_is_tried_again_and_does_not_stop_the_others(caplog: pytest.LogCaptureFixture) -> None:
+    src, clock = FakeSource(facts(1), facts(2)), FakeClock(ACC + 61 * M)
+    src.fail_kinds = {"dispatch.breach"}
+    c = checker(src, clock)
+    with caplog.at_level(logging.ERROR, logger="callcenter.cases.checker"):
+        r = await c.check()
+    assert r.failed == 2
+    assert {k for (_, k) in src.rows} == {"dispatch.warning", "dispatch.escalate.1"}
+    assert "recording clock event dispatch.breach failed" in caplog.text
+    src.fail_kinds = set()
+    r = await c.check()
+    assert [(e.case_id, e.kind) for e in r.recorded] == [(1, "dispatch.breach"), (2, "dispatch.breach")]
+    assert src.rows[1, "dispatch.breach"][0] == ACC + 60 * M
+
+
+async def test_a_failing_notice_keeps_the_record(caplog: pytest.LogCaptureFixture) -> None:
+    src, clock, told = FakeSource(facts()), FakeClock(ACC + 61 * M), Told()
+    told.fail = True
+    with caplog.at_level(logging.ERROR, logger="callcenter.cases.checker"):
+        r = await checker(src, clock, told).check()
+    assert len(r.recorded) == 3 and len(src.rows) == 3
+    assert "telling clock event" in caplog.text
+
+
+async def test_closed_and_milestoned_cases_record_no_more() -> None:
+    src, clock = FakeSource(facts(1, dispatched_at=ACC + 30 * M), facts(2, closed_at=ACC + 10 * M)), FakeClock()
+    clock.set(ACC + 2 * D)
+    r = await checker(src, clock).check()
+    assert r.cases == 1
+    assert [e.kind for e in r.recorded] == []  # dispatched in time; report and close not yet due
+
+
+async def test_working_days_read_the_holidays_once_per_check() -> None:
+    hol = Holidays(date(2026, 1, 5))  # Monday off
+    src = FakeSource(facts(1, dispatched_at=ACC + M), facts(2, accepted_at=ACC + D, dispatched_at=ACC + D + M))
+    clock = FakeClock(datetime(2026, 1, 7, 22, 0, tzinfo=SH))
+    c = checker(src, clock, holidays=hol, day_mode="working")
+    # Fri 14 h, (weekend, Monday), Tue, Wed 48 h: 62 h -> the report breach is Thursday 10:00, not Wednesday
+    assert not [e for e in (await c.check()).recorded if e.kind == "report.breach"]
+    assert hol.asked == [(date(2026, 1, 2), date(2026, 1, 8))]
+    clock.set(datetime(2026, 1, 8, 10, 0, tzinfo=SH))
+    r = await c.check()
+    assert [(e.case_id, e.at) for e in r.recorded if e.kind == "report.breach"] == [
+        (1, datetime(2026, 1, 8, 10, 0, tzinfo=SH))]
+
+
+async def test_calendar_days_do_not_read_holidays() -> None:
+    hol = Holidays(date(2026, 1, 5))
+    src, clock = FakeSource(facts(dispatched_at=ACC + M)), FakeClock(ACC + 3 * D)
+    r = await checker(src, clock, holidays=hol).check()
+    assert hol.asked == []
+    assert ("report.breach", ACC + 3 * D) in [(e.kind, e.at) for e in r.recorded]
+
+
+async def test_no_open_cases() -> None:
+    src, hol = FakeSource(), Holidays()
+    r = await checker(src, FakeClock(ACC), holidays=hol, day_mode="working").check()
+    assert (r.cases, r.recorded, r.failed, hol.asked) == (0, (), 0, [])
+
+
+async def test_the_periodic_task_checks_at_once_then_on_the_interval() -> None:
+    src, clock, told = FakeSource(facts()), FakeClock(ACC + 61 * M), Told()
+    c = checker(src, clock, told, check_interval_seconds=0.01)
+    c.start()
+    c.start()  # once
+    for _ in range(500):
+        if src.reads >= 3:
+            break
+        await asyncio.sleep(0.01)
+    await c.stop()
+    await c.stop()
+    assert src.reads >= 3
+    assert len(told.events) == 3  # each event once however many checks
+    reads = src.reads
+    await asyncio.sleep(0.05)
+    assert src.reads == reads  # stopped
+
+
+async def test_the_task_survives_a_failing_check(caplog: pytest.LogCaptureFixture) -> None:
+    src, clock = FakeSource(facts()), FakeClock(ACC + 61 * M)
+    calls = 0
+    real_open = src.open_case_clocks
+
+    async def flaky() -> Sequence[CaseClockFacts]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("database away")
+        return await real_open()
+
+    src.open_case_clocks = flaky  # type: ignore[method-assign]  # the first read fails
+    c = checker(src, clock, check_interval_seconds=0.01)
+    with caplog.at_level(logging.ERROR, logger="callcenter.cases.checker"):
+        c.start()
+        for _ in range(500):
+            if src.rows:
+                break
+            await asyncio.sleep(0.01)
+        await c.stop()
+    assert "case clock check failed" in caplog.text
+    assert len(src.rows) == 3
