@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +99,12 @@ class Words:
 
     def say(self, lang: str) -> str:
         return self.zh if lang == ZH else self.en
+
+
+def any_of(names: Iterable[str]) -> Words:
+    """Names of which any one will do, in each language's words: "qc or admin" / "qc 或 admin"."""
+    names = list(names)
+    return Words(" or ".join(names), " 或 ".join(names))
 
 
 def placeholders(template: str) -> set[str]:

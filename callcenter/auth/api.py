@@ -14,7 +14,7 @@ from callcenter.auth.models import User
 from callcenter.auth.schemas import LoginOut, MeOut, UserOut
 from callcenter.auth.service import AuthService
 from callcenter.deps import SettingsDep, lookup, provide
-from callcenter.errors import DomainError
+from callcenter.errors import DomainError, any_of
 
 COOKIE = "cc_session"
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -57,7 +57,7 @@ async def authorise_scope(scope: MutableMapping[str, Any], roles: tuple[str, ...
     if user is None:
         return LOG_IN_FIRST()
     if not set(user.roles) & set(roles):
-        return NEEDS_ROLE({"roles": " or ".join(roles)})
+        return NEEDS_ROLE({"roles": any_of(roles)})
     return None
 
 
@@ -67,7 +67,7 @@ def require_roles(*roles: str) -> Callable[[Request], Awaitable[User]]:
     async def dep(request: Request) -> User:
         user = await current_user(request)
         if not set(user.roles) & set(roles):
-            raise NEEDS_ROLE({"roles": ' or '.join(roles)}, needed=list(roles), has=user.roles)
+            raise NEEDS_ROLE({"roles": any_of(roles)}, needed=list(roles), has=user.roles)
         return user
 
     return dep

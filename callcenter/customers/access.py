@@ -20,6 +20,7 @@ from typing import Any
 from callcenter.auth.actor import Actor as Actor  # re-exported: the domain's modules take it from here
 from callcenter.customers.checks import need
 from callcenter.customers.errors import (
+    ACTIONS,
     CUSTOMER_NOT_FOUND,
     EDIT_NOT_HANDLING,
     NEEDS_ROLE,
@@ -27,6 +28,7 @@ from callcenter.customers.errors import (
     VIEW_NOT_HANDLING,
 )
 from callcenter.customers.repository import CustomerFull, CustomerRepository, normalise_number
+from callcenter.errors import any_of
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
 HandlingNumbers = Callable[[str], Awaitable[set[str]]]
@@ -45,7 +47,7 @@ WHY = ("pop", "search", "edit", "view")
 
 def require(actor: Actor, roles: frozenset[str], what: str) -> None:
     if not actor.has(roles):
-        raise NEEDS_ROLE({"what": what, "roles": ' or '.join(sorted(roles))}, needed=sorted(roles),
+        raise NEEDS_ROLE({"what": ACTIONS.get(what, what), "roles": any_of(sorted(roles))}, needed=sorted(roles),
                          has=sorted(actor.roles))
 
 

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound, Refusal
+from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound, Refusal, Words
 
 NEEDS_ROLE = Refusal("customers.needs_role", Forbidden, en="{what} needs role {roles}", zh="{what} 需要角色 {roles}")
+
+# What the caller was doing when NEEDS_ROLE refused it ({what}), in each language's words: require() looks them up by
+# the English its call gives (tests/unit/test_error_catalogue.py checks that every call's wording is here).
+ACTIONS = {en: Words(en, zh) for en, zh in {
+    "creating a customer": "新建客户",
+    "changing a customer": "修改客户",
+    "deleting a customer": "删除客户",
+    "reading a customer": "查看客户",
+    "searching customers": "搜索客户",
+    "writing a service record": "填写服务记录",
+    "reading service records": "查看服务记录",
+    "exporting customers": "导出客户",
+    "importing customers": "导入客户",
+}.items()}
 CUSTOMER_NOT_FOUND = Refusal(
     "customers.customer_not_found", NotFound,
     en="customer {customer_id} not found",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callcenter.errors import EN, Conflict, DomainError, InvalidInput, NotFound, Refusal
+from callcenter.errors import EN, Conflict, DomainError, InvalidInput, NotFound, Refusal, Words
 from callcenter.ivr.validation import Problem
 
 
@@ -17,7 +17,8 @@ class PublishRefused(DomainError):
     error_id = "flow_invalid"
 
     def __init__(self, flow: str, problems: list[Problem], version: int | None = None) -> None:
-        label = flow if version is None else f"{flow} version {version}"
+        # the flow's name, and which version of it, in each language's words
+        label = flow if version is None else Words(f"{flow} version {version}", f"{flow} 版本 {version}")
         messages = FLOW_NOT_PUBLISHABLE.texts({"label": label, "count": len(problems)})
         super().__init__(messages[EN], problems=[p.as_dict() for p in problems])
         self.code, self.messages = FLOW_NOT_PUBLISHABLE.code, messages

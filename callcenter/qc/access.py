@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from callcenter.auth.actor import Actor as Actor  # re-exported: the domain's modules take it from here
-from callcenter.qc.errors import NEEDS_ROLE
+from callcenter.errors import any_of
+from callcenter.qc.errors import ACTIONS, NEEDS_ROLE
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
 LEADS = frozenset({"supervisor", "admin"})
@@ -18,4 +19,4 @@ QC_ROLES = frozenset({"qc", "supervisor", "admin"})
 def require(actor: Actor, roles: Iterable[str], what: str) -> None:
     roles = frozenset(roles)
     if not actor.has(roles):
-        raise NEEDS_ROLE({"what": what, "roles": ' or '.join(sorted(roles))}, needed=sorted(roles))
+        raise NEEDS_ROLE({"what": ACTIONS.get(what, what), "roles": any_of(sorted(roles))}, needed=sorted(roles))

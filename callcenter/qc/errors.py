@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound, Refusal
+from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound, Refusal, Words
 
 NEEDS_ROLE = Refusal("qc.needs_role", Forbidden, en="{what} needs role {roles}", zh="{what} 需要角色 {roles}")
+
+# What the caller was doing when NEEDS_ROLE refused it ({what}), in each language's words: require() looks them up by
+# the English its call gives (tests/unit/test_error_catalogue.py checks that every call's wording is here).
+ACTIONS = {en: Words(en, zh) for en, zh in {
+    "creating a QC form": "新建质检考评表",
+    "drawing the QC sample": "抽取质检样本",
+    "hand-picking a call": "手动挑选通话",
+    "assigning QC work": "分派质检工作",
+    "claiming a QC sample": "认领质检样本",
+    "scoring a QC sample": "为质检样本评分",
+    "correcting a QC evaluation": "更正质检评分",
+    "writing a QC note": "填写质检备注",
+    "storing a survey result": "保存满意度调查结果",
+}.items()}
 FORM_NAME_LENGTH = Refusal(
     "qc.form_name_length", InvalidInput,
     en="name must be 1-100 characters",

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from callcenter.auth.actor import Actor as BaseActor
-from callcenter.shifts.errors import NEEDS_ROLE
+from callcenter.errors import any_of
+from callcenter.shifts.errors import ACTIONS, NEEDS_ROLE
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
 LEADS = frozenset({"supervisor", "admin"})
@@ -30,7 +31,7 @@ class Actor(BaseActor):
 def require(actor: Actor, roles: Iterable[str], what: str) -> None:
     roles = frozenset(roles)
     if not actor.has(roles):
-        raise NEEDS_ROLE({"what": what, "roles": ' or '.join(sorted(roles))}, needed=sorted(roles))
+        raise NEEDS_ROLE({"what": ACTIONS.get(what, what), "roles": any_of(sorted(roles))}, needed=sorted(roles))
 
 
 def iso(dt: datetime | None) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callcenter.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Refusal
+from callcenter.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Refusal, Words
 
 
 class Refused(DomainError):
@@ -253,14 +253,14 @@ LEAVE_APPROVER_LEVEL = Refusal(
     "shifts.leave_approver_level", Forbidden,
     en=("leave request {id} ({days} day(s)) is approved level by level ({chain_text}); it waits for the {step}; "
         "you are {held}"),
-    zh="请假申请 {id}（{days} 天）须逐级审批（{chain_text}）；当前等待 {step} 审批；你是 {held}",
+    zh="请假申请 {id}（{days} 天）须逐级审批（{chain_text}）；当前等待 {step} 审批；你的审批职务：{held}",
     error_id="leave_approver_level",
 )
 LEAVE_REJECT_LEVEL = Refusal(
     "shifts.leave_reject_level", Forbidden,
     en=("leave request {id} waits for the {step}; it is rejected by an approver of a step still to come "
         "({chain_text}); you are {held}"),
-    zh="请假申请 {id} 正在等待 {step} 审批；只有后续步骤的审批人（{chain_text}）才能驳回；你是 {held}",
+    zh="请假申请 {id} 正在等待 {step} 审批；只有后续步骤的审批人（{chain_text}）才能驳回；你的审批职务：{held}",
     error_id="leave_approver_level",
 )
 LEAVE_STEP_APPROVED = Refusal(
@@ -448,6 +448,32 @@ BAD_MONTH = Refusal(
     zh="月份必须是 YYYY-MM 格式，收到的是 {month!r}",
 )
 NEEDS_ROLE = Refusal("shifts.needs_role", Forbidden, en="{what} needs role {roles}", zh="{what} 需要角色 {roles}")
+
+# What the caller was doing when NEEDS_ROLE refused it ({what}), in each language's words: require() looks them up by
+# the English its call gives (tests/unit/test_error_catalogue.py checks that every call's wording is here).
+ACTIONS = {en: Words(en, zh) for en, zh in {
+    "deciding leave": "审批请假",
+    "setting approver positions": "设置审批职务",
+    "removing approver positions": "移除审批职务",
+    "approving a swap": "批准换班",
+    "rejecting a swap": "驳回换班",
+    "writing the handover log": "填写交接班记录",
+    "acknowledging the handover log": "确认交接班记录",
+}.items()}
+
+# The approver positions (callcenter.shifts.models.POSITIONS) as the leave-level refusals name them, in each language
+# (the shifts page's words: js/i18n/shifts.js shifts.position.*).
+_POSITION_ZH = {"team_lead": "班长", "department_head": "部门负责人", "centre_director": "中心主任"}
+NO_POSITION = Words("not an approver", "无审批职务")
+
+
+def position_words(positions: list[str], en_sep: str = ", ", zh_sep: str = "、") -> Words:
+    """Positions in each language's words: ["department_head", "centre_director"], " then ", " → " reads
+    "department head then centre director" / "部门负责人 → 中心主任"."""
+    return Words(en_sep.join(p.replace("_", " ") for p in positions),
+                 zh_sep.join(_POSITION_ZH.get(p, p) for p in positions))
+
+
 SWAP_BACK_TO_BACK_BEFORE = house_rule(
     "swap_back_to_back", variant="before",
     en=("{username} would work two shifts back to back: their shift of {day} (entry {conflicting_entry}) ends when "

@@ -48,6 +48,7 @@ from callcenter.shifts.errors import (
     LEAVE_TEMPLATE_NOT_FOUND,
     LEAVE_TOO_LONG,
     LEAVE_WITHDRAW_NOT_OWN,
+    NO_POSITION,
     NOT_AN_APPROVER,
     OWN_LEAVE,
     PHONED_IN_FUTURE,
@@ -60,6 +61,7 @@ from callcenter.shifts.errors import (
     UNKNOWN_LEAVE_KIND,
     UNKNOWN_POSITION,
     UNKNOWN_USER,
+    position_words,
 )
 from callcenter.shifts.models import (
     LEAVE_KINDS,
@@ -238,16 +240,16 @@ class LeaveService:
             steps = list(x.approvals or [])
             step = chain[len(steps)] if len(steps) < len(chain) else x.required_level
             days = x.end_day.toordinal() - x.start_day.toordinal() + 1
-            held = pos.replace("_", " ") if pos else "not an approver"
+            held = position_words([pos]) if pos else NO_POSITION
             if approve and pos != step:
                 # level by level, no skipping: the step waiting is approved by exactly that position
                 raise LEAVE_APPROVER_LEVEL({"id": x.id, "days": days,
-                                           "chain_text": ' then '.join(c.replace('_', ' ') for c in chain),
-                                           "step": step.replace('_', ' '), "held": held}, rule="leave_approver_level",
+                                           "chain_text": position_words(chain, " then ", " → "),
+                                           "step": position_words([step]), "held": held}, rule="leave_approver_level",
                                            required_level=step, position=pos, chain=chain, approvals=steps)
             if not approve and pos not in chain[len(steps):]:
-                raise LEAVE_REJECT_LEVEL({"id": x.id, "step": step.replace('_', ' '),
-                                         "chain_text": ', '.join(c.replace('_', ' ') for c in chain[len(steps):]),
+                raise LEAVE_REJECT_LEVEL({"id": x.id, "step": position_words([step]),
+                                         "chain_text": position_words(chain[len(steps):]),
                                          "held": held}, rule="leave_approver_level", required_level=step, position=pos,
                                          chain=chain)
             if any(a.get("by") == actor.username for a in steps):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+import string
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,12 @@ import pytest
 
 from callcenter.acd.errors import CANNOT_GO_READY, state_words
 from callcenter.app import Stack, create_app  # imports every domain: every DomainError subclass is defined
+from callcenter.auth.actor import Actor
 from callcenter.errors import EN, ZH, DomainError, Refusal, placeholders
+from callcenter.ivr.errors import PublishRefused
+from callcenter.ivr.validation import Problem
+from callcenter.qc.access import require
+from callcenter.shifts.errors import LEAVE_APPROVER_LEVEL, LEAVE_REJECT_LEVEL, NO_POSITION, position_words
 from tests.helpers import bearer, stack_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,6 +78,99 @@ def test_english_and_chinese_name_the_same_placeholders_and_the_chinese_is_chine
         assert placeholders(en) == placeholders(zh), r.code
         assert CJK.search(zh), (r.code, zh)
         assert en.strip() and not CJK.search(en), (r.code, en)
+
+
+# English prose in a Chinese text: two Latin words in a row once what is not prose is taken out. Not prose: the
+# {placeholders} (values: ids, names, a Words in each language), quoted literals ('bytes=first-last', "CSV UTF-8"),
+# and code-like tokens: identifiers, paths, formats and numbers (a '_', '.', '/', ':', '=', '@', '<', '>' or a digit
+# in it: follow_up_due, /api/qc/samples, UTF-8, 2^63-1) and acronyms or methods in capitals (IVR, CSV, PATCH).
+# Single field names between Chinese words ("tags（标签）", "true 或 false") are fine.
+_QUOTED = re.compile("'[^']*'|\"[^\"]*\"|“[^”]*”|‘[^’]*’")
+_CJK_OR_PUNCTUATION = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")  # （：；，。、 included
+_CODE = re.compile(r"[_./:=@<>\d^]")
+_SEP = "\x00"  # where a placeholder or a literal was: it ends a run
+
+
+def english_prose(zh: str) -> list[str]:
+    """The runs of two or more English words in ``zh`` (a template or a filled message), by the rule above."""
+    parts = string.Formatter().parse(zh)
+    literal = "".join(text + (f" {_SEP} " if name is not None else "") for text, name, _, _ in parts)
+    runs, run = [], []
+    for token in _CJK_OR_PUNCTUATION.sub(f" {_SEP} ", _QUOTED.sub(f" {_SEP} ", literal)).split():
+        word = token.strip("()[]{},;!?\"'")
+        if re.search("[A-Za-z]", word) and not _CODE.search(word) and not (word.isupper() and len(word) > 1):
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            runs.append(" ".join(run))
+        run = []
+    if len(run) >= 2:
+        runs.append(" ".join(run))
+    return runs
+
+
+def test_the_english_prose_rule() -> None:
+    assert english_prose("请假申请 {id}：你是 not an approver") == ["not an approver"]
+    assert english_prose("需要角色 {roles}（supervisor or admin）") == ["supervisor or admin"]
+    assert english_prose("文件大小为 {value:.1f} MB；请另存为“CSV UTF-8（逗号分隔）”") == []
+    assert english_prose("follow_up_due 需要 follow_up_needed=true；请改为重新指派（PATCH username）") == []
+    assert english_prose("tags（标签）必须是 true 或 false；{{考评项键: 数字}}") == []
+    assert english_prose("{username} 的 {where}.weight must be positive") == ["must be positive"]
+
+
+def test_no_chinese_text_has_english_prose_left() -> None:
+    found = [f"{r.code}: {r.templates[ZH]!r} -> {english_prose(r.templates[ZH])}" for r in KINDS
+             if english_prose(r.templates[ZH])]
+    assert not found, "translate these (field names in placeholders are fine):\n" + "\n".join(found)
+
+
+def _require_calls() -> list[tuple[str, str, str]]:
+    """(domain, where, the English of what the caller was doing) of every ``require(actor, roles, "...")``."""
+    out = []
+    for path in SOURCES:
+        for n in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "require"
+                    and len(n.args) == 3 and isinstance(n.args[2], ast.Constant) and isinstance(n.args[2].value, str)):
+                out.append((path.relative_to(ROOT).parts[1], f"{path.relative_to(ROOT)}:{n.lineno}", n.args[2].value))
+    return out
+
+
+def test_every_action_a_role_refusal_names_has_its_chinese_words() -> None:
+    calls = _require_calls()
+    assert len(calls) >= 25
+    missing = []
+    for domain, where, what in calls:
+        actions = importlib.import_module(f"callcenter.{domain}.errors").ACTIONS
+        if what not in actions:
+            missing.append(f"{where}: {what!r} (add it to callcenter/{domain}/errors.py ACTIONS)")
+            continue
+        words = actions[what]
+        assert words.en == what and CJK.search(words.zh) and not english_prose(words.zh), (where, words)
+    assert not missing, "\n".join(missing)
+
+
+def test_the_values_a_refusal_names_read_in_chinese_too() -> None:
+    """What a raise site fills in (the action refused, the roles, approver positions, a flow's version) is in each
+    language's words, so the Chinese message has no English prose: the English one is as before."""
+    with pytest.raises(DomainError) as refused:
+        require(Actor("ann", frozenset({"agent"})), {"qc", "admin"}, "writing a QC note")
+    assert refused.value.messages == {EN: "writing a QC note needs role admin or qc",
+                                      ZH: "填写质检备注 需要角色 admin 或 qc"}
+    chain = position_words(["department_head", "centre_director"], " then ", " → ")
+    e = LEAVE_APPROVER_LEVEL({"id": 5, "days": 2, "chain_text": chain, "step": position_words(["centre_director"]),
+                              "held": NO_POSITION})
+    assert e.message == ("leave request 5 (2 day(s)) is approved level by level (department head then centre "
+                         "director); it waits for the centre director; you are not an approver")
+    assert e.messages[ZH] == ("请假申请 5（2 天）须逐级审批（部门负责人 → 中心主任）；当前等待 中心主任 审批；"
+                              "你的审批职务：无审批职务")
+    e = LEAVE_REJECT_LEVEL({"id": 5, "step": position_words(["department_head"]), "chain_text": chain,
+                            "held": position_words(["team_lead"])})
+    assert "你的审批职务：班长" in e.messages[ZH] and "you are team lead" in e.message
+    published = PublishRefused("two-level", [Problem(None, "x")], version=3)
+    assert published.messages == {EN: "flow 'two-level version 3' cannot be published: 1 problem(s)",
+                                  ZH: "流程 'two-level 版本 3' 无法发布：有 1 个问题"}
+    for exc in (refused.value, e, published):
+        assert not english_prose(exc.messages[ZH]), exc.messages
 
 
 def _domain_error_classes() -> set[str]:
@@ -214,5 +313,7 @@ async def test_an_api_refusal_answers_its_code_and_both_languages(
     assert b["code"] == code
     assert b["messages"]["en"] == b["message"]
     assert CJK.search(b["messages"]["zh-CN"]), b
+    if code != "request.invalid":  # (pydantic's own texts stay English inside the Chinese frame)
+        assert not english_prose(b["messages"]["zh-CN"]), b
     if code == "request.invalid":
         assert b["messages"]["zh-CN"] == "请求有误：" + b["message"]
