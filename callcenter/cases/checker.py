@@ -4,8 +4,10 @@ events (``callcenter.cases.clocks``) are recorded once and told.
 Restart-safe: the facts of each case carry the kinds already recorded (``CaseClockFacts.events``), and the source
 stores each (case, kind) once (a unique row: ``record_clock_event`` answers False for one already there), so a
 check after a restart records what came while the service was down — at its true time, the moment it became due —
-and nothing twice. Only a newly recorded event is told (``notify``: the board's alert, the escalated person's
-notice); a failing notice is logged and does not undo the record.
+and nothing twice. Cost: a case whose facts have not changed since a check that found its next event still ahead
+is not computed again before that instant (facts are compared whole, so a milestone, a pause, a recorded event
+or a changed holiday calendar makes it computed afresh). Only a newly recorded event is told (``notify``: the
+board's alert, the escalated person's notice); a failing notice is logged and does not undo the record.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ class CheckResult:
     cases: int
     recorded: tuple[ClockEvent, ...]
     failed: int  # events whose record raised (tried again at the next check)
+    skipped: int  # cases unchanged since a check that found their next event still ahead
     seconds: float  # wall time of the check
     cpu_seconds: float  # process CPU time of the check (time.process_time)
 
@@ -70,6 +73,10 @@ class CaseClockChecker:
         self.checks = 0
         self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        # per open case's facts (as last read) the next instant an event comes on them, from the check before;
+        # kept for the holidays it was computed with
+        self._upcoming: dict[CaseClockFacts, datetime | None] = {}
+        self._upcoming_holidays: frozenset[date] = frozenset()
 
     async def _holidays(self, cases: Sequence[CaseClockFacts], now: datetime) -> frozenset[date]:
         """The holidays the working-day walk can meet up to today (later instants are not due yet)."""
@@ -86,10 +93,22 @@ class CaseClockChecker:
             now = self.clock.now()
             cases = await self.source.open_case_clocks()
             holidays = await self._holidays(cases, now)
+            if holidays != self._upcoming_holidays:
+                self._upcoming, self._upcoming_holidays = {}, holidays
+            upcoming: dict[CaseClockFacts, datetime | None] = {}
             recorded: list[ClockEvent] = []
-            failed = 0
+            failed = skipped = 0
             for facts in cases:
-                for event in self.clocks.due_events(facts, now, holidays):
+                if facts in self._upcoming:
+                    known = self._upcoming[facts]
+                    if known is None or now < known:
+                        upcoming[facts] = known  # the same facts, nothing due before then: nothing to compute
+                        skipped += 1
+                        continue
+                events, next_at = self.clocks.due(facts, now, holidays)
+                if not events:
+                    upcoming[facts] = next_at
+                for event in events:
                     try:
                         new = await self.source.record_clock_event(event.case_id, event.kind, event.at,
                                                                    event.detail())
@@ -105,9 +124,10 @@ class CaseClockChecker:
                         await self.notify(event)
                     except Exception:
                         log.exception("case %s: telling clock event %s failed", event.number, event.kind)
+            self._upcoming = upcoming
             self.checks += 1
-            self.last = CheckResult(now, len(cases), tuple(recorded), failed, time.perf_counter() - started,
-                                    time.process_time() - cpu)
+            self.last = CheckResult(now, len(cases), tuple(recorded), failed, skipped,
+                                    time.perf_counter() - started, time.process_time() - cpu)
             return self.last
 
     # the periodic task ------------------------------------------------------------------------------------------

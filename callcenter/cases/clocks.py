@@ -46,8 +46,13 @@ class CaseClockFacts:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_DAYS = 3 * 366  # a walk through non-working days never goes further than this
+_RUN_DAYS = 70  # the working days of this many local days from an acceptance date are computed once, then kept
+_RUN_CACHE_MAX = 4096
 
 Segment = tuple[datetime, datetime | None]  # a stretch of counted time (end None: on for ever)
+# per clock: its warning's kind, its breach's, its escalations' by level
+_KINDS = {c: (f"{c}.warning", f"{c}.breach", tuple(f"{c}.escalate.{n}" for n in range(1, len(ESCALATION_LEVELS) + 1)))
+          for c in CLOCKS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,21 +125,25 @@ def _first(*ts: datetime | None) -> datetime | None:
     return min(present) if present else None
 
 
-def _working_days(start: datetime, tz: tzinfo, holidays: frozenset[date]) -> Iterator[Segment]:
-    """The working days (local, Monday to Friday, not a holiday) from ``start`` on, consecutive ones joined."""
-    day = start.astimezone(tz).date()
-    seg_start: datetime | None = None
-    for _ in range(_MAX_DAYS):
+def _working_days(day: date, run_start: datetime | None, tz: tzinfo, holidays: frozenset[date],
+                  days: int) -> Iterator[Segment | date]:
+    """The working days (local, Monday to Friday, not a holiday) of ``days`` local days from ``day``, consecutive
+    ones joined into one stretch (``run_start``: a stretch already open before ``day``); last, the day after them
+    (a ``date``), and, when a stretch is still open there, a segment ending None."""
+    for _ in range(days):
         working = day.weekday() < 5 and day not in holidays
-        midnight = datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
-        if working and seg_start is None:
-            seg_start = max(midnight, start)
-        elif not working and seg_start is not None:
-            if midnight > seg_start:
-                yield seg_start, midnight
-            seg_start = None
+        if working == (run_start is None):
+            midnight = datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)
+            if working:
+                run_start = midnight
+            else:
+                assert run_start is not None
+                yield run_start, midnight
+                run_start = None
         day += timedelta(days=1)
-    yield (seg_start or datetime.combine(day, time(), tzinfo=tz).astimezone(UTC)), None
+    yield day
+    if run_start is not None:
+        yield run_start, None
 
 
 def _holes(paused: tuple[tuple[datetime, datetime | None], ...], start: datetime) -> list[Segment]:
@@ -212,12 +221,49 @@ class CaseClocks:
         self.tz: tzinfo = ZoneInfo(timezone) if isinstance(timezone, str) else timezone
         self.working = settings.day_mode == "working"
         self._pausable = frozenset(settings.paused_clocks)
+        self._runs: dict[tuple[date, frozenset[date]], tuple[tuple[Segment, ...], date, datetime | None]] = {}
         self._rules: dict[tuple[str, str], tuple[timedelta, timedelta, tuple[timedelta, ...]]] = {}
         for case_type in CASE_TYPES:
             rules = settings.of(case_type)
             for clock in CLOCKS:
                 self._rules[case_type, clock] = (rules.budget(clock), rules.warning_lead(clock),
                                                  rules.escalation_delays(clock))
+
+    # working days -----------------------------------------------------------------------------------------------
+    def _day_runs(self, day: date, holidays: frozenset[date]) -> tuple[tuple[Segment, ...], date, datetime | None]:
+        """The working stretches of ``_RUN_DAYS`` local days from ``day`` (kept: the cases accepted on one day
+        share them), the day after them and the start of a stretch still open there."""
+        key = (day, holidays)
+        hit = self._runs.get(key)
+        if hit is None:
+            runs: list[Segment] = []
+            after, open_start = day, None
+            for item in _working_days(day, None, self.tz, holidays, _RUN_DAYS):
+                if isinstance(item, date):
+                    after = item
+                elif item[1] is None:
+                    open_start = item[0]
+                else:
+                    runs.append(item)
+            if len(self._runs) >= _RUN_CACHE_MAX:
+                self._runs.clear()
+            hit = self._runs[key] = (tuple(runs), after, open_start)
+        return hit
+
+    def _working_walk(self, start: datetime, holidays: frozenset[date]) -> Iterator[Segment]:
+        """The working stretches from ``start`` on (the last one ending None)."""
+        runs, after, open_start = self._day_runs(start.astimezone(self.tz).date(), holidays)
+        for a, b in runs:
+            if b is not None and b > start:
+                yield max(a, start), b
+        # a clock longer than that: day by day on, then (years of holidays?) every moment counts
+        last: Segment | None = None
+        for item in _working_days(after, open_start, self.tz, holidays, _MAX_DAYS):
+            if not isinstance(item, date):
+                last = max(item[0], start), item[1]
+                yield last
+        if last is None or last[1] is not None:
+            yield datetime.combine(after + timedelta(days=_MAX_DAYS), time(), tzinfo=self.tz).astimezone(UTC), None
 
     # the schedule of one clock ---------------------------------------------------------------------------------
     def _stop(self, f: CaseClockFacts, clock: str) -> datetime | None:
@@ -242,8 +288,7 @@ class CaseClocks:
         if not self.working and not holes:
             return None
         if self.working:
-            tz = self.tz
-            return lambda: _minus(_working_days(start, tz, holidays), holes)
+            return lambda: _minus(self._working_walk(start, holidays), holes)
         return lambda: _minus(iter(((start, None),)), holes)
 
     def _schedule(self, f: CaseClockFacts, clock: str, holidays: frozenset[date]) -> _Schedule | None:
@@ -309,28 +354,37 @@ class CaseClocks:
                    holidays: frozenset[date] = frozenset()) -> list[ClockEvent]:
         """The clock events due at ``now`` and not in ``facts.events``, each at its true time, oldest first. An
         instant counts when it came before the clock stopped (or with it: a milestone at the deadline is late)."""
+        return self.due(facts, now, holidays)[0]
+
+    def due(self, facts: CaseClockFacts, now: datetime,
+            holidays: frozenset[date] = frozenset()) -> tuple[list[ClockEvent], datetime | None]:
+        """:meth:`due_events`, and the next instant after ``now`` when another event comes on these facts (None:
+        none will unless the facts change — a milestone, a pause's end). The checker skips a case until then."""
         out: list[ClockEvent] = []
+        upcoming: datetime | None = None
         for clock in CLOCKS:
             s = self._schedule(facts, clock, holidays)
             if s is None:
                 continue
+            warning, breach, escalations = _KINDS[clock]
+            instants: list[tuple[str, datetime, int]] = []
             if s.warning_at is not None:
-                self._add(out, facts, s, f"{clock}.warning", s.warning_at, s.due_at, 0, now)
-            if s.due_at is None:  # paused before the deadline
-                continue
-            self._add(out, facts, s, f"{clock}.breach", s.due_at, s.due_at, 0, now)
-            for n, t in enumerate(s.escalations, start=1):
-                if t is None:
-                    break
-                self._add(out, facts, s, f"{clock}.escalate.{n}", t, s.due_at, n, now)
+                instants.append((warning, s.warning_at, 0))
+            if s.due_at is not None:  # else paused before the deadline
+                instants.append((breach, s.due_at, 0))
+                for n, t in enumerate(s.escalations, start=1):
+                    if t is None:
+                        break
+                    instants.append((escalations[n - 1], t, n))
+            for kind, at, level in instants:
+                if kind in facts.events or (s.stopped_at is not None and at > s.stopped_at):
+                    continue
+                if at > now:
+                    if upcoming is None or at < upcoming:
+                        upcoming = at
+                    continue
+                out.append(ClockEvent(facts.case_id, facts.number, kind, clock, at, s.due_at, level,
+                                      ESCALATION_LEVELS[level - 1] if level else None, facts.type, facts.severity,
+                                      facts.department_id))
         out.sort(key=lambda e: e.at)
-        return out
-
-    @staticmethod
-    def _add(out: list[ClockEvent], f: CaseClockFacts, s: _Schedule, kind: str, at: datetime,
-             due_at: datetime | None, level: int, now: datetime) -> None:
-        if at > now or kind in f.events or (s.stopped_at is not None and at > s.stopped_at):
-            return
-        out.append(ClockEvent(f.case_id, f.number, kind, s.clock, at, due_at, level,
-                              ESCALATION_LEVELS[level - 1] if level else None, f.type, f.severity,
-                              f.department_id))
+        return out, upcoming

@@ -243,3 +243,51 @@ async def test_the_task_survives_a_failing_check(caplog: pytest.LogCaptureFixtur
         await c.stop()
     assert "case clock check failed" in caplog.text
     assert len(src.rows) == 3
+
+
+async def test_an_unchanged_case_is_not_computed_again_before_its_next_event() -> None:
+    src, clock, hol = FakeSource(facts(dispatched_at=ACC + 5 * M)), FakeClock(ACC + H), Holidays()
+    c = checker(src, clock, holidays=hol)
+    computed: list[datetime] = []
+    real_due = c.clocks.due
+
+    def counting(facts: CaseClockFacts, now: datetime,
+                 holidays: frozenset[date] = frozenset()) -> tuple[list[ClockEvent], datetime | None]:
+        computed.append(now)
+        return real_due(facts, now, holidays)
+
+    c.clocks.due = counting  # type: ignore[method-assign]  # counts the computations
+    assert (await c.check()).skipped == 0 and len(computed) == 1
+    clock.set(ACC + 3 * D - 4 * H - S)  # one second before the report's warning
+    r = await c.check()
+    assert (r.skipped, r.recorded, len(computed)) == (1, (), 1)
+    clock.set(ACC + 3 * D - 4 * H)
+    r = await c.check()
+    assert [e.kind for e in r.recorded] == ["report.warning"] and len(computed) == 2
+    # a changed case (the report came) is computed afresh at once
+    await c.check()
+    n = len(computed)
+    src.cases[1] = dataclasses.replace(src.cases[1], reported_at=ACC + 3 * D - H)
+    clock.set(ACC + 3 * D - H)
+    assert (await c.check()).skipped == 0 and len(computed) == n + 1
+    # a case with nothing more to come (all met or recorded) is skipped for good
+    clock.set(ACC + 5 * D)
+    await c.check()
+    n = len(computed)
+    clock.set(ACC + 5 * D + H)
+    assert (await c.check()).skipped == 1 and len(computed) == n
+
+
+async def test_a_changed_holiday_calendar_recomputes() -> None:
+    hol = Holidays()
+    src = FakeSource(facts(dispatched_at=ACC + M))
+    clock = FakeClock(datetime(2026, 1, 6, 9, 0, tzinfo=SH))
+    c = checker(src, clock, holidays=hol, day_mode="working")
+    await c.check()  # report due Wednesday 10:00 in working mode without holidays
+    hol.days = frozenset({date(2026, 1, 6)})  # Tuesday declared a holiday
+    clock.set(datetime(2026, 1, 7, 10, 0, tzinfo=SH))
+    r = await c.check()
+    assert r.skipped == 0
+    assert "report.breach" not in [e.kind for e in r.recorded]  # now due Thursday 10:00
+    clock.set(datetime(2026, 1, 8, 10, 0, tzinfo=SH))
+    assert "report.breach" in [e.kind for e in (await c.check()).recorded]

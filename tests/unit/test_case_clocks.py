@@ -398,3 +398,38 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(SettingsError, match=r"cases\.complaint \(CALLCENTER_CASES__COMPLAINT\): "
                                             r"dispatch_warning_minutes \(2\) must be less than"):
         load_settings()
+
+
+def test_due_names_the_next_instant_to_come() -> None:
+    c = clocks()
+    f = facts(ACC)
+    assert c.due(f, ACC) == ([], ACC + 50 * M)
+    events, upcoming = c.due(f, ACC + 55 * M)
+    assert [e.kind for e in events] == ["dispatch.warning"] and upcoming == ACC + 60 * M
+    recorded = dataclasses.replace(f, events=frozenset({"dispatch.warning"}))
+    assert c.due(recorded, ACC + 55 * M) == ([], ACC + 60 * M)
+    done = dataclasses.replace(f, dispatched_at=ACC + 5 * M)
+    assert c.due(done, ACC + 10 * M)[1] == ACC + 3 * D - 4 * H  # the report's warning
+    waiting = dataclasses.replace(done, paused=((ACC + 10 * M, None),))
+    assert c.due(waiting, ACC + 11 * M) == ([], None)  # nothing until the facts change
+    everything = dataclasses.replace(done, closed_at=ACC + 20 * M)
+    assert c.due(everything, ACC + D) == ([], None)
+
+
+@pytest.mark.parametrize("working_days", [5, 60, 200, 365])
+def test_long_working_day_clocks_match_a_day_by_day_count(working_days: int) -> None:
+    hol = frozenset({date(2026, 1, 19), date(2026, 5, 1), date(2026, 10, 1), date(2026, 10, 2)})
+    c = clocks(day_mode="working", complaint=CaseTypeClocks(report_days=1, close_days=working_days))
+    start = local(2026, 1, 14, 9, 30)  # a Wednesday
+    day, left = date(2026, 1, 14), timedelta(days=working_days)
+    first = True
+    while True:  # count day by day: the first day from 09:30, then whole working days
+        if day.weekday() < 5 and day not in hol:
+            have = D - (9 * H + 30 * M) if first else D
+            if have >= left:
+                expected = local(day.year, day.month, day.day) + (D - have) + left
+                break
+            left -= have
+        first = False
+        day += D
+    assert c.deadlines(facts(start), hol)["close"] == expected
