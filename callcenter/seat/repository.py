@@ -1,5 +1,6 @@
 """Storage for seat discipline: away episodes and leave-seat requests. Each method is one transaction of its
-own; the rules (thresholds, findings, who may decide) and the live copies of open rows stay in ``service.py``."""
+own; the rules (thresholds, findings, who may decide) and the live copies of open rows are in ``episodes.py``
+and ``leave.py``."""
 
 from __future__ import annotations
 

@@ -166,10 +166,10 @@ async def test_an_episode_across_midnight_is_one_episode_of_its_start_day(env: E
     assert r.started_at == datetime(2026, 3, 2, 15, 50, tzinfo=UTC)
     assert r.violation_at == datetime(2026, 3, 2, 16, 10, tzinfo=UTC)
     assert r.ended_at == datetime(2026, 3, 2, 16, 15, tzinfo=UTC)
-    on_start_day = await env.seat.episodes("li", date(2026, 3, 2), date(2026, 3, 2))
+    on_start_day = await env.seat.views.episodes("li", date(2026, 3, 2), date(2026, 3, 2))
     assert [(e["id"], e["local_date"], e["duration_seconds"], e["violation"]) for e in on_start_day] == [
         (r.id, "2026-03-02", 25 * 60.0, True)]
-    assert await env.seat.episodes("li", date(2026, 3, 3), date(2026, 3, 3)) == []
+    assert await env.seat.views.episodes("li", date(2026, 3, 3), date(2026, 3, 3)) == []
 
 
 async def test_an_open_episode_is_resumed_after_a_restart_or_closed_at_the_logout(env: Env, db_url: str,
@@ -180,13 +180,13 @@ async def test_an_open_episode_is_resumed_after_a_restart_or_closed_at_the_logou
     await env.stack.acd.pause(wang, "away")
     await env.advance(5 * MIN)
     # wang logs out while this instance no longer sees it (it stopped listening): only the agent state is stored
-    env.stack.acd._listeners.remove(env.seat.on_agent)
+    env.stack.acd._listeners.remove(env.seat.away.on_agent)
     await env.stack.acd.logout(wang)
     await env.advance(2 * MIN)
     again, _ = await wired_stack(db_url, workdir, env.clock)
     try:
         [li_row] = await Env(again, FakeAmi(), env.clock).rows("li")
-        assert again.seat.open["li"].id == li_row.id and li_row.ended_at is None
+        assert again.seat.away.open["li"].id == li_row.id and li_row.ended_at is None
         wang_row = (await env.rows("wang"))[0]
         assert (wang_row.ended_at, wang_row.end_reason) == (T0 + timedelta(minutes=5), "logout")
         renv = Env(again, FakeAmi(), env.clock)
@@ -226,7 +226,7 @@ async def test_an_unreachable_or_unregistered_phone_counts_as_away_until_it_is_b
     # another seat's phone does not concern li; an unavailable device (DeviceStateChange) does
     await env.contact("Unreachable", ext="1002", uri="sip:1002@127.0.0.1:5071")
     await env.ev("DeviceStateChange", Device="PJSIP/1001", State="UNAVAILABLE")
-    assert len(await env.rows()) == 3 and env.seat.away_status("li")["active_sources"] == ["phone"]  # type: ignore
+    assert len(await env.rows()) == 3 and env.seat.views.away_status("li")["active_sources"] == ["phone"]  # type: ignore
     await env.advance(20 * MIN)
     assert (await env.rows())[2].violation_at == T0 + timedelta(minutes=23.5)
 
@@ -251,15 +251,15 @@ async def test_the_agent_row_the_board_and_seat_discipline_read_one_phone(env: E
     await env.ev("QueueMemberStatus", Interface="PJSIP/1001", StateInterface="PJSIP/1001", Status="1")
     desk = Inbox(env.stack, agent_topic("li"))
     agent, user = env.stack.acd.by_ext["1001"], await _user(env, "li")
-    assert agent.device == "not_inuse" and env.seat.away_status("li") is None
+    assert agent.device == "not_inuse" and env.seat.views.away_status("li") is None
     env.board.tick()
 
     def shown() -> tuple[Any, ...]:
         """The agent row's device, the board row's device and away fields, the away reason, the desktop's phone."""
         row = (env.board.tick() or {}).get("agents", {}).get("li") or env.board.agent_row(agent, env.clock.now())
-        away = env.seat.away_status("li")
+        away = env.seat.views.away_status("li")
         return (agent.public()["device"], row["device"], row["away"], row.get("away_sources"),
-                away["reason"] if away else None, env.seat.me(user)["phone"]["reachable"])
+                away["reason"] if away else None, env.seat.views.me(user)["phone"]["reachable"])
 
     env.clock.advance(30)
     await env.contact("Unreachable")  # qualify: the phone stopped answering OPTIONS
@@ -345,9 +345,9 @@ async def test_an_approved_absence_is_no_violation_within_its_length_and_one_pas
     li = await env.agent("li", "1001")
     lead = await env.stack.auth.create_user("lead", "test-password-1", ["supervisor"], "Lead")
     desk = Inbox(env.stack, agent_topic("li"))
-    req = await env.seat.request_leave(li, "doctor downstairs", 30)
+    req = await env.seat.leave.request_leave(li, "doctor downstairs", 30)
     env.clock.advance(60)
-    approved = await env.seat.approve(req["id"], lead)
+    approved = await env.seat.leave.approve(req["id"], lead)
     assert (approved["status"], approved["approved_minutes"], approved["used_from"]) == ("approved", 30, None)
     assert await desk.kinds(1) == ["leave_approved"]
     env.clock.advance(4 * MIN)  # the agent leaves 5 minutes after asking: the approved 30 minutes start now
@@ -357,7 +357,7 @@ async def test_an_approved_absence_is_no_violation_within_its_length_and_one_pas
     ep = await env.row()
     assert ep.violation_at is None and ep.approved_request_id == req["id"]
     assert env.board.tick() is not None and "away:li" not in env.board.alerts
-    assert env.seat.away_status("li")["level"] == "ok"  # type: ignore[index]
+    assert env.seat.views.away_status("li")["level"] == "ok"  # type: ignore[index]
     await env.advance(5 * MIN)  # 25:00: the warning, 5 minutes before the approved time ends
     assert (await env.row()).warning_at == gone_at + timedelta(minutes=25)
     await env.advance(5 * MIN - 1)  # 29:59
@@ -384,14 +384,14 @@ async def test_a_short_approval_keeps_the_normal_threshold_and_one_given_while_a
     li = await env.agent("li", "1001")
     wang = await env.agent("wang", "1002")
     lead = await env.stack.auth.create_user("lead", "test-password-1", ["supervisor"], "Lead")
-    await env.seat.approve((await env.seat.request_leave(li, "water", 10))["id"], lead)
+    await env.seat.leave.approve((await env.seat.leave.request_leave(li, "water", 10))["id"], lead)
     await env.stack.acd.pause(li, "away")
     # wang is away already when the lead approves 25 minutes, 10 minutes in: covered until 35 minutes in
     await env.stack.acd.pause(wang, "away")
     await env.advance(5 * MIN)
-    req = await env.seat.request_leave(wang, "the bank", 20)
+    req = await env.seat.leave.request_leave(wang, "the bank", 20)
     await env.advance(5 * MIN)
-    await env.seat.approve(req["id"], lead, minutes=25)
+    await env.seat.leave.approve(req["id"], lead, minutes=25)
     await env.advance(10 * MIN - 1)
     assert [r.violation_at for r in await env.rows()] == [None, None]
     await env.advance(1)  # 20:00
@@ -409,12 +409,12 @@ async def test_a_rejected_request_is_no_consent(env: Env) -> None:
     lead = await env.stack.auth.create_user("lead", "test-password-1", ["supervisor"], "Lead")
     desk = Inbox(env.stack, agent_topic("li"))
     board = Inbox(env.stack, BOARD_TOPIC)
-    req = await env.seat.request_leave(li, "smoke", 15)
+    req = await env.seat.leave.request_leave(li, "smoke", 15)
     delta = env.board.tick()
     assert delta is not None and delta["leave_requests"][str(req["id"])]["reason"] == "smoke"
     assert [a["id"] for a in delta["alerts_raised"]] == [f"leave:{req['id']}"]
     assert env.board.snapshot()["leave_requests"][str(req["id"])]["minutes"] == 15
-    rejected = await env.seat.reject(req["id"], lead, "not during the peak")
+    rejected = await env.seat.leave.reject(req["id"], lead, "not during the peak")
     assert (rejected["status"], rejected["decided_by"], rejected["note"]) == ("rejected", "lead",
                                                                             "not during the peak")
     assert await desk.kinds(1) == ["leave_rejected"] and desk.discipline()[0]["note"] == "not during the peak"
@@ -425,7 +425,7 @@ async def test_a_rejected_request_is_no_consent(env: Env) -> None:
     notice = next(m for m in board.messages if m["type"] == "notice")
     assert (notice["action"], notice["agent"], notice["by"]) == ("seat.leave_reject", "li", "lead")
     with pytest.raises(Conflict):
-        await env.seat.approve(req["id"], lead)
+        await env.seat.leave.approve(req["id"], lead)
     await env.stack.acd.pause(li, "away")
     await env.advance(20 * MIN)
     assert (await env.row()).violation_at == T0 + timedelta(minutes=20)
@@ -436,18 +436,18 @@ async def test_a_rejected_request_is_no_consent(env: Env) -> None:
 async def test_requests_lapse_at_logout_and_approvals_not_used_in_time(env: Env) -> None:
     li = await env.agent("li")
     lead = await env.stack.auth.create_user("lead", "test-password-1", ["supervisor"], "Lead")
-    r1 = await env.seat.request_leave(li, "a", 5)
+    r1 = await env.seat.leave.request_leave(li, "a", 5)
     await env.stack.acd.logout(li)
     await env.stack.acd.login(li, "1001")
     await env.stack.acd.ready(li)  # (staying not ready would be away, and would use the approval)
-    r2 = await env.seat.request_leave(li, "b", 5)  # the first one lapsed at the logout
-    await env.seat.approve(r2["id"], lead)
+    r2 = await env.seat.leave.request_leave(li, "b", 5)  # the first one lapsed at the logout
+    await env.seat.leave.approve(r2["id"], lead)
     await env.advance(30 * MIN)  # approval_valid_minutes: not used (never went away) in 30 minutes
-    statuses = {r["id"]: r["status"] for r in await env.seat.list_requests(username="li")}
+    statuses = {r["id"]: r["status"] for r in await env.seat.views.list_requests(username="li")}
     assert statuses == {r1["id"]: "lapsed", r2["id"]: "lapsed"}
-    r3 = await env.seat.request_leave(li, "c", 5)
-    cancelled = await env.seat.cancel(r3["id"], li)
-    assert cancelled["status"] == "cancelled" and env.seat.me(li)["requests"] == []
+    r3 = await env.seat.leave.request_leave(li, "c", 5)
+    cancelled = await env.seat.leave.cancel(r3["id"], li)
+    assert cancelled["status"] == "cancelled" and env.seat.views.me(li)["requests"] == []
 
 
 async def test_the_api_checks_roles_and_audits_decisions(env: Env) -> None:
@@ -525,7 +525,7 @@ async def test_the_api_checks_roles_and_audits_decisions(env: Env) -> None:
     assert audit[1].detail is not None and (audit[1].detail["request_id"], audit[1].detail["approved_minutes"],
                                             audit[1].detail["note"]) == (rid, 8, "ok")
     with pytest.raises(Forbidden):
-        await env.seat.cancel(rid, await _user(env, "wang"))
+        await env.seat.leave.cancel(rid, await _user(env, "wang"))
 
 
 async def test_phone_states_are_asked_of_asterisk_after_a_reconnect(env: Env) -> None:
@@ -623,8 +623,8 @@ async def test_a_short_pause_without_consent_is_an_unapproved_absence_not_a_viol
 async def test_a_short_approved_pause_is_no_finding(env: Env) -> None:
     li = await env.agent("li")
     lead = await env.stack.auth.create_user("lead", "test-password-1", ["supervisor"], "Lead")
-    req = await env.seat.request_leave(li, "toilet", 10)
-    await env.seat.approve(req["id"], lead)
+    req = await env.seat.leave.request_leave(li, "toilet", 10)
+    await env.seat.leave.approve(req["id"], lead)
     await env.stack.acd.pause(li, "away")
     await env.advance(5 * MIN)
     await env.stack.acd.ready(li)
