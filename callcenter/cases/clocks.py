@@ -388,3 +388,74 @@ class CaseClocks:
                                       facts.department_id))
         out.sort(key=lambda e: e.at)
         return out, upcoming
+
+
+# incidents: N complaints of one cause within M minutes ----------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class ComplaintArrival:
+    """A complaint as the incident rule sees it: its cause (the finer classification) and when it came."""
+
+    case_id: int
+    number: str
+    cause: str
+    accepted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """A burst of complaints of one cause (a line fault, an outage): it began ``at`` the complaint that made
+    ``incident_complaints`` of that cause within ``incident_window_minutes``; ``cases`` are its complaints in
+    order (the first ones and every later one of the cause that came within the window after the one before)."""
+
+    cause: str
+    at: datetime
+    cases: tuple[ComplaintArrival, ...]
+
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        return tuple(c.number for c in self.cases)
+
+
+def incidents(arrivals: Iterable[ComplaintArrival], settings: CasesSettings) -> list[Incident]:
+    """The incidents among ``arrivals`` (complaints; those without a cause are not counted), oldest first.
+
+    An incident of cause C begins at the complaint that makes ``incident_complaints`` complaints of C within
+    ``incident_window_minutes`` (the window ends at that complaint and includes its start: 5 in 30 minutes means
+    the 5th at most 30:00 after the 1st). Complaints of C within the window after the incident's last one join it
+    (no new alert); after a quiet window the next burst is a new incident."""
+    n, window = settings.incident_complaints, timedelta(minutes=settings.incident_window_minutes)
+    by_cause: dict[str, list[ComplaintArrival]] = {}
+    for a in arrivals:
+        if a.cause:
+            by_cause.setdefault(a.cause, []).append(a)
+    out: list[Incident] = []
+    for cause, items in by_cause.items():
+        items.sort(key=lambda a: (_utc(a.accepted_at), a.case_id))
+        current: list[ComplaintArrival] | None = None
+        started: datetime | None = None
+        for i, a in enumerate(items):
+            t = _utc(a.accepted_at)
+            if current is not None and t - _utc(current[-1].accepted_at) <= window:
+                current.append(a)
+                continue
+            if current is not None and started is not None:
+                out.append(Incident(cause, started, tuple(current)))
+                current = started = None
+            if i + 1 >= n and t - _utc(items[i + 1 - n].accepted_at) <= window:
+                current, started = list(items[i + 1 - n:i + 1]), t
+        if current is not None and started is not None:
+            out.append(Incident(cause, started, tuple(current)))
+    out.sort(key=lambda x: x.at)
+    return out
+
+
+def incident_started_by(case_id: int, arrivals: Iterable[ComplaintArrival],
+                        settings: CasesSettings) -> Incident | None:
+    """The incident the complaint ``case_id`` begins (its arrival is the one that makes the burst), or None — what
+    the cases service asks when a complaint comes or gets its cause, to alert the duty manager at once. Give it
+    the complaints of the last two windows or more."""
+    for incident in incidents(arrivals, settings):
+        first_n = incident.cases[:settings.incident_complaints]
+        if first_n and first_n[-1].case_id == case_id:
+            return incident
+    return None

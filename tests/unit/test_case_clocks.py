@@ -12,7 +12,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from callcenter.cases.clocks import CaseClockFacts, CaseClocks, ClockState
+from callcenter.cases.clocks import (
+    CaseClockFacts,
+    CaseClocks,
+    ClockState,
+    ComplaintArrival,
+    incident_started_by,
+    incidents,
+)
 from callcenter.cases.config import CasesSettings, CaseTypeClocks
 from callcenter.settings import SettingsError, load_settings
 
@@ -433,3 +440,49 @@ def test_long_working_day_clocks_match_a_day_by_day_count(working_days: int) -> 
         first = False
         day += D
     assert c.deadlines(facts(start), hol)["close"] == expected
+
+
+# incidents: N complaints of one cause within M minutes (default 5 in 30) ---------------------------------------------
+def arrivals(*minutes: float, cause: str = "line_fault", first_id: int = 1) -> list[ComplaintArrival]:
+    return [ComplaintArrival(first_id + i, f"TS-{first_id + i}", cause, ACC + timedelta(minutes=m))
+            for i, m in enumerate(minutes)]
+
+
+def test_five_complaints_of_one_cause_within_30_minutes_are_an_incident() -> None:
+    s = CasesSettings()
+    assert incidents(arrivals(0, 5, 10, 20), s) == []  # four
+    (one,) = incidents(arrivals(0, 5, 10, 20, 30), s)  # the fifth at 30:00 after the first
+    assert (one.cause, one.at, one.numbers) == ("line_fault", ACC + 30 * M, ("TS-1", "TS-2", "TS-3", "TS-4", "TS-5"))
+    assert incidents(arrivals(0, 5, 10, 20, 30.02), s) == []  # 30:01.2: the first is out of the window
+    # ... but the window slides: 5..35 holds five
+    (late,) = incidents(arrivals(0, 5, 10, 20, 30.02, 35), s)
+    assert late.numbers == ("TS-2", "TS-3", "TS-4", "TS-5", "TS-6") and late.at == ACC + 35 * M
+
+
+def test_causes_do_not_mix_and_complaints_without_a_cause_do_not_count() -> None:
+    s = CasesSettings()
+    mixed = arrivals(0, 1, 2, cause="line_fault") + arrivals(3, 4, cause="billing", first_id=10)
+    assert incidents(mixed, s) == []
+    assert incidents(arrivals(0, 1, 2, 3, 4, cause=""), s) == []
+
+
+def test_later_complaints_join_the_incident_and_a_quiet_window_ends_it() -> None:
+    s = CasesSettings()
+    burst = arrivals(0, 1, 2, 3, 4, 20, 45, 100, 101, 102, 103, 104)
+    first, second = incidents(burst, s)
+    assert first.at == ACC + 4 * M and first.numbers == tuple(f"TS-{i}" for i in range(1, 8))  # 20, 45 joined
+    assert second.at == ACC + 104 * M and second.numbers == tuple(f"TS-{i}" for i in range(8, 13))
+    assert incident_started_by(5, burst, s) == first
+    assert incident_started_by(12, burst, s) == second
+    assert incident_started_by(6, burst, s) is None  # joined: no new alert
+    assert incident_started_by(4, burst, s) is None
+
+
+def test_the_incident_rule_is_a_setting() -> None:
+    s = CasesSettings(incident_complaints=3, incident_window_minutes=10)
+    assert [i.at for i in incidents(arrivals(0, 4, 10), s)] == [ACC + 10 * M]
+    assert incidents(arrivals(0, 4, 11), s) == []
+    unordered = list(reversed(arrivals(0, 4, 10)))
+    assert incident_started_by(3, unordered, s) is not None
+    with pytest.raises(ValidationError, match="incident_complaints"):
+        CasesSettings(incident_complaints=1)
