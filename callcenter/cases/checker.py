@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from callcenter.cases.clocks import CaseClockFacts, CaseClocks, ClockEvent
@@ -83,7 +83,8 @@ class CaseClockChecker:
         if not self.clocks.working or not cases:
             return frozenset()
         tz = self.clocks.tz
-        first = min(f.accepted_at for f in cases).astimezone(tz).date()
+        first = min(f.accepted_at if f.accepted_at.tzinfo else f.accepted_at.replace(tzinfo=UTC)
+                    for f in cases).astimezone(tz).date()
         return await self.holidays_source(first, now.astimezone(tz).date() + timedelta(days=1))
 
     async def check(self) -> CheckResult:

@@ -334,7 +334,7 @@ class CaseClocks:
         level = sum(1 for t in s.escalations if t is not None and t <= until)
         to = ESCALATION_LEVELS[level - 1] if level else None
         start = _utc(f.accepted_at)
-        counted = until - start if s.walk is None else _counted(s.walk(), until)
+        counted = max(until - start, timedelta(0)) if s.walk is None else _counted(s.walk(), until)
         remaining = (s.budget - counted).total_seconds()
         paused_now = (clock in self._pausable and stopped is None
                       and any(_utc(p0) <= now and (p1 is None or now < _utc(p1)) for p0, p1 in f.paused))

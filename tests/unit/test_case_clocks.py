@@ -486,3 +486,10 @@ def test_the_incident_rule_is_a_setting() -> None:
     assert incident_started_by(3, unordered, s) is not None
     with pytest.raises(ValidationError, match="incident_complaints"):
         CasesSettings(incident_complaints=1)
+
+
+def test_a_case_accepted_after_now_has_its_whole_budget_left() -> None:
+    c = clocks()
+    s = state(c, facts(ACC + M), ACC, "dispatch")
+    assert (s.status, s.remaining_seconds) == ("running", 3600.0)
+    assert c.due_events(facts(ACC + M), ACC) == []
