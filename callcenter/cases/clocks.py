@@ -44,7 +44,6 @@ class CaseClockFacts:
 # case waited for the customer (``CasesSettings.paused_clocks``). Each instant of a clock — warning, deadline,
 # escalations — is the moment its counted time reaches a target; the clock stops at its milestone.
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_DAYS = 3 * 366  # a walk through non-working days never goes further than this
 _RUN_DAYS = 70  # the working days of this many local days from an acceptance date are computed once, then kept
 _RUN_CACHE_MAX = 4096
