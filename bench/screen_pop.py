@@ -77,9 +77,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from callcenter.acd.models import QueueDef, Seat  # noqa: E402
 from callcenter.app import Stack  # noqa: E402
 from callcenter.asterisk.ami import AmiClient, AmiEvent, EventDispatcher  # noqa: E402
+from callcenter.directory.models import QueueDef, Seat  # noqa: E402
 from callcenter.migrate import upgrade  # noqa: E402
 from callcenter.settings import DEV_ADMIN_PASSWORD, DEV_AMI_SECRET, AmiSettings  # noqa: E402
 from tests.helpers import free_udp_port, short_tmpdir, up_env  # noqa: E402
@@ -336,7 +336,7 @@ async def prepare_queue_and_agents(stack: Stack, agents: int, uas_port: int) -> 
     await stack.acd.reload_config()
     for ext in exts:
         user = await stack.auth.create_user(f"bench{ext}", AGENT_PASSWORD, ["agent"], f"Bench {ext}")
-        await stack.acd_repo.set_skill(user.id, QUEUE, "junior")
+        await stack.directory_repo.set_skill(user.id, QUEUE, "junior")
     flow = await stack.ivr.create_flow("bench-to-support", {"start": "q", "language": "en", "nodes": {
         "q": {"kind": "queue", "queue": QUEUE, "max_wait_seconds": 120}}})
     await stack.ivr.publish(flow.id, by="bench")

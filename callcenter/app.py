@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 
 from callcenter import __version__
 from callcenter.acd.api import Desk
-from callcenter.acd.wiring import wire_acd, wire_directory, wire_pop
+from callcenter.acd.wiring import wire_acd, wire_pop
 from callcenter.asterisk.ami import AmiClient, EventDispatcher
 from callcenter.asterisk.config import QueueConf, RuntimeLayout, check_modules, render_config
 from callcenter.asterisk.fastagi import FastAgiServer
@@ -36,6 +36,8 @@ from callcenter.customers.wiring import grant_call_access, wire_customers
 from callcenter.db import make_engine, make_sessionmaker, sqlite_path
 from callcenter.deps import CLOCK, Services
 from callcenter.deps import install as install_services
+from callcenter.directory.repository import DirectoryRepository
+from callcenter.directory.wiring import wire_directory
 from callcenter.errors import install_error_handlers
 from callcenter.files import apply_umask, private_file, secure_tree
 from callcenter.health.api import PARTS as HEALTH_PARTS
@@ -86,7 +88,10 @@ class Stack:
         self.ami.on_connected(self._resync)
         realtime = wire_realtime(self.auth, clock, s.auth.ws_recheck_seconds)
         self.hub, self.ws_guard = realtime.hub, realtime.ws_guard
-        acd = wire_acd(sessions, clock, self.ami, s.acd, events)
+        # the directory's storage (seats, queues, skills, pause reasons) is read by the ACD; its rules, which need
+        # the ACD's live agents and the IVR, are wired further down (``wire_directory``)
+        self.directory_repo = DirectoryRepository(sessions, clock)
+        acd = wire_acd(sessions, clock, self.ami, s.acd, events, self.directory_repo)
         self.acd_repo, self.acd = acd.repo, acd.service
         # rows a writer cannot store are set aside there with their error (shown in /api/health)
         self.write_failures = WriteFailureStore(sessions, clock)
@@ -102,7 +107,7 @@ class Stack:
         self.pop = wire_pop(self.hub, self.tracker, self.crm, clock, self.ivr, self.calls_repo, self.acd, events)
         grant_call_access(self.customer_access, self.acd, self.pop, self.acd_repo.was_on_call)
         wallboard = wire_wallboard(s, clock, self.hub, self.tracker, self.acd, self.calls_repo, self.acd_repo,
-                                   events)
+                                   self.directory_repo, events)
         self.board = wallboard.board
         seat = wire_seat(s, clock, sessions, self.acd, self.hub, self.auth.audit)
         self.seat = seat.service
@@ -117,10 +122,10 @@ class Stack:
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
         self.desk = Desk(self.acd, self.pop, self.recorder)
-        # the admin page's edits: the ACD's directory (seats, queues, skills, pause reasons) and auth's users, one
+        # the admin page's edits: the directory (seats, queues, skills, pause reasons) and auth's users, one
         # change at a time across both (one lock); a seat or queue change is applied to Asterisk by the stack
         admin_lock = asyncio.Lock()
-        directory = wire_directory(sessions, self.acd_repo, self.acd, clock, mode=s.mode,
+        directory = wire_directory(self.directory_repo, self.acd, clock, mode=s.mode,
                                    fallback_queue=s.ivr.default_queue, apply_config=self.apply_config,
                                    flows_using_queue=self.ivr.flows_using_queue, prompt_exists=self.prompts.exists,
                                    lock=admin_lock)
@@ -130,7 +135,8 @@ class Stack:
         # what the routes ask for by type (callcenter/deps.py)
         self.services = Services()
         for item in (s, self.auth, self.hub, self.ws_guard, self.calls_repo, self.tracker, self.acd_repo, self.acd,
-                     self.desk, self.crm, customers.service_records, customers.csv, self.ivr, self.prompts,
+                     self.directory_repo, self.desk, self.crm, customers.service_records, customers.csv, self.ivr,
+                     self.prompts,
                      self.board, self.seat, self.recordings, self.recorder, recordings.playback, recordings.peaks,
                      *self.qc.services, self.shifts, self.write_failures, self.directory, self.users):
             self.services.add(type(item), item)
@@ -158,7 +164,7 @@ class Stack:
         self.board.raise_alert(f"shift:{row['roster_id']}:{kind}", f"shift_{kind}", row, username=row["username"])
 
     async def _retention_days(self) -> dict[str, int]:
-        return {q.name: q.recording_retention_days for q in await self.acd_repo.queues()}
+        return {q.name: q.recording_retention_days for q in await self.directory_repo.queues()}
 
     async def _resync(self, ami: AmiClient) -> None:
         """After every AMI (re)connect: rebuild call state from Asterisk's live channels and queues, then the
@@ -180,7 +186,7 @@ class Stack:
         """Queues for queues.conf. An uploaded announce prompt is given by its absolute path (Asterisk looks for a
         bare name only among its own sounds, where a bare name keeps the caller's language)."""
         out = []
-        for q in await self.acd_repo.queue_confs():
+        for q in await self.directory_repo.queue_confs():
             if q.announce:
                 path = self.prompts.resolve(q.announce, "zh", "en")
                 if Path(path).is_relative_to(self.prompts.custom_dir):
@@ -193,7 +199,7 @@ class Stack:
         over AMI; then logged-in agents' memberships follow their skills."""
         await self.acd.reload_config()
         await self.board.reload_queues()
-        self.layout = render_config(self.settings, seats=await self.acd_repo.seat_confs(),
+        self.layout = render_config(self.settings, seats=await self.directory_repo.seat_confs(),
                                     queues=await self._queue_confs())
         if self.ami.ready:
             # queues over AMI (QueueReload needs no class); seats over Asterisk's control socket, which only the
@@ -214,7 +220,7 @@ class Stack:
 
     async def load_directory(self) -> None:
         """Seats and queues (first run: from settings), then agents' states as stored (service restart)."""
-        await self.acd_repo.seed_from_settings(self.settings)
+        await self.directory_repo.seed_from_settings(self.settings)
         await self.acd.load()
 
     async def bootstrap_admin(self) -> None:
@@ -250,7 +256,7 @@ class Stack:
         left = await self.auth.users_with_password(DEV_ADMIN_PASSWORD, await self._admin_candidates())
         lines = [f"user {u} still has the dev password" for u in left]
         lines += [f"seat {x.extension} still has its dev password"
-                  for x in await self.acd_repo.seats() if x.password.endswith("-dev")]
+                  for x in await self.directory_repo.seats() if x.password.endswith("-dev")]
         if lines:
             raise SettingsError(
                 "refusing to start in prod mode with dev credentials in the database:\n  " + "\n  ".join(lines)
@@ -283,7 +289,7 @@ class Stack:
                 await self.refuse_dev_credentials()
             if s.ivr.seed_default_flow:
                 await self.ivr_domain.seed_default_flow(s.data_dir, s.queue_names)
-            self.layout = render_config(s, seats=await self.acd_repo.seat_confs(),
+            self.layout = render_config(s, seats=await self.directory_repo.seat_confs(),
                                         queues=await self._queue_confs())
             check_modules(s)  # asterisk.modules_dir holds what modules.conf loads, or a SettingsError
             await self.agi.start()

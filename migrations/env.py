@@ -12,6 +12,7 @@ from callcenter.auth import models as _auth  # noqa: F401
 from callcenter.calls import models as _calls  # noqa: F401 - registers tables on Base.metadata
 from callcenter.customers import models as _customers  # noqa: F401
 from callcenter.db import Base, make_engine
+from callcenter.directory import models as _directory  # noqa: F401
 from callcenter.ivr import models as _ivr  # noqa: F401
 from callcenter.qc import models as _qc  # noqa: F401
 from callcenter.recordings import models as _recordings  # noqa: F401

@@ -308,7 +308,7 @@ async def agent_user(stack: Any, username: str, skills: dict[str, str], extensio
     """An agent user with ``skills`` (queue → level); logged in at ``extension`` (and ready) when given."""
     user = await stack.auth.create_user(username, "test-password-1", ["agent"], username.title())
     for queue, level in skills.items():
-        await stack.acd_repo.set_skill(user.id, queue, level)
+        await stack.directory_repo.set_skill(user.id, queue, level)
     if extension is not None:
         await stack.acd.login(user, extension)
         if ready:
@@ -328,7 +328,7 @@ async def set_queue(stack: Any, name: str, **fields: Any) -> None:
     """Change a queue in the DB (as the admin API does) and apply it to Asterisk."""
     from sqlalchemy import select
 
-    from callcenter.acd.models import QueueDef
+    from callcenter.directory.models import QueueDef
 
     async with stack.sessions() as s:
         q = (await s.execute(select(QueueDef).where(QueueDef.name == name))).scalar_one()

@@ -13,7 +13,6 @@ from pydantic import BaseModel, Field
 
 from callcenter.acd.errors import MUTE_NEEDS_CALL
 from callcenter.acd.pop import ScreenPop
-from callcenter.acd.repository import AcdRepository
 from callcenter.acd.schemas import ClickToCallOut, DeskStateOut, RecordingMuteOut, SeatRowOut, SkillOut, TransferOut
 from callcenter.acd.service import AgentService
 from callcenter.auth.api import AuthDep, require_roles
@@ -23,6 +22,8 @@ from callcenter.calls.repository import CallRepository
 from callcenter.calls.schemas import CallOut
 from callcenter.calls.service import CallTracker
 from callcenter.deps import ClockDep, SettingsDep, provide
+from callcenter.directory.api import DirectoryRepoDep
+from callcenter.directory.repository import DirectoryRepository
 from callcenter.recordings.service import Recorder
 
 router = APIRouter(prefix="/api/agent", tags=["agent desktop"])
@@ -49,7 +50,6 @@ class CallIn(BaseModel):
 
 
 AcdDep = Annotated[AgentService, Depends(provide(AgentService))]
-AcdRepoDep = Annotated[AcdRepository, Depends(provide(AcdRepository))]
 TrackerDep = Annotated[CallTracker, Depends(provide(CallTracker))]
 RecorderDep = Annotated[Recorder, Depends(provide(Recorder))]
 CallsDep = Annotated[CallRepository, Depends(provide(CallRepository))]
@@ -82,10 +82,11 @@ async def me(user: AgentUser, desk: DeskDep) -> dict[str, Any]:
     return desk.state(user)
 
 
-async def seat_rows(repo: AcdRepository, acd: AgentService) -> list[dict[str, Any]]:
-    """Active seats with who is logged in at each (agent seat picker, supervisor's own-phone picker)."""
+async def seat_rows(directory: DirectoryRepository, acd: AgentService) -> list[dict[str, Any]]:
+    """Active seats (the directory's) with who is logged in at each (the ACD's): the agent's seat picker, the
+    supervisor's own-phone picker."""
     out = []
-    for s in await repo.seats(active_only=True):
+    for s in await directory.seats(active_only=True):
         holder = acd.at_seat(s.extension)
         out.append({"extension": s.extension, "name": s.name, "taken_by": holder.username if holder else None,
                     "device": holder.device if holder else ""})
@@ -93,13 +94,13 @@ async def seat_rows(repo: AcdRepository, acd: AgentService) -> list[dict[str, An
 
 
 @router.get("/seats", response_model=list[SeatRowOut], summary="Seats to log in at, and who holds each")
-async def seats(user: AgentUser, repo: AcdRepoDep, acd: AcdDep) -> list[dict[str, Any]]:
-    return await seat_rows(repo, acd)
+async def seats(user: AgentUser, directory: DirectoryRepoDep, acd: AcdDep) -> list[dict[str, Any]]:
+    return await seat_rows(directory, acd)
 
 
 @router.get("/skills", response_model=list[SkillOut], summary="My queues and level in each")
-async def skills(user: AgentUser, repo: AcdRepoDep) -> list[dict[str, Any]]:
-    return await repo.skills(user.id)
+async def skills(user: AgentUser, directory: DirectoryRepoDep) -> list[dict[str, Any]]:
+    return await directory.skills(user.id)
 
 
 async def _audit(auth: AuthDep, user: User, action: str, detail: dict[str, Any]) -> None:

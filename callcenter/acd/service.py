@@ -69,6 +69,7 @@ from callcenter.asterisk.events import (
 from callcenter.auth.models import User
 from callcenter.calls.service import bridged_agent_legs, interface_extension
 from callcenter.clock import Clock
+from callcenter.directory.repository import DirectoryRepository
 from callcenter.writebehind import WriteBehind
 
 log = logging.getLogger(__name__)
@@ -146,11 +147,13 @@ Listener = Callable[[Agent, str, dict[str, Any]], Awaitable[None]]
 
 
 class AgentService:
-    def __init__(self, repo: AcdRepository, ami: AcdAmi, clock: Clock, *, auto_pause_after: int = 1,
-                 phones: Phones | None = None) -> None:
-        """``phones``: the seats' phones (the wiring feeds them AMI events); an agent's ``device`` is read there and
-        its listeners hear of a change of it."""
+    def __init__(self, repo: AcdRepository, directory: DirectoryRepository, ami: AcdAmi, clock: Clock, *,
+                 auto_pause_after: int = 1, phones: Phones | None = None) -> None:
+        """``repo``: the ACD's own tables (agent state, its log); ``directory``: the seats, queues, skills and pause
+        reasons it reads. ``phones``: the seats' phones (the wiring feeds them AMI events); an agent's ``device`` is
+        read there and its listeners hear of a change of it."""
         self.repo = repo
+        self.directory = directory
         self.ami = ami
         self.clock = clock
         self.auto_pause_after = auto_pause_after
@@ -185,18 +188,18 @@ class AgentService:
                 continue
             a = Agent(st.user_id, st.username, user.display_name or user.username, st.extension, st.state, st.reason,
                       st.since, st.logged_in_at, st.call_uniqueid, st.missed_rings, phones=self.phones)
-            a.memberships = await self.repo.memberships(a.user_id)
+            a.memberships = await self.directory.memberships(a.user_id)
             self.agents[a.user_id] = a
             self.by_ext[st.extension] = a
             if a.state == "wrapup":
                 self._schedule_wrapup(a, None)
 
     async def reload_config(self) -> None:
-        queues = await self.repo.queues(active_only=True)
+        queues = await self.directory.queues(active_only=True)
         self.wrapup_seconds = {q.name: q.wrapup_seconds for q in queues}
         self.max_wait_seconds = {q.name: q.max_wait_seconds for q in queues}
         self.queue_names = {q.name for q in queues}
-        self._pause_reasons = {r.code: r for r in await self.repo.pause_reasons(active_only=False)}
+        self._pause_reasons = {r.code: r for r in await self.directory.pause_reasons(active_only=False)}
 
     def agent_for(self, user: User) -> Agent:
         a = self.agents.get(user.id)
@@ -300,7 +303,7 @@ class AgentService:
     async def login(self, user: User, extension: str) -> Agent:
         if "agent" not in user.roles:
             raise LOGIN_NEEDS_AGENT_ROLE(field="user")
-        seat = await self.repo.seat(extension)
+        seat = await self.directory.seat(extension)
         if seat is None or not seat.active:
             raise SEAT_NOT_FOUND({"extension": extension}, field="extension")
         a = self.agent_for(user)
@@ -312,7 +315,7 @@ class AgentService:
         if holder is not None and holder.user_id != user.id:
             raise SEAT_TAKEN(seat=extension, taken_by=holder.username)
         a.extension = extension
-        a.memberships = await self.repo.memberships(user.id)
+        a.memberships = await self.directory.memberships(user.id)
         a.logged_in_at = self.clock.now()
         a.missed_rings = 0
         self.by_ext[extension] = a
@@ -376,7 +379,7 @@ class AgentService:
         a = self.agents.get(user_id)
         if a is None or a.state == "logged_out":
             return
-        want = await self.repo.memberships(user_id)
+        want = await self.directory.memberships(user_id)
         for q in set(a.memberships) - set(want):
             await self._ami(f"QueueRemove {q}", self.ami.queue_remove(q, a.interface))
         for q, pen in want.items():
@@ -583,7 +586,7 @@ class AgentService:
         a = self._seated(username)
         if a.state != "on_call" or not a.channel:
             raise AGENT_NOT_ON_CALL({"username": username, "state_text": state_words(a.state)}, state=a.state)
-        s = await self.repo.seat(seat)
+        s = await self.directory.seat(seat)
         if s is None or not s.active:
             raise SPY_SEAT_NOT_FOUND({"seat": seat}, field="seat")
         if seat == a.extension:
@@ -666,6 +669,19 @@ class AgentService:
     def at_seat(self, extension: str) -> Agent | None:
         """The agent logged in at that seat."""
         return self.by_ext.get(extension)
+
+    def seat_and_state(self, user_id: int) -> tuple[str | None, str] | None:
+        """(seat, state) of a logged-in agent; None when not logged in (the users' administration shows it)."""
+        a = self.agents.get(user_id)
+        if a is None or a.state == "logged_out":
+            return None
+        return a.extension, a.state
+
+    def rename(self, user_id: int, display_name: str) -> None:
+        """The user's display name changed (admin): the agent's rows show the new one."""
+        a = self.agents.get(user_id)
+        if a is not None:
+            a.display_name = display_name
 
     def username_at(self, extension: str) -> str | None:
         """The username of the agent logged in at that seat (the recorder names a call's agent by it)."""

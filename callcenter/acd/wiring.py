@@ -4,8 +4,6 @@ follows the agents' states and the arriving calls; their routes (``/api/agent``)
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -14,8 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd import events
 from callcenter.acd.api import router
-from callcenter.acd.directory import Directory
-from callcenter.acd.directory_api import router as directory_router
 from callcenter.acd.phones import Phones
 from callcenter.acd.pop import PopCalls, PopCustomers, PopFlows, ScreenPop
 from callcenter.acd.repository import AcdRepository
@@ -23,6 +19,7 @@ from callcenter.acd.service import AcdAmi, AgentService
 from callcenter.asterisk.ami import ConnectedHook, EventDispatcher
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock
+from callcenter.directory.repository import DirectoryRepository
 from callcenter.realtime.hub import Hub
 from callcenter.settings import AcdSettings
 
@@ -41,11 +38,12 @@ class Acd:
 
 
 def wire_acd(sessions: async_sessionmaker[AsyncSession], clock: Clock, ami: AcdClient,
-             settings: AcdSettings, dispatcher: EventDispatcher) -> Acd:
+             settings: AcdSettings, dispatcher: EventDispatcher, directory: DirectoryRepository) -> Acd:
+    """``directory``: the seats, queues, skills and pause reasons the ACD reads (the directory's storage)."""
     repo = AcdRepository(sessions, clock)
     # the one live model of the seats' phones: the agents' rows read it, seat discipline watches it
     phones = Phones(clock)
-    service = AgentService(repo, ami, clock, auto_pause_after=settings.auto_pause_after_missed_rings,
+    service = AgentService(repo, directory, ami, clock, auto_pause_after=settings.auto_pause_after_missed_rings,
                            phones=phones)
     dispatcher.register_map(events.handlers(service))
     dispatcher.register_map(events.phone_handlers(phones))
@@ -61,25 +59,3 @@ def wire_pop(hub: Hub, tracker: CallTracker, customers: PopCustomers, clock: Clo
     acd.listen(pop.on_agent)
     dispatcher.register_map(events.pop_handlers(pop))
     return pop
-
-
-@dataclass(frozen=True)
-class DirectoryDomain:
-    """The directory the admin page edits (seats, queues, skills, pause reasons), owned by the ACD."""
-
-    directory: Directory
-    routers: tuple[APIRouter, ...]
-
-
-def wire_directory(sessions: async_sessionmaker[AsyncSession], repo: AcdRepository, acd: AgentService,
-                   clock: Clock, *, mode: str, fallback_queue: str, apply_config: Callable[[], Awaitable[None]],
-                   flows_using_queue: Callable[[str], Awaitable[tuple[list[str], list[str]]]],
-                   prompt_exists: Callable[[str, str], bool], lock: asyncio.Lock) -> DirectoryDomain:
-    """``apply_config`` renders and reloads Asterisk's seats and queues after a change (the stack's step: the
-    ACD does not know the Asterisk process); ``flows_using_queue`` and ``prompt_exists`` are the IVR's answers, so
-    the ACD does not import the IVR; ``lock`` is shared with the users' administration (one admin change at a
-    time across both)."""
-    directory = Directory(sessions, repo, acd, clock, mode=mode, fallback_queue=fallback_queue,
-                          apply_config=apply_config, flows_using_queue=flows_using_queue,
-                          prompt_exists=prompt_exists, lock=lock)
-    return DirectoryDomain(directory=directory, routers=(directory_router,))

@@ -1,6 +1,6 @@
 """REST API for the users under /api/admin/users (admin role only): list, create, change. Every change is written to
 the audit log (``admin.user.<verb>``); the rules live in :mod:`callcenter.auth.users`. No password is ever
-returned or audited. A user's skills are the ACD's (``callcenter.acd.directory_api``)."""
+returned or audited. A user's skills are the directory's (``callcenter.directory.api``)."""
 
 from __future__ import annotations
 

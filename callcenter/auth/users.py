@@ -2,8 +2,8 @@
 
 Every request is checked completely before anything is written, so a refused request changes nothing; each
 refusal names its field. Storage is the auth repository's (``AuthService.repo``). The router writes the audit
-entry after a change succeeded. A user's seat and skills are the ACD's facts: they are read and changed through
-:class:`UserSeats` (the ACD's directory, given by the composition root), so auth does not import the ACD.
+entry after a change succeeded. A user's skills are the directory's and their seat the ACD's: they are read and
+changed through :class:`UserSeats` (the directory, given by the composition root), so auth imports neither.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def _roles(roles: list[str]) -> list[str]:
 
 
 class UserSeats(Protocol):
-    """What the users' administration needs of the ACD (``callcenter.acd.directory.Directory``)."""
+    """What the users' administration needs of the directory (``callcenter.directory.service.Directory``)."""
 
     async def skills_by_user(self) -> dict[int, list[dict[str, str]]]: ...
 
@@ -115,7 +115,7 @@ class UserSeats(Protocol):
 
 @dataclass
 class UserAdmin:
-    """One per stack, built by the composition root; ``lock`` is the one the ACD's directory holds too."""
+    """One per stack, built by the composition root; ``lock`` is the one the directory holds too."""
 
     auth: AuthService
     seats: UserSeats

@@ -41,6 +41,6 @@ class Users:
 
 
 def wire_users(auth: AuthService, seats: UserSeats, lock: asyncio.Lock) -> Users:
-    """``seats`` is the ACD's directory seen as what a user's seat and skills need (auth does not import the ACD);
+    """``seats`` is the directory seen as what a user's seat and skills need (auth imports neither it nor the ACD);
     ``lock`` is shared with the directory (one admin change at a time across both)."""
     return Users(admin=UserAdmin(auth, seats, lock), routers=(users_router,))

@@ -14,8 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.acd.models import AgentSkill, AgentStateLog, Seat
+from callcenter.acd.models import AgentStateLog
 from callcenter.auth.models import User
+from callcenter.directory.models import AgentSkill, Seat
 from callcenter.seat.models import AwayEpisode
 from callcenter.shifts.models import (
     ApproverPosition,

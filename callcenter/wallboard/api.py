@@ -9,13 +9,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, WebSocket
 from pydantic import BaseModel, Field
 
-from callcenter.acd.api import AcdDep, AcdRepoDep, seat_rows
+from callcenter.acd.api import AcdDep, seat_rows
 from callcenter.acd.schemas import AgentOut, SeatRowOut, SpyOut
 from callcenter.auth.api import AuthDep, require_roles
 from callcenter.auth.models import User
 from callcenter.auth.service import AuthService
 from callcenter.clock import Clock
 from callcenter.deps import ClockDep, lookup, provide
+from callcenter.directory.api import DirectoryRepoDep
 from callcenter.realtime.api import HubDep, serve_topics, ws_user
 from callcenter.realtime.hub import Hub
 from callcenter.realtime.notify import BOARD_TOPIC, BoardNotifier, DeskNotifier
@@ -52,8 +53,8 @@ async def board(user: Supervisor, board: BoardDep) -> dict[str, Any]:
 
 @router.get("/api/board/seats", response_model=list[SeatRowOut],
             summary="Seats, for picking the supervisor's own phone")
-async def seats(user: Supervisor, repo: AcdRepoDep, acd: AcdDep) -> list[dict[str, Any]]:
-    return await seat_rows(repo, acd)
+async def seats(user: Supervisor, directory: DirectoryRepoDep, acd: AcdDep) -> list[dict[str, Any]]:
+    return await seat_rows(directory, acd)
 
 
 @dataclass(frozen=True)

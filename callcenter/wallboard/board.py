@@ -39,8 +39,14 @@ class _Calls(Protocol):
     async def queued_since(self, since: datetime) -> list[Any]: ...
 
 
-class _AcdRepo(Protocol):
+class _Queues(Protocol):
+    """The directory's queues (``callcenter.directory.repository.DirectoryRepository``)."""
+
     async def queues(self, active_only: bool = False) -> list[Any]: ...
+
+
+class _AcdRepo(Protocol):
+    """The ACD's state log (``callcenter.acd.repository.AcdRepository``)."""
 
     async def calls_answered_since(self, since: datetime) -> dict[str, int]: ...
 
@@ -69,7 +75,8 @@ class _Seat(Protocol):
 
 class Board:
     def __init__(self, settings: WallboardSettings, timezone: str, clock: Clock, hub: Hub, tracker: CallTracker,
-                 acd: AgentService, calls: _Calls, acd_repo: _AcdRepo, events: _Events | None = None) -> None:
+                 acd: AgentService, calls: _Calls, acd_repo: _AcdRepo, directory: _Queues,
+                 events: _Events | None = None) -> None:
         self.settings = settings
         self.timezone = timezone
         self.clock = clock
@@ -78,6 +85,7 @@ class Board:
         self.acd = acd
         self.calls = calls
         self.acd_repo = acd_repo
+        self.directory = directory
         self.events = events
         self.queues: dict[str, dict[str, Any]] = {}  # name → display_name, thresholds
         self.fig = Figures(timezone, [(s.name, s.start) for s in settings.shifts],
@@ -168,7 +176,7 @@ class Board:
                                 "service_level_seconds": q.service_level_seconds,
                                 "service_level_target": q.service_level_target,
                                 "max_wait_seconds": q.max_wait_seconds}
-                       for q in await self.acd_repo.queues(active_only=True)}
+                       for q in await self.directory.queues(active_only=True)}
 
     async def load(self) -> None:
         """Today's (and the chart's) figures from the stored calls and the agents' answered calls from the state

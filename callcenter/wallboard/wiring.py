@@ -14,6 +14,7 @@ from callcenter.asterisk.ami import EventDispatcher
 from callcenter.calls.repository import CallRepository
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock
+from callcenter.directory.repository import DirectoryRepository
 from callcenter.realtime.hub import Hub
 from callcenter.seat.service import SeatService
 from callcenter.settings import Settings
@@ -28,9 +29,11 @@ class Wallboard:
 
 
 def wire_wallboard(settings: Settings, clock: Clock, hub: Hub, tracker: CallTracker, acd: AgentService,
-                   calls: CallRepository, acd_repo: AcdRepository, dispatcher: EventDispatcher) -> Wallboard:
+                   calls: CallRepository, acd_repo: AcdRepository, directory: DirectoryRepository,
+                   dispatcher: EventDispatcher) -> Wallboard:
+    """``acd_repo``: the agents' answered calls and wrap-ups (the ACD's state log); ``directory``: the queues."""
     # the dispatcher is read for the AMI time of the event behind a change (how far behind the board is)
-    board = Board(settings.wallboard, settings.timezone, clock, hub, tracker, acd, calls, acd_repo,
+    board = Board(settings.wallboard, settings.timezone, clock, hub, tracker, acd, calls, acd_repo, directory,
                   events=dispatcher)
     tracker.watch(board.on_call)
     acd.listen(board.on_agent)

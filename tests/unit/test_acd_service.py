@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from callcenter.acd.pop import ScreenPop, ivr_choices
-from callcenter.acd.repository import AcdRepository, penalty_for
+from callcenter.acd.repository import AcdRepository
 from callcenter.acd.service import AgentService
 from callcenter.app import Stack, create_app
 from callcenter.asterisk.events import (
@@ -27,6 +27,7 @@ from callcenter.asterisk.events import (
 from callcenter.auth.models import User
 from callcenter.calls.service import CallState
 from callcenter.clock import FakeClock
+from callcenter.directory.repository import DirectoryRepository, penalty_for
 from callcenter.errors import Conflict, InvalidInput, NotFound
 from callcenter.realtime.hub import Hub
 from tests.helpers import bearer, stack_settings, wait_for
@@ -51,7 +52,7 @@ class Env:
     async def agent(self, name: str, skills: dict[str, str]) -> User:
         user = await self.stack.auth.create_user(name, "test-password-1", ["agent"], name.title())
         for q, lvl in skills.items():
-            await self.stack.acd_repo.set_skill(user.id, q, lvl)
+            await self.stack.directory_repo.set_skill(user.id, q, lvl)
         return user
 
 
@@ -210,7 +211,8 @@ async def test_state_survives_a_service_restart(env: Env, db_url: str) -> None:
     u = await env.agent("li", {"support": "senior", "business": "junior"})
     await env.acd.login(u, "1001")
     await env.acd.pause(u, "meeting")
-    again = AgentService(AcdRepository(env.stack.sessions, env.clock), FakeAmi(), env.clock)
+    again = AgentService(AcdRepository(env.stack.sessions, env.clock),
+                         DirectoryRepository(env.stack.sessions, env.clock), FakeAmi(), env.clock)
     await again.load()
     a = again.by_ext["1001"]
     assert (a.username, a.state, a.reason, a.memberships) == ("li", "paused", "meeting",

@@ -19,11 +19,11 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from callcenter.acd.models import AgentSkill, PauseReason, QueueDef, Seat
 from callcenter.app import Stack, create_app
 from callcenter.asterisk.events import AgentComplete, AgentConnect
 from callcenter.auth.models import AuditEntry, AuthSession, User
 from callcenter.clock import FakeClock
+from callcenter.directory.models import AgentSkill, PauseReason, QueueDef, Seat
 from callcenter.errors import InvalidInput
 from tests.helpers import bearer, stack_settings
 from tests.i18n_catalogue import i18n_keys, page_files
@@ -343,7 +343,7 @@ async def test_skills_replace_and_a_logged_in_agents_memberships_follow_with_the
     assert r.json()["skills"] == [{"queue": "complaints", "level": "junior"},
                                   {"queue": "consultation", "level": "senior"}]
     # replaced, not merged: support is gone
-    assert await api.stack.acd_repo.skills(bob["id"]) == r.json()["skills"]
+    assert await api.stack.directory_repo.skills(bob["id"]) == r.json()["skills"]
     # a queue's routing change moves the penalties too (apply_config refreshes logged-in agents)
     r = await api.call("PATCH", "/api/admin/queues/complaints", {"routing": "juniors_first"})
     assert r.status_code == 200
@@ -377,7 +377,7 @@ async def test_bad_skills_are_refused_naming_the_field_and_keep_the_old_ones(api
     r = await api.call("PUT", f"/api/admin/users/{bob['id']}/skills", {"skills": skills})
     assert _field(r) == field
     assert named in r.json()["message"]
-    assert await api.stack.acd_repo.skills(bob["id"]) == [{"queue": "business", "level": "senior"}]
+    assert await api.stack.directory_repo.skills(bob["id"]) == [{"queue": "business", "level": "senior"}]
 
 
 async def test_only_agents_get_skills(api: Api) -> None:
@@ -386,7 +386,7 @@ async def test_only_agents_get_skills(api: Api) -> None:
                        {"skills": [{"queue": "support", "level": "senior"}]})
     assert r.status_code == 409 and r.json()["details"]["field"] == "skills"
     assert "agent role" in r.json()["message"]
-    assert await api.stack.acd_repo.skills(sup["id"]) == []
+    assert await api.stack.directory_repo.skills(sup["id"]) == []
 
 
 # seats ---------------------------------------------------------------------------------------------------------
@@ -451,7 +451,7 @@ async def test_create_seat_refusals_name_the_field(api: Api, body: dict[str, Any
 async def test_duplicate_seat_is_a_conflict(api: Api) -> None:
     r = await api.call("POST", "/api/admin/seats", {"extension": "1001", "name": "again", "password": SEAT_PASSWORD})
     assert r.status_code == 409 and r.json()["details"]["field"] == "extension" and "1001" in r.json()["message"]
-    assert (await api.stack.acd_repo.seat("1001")).name == "Agent 1001"
+    assert (await api.stack.directory_repo.seat("1001")).name == "Agent 1001"
 
 
 async def test_prod_mode_refuses_dev_placeholder_seat_passwords(db_url: str, workdir: Path) -> None:
@@ -506,12 +506,12 @@ async def test_a_seat_in_use_cannot_be_deleted_or_deactivated(api: Api) -> None:
     assert r.status_code == 409 and "bob" in r.json()["message"]
     r = await api.call("PATCH", "/api/admin/seats/1001", {"active": False, "name": "changed"})
     assert r.status_code == 409 and r.json()["details"]["field"] == "active"
-    seat = await api.stack.acd_repo.seat("1001")
+    seat = await api.stack.directory_repo.seat("1001")
     assert (seat.active, seat.name) == (True, "Agent 1001")
     await api.stack.acd.logout(user)
     r = await api.call("DELETE", "/api/admin/seats/1001")
     assert r.status_code == 204
-    assert await api.stack.acd_repo.seat("1001") is None
+    assert await api.stack.directory_repo.seat("1001") is None
     assert "[1001]" not in api.etc("pjsip.conf")
     (entry,) = await _audit(api.stack, "admin.seat.delete")
     assert entry.target == "seat:1001"

@@ -373,7 +373,7 @@ async def test_a_database_first_created_in_dev_mode_is_refused_in_prod_until_its
         await dev.load_directory()
         await dev.bootstrap_admin()
         await dev.auth.create_user("ops", PASSWORD, ["admin"])  # an admin with a password of their own
-        assert sorted(x.extension for x in await dev.acd_repo.seats()) == ["1001", "1002"]
+        assert sorted(x.extension for x in await dev.directory_repo.seats()) == ["1001", "1002"]
     finally:
         await dev.engine.dispose()
 

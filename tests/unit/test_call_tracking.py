@@ -258,7 +258,7 @@ async def test_a_call_answered_while_the_first_resync_runs_is_answered_by_the_ag
     # the service ran before: the agent took a call and was left in wrap-up when it stopped
     first, _ = await wired_stack(db_url, workdir, clock)
     user = await first.auth.create_user("li", "test-password-1", ["agent"], "Li")
-    await first.acd_repo.set_skill(user.id, "support", "senior")
+    await first.directory_repo.set_skill(user.id, "support", "senior")
     await first.acd.login(user, "1001")
     await first.acd.ready(user)
     old = {"Uniqueid": "1795438500.7", "Linkedid": "1795438500.7", "Interface": "PJSIP/1001", "Queue": "support",

@@ -16,11 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from callcenter.acd.models import QueueDef
 from callcenter.app import Stack
 from callcenter.asterisk.ami import AmiEvent
 from callcenter.auth.models import AuditEntry
 from callcenter.clock import FakeClock
+from callcenter.directory.models import QueueDef
 from callcenter.errors import Conflict
 from callcenter.recordings.service import CRASH_PROBLEM, NotWav, repair_wav
 from callcenter.settings import Settings

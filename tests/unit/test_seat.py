@@ -75,7 +75,7 @@ class Env:
     async def agent(self, name: str, ext: str = "1001", ready: bool = True, roles: tuple[str, ...] = ("agent",)
                     ) -> User:
         user = await self.stack.auth.create_user(name, "test-password-1", list(roles), name.title())
-        await self.stack.acd_repo.set_skill(user.id, "support", "senior")
+        await self.stack.directory_repo.set_skill(user.id, "support", "senior")
         await self.stack.acd.login(user, ext)
         if ready:
             await self.stack.acd.ready(user)

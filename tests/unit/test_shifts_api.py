@@ -139,7 +139,7 @@ async def test_templates_holidays_and_roster_with_clear_errors(api: Api) -> None
     # roster
     await api.user("a1")
     await api.user("a2")
-    await api.stack.acd_repo.set_skill(api.users["a2"].id, "support", "senior")
+    await api.stack.directory_repo.set_skill(api.users["a2"].id, "support", "senior")
     e = await api.ok("lead1", "POST", "/api/shifts/roster", 201,
                      json={"day": "2026-03-02", "template_id": day, "username": "a2", "seat": "1001"})
     assert {k: e[k] for k in ("day", "shift", "local_start", "local_end", "starts_at", "ends_at", "username", "job",

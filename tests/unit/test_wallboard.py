@@ -44,7 +44,7 @@ class Env:
 
     async def agent(self, name: str, ext: str, queue: str = "support", ready: bool = True) -> User:
         user = await self.stack.auth.create_user(name, "test-password-1", ["agent"], name.title())
-        await self.stack.acd_repo.set_skill(user.id, queue, "senior")
+        await self.stack.directory_repo.set_skill(user.id, queue, "senior")
         await self.stack.acd.login(user, ext)
         self.user = user
         if ready:

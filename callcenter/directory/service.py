@@ -1,14 +1,15 @@
-"""The ACD's directory: seats (SIP phones), queues, agents' skills and pause reasons, as the admin page edits them.
+"""The directory's rules: seats (SIP phones), queues, agents' skills and pause reasons, as the admin page edits them.
 
 Every request is checked completely before anything is written, so a refused request changes nothing; each
 refusal names its field (400), the missing record (404) or what it conflicts with (409). The router writes the
-audit entry after a change succeeded.
+audit entry after a change succeeded. The SQL is the repository's (:mod:`callcenter.directory.repository`).
 
 After a change the running system follows at once: seats and queues re-render pjsip.conf/queues.conf and reload
 them in Asterisk (``apply_config``, the callback the composition root gives: ``Stack.apply_config``), skills move a
-logged-in agent's queue memberships (``AgentService.refresh_memberships``), pause reasons are re-read by the ACD
-(``AgentService.reload_config``). What the IVR knows (prompts, the flows naming a queue) is asked through the
-callbacks ``prompt_exists`` and ``flows_using_queue``: the ACD does not import the IVR.
+logged-in agent's queue memberships (the ACD's ``refresh_memberships``), pause reasons are re-read by the ACD
+(``reload_config``). What the IVR knows (prompts, the flows naming a queue) is asked through the callbacks
+``prompt_exists`` and ``flows_using_queue``: the directory does not import the IVR, nor the ACD's service (it is
+given the ACD's live agents as :class:`LiveAgents`).
 """
 
 from __future__ import annotations
@@ -17,22 +18,13 @@ import asyncio
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from callcenter.acd.directory_schemas import (
-    PauseReasonCreateIn,
-    PauseReasonPatchIn,
-    QueueCreateIn,
-    QueuePatchIn,
-    SeatCreateIn,
-    SeatPatchIn,
-    SkillIn,
-)
-from callcenter.acd.errors import (
+from callcenter.acd.errors import state_words
+from callcenter.auth.models import User
+from callcenter.auth.users import MIN_PASSWORD, checked_text, no_nulls, serialized
+from callcenter.clock import Clock
+from callcenter.directory.errors import (
     ANNOUNCE_NOT_FOUND,
     BAD_ANNOUNCE,
     BAD_EXTENSION,
@@ -40,7 +32,6 @@ from callcenter.acd.errors import (
     BAD_REASON_CODE,
     BAD_STATIC_CONTACT,
     DEV_PASSWORD,
-    DIRECTORY_SEAT_NOT_FOUND,
     FALLBACK_QUEUE,
     NUMBER_OUT_OF_RANGE,
     QUEUE_EXISTS,
@@ -55,6 +46,7 @@ from callcenter.acd.errors import (
     RESERVED_REASON_CODE,
     SEAT_EXISTS,
     SEAT_IN_USE,
+    SEAT_NOT_FOUND,
     SIP_PASSWORD_CHARACTERS,
     SIP_PASSWORD_TOO_SHORT,
     SKILL_BAD_LEVEL,
@@ -65,14 +57,18 @@ from callcenter.acd.errors import (
     UNKNOWN_ROUTING,
     UNKNOWN_STRATEGY,
     USER_ON_CALL,
-    state_words,
 )
-from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES, AgentSkill, PauseReason, QueueDef, Seat
-from callcenter.acd.repository import AcdRepository
-from callcenter.acd.service import AgentService
-from callcenter.auth.models import User
-from callcenter.auth.users import MIN_PASSWORD, checked_text, no_nulls, serialized
-from callcenter.clock import Clock
+from callcenter.directory.models import LEVELS, ROUTINGS, STRATEGIES, PauseReason, QueueDef, Seat
+from callcenter.directory.repository import DirectoryRepository
+from callcenter.directory.schemas import (
+    PauseReasonCreateIn,
+    PauseReasonPatchIn,
+    QueueCreateIn,
+    QueuePatchIn,
+    SeatCreateIn,
+    SeatPatchIn,
+    SkillIn,
+)
 from callcenter.errors import Words
 
 EXTENSION_RE = re.compile(r"[0-9]{2,16}")
@@ -104,14 +100,30 @@ _text = checked_text
 _no_nulls = no_nulls
 
 
+class LiveAgents(Protocol):
+    """What the directory needs of the ACD's live agents (``callcenter.acd.service.AgentService``): who sits at a
+    seat, a user's seat and state, and the ACD told to follow a change."""
+
+    def username_at(self, extension: str) -> str | None: ...
+
+    def seat_and_state(self, user_id: int) -> tuple[str | None, str] | None: ...
+
+    def rename(self, user_id: int, display_name: str) -> None: ...
+
+    async def logout(self, user: User, source: str = "agent") -> object: ...
+
+    async def refresh_memberships(self, user_id: int) -> None: ...
+
+    async def reload_config(self) -> None: ...
+
+
 @dataclass
 class Directory:
-    """One per stack, built by the composition root (``Stack``) with its callbacks. ``lock`` is shared with the
-    users' administration (:class:`callcenter.auth.users.UserAdmin`): one admin change at a time."""
+    """One per stack, built by ``wire_directory`` with its callbacks. ``lock`` is shared with the users'
+    administration (:class:`callcenter.auth.users.UserAdmin`): one admin change at a time."""
 
-    sessions: async_sessionmaker[AsyncSession]
-    repo: AcdRepository
-    acd: AgentService
+    repo: DirectoryRepository
+    acd: LiveAgents
     clock: Clock
     mode: str  # settings.mode: prod refuses the dev placeholder SIP passwords
     fallback_queue: str  # settings.ivr.default_queue: cannot be deactivated or deleted
@@ -122,40 +134,27 @@ class Directory:
 
     # the users' seats and skills (callcenter.auth.users.UserSeats) ---------------------------------------
     async def skills_by_user(self) -> dict[int, list[dict[str, str]]]:
-        async with self.sessions() as s:
-            rows = (await s.execute(
-                select(AgentSkill.user_id, QueueDef.name, AgentSkill.level)
-                .join(QueueDef, QueueDef.id == AgentSkill.queue_id).order_by(QueueDef.name)
-            )).all()
-        out: dict[int, list[dict[str, str]]] = {}
-        for uid, queue, level in rows:
-            out.setdefault(uid, []).append({"queue": queue, "level": level})
-        return out
+        return await self.repo.skills_by_user()
 
     def seat_of(self, user_id: int) -> tuple[str | None, str] | None:
         """(seat, state) of a logged-in agent; None when not logged in."""
-        a = self.acd.agents.get(user_id)
-        if a is None or a.state == "logged_out":
-            return None
-        return a.extension, a.state
+        return self.acd.seat_and_state(user_id)
 
     async def release_seat(self, user: User, field: str) -> str | None:
         """The user is deactivated or no longer an agent: they leave their seat (they could not themselves);
         refused while they ring or talk. Returns the seat they left, if any."""
-        agent = self.acd.agents.get(user.id)
-        if agent is None or agent.state == "logged_out":
+        at = self.acd.seat_and_state(user.id)
+        if at is None:
             return None
-        if agent.state in ("ringing", "on_call"):
-            raise USER_ON_CALL({"username": user.username, "state_text": state_words(agent.state)},
-                               field=field, seat=agent.extension, state=agent.state)
-        seat = agent.extension
+        seat, state = at
+        if state in ("ringing", "on_call"):
+            raise USER_ON_CALL({"username": user.username, "state_text": state_words(state)},
+                               field=field, seat=seat, state=state)
         await self.acd.logout(user, source="admin")
         return seat
 
     def renamed(self, user_id: int, display_name: str) -> None:
-        agent = self.acd.agents.get(user_id)
-        if agent is not None:
-            agent.display_name = display_name
+        self.acd.rename(user_id, display_name)
 
     @serialized
     async def set_skills(self, user_id: int, skills: list[SkillIn], user: Callable[[int], Awaitable[User]]
@@ -165,8 +164,7 @@ class Directory:
         u = await user(user_id)
         if skills and "agent" not in u.roles:
             raise SKILLS_NOT_AGENT({"username": u.username}, field="skills", roles=list(u.roles))
-        async with self.sessions() as s:
-            queues = {q.name: q for q in (await s.execute(select(QueueDef))).scalars()}
+        queues = {q.name: q for q in await self.repo.queues()}
         want: dict[str, str] = {}
         for i, sk in enumerate(skills):
             field = f"skills[{i}]"
@@ -179,21 +177,16 @@ class Directory:
             if sk.queue in want:
                 raise SKILL_QUEUE_TWICE(field=f"{field}.queue", queue=sk.queue)
             want[sk.queue] = sk.level
-        before = (await self.skills_by_user()).get(u.id, [])
-        async with self.sessions() as s:
-            await s.execute(delete(AgentSkill).where(AgentSkill.user_id == u.id))
-            for q, level in want.items():
-                s.add(AgentSkill(user_id=u.id, queue_id=queues[q].id, level=level))
-            await s.commit()
+        before = (await self.repo.skills_by_user()).get(u.id, [])
+        await self.repo.replace_skills(u.id, {queues[q].id: level for q, level in want.items()})
         await self.acd.refresh_memberships(u.id)
         return before, [{"queue": q, "level": lvl} for q, lvl in sorted(want.items())]
 
     # seats -------------------------------------------------------------------------------------------------
     def seat_out(self, seat: Seat) -> dict[str, Any]:
-        holder = self.acd.by_ext.get(seat.extension)
         return {"extension": seat.extension, "name": seat.name, "static_contact": seat.static_contact,
                 "active": seat.active, "has_password": bool(seat.password), "created_at": seat.created_at,
-                "in_use_by": holder.username if holder is not None else None}
+                "in_use_by": self.acd.username_at(seat.extension)}
 
     async def list_seats(self) -> list[dict[str, Any]]:
         return [self.seat_out(x) for x in await self.repo.seats()]
@@ -201,7 +194,7 @@ class Directory:
     async def _seat(self, extension: str) -> Seat:
         seat = await self.repo.seat(extension)
         if seat is None:
-            raise DIRECTORY_SEAT_NOT_FOUND(extension=extension)
+            raise SEAT_NOT_FOUND(extension=extension)
         return seat
 
     def _sip_password(self, password: str) -> str:
@@ -224,9 +217,9 @@ class Directory:
         return v
 
     def _busy_seat(self, extension: str, field: str) -> None:
-        holder = self.acd.by_ext.get(extension)
+        holder = self.acd.username_at(extension)
         if holder is not None:
-            raise SEAT_IN_USE(field=field, extension=extension, logged_in=holder.username)
+            raise SEAT_IN_USE(field=field, extension=extension, logged_in=holder)
 
     @serialized
     async def create_seat(self, body: SeatCreateIn) -> Seat:
@@ -239,15 +232,10 @@ class Directory:
         contact = self._static_contact(body.static_contact)
         if await self.repo.seat(ext) is not None:
             raise SEAT_EXISTS(field="extension", extension=ext)
-        seat = Seat(extension=ext, name=name, password=password, static_contact=contact, active=True,
-                    created_at=self.clock.now())
-        async with self.sessions() as s:
-            s.add(seat)
-            try:
-                await s.commit()
-            except IntegrityError as e:
-                raise SEAT_EXISTS(field="extension", extension=ext) from e
-            await s.refresh(seat)
+        seat = await self.repo.add(Seat(extension=ext, name=name, password=password, static_contact=contact,
+                                        active=True, created_at=self.clock.now()))
+        if seat is None:
+            raise SEAT_EXISTS(field="extension", extension=ext)
         await self.apply_config()
         return seat
 
@@ -273,13 +261,7 @@ class Directory:
             changes["active"] = body.active
         if not changes:
             return seat, {}
-        async with self.sessions() as s:
-            row = (await s.execute(select(Seat).where(Seat.id == seat.id))).scalar_one()
-            for k, v in changes.items():
-                setattr(row, k, v)
-            await s.commit()
-            await s.refresh(row)
-            seat = row
+        seat = await self.repo.update(Seat, seat.id, changes)
         await self.apply_config()
         detail = {k: v for k, v in changes.items() if k != "password"}
         if "password" in changes:
@@ -290,20 +272,11 @@ class Directory:
     async def delete_seat(self, extension: str) -> Seat:
         seat = await self._seat(extension)
         self._busy_seat(seat.extension, "extension")
-        async with self.sessions() as s:
-            await s.execute(delete(Seat).where(Seat.id == seat.id))
-            await s.commit()
+        await self.repo.remove(Seat, seat.id)
         await self.apply_config()
         return seat
 
     # queues ------------------------------------------------------------------------------------------------
-    async def _skill_counts(self) -> dict[int, int]:
-        async with self.sessions() as s:
-            rows = (await s.execute(
-                select(AgentSkill.queue_id, func.count(AgentSkill.id)).group_by(AgentSkill.queue_id)
-            )).all()
-        return {qid: int(n) for qid, n in rows}
-
     @staticmethod
     def _queue_out(q: QueueDef, agents: int) -> dict[str, Any]:
         return {"name": q.name, "display_name": q.display_name, "strategy": q.strategy,
@@ -315,15 +288,14 @@ class Directory:
                 "agents": agents}
 
     async def list_queues(self) -> list[dict[str, Any]]:
-        counts = await self._skill_counts()
+        counts = await self.repo.skill_counts()
         return [self._queue_out(q, counts.get(q.id, 0)) for q in await self.repo.queues()]
 
     async def queue_out(self, q: QueueDef) -> dict[str, Any]:
-        return self._queue_out(q, (await self._skill_counts()).get(q.id, 0))
+        return self._queue_out(q, (await self.repo.skill_counts()).get(q.id, 0))
 
     async def _queue(self, name: str) -> QueueDef:
-        async with self.sessions() as s:
-            q = (await s.execute(select(QueueDef).where(QueueDef.name == name))).scalar_one_or_none()
+        q = await self.repo.queue(name)
         if q is None:
             raise QUEUE_NOT_FOUND(queue=name)
         return q
@@ -376,21 +348,12 @@ class Directory:
             raise RESERVED_QUEUE_NAME({"name": name}, field="name")
         values = self._queue_fields(body.model_dump(exclude={"name"}))
         values["display_name"] = values.get("display_name") or name
-        async with self.sessions() as s:
-            # Asterisk's app_queue compares queue names without case
-            other = (await s.execute(
-                select(QueueDef.name).where(func.lower(QueueDef.name) == name.lower())
-            )).scalar_one_or_none()
+        other = await self.repo.queue_named_like(name)  # Asterisk's app_queue compares queue names without case
         if other is not None:
             raise QUEUE_EXISTS(field="name", queue=other)
-        q = QueueDef(name=name, **values)
-        async with self.sessions() as s:
-            s.add(q)
-            try:
-                await s.commit()
-            except IntegrityError as e:
-                raise QUEUE_EXISTS(field="name", queue=name) from e
-            await s.refresh(q)
+        q = await self.repo.add(QueueDef(name=name, **values))
+        if q is None:
+            raise QUEUE_EXISTS(field="name", queue=name)
         await self.apply_config()
         return q
 
@@ -413,13 +376,7 @@ class Directory:
                 raise QUEUE_IN_PUBLISHED_FLOW({"name": q.name, "live": ', '.join(live)}, field="active", flows=live)
         if not changes:
             return q, {}
-        async with self.sessions() as s:
-            row = (await s.execute(select(QueueDef).where(QueueDef.id == q.id))).scalar_one()
-            for k, v in changes.items():
-                setattr(row, k, v)
-            await s.commit()
-            await s.refresh(row)
-            q = row
+        q = await self.repo.update(QueueDef, q.id, changes)
         await self.apply_config()
         return q, changes
 
@@ -432,12 +389,10 @@ class Directory:
         if flows:
             raise QUEUE_IN_FLOWS({"name": q.name, "flows_text": ', '.join(flows), "value": ', '.join(live) or NONE,
                                  "value2": ', '.join(draft) or NONE}, field="name", flows=flows)
-        agents = (await self._skill_counts()).get(q.id, 0)
+        agents = (await self.repo.skill_counts()).get(q.id, 0)
         if agents:
             raise QUEUE_HAS_SKILLS({"name": q.name}, field="name", agents=agents)
-        async with self.sessions() as s:
-            await s.execute(delete(QueueDef).where(QueueDef.id == q.id))
-            await s.commit()
+        await self.repo.remove(QueueDef, q.id)
         await self.apply_config()
         return q
 
@@ -451,8 +406,7 @@ class Directory:
         return [self.reason_out(r) for r in await self.repo.pause_reasons(active_only=False)]
 
     async def _reason(self, code: str) -> PauseReason:
-        async with self.sessions() as s:
-            r = (await s.execute(select(PauseReason).where(PauseReason.code == code))).scalar_one_or_none()
+        r = await self.repo.pause_reason(code)
         if r is None:
             raise REASON_NOT_FOUND(code=code)
         return r
@@ -466,17 +420,12 @@ class Directory:
             raise RESERVED_REASON_CODE({"code": code}, field="code")
         label_zh = _text(body.label_zh, "label_zh", max_len=64)
         label_en = _text(body.label_en, "label_en", max_len=64)
-        async with self.sessions() as s:
-            if (await s.execute(select(PauseReason.id).where(PauseReason.code == code))).first() is not None:
-                raise REASON_EXISTS(field="code", code=code)
-            r = PauseReason(code=code, label_zh=label_zh, label_en=label_en, away=body.away, system=False,
-                            active=True)
-            s.add(r)
-            try:
-                await s.commit()
-            except IntegrityError as e:
-                raise REASON_EXISTS(field="code", code=code) from e
-            await s.refresh(r)
+        if await self.repo.pause_reason(code) is not None:
+            raise REASON_EXISTS(field="code", code=code)
+        r = await self.repo.add(PauseReason(code=code, label_zh=label_zh, label_en=label_en, away=body.away,
+                                            system=False, active=True))
+        if r is None:
+            raise REASON_EXISTS(field="code", code=code)
         await self.acd.reload_config()
         return r
 
@@ -499,12 +448,6 @@ class Directory:
                 changes[k] = v
         if not changes:
             return r, {}
-        async with self.sessions() as s:
-            row = (await s.execute(select(PauseReason).where(PauseReason.id == r.id))).scalar_one()
-            for k, v in changes.items():
-                setattr(row, k, v)
-            await s.commit()
-            await s.refresh(row)
-            r = row
+        r = await self.repo.update(PauseReason, r.id, changes)
         await self.acd.reload_config()
         return r, changes

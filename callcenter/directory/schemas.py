@@ -1,6 +1,6 @@
-"""API shapes of the ACD's directory under /api/admin (``callcenter.acd.directory_api``): skills, seats, queues,
-pause reasons and the page's choices. Inputs are strict (``StrictIn``). The rules (lengths, ranges, formats) are
-checked in :mod:`callcenter.acd.directory`, each refusal naming its field."""
+"""API shapes of the directory under /api/admin (``callcenter.directory.api``): skills, seats, queues, pause
+reasons and the page's choices. Inputs are strict (``StrictIn``). The rules (lengths, ranges, formats) are checked in
+:mod:`callcenter.directory.service`, each refusal naming its field."""
 
 from __future__ import annotations
 

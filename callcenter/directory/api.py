@@ -1,6 +1,6 @@
-"""REST API for the ACD's directory under /api/admin (admin role only): the choices, agents' skills, seats, queues
-and pause reasons. Every change is written to the audit log (``admin.<thing>.<verb>``); the rules live in
-:mod:`callcenter.acd.directory`. No SIP password is ever returned or audited."""
+"""REST API for the directory under /api/admin (admin role only): the choices, agents' skills, seats, queues and
+pause reasons. Every change is written to the audit log (``admin.<thing>.<verb>``); the rules live in
+:mod:`callcenter.directory.service`. No SIP password is ever returned or audited."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
-from callcenter.acd.directory import Directory
-from callcenter.acd.directory_schemas import (
+from callcenter.auth.admin_api import Admin, UsersDep
+from callcenter.auth.admin_schemas import UserOut
+from callcenter.auth.api import AuthDep
+from callcenter.auth.models import ROLES
+from callcenter.bounds import Id
+from callcenter.deps import SettingsDep, provide
+from callcenter.directory.models import LEVELS, ROUTINGS, STRATEGIES
+from callcenter.directory.repository import DirectoryRepository
+from callcenter.directory.schemas import (
     MetaOut,
     PauseReasonCreateIn,
     PauseReasonOut,
@@ -22,15 +29,11 @@ from callcenter.acd.directory_schemas import (
     SeatPatchIn,
     SkillsIn,
 )
-from callcenter.acd.models import LEVELS, ROUTINGS, STRATEGIES
-from callcenter.auth.admin_api import Admin, UsersDep
-from callcenter.auth.admin_schemas import UserOut
-from callcenter.auth.api import AuthDep
-from callcenter.auth.models import ROLES
-from callcenter.bounds import Id
-from callcenter.deps import SettingsDep, provide
+from callcenter.directory.service import Directory
 
 DirectoryDep = Annotated[Directory, Depends(provide(Directory))]
+# the directory's storage, for the routes of other domains that read it (the seat pickers, an agent's skills)
+DirectoryRepoDep = Annotated[DirectoryRepository, Depends(provide(DirectoryRepository))]
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 
 
