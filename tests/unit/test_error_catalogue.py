@@ -53,8 +53,8 @@ KINDS = list({id(r): r for kinds in CATALOGUES.values() for r in kinds.values()}
 def test_the_catalogues_hold_the_refusals_of_every_domain() -> None:
     domains = {r.code.split(".")[0] for r in KINDS}
     # (the admin page's refusals belong to the domains that own what it edits: no "admin" required here)
-    assert {"request", "acd", "directory", "seat", "shifts", "qc", "customers", "recordings", "auth", "ivr",
-            "calls", "health"} <= domains
+    assert {"request", "acd", "seat", "shifts", "qc", "customers", "recordings", "auth", "ivr", "calls",
+            "health"} <= domains
     assert len(KINDS) > 300
 
 
@@ -250,6 +250,43 @@ def test_every_raise_of_a_kind_gives_the_values_its_templates_name() -> None:
                         missing.append(f"{path.relative_to(ROOT)}:{n.lineno} {t.id}: {sorted(need - given)}")
     assert checked > 250
     assert not missing, "\n".join(missing)
+
+
+def _english_in_value(node: ast.expr) -> str | None:
+    """English a raise site writes into a value a template names: a string constant with prose in it, or an English
+    word joining names (``" or ".join(roles)``); a ``Words`` gives both languages instead."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "Words":
+            return None
+    for n in ast.walk(node):
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and english_prose(n.value):
+            return n.value
+        if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "join"
+                and isinstance(n.func.value, ast.Constant) and isinstance(n.func.value.value, str)
+                and re.search("[A-Za-z]", n.func.value.value)):
+            return f"{n.func.value.value!r}.join(...)"
+    return None
+
+
+def test_no_raise_site_writes_english_into_a_chinese_text() -> None:
+    found = []
+    for path in SOURCES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        kinds = _imported_kinds(tree)
+        for n in ast.walk(tree):
+            if not (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in kinds):
+                continue
+            named = placeholders(kinds[n.func.id].templates[ZH])
+            values = [(k.arg, k.value) for k in n.keywords if k.arg]
+            for a in n.args:
+                if isinstance(a, ast.Dict):
+                    values += [(k.value, v) for k, v in zip(a.keys, a.values, strict=True)
+                               if isinstance(k, ast.Constant)]
+            for name, v in values:
+                english = _english_in_value(v) if name in named else None
+                if english:
+                    found.append(f"{path.relative_to(ROOT)}:{n.lineno} {n.func.id} {name}={english}")
+    assert not found, "give these in each language's words (callcenter.errors.Words, any_of):\n" + "\n".join(found)
 
 
 def test_a_refusal_keeps_its_details_and_fills_both_languages() -> None:
