@@ -53,8 +53,8 @@ KINDS = list({id(r): r for kinds in CATALOGUES.values() for r in kinds.values()}
 def test_the_catalogues_hold_the_refusals_of_every_domain() -> None:
     domains = {r.code.split(".")[0] for r in KINDS}
     # (the admin page's refusals belong to the domains that own what it edits: no "admin" required here)
-    assert {"request", "acd", "seat", "shifts", "qc", "customers", "recordings", "auth", "ivr", "calls",
-            "health"} <= domains
+    assert {"request", "acd", "directory", "seat", "shifts", "qc", "customers", "recordings", "auth", "ivr",
+            "calls", "health"} <= domains
     assert len(KINDS) > 300
 
 
