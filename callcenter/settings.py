@@ -326,23 +326,36 @@ def _default_shifts() -> list[ShiftStart]:
     return [ShiftStart(name="day", start="08:00"), ShiftStart(name="night", start="20:00")]
 
 
+# wallboard settings that are seat discipline's (``seat.<name>``) now; the wallboard section refuses them
+_MOVED_TO_SEAT = ("away_warning_minutes", "away_violation_minutes")
+
+
 class WallboardSettings(BaseModel):
     # deltas go out at most this often (coalesced), so a busy centre does not flood browsers
     push_interval_ms: int = Field(250, ge=50, le=5000)
     # the service-level alert and the chart's service level look at this many minutes back
     sl_alert_minutes: int = Field(15, ge=1, le=240)
-    # away-from-desk time is shown as a warning from, and as a violation at, these many minutes
-    away_warning_minutes: float = Field(15.0, gt=0)
-    away_violation_minutes: float = Field(20.0, gt=0)
+    # (the away thresholds the board shows are seat discipline's: seat.away_warning_minutes/away_violation_minutes)
     chart_hours: int = Field(4, ge=1, le=24)
     chart_step_seconds: int = Field(60, ge=5, le=3600)
     # the centre's shifts by start time (centre timezone); the current shift is the one started most recently
     shifts: list[ShiftStart] = Field(default_factory=_default_shifts, min_length=1)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: Any) -> Any:
+        """One setting per rule: the away thresholds are seat discipline's only. A config still setting them here
+        is refused (not ignored: the centre would run on thresholds it did not choose), naming where they went."""
+        if isinstance(data, dict):
+            moved = [name for name in _MOVED_TO_SEAT if name in data]
+            if moved:
+                raise ValueError("; ".join(f"{_named('wallboard.' + name)} is no longer a setting: set "
+                                           f"{_named('seat.' + name)} instead (the board shows seat discipline's "
+                                           "thresholds)" for name in moved))
+        return data
+
     @model_validator(mode="after")
     def _checks(self) -> WallboardSettings:
-        if self.away_warning_minutes > self.away_violation_minutes:
-            raise ValueError("wallboard.away_warning_minutes must not be more than away_violation_minutes")
         starts = [s.start for s in self.shifts]
         if len(set(starts)) != len(starts):
             raise ValueError(f"wallboard.shifts: two shifts start at the same time in {starts}")
@@ -350,8 +363,8 @@ class WallboardSettings(BaseModel):
 
 
 class SeatSettings(BaseModel):
-    """Seat discipline (``docs/seat-discipline.md``): the away-from-desk rule. The wallboard shows the same
-    thresholds (``wallboard.away_*`` mirror these; the older names are still read when these are not set)."""
+    """Seat discipline (``docs/seat-discipline.md``): the away-from-desk rule. Its thresholds are the only ones:
+    the wallboard shows these (it refuses the older ``wallboard.away_*`` settings)."""
 
     # one away episode (paused "away", auto-paused after unanswered rings, or the phone unreachable/unregistered)
     # is a warning from, and a disciplinary violation at, these many minutes
@@ -567,7 +580,6 @@ class Settings(BaseSettings):
         exts = [a.extension for a in self.agents]
         if len(set(exts)) != len(exts):
             raise ValueError(f"{_named('agents')}: duplicate extensions in {exts}")
-        self._away_thresholds()
         names = [q.name for q in self.queues]
         if len(set(names)) != len(names):
             raise ValueError(f"{_named('queues')}: duplicate queue names in {names}")
@@ -586,24 +598,6 @@ class Settings(BaseSettings):
                 raise ValueError(f"{_named(name)}: port {port} is also used by {seen[port]}")
             seen[port] = name
         return self
-
-    def _away_thresholds(self) -> None:
-        """One pair of away thresholds for the rule (``seat``) and the board (``wallboard``): the board's are the
-        older names, still read when ``seat`` does not set them; set in both sections they must agree."""
-        for name in ("away_warning_minutes", "away_violation_minutes"):
-            in_board = name in self.wallboard.model_fields_set
-            in_seat = name in self.seat.model_fields_set
-            board_v, seat_v = getattr(self.wallboard, name), getattr(self.seat, name)
-            if in_board and in_seat and board_v != seat_v:
-                raise ValueError(f"{_named('wallboard.' + name)} ({board_v:g}) differs from "
-                                 f"{_named('seat.' + name)} ({seat_v:g}); set seat.{name} only")
-            if in_board and not in_seat:
-                setattr(self.seat, name, board_v)
-            else:
-                setattr(self.wallboard, name, seat_v)
-        if self.seat.away_warning_minutes > self.seat.away_violation_minutes:
-            raise ValueError(f"{_named('seat.away_warning_minutes')}: must not be more than away_violation_minutes "
-                             f"({self.seat.away_warning_minutes:g} > {self.seat.away_violation_minutes:g})")
 
     # Derived values -------------------------------------------------------------------------------------
     @property

@@ -252,18 +252,16 @@ class Board:
                   "max_wait_seconds": None, **self.fig.queue_figures(None, now), "agents": total_agents}
         return queues, totals
 
+    def _discipline(self) -> _Seat:
+        """Seat discipline owns the away rule and its thresholds (``settings.seat``); the board only shows them."""
+        if self.seat is None:
+            raise RuntimeError("the board shows seat discipline's away state and thresholds: attach it first "
+                               "(callcenter.wallboard.wiring.attach_seat_discipline)")
+        return self.seat
+
     def _away(self, a: Agent, now: datetime) -> tuple[bool, datetime | None, str]:
-        if self.seat is not None:
-            st = self.seat.away_status(a.username, now)
-            return (False, None, "ok") if st is None else (True, st["since"], st["level"])
-        away_codes = self.acd.away_reasons()
-        if a.state != "paused" or a.reason not in away_codes or a.since is None:
-            return False, None, "ok"
-        minutes = (now - a.since).total_seconds() / 60
-        s = self.settings
-        level = "violation" if minutes >= s.away_violation_minutes else \
-            "warning" if minutes >= s.away_warning_minutes else "ok"
-        return True, a.since, level
+        st = self._discipline().away_status(a.username, now)
+        return (False, None, "ok") if st is None else (True, st["since"], st["level"])
 
     def agent_row(self, a: Agent, now: datetime) -> dict[str, Any]:
         row = a.public()
@@ -292,20 +290,14 @@ class Board:
                 out[f"wait:{lc.uniqueid}"] = {"kind": "long_wait", "queue": lc.queue, "username": None,
                                               "detail": {"caller_number": lc.caller_number,
                                                          "queued_at": lc.queued_at, "max_wait_seconds": limit}}
+        seat = self._discipline()
         for a in self.acd.by_ext.values():
-            if self.seat is not None:
-                sa = self.seat.away_status(a.username, now)
-                if sa is not None and sa["level"] == "violation":
-                    out[f"away:{a.username}"] = {"kind": "away", "queue": None, "username": a.username, "detail": {
-                        "reason": sa["reason"], "minutes": sa["minutes"], "level": "violation", "violation": True,
-                        "sources": sa["active_sources"], "since": sa["since"], "episode_id": sa["episode_id"],
-                        "limit_minutes": sa["limit_minutes"], "approved_request_id": sa["approved_request_id"]}}
-                continue
-            away, since, level = self._away(a, now)
-            if away and level == "violation" and since is not None:
-                out[f"away:{a.username}"] = {"kind": "away", "queue": None, "username": a.username,
-                                             "detail": {"reason": a.reason,
-                                                        "minutes": int((now - since).total_seconds() // 60)}}
+            sa = seat.away_status(a.username, now)
+            if sa is not None and sa["level"] == "violation":
+                out[f"away:{a.username}"] = {"kind": "away", "queue": None, "username": a.username, "detail": {
+                    "reason": sa["reason"], "minutes": sa["minutes"], "level": "violation", "violation": True,
+                    "sources": sa["active_sources"], "since": sa["since"], "episode_id": sa["episode_id"],
+                    "limit_minutes": sa["limit_minutes"], "approved_request_id": sa["approved_request_id"]}}
         for r in self.seat.pending_requests() if self.seat is not None else []:
             out[f"leave:{r['id']}"] = {"kind": "leave_request", "queue": None, "username": r["username"],
                                        "detail": {"request_id": r["id"], "reason": r["reason"],
@@ -467,12 +459,10 @@ class Board:
         now = self.clock.now()
         queues = {n: {**q, "longest_wait": _live_wait(q, now)} for n, q in self._sent_queues.items()}
         totals = {**self._sent_totals, "longest_wait": _live_wait(self._sent_totals, now)}
-        s = self.settings
-        warning, violation = (self.seat.warning_minutes, self.seat.violation_minutes) if self.seat is not None \
-            else (s.away_warning_minutes, s.away_violation_minutes)
+        s, seat = self.settings, self._discipline()  # the away thresholds are seat discipline's
         return {"type": "snapshot", "at": now, "timezone": self.timezone,
-                "settings": {"away_warning_minutes": warning,
-                             "away_violation_minutes": violation,
+                "settings": {"away_warning_minutes": seat.warning_minutes,
+                             "away_violation_minutes": seat.violation_minutes,
                              "sl_alert_minutes": s.sl_alert_minutes, "push_interval_ms": s.push_interval_ms,
                              "chart_step_seconds": s.chart_step_seconds, "chart_hours": s.chart_hours},
                 "queues": queues, "totals": totals, "agents": dict(self._sent_agents),

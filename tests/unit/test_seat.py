@@ -550,11 +550,9 @@ async def test_phone_states_are_asked_of_asterisk_after_a_reconnect(env: Env) ->
 
 def test_the_away_thresholds_are_one_pair_for_the_rule_and_the_board() -> None:
     s = load_settings(seat={"away_warning_minutes": 5, "away_violation_minutes": 10})
-    assert (s.wallboard.away_warning_minutes, s.wallboard.away_violation_minutes) == (5, 10)
-    s = load_settings(wallboard={"away_violation_minutes": 30})  # the older name still works
-    assert (s.seat.away_violation_minutes, s.wallboard.away_violation_minutes) == (30, 30)
-    with pytest.raises(SettingsError, match="differs from seat.away_violation_minutes"):
-        load_settings(seat={"away_violation_minutes": 25}, wallboard={"away_violation_minutes": 30})
+    assert (s.seat.away_warning_minutes, s.seat.away_violation_minutes) == (5, 10)  # the board's too (test_wallboard)
+    with pytest.raises(SettingsError, match=r"set seat.away_violation_minutes \(CALLCENTER_SEAT__AWAY_VIOLATION"):
+        load_settings(wallboard={"away_violation_minutes": 30})  # the older name is refused, naming the new one
     with pytest.raises(SettingsError, match="seat.away_warning_minutes"):
         load_settings(seat={"away_warning_minutes": 25})
     with pytest.raises(SettingsError, match="seat.check_interval_seconds"):

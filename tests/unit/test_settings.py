@@ -340,20 +340,38 @@ def test_cli_config_option_reads_file(
     ({"shifts": [{"name": "day", "start": "8:00"}]}, "shift start must be HH:MM"),
     ({"shifts": []}, "setting wallboard.shifts"),
     ({"shifts": [{"name": "a", "start": "08:00"}, {"name": "b", "start": "08:00"}]}, "start at the same time"),
-    ({"away_warning_minutes": 25}, "away_warning_minutes must not be more than away_violation_minutes"),
+    # one setting per rule: the away thresholds are seat discipline's, the older wallboard names are refused
+    ({"away_warning_minutes": 25}, "set seat.away_warning_minutes (CALLCENTER_SEAT__AWAY_WARNING_MINUTES) instead"),
     ({"push_interval_ms": 10}, "setting wallboard.push_interval_ms"),
 ])
 def test_bad_wallboard_settings_are_named(wallboard: dict[str, Any], expected: str) -> None:
     assert expected in _error(wallboard=wallboard)
 
 
+def test_the_away_thresholds_are_seat_disciplines_only(monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert "seat.away_warning_minutes must not be more than away_violation_minutes" in _error(
+        seat={"away_warning_minutes": 25})
+    assert not hasattr(load_settings().wallboard, "away_warning_minutes")
+    # an environment or a config file still setting the wallboard's older names: start-up is refused, naming the new
+    monkeypatch.setenv("CALLCENTER_WALLBOARD__AWAY_WARNING_MINUTES", "10")
+    assert ("wallboard.away_warning_minutes (CALLCENTER_WALLBOARD__AWAY_WARNING_MINUTES) is no longer a setting: "
+            "set seat.away_warning_minutes (CALLCENTER_SEAT__AWAY_WARNING_MINUTES) instead") in _error()
+    monkeypatch.delenv("CALLCENTER_WALLBOARD__AWAY_WARNING_MINUTES")
+    cfg = _write_toml(tmp_path / "cc.toml", "[wallboard]\naway_violation_minutes = 30\n")
+    monkeypatch.setenv("CALLCENTER_CONFIG", str(cfg))
+    assert cli_main(["check-config"]) == 2
+    assert "set seat.away_violation_minutes (CALLCENTER_SEAT__AWAY_VIOLATION_MINUTES) instead" in \
+        capsys.readouterr().err
+
+
 def test_wallboard_shifts_from_toml(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     cfg = _write_toml(tmp_path / "cc.toml", '[wallboard]\nshifts = [{name = "early", start = "06:30"}, '
-                                            '{name = "late", start = "14:30"}]\naway_violation_minutes = 30\n')
+                                            '{name = "late", start = "14:30"}]\n[seat]\naway_violation_minutes = 30\n')
     monkeypatch.setenv("CALLCENTER_CONFIG", str(cfg))
     s = load_settings()
     assert [(x.name, x.start) for x in s.wallboard.shifts] == [("early", "06:30"), ("late", "14:30")]
-    assert s.wallboard.away_violation_minutes == 30
+    assert s.seat.away_violation_minutes == 30
 
 
 # ---- recording transcoding ---------------------------------------------------------------------------------

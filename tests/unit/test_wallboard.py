@@ -319,6 +319,29 @@ async def test_alerts_at_their_thresholds(env: Env) -> None:
     assert delta is not None and delta["alerts_cleared"] == ["away:li"] and delta["agents"]["li"]["away"] is False
 
 
+async def test_the_board_shows_seat_disciplines_away_thresholds(db_url: str, workdir: Path) -> None:
+    clock = FakeClock(T0)
+    stack, ami = await wired_stack(db_url, workdir, clock, seat={"away_warning_minutes": 5,
+                                                                 "away_violation_minutes": 10})
+    env = Env(stack, ami, clock)
+    try:
+        settings = env.board.snapshot()["settings"]
+        assert (settings["away_warning_minutes"], settings["away_violation_minutes"]) == (5, 10)
+        user = await env.agent("li", "1001")
+        await env.stack.acd.pause(user, "away")
+        env.board.tick()
+        env.clock.advance(5 * 60)
+        delta = env.board.tick()
+        assert delta is not None and delta["agents"]["li"]["away_level"] == "warning"
+        env.clock.advance(5 * 60)
+        delta = env.board.tick()
+        assert delta is not None and delta["agents"]["li"]["away_level"] == "violation"
+        assert delta["alerts_raised"][0]["id"] == "away:li"
+        assert delta["alerts_raised"][0]["detail"]["limit_minutes"] == 10
+    finally:
+        await close_wired(stack)
+
+
 def test_fact_log_spans_inserts_out_of_order_and_prunes() -> None:
     log = FactLog()
     for t in (10.0, 20.0, 30.0):
