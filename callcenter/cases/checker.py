@@ -20,9 +20,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from callcenter.cases.clocks import CaseClockFacts, CaseClocks, ClockEvent
 from callcenter.cases.config import CasesSettings
 from callcenter.clock import Clock
+from callcenter.shifts.repository import ShiftRepository
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,16 @@ class ClockSource(Protocol):
 HolidaysSource = Callable[[date, date], Awaitable[frozenset[date]]]
 # told once per newly recorded event
 Notify = Callable[[ClockEvent], Awaitable[None]]
+
+
+def holidays_from(sessions: async_sessionmaker[AsyncSession]) -> HolidaysSource:
+    """The checker's holidays: the shifts' public holiday calendar (``public_holidays``), one read per check."""
+
+    async def read(start: date, end: date) -> frozenset[date]:
+        async with sessions() as s:
+            return frozenset(await ShiftRepository.holiday_days(s, start, end))
+
+    return read
 
 
 @dataclass(frozen=True, slots=True)
