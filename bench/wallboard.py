@@ -400,16 +400,16 @@ async def prepare_database(settings: Any, args: argparse.Namespace, uas_port: in
 
 # ==================================================================== --profile: the service with timers on the board
 # (method, label, async) timed inside the service with --profile; missing ones (renamed by a refactor) are skipped.
-# Nested: tick ⊃ _compute ⊃ publish. Timed with the event loop thread's CPU clock (time.thread_time): a busy
+# Nested: tick ⊃ compute ⊃ publish. Timed with the event loop thread's CPU clock (time.thread_time): a busy
 # machine's preemption does not count; an await that yields (a send waiting for a full socket) would count other
 # tasks' CPU too.
 PROFILED = [
-    ("callcenter.wallboard.board:Board.tick", "Board.tick (every push interval, all below)", False),
-    ("callcenter.wallboard.board:Board._compute", "  Board._compute (figures, diff, alerts, publish)", False),
-    ("callcenter.wallboard.board:Board.queue_figures", "    Board.queue_figures", False),
-    ("callcenter.wallboard.board:Board.current_alerts", "    Board.current_alerts", False),
+    ("callcenter.wallboard.push:Pusher.tick", "Pusher.tick (every push interval, all below)", False),
+    ("callcenter.wallboard.push:Pusher.compute", "  Pusher.compute (figures, diff, alerts, publish)", False),
+    ("callcenter.wallboard.queues:QueueFigures.figures", "    QueueFigures.figures", False),
+    ("callcenter.wallboard.alerts:Alerts.current", "    Alerts.current", False),
     ("callcenter.realtime.hub:Hub.publish", "    Hub.publish (all topics; json.dumps once + queue per client)", False),
-    ("callcenter.wallboard.board:Board.snapshot", "Board.snapshot (GET /api/board, each connect)", False),
+    ("callcenter.wallboard.push:Pusher.snapshot", "Pusher.snapshot (GET /api/board, each connect)", False),
     ("callcenter.wallboard.board:Board.on_call", "Board.on_call (fold a call change)", False),
     ("callcenter.wallboard.board:Board.on_agent", "Board.on_agent (agent state change)", True),
 ]

@@ -82,7 +82,7 @@ class AlertOut(BaseModel):
     kind: str  # service_level | long_wait | away | leave_request | what another part raised (recording_missing)
     queue: str | None
     username: str | None
-    detail: AsIsJsonObject  # its keys depend on the kind (Board.current_alerts, Board.raise_alert)
+    detail: AsIsJsonObject  # its keys depend on the kind (alerts.Alerts.current, Board.raise_alert)
 
 
 class QueuePointOut(BaseModel):

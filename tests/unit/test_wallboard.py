@@ -224,8 +224,8 @@ async def test_the_chart_is_rebuilt_from_stored_calls(env: Env) -> None:
     await env.abandon("b")
     env.clock.advance(120)
     await env.hang_up("a", talk=120)
-    env.board._backfill_series([*await env.stack.calls_repo.queued_since(T0 - timedelta(hours=1))],
-                               env.clock.now())
+    env.board.chart.backfill([*await env.stack.calls_repo.queued_since(T0 - timedelta(hours=1))],
+                             env.clock.now())
     points = {p["at"]: p for p in env.board.series}
     assert points[T0 + timedelta(minutes=1)]["waiting"] == 2
     assert points[T0 + timedelta(minutes=1)]["queues"]["support"]["waiting"] == 2
