@@ -218,7 +218,7 @@ class CpuWatch:
 # ------------------------------------------------------------------------------ --profile: instrumented service
 # (method, label) timed inside the service with --profile; missing ones (renamed by a refactor) are skipped
 PROFILED = [
-    ("callcenter.acd.service:AgentService._set", "AgentService._set (listeners + save_state)"),
+    ("callcenter.acd.agents:AgentStates.set", "AgentStates.set (listeners + save_state)"),
     ("callcenter.acd.repository:AcdRepository.save_state", "AcdRepository.save_state (DB)"),
     ("callcenter.acd.pop:ScreenPop.build", "ScreenPop.build"),
     ("callcenter.customers.records:CustomerRecords.pop_view", "CustomerRecords.pop_view (DB)"),

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from callcenter.acd.phones import Phones
 from callcenter.acd.pop import ScreenPop
-from callcenter.acd.service import AgentService
+from callcenter.acd.reactions import AmiReactions
 from callcenter.asterisk.ami import EventHandler
 from callcenter.asterisk.events import (
     AgentCalled,
@@ -27,7 +27,8 @@ from callcenter.asterisk.events import (
 )
 
 
-def handlers(acd: AgentService) -> Mapping[str, EventHandler]:
+def handlers(acd: AmiReactions) -> Mapping[str, EventHandler]:
+    """The agent states: app_queue's events about members and callers (``callcenter.acd.reactions``)."""
     return typed_handlers(
         TypedHandler(AgentCalled, acd.on_agent_called),
         TypedHandler(AgentConnect, acd.on_agent_connect),

@@ -11,11 +11,12 @@ from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd import events
+from callcenter.acd.actions import AcdAmi
 from callcenter.acd.api import router
 from callcenter.acd.phones import Phones
 from callcenter.acd.pop import PopCalls, PopCustomers, PopFlows, ScreenPop
 from callcenter.acd.repository import AcdRepository
-from callcenter.acd.service import AcdAmi, AgentService
+from callcenter.acd.service import AgentService
 from callcenter.asterisk.ami import ConnectedHook, EventDispatcher
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock
@@ -45,7 +46,7 @@ def wire_acd(sessions: async_sessionmaker[AsyncSession], clock: Clock, ami: AcdC
     phones = Phones(clock)
     service = AgentService(repo, directory, ami, clock, auto_pause_after=settings.auto_pause_after_missed_rings,
                            phones=phones)
-    dispatcher.register_map(events.handlers(service))
+    dispatcher.register_map(events.handlers(service.reactions))
     dispatcher.register_map(events.phone_handlers(phones))
     ami.on_connected(phones.resync)
     return Acd(repo=repo, service=service, routers=(router,))

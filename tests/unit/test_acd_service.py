@@ -134,10 +134,10 @@ async def test_illegal_transitions_are_refused_with_the_reason(env: Env) -> None
     with pytest.raises(InvalidInput, match="set by the system only"):
         await env.acd.pause(u, "no_answer")
     await env.acd.ready(u)
-    await env.acd.on_agent_called(AgentCalled.parse(agent_ev("1001")))
+    await env.acd.reactions.on_agent_called(AgentCalled.parse(agent_ev("1001")))
     with pytest.raises(Conflict, match="cannot pause while ringing"):
         await env.acd.pause(u, "meal")
-    await env.acd.on_agent_connect(AgentConnect.parse(agent_ev("1001")))
+    await env.acd.reactions.on_agent_connect(AgentConnect.parse(agent_ev("1001")))
     with pytest.raises(Conflict, match="cannot log out while on call"):
         await env.acd.logout(u)
     with pytest.raises(Conflict, match="cannot go ready while on call"):
@@ -153,13 +153,13 @@ async def test_call_cycle_from_ami_events_with_wrapup_timer(env: Env) -> None:
     await env.acd.ready(u)
     env.ami.take()
     ev = {"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support", "DestChannel": "PJSIP/1001-0001"}
-    await env.acd.on_agent_called(AgentCalled.parse(ev))
+    await env.acd.reactions.on_agent_called(AgentCalled.parse(ev))
     a = env.acd.agents[u.id]
     assert (a.state, a.call_uniqueid, a.channel) == ("ringing", "c1", "PJSIP/1001-0001")
-    await env.acd.on_agent_connect(AgentConnect.parse(ev))
+    await env.acd.reactions.on_agent_connect(AgentConnect.parse(ev))
     assert a.state == "on_call"
     env.acd.wrapup_seconds["support"] = 0.05  # type: ignore[assignment]
-    await env.acd.on_agent_complete(AgentComplete.parse({**ev, "Reason": "caller"}))
+    await env.acd.reactions.on_agent_complete(AgentComplete.parse({**ev, "Reason": "caller"}))
     assert (a.state, a.reason, a.call_uniqueid) == ("wrapup", "wrapup", "c1")
     assert env.ami.take() == [("queue_pause", {"args": ("PJSIP/1001", True, "wrapup")})]
     # the queue's wrap-up seconds pass: ready again (stored), unpaused in Asterisk
@@ -180,12 +180,12 @@ async def test_unanswered_ring_auto_pauses_after_n(env: Env) -> None:
     await env.acd.ready(u)
     env.ami.take()
     ev = {"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support"}
-    await env.acd.on_agent_called(AgentCalled.parse(ev))
-    await env.acd.on_agent_ring_no_answer(AgentRingNoAnswer.parse(ev))
+    await env.acd.reactions.on_agent_called(AgentCalled.parse(ev))
+    await env.acd.reactions.on_agent_ring_no_answer(AgentRingNoAnswer.parse(ev))
     a = env.acd.agents[u.id]
     assert (a.state, a.missed_rings) == ("ready", 1) and env.ami.take() == []
-    await env.acd.on_agent_called(AgentCalled.parse({**ev, "Uniqueid": "c2"}))
-    await env.acd.on_agent_ring_no_answer(AgentRingNoAnswer.parse({**ev, "Uniqueid": "c2"}))
+    await env.acd.reactions.on_agent_called(AgentCalled.parse({**ev, "Uniqueid": "c2"}))
+    await env.acd.reactions.on_agent_ring_no_answer(AgentRingNoAnswer.parse({**ev, "Uniqueid": "c2"}))
     assert (a.state, a.reason, a.missed_rings) == ("paused", "no_answer", 2)
     assert env.ami.take() == [("queue_pause", {"args": ("PJSIP/1001", True, "no_answer")}),
                               ("queue_log", {"args": ("NONE", "PAUSEREASON", "PJSIP/1001", "no_answer")})]
@@ -199,11 +199,11 @@ async def test_other_ringing_agents_are_freed_when_one_answers_or_the_caller_lea
         await env.acd.login(u, ext)
         await env.acd.ready(u)
     for ext in ("1001", "1002"):
-        await env.acd.on_agent_called(AgentCalled.parse(agent_ev(ext)))
-    await env.acd.on_agent_connect(AgentConnect.parse(agent_ev("1002")))
+        await env.acd.reactions.on_agent_called(AgentCalled.parse(agent_ev(ext)))
+    await env.acd.reactions.on_agent_connect(AgentConnect.parse(agent_ev("1002")))
     assert (env.acd.agents[u1.id].state, env.acd.agents[u2.id].state) == ("ready", "on_call")
-    await env.acd.on_agent_called(AgentCalled.parse(agent_ev("1001", "c2")))
-    await env.acd.caller_gone(QueueCallerAbandon.parse({"Uniqueid": "c2"}))
+    await env.acd.reactions.on_agent_called(AgentCalled.parse(agent_ev("1001", "c2")))
+    await env.acd.reactions.caller_gone(QueueCallerAbandon.parse({"Uniqueid": "c2"}))
     assert env.acd.agents[u1.id].state == "ready"
 
 
@@ -306,10 +306,10 @@ async def test_pop_is_assembled_from_the_call_and_the_customer_and_follows_the_c
     await env.acd.ready(u)
     ring = {"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support",
             "Timestamp": str(T0.timestamp() + 12.5)}
-    await env.acd.on_agent_called(AgentCalled.parse(ring))
+    await env.acd.reactions.on_agent_called(AgentCalled.parse(ring))
     assert pop.current["li"]["caller_number"] == "13800138000"  # on screen at once (reconnects, access)
     await pop.idle()
-    await env.acd.on_agent_connect(AgentConnect.parse(ring))
+    await env.acd.reactions.on_agent_connect(AgentConnect.parse(ring))
     await pop.idle()
     await asyncio.sleep(0.01)  # the client's sender task delivers
     kinds = [m["type"] for m in got]
@@ -335,7 +335,7 @@ async def test_the_record_is_fetched_while_the_caller_waits_and_audited_when_sho
         u = await env.agent(name, {"support": "senior"})
         await env.acd.login(u, ext)
         await env.acd.ready(u)
-        await env.acd.on_agent_called(AgentCalled.parse(agent_ev(ext)))
+        await env.acd.reactions.on_agent_called(AgentCalled.parse(agent_ev(ext)))
     await pop.idle()
     assert customers.asked == ["13800138000"]  # no second lookup on the pop path
     assert customers.audited == [("a1", 7), ("a2", 7)]
@@ -401,15 +401,15 @@ async def test_an_agent_reads_only_the_customer_of_the_call_they_are_handling(en
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t", headers=h) as c:
         assert (await c.get(f"/api/customers/{x.id}")).status_code == 403  # no call yet
         env.stack.tracker.active["c1"] = CallState(uniqueid="c1", caller_number="+8613800138000", queue="support")
-        await env.acd.on_agent_called(AgentCalled.parse(agent_ev("1001")))
+        await env.acd.reactions.on_agent_called(AgentCalled.parse(agent_ev("1001")))
         await env.stack.pop.idle()
         assert env.stack.pop.current["li"]["customer"]["id"] == x.id
         r = await c.get(f"/api/customers/{x.id}")
         assert r.status_code == 200 and r.json()["name"] == "Caller X"
         r = await c.get(f"/api/customers/{y.id}")
         assert r.status_code == 403 and "handling" in r.json()["message"]
-        await env.acd.on_agent_connect(AgentConnect.parse(agent_ev("1001")))
-        await env.acd.on_agent_complete(AgentComplete.parse(agent_ev("1001")))
+        await env.acd.reactions.on_agent_connect(AgentConnect.parse(agent_ev("1001")))
+        await env.acd.reactions.on_agent_complete(AgentComplete.parse(agent_ev("1001")))
         assert (await c.get(f"/api/customers/{x.id}")).status_code == 200  # still in wrap-up
         await env.acd.ready(u)
         assert (await c.get(f"/api/customers/{x.id}")).status_code == 403  # the call is over
@@ -457,7 +457,7 @@ async def test_the_pop_names_the_callers_ivr_choices_with_the_flows_labels_in_bo
     u = await env.agent("li", {"support": "senior"})
     await env.acd.login(u, "1001")
     await env.acd.ready(u)
-    await env.acd.on_agent_called(AgentCalled.parse(agent_ev("1001")))
+    await env.acd.reactions.on_agent_called(AgentCalled.parse(agent_ev("1001")))
     await pop.idle()
     p = pop.current["li"]
     assert p["ivr_labels"]["human"] == {"zh": "人工服务", "en": "Human service"}

@@ -302,7 +302,7 @@ async def test_deactivating_a_logged_in_agent_logs_them_out_of_the_seat_but_not_
     assert (listed["bob"]["logged_in_seat"], listed["bob"]["agent_state"]) == ("1001", "paused")
     # on a call: refused, nothing changes
     call = {"Interface": "PJSIP/1001", "Uniqueid": "1700000000.1", "Queue": "support"}
-    await api.stack.acd.on_agent_connect(AgentConnect.parse(call))
+    await api.stack.acd.reactions.on_agent_connect(AgentConnect.parse(call))
     r = await api.call("PATCH", f"/api/admin/users/{bob['id']}", {"active": False})
     assert r.status_code == 409 and "on call" in r.json()["message"]
     assert (await _user(api.stack, "bob")).active is True
@@ -311,7 +311,7 @@ async def test_deactivating_a_logged_in_agent_logs_them_out_of_the_seat_but_not_
     r = await api.call("PATCH", f"/api/admin/users/{bob['id']}", {"roles": ["qc"]})
     assert r.status_code == 409 and r.json()["details"]["field"] == "roles"
     # the call ends (wrap-up): now the deactivation logs bob out of the seat
-    await api.stack.acd.on_agent_complete(AgentComplete.parse(call))
+    await api.stack.acd.reactions.on_agent_complete(AgentComplete.parse(call))
     r = await api.call("PATCH", f"/api/admin/users/{bob['id']}", {"active": False})
     assert r.status_code == 200, r.text
     assert r.json()["logged_in_seat"] is None

@@ -1,0 +1,93 @@
+"""What the ACD does on app_queue's AMI events (registered by ``acd.events.handlers``): ringing (AgentCalled),
+on_call (AgentConnect), wrap-up (AgentComplete), back to ready or auto-pause (AgentRingNoAnswer), back to ready
+when the caller leaves while ringing (QueueCallerAbandon, Hangup) or another agent answered (AgentConnect of the
+same call); and a change of a seat's phone told to the agent's listeners."""
+
+from __future__ import annotations
+
+from callcenter.acd.agents import AgentStates
+from callcenter.acd.membership import Membership
+from callcenter.acd.phones import Phone
+from callcenter.asterisk.events import (
+    AgentCalled,
+    AgentComplete,
+    AgentConnect,
+    AgentRingNoAnswer,
+    Hangup,
+    QueueCallerAbandon,
+)
+
+
+class AmiReactions:
+    def __init__(self, states: AgentStates, membership: Membership, *, auto_pause_after: int = 1) -> None:
+        """``auto_pause_after``: unanswered rings in a row after which the agent is paused ``no_answer`` (0:
+        never)."""
+        self.states = states
+        self.membership = membership
+        self.auto_pause_after = auto_pause_after
+
+    async def on_agent_called(self, ev: AgentCalled) -> None:
+        a = self.states.at_interface(ev.interface)
+        if a is None or a.state in ("logged_out", "on_call"):
+            return
+        a.call_uniqueid = ev.uniqueid or None
+        a.channel = ev.dest_channel or None
+        a.call_queue = ev.queue or None
+        await self.states.set(a, "ringing", source="ami", at=ev.at, event={"ami": ev})
+
+    async def on_agent_connect(self, ev: AgentConnect) -> None:
+        """Asterisk put the agent through: on_call with this call whatever we thought before (ready, wrap-up,
+        paused, ringing for another call): Asterisk's bridge is the fact."""
+        uid = ev.uniqueid or None
+        a = self.states.at_interface(ev.interface)
+        if a is not None and a.state != "logged_out":
+            a.call_uniqueid = uid or a.call_uniqueid
+            a.channel = ev.dest_channel or a.channel
+            a.call_queue = ev.queue or a.call_queue
+            a.missed_rings = 0
+            await self.states.set(a, "on_call", source="ami", at=ev.at, event={"ami": ev})
+        # ringall: the others who were rung for this call are free again
+        for other in list(self.states.by_ext.values()):
+            if other is not a and other.state == "ringing" and other.call_uniqueid == uid:
+                await self.states.set(other, "ready", source="ami", event={"why": "answered_elsewhere"})
+
+    async def on_agent_complete(self, ev: AgentComplete) -> None:
+        a = self.states.at_interface(ev.interface)
+        if a is None or a.state != "on_call" or a.call_uniqueid != (ev.uniqueid or None):
+            return
+        await self.membership.enter_wrapup(a, ev.queue, event={"ami": ev, "why": ev.reason or ""})
+
+    async def on_agent_ring_no_answer(self, ev: AgentRingNoAnswer) -> None:
+        a = self.states.at_interface(ev.interface)
+        if a is None or a.state != "ringing":
+            return
+        a.missed_rings += 1
+        if self.auto_pause_after and a.missed_rings >= self.auto_pause_after:
+            await self.membership.pause_agent(a, "no_answer", "system")
+            # keep the count in the row so the supervisor sees why
+        else:
+            await self.states.set(a, "ready", source="ami", event={"why": "not_answered"})
+
+    async def caller_gone(self, ev: QueueCallerAbandon | Hangup) -> None:
+        """QueueCallerAbandon / Hangup of a caller: agents still ringing for it are free again."""
+        uid = ev.uniqueid
+        if not uid:
+            return
+        for a in list(self.states.by_ext.values()):
+            if a.state == "ringing" and a.call_uniqueid == uid:
+                await self.states.set(a, "ready", source="ami", event={"why": "caller_left"})
+
+    async def on_hangup(self, ev: Hangup) -> None:
+        """The agent's own leg hung up without AgentComplete (e.g. an outbound or transferred call)."""
+        await self.caller_gone(ev)
+        chan = ev.channel
+        for a in list(self.states.by_ext.values()):
+            if a.state == "on_call" and a.channel and a.channel == chan:
+                await self.membership.enter_wrapup(a, a.call_queue, event={"why": "hangup"})
+
+    async def on_phone(self, p: Phone, before: Phone) -> None:
+        """The phones' watcher: the device state of a seat's phone changed; the agent there is shown anew (the
+        desktop, the board). Seat discipline hears of the phone from the phones themselves, not from this."""
+        a = self.states.by_ext.get(p.extension)
+        if a is not None and p.device != before.device:
+            await self.states.tell(a, a.state, {"source": "ami", "device": p.device})
