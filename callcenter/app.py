@@ -31,9 +31,11 @@ from callcenter.auth.api import authorise_scope
 from callcenter.auth.wiring import wire_auth, wire_users
 from callcenter.bodylimit import BodyLimit
 from callcenter.calls.wiring import wire_calls
+from callcenter.cases.wiring import wire_cases
 from callcenter.clock import Clock, SystemClock
 from callcenter.customers.wiring import grant_call_access, wire_customers
 from callcenter.db import make_engine, make_sessionmaker, sqlite_path
+from callcenter.departments.wiring import wire_departments
 from callcenter.deps import CLOCK, Services
 from callcenter.deps import install as install_services
 from callcenter.directory.repository import DirectoryRepository
@@ -119,6 +121,14 @@ class Stack:
         self.qc = qc
         shifts = wire_shifts(s, clock, sessions, self.acd, self.auth.audit, on_finding=self._shift_finding)
         self.shifts = shifts.service
+        # cases (issue 14): departments, then the cases, which read the customers' call access rule and the
+        # shifts' approver positions
+        departments = wire_departments(sessions, clock, self.auth.audit, self._user_exists)
+        self.departments = departments.service
+        cases = wire_cases(sessions, clock, s.timezone, s.case_policy, s.data_dir, self.auth.audit,
+                           departments.repo, customer_exists=self._customer_exists,
+                           may_use_call=self.customer_access.may_use_call, position_of=self._position_of)
+        self.cases = cases
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
         self.desk = Desk(self.acd, self.pop, self.recorder)
@@ -141,6 +151,8 @@ class Stack:
                      *self.qc.services, self.shifts, self.write_failures, self.directory, self.users):
             self.services.add(type(item), item)
         self.services.add(CLOCK, clock)
+        for item in (self.departments, cases.service, cases.files):
+            self.services.add(type(item), item)
         self.services.add(HEALTH_PARTS, self)
         # the recording player asks the stack (tests replace ``agent_may_play``), which asks the QC service
         self.services.add(PLAY_POLICY, self)
@@ -151,8 +163,22 @@ class Stack:
             *acd.routers, *realtime.routers, *wallboard.routers, *seat.routers, *recordings.routers,
             *qc.routers, *shifts.routers]
         self.body_limits = [*ivr.body_limits, *customers.body_limits]
+        self.routers += [*departments.routers, *cases.routers]
+        self.body_limits += cases.body_limits
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
+
+    async def _user_exists(self, username: str) -> bool:
+        return await self.auth.repo.user_named(username) is not None
+
+    async def _customer_exists(self, customer_id: int) -> bool:
+        return await self.customers.get(customer_id) is not None
+
+    async def _position_of(self, username: str) -> str | None:
+        """The approver position a user holds (the shifts domain keeps them)."""
+        async with self.shifts.repo.session() as db:
+            a = await self.shifts.repo.approver(db, username)
+        return a.position if a else None
 
     def _recording_problem(self, p: dict[str, Any]) -> None:
         """A recording missing or cut short at the end of a call: on the boards."""

@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from callcenter.cases.config import CasesSettings
+from callcenter.cases.policy import CasePolicySettings
 from callcenter.clock import check_timezone
 
 ENV_PREFIX = "CALLCENTER_"
@@ -534,6 +535,9 @@ class Settings(BaseSettings):
     recording: RecordingSettings = RecordingSettings()
     # case clocks (callcenter/cases/config.py, docs/cases.md "Clocks"): CALLCENTER_CASES__...
     cases: CasesSettings = Field(default_factory=CasesSettings)
+    # the cases' workflow: causes, the serious review, settlement approvers, file limits
+    # (callcenter/cases/policy.py, docs/cases.md): CALLCENTER_CASE_POLICY__...
+    case_policy: CasePolicySettings = Field(default_factory=CasePolicySettings)
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)

@@ -10,8 +10,10 @@ from sqlalchemy.engine import Connection
 from callcenter.acd import models as _acd  # noqa: F401
 from callcenter.auth import models as _auth  # noqa: F401
 from callcenter.calls import models as _calls  # noqa: F401 - registers tables on Base.metadata
+from callcenter.cases import models as _cases  # noqa: F401
 from callcenter.customers import models as _customers  # noqa: F401
 from callcenter.db import Base, make_engine
+from callcenter.departments import models as _departments  # noqa: F401
 from callcenter.directory import models as _directory  # noqa: F401
 from callcenter.ivr import models as _ivr  # noqa: F401
 from callcenter.qc import models as _qc  # noqa: F401

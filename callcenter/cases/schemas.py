@@ -1,0 +1,193 @@
+"""API shapes of /api/cases: a case, its detail (calls, timeline, files, pauses), the bodies of each action."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from callcenter.bounds import MAX_ID
+from callcenter.cases.models import Case
+from callcenter.cases.repository import CaseDetail
+
+CaseType = Literal["complaint", "suggestion", "fault", "service_request"]  # = models.TYPES
+CaseState = Literal["accepted", "dispatched", "investigating", "reported", "resolved", "informed", "closed",
+                    "cancelled"]  # = models.STATES
+CauseClass = Literal["quality", "non_quality"]
+Severity = Literal["ordinary", "serious"]
+Amount = Decimal
+NUMBER_PATTERN = r"^[A-Z]{2}-\d{8}-\d{5,9}$"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseIn(Strict):
+    type: CaseType
+    description: str = Field(max_length=10_000)
+    demand: str = Field("", max_length=10_000)
+    customer_id: int | None = Field(None, ge=1, le=MAX_ID)
+    call_uniqueid: str | None = Field(None, min_length=1, max_length=64,
+                                      description="the call the case comes from (agents: required)")
+    cause_class: CauseClass | None = None
+    cause: str | None = Field(None, min_length=1, max_length=64)
+    severity: Severity = "ordinary"
+    employee: str | None = Field(None, max_length=64, description="the employee complained about")
+
+
+class VersionIn(Strict):
+    version: int = Field(ge=1, le=MAX_ID, description="the version of the case you saw")
+
+
+class DispatchIn(VersionIn):
+    department_id: int = Field(ge=1, le=MAX_ID)
+    handler: str | None = Field(None, min_length=1, max_length=64)
+
+
+class ReportIn(VersionIn):
+    text: str = Field(max_length=50_000)
+
+
+class NoteIn(VersionIn):
+    note: str = Field("", max_length=2_000)
+
+
+class ReasonIn(VersionIn):
+    reason: str = Field(max_length=2_000)
+
+
+class ResolveIn(VersionIn):
+    decision: str = Field(max_length=10_000)
+    settlement_amount: Decimal | None = Field(None, ge=0, le=Decimal("1000000000"), max_digits=14,
+                                              decimal_places=2)
+
+
+class InformIn(VersionIn):
+    how: Literal["phone", "writing"]
+    note: str = Field("", max_length=2_000)
+
+
+class ClassifyIn(VersionIn):
+    cause_class: CauseClass | None = None
+    cause: str | None = Field(None, min_length=1, max_length=64)
+    severity: Severity | None = None
+    employee: str | None = Field(None, max_length=64)
+
+
+class LinkCallIn(Strict):
+    call_uniqueid: str = Field(min_length=1, max_length=64)
+
+
+class CaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: str
+    type: CaseType
+    state: CaseState
+    version: int
+    customer_id: int | None
+    accepted_by: str
+    description: str
+    demand: str
+    cause_class: CauseClass | None
+    cause: str | None
+    severity: Severity
+    employee: str | None
+    department_id: int | None
+    handler: str | None
+    parent_case_id: int | None
+    paused: bool
+    paused_since: datetime | None
+    report_text: str
+    decision: str
+    settlement_amount: Decimal | None
+    reviewed_by: str | None
+    informed_how: Literal["phone", "writing"] | None
+    cancel_reason: str
+    accepted_at: datetime
+    dispatched_at: datetime | None
+    reported_at: datetime | None
+    reviewed_at: datetime | None
+    resolved_at: datetime | None
+    informed_at: datetime | None
+    closed_at: datetime | None
+    cancelled_at: datetime | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, c: Case) -> CaseOut:
+        return cls.model_validate(c)
+
+
+class CasePage(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[CaseOut]
+
+
+class CallLinkOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    call_uniqueid: str
+    linked_by: str
+    linked_at: datetime
+
+
+class TimelineOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    at: datetime
+    by: str
+    action: str
+    detail: dict[str, Any]
+
+
+class FileOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    name: str
+    content_type: str
+    size: int
+    uploaded_by: str
+    uploaded_at: datetime
+
+
+class PauseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    started_at: datetime
+    ended_at: datetime | None
+
+
+class CaseDetailOut(CaseOut):
+    calls: list[CallLinkOut]
+    timeline: list[TimelineOut]
+    files: list[FileOut]
+    pauses: list[PauseOut]
+
+    @classmethod
+    def of_detail(cls, d: CaseDetail) -> CaseDetailOut:
+        base = CaseOut.model_validate(d.case).model_dump()
+        return cls(**base, calls=[CallLinkOut.model_validate(x) for x in d.calls],
+                   timeline=[TimelineOut.model_validate(x) for x in d.timeline],
+                   files=[FileOut.model_validate(x) for x in d.files],
+                   pauses=[PauseOut.model_validate(x) for x in d.pauses])
+
+
+class BacklogItem(BaseModel):
+    number: str
+    type: CaseType
+    state: CaseState
+    handler: str | None
+    severity: Severity
+    paused: bool
+    accepted_at: datetime
+    age_seconds: int
+
+
+class BacklogOut(BaseModel):
+    department_id: int
+    items: list[BacklogItem]

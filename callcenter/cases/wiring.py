@@ -1,0 +1,48 @@
+"""The cases domain wired: the repository, the access rule, the workflow service, the files and the routes.
+
+The access rule reads two other domains through callbacks plugged in by the composition root: may this user use
+this call (customers' ``CustomerAccess.may_use_call``: handling it now, or answered it) and which approver
+position a user holds (the shifts domain's approver positions)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import APIRouter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.bodylimit import MULTIPART_SLACK, RouteLimit
+from callcenter.cases.access import CaseAccess, MayUseCall, PositionOf
+from callcenter.cases.api import UPLOAD_PATH, backlog_router, router
+from callcenter.cases.attachments import CaseFiles
+from callcenter.cases.policy import CasePolicySettings
+from callcenter.cases.repository import CaseRepository
+from callcenter.cases.service import Audit, CaseService, CustomerExists
+from callcenter.clock import Clock
+from callcenter.departments.repository import DepartmentRepository
+
+
+@dataclass(frozen=True)
+class Cases:
+    repo: CaseRepository
+    access: CaseAccess
+    service: CaseService
+    files: CaseFiles
+    routers: tuple[APIRouter, ...]
+    body_limits: tuple[RouteLimit, ...]
+
+
+def wire_cases(sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str, policy: CasePolicySettings,
+               data_dir: Path, audit: Audit, departments: DepartmentRepository, customer_exists: CustomerExists,
+               may_use_call: MayUseCall, position_of: PositionOf) -> Cases:
+    repo = CaseRepository(sessions)
+    access = CaseAccess(repo, departments)
+    access.set_call_access(may_use_call)
+    access.set_positions(position_of)
+    service = CaseService(repo, access, departments, policy, clock, timezone, audit, customer_exists)
+    files = CaseFiles(service, data_dir / "cases")
+    limit = RouteLimit("POST", UPLOAD_PATH, policy.file_max_bytes + MULTIPART_SLACK,
+                       ("agent", "supervisor", "qc", "admin"))
+    return Cases(repo=repo, access=access, service=service, files=files, routers=(router, backlog_router),
+                 body_limits=(limit,))
