@@ -157,11 +157,14 @@ class Phones:
             log.warning("DeviceStateList failed: %s; phone states come from events only", e)
             return
         for row in rows:
-            device = row.get("Device", "")
-            if row.get("Event") != "DeviceStateChange" or not device.startswith("PJSIP/"):
+            if row.get("Event") != DeviceStateChange.NAME:
+                continue
+            listed = DeviceStateChange.parse(row)
+            device = listed.device or ""
+            if not device.startswith("PJSIP/"):
                 continue
             ext = device.removeprefix("PJSIP/")
-            state = row.get("State", "").lower()
+            state = (listed.state or "").lower()
             if ext.isdigit():  # a seat (the trunk and queue devices are listed too)
                 p = self._phones.get(ext)
                 if state == "unavailable" and p is not None:

@@ -1,7 +1,8 @@
 """After every AMI (re)connect: Asterisk's queue members made to match the database (the truth for who is logged in
 at which seat, in which queues at which penalty, paused or not), and the agents' calls made to match Asterisk's
 channels (the truth for calls): QueueAdd / QueuePenalty / QueuePause / QueueRemove, and an agent found talking or
-whose call ended unseen."""
+whose call ended unseen. The answers are read as the typed values of ``callcenter.asterisk.events`` (QueueMember,
+CoreShowChannel)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from callcenter.acd.actions import AcdAmi, try_action
 from callcenter.acd.agents import BUSY_STATES, SYSTEM_SOURCE, AgentStates
 from callcenter.acd.membership import Membership
+from callcenter.asterisk.events import CoreShowChannel, QueueMember
 from callcenter.calls.service import bridged_agent_legs, interface_extension
 
 log = logging.getLogger(__name__)
@@ -29,14 +31,16 @@ class Resync:
         after a service restart the stored state may lack the phone's channel, or events may have been missed.
         ``since``: the states' mark taken before the snapshot was requested; an agent changed by an event after it
         is newer than the snapshot and is not judged by it. ``queue_of``: the queue of a call (the tracker)."""
-        members: dict[tuple[str, str], Mapping[str, str]] = {}
+        members: dict[tuple[str, str], QueueMember] = {}
         for e in queue_status:
-            if e.get("Event") == "QueueMember":
-                iface = e.get("StateInterface") or e.get("Location") or ""
-                members[(e.get("Queue", ""), e.get("Location") or iface)] = e
-        live = {c.get("Uniqueid") for c in channels}
-        talking = {interface_extension(leg.get("Channel")): (caller, leg)
-                   for caller, leg in bridged_agent_legs(channels).items()}
+            if e.get("Event") == QueueMember.NAME:
+                member = QueueMember.parse(e)
+                members[(member.queue or "", member.interface)] = member
+        live = {CoreShowChannel.parse(c).uniqueid for c in channels}
+        talking: dict[str | None, tuple[str, CoreShowChannel]] = {}
+        for caller, raw_leg in bridged_agent_legs(channels).items():
+            leg = CoreShowChannel.parse(raw_leg)
+            talking[interface_extension(leg.channel)] = (caller, leg)
         counts = {"added": 0, "removed": 0, "paused": 0, "penalty": 0, "calls_gone": 0, "calls_found": 0}
         wanted: set[tuple[str, str]] = set()
         for a in list(self.states.by_ext.values()):
@@ -44,7 +48,7 @@ class Resync:
             found = talking.get(a.extension)
             if found is not None and not fresh:
                 caller, leg = found
-                a.channel = leg.get("Channel") or a.channel
+                a.channel = leg.channel or a.channel
                 if a.state != "on_call" or a.call_uniqueid != caller:
                     counts["calls_found"] += 1
                     a.call_uniqueid = caller
@@ -71,15 +75,15 @@ class Resync:
                             reason=a.reason if paused else "")):
                         counts["added"] += 1
                     continue
-                if m.get("Penalty", "0") != str(pen):
+                if (m.penalty if m.penalty is not None else "0") != str(pen):
                     await try_action(f"QueuePenalty {q}", self.ami.queue_penalty(q, a.interface, pen))
                     counts["penalty"] += 1
-                if (m.get("Paused") == "1") != paused:
+                if m.is_paused != paused:
                     await try_action(f"QueuePause {q}", self.ami.queue_pause(
                         a.interface, paused, a.reason if paused else "", queue=q))
                     counts["paused"] += 1
         for (q, iface), m in members.items():
-            if (q, iface) not in wanted and m.get("Membership") == "dynamic":
+            if (q, iface) not in wanted and m.dynamic:
                 await try_action(f"QueueRemove {q}", self.ami.queue_remove(q, iface))
                 counts["removed"] += 1
         if any(counts.values()):

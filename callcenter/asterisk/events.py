@@ -242,9 +242,40 @@ class QueueMemberAdded(QueueMemberStatus):
     pass
 
 
+@_event("QueueMember")
+@dataclass(frozen=True)
+class QueueMember(TypedEvent):
+    """A queue member in the QueueStatus answer (the ACD's resync after a (re)connect): which interface is in which
+    queue, at which penalty, paused or not, added by the bridge (``dynamic``) or by queues.conf."""
+
+    queue: str | None
+    name: str | None
+    location: str | None
+    state_interface: str | None
+    membership: str | None  # dynamic / static / realtime
+    penalty: str | None
+    paused: str | None  # "1" / "0"
+    paused_reason: str | None
+
+    @property
+    def interface(self) -> str:
+        """The member's interface as QueueAdd named it (``Location``; its state interface when that is absent)."""
+        return self.location or self.state_interface or ""
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused == "1"
+
+    @property
+    def dynamic(self) -> bool:
+        return self.membership == "dynamic"
+
+
 @_event("DeviceStateChange")
 @dataclass(frozen=True)
 class DeviceStateChange(TypedEvent):
+    """A device's state: an event, and each row of the DeviceStateList answer (the phones' resync)."""
+
     device: str | None
     state: str | None
 

@@ -23,6 +23,7 @@ from callcenter.asterisk.events import (
     Hangup,
     QueueCallerAbandon,
     QueueCallerJoin,
+    QueueMember,
 )
 from callcenter.auth.models import User
 from callcenter.calls.service import CallState
@@ -217,6 +218,16 @@ async def test_state_survives_a_service_restart(env: Env, db_url: str) -> None:
     a = again.by_ext["1001"]
     assert (a.username, a.state, a.reason, a.memberships) == ("li", "paused", "meeting",
                                                                {"support": 0, "business": 0})
+
+
+def test_the_queue_members_asterisk_lists_are_read_once_into_typed_values() -> None:
+    m = QueueMember.parse({"Event": "QueueMember", "Queue": "support", "Location": "PJSIP/1001",
+                           "StateInterface": "PJSIP/1001", "Membership": "dynamic", "Penalty": "2", "Paused": "1",
+                           "PausedReason": "meal"})
+    assert (m.queue, m.interface, m.penalty, m.is_paused, m.dynamic, m.paused_reason) == (
+        "support", "PJSIP/1001", "2", True, True, "meal")
+    static = QueueMember.parse({"Event": "QueueMember", "StateInterface": "PJSIP/1002", "Membership": "static"})
+    assert (static.interface, static.penalty, static.is_paused, static.dynamic) == ("PJSIP/1002", None, False, False)
 
 
 async def test_resync_makes_asterisk_match_the_db(env: Env) -> None:
