@@ -34,6 +34,8 @@ function renderHome() {
   if (has("admin", "supervisor", "qc")) {
     links.push({ href: "qc.html", key: "home.qc", desc: "home.qc_desc", id: "link-qc" });
   }
+  // every role: cases show each user the ones they may see (their calls, their department's, all)
+  links.push({ href: "cases.html", key: "home.cases", desc: "home.cases_desc", id: "link-cases" });
   // every role: supervisors and admins manage shifts; everyone sees their own roster, leave and swaps
   links.push({ href: "shifts.html", key: "home.shifts", id: "link-shifts",
                desc: has("admin", "supervisor") ? "home.shifts_desc" : "home.shifts_desc_mine" });

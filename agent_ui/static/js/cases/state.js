@@ -1,0 +1,153 @@
+/* The cases page's state and what its panels share: labels, times, how the user stands to a case and which
+ * actions the page offers. The server decides (cases/access.py, cases/service.py); the page only hides the
+ * buttons a user would be refused, with the same rule: WHO below is access.py's table, STATES_FOR the states
+ * service.py's TRANSITIONS start each action from. */
+
+import { $, showStatus } from "../core/dom.js";
+import { t, tOr } from "../core/i18n.js";
+import { pad2, parseServerTime, serverNow } from "../core/time.js";
+import { hasRole } from "../core/auth.js";
+
+export const TYPES = ["complaint", "suggestion", "fault", "service_request"];
+export const STATES = ["accepted", "dispatched", "investigating", "reported", "resolved", "informed", "closed",
+                       "cancelled"];
+export const OPEN_STATES = STATES.slice(0, 6);
+
+export const C = {
+  user: null,
+  departments: [], // GET /api/departments items
+  mine: {}, // department id → my role there (handler | head)
+  cases: [],
+  total: 0,
+  detail: null, // GET /api/cases/{number}
+  action: null, // the action whose form is open in the detail
+  loadSeq: 0,
+};
+
+export function say(message, kind) {
+  showStatus($("cases-status"), message, kind);
+}
+
+export function me() {
+  return C.user ? C.user.username : "";
+}
+
+export function isLead() {
+  return hasRole(C.user, "supervisor", "admin");
+}
+
+/* My department memberships from the directory (a head named on a department counts as head). */
+export function setDepartments(items) {
+  C.departments = items || [];
+  C.mine = {};
+  for (const d of C.departments) {
+    for (const m of d.members || []) if (m.username === me()) C.mine[d.id] = m.role;
+    if (d.head && d.head === me()) C.mine[d.id] = "head";
+  }
+}
+
+export function department(id) {
+  return C.departments.find((d) => d.id === id) || null;
+}
+
+export function departmentName(id) {
+  if (id === null || id === undefined) return "";
+  const d = department(id);
+  return d ? d.name : `#${id}`;
+}
+
+export const typeLabel = (v) => (v ? tOr(`cases.type.${v}`, v) : "");
+export const stateLabel = (v) => (v ? tOr(`cases.state.${v}`, v) : "");
+export const severityLabel = (v) => (v ? tOr(`cases.severity.${v}`, v) : "");
+export const causeClassLabel = (v) => (v ? tOr(`cases.cause_class.${v}`, v) : "");
+export const howLabel = (v) => (v ? tOr(`cases.how.${v}`, v) : "");
+
+export function fmtDateTime(v) {
+  const ms = parseServerTime(v);
+  if (ms === null) return "—";
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/* A length of time: "2d 3:04:05", "3:04:05", "04:05" (the days word in the page's language). */
+export function fmtSpan(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const days = Math.floor(s / 86400);
+  const rest = s % 86400;
+  const h = Math.floor(rest / 3600);
+  const m = Math.floor((rest % 3600) / 60);
+  const hms = h || days ? `${h}:${pad2(m)}:${pad2(rest % 60)}` : `${pad2(m)}:${pad2(rest % 60)}`;
+  return days ? t("cases.days_span", { days, hms }) : hms;
+}
+
+export function isOpen(c) {
+  return OPEN_STATES.includes(c.state);
+}
+
+/* The case's age by the server's clock: from acceptance to its end (closed / cancelled) or now. */
+export function ageSeconds(c) {
+  const from = parseServerTime(c.accepted_at);
+  if (from === null) return null;
+  const end = parseServerTime(c.closed_at || c.cancelled_at) || serverNow();
+  return Math.max(0, (end - from) / 1000);
+}
+
+// who besides supervisors and admins may do what (cases/access.py WHO)
+const WHO = {
+  dispatch: ["head"],
+  investigate: ["member", "head"],
+  report: ["member", "head"],
+  classify: ["member", "head"],
+  resolve: ["head"],
+  inform: ["member", "head", "agent"],
+  close: ["head", "agent"],
+  cancel: ["head"],
+  pause: ["member", "head", "agent"],
+  resume: ["member", "head", "agent"],
+  reraise: ["head", "agent"],
+  add_file: ["member", "head", "agent"],
+};
+
+// the states each action starts from (cases/service.py TRANSITIONS)
+const STATES_FOR = {
+  dispatch: ["accepted", "dispatched", "investigating"],
+  investigate: ["dispatched"],
+  report: ["investigating"],
+  review: ["reported"],
+  resolve: ["reported"],
+  inform: ["resolved"],
+  close: ["informed"],
+  cancel: OPEN_STATES,
+  pause: OPEN_STATES,
+  resume: OPEN_STATES,
+  reraise: ["closed"],
+  add_file: OPEN_STATES,
+};
+
+/* How the user stands to case ``c`` (a detail, with its calls). */
+export function relation(c) {
+  const role = c.department_id !== null && c.department_id !== undefined ? C.mine[c.department_id] : undefined;
+  const agent = hasRole(C.user, "agent")
+    && (c.accepted_by === me() || (c.calls || []).some((x) => x.linked_by === me()));
+  return { lead: isLead(), member: Boolean(role) || c.handler === me(), head: role === "head", agent };
+}
+
+/* May the user do ``action`` to case ``c`` now (its state, its pause, their relation)? */
+export function mayAct(c, action) {
+  if (!STATES_FOR[action] || !STATES_FOR[action].includes(c.state)) return false;
+  if (action === "pause" && c.paused) return false;
+  if (action === "resume" && !c.paused) return false;
+  if (action === "review") {
+    // a serious complaint not yet reviewed; the reviewer's position is the server's to check
+    return c.type === "complaint" && c.severity === "serious" && !c.reviewed_at && isLead();
+  }
+  const rel = relation(c);
+  if (rel.lead) return true;
+  const who = WHO[action] || [];
+  return (who.includes("member") && rel.member) || (who.includes("head") && rel.head)
+    || (who.includes("agent") && rel.agent);
+}
+
+/* The actions in the order the workflow goes. */
+export const ACTIONS = ["dispatch", "investigate", "report", "review", "resolve", "inform", "close", "pause",
+                        "resume", "reraise", "cancel"];
