@@ -23,7 +23,7 @@ from callcenter.ivr.errors import PROMPT_IN_USE, PROMPT_NOT_FOUND, VOICEMAIL_NO_
 from callcenter.ivr.flowdef import prompts as node_prompts
 from callcenter.ivr.models import IvrFlow
 from callcenter.ivr.prompts import MAX_UPLOAD_BYTES, PromptStore, check_name, delete_custom, import_prompt, list_custom
-from callcenter.ivr.schemas import FlowOut, PromptOut, PromptUploadOut, VersionOut, VoicemailOut
+from callcenter.ivr.schemas import FlowOut, ProblemOut, PromptOut, PromptUploadOut, VersionOut, VoicemailOut
 from callcenter.ivr.service import IvrService
 from callcenter.ivr.validation import parse_flow
 from callcenter.schema_types import file_content
@@ -71,7 +71,7 @@ async def _flow_out(svc: IvrService, flow: IvrFlow) -> FlowOut:
     return FlowOut(id=flow.id, name=flow.name, description=flow.description, draft=flow.draft,
                    draft_updated_at=flow.draft_updated_at, live_version_id=flow.live_version_id,
                    live_version=live, live_since=flow.live_since,
-                   problems=[p.as_dict() for p in svc.check(flow.draft)],
+                   problems=[ProblemOut.model_validate(p.as_dict()) for p in svc.check(flow.draft)],
                    versions=[VersionOut.model_validate(v) for v in versions], entry_points=sorted(eps))
 
 

@@ -33,6 +33,14 @@ class VersionOut(BaseModel):
     note: str
 
 
+class ProblemOut(BaseModel):
+    """Why the draft (or a refused publish) cannot go live; ``node`` None = the flow as a whole."""
+
+    node: str | None
+    message: str  # English
+    messages: dict[str, str]  # "en" and "zh-CN"
+
+
 class FlowOut(BaseModel):
     id: int
     name: str
@@ -42,7 +50,7 @@ class FlowOut(BaseModel):
     live_version_id: int | None
     live_version: int | None
     live_since: datetime | None
-    problems: list[dict[str, Any]]
+    problems: list[ProblemOut]
     versions: list[VersionOut]
     entry_points: list[str]
 

@@ -9,16 +9,34 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from callcenter.errors import EN, ZH
 from callcenter.ivr.flowdef import EXIT_KINDS, FlowDef, LanguageNode, MenuNode, prompts, targets
 
 
 @dataclass(frozen=True)
 class Problem:
+    """One reason a flow cannot be published, in both UI languages (``message`` is the English; the page shows
+    ``messages[<its language>]``). A problem pydantic finds in the document's shape keeps pydantic's English text
+    in both (like ``request.invalid``); the flow checks below have their own Chinese wording."""
+
     node: str | None  # None: about the flow as a whole
     message: str
+    zh: str = ""
 
-    def as_dict(self) -> dict[str, str | None]:
-        return {"node": self.node, "message": self.message}
+    def as_dict(self) -> dict[str, Any]:
+        return {"node": self.node, "message": self.message,
+                "messages": {EN: self.message, ZH: self.zh or self.message}}
+
+
+# the edges of a node (flowdef.targets names them in English) in Chinese
+_EDGE_ZH = {"default": "默认", "next": "下一步", "fallback": "备用", "open": "营业时间内", "closed": "非营业时间",
+            "found": "查到客户", "not found": "查无客户", "vip": "VIP"}
+
+
+def _edge_zh(what: str) -> str:
+    if what.startswith("option "):
+        return f"按键 {what.removeprefix('option ')} "
+    return _EDGE_ZH.get(what, what)
 
 
 PromptExists = Callable[[str, str], bool]  # (prompt name, language) → exists
@@ -47,21 +65,25 @@ def validate(doc: dict[str, Any], *, queues: set[str], prompt_exists: PromptExis
         return problems
     nodes = flow.nodes
     if flow.start not in nodes:
-        problems.append(Problem(None, f"start node {flow.start!r} does not exist"))
+        problems.append(Problem(None, f"start node {flow.start!r} does not exist",
+                                f"起始节点 {flow.start!r} 不存在"))
 
     for nid, node in nodes.items():
         for what, target in targets(node):
             if target not in nodes:
-                problems.append(Problem(nid, f"{what} leads to {target!r}, which does not exist"))
+                problems.append(Problem(nid, f"{what} leads to {target!r}, which does not exist",
+                                        f"{_edge_zh(what)}指向的节点 {target!r} 不存在"))
         if isinstance(node, MenuNode):
             dup = sorted(d for d, n in Counter(o.digit for o in node.options).items() if n > 1)
             if dup:
-                problems.append(Problem(nid, f"digit(s) {', '.join(dup)} used for more than one option"))
+                problems.append(Problem(nid, f"digit(s) {', '.join(dup)} used for more than one option",
+                                        f"按键 {'、'.join(dup)} 用于多个选项"))
             if not node.options:
-                problems.append(Problem(nid, "a menu needs at least one option"))
+                problems.append(Problem(nid, "a menu needs at least one option", "菜单至少需要一个选项"))
         if node.kind == "queue" and node.queue not in queues:
             problems.append(Problem(nid, f"queue {node.queue!r} does not exist "
-                                         f"(known: {', '.join(sorted(queues)) or 'none'})"))
+                                         f"(known: {', '.join(sorted(queues)) or 'none'})",
+                                    f"队列 {node.queue!r} 不存在（已有：{'、'.join(sorted(queues)) or '无'}）"))
 
     # every path reaches an exit. A node is "safe" when: it is an exit; it is a menu (the caller chooses)
     # with at least one safe way out — a menu without a default hangs up when its retries are used up;
@@ -84,18 +106,21 @@ def validate(doc: dict[str, Any], *, queues: set[str], prompt_exists: PromptExis
     for nid in _reachable(flow):
         if nid not in safe:
             problems.append(Problem(nid, "no path from here reaches an exit (queue, voicemail, transfer, hangup): "
-                                         "a caller would loop forever"))
+                                         "a caller would loop forever",
+                                    "从这里出发没有任何路径到达出口（队列、留言、转接、挂机）：来电者会无限循环"))
             continue
         for what, t in targets(nodes[nid]):
             if t in nodes and t not in safe:
-                problems.append(Problem(nid, f"{what} leads to {t!r}, from which no path reaches an exit"))
+                problems.append(Problem(nid, f"{what} leads to {t!r}, from which no path reaches an exit",
+                                        f"{_edge_zh(what)}指向 {t!r}，从那里没有任何路径到达出口"))
 
     languages = {flow.language} | {n.language for n in nodes.values() if isinstance(n, LanguageNode)}
     for nid, node in nodes.items():
         for p in prompts(node):
             missing = sorted(lang for lang in languages if not prompt_exists(p, lang))
             if missing:
-                problems.append(Problem(nid, f"prompt {p!r} is missing in language(s): {', '.join(missing)}"))
+                problems.append(Problem(nid, f"prompt {p!r} is missing in language(s): {', '.join(missing)}",
+                                        f"提示音 {p!r} 缺少以下语言的版本：{'、'.join(missing)}"))
     return list(dict.fromkeys(problems))  # de-duplicated, in order
 
 

@@ -116,6 +116,11 @@ def _build_and_publish(page: Page, base: str, mp3: Path) -> None:
     expect(page.get_by_test_id("flow-live")).to_have_text("not published")
     problems.scroll_into_view_if_needed()
     page.screenshot(path=str(ARTIFACTS / "ivr-admin-publish-error.png"), full_page=True)
+    # in Chinese the same problem reads in Chinese (the server's check sends both languages)
+    page.get_by_test_id("lang-switch").select_option("zh-CN")
+    expect(page.get_by_test_id("problems-main")).to_contain_text("按键 2 指向的节点 'biz' 不存在")
+    page.get_by_test_id("lang-switch").select_option("en")
+    expect(page.get_by_test_id("problems-main")).to_contain_text("option 2 leads to 'biz', which does not exist")
 
     # fix it: make the missing node from the tree, a queue for "business"
     page.get_by_test_id("create-missing-biz").click()

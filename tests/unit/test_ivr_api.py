@@ -145,7 +145,7 @@ async def test_create_a_flow_and_see_the_problems_of_its_draft(api: Api) -> None
     assert flow["versions"] == [] and flow["entry_points"] == []
     by_node: dict[str | None, list[str]] = {}
     for p in flow["problems"]:
-        assert set(p) == {"node", "message"}
+        assert set(p) == {"node", "message", "messages"} and p["messages"]["en"] == p["message"]
         by_node.setdefault(p["node"], []).append(p["message"])
     assert any("'nowhere'" in m for m in by_node["main"])
     assert any("'sales'" in m and "does not exist" in m for m in by_node["sales"])
@@ -180,7 +180,10 @@ async def test_publish_refuses_an_invalid_draft_then_publish_and_rollback(api: A
     body = r.json()
     assert body["error"] == "flow_invalid"
     problems = body["details"]["problems"]
-    assert problems and all(set(p) == {"node", "message"} and p["message"] for p in problems)
+    assert problems and all(set(p) == {"node", "message", "messages"} and p["message"] for p in problems)
+    # each in both UI languages: the flow checks have their own Chinese wording
+    assert all(set(p["messages"]) == {"en", "zh-CN"} and p["messages"]["en"] == p["message"] for p in problems)
+    assert any(p["messages"]["zh-CN"] != p["message"] for p in problems)
     assert {"main", "sales", "outro"} <= {p["node"] for p in problems}
     flow = (await c.get(f"/api/ivr/flows/{fid}")).json()
     assert flow["live_version"] is None and flow["versions"] == []  # nothing live

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from callcenter.ivr.flowdef import FlowDef, Schedule
-from callcenter.ivr.validation import validate
+from callcenter.ivr.validation import parse_flow, validate
 
+CJK = re.compile(r"[\u4e00-\u9fff]")
 QUEUES = {"consultation", "business", "complaints", "support"}
 KNOWN_PROMPTS = {("welcome", "en"), ("main-menu", "en"), ("invalid", "en"), ("vm-intro", "en"),
                  ("welcome", "zh"), ("main-menu", "zh"), ("invalid", "zh"), ("vm-intro", "zh")}
@@ -38,7 +40,11 @@ GOOD: dict[str, Any] = {
 
 
 def check(doc: dict[str, Any]) -> list[tuple[str | None, str]]:
-    return [(p.node, p.message) for p in validate(doc, queues=QUEUES, prompt_exists=exists)]
+    problems = validate(doc, queues=QUEUES, prompt_exists=exists)
+    if not parse_flow(doc)[1]:  # the flow checks (not pydantic's shape errors) say each problem in Chinese too
+        for p in problems:
+            assert CJK.search(p.as_dict()["messages"]["zh-CN"]), p
+    return [(p.node, p.message) for p in problems]
 
 
 def edited(**changes: Any) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 /* The draft editor: start node, the problems of the last check, the tree of nodes from the start. */
 import { $, el } from "../core/dom.js";
-import { t } from "../core/i18n.js";
+import { getLang, t } from "../core/i18n.js";
 import { fmtTime } from "../core/time.js";
 import { renderEntryPoints } from "./entry.js";
 import { nodeCard } from "./nodes.js";
@@ -43,6 +43,11 @@ export function problemClass() {
   return S.problemsFrom === "publish" ? "refused" : "check";
 }
 
+/* A problem of the server's check in the page's language (the server sends both; shape errors stay English). */
+export function problemText(p) {
+  return (p.messages && p.messages[getLang()]) || p.message;
+}
+
 export function problemsFor(id) {
   return S.problems.filter((p) => p.node === id);
 }
@@ -57,7 +62,7 @@ export function renderProblemSummary() {
   if (general.length) {
     box.appendChild(el("strong", { text: t("editor.flow_problems") }));
     box.appendChild(el("ul", {}, general.map((p) => el("li", { "data-testid": "flow-problem",
-      text: p.node ? `${p.node}: ${p.message}` : p.message }))));
+      text: p.node ? `${p.node}: ${problemText(p)}` : problemText(p) }))));
   }
 }
 

@@ -2,7 +2,7 @@
  * kind, remove a node. */
 import { $, el, showStatus } from "../core/dom.js";
 import { t } from "../core/i18n.js";
-import { jumpTo, problemClass, problemsFor, renderStartSelect, renderTree } from "./editor.js";
+import { jumpTo, problemClass, problemsFor, problemText, renderStartSelect, renderTree } from "./editor.js";
 import { clone, DEFAULTS, DIGITS, KINDS, markDirty, newNode, NODE_ID, OTHER, S, val, WEEKDAYS } from "./state.js";
 
 export function nodeCard(id, node) {
@@ -23,7 +23,7 @@ export function nodeCard(id, node) {
     el("button", { type: "button", class: "small danger", "data-testid": `remove-node-${id}`,
                    onclick: () => removeNode(id), text: t("node.remove") })));
   const pl = el("ul", { class: `node-problems ${problemClass()}`, "data-testid": `problems-${id}`, role: "alert" },
-    probs.map((p) => el("li", { text: p.message })));
+    probs.map((p) => el("li", { text: problemText(p) })));
   pl.hidden = !probs.length;
   card.appendChild(pl);
   const body = el("div", { class: "node-body" });

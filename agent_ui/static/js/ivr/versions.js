@@ -3,7 +3,7 @@ import { call, errorText } from "../core/api.js";
 import { $, el, showStatus } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { fmtTime } from "../core/time.js";
-import { renderEditor } from "./editor.js";
+import { problemText, renderEditor } from "./editor.js";
 import { reloadFlow } from "./publish.js";
 import { clone, markDirty, S } from "./state.js";
 
@@ -37,8 +37,8 @@ export async function rollback(version) {
   if (!r.ok) {
     // 422: that version no longer validates (a prompt deleted, a queue removed since); list why
     const problems = (r.data && r.data.details && Array.isArray(r.data.details.problems)) ? r.data.details.problems : [];
-    const why = problems.map((p) => (p.node ? `${p.node}: ${p.message}` : p.message)).join("; ");
-    showStatus($("versions-status"), () => errorText(r) + (why ? ` — ${why}` : ""), "error");
+    const why = () => problems.map((p) => (p.node ? `${p.node}: ${problemText(p)}` : problemText(p))).join("; ");
+    showStatus($("versions-status"), () => errorText(r) + (problems.length ? ` — ${why()}` : ""), "error");
     return;
   }
   const keep = S.dirty ? clone(S.draft) : null;
