@@ -15,7 +15,8 @@ import { $ } from "./core/dom.js";
 import { whoAmIWithClock, openPageFor } from "./core/auth.js";
 import { renderHeader } from "./core/header.js";
 import { C, say, setDepartments } from "./cases/state.js";
-import { filterParams, loadList, renderList, renderListHead, renderDepartmentFilter, tickList } from "./cases/list.js";
+import { filterParams, loadList, renderList, renderListHead, renderDepartmentFilter, tickList, showMore,
+         resetPage } from "./cases/list.js";
 import { openDetail, closeDetail, renderDetail, tickDetail } from "./cases/detail.js";
 import { uploadFromBox } from "./cases/actions.js";
 import { initCreate } from "./cases/create.js";
@@ -36,6 +37,7 @@ function rerenderAll() {
   renderListHead();
   renderDepartmentFilter();
   renderList();
+  delete $("cases-action-form").dataset.action; // an open action's form is drawn again in the new language
   if (C.detail) renderDetail();
 }
 
@@ -56,6 +58,7 @@ function onFilter() {
   const params = new URLSearchParams(Object.entries(filterParams()).filter(([, v]) => v !== ""));
   const q = params.toString();
   history.replaceState(null, "", `${window.location.pathname}${q ? `?${q}` : ""}${window.location.hash}`);
+  resetPage();
   loadList();
 }
 
@@ -80,6 +83,7 @@ async function startCases() {
     await Promise.all([loadDepartments(), loadList()]);
     if (C.detail) await openDetail(C.detail.number, true);
   });
+  $("cases-more").addEventListener("click", showMore);
   $("cases-close").addEventListener("click", closeDetail);
   $("cases-upload").addEventListener("submit", uploadFromBox);
   initCreate();

@@ -9,6 +9,7 @@ import { C, say, typeLabel, stateLabel, severityLabel, departmentName, fmtDateTi
 import { openDetail } from "./detail.js";
 
 const PAGE = 100;
+const MAX_LIMIT = 500; // the API's largest page
 const COLS = ["number", "type", "state", "age", "department", "handler", "severity", "accepted_at", "description"];
 
 /* The filters as the API's query parameters (the same for the list and its CSV). */
@@ -46,7 +47,7 @@ export async function loadList() {
   const seq = ++C.loadSeq;
   const params = filterParams();
   $("cases-csv").href = `/api/cases/export.csv${qs(params)}`;
-  const r = await call("GET", `/api/cases${qs({ ...params, limit: PAGE })}`);
+  const r = await call("GET", `/api/cases${qs({ ...params, limit: C.limit })}`);
   if (seq !== C.loadSeq) return;
   if (!r.ok) {
     say(() => errorText(r), "error");
@@ -102,7 +103,19 @@ export function renderList() {
   body.textContent = "";
   for (const c of C.cases) body.appendChild(row(c));
   $("cases-none").hidden = C.cases.length > 0;
+  $("cases-more").hidden = !(C.cases.length < C.total && C.limit < MAX_LIMIT);
   $("cases-count").textContent = C.cases.length < C.total
     ? t("cases.count_of", { n: C.cases.length, total: C.total })
     : t("cases.count", { n: C.total });
+}
+
+/* "Show more": the next hundred (up to the API's page of 500; the filters narrow the rest). */
+export function showMore() {
+  C.limit = Math.min(MAX_LIMIT, C.limit + PAGE);
+  loadList();
+}
+
+/* A filter changed: the first hundred again. */
+export function resetPage() {
+  C.limit = PAGE;
 }

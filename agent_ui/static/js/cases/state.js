@@ -19,6 +19,7 @@ export const C = {
   mine: {}, // department id → my role there (handler | head)
   cases: [],
   total: 0,
+  limit: 100, // how many the list asks for ("show more" adds a hundred)
   detail: null, // GET /api/cases/{number}
   action: null, // the action whose form is open in the detail
   loadSeq: 0,
