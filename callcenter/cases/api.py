@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
@@ -72,10 +72,15 @@ def _list_filters(
 ListFilters = Annotated[Filters, Depends(_list_filters)]
 
 
-@router.get("", response_model=CasePage, summary="Cases you may see, newest first, with filters")
+Sort = Literal["-accepted_at", "accepted_at"]
+
+
+@router.get("", response_model=CasePage,
+            summary="Cases you may see, newest first (sort=accepted_at: oldest first, the dispatch list), with filters")
 async def list_cases(svc: CasesDep, user: Anyone, filters: ListFilters,
-                     limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0) -> CasePage:
-    rows, total = await svc.search(Actor.of(user), filters, limit, offset)
+                     limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0,
+                     sort: Sort = "-accepted_at") -> CasePage:
+    rows, total = await svc.search(Actor.of(user), filters, limit, offset, oldest_first=sort == "accepted_at")
     return CasePage(total=total, limit=limit, offset=offset, items=[CaseOut.of(c) for c in rows])
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -162,12 +162,14 @@ class CaseRepository:
                             Case.demand.ilike(pat, escape="!")))
         return q
 
-    async def search(self, filters: Filters, scope: Scope, limit: int, offset: int) -> tuple[list[Case], int]:
+    async def search(self, filters: Filters, scope: Scope, limit: int, offset: int, oldest_first: bool = False
+                     ) -> tuple[list[Case], int]:
         q = self._query(filters, scope)
+        order: list[ColumnElement[Any]] = ([Case.accepted_at.asc(), Case.id.asc()] if oldest_first
+                                           else [Case.accepted_at.desc(), Case.id.desc()])
         async with self.sessions() as s:
             total = (await s.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
-            rows = list((await s.execute(q.order_by(Case.accepted_at.desc(), Case.id.desc())
-                                         .limit(limit).offset(offset))).scalars())
+            rows = list((await s.execute(q.order_by(*order).limit(limit).offset(offset))).scalars())
         return rows, int(total)
 
     async def backlog(self, department_id: int) -> list[Case]:

@@ -208,10 +208,12 @@ class CaseService:
         await self.audit(actor.username, "case.view", target(number), None)
         return d
 
-    async def search(self, actor: Actor, filters: Filters, limit: int, offset: int, why: str = "list"
-                     ) -> tuple[list[Case], int]:
+    async def search(self, actor: Actor, filters: Filters, limit: int, offset: int, why: str = "list",
+                     oldest_first: bool = False) -> tuple[list[Case], int]:
+        """The cases ``actor`` may see, newest first (``oldest_first``: the dispatch list's order, so what was not
+        dispatched yesterday comes before today's)."""
         scope = await self.access.scope(actor)
-        rows, total = await self.repo.search(filters, scope, limit, offset)
+        rows, total = await self.repo.search(filters, scope, limit, offset, oldest_first)
         await self.audit(actor.username, f"case.{why}", "cases",
                          {k: v for k, v in vars(filters).items() if v is not None} | {"shown": len(rows)})
         return rows, total

@@ -63,6 +63,8 @@ class Departments:
 
     async def update(self, actor: Actor, department_id: int, values: dict[str, Any]) -> DepartmentFull:
         self._editor(actor)
+        # null for a field that cannot be empty means "not changed" (only the head may be unset)
+        values = {k: v for k, v in values.items() if v is not None or k == "head"}
         if "name" in values:
             values["name"] = values["name"].strip()
             if not values["name"]:

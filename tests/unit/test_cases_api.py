@@ -80,7 +80,7 @@ async def _user(stack: Stack, name: str, roles: tuple[str, ...]) -> dict[str, st
     u = await stack.auth.repo.add_user(username=name, display_name=name, password_hash="-", roles=list(roles),
                                        active=True, created_at=T0)
     token = f"token-{name}-{secrets.token_hex(8)}"
-    await stack.auth.repo.add_session(token_hash(token), u.id, T0, T0 + timedelta(days=1))
+    await stack.auth.repo.add_session(token_hash(token), u.id, T0, T0 + timedelta(days=30))
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -418,3 +418,23 @@ async def test_departments_directory(api: Api) -> None:
     d = await api.ok("lead", "DELETE", f"/api/departments/{api.dept}/members/h1")
     assert [m["username"] for m in d["members"]] == ["head1"]
     assert len(await api.audit("department.member_removed")) == 1
+
+
+async def test_the_dispatch_list_puts_what_was_not_dispatched_yesterday_first(api: Api) -> None:
+    old = await api.new(type="service_request", description="yesterday's")
+    api.clock.advance(24 * 3600)
+    today = await api.new(type="service_request", description="today's")
+    done = await api.new(type="service_request", description="dispatched")
+    await api.act("lead", done, "dispatch", department_id=api.dept)
+    listed = await api.ok("lead", "GET", "/api/cases", params={"state": "accepted", "sort": "accepted_at"})
+    assert [x["number"] for x in listed["items"]] == [old["number"], today["number"]]
+    assert old["number"].endswith("-20261202-00001") and today["number"].endswith("-20261203-00001")
+    newest = await api.ok("lead", "GET", "/api/cases", params={"type": "service_request"})
+    assert [x["number"] for x in newest["items"]] == [done["number"], today["number"], old["number"]]
+
+
+async def test_a_department_patch_with_nulls_changes_only_what_it_names(api: Api) -> None:
+    d = await api.ok("lead", "PATCH", f"/api/departments/{api.dept}", json={"name": None, "active": None})
+    assert (d["name"], d["active"], d["head"]) == ("After-sales", True, "head1")
+    d = await api.ok("lead", "PATCH", f"/api/departments/{api.dept}", json={"head": None, "name": "Service"})
+    assert (d["name"], d["head"]) == ("Service", None)
