@@ -9,15 +9,21 @@ import dataclasses
 import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from callcenter.cases.checker import CaseClockChecker
+from callcenter.app import Stack
+from callcenter.auth.actor import Actor
+from callcenter.cases.checker import CaseClockChecker, holidays_from
 from callcenter.cases.clocks import CaseClockFacts, ClockEvent
 from callcenter.cases.config import CasesSettings
+from callcenter.cases.service import NewCase
 from callcenter.clock import FakeClock
+from callcenter.shifts.models import PublicHoliday
+from tests.helpers import stack_settings
 
 SH = ZoneInfo("Asia/Shanghai")
 S, M, H, D = timedelta(seconds=1), timedelta(minutes=1), timedelta(hours=1), timedelta(days=1)
@@ -291,3 +297,47 @@ async def test_a_changed_holiday_calendar_recomputes() -> None:
     assert "report.breach" not in [e.kind for e in r.recorded]  # now due Thursday 10:00
     clock.set(datetime(2026, 1, 8, 10, 0, tzinfo=SH))
     assert "report.breach" in [e.kind for e in (await c.check()).recorded]
+
+
+# on the real cases repository (SQLite, and PostgreSQL when CALLCENTER_TEST_DATABASE_URL is set) -------------------
+@pytest.mark.db
+async def test_on_the_database_a_restart_records_each_event_once_at_its_true_time(db_url: str,
+                                                                                  workdir: Path) -> None:
+    clock = FakeClock(ACC)
+    settings = stack_settings(db_url, workdir / "data", cases={"day_mode": "working"})
+    stack = Stack(settings, clock=clock, run_migrations=False)
+    try:
+        async with stack.sessions() as s:  # Monday 5 January is a holiday this year
+            s.add(PublicHoliday(day=date(2026, 1, 5), name="test", created_by="admin", created_at=ACC))
+            await s.commit()
+        service = stack.cases.service
+        case = await service.create(Actor("lead", frozenset({"supervisor"})),
+                                    NewCase(type="complaint", description="no dial tone"))
+        told = Told()
+        first = CaseClockChecker(service, clock, settings.cases, holidays_from(stack.sessions), told,
+                                 timezone=settings.timezone)
+        clock.set(ACC + 55 * M)
+        assert [e.kind for e in (await first.check()).recorded] == ["dispatch.warning"]
+        # down for a week: a new checker (a new process) on the stored rows
+        clock.set(ACC + 7 * D)
+        second = CaseClockChecker(service, clock, settings.cases, holidays_from(stack.sessions), told,
+                                  timezone=settings.timezone)
+        got = {e.kind: e.at for e in (await second.check()).recorded}
+        assert "dispatch.warning" not in got
+        assert got["dispatch.breach"] == ACC + 60 * M
+        assert got["dispatch.escalate.3"] == ACC + 150 * M
+        # working days: Friday 14 h, (weekend, the Monday holiday), Tue, Wed 48 h, Thursday 10 h
+        assert got["report.breach"] == datetime(2026, 1, 8, 10, 0, tzinfo=SH)
+        assert "close.breach" not in got  # Fri 14 h, Tue..Fri 96 h, Mon 12th 24 h: Tuesday the 13th 10:00
+        again = CaseClockChecker(service, clock, settings.cases, holidays_from(stack.sessions), told,
+                                 timezone=settings.timezone)
+        assert (await again.check()).recorded == ()
+        assert len(told.events) == 1 + len(got)
+        detail = await stack.cases.repo.detail(case.id)
+        assert detail is not None
+        clock_rows = {e.action: e for e in detail.timeline if e.action.startswith("clock.")}
+        assert set(clock_rows) == {f"clock.{k}" for k in ["dispatch.warning", *got]}
+        row = clock_rows["clock.dispatch.breach"]
+        assert (row.at, row.by, row.detail["due_at"]) == (ACC + 60 * M, "system", "2026-01-02T03:00:00Z")
+    finally:
+        await stack.engine.dispose()
