@@ -32,6 +32,25 @@ def _dump_tasks() -> None:
         task.print_stack(file=sys.stderr)
 
 
+# The slowest tiers run first, so a long test never starts last and holds up the end of the run: the fuzz run
+# (minutes per database), then the browser pages (a `callcenter up`, a real Asterisk and a Chromium each, tens of
+# seconds), then the other real-Asterisk tests, then the unit tier (mostly well under a second per test).
+# scripts/test hands tests out one at a time to whichever pytest-xdist worker is free (--dist load
+# --maxschedchunk 1), so in this order the long tests spread over the workers from the start and the many short
+# ones fill the gaps at the end. The order within a tier is the collection's (pytest's sort is stable).
+_TIER_ORDER = {"fuzz": 0, "browser": 1, "integration": 2}
+
+
+def _tier_rank(item: pytest.Item) -> int:
+    tests = Path(__file__).parent
+    parts = item.path.relative_to(tests).parts if item.path.is_relative_to(tests) else ()
+    return _TIER_ORDER.get(parts[0], len(_TIER_ORDER)) if len(parts) > 1 else len(_TIER_ORDER)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_tier_rank)
+
+
 @pytest.fixture(autouse=True)
 async def _report_hung_tasks() -> AsyncIterator[None]:
     handle = asyncio.get_running_loop().call_later(TASK_DUMP_AFTER_SECONDS, _dump_tasks)

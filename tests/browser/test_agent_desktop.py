@@ -6,6 +6,10 @@ page.
 
 Runs `python -m callcenter up` as the README does and Chromium headless through Playwright. Everything the test
 sets up goes through the HTTP API as an admin would. Screenshots go to test-artifacts/.
+
+One database (tests/browser/helpers.py, on_one_database): what is checked is the pop on the page while the phone
+rings, the answer and the wrap-up form; the customer and service-record storage it goes through is checked on
+both databases by the unit tier (test_customers_service.py, test_customers_api.py).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import ADMIN, api_as, chromium_page, ok, route_all_calls_to
+from tests.browser.helpers import ADMIN, api_as, chromium_page, ok, on_one_database, route_all_calls_to
 from tests.helpers import ARTIFACTS, RunningUp, Sipp, free_udp_port, up_env
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser]
@@ -81,6 +85,7 @@ def _log_in_and_go_ready(page: Page, base: str) -> None:
     expect(page.get_by_test_id("agent-state-timer")).to_have_text("00:01", timeout=5000)  # the live timer ticks
 
 
+@on_one_database
 def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, workdir: Path) -> None:
     env, s = up_env(db_url, workdir / "data", CALLCENTER_IVR__SEED_DEFAULT_FLOW="false")
     base = f"http://127.0.0.1:{s.http.port}"

@@ -4,6 +4,10 @@ page — then a real SIP caller pressing 1 then 3 follows the published menu int
 
 Runs `python -m callcenter up` as the README does (no seeded flow) and Chromium headless through Playwright.
 Screenshots go to test-artifacts/.
+
+One database (tests/browser/helpers.py, on_one_database): what is checked is the editor page and the real
+call following the published menu; storing flows, versions and prompts is checked on both databases by the unit
+tier (test_ivr_service.py, test_ivr_api.py).
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import ADMIN, chromium_page
+from tests.browser.helpers import ADMIN, chromium_page, on_one_database
 from tests.helpers import ARTIFACTS, RunningUp, Sipp, up_env
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser]
@@ -178,6 +182,7 @@ def _ended_call(base: str, headers: dict[str, str], timeout: float) -> dict[str,
     raise AssertionError(f"no ended call in GET /api/calls: {items}")
 
 
+@on_one_database
 def test_admin_builds_a_two_level_menu_in_the_browser_and_a_call_follows_it(db_url: str, workdir: Path) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     mp3 = _tone_mp3(workdir / "p.mp3")

@@ -8,6 +8,10 @@ the month's violations report lists the agent, and its CSV link downloads a CSV 
 
 Runs `python -m callcenter up` as the README does (no calls: nothing here needs SIPp) and Chromium headless through
 Playwright. Everything the test sets up goes through the HTTP API. Screenshot: test-artifacts/shifts.png.
+
+One database (tests/browser/helpers.py, on_one_database): what is checked is the page's flow across two
+users; rosters, leave, approvals, attendance and the report's rows are checked on both databases by the unit tier
+(test_shifts_api.py, test_shifts_attendance.py, test_shifts_rules.py).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import ADMIN, api_as, chromium_page, ok, sign_in
+from tests.browser.helpers import ADMIN, api_as, chromium_page, ok, on_one_database, sign_in
 from tests.helpers import ARTIFACTS, RunningUp, up_env
 from tests.i18n_catalogue import i18n_keys
 
@@ -42,6 +46,7 @@ def _log_in(page: Page, base: str, user: tuple[str, str]) -> None:
     page.wait_for_url("**/ui/shifts.html*")
 
 
+@on_one_database
 def test_a_lead_rosters_an_agent_whose_leave_is_approved_and_reported(db_url: str, workdir: Path) -> None:
     env, s = up_env(db_url, workdir / "data", CALLCENTER_IVR__SEED_DEFAULT_FLOW="false")
     base = f"http://127.0.0.1:{s.http.port}"

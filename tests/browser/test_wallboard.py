@@ -6,6 +6,10 @@ fewer waiting. The supervisor rings their own phone to listen in, and after the 
 
 Runs `python -m callcenter up` as the README does and Chromium headless through Playwright. Everything the test
 sets up goes through the HTTP API as an admin would. Screenshots go to test-artifacts/ (board.png, tv.png).
+
+One database (tests/browser/helpers.py, on_one_database): what is checked is the board following live
+calls and agents (Asterisk and the socket pushes); the figures from stored calls are checked on both databases by
+the unit tier (test_wallboard.py).
 """
 
 from __future__ import annotations
@@ -16,7 +20,16 @@ import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.helpers import ADMIN, add_user, api_as, chromium_page, ok, route_all_calls_to, sign_in
+from tests.browser.helpers import (
+    ADMIN,
+    add_user,
+    api_as,
+    chromium_page,
+    ok,
+    on_one_database,
+    route_all_calls_to,
+    sign_in,
+)
 from tests.helpers import ARTIFACTS, RunningUp, Sipp, free_udp_port, up_env
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser]
@@ -41,6 +54,7 @@ def _open_board(page: Page, base: str) -> None:
     expect(page.get_by_test_id("ws-status")).to_have_attribute("data-ws", "open")
 
 
+@on_one_database
 def test_the_board_follows_calls_and_agents_live(db_url: str, workdir: Path) -> None:
     env, s = up_env(db_url, workdir / "data", CALLCENTER_IVR__SEED_DEFAULT_FLOW="false")
     base = f"http://127.0.0.1:{s.http.port}"
