@@ -160,6 +160,12 @@ def test_a_case_is_dispatched_worked_resolved_closed_and_re_raised_on_the_page(d
             expect(sup.get_by_test_id(f"case-row-{number}")).to_have_attribute("data-state", "closed")
             sup.screenshot(path=str(ARTIFACTS / "cases.png"), full_page=True)
 
+            # the dispatch list's order: oldest first
+            rows = sup.get_by_test_id("cases-list").locator("tbody tr")
+            expect(rows.first).to_have_attribute("data-number", new)
+            sup.get_by_test_id("cases-sort").select_option("accepted_at")
+            expect(rows.first).to_have_attribute("data-number", number)
+
             # the CSV is the list as filtered
             sup.get_by_test_id("cases-filter-state").select_option("closed")
             expect(sup.get_by_test_id(f"case-row-{new}")).to_have_count(0)

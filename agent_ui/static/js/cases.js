@@ -50,12 +50,14 @@ function filtersFromUrl() {
   set("cases-filter-department", "department_id");
   set("cases-filter-handler", "handler");
   set("cases-filter-q", "q");
+  if (p.get("sort") === "accepted_at") $("cases-sort").value = "accepted_at";
   if (p.get("open") === "true") $("cases-filter-open").value = "open";
   if (p.get("open") === "false") $("cases-filter-open").value = "done";
 }
 
 function onFilter() {
-  const params = new URLSearchParams(Object.entries(filterParams()).filter(([, v]) => v !== ""));
+  const all = { ...filterParams(), sort: $("cases-sort").value };
+  const params = new URLSearchParams(Object.entries(all).filter(([, v]) => v !== ""));
   const q = params.toString();
   history.replaceState(null, "", `${window.location.pathname}${q ? `?${q}` : ""}${window.location.hash}`);
   resetPage();
@@ -69,7 +71,8 @@ async function startCases() {
   renderListHead();
   await loadDepartments();
   filtersFromUrl();
-  for (const id of ["cases-filter-type", "cases-filter-state", "cases-filter-open", "cases-filter-department"]) {
+  for (const id of ["cases-filter-type", "cases-filter-state", "cases-filter-open", "cases-filter-department",
+                    "cases-sort"]) {
     $(id).addEventListener("change", onFilter);
   }
   let timer = null;

@@ -47,7 +47,8 @@ export async function loadList() {
   const seq = ++C.loadSeq;
   const params = filterParams();
   $("cases-csv").href = `/api/cases/export.csv${qs(params)}`;
-  const r = await call("GET", `/api/cases${qs({ ...params, limit: C.limit })}`);
+  const sort = $("cases-sort").value; // "accepted_at": oldest first, the dispatch list
+  const r = await call("GET", `/api/cases${qs({ ...params, sort, limit: C.limit })}`);
   if (seq !== C.loadSeq) return;
   if (!r.ok) {
     say(() => errorText(r), "error");
