@@ -60,7 +60,7 @@ class AgentService:
         self.resync = Resync(self.states, self.membership, ami)
         self.supervisor = SupervisorActions(self.states, self.membership, self.config, directory, ami)
         self.calls = CallControl(self.states, self.config, ami)
-        self.phones.watch(self.reactions.on_phone)
+        # the reaction to the phones is registered by ``wire_acd``, not here
 
     # the live agents (the same objects the parts change) ------------------------------------------------------
     @property

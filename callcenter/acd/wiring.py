@@ -46,6 +46,7 @@ def wire_acd(sessions: async_sessionmaker[AsyncSession], clock: Clock, ami: AcdC
     phones = Phones(clock)
     service = AgentService(repo, directory, ami, clock, auto_pause_after=settings.auto_pause_after_missed_rings,
                            phones=phones)
+    phones.watch(service.reactions.on_phone)  # an agent's row follows its phone
     dispatcher.register_map(events.handlers(service.reactions))
     dispatcher.register_map(events.phone_handlers(phones))
     ami.on_connected(phones.resync)
