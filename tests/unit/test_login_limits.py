@@ -69,38 +69,41 @@ async def _login(c: httpx.AsyncClient, username: str = "alice", password: str = 
 
 
 async def test_the_event_loop_stays_responsive_during_a_burst_of_logins(env: Env) -> None:
-    # what one scrypt costs on this machine now: before the fix each login held the loop that long
+    # what one scrypt costs on this machine, in CPU time of the thread that computes it: before the fix each login
+    # spent that on the event loop's own thread, holding every other task (AMI, FastAGI, the websockets) meanwhile
     stored = auth_service.hash_password(PASSWORD)
-    t = time.perf_counter()
+    t = time.thread_time()
     auth_service.verify_password(PASSWORD, stored)
-    one_hash = time.perf_counter() - t
+    one_hash = time.thread_time() - t
 
     c = env.client("127.0.0.1")
     assert (await _login(c)).status_code == 200  # warm: the app's middleware stack is built on first use
-    loop = asyncio.get_running_loop()
-    late: list[float] = []
+    ticks = 0
     stop = asyncio.Event()
 
     async def ticker() -> None:
+        nonlocal ticks
         while not stop.is_set():
-            t0 = loop.time()
             await asyncio.sleep(0.002)
-            late.append(loop.time() - t0 - 0.002)
+            ticks += 1
 
+    loop_cpu = time.thread_time()  # this test runs on the event loop's thread
     logins = asyncio.gather(*(_login(c) for _ in range(20)))
     await asyncio.sleep(0)  # the 20 requests are under way (their first steps ran); now they hash
     tick = asyncio.create_task(ticker())
     results = await logins
+    loop_cpu = time.thread_time() - loop_cpu
     stop.set()
     await tick
     assert [r.status_code for r in results] == [200] * 20
-    # another task (AMI, a websocket) got its turn at once: with scrypt on the loop, the 20 hashes held every other
-    # task for their whole length (long waits adding up to 20 hashes); now none does, but for the odd one when the
-    # machine is busy (the cores are shared with the hashing threads and everything else)
-    long_waits = [x for x in late if x > one_hash * 0.75]
-    assert len(late) >= 20 and sum(long_waits) < 3 * one_hash, (
-        f"{len(long_waits)} of {len(late)} ticks waited most of a hash: {[round(x * 1000) for x in long_waits]} ms "
-        f"(one scrypt: {one_hash * 1000:.0f} ms)")
+    # the loop kept serving other tasks while the 20 logins hashed, and its thread did not compute the hashes: 20
+    # logins' own work (requests, sessions, audit) costs the loop far less than the 20 hashes it used to. CPU time,
+    # not wall time: a busy machine (2 cores shared with the hashing threads, Asterisk, Chromium and three other
+    # test workers) can leave the whole process unscheduled for seconds, which says nothing about this loop
+    assert ticks >= 20, f"the loop ran another task only {ticks} times during 20 logins"
+    assert loop_cpu < 10 * one_hash, (
+        f"the event loop's thread spent {loop_cpu * 1000:.0f} ms of CPU on 20 logins "
+        f"(one scrypt: {one_hash * 1000:.0f} ms; hashing on the loop costs 20 of them)")
 
 
 @pytest.mark.parametrize("auth_overrides", [{"hash_concurrency": 2, "hash_queue_max": 3}])
