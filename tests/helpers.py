@@ -130,6 +130,7 @@ class Sipp:
             pcap.symlink_to("/usr/share/sip-tester")  # uac_pcap plays pcap/g711a.pcap
         self.target = f"{settings.asterisk.sip_host}:{settings.asterisk.sip_port}"
         self.procs: list[subprocess.Popen[bytes]] = []
+        self._stderr: dict[int, Path] = {}
 
     @staticmethod
     def binary() -> str:
@@ -184,9 +185,7 @@ class Sipp:
                 "-mp", str(free_udp_port()), "-m", "1", "-nostdin", "-trace_err"]
         if duration_ms is not None:
             args += ["-d", str(duration_ms)]
-        p = subprocess.Popen(args, cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        self.procs.append(p)
-        return p
+        return self._start(args, self.workdir)
 
     def call_pressing(self, presses: list[tuple[float, str]], hold: float, service: str = "4000",
                       caller: str = "13800138000") -> subprocess.Popen[bytes]:
@@ -198,9 +197,32 @@ class Sipp:
         args = [self.binary(), self.target, "-sf", str(scenario), "-s", service, "-i",
                 self.settings.asterisk.trunk_match, "-p", str(free_udp_port("127.0.0.2")),
                 "-mp", str(free_udp_port()), "-m", "1", "-nostdin", "-trace_err"]
-        p = subprocess.Popen(args, cwd=out, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return self._start(args, out)
+
+    def _start(self, args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
+        """A caller's SIPp; what it prints to stderr is kept (``explain``) for a test that fails on it."""
+        log = cwd / f"sipp-{len(self.procs)}.stderr"
+        with log.open("wb") as err:
+            p = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err)
+        self._stderr[p.pid] = log
         self.procs.append(p)
         return p
+
+    def explain(self, p: subprocess.Popen[bytes]) -> str:
+        """Why a SIPp exited: its exit code, what it printed and its error log (``-trace_err``)."""
+        log = self._stderr.get(p.pid)
+        text = log.read_text(errors="replace") if log is not None and log.exists() else ""
+        if log is not None:
+            text += "".join(f.read_text(errors="replace") for f in log.parent.glob(f"*_{p.pid}_errors.log"))
+        return f"SIPp exited with {p.returncode}: {text.strip()[-2000:]}"
+
+    def running(self, p: subprocess.Popen[bytes]) -> bool:
+        """True while ``p`` runs; a wait on what its call does fails at once, with SIPp's reason, if it ended."""
+        if p.poll() is None:
+            return True
+        if p.returncode != 0:
+            raise AssertionError(self.explain(p))
+        return False
 
     def close(self) -> None:
         for p in self.procs:

@@ -62,7 +62,7 @@ def _menu_steps(call: Call) -> list[tuple[str | None, str]]:
 
 async def _run(sipp: Sipp, presses: list[tuple[float, str]], hold: float) -> None:
     p = sipp.call_pressing(presses, hold)
-    assert await asyncio.to_thread(p.wait, 40) == 0, "SIPp caller scenario failed"
+    assert await asyncio.to_thread(p.wait, 40) == 0, sipp.explain(p)
 
 
 async def test_pressing_2_lands_in_business_queue(ivr_stack: Stack, sipp: Sipp) -> None:
@@ -117,10 +117,12 @@ async def test_flow_published_mid_call_does_not_change_that_call(ivr_stack: Stac
     flow_id = ivr_stack.test_flow_id  # type: ignore[attr-defined]
     [v1] = await ivr_stack.ivr.versions(flow_id)
     p = sipp.call_pressing([(2.0, "2")], hold=2.0)
-    await wait_for(lambda: any(s.ivr_entered_at for s in ivr_stack.tracker.active.values()), 10, "IVR entry")
+    # the caller's SIPp must still run while the call is in the IVR: if it ended first, say why
+    await wait_for(lambda: sipp.running(p) and any(s.ivr_entered_at for s in ivr_stack.tracker.active.values()),
+                   10, "IVR entry")
     await ivr_stack.ivr.save_draft(flow_id, _menu_flow(two="consult"))  # 2 now means consultation
     v2 = await ivr_stack.ivr.publish(flow_id, by="test")
-    assert await asyncio.to_thread(p.wait, 40) == 0
+    assert await asyncio.to_thread(p.wait, 40) == 0, sipp.explain(p)
     first = await _ended_call(ivr_stack)
     assert first.ivr_flow_version_id == v1.id and first.queue == "business"
 
