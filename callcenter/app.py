@@ -127,7 +127,8 @@ class Stack:
         self.departments = departments.service
         cases = wire_cases(sessions, clock, s.timezone, s.case_policy, s.data_dir, self.auth.audit,
                            departments.repo, customer_exists=self._customer_exists,
-                           may_use_call=self.customer_access.may_use_call, position_of=self._position_of)
+                           may_use_call=self.customer_access.may_use_call, position_of=self._position_of,
+                           clocks=s.cases)
         self.cases = cases
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
@@ -151,7 +152,7 @@ class Stack:
                      *self.qc.services, self.shifts, self.write_failures, self.directory, self.users):
             self.services.add(type(item), item)
         self.services.add(CLOCK, clock)
-        for item in (self.departments, cases.service, cases.files):
+        for item in (self.departments, cases.service, cases.files, cases.view):
             self.services.add(type(item), item)
         self.services.add(HEALTH_PARTS, self)
         # the recording player asks the stack (tests replace ``agent_may_play``), which asks the QC service

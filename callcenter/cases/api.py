@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -21,6 +22,8 @@ from callcenter.auth.api import current_user
 from callcenter.auth.models import User
 from callcenter.bounds import MAX_ID, Id, Offset
 from callcenter.cases.attachments import CaseFiles
+from callcenter.cases.clockview import OPEN_ONLY, ClockStates, ClockView
+from callcenter.cases.models import Case
 from callcenter.cases.repository import Filters
 from callcenter.cases.schemas import (
     NUMBER_PATTERN,
@@ -33,6 +36,7 @@ from callcenter.cases.schemas import (
     CaseState,
     CaseType,
     ClassifyIn,
+    ClockStatus,
     DispatchIn,
     FileOut,
     InformIn,
@@ -41,6 +45,7 @@ from callcenter.cases.schemas import (
     ReasonIn,
     ReportIn,
     ResolveIn,
+    clocks_out,
 )
 from callcenter.cases.service import CaseService, NewCase
 from callcenter.deps import provide
@@ -50,6 +55,7 @@ router = APIRouter(prefix="/api/cases", tags=["cases"])
 backlog_router = APIRouter(prefix="/api/departments", tags=["cases"])
 CasesDep = Annotated[CaseService, Depends(provide(CaseService))]
 FilesDep = Annotated[CaseFiles, Depends(provide(CaseFiles))]
+ViewDep = Annotated[ClockView, Depends(provide(ClockView))]
 Anyone = Annotated[User, Depends(current_user)]
 Number = Annotated[str, Path(pattern=NUMBER_PATTERN, max_length=32, description="the case number, TS-20261202-00001")]
 MAX_EXPORT = 10_000
@@ -70,6 +76,30 @@ def _list_filters(
 
 
 ListFilters = Annotated[Filters, Depends(_list_filters)]
+ClockFilter = Annotated[ClockStatus | None, Query(
+    description="cases with any clock in this status (off, running, warning, breached, paused, met, met_late)")]
+
+
+async def _with_clock(svc: CaseService, view: ClockView, actor: Actor, filters: Filters, status: str | None,
+                      limit: int, offset: int, why: str, oldest_first: bool) -> tuple[list[Case], int, ClockStates]:
+    """The page of cases (and their clock states); with ``status``, only the cases with a clock in it (computed:
+    the first ``MAX_EXPORT`` cases of the other filters are looked at; running, warning, breached and paused
+    clocks are on open cases only)."""
+    if status is None:
+        rows, total = await svc.search(actor, filters, limit, offset, why, oldest_first=oldest_first)
+        return rows, total, await view.states(rows)
+    if status in OPEN_ONLY:
+        if filters.open is False:
+            return [], 0, await view.states([])
+        filters = replace(filters, open=True)
+    rows, _ = await svc.search(actor, filters, MAX_EXPORT, 0, why, oldest_first=oldest_first)
+    states = await view.states(rows)
+    hits = [c for c in rows if states.any_in(c.id, status)]
+    return hits[offset:offset + limit], len(hits), states
+
+
+async def _one(view: ClockView, c: Case) -> CaseOut:
+    return CaseOut.of(c, await view.states([c]))
 
 
 Sort = Literal["-accepted_at", "accepted_at"]
@@ -77,11 +107,12 @@ Sort = Literal["-accepted_at", "accepted_at"]
 
 @router.get("", response_model=CasePage,
             summary="Cases you may see, newest first (sort=accepted_at: oldest first, the dispatch list), with filters")
-async def list_cases(svc: CasesDep, user: Anyone, filters: ListFilters,
+async def list_cases(svc: CasesDep, view: ViewDep, user: Anyone, filters: ListFilters,
                      limit: Annotated[int, Query(ge=1, le=500)] = 50, offset: Offset = 0,
-                     sort: Sort = "-accepted_at") -> CasePage:
-    rows, total = await svc.search(Actor.of(user), filters, limit, offset, oldest_first=sort == "accepted_at")
-    return CasePage(total=total, limit=limit, offset=offset, items=[CaseOut.of(c) for c in rows])
+                     sort: Sort = "-accepted_at", clock: ClockFilter = None) -> CasePage:
+    rows, total, states = await _with_clock(svc, view, Actor.of(user), filters, clock, limit, offset, "list",
+                                            sort == "accepted_at")
+    return CasePage(total=total, limit=limit, offset=offset, items=[CaseOut.of(c, states) for c in rows])
 
 
 _CSV_COLUMNS = ("number", "type", "state", "severity", "customer_id", "accepted_by", "department_id", "handler",
@@ -97,8 +128,9 @@ def _cell(v: object) -> str:
 
 @router.get("/export.csv", summary="The list as shown (same filters), as CSV (UTF-8 with BOM)",
             response_class=Response, responses={200: {"content": CSV_CONTENT, "description": "the CSV file"}})
-async def export_cases(svc: CasesDep, user: Anyone, filters: ListFilters) -> Response:
-    rows, _ = await svc.search(Actor.of(user), filters, MAX_EXPORT, 0, why="export")
+async def export_cases(svc: CasesDep, view: ViewDep, user: Anyone, filters: ListFilters,
+                       clock: ClockFilter = None) -> Response:
+    rows, _, _ = await _with_clock(svc, view, Actor.of(user), filters, clock, MAX_EXPORT, 0, "export", False)
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(_CSV_COLUMNS)
@@ -111,8 +143,8 @@ async def export_cases(svc: CasesDep, user: Anyone, filters: ListFilters) -> Res
 
 @router.post("", response_model=CaseOut, status_code=201,
              summary="Open a case (agents: from a call they handle or answered; supervisors: also without a call)")
-async def create_case(body: CaseIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.create(Actor.of(user), NewCase(**body.model_dump())))
+async def create_case(body: CaseIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.create(Actor.of(user), NewCase(**body.model_dump())))
 
 
 @router.post(UPLOAD_PATH.removeprefix(router.prefix), response_model=FileOut, status_code=201,
@@ -125,8 +157,9 @@ async def upload_file(files: FilesDep, user: Anyone,
 
 
 @router.get("/{number}", response_model=CaseDetailOut, summary="One case with its calls, timeline, files, pauses")
-async def get_case(number: Number, svc: CasesDep, user: Anyone) -> CaseDetailOut:
-    return CaseDetailOut.of_detail(await svc.detail(Actor.of(user), number))
+async def get_case(number: Number, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseDetailOut:
+    d = await svc.detail(Actor.of(user), number)
+    return CaseDetailOut.of_detail(d, await view.states([d.case]))
 
 
 @router.get("/{number}/files/{file_id}", summary="Download a file of a case", response_class=FileResponse,
@@ -139,83 +172,85 @@ async def download_file(number: Number, file_id: Id, files: FilesDep, user: Anyo
 
 
 @router.post("/{number}/calls", response_model=CaseOut, summary="Link a call to a case")
-async def link_call(number: Number, body: LinkCallIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.link_call(Actor.of(user), number, body.call_uniqueid))
+async def link_call(number: Number, body: LinkCallIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.link_call(Actor.of(user), number, body.call_uniqueid))
 
 
 @router.post("/{number}/dispatch", response_model=CaseOut,
              summary="Dispatch to a department (active) and a handler (a member of it)")
-async def dispatch(number: Number, body: DispatchIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.dispatch(Actor.of(user), number, body.version, body.department_id, body.handler))
+async def dispatch(number: Number, body: DispatchIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.dispatch(Actor.of(user), number, body.version, body.department_id, body.handler))
 
 
 @router.post("/{number}/investigate", response_model=CaseOut, summary="Start the investigation")
-async def investigate(number: Number, body: NoteIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.investigate(Actor.of(user), number, body.version))
+async def investigate(number: Number, body: NoteIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.investigate(Actor.of(user), number, body.version))
 
 
 @router.post("/{number}/report", response_model=CaseOut, summary="Give the investigation report")
-async def report(number: Number, body: ReportIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.report(Actor.of(user), number, body.version, body.text))
+async def report(number: Number, body: ReportIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.report(Actor.of(user), number, body.version, body.text))
 
 
 @router.post("/{number}/classify", response_model=CaseOut,
              summary="Change the cause classification, severity or employee complained about of an open case")
-async def classify(number: Number, body: ClassifyIn, svc: CasesDep, user: Anyone) -> CaseOut:
+async def classify(number: Number, body: ClassifyIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
     values = body.model_dump(exclude_unset=True, exclude={"version"})
-    return CaseOut.of(await svc.classify(Actor.of(user), number, body.version, values))
+    return await _one(view, await svc.classify(Actor.of(user), number, body.version, values))
 
 
 @router.post("/{number}/review", response_model=CaseOut,
              summary="Review a serious complaint (the position case_policy.serious_review_position)")
-async def review(number: Number, body: NoteIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.review(Actor.of(user), number, body.version, body.note))
+async def review(number: Number, body: NoteIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.review(Actor.of(user), number, body.version, body.note))
 
 
 @router.post("/{number}/resolve", response_model=CaseOut,
              summary="Resolve: the decision and any settlement (above a threshold: its approver position)")
-async def resolve(number: Number, body: ResolveIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.resolve(Actor.of(user), number, body.version, body.decision,
+async def resolve(number: Number, body: ResolveIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.resolve(Actor.of(user), number, body.version, body.decision,
                                         body.settlement_amount))
 
 
 @router.post("/{number}/inform", response_model=CaseOut, summary="The customer was told the result (phone / writing)")
-async def inform(number: Number, body: InformIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.inform(Actor.of(user), number, body.version, body.how, body.note))
+async def inform(number: Number, body: InformIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.inform(Actor.of(user), number, body.version, body.how, body.note))
 
 
 @router.post("/{number}/close", response_model=CaseOut, summary="Close the case")
-async def close(number: Number, body: NoteIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.close(Actor.of(user), number, body.version, body.note))
+async def close(number: Number, body: NoteIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.close(Actor.of(user), number, body.version, body.note))
 
 
 @router.post("/{number}/cancel", response_model=CaseOut, summary="Cancel an open case, with a reason")
-async def cancel(number: Number, body: ReasonIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.cancel(Actor.of(user), number, body.version, body.reason))
+async def cancel(number: Number, body: ReasonIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.cancel(Actor.of(user), number, body.version, body.reason))
 
 
 @router.post("/{number}/pause", response_model=CaseOut, summary="Wait for the customer (recorded on the timeline)")
-async def pause(number: Number, body: NoteIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.pause(Actor.of(user), number, body.version, body.note))
+async def pause(number: Number, body: NoteIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.pause(Actor.of(user), number, body.version, body.note))
 
 
 @router.post("/{number}/resume", response_model=CaseOut, summary="Stop waiting for the customer")
-async def resume(number: Number, body: NoteIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.resume(Actor.of(user), number, body.version, body.note))
+async def resume(number: Number, body: NoteIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.resume(Actor.of(user), number, body.version, body.note))
 
 
 @router.post("/{number}/reraise", response_model=CaseOut, status_code=201,
              summary="The customer rejects the result of a closed case: a new case linked to it")
-async def reraise(number: Number, body: ReasonIn, svc: CasesDep, user: Anyone) -> CaseOut:
-    return CaseOut.of(await svc.reraise(Actor.of(user), number, body.version, body.reason))
+async def reraise(number: Number, body: ReasonIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
+    return await _one(view, await svc.reraise(Actor.of(user), number, body.version, body.reason))
 
 
 @backlog_router.get("/{department_id}/backlog", response_model=BacklogOut,
                     summary="A department's open cases, oldest first (members, supervisors, QC, admins)")
-async def backlog(department_id: Id, svc: CasesDep, user: Anyone) -> BacklogOut:
+async def backlog(department_id: Id, svc: CasesDep, view: ViewDep, user: Anyone) -> BacklogOut:
     rows = await svc.backlog(Actor.of(user), department_id)
-    now = svc.clock.now()
-    return BacklogOut(department_id=department_id, items=[
+    states = await view.states(rows)
+    now = states.at
+    return BacklogOut(department_id=department_id, clocks_at=now, items=[
         BacklogItem(number=c.number, type=c.type, state=c.state, handler=c.handler, severity=c.severity,  # type: ignore[arg-type]
                     paused=c.paused, accepted_at=c.accepted_at,
-                    age_seconds=int((now - c.accepted_at).total_seconds())) for c in rows])
+                    age_seconds=int((now - c.accepted_at).total_seconds()),
+                    clocks=clocks_out(states, c.id)) for c in rows])

@@ -131,6 +131,17 @@ class CaseRepository:
         async with self.sessions() as s:
             return list((await s.execute(select(CaseCall).where(CaseCall.case_id == case_id))).scalars())
 
+    async def pauses_of(self, case_ids: Sequence[int]) -> dict[int, tuple[tuple[datetime, datetime | None], ...]]:
+        """The customer-wait pauses of each case (oldest first), one query (the clocks shown: ``clockview.py``)."""
+        out: dict[int, list[tuple[datetime, datetime | None]]] = {}
+        async with self.sessions() as s:
+            for cid, start, end in await s.execute(
+                    select(CasePause.case_id, CasePause.started_at, CasePause.ended_at)
+                    .where(CasePause.case_id.in_(sorted(set(case_ids))))
+                    .order_by(CasePause.case_id, CasePause.started_at)):
+                out.setdefault(cid, []).append((start, end))
+        return {cid: tuple(p) for cid, p in out.items()}
+
     async def case_of_call(self, case_id: int, uniqueid: str) -> bool:
         async with self.sessions() as s:
             return await s.get(CaseCall, (case_id, uniqueid)) is not None

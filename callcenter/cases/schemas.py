@@ -9,6 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.bounds import MAX_ID
+from callcenter.cases.clocks import ClockState
+from callcenter.cases.clockview import ClockStates
 from callcenter.cases.models import Case
 from callcenter.cases.repository import CaseDetail
 
@@ -19,6 +21,9 @@ CauseClass = Literal["quality", "non_quality"]
 Severity = Literal["ordinary", "serious"]
 Amount = Decimal
 NUMBER_PATTERN = r"^[A-Z]{2}-\d{8}-\d{5,9}$"
+ClockName = Literal["dispatch", "report", "close"]  # = config.CLOCKS
+ClockStatus = Literal["off", "running", "warning", "breached", "paused", "met", "met_late"]  # = clockview.STATUSES
+EscalatedTo = Literal["team_lead", "department_head", "director"]  # = config.ESCALATION_LEVELS
 
 
 class Strict(BaseModel):
@@ -81,6 +86,30 @@ class LinkCallIn(Strict):
     call_uniqueid: str = Field(min_length=1, max_length=64)
 
 
+class CaseClockOut(BaseModel):
+    """One clock of a case at the answer's ``clocks_at`` (``CaseClocks.states``; docs/cases.md "Clocks")."""
+
+    clock: ClockName
+    status: ClockStatus
+    due_at: datetime | None  # the deadline (None: off, or paused before it: it moves by the pause's length)
+    warning_at: datetime | None
+    remaining_seconds: float  # counted time left at clocks_at (negative: overdue by; frozen once stopped)
+    escalation_level: int  # 0: none; 1 team lead, 2 department head, 3 director
+    escalated_to: EscalatedTo | None
+    stopped_at: datetime | None  # the milestone that stopped it
+
+    @classmethod
+    def of(cls, s: ClockState) -> CaseClockOut:
+        return cls(clock=s.clock, status=s.status, due_at=s.due_at,  # type: ignore[arg-type]
+                   warning_at=s.warning_at, remaining_seconds=s.remaining_seconds,
+                   escalation_level=s.escalation_level, escalated_to=s.escalated_to,  # type: ignore[arg-type]
+                   stopped_at=s.stopped_at)
+
+
+def clocks_out(states: ClockStates, case_id: int) -> list[CaseClockOut]:
+    return [CaseClockOut.of(x) for x in states.of(case_id)]
+
+
 class CaseOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -117,10 +146,17 @@ class CaseOut(BaseModel):
     closed_at: datetime | None
     cancelled_at: datetime | None
     updated_at: datetime
+    clocks: list[CaseClockOut]  # dispatch, report, close at clocks_at
+    clocks_at: datetime  # the server's now the clocks were computed at
 
     @classmethod
-    def of(cls, c: Case) -> CaseOut:
-        return cls.model_validate(c)
+    def of(cls, c: Case, states: ClockStates) -> CaseOut:
+        """The case with its clocks (``states``: ``ClockView.states`` of the cases answered)."""
+        return cls.model_validate({**_columns(c), "clocks": clocks_out(states, c.id), "clocks_at": states.at})
+
+
+def _columns(c: Case) -> dict[str, Any]:
+    return {k: getattr(c, k) for k in CaseOut.model_fields if k not in ("clocks", "clocks_at")}
 
 
 class CasePage(BaseModel):
@@ -169,8 +205,8 @@ class CaseDetailOut(CaseOut):
     pauses: list[PauseOut]
 
     @classmethod
-    def of_detail(cls, d: CaseDetail) -> CaseDetailOut:
-        base = CaseOut.model_validate(d.case).model_dump()
+    def of_detail(cls, d: CaseDetail, states: ClockStates) -> CaseDetailOut:
+        base = CaseOut.of(d.case, states).model_dump()
         return cls(**base, calls=[CallLinkOut.model_validate(x) for x in d.calls],
                    timeline=[TimelineOut.model_validate(x) for x in d.timeline],
                    files=[FileOut.model_validate(x) for x in d.files],
@@ -186,8 +222,10 @@ class BacklogItem(BaseModel):
     paused: bool
     accepted_at: datetime
     age_seconds: int
+    clocks: list[CaseClockOut]  # at BacklogOut.clocks_at
 
 
 class BacklogOut(BaseModel):
     department_id: int
+    clocks_at: datetime
     items: list[BacklogItem]

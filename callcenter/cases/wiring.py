@@ -16,6 +16,9 @@ from callcenter.bodylimit import MULTIPART_SLACK, RouteLimit
 from callcenter.cases.access import CaseAccess, MayUseCall, PositionOf
 from callcenter.cases.api import UPLOAD_PATH, backlog_router, router
 from callcenter.cases.attachments import CaseFiles
+from callcenter.cases.checker import holidays_from
+from callcenter.cases.clockview import ClockView
+from callcenter.cases.config import CasesSettings
 from callcenter.cases.policy import CasePolicySettings
 from callcenter.cases.repository import CaseRepository
 from callcenter.cases.service import Audit, CaseService, CustomerExists
@@ -29,20 +32,22 @@ class Cases:
     access: CaseAccess
     service: CaseService
     files: CaseFiles
+    view: ClockView  # each case's clock states, for every answer that shows cases
     routers: tuple[APIRouter, ...]
     body_limits: tuple[RouteLimit, ...]
 
 
 def wire_cases(sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str, policy: CasePolicySettings,
                data_dir: Path, audit: Audit, departments: DepartmentRepository, customer_exists: CustomerExists,
-               may_use_call: MayUseCall, position_of: PositionOf) -> Cases:
+               may_use_call: MayUseCall, position_of: PositionOf, clocks: CasesSettings) -> Cases:
     repo = CaseRepository(sessions)
     access = CaseAccess(repo, departments)
     access.set_call_access(may_use_call)
     access.set_positions(position_of)
     service = CaseService(repo, access, departments, policy, clock, timezone, audit, customer_exists)
     files = CaseFiles(service, data_dir / "cases")
+    view = ClockView(repo, clock, clocks, holidays_from(sessions), timezone=timezone)
     limit = RouteLimit("POST", UPLOAD_PATH, policy.file_max_bytes + MULTIPART_SLACK,
                        ("agent", "supervisor", "qc", "admin"))
-    return Cases(repo=repo, access=access, service=service, files=files, routers=(router, backlog_router),
+    return Cases(repo=repo, access=access, service=service, files=files, view=view, routers=(router, backlog_router),
                  body_limits=(limit,))
