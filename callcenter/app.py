@@ -31,7 +31,7 @@ from callcenter.auth.api import authorise_scope
 from callcenter.auth.wiring import wire_auth, wire_users
 from callcenter.bodylimit import BodyLimit
 from callcenter.calls.wiring import wire_calls
-from callcenter.cases.wiring import wire_cases
+from callcenter.cases.wiring import wire_cases, wire_review
 from callcenter.clock import Clock, SystemClock
 from callcenter.customers.wiring import grant_call_access, wire_customers
 from callcenter.db import make_engine, make_sessionmaker, sqlite_path
@@ -130,6 +130,9 @@ class Stack:
                            may_use_call=self.customer_access.may_use_call, position_of=self._position_of,
                            clocks=s.cases)
         self.cases = cases
+        # the monthly responsibility review: its reminder, overdue mark and employee flags on the boards
+        self.review = wire_review(sessions, clock, s.timezone, s.cases.review, self.auth.audit, cases.repo,
+                                  departments.repo, raise_alert=self._review_alert)
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
         self.desk = Desk(self.acd, self.pop, self.recorder)
@@ -154,6 +157,7 @@ class Stack:
         self.services.add(CLOCK, clock)
         for item in (self.departments, cases.service, cases.files, cases.view):
             self.services.add(type(item), item)
+        self.services.add(type(self.review.reviews), self.review.reviews)
         self.services.add(HEALTH_PARTS, self)
         # the recording player asks the stack (tests replace ``agent_may_play``), which asks the QC service
         self.services.add(PLAY_POLICY, self)
@@ -164,7 +168,7 @@ class Stack:
             *acd.routers, *realtime.routers, *wallboard.routers, *seat.routers, *recordings.routers,
             *qc.routers, *shifts.routers]
         self.body_limits = [*ivr.body_limits, *customers.body_limits]
-        self.routers += [*departments.routers, *cases.routers]
+        self.routers += [*departments.routers, *self.review.routers, *cases.routers]
         self.body_limits += cases.body_limits
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
@@ -185,6 +189,11 @@ class Stack:
         """A recording missing or cut short at the end of a call: on the boards."""
         self.board.raise_alert(f"recording:{p['call_uniqueid']}", "recording", p, queue=p["queue"],
                                username=p["agent"])
+
+    def _review_alert(self, aid: str, kind: str, detail: dict[str, Any], username: str | None,
+                      minutes: float) -> None:
+        """The monthly review's reminder and overdue mark, and an employee's flag: on the boards."""
+        self.board.raise_alert(aid, kind, detail, username=username, minutes=minutes)
 
     def _shift_finding(self, kind: str, row: dict[str, Any]) -> None:
         """A new attendance finding (late, absence, early leave, left before relief): on the boards."""
@@ -333,6 +342,7 @@ class Stack:
             self.board.start()
             self.seat.start()
             self.shifts.start()
+            self.review.watch.start()
             self.tracker.start_writer()
             self.acd.start_writer()
             await self.ami.start()
@@ -341,6 +351,7 @@ class Stack:
             raise
 
     async def stop(self) -> None:
+        await self.review.watch.stop()
         await self.shifts.stop()
         await self.seat.stop()
         await self.board.stop()

@@ -115,6 +115,33 @@ def _pausable() -> list[PausableClock]:
     return ["report", "close"]
 
 
+class ReviewSettings(BaseModel):
+    """``settings.cases.review``: the monthly responsibility review of last month's closed complaints and the flag
+    of an employee with too many upheld complaints (docs/cases.md, "Responsibility review")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # last month's closed complaints are reviewed by the end of this day of the month (the seeds: the 10th), in
+    # the centre's timezone: overdue from 00:00 of the day after
+    deadline_day: int = Field(10, ge=1, le=28)
+    # the reminder comes this many days before the deadline (3: from 00:00 on the 8th, the last three days); 0: none
+    reminder_days: int = Field(3, ge=0, le=28)
+    # who reviews: this username; unset, the supervisors and admins (a department head reviews their department's)
+    reviewer: str | None = Field(None, min_length=1, max_length=64)
+    # an employee with this many upheld complaints accepted within flag_window_months is flagged
+    flag_upheld: int = Field(3, ge=1, le=1000)
+    flag_window_months: int = Field(6, ge=1, le=60)
+    # how often the reminder and the overdue mark are checked (the board's alerts)
+    check_interval_seconds: float = Field(60.0, gt=0, le=3600)
+
+    @model_validator(mode="after")
+    def _reminder_in_month(self) -> ReviewSettings:
+        if self.reminder_days > self.deadline_day:
+            raise ValueError(f"reminder_days ({self.reminder_days}) must not be more than deadline_day "
+                             f"({self.deadline_day}): the reminder comes within the month of the deadline")
+        return self
+
+
 class CasesSettings(BaseModel):
     """``settings.cases``: the case clocks per type, how days count, and the checker (docs/cases.md, "Clocks")."""
 
@@ -136,6 +163,8 @@ class CasesSettings(BaseModel):
     # incidents: this many complaints of the same cause within incident_window_minutes alert the duty manager
     incident_complaints: int = Field(5, ge=2, le=10_000)
     incident_window_minutes: float = Field(30.0, gt=0, le=7 * 24 * 60)
+    # the monthly responsibility review and the flag (docs/cases.md, "Responsibility review")
+    review: ReviewSettings = Field(default_factory=ReviewSettings)
 
     @field_validator("paused_clocks")
     @classmethod

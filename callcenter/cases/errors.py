@@ -83,3 +83,22 @@ TOO_MANY_FILES = Refusal("cases.too_many_files", Conflict, en="case {number} alr
                          zh="工单 {number} 已有 {limit} 个文件")
 FILE_NOT_FOUND = Refusal("cases.file_not_found", NotFound, en="case {number} has no file {file_id}",
                          zh="工单 {number} 没有文件 {file_id}")
+# the monthly responsibility review (callcenter/cases/review.py)
+REVIEW_NOT_CLOSED_COMPLAINT = Refusal("cases.review_not_closed_complaint", Conflict,
+                                      en="case {number} is a {type} in state {state}: only a closed complaint has "
+                                         "its responsibility reviewed",
+                                      zh="工单 {number} 为{type}，状态 {state}：只有已结案的投诉才进行责任评审")
+REVIEW_RECORDED = Refusal("cases.review_recorded", Conflict,
+                          en="the responsibility of case {number} was already reviewed by {by} at {at}",
+                          zh="工单 {number} 的责任已由 {by} 于 {at} 评审")
+REVIEW_EMPLOYEE_NEEDED = Refusal("cases.review_employee_needed", InvalidInput,
+                                 en="an upheld complaint names the employee responsible: case {number} names none",
+                                 zh="投诉成立须指明责任员工：工单 {number} 未指明员工")
+REVIEW_NOT_REVIEWER = Refusal("cases.review_not_reviewer", Forbidden,
+                              en="the monthly review of case {number} is done by {reviewer} or the head of its "
+                                 "department",
+                              zh="工单 {number} 的月度评审由 {reviewer} 或其所属部门负责人进行")
+REVIEW_LIST_NOT_YOURS = Refusal("cases.review_list_not_yours", Forbidden,
+                                en="the monthly review is for the reviewers, supervisors, QC, admins and the "
+                                   "department heads",
+                                zh="月度评审仅供评审人、班长、质检、管理员和部门负责人查看")

@@ -142,3 +142,31 @@ class CaseClockEvent(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
 
     __table_args__ = (UniqueConstraint("case_id", "kind", name="uq_case_clock_events_case_kind"),)
+
+
+RESPONSIBILITIES = ("upheld", "not_upheld", "no_fault")
+
+
+class CaseReview(Base):
+    """The monthly responsibility review of a closed complaint (``callcenter/cases/review.py``): one per case, never
+    changed. ``month`` is the centre's month the complaint was closed in (``YYYY-MM``); ``responsibility``: ``upheld``
+    (``employee`` is responsible), ``not_upheld`` (the complaint against the employee does not stand) or
+    ``no_fault`` (no employee is at fault); ``outcome``: the administrative outcome (free text). The case's
+    acceptance and department are kept as they were at the review (the flag's window counts the acceptance)."""
+
+    __tablename__ = "case_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), nullable=False)
+    month: Mapped[str] = mapped_column(String(7), nullable=False, index=True)
+    responsibility: Mapped[str] = mapped_column(String(16), nullable=False)
+    employee: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    note: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    case_accepted_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    department_id: Mapped[int | None] = mapped_column(Integer)
+    reviewed_by: Mapped[str] = mapped_column(String(64), nullable=False)
+    reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+
+    __table_args__ = (UniqueConstraint("case_id", name="uq_case_reviews_case"),
+                      Index("ix_case_reviews_employee", "responsibility", "employee", "case_accepted_at"))

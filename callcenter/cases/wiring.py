@@ -18,9 +18,11 @@ from callcenter.cases.api import UPLOAD_PATH, backlog_router, router
 from callcenter.cases.attachments import CaseFiles
 from callcenter.cases.checker import holidays_from
 from callcenter.cases.clockview import ClockView
-from callcenter.cases.config import CasesSettings
+from callcenter.cases.config import CasesSettings, ReviewSettings
 from callcenter.cases.policy import CasePolicySettings
 from callcenter.cases.repository import CaseRepository
+from callcenter.cases.review import CaseReviews, RaiseAlert, ReviewRepository, ReviewWatch
+from callcenter.cases.review_api import router as review_router
 from callcenter.cases.service import Audit, CaseService, CustomerExists
 from callcenter.clock import Clock
 from callcenter.departments.repository import DepartmentRepository
@@ -51,3 +53,21 @@ def wire_cases(sessions: async_sessionmaker[AsyncSession], clock: Clock, timezon
                        ("agent", "supervisor", "qc", "admin"))
     return Cases(repo=repo, access=access, service=service, files=files, view=view, routers=(router, backlog_router),
                  body_limits=(limit,))
+
+
+@dataclass(frozen=True)
+class Review:
+    """The monthly responsibility review (``review.py``): its service, its periodic check (the board's reminder
+    and overdue alerts; started and stopped with the stack) and its routes (matched before ``/api/cases/{number}``)."""
+
+    reviews: CaseReviews
+    watch: ReviewWatch
+    routers: tuple[APIRouter, ...]
+
+
+def wire_review(sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str, settings: ReviewSettings,
+                audit: Audit, cases: CaseRepository, departments: DepartmentRepository,
+                raise_alert: RaiseAlert | None) -> Review:
+    reviews = CaseReviews(ReviewRepository(sessions), cases, departments, settings, clock, timezone, audit,
+                          raise_alert)
+    return Review(reviews=reviews, watch=ReviewWatch(reviews), routers=(review_router,))
