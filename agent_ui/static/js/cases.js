@@ -10,6 +10,7 @@
 
 import "./i18n/common.js";
 import "./i18n/cases.js";
+import "./i18n/review.js";
 import { call, errorText } from "./core/api.js";
 import { $ } from "./core/dom.js";
 import { whoAmIWithClock, openPageFor } from "./core/auth.js";
@@ -65,7 +66,7 @@ function onFilter() {
 }
 
 async function startCases() {
-  renderHeader({ title: "cases.title" });
+  renderHeader({ title: "cases.title", links: [{ href: "review.html", key: "review.link", testid: "nav-review" }] });
   C.user = await openPageFor(whoAmIWithClock, () => true, "cases", errorText);
   if (!C.user) return;
   renderListHead();
