@@ -31,7 +31,7 @@ from callcenter.auth.api import authorise_scope
 from callcenter.auth.wiring import wire_auth, wire_users
 from callcenter.bodylimit import BodyLimit
 from callcenter.calls.wiring import wire_calls
-from callcenter.cases.wiring import wire_cases, wire_review
+from callcenter.cases.wiring import wire_case_clocks, wire_cases, wire_review
 from callcenter.clock import Clock, SystemClock
 from callcenter.customers.wiring import grant_call_access, wire_customers
 from callcenter.db import make_engine, make_sessionmaker, sqlite_path
@@ -130,6 +130,10 @@ class Stack:
                            may_use_call=self.customer_access.may_use_call, position_of=self._position_of,
                            clocks=s.cases)
         self.cases = cases
+        # the case clocks live: the checker's events on the boards and to the escalated, the cases socket
+        clocks_live = wire_case_clocks(cases, sessions, clock, s.timezone, s.cases, departments.repo, self.board,
+                                       self.hub, self.auth.repo.users)
+        self.case_clocks, self.case_live = clocks_live.checker, clocks_live.live
         # the monthly responsibility review: its reminder, overdue mark and employee flags on the boards
         self.review = wire_review(sessions, clock, s.timezone, s.cases.review, self.auth.audit, cases.repo,
                                   departments.repo, raise_alert=self._review_alert)
@@ -155,7 +159,7 @@ class Stack:
                      *self.qc.services, self.shifts, self.write_failures, self.directory, self.users):
             self.services.add(type(item), item)
         self.services.add(CLOCK, clock)
-        for item in (self.departments, cases.service, cases.files, cases.view):
+        for item in (self.departments, cases.service, cases.files, cases.view, self.case_live):
             self.services.add(type(item), item)
         self.services.add(type(self.review.reviews), self.review.reviews)
         self.services.add(HEALTH_PARTS, self)
@@ -168,7 +172,7 @@ class Stack:
             *acd.routers, *realtime.routers, *wallboard.routers, *seat.routers, *recordings.routers,
             *qc.routers, *shifts.routers]
         self.body_limits = [*ivr.body_limits, *customers.body_limits]
-        self.routers += [*departments.routers, *self.review.routers, *cases.routers]
+        self.routers += [*departments.routers, *clocks_live.routers, *self.review.routers, *cases.routers]
         self.body_limits += cases.body_limits
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
@@ -342,6 +346,7 @@ class Stack:
             self.board.start()
             self.seat.start()
             self.shifts.start()
+            self.case_clocks.start()
             self.review.watch.start()
             self.tracker.start_writer()
             self.acd.start_writer()
@@ -351,6 +356,7 @@ class Stack:
             raise
 
     async def stop(self) -> None:
+        await self.case_clocks.stop()
         await self.review.watch.stop()
         await self.shifts.stop()
         await self.seat.stop()

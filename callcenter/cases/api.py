@@ -14,15 +14,16 @@ from dataclasses import replace
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile, WebSocket
 from fastapi.responses import FileResponse, Response
 
 from callcenter.auth.actor import Actor
 from callcenter.auth.api import current_user
-from callcenter.auth.models import User
+from callcenter.auth.models import ROLES, User
 from callcenter.bounds import MAX_ID, Id, Offset
 from callcenter.cases.attachments import CaseFiles
 from callcenter.cases.clockview import OPEN_ONLY, ClockStates, ClockView
+from callcenter.cases.live import CaseLive
 from callcenter.cases.models import Case
 from callcenter.cases.repository import Filters
 from callcenter.cases.schemas import (
@@ -48,11 +49,14 @@ from callcenter.cases.schemas import (
     clocks_out,
 )
 from callcenter.cases.service import CaseService, NewCase
-from callcenter.deps import provide
+from callcenter.deps import lookup, provide
+from callcenter.realtime.api import serve_topics, ws_user
+from callcenter.realtime.notify import cases_topic
 from callcenter.schema_types import CSV_CONTENT, file_content
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 backlog_router = APIRouter(prefix="/api/departments", tags=["cases"])
+socket_router = APIRouter()
 CasesDep = Annotated[CaseService, Depends(provide(CaseService))]
 FilesDep = Annotated[CaseFiles, Depends(provide(CaseFiles))]
 ViewDep = Annotated[ClockView, Depends(provide(ClockView))]
@@ -241,6 +245,24 @@ async def resume(number: Number, body: NoteIn, svc: CasesDep, view: ViewDep, use
              summary="The customer rejects the result of a closed case: a new case linked to it")
 async def reraise(number: Number, body: ReasonIn, svc: CasesDep, view: ViewDep, user: Anyone) -> CaseOut:
     return await _one(view, await svc.reraise(Actor.of(user), number, body.version, body.reason))
+
+
+@socket_router.websocket("/ws/cases")
+async def cases_socket(ws: WebSocket) -> None:
+    """The cases page's push channel: ``case`` (a case this user may see changed, or a clock event was recorded on
+    it) and ``case_notice`` (an escalation or an incident told to this user); any logged-in user (what each is
+    sent follows the access rule, ``access.py``)."""
+    user = await ws_user(ws, set(ROLES))
+    if user is None:
+        return
+    await ws.accept()
+    live = lookup(ws, CaseLive)
+    live.watch(user.username)
+    try:
+        await serve_topics(ws, {cases_topic(user.username)}, f"cases {user.username}",
+                           lambda: {"type": "hello", "username": user.username, "at": live.view.clock.now()})
+    finally:
+        live.forget(user.username)
 
 
 @backlog_router.get("/{department_id}/backlog", response_model=BacklogOut,

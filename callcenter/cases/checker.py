@@ -123,26 +123,40 @@ class CaseClockChecker:
                 if not events:
                     upcoming[facts] = next_at
                 for event in events:
-                    try:
-                        new = await self.source.record_clock_event(event.case_id, event.kind, event.at,
-                                                                   event.detail())
-                    except Exception:
+                    new = await self._record(event)
+                    if new is None:
                         failed += 1
-                        log.exception("case %s: recording clock event %s failed", event.number, event.kind)
-                        continue
-                    if not new:
-                        continue
-                    recorded.append(event)
-                    log.info("case %s: %s (due %s)", event.number, event.kind, event.at.isoformat())
-                    try:
-                        await self.notify(event)
-                    except Exception:
-                        log.exception("case %s: telling clock event %s failed", event.number, event.kind)
+                    elif new:
+                        recorded.append(event)
             self._upcoming = upcoming
             self.checks += 1
             self.last = CheckResult(now, len(cases), tuple(recorded), failed, skipped,
                                     time.perf_counter() - started, time.process_time() - cpu)
             return self.last
+
+    async def _record(self, event: ClockEvent) -> bool | None:
+        """Record ``event`` once and tell it when new: True (new), False (there already), None (failed)."""
+        try:
+            new = await self.source.record_clock_event(event.case_id, event.kind, event.at, event.detail())
+        except Exception:
+            log.exception("case %s: recording clock event %s failed", event.number, event.kind)
+            return None
+        if not new:
+            return False
+        log.info("case %s: %s (due %s)", event.number, event.kind, event.at.isoformat())
+        try:
+            await self.notify(event)
+        except Exception:
+            log.exception("case %s: telling clock event %s failed", event.number, event.kind)
+        return True
+
+    async def check_case(self, facts: CaseClockFacts, at: datetime) -> list[ClockEvent]:
+        """Record (once) and tell the events due on one case by ``at`` — called before a milestone is stamped at
+        ``at``, so a deadline that passed since the last check is recorded at its true time, not lost to the
+        milestone (same record-once rule as :meth:`check`). Returns those newly recorded."""
+        holidays = await self._holidays([facts], at)
+        events, _ = self.clocks.due(facts, at, holidays)
+        return [e for e in events if await self._record(e)]
 
     # the periodic task ------------------------------------------------------------------------------------------
     def start(self) -> None:

@@ -163,6 +163,10 @@ class CasesSettings(BaseModel):
     # incidents: this many complaints of the same cause within incident_window_minutes alert the duty manager
     incident_complaints: int = Field(5, ge=2, le=10_000)
     incident_window_minutes: float = Field(30.0, gt=0, le=7 * 24 * 60)
+    # who a clock escalated to the director level is told to: this username; unset, the users with role admin
+    director: str | None = Field(None, min_length=1, max_length=64)
+    # who an incident is told to: this username; unset, the users with role supervisor
+    duty_manager: str | None = Field(None, min_length=1, max_length=64)
     # the monthly responsibility review and the flag (docs/cases.md, "Responsibility review")
     review: ReviewSettings = Field(default_factory=ReviewSettings)
 

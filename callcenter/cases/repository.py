@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Select, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.cases.clocks import CaseClockFacts
+from callcenter.cases.clocks import CaseClockFacts, ComplaintArrival
 from callcenter.cases.models import (
     OPEN_STATES,
     PREFIXES,
@@ -252,14 +252,16 @@ class CaseRepository:
             return f if f is not None and f.case_id == case_id else None
 
     # the clocks' source (callcenter/cases/checker.py) ----------------------------------------------------------
-    async def open_case_clocks(self) -> list[CaseClockFacts]:
-        """What the clocks need of every open case: three indexed reads, no per-case query."""
+    async def open_case_clocks(self, only: int | None = None) -> list[CaseClockFacts]:
+        """What the clocks need of every open case (``only``: of that one case, if open): three indexed reads, no
+        per-case query."""
+        is_open = Case.state.in_(OPEN_STATES) if only is None else (Case.state.in_(OPEN_STATES)) & (Case.id == only)
         async with self.sessions() as s:
             cases = list((await s.execute(
                 select(Case.id, Case.number, Case.type, Case.severity, Case.department_id, Case.accepted_at,
                        Case.dispatched_at, Case.reported_at, Case.closed_at)
-                .where(Case.state.in_(OPEN_STATES)).order_by(Case.id))).all())
-            open_ids = select(Case.id).where(Case.state.in_(OPEN_STATES)).scalar_subquery()
+                .where(is_open).order_by(Case.id))).all())
+            open_ids = select(Case.id).where(is_open).scalar_subquery()
             pauses: dict[int, list[tuple[datetime, datetime | None]]] = {}
             for cid, start, end in await s.execute(
                     select(CasePause.case_id, CasePause.started_at, CasePause.ended_at)
@@ -274,6 +276,16 @@ class CaseRepository:
                                dispatched_at=r.dispatched_at, reported_at=r.reported_at, closed_at=r.closed_at,
                                paused=tuple(pauses.get(r.id, ())), events=frozenset(events.get(r.id, ())))
                 for r in cases]
+
+    async def complaint_arrivals(self, since: datetime, until: datetime) -> list[ComplaintArrival]:
+        """The complaints with a cause accepted between ``since`` and ``until`` (the incident rule's input)."""
+        async with self.sessions() as s:
+            rows = (await s.execute(
+                select(Case.id, Case.number, Case.cause, Case.accepted_at)
+                .where(Case.type == "complaint", Case.cause.is_not(None), Case.accepted_at >= since,
+                       Case.accepted_at <= until).order_by(Case.accepted_at, Case.id))).all()
+        return [ComplaintArrival(case_id=r.id, number=r.number, cause=r.cause, accepted_at=r.accepted_at)
+                for r in rows]
 
     async def record_clock_event(self, case_id: int, kind: str, at: datetime, detail: dict[str, Any]) -> bool:
         """Record clock event ``kind`` of a case once: its ``case_clock_events`` row (unique per case and kind) and

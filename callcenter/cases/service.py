@@ -16,6 +16,7 @@ the original stays closed. Every view and change is audited (``case.*``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -60,6 +61,17 @@ from callcenter.departments.repository import DepartmentRepository
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
 CustomerExists = Callable[[int], Awaitable[bool]]
+# told after every change of a case (the case as it is now, the timeline's action): the cases socket, incidents
+CaseListener = Callable[[Case, str], Awaitable[None]]
+# before a milestone is stamped at ``at``: the clock events already due on the case are recorded first
+MilestoneHook = Callable[[int, datetime], Awaitable[None]]
+# the actions that stamp a clock's milestone (the dispatch, the report, the closure; a cancellation stops all)
+MILESTONES = frozenset({"dispatched", "reported", "closed", "cancelled"})
+log = logging.getLogger(__name__)
+
+
+async def _no_milestone_hook(_: int, __: datetime) -> None:
+    return None
 
 # action → (the states it may start from, the state it leads to, the word a refusal says: "cannot be ...")
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None, str]] = {
@@ -126,6 +138,24 @@ class CaseService:
         self.tz = ZoneInfo(timezone)
         self.audit = audit
         self.customer_exists = customer_exists
+        self._listeners: list[CaseListener] = []
+        self._before_milestone: MilestoneHook = _no_milestone_hook
+
+    def on_change(self, listener: CaseListener) -> None:
+        """``listener(case, action)`` after every change of a case (wired: ``callcenter/cases/wiring.py``)."""
+        self._listeners.append(listener)
+
+    def set_milestone_hook(self, hook: MilestoneHook) -> None:
+        """``hook(case_id, at)`` before a dispatch, report, closure or cancellation is stamped at ``at``: the clock
+        checker records the events that came before it (a breach between two checks keeps its true time)."""
+        self._before_milestone = hook
+
+    async def _told(self, c: Case, action: str) -> None:
+        for listener in self._listeners:
+            try:
+                await listener(c, action)
+            except Exception:
+                log.exception("case %s: telling %s failed", c.number, action)
 
     # the clocks' source (H7's checker reads these) ---------------------------------------------------------
     async def open_case_clocks(self) -> list[CaseClockFacts]:
@@ -197,6 +227,7 @@ class CaseService:
         c = await self.repo.create(values, calls, actor.username, now, self.centre_day(now),
                                    {"type": new.type, "calls": calls})
         await self.audit(actor.username, "case.create", target(c.number), {"type": c.type, "calls": calls})
+        await self._told(c, "created")
         return c
 
     # reads -----------------------------------------------------------------------------------------------
@@ -256,11 +287,17 @@ class CaseService:
             if to in ("closed", "cancelled") and c.paused:  # a finished case waits for nobody
                 values.update(paused=False, paused_since=None)
         timeline = {"from": c.state, **({"to": to} if to else {}), **detail}
+        if to in MILESTONES:
+            try:
+                await self._before_milestone(c.id, now)
+            except Exception:  # the checker records them at its next check, still at their true time
+                log.exception("case %s: recording the clock events due before %s failed", c.number, to)
         changed = await self.repo.change(c.id, version, states, values, actor.username, now, DONE[action],
                                          timeline)
         if changed is None:
             raise await self._lost(c.number, version, word)
         await self.audit(actor.username, f"case.{action}", target(c.number), timeline)
+        await self._told(changed, DONE[action])
         return changed
 
     async def _lost(self, number: str, version: int, word: str) -> Exception:
@@ -400,6 +437,9 @@ class CaseService:
             await self.repo.add_event(c.id, actor.username, now, "reraised", {"new_case": new.number,
                                                                                "reason": reason})
         await self.audit(actor.username, "case.reraise", target(c.number), {"new_case": new.number})
+        await self._told(new, "created")
+        if changed is not None:
+            await self._told(changed, "reraised")
         return new
 
     async def link_call(self, actor: Actor, number: str, uniqueid: str) -> Case:
@@ -411,4 +451,5 @@ class CaseService:
         if not await self.repo.link_call(c.id, uniqueid, actor.username, self.clock.now()):
             raise CALL_ALREADY_LINKED(call_uniqueid=uniqueid, number=number)
         await self.audit(actor.username, "case.link_call", target(number), {"call": uniqueid})
+        await self._told(c, "call_linked")
         return c

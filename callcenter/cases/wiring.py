@@ -6,19 +6,22 @@ position a user holds (the shifts domain's approver positions)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.auth.models import User
 from callcenter.bodylimit import MULTIPART_SLACK, RouteLimit
 from callcenter.cases.access import CaseAccess, MayUseCall, PositionOf
-from callcenter.cases.api import UPLOAD_PATH, backlog_router, router
+from callcenter.cases.api import UPLOAD_PATH, backlog_router, router, socket_router
 from callcenter.cases.attachments import CaseFiles
-from callcenter.cases.checker import holidays_from
+from callcenter.cases.checker import CaseClockChecker, holidays_from
 from callcenter.cases.clockview import ClockView
 from callcenter.cases.config import CasesSettings, ReviewSettings
+from callcenter.cases.live import BoardAlerts, CaseLive
 from callcenter.cases.policy import CasePolicySettings
 from callcenter.cases.repository import CaseRepository
 from callcenter.cases.review import CaseReviews, RaiseAlert, ReviewRepository, ReviewWatch
@@ -26,6 +29,8 @@ from callcenter.cases.review_api import router as review_router
 from callcenter.cases.service import Audit, CaseService, CustomerExists
 from callcenter.clock import Clock
 from callcenter.departments.repository import DepartmentRepository
+from callcenter.realtime.hub import Hub
+from callcenter.realtime.notify import CasesNotifier
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,40 @@ def wire_cases(sessions: async_sessionmaker[AsyncSession], clock: Clock, timezon
                        ("agent", "supervisor", "qc", "admin"))
     return Cases(repo=repo, access=access, service=service, files=files, view=view, routers=(router, backlog_router),
                  body_limits=(limit,))
+
+
+@dataclass(frozen=True)
+class CaseClocksLive:
+    """The clocks live: the checker (started and stopped with the stack), what its events, the cases' changes
+    and incidents make the service say (``live.py``), and the cases socket's route."""
+
+    checker: CaseClockChecker
+    live: CaseLive
+    routers: tuple[APIRouter, ...]
+
+
+def wire_case_clocks(cases: Cases, sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str,
+                     settings: CasesSettings, departments: DepartmentRepository, board: BoardAlerts, hub: Hub,
+                     users: Callable[[], Awaitable[list[User]]]) -> CaseClocksLive:
+    """The checker's events → the board's alerts and the escalated person's notice; every change of a case →
+    its met clocks' alerts cleared, the case pushed on ``/ws/cases`` to who may see it, the incident rule; before
+    a milestone is stamped, the events due on the case are recorded first (the milestone-gap rule)."""
+
+    async def users_with_role(role: str) -> list[str]:
+        return [u.username for u in await users() if u.active and role in u.roles]
+
+    async def roles_of(names: list[str]) -> dict[str, frozenset[str]]:
+        wanted = set(names)
+        return {u.username: frozenset(u.roles) for u in await users() if u.active and u.username in wanted}
+
+    live = CaseLive(settings, cases.repo, cases.access, cases.view, departments, board, CasesNotifier(hub),
+                    users_with_role, roles_of)
+    checker = CaseClockChecker(cases.repo, clock, settings, holidays_from(sessions), live.on_clock_event,
+                               timezone=timezone)
+    live.checker = checker
+    cases.service.on_change(live.on_change)
+    cases.service.set_milestone_hook(live.before_milestone)
+    return CaseClocksLive(checker=checker, live=live, routers=(socket_router,))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field, TypeAdapter
 from pydantic.json_schema import SkipJsonSchema
 
 from callcenter.acd.schemas import AgentOut, DeskStateOut, ScreenPopOut
+from callcenter.cases.schemas import CaseOut, ClockName
 from callcenter.schema_types import AsIsDateTime
 from callcenter.seat.schemas import EpisodeOut, LeaveRequestOut
 from callcenter.wallboard.schemas import AlertOut, BoardAgentOut, QueueBoardOut, SeriesPointOut, SnapshotOut
@@ -185,19 +186,65 @@ class BoardNotice(BaseModel):
 
 BoardMessage = Annotated[Snapshot | Delta | Point | BoardNotice | Pong, Field(discriminator="type")]
 
+
+# /ws/cases -------------------------------------------------------------------------------------------------
+class CasesHello(BaseModel):
+    """The first message after connecting: who the socket is for (the cases follow as they change)."""
+
+    type: Literal["hello"]
+    username: str
+    at: AsIsDateTime
+
+
+class CaseChanged(BaseModel):
+    """A case this user may see changed, or a clock event was recorded on it: the case as GET /api/cases answers it
+    (its times in the REST form, ``...Z``), with its clocks at ``case.clocks_at``."""
+
+    type: Literal["case"]
+    case: CaseOut
+
+
+class NoticeText(BaseModel):
+    """A notice's text in each language (as a refusal's ``messages``)."""
+
+    en: str
+    zh_CN: str = Field(alias="zh-CN")
+
+
+class CaseNotice(BaseModel):
+    """A notice to the person a case's clock was escalated to (``kind`` case_escalated: ``level`` 1 team lead, 2
+    department head, 3 director), or to the duty manager of an incident (``kind`` incident: ``numbers`` its
+    complaints, ``clock`` null)."""
+
+    type: Literal["case_notice"]
+    number: str
+    numbers: list[str]
+    kind: Literal["case_escalated", "incident"]
+    clock: ClockName | None
+    level: int
+    to: Literal["team_lead", "department_head", "director", "duty_manager"]
+    text: NoticeText
+    at: AsIsDateTime  # the event's true time
+
+
+CasesMessage = Annotated[CasesHello | CaseChanged | CaseNotice | Pong, Field(discriminator="type")]
+
 # client → server: the bare text frame ``ping`` (not JSON); anything else is ignored
 ClientText = Literal["ping"]
 
 AGENT_MESSAGES: TypeAdapter[Any] = TypeAdapter(AgentMessage)
 BOARD_MESSAGES: TypeAdapter[Any] = TypeAdapter(BoardMessage)
+CASES_MESSAGES: TypeAdapter[Any] = TypeAdapter(CasesMessage)
 
 
 def json_schema() -> dict[str, Any]:
-    """One JSON schema (draft 2020-12) for both sockets: ``$defs`` holds ``AgentSocketMessage``,
-    ``BoardSocketMessage`` and ``ClientText`` with every model they use."""
-    names = {"agent": "AgentSocketMessage", "board": "BoardSocketMessage", "client": "ClientText"}
+    """One JSON schema (draft 2020-12) for the three sockets: ``$defs`` holds ``AgentSocketMessage``,
+    ``BoardSocketMessage``, ``CasesSocketMessage`` and ``ClientText`` with every model they use."""
+    names = {"agent": "AgentSocketMessage", "board": "BoardSocketMessage", "cases": "CasesSocketMessage",
+             "client": "ClientText"}
     tops, defs = TypeAdapter.json_schemas([("agent", "validation", AGENT_MESSAGES),
                                            ("board", "validation", BOARD_MESSAGES),
+                                           ("cases", "validation", CASES_MESSAGES),
                                            ("client", "validation", TypeAdapter(ClientText))],
                                           ref_template="#/$defs/{model}")
     all_defs = dict(defs.get("$defs", {}))
@@ -207,11 +254,13 @@ def json_schema() -> dict[str, Any]:
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Call centre websocket messages",
-        "description": "Server to client on /ws/agent (AgentSocketMessage) and /ws/board (BoardSocketMessage), "
-                       "each a JSON object told apart by type; client to server: ClientText. Times are str() of an "
-                       "aware UTC datetime (2026-03-02 01:00:00.123456+00:00). Generated from "
+        "description": "Server to client on /ws/agent (AgentSocketMessage), /ws/board (BoardSocketMessage) and "
+                       "/ws/cases (CasesSocketMessage), each a JSON object told apart by type; client to server: "
+                       "ClientText. Times are str() of an aware UTC datetime (2026-03-02 01:00:00.123456+00:00), "
+                       "except inside a case (the REST form). Generated from "
                        "callcenter/realtime/messages.py by python -m callcenter.realtime.messages; do not edit.",
-        "anyOf": [{"$ref": "#/$defs/AgentSocketMessage"}, {"$ref": "#/$defs/BoardSocketMessage"}],
+        "anyOf": [{"$ref": "#/$defs/AgentSocketMessage"}, {"$ref": "#/$defs/BoardSocketMessage"},
+                  {"$ref": "#/$defs/CasesSocketMessage"}],
         "$defs": dict(sorted(all_defs.items())),
     }
 

@@ -21,15 +21,22 @@ from callcenter.realtime.hub import Hub
 
 BOARD_TOPIC = "board"
 AGENT_TOPIC_PREFIX = "agent:"
+CASES_TOPIC_PREFIX = "cases:"
 
 AwayKind = Literal["away_started", "away_ended", "away_warning", "away_violation"]
 DecidedKind = Literal["leave_approved", "leave_rejected"]
 PopPhaseName = Literal["active", "wrapup"]
+CaseNoticeKind = Literal["case_escalated", "incident"]
 
 
 def agent_topic(username: str) -> str:
     """The topic of one agent's desktops (every ``/ws/agent`` socket of that user)."""
     return AGENT_TOPIC_PREFIX + username
+
+
+def cases_topic(username: str) -> str:
+    """The topic of one user's cases pages (every ``/ws/cases`` socket of that user)."""
+    return CASES_TOPIC_PREFIX + username
 
 
 class DeskNotifier:
@@ -75,6 +82,30 @@ class DeskNotifier:
         """A supervisor paused the agent or logged them out from the wallboard."""
         return self.hub.publish(agent_topic(username), {"type": "notice", "action": action, "by": by, "text": text,
                                                         "note": note, "at": at})
+
+
+class CasesNotifier:
+    """The cases page's messages (``/ws/cases``), one method per kind, to one user's sockets (who may see a case
+    is the cases domain's rule: ``callcenter.cases.live.CaseLive`` resolves it before calling here)."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+
+    def watching(self, username: str) -> bool:
+        """Has ``username`` a cases page open?"""
+        return self.hub.subscribers(cases_topic(username)) > 0
+
+    def case(self, username: str, case: dict[str, Any]) -> int:
+        """A case changed (or a clock event was recorded on it): ``case`` is its REST answer (``CaseOut``, JSON)."""
+        return self.hub.publish(cases_topic(username), {"type": "case", "case": case})
+
+    def notice(self, username: str, number: str, numbers: Sequence[str], kind: CaseNoticeKind, clock: str | None,
+               level: int, to: str, text: dict[str, str], at: datetime) -> int:
+        """A case's clock escalated to this user, or an incident for the duty manager; ``text`` in each language
+        (``en``, ``zh-CN``)."""
+        return self.hub.publish(cases_topic(username), {
+            "type": "case_notice", "number": number, "numbers": list(numbers), "kind": kind, "clock": clock,
+            "level": level, "to": to, "text": text, "at": at})
 
 
 class BoardNotifier:

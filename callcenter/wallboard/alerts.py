@@ -38,6 +38,10 @@ class Alerts:
         self._raised[aid] = ({"kind": kind, "queue": queue, "username": username, "detail": detail},
                              self.clock.now() + timedelta(minutes=minutes))
 
+    def clear_alert(self, aid: str) -> None:
+        """An alert raised by another part ends before its time (a case's clock met): gone at the next push."""
+        self._raised.pop(aid, None)
+
     def current(self, now: datetime) -> dict[str, dict[str, Any]]:
         """The alerts that hold at ``now``, by id (those raised by other parts expire here)."""
         out: dict[str, dict[str, Any]] = {}
@@ -80,7 +84,8 @@ class Alerts:
         current = self.current(now)
         raised = []
         for aid, alert in current.items():
-            if aid not in self.shown:
+            if aid not in self.shown or self.shown[aid]["kind"] != alert["kind"]:
+                # new, or replaced by another kind under its id (a case's warning by its breach): raised again
                 self.shown[aid] = {"id": aid, "since": now, **alert}
                 raised.append(self.shown[aid])
             else:

@@ -108,6 +108,10 @@ class Board:
         from the next push for ``minutes``."""
         self.alerting.raise_alert(aid, kind, detail, queue=queue, username=username, minutes=minutes)
 
+    def clear_alert(self, aid: str) -> None:
+        """An alert raised by ``raise_alert`` ends now (cleared from the boards at the next push)."""
+        self.alerting.clear_alert(aid)
+
     # reading ---------------------------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
         """What a board is sent when it connects: the figures as of the last push (later deltas build on it)."""

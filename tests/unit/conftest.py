@@ -19,8 +19,8 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from callcenter.realtime.hub import Client, Hub
-from callcenter.realtime.messages import AGENT_MESSAGES, BOARD_MESSAGES, json_schema
-from callcenter.realtime.notify import BOARD_TOPIC, agent_topic
+from callcenter.realtime.messages import AGENT_MESSAGES, BOARD_MESSAGES, CASES_MESSAGES, json_schema
+from callcenter.realtime.notify import BOARD_TOPIC, CASES_TOPIC_PREFIX, agent_topic
 
 AGENT_PREFIX = agent_topic("")
 _SCHEMA = json_schema()  # the schema docs/ws-messages.schema.json holds (test_ws_messages: the file is current)
@@ -32,7 +32,8 @@ def _schema_of(name: str) -> Any:
 
 
 SOCKETS = {"board": (BOARD_MESSAGES, _schema_of("BoardSocketMessage")),
-           "agent": (AGENT_MESSAGES, _schema_of("AgentSocketMessage"))}
+           "agent": (AGENT_MESSAGES, _schema_of("AgentSocketMessage")),
+           "cases": (CASES_MESSAGES, _schema_of("CasesSocketMessage"))}
 
 
 def socket_of(topic: str) -> tuple[TypeAdapter[Any], Any] | None:
@@ -40,6 +41,8 @@ def socket_of(topic: str) -> tuple[TypeAdapter[Any], Any] | None:
         return SOCKETS["board"]
     if topic.startswith(AGENT_PREFIX):
         return SOCKETS["agent"]
+    if topic.startswith(CASES_TOPIC_PREFIX):
+        return SOCKETS["cases"]
     return None
 
 

@@ -4,17 +4,22 @@ the milestone-gap rule, the /ws/cases socket and the incident rule — all on th
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import websockets
 
 from callcenter.app import Stack, create_app
 from callcenter.clock import FakeClock
-from tests.helpers import stack_settings
+from callcenter.realtime.notify import cases_topic
+from tests.helpers import Served, bearer, stack_settings
 from tests.unit.test_cases_api import T0, USERS, Api, _user
+from tests.unit.wired import close_wired, wired_stack
 
 pytestmark = pytest.mark.db
 
@@ -131,3 +136,202 @@ async def test_the_clock_filter_names_its_values(api: Api) -> None:
         assert f"'{status}'" in text, text
     # closed cases only: no running clock there
     assert (await api.ok("lead", "GET", "/api/cases", params={"clock": "running", "open": "false"}))["total"] == 0
+
+
+# the checker wired: board alerts, notices, the milestone-gap rule --------------------------------------------------
+class Listener:
+    """A user's cases page, as the hub sees it: what is published on their topic (as the socket would send it)."""
+
+    def __init__(self, stack: Stack, username: str) -> None:
+        self.got: list[dict[str, Any]] = []
+
+        async def send(text: str) -> None:
+            self.got.append(json.loads(text))
+
+        async def close(_: int, __: str) -> None:
+            pass
+
+        stack.hub.register(send, close, {cases_topic(username)}, label=f"test {username}")
+        stack.case_live.watch(username)
+
+    async def take(self, type_: str | None = None) -> list[dict[str, Any]]:
+        for _ in range(5):
+            await asyncio.sleep(0)
+        out = [m for m in self.got if type_ is None or m["type"] == type_]
+        self.got = [m for m in self.got if m not in out]
+        return out
+
+
+def alerts(api: Api) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in api.stack.board.current_alerts(api.clock.now()).items() if k.startswith("case:")}
+
+
+async def test_each_clock_event_is_on_the_board_and_told_to_whoever_its_level_goes_to(api: Api) -> None:
+    lead, dir1, boss, a1 = (Listener(api.stack, u) for u in ("lead", "dir1", "boss", "a1"))
+    c = await api.new()
+    aid = f"case:{c['number']}:dispatch"
+    checker = api.stack.case_clocks
+    assert (await lead.take("case"))[0]["case"]["number"] == c["number"]  # pushed on creation
+    api.clock.advance(50 * 60)
+    assert [e.kind for e in (await checker.check()).recorded] == ["dispatch.warning"]
+    assert alerts(api)[aid]["kind"] == "case_warning" and alerts(api)[aid]["detail"]["level"] == 0
+    [pushed] = await lead.take("case")
+    assert clock_of(pushed["case"], "dispatch")["status"] == "warning"
+    assert await lead.take("case_notice") == []  # a warning is on the board only
+    api.clock.advance(10 * 60)
+    assert [e.kind for e in (await checker.check()).recorded] == ["dispatch.breach", "dispatch.escalate.1"]
+    a = alerts(api)[aid]
+    assert a["kind"] == "case_escalated"
+    assert {k: a["detail"][k] for k in ("number", "type", "severity", "clock", "due_at", "level", "to",
+                                        "notified")} == {
+        "number": c["number"], "type": "complaint", "severity": "ordinary", "clock": "dispatch",
+        "due_at": "2026-12-01T17:30:00+00:00", "level": 1, "to": "team_lead", "notified": ["dir1", "lead"]}
+    [notice] = await lead.take("case_notice")
+    assert {k: notice[k] for k in ("number", "numbers", "kind", "clock", "level", "to")} == {
+        "number": c["number"], "numbers": [c["number"]], "kind": "case_escalated", "clock": "dispatch",
+        "level": 1, "to": "team_lead"}
+    assert "team lead" in notice["text"]["en"] and "班长" in notice["text"]["zh-CN"]
+    assert len(await dir1.take("case_notice")) == 1 and await boss.take("case_notice") == []
+    api.clock.advance(30 * 60)  # the department head: the case has no department yet, so the supervisors
+    assert [e.kind for e in (await checker.check()).recorded] == ["dispatch.escalate.2"]
+    assert [n["to"] for n in await lead.take("case_notice")] == ["department_head"]
+    api.clock.advance(60 * 60)  # the director: no cases.director set, so the admins
+    assert [e.kind for e in (await checker.check()).recorded] == ["dispatch.escalate.3"]
+    assert [(n["to"], n["level"]) for n in await boss.take("case_notice")] == [("director", 3)]
+    assert await lead.take("case_notice") == []
+    assert alerts(api)[aid]["detail"]["notified"] == ["boss"]
+    assert await a1.take() == []  # an agent not on the case hears nothing
+    # the milestone clears it; the dispatched case's report clock runs on
+    c = await _get(api, c["number"])
+    await api.act("lead", c, "dispatch", department_id=api.dept, handler="h1")
+    assert aid not in alerts(api)
+    assert clock_of((await lead.take("case"))[-1]["case"], "dispatch")["status"] == "met_late"
+
+
+async def test_the_department_head_and_the_director_setting(db_url: str, workdir: Path) -> None:
+    async for api in _api(db_url, workdir, cases={"director": "dir1",
+                                                  "complaint": {"days_escalation_hours": [0, 1, 1]}}):
+        head1, dir1 = Listener(api.stack, "head1"), Listener(api.stack, "dir1")
+        c = await api.new()
+        c = await api.act("lead", c, "dispatch", department_id=api.dept, handler="h1")
+        api.clock.advance(3 * 86400 + 3600)
+        kinds = [e.kind for e in (await api.stack.case_clocks.check()).recorded]
+        assert kinds == ["report.warning", "report.breach", "report.escalate.1", "report.escalate.2"]
+        assert [(n["clock"], n["to"]) for n in await head1.take("case_notice")] == [("report", "department_head")]
+        assert alerts(api)[f"case:{c['number']}:report"]["detail"]["notified"] == ["head1"]
+        api.clock.advance(3600)
+        await api.stack.case_clocks.check()
+        assert [(n["to"], n["level"]) for n in await dir1.take("case_notice")] == [
+            ("team_lead", 1), ("director", 3)]  # dir1 is a supervisor too
+
+
+async def test_a_milestone_after_its_deadline_between_two_checks_keeps_the_breach_at_its_true_time(api: Api) -> None:
+    c = await api.new()
+    gone = await api.new()
+    api.clock.advance(55 * 60)
+    assert [e.kind for e in (await api.stack.case_clocks.check()).recorded] == ["dispatch.warning"] * 2
+    api.clock.advance(7 * 60)  # 62:00, no check since 55:00
+    await api.act("lead", c, "dispatch", department_id=api.dept, handler="h1")
+    await api.act("lead", gone, "cancel", reason="withdrawn")
+    for number in (c["number"], gone["number"]):
+        timeline = (await _get(api, number))["timeline"]
+        clock_rows = [(e["action"], e["at"]) for e in timeline if e["action"].startswith("clock.")]
+        assert clock_rows == [("clock.dispatch.warning", "2026-12-01T17:20:00Z"),
+                              ("clock.dispatch.breach", "2026-12-01T17:30:00Z"),
+                              ("clock.dispatch.escalate.1", "2026-12-01T17:30:00Z")]
+        assert timeline[-1]["action"] in ("dispatched", "cancelled")
+    assert alerts(api) == {}  # met (late) and cancelled: off the boards
+    assert (await api.stack.case_clocks.check()).recorded == ()  # nothing twice
+    d = clock_of(await _get(api, c["number"]), "dispatch")
+    assert (d["status"], d["escalation_level"]) == ("met_late", 1)
+
+
+# incidents --------------------------------------------------------------------------------------------------------
+async def test_n_complaints_of_one_cause_within_m_minutes_alert_the_duty_manager_once(db_url: str,
+                                                                                      workdir: Path) -> None:
+    async for api in _api(db_url, workdir, cases={"incident_complaints": 3, "incident_window_minutes": 30,
+                                                  "duty_manager": "dir1"}):
+        dir1, lead = Listener(api.stack, "dir1"), Listener(api.stack, "lead")
+        first = await api.new(cause="network_fault")
+        api.clock.advance(10 * 60)
+        await api.new(cause="network_fault")
+        await api.new(cause="billing")  # another cause does not count
+        api.clock.advance(10 * 60)
+        third = await api.new(description="no line")  # no cause yet: not counted
+        assert [k for k in api.stack.board.current_alerts(api.clock.now()) if k.startswith("incident")] == []
+        api.clock.advance(5 * 60)
+        third = await api.act("lead", third, "classify", cause="network_fault")  # 3 within 20 minutes
+        aid = f"incident:network_fault:{first['number']}"
+        alert = api.stack.board.current_alerts(api.clock.now())[aid]
+        assert alert["kind"] == "incident"
+        numbers = [first["number"], "TS-20261202-00002", third["number"]]
+        assert alert["detail"]["numbers"] == numbers and alert["detail"]["notified"] == ["dir1"]
+        [notice] = await dir1.take("case_notice")
+        assert (notice["kind"], notice["numbers"], notice["number"], notice["to"]) == (
+            "incident", numbers, third["number"], "duty_manager")
+        assert "network_fault" in notice["text"]["en"] and "突发事件" in notice["text"]["zh-CN"]
+        assert await lead.take("case_notice") == []  # the duty manager set: only them
+        # a 4th within the window joins the incident: no second alert
+        api.clock.advance(10 * 60)
+        await api.new(cause="network_fault")
+        assert await dir1.take("case_notice") == []
+        # after a quiet window, a new burst is a new incident
+        api.clock.advance(31 * 60)
+        for _ in range(3):
+            last = await api.new(cause="network_fault")
+        [notice] = await dir1.take("case_notice")
+        assert notice["number"] == last["number"] and len(notice["numbers"]) == 3
+
+
+# /ws/cases over a real socket ------------------------------------------------------------------------------------
+async def _recv(ws: Any, want: str, timeout: float = 5.0) -> dict[str, Any]:
+    """The next message of type ``want`` (others before it skipped)."""
+    async def first() -> dict[str, Any]:
+        while True:
+            m = json.loads(await ws.recv())
+            if m["type"] == want:
+                return m  # type: ignore[no-any-return]
+
+    return await asyncio.wait_for(first(), timeout)
+
+
+async def test_a_dispatch_breach_reaches_the_board_and_the_supervisors_cases_socket_not_an_agents(
+        db_url: str, workdir: Path) -> None:
+    clock = FakeClock(T0)
+    stack, _ = await wired_stack(db_url, workdir, clock)
+    try:
+        sup = await bearer(stack, ("supervisor",), "sup")
+        agent = await bearer(stack, ("agent",), "ag")
+        async with Served(stack) as srv, httpx.AsyncClient(base_url=srv.base) as http:
+            def connect(path: str, h: dict[str, str]) -> Any:
+                return websockets.connect(f"{srv.ws_base}{path}", additional_headers=h)
+
+            async with connect("/ws/board", sup) as board, connect("/ws/cases", sup) as cases, \
+                    connect("/ws/cases", agent) as theirs:
+                await _recv(board, "snapshot")
+                assert (await _recv(cases, "hello"))["username"] == "sup"
+                await _recv(theirs, "hello")
+                r = await http.post("/api/cases", headers=sup, json={"type": "complaint", "description": "rude"})
+                assert r.status_code == 201, r.text
+                number = r.json()["number"]
+                assert (await _recv(cases, "case"))["case"]["number"] == number
+                clock.advance(60 * 60)
+                await stack.case_clocks.check()
+                stack.board.tick()
+                delta = await _recv(board, "delta")
+                [alert] = [a for a in delta["alerts_raised"] if a["id"] == f"case:{number}:dispatch"]
+                assert alert["kind"] == "case_escalated" and alert["detail"]["level"] == 1
+                notice = await _recv(cases, "case_notice")
+                assert (notice["number"], notice["kind"], notice["to"]) == (number, "case_escalated", "team_lead")
+                pushed = await _recv(cases, "case")
+                assert clock_of(pushed["case"], "dispatch")["status"] == "breached"
+                # the agent may not see the case: nothing came before the answer to its ping
+                await theirs.send("ping")
+                assert json.loads(await asyncio.wait_for(theirs.recv(), 5)) == {"type": "pong"}
+            # any logged-in user may open it; without a login it is refused with 4401
+            async with websockets.connect(f"{srv.ws_base}/ws/cases") as anon:
+                with pytest.raises(websockets.exceptions.ConnectionClosed):
+                    await asyncio.wait_for(anon.recv(), 5)
+                assert anon.close_code == 4401
+    finally:
+        await close_wired(stack)

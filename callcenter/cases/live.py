@@ -1,0 +1,225 @@
+"""The cases pushed (issue 14, "3. Clocks", "7. Incidents", "8. Pages"): what a recorded clock event, a change of a
+case and an incident make the service say, and to whom.
+
+- A clock event newly recorded by the checker (:class:`~callcenter.cases.checker.CaseClockChecker`, its
+  ``notify``) becomes a board alert, id ``case:<number>:<clock>`` — kind ``case_warning``, ``case_breach`` or
+  ``case_escalated``, each replacing the one before under that id — cleared when the clock's milestone is met
+  (or the case closed or cancelled); an escalation is told to whoever its level goes to (``case_notice`` on
+  ``/ws/cases``): ``team_lead`` = the users with role supervisor, ``department_head`` = the head of the case's
+  department (the departments directory; none: the supervisors), ``director`` = ``settings.cases.director`` (unset:
+  the users with role admin).
+- A change of a case (any action, a clock event) is pushed as ``{"type": "case"}`` to the open ``/ws/cases``
+  sockets of the users the access rule lets see it (``access.py``).
+- A complaint that gets its cause (at creation or classified) runs the incident rule (``clocks.incidents``): N
+  of one cause within M minutes → a board alert ``incident`` (id ``incident:<cause>:<first number>``) with the
+  numbers, and a notice to the duty manager (``settings.cases.duty_manager``; unset: the supervisors). Each
+  incident is told once: recorded as the clock event ``incident`` of the complaint that began it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from callcenter.auth.actor import Actor
+from callcenter.cases.access import READ_ALL, CaseAccess
+from callcenter.cases.checker import CaseClockChecker
+from callcenter.cases.clocks import ClockEvent, Incident, incidents
+from callcenter.cases.clockview import ClockView
+from callcenter.cases.config import CasesSettings
+from callcenter.cases.models import Case
+from callcenter.cases.repository import CaseRepository
+from callcenter.cases.schemas import CaseOut
+from callcenter.departments.repository import DepartmentRepository
+from callcenter.errors import EN, ZH, Words
+from callcenter.realtime.notify import CasesNotifier
+
+log = logging.getLogger(__name__)
+
+# the users holding a role (active ones), and one user's roles (None: no such active user)
+UsersWithRole = Callable[[str], Awaitable[list[str]]]
+RolesOf = Callable[[list[str]], Awaitable[dict[str, frozenset[str]]]]
+ALERT_MINUTES = 90 * 24 * 60  # a case's alert stays on the boards until its clock is met (or this long)
+INCIDENT_ALERT_MINUTES = 24 * 60
+
+CLOCK_WORDS = {"dispatch": Words("dispatch", "派单"), "report": Words("investigation report", "调查报告"),
+               "close": Words("closure", "结案")}
+LEVEL_WORDS = {"team_lead": Words("team lead", "班长"), "department_head": Words("department head", "部门负责人"),
+               "director": Words("director", "中心主任"), "duty_manager": Words("duty manager", "值班经理")}
+ESCALATED = {EN: "case {number}: the {clock} deadline ({due}) has passed; escalated to you as {to} (level {level})",
+             ZH: "工单 {number}：{clock}时限（{due}）已过，已升级至您（{to}，第 {level} 级）"}
+INCIDENT = {EN: "incident: {count} complaints of cause {cause} within {minutes} minutes: {numbers}",
+            ZH: "突发事件：{minutes} 分钟内 {count} 起原因为 {cause} 的投诉：{numbers}"}
+
+
+class BoardAlerts(Protocol):
+    """The wallboard's alerts as the cases use them (``wallboard.board.Board``)."""
+
+    def raise_alert(self, aid: str, kind: str, detail: dict[str, Any], *, queue: str | None = None,
+                    username: str | None = None, minutes: float = 60) -> None: ...
+
+    def clear_alert(self, aid: str) -> None: ...
+
+
+def _texts(templates: dict[str, str], **values: Any) -> dict[str, str]:
+    return {lang: t.format_map({k: v.say(lang) if isinstance(v, Words) else v for k, v in values.items()})
+            for lang, t in templates.items()}
+
+
+def _iso(t: datetime | None) -> str | None:
+    return None if t is None else t.isoformat()
+
+
+def alert_kind(event: ClockEvent) -> str:
+    if event.kind.endswith(".warning"):
+        return "case_warning"
+    if event.kind.endswith(".breach"):
+        return "case_breach"
+    return "case_escalated"
+
+
+def alert_id(number: str, clock: str) -> str:
+    return f"case:{number}:{clock}"
+
+
+@dataclass
+class CaseLive:
+    """See the module's docstring. ``checker`` is set by the wiring once built (it is given :meth:`on_clock_event`
+    as its ``notify``)."""
+
+    settings: CasesSettings
+    repo: CaseRepository
+    access: CaseAccess
+    view: ClockView
+    departments: DepartmentRepository
+    board: BoardAlerts
+    notifier: CasesNotifier
+    users_with_role: UsersWithRole
+    roles_of: RolesOf
+    checker: CaseClockChecker | None = None
+
+    def __post_init__(self) -> None:
+        self._watching: Counter[str] = Counter()
+
+    # who has a cases page open (the /ws/cases route says so) -----------------------------------------------------
+    def watch(self, username: str) -> None:
+        self._watching[username] += 1
+
+    def forget(self, username: str) -> None:
+        self._watching[username] -= 1
+        if self._watching[username] <= 0:
+            del self._watching[username]
+
+    # the checker's notify ------------------------------------------------------------------------------------------
+    async def on_clock_event(self, event: ClockEvent) -> None:
+        """A newly recorded clock event: the board's alert, the escalated person's notice, the case pushed."""
+        notified = await self._escalated_to(event) if event.level else []
+        detail = {"number": event.number, "type": event.type, "severity": event.severity, "clock": event.clock,
+                  "kind": event.kind, "due_at": _iso(event.due_at), "at": _iso(event.at), "level": event.level,
+                  "to": event.to, "department_id": event.department_id, "notified": notified}
+        self.board.raise_alert(alert_id(event.number, event.clock), alert_kind(event), detail,
+                               minutes=ALERT_MINUTES)
+        if event.level and event.to is not None:
+            text = _texts(ESCALATED, number=event.number, clock=CLOCK_WORDS[event.clock],
+                          due=_iso(event.due_at) or "-", to=LEVEL_WORDS[event.to], level=event.level)
+            for username in notified:
+                self.notifier.notice(username, event.number, [event.number], "case_escalated", event.clock,
+                                     event.level, event.to, text, event.at)
+        c = await self.repo.by_id(event.case_id)
+        if c is not None:
+            await self.push(c)
+
+    async def _escalated_to(self, event: ClockEvent) -> list[str]:
+        if event.to == "department_head" and event.department_id is not None:
+            d = await self.departments.get(event.department_id)
+            if d is not None and d.department.head:
+                return [d.department.head]
+        if event.to == "director":
+            if self.settings.director:
+                return [self.settings.director]
+            return await self.users_with_role("admin")
+        return await self.users_with_role("supervisor")  # team lead, or a department without a head
+
+    # the service's milestone hook: the events due before it first -------------------------------------------------
+    async def before_milestone(self, case_id: int, at: datetime) -> None:
+        if self.checker is None:
+            return
+        facts = await self.repo.open_case_clocks(only=case_id)
+        for f in facts:
+            await self.checker.check_case(f, at)
+
+    # the service's change listener -------------------------------------------------------------------------------
+    async def on_change(self, c: Case, action: str) -> None:
+        """A case changed: its met clocks' alerts cleared, the case pushed to who may see it, the incident rule run
+        when a complaint got its cause."""
+        states = await self.view.states([c])
+        for s in states.of(c.id):
+            if s.status in ("met", "met_late", "off"):
+                self.board.clear_alert(alert_id(c.number, s.clock))
+        await self.push(c, CaseOut.of(c, states).model_dump(mode="json"))
+        if c.type == "complaint" and c.cause and action in ("created", "classified"):
+            await self.check_incident(c)
+
+    # /ws/cases ------------------------------------------------------------------------------------------------
+    async def viewers(self, c: Case) -> list[str]:
+        """The users with a cases page open whom the access rule lets see ``c``."""
+        watching = sorted(u for u in self._watching if self.notifier.watching(u))
+        if not watching:
+            return []
+        roles = await self.roles_of(watching)
+        out = []
+        for username in watching:
+            if username not in roles:
+                continue
+            actor = Actor(username, roles[username])
+            if actor.has(READ_ALL) or (await self.access.relation(actor, c)).sees:
+                out.append(username)
+        return out
+
+    async def push(self, c: Case, case: dict[str, Any] | None = None) -> None:
+        viewers = await self.viewers(c)
+        if not viewers:
+            return
+        if case is None:
+            case = CaseOut.of(c, await self.view.states([c])).model_dump(mode="json")
+        for username in viewers:
+            self.notifier.case(username, case)
+
+    # incidents ------------------------------------------------------------------------------------------------
+    async def check_incident(self, c: Case) -> Incident | None:
+        """The incidents the complaint ``c`` is part of, told once each (the first time one is seen: recorded as
+        the clock event ``incident`` of the complaint that began it). Returns the one newly told, if any."""
+        window = timedelta(minutes=self.settings.incident_window_minutes)
+        span = max(window * 4, timedelta(days=1))
+        arrivals = await self.repo.complaint_arrivals(c.accepted_at - span, c.accepted_at + span)
+        told = None
+        for incident in incidents(arrivals, self.settings):
+            if c.id not in {a.case_id for a in incident.cases} or incident.cause != c.cause:
+                continue
+            starter = incident.cases[self.settings.incident_complaints - 1]
+            detail = {"cause": incident.cause, "numbers": list(incident.numbers), "at": _iso(incident.at),
+                      "count": len(incident.cases), "window_minutes": self.settings.incident_window_minutes}
+            if not await self.repo.record_clock_event(starter.case_id, "incident", incident.at, detail):
+                continue  # told already
+            told = incident
+            await self._tell_incident(incident, detail)
+        return told
+
+    async def _tell_incident(self, incident: Incident, detail: dict[str, Any]) -> None:
+        notified = [self.settings.duty_manager] if self.settings.duty_manager else \
+            await self.users_with_role("supervisor")
+        first = incident.cases[0].number
+        self.board.raise_alert(f"incident:{incident.cause}:{first}", "incident", {**detail, "notified": notified},
+                               minutes=INCIDENT_ALERT_MINUTES)
+        text = _texts(INCIDENT, count=len(incident.cases), cause=incident.cause,
+                      minutes=f"{self.settings.incident_window_minutes:g}", numbers=", ".join(incident.numbers))
+        starter = incident.cases[self.settings.incident_complaints - 1].number
+        for username in notified:
+            self.notifier.notice(username, starter, incident.numbers, "incident", None, 0, "duty_manager", text,
+                                 incident.at)
+        log.warning("incident: %d complaints of cause %s: %s", len(incident.cases), incident.cause,
+                    ", ".join(incident.numbers))
