@@ -83,6 +83,7 @@ class ReviewMonth:
     end: datetime
     deadline: datetime
     reminder_from: datetime | None
+    due_day: date  # the deadline day (local): reviews are in time to its end
 
     def state(self, now: datetime, pending: int) -> str:
         """``done`` (nothing pending), ``overdue`` (pending at or after the deadline), ``reminder`` (pending within
@@ -104,7 +105,7 @@ def review_month(month: str, settings: ReviewSettings, tz: ZoneInfo) -> ReviewMo
     reminder = (_local_midnight(due_day - timedelta(days=settings.reminder_days), tz)
                 if settings.reminder_days else None)
     return ReviewMonth(month, _local_midnight(first, tz), _local_midnight(nxt, tz), _local_midnight(due_day, tz),
-                       reminder)
+                       reminder, due_day - timedelta(days=1))
 
 
 def under_review(now: datetime, tz: ZoneInfo) -> str:

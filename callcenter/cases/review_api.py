@@ -5,7 +5,7 @@ router is matched before the cases' own (whose ``/{number}`` would take ``review
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -92,6 +92,7 @@ class MonthItemOut(BaseModel):
 class MonthOut(BaseModel):
     month: str = Field(description="the centre's month the complaints were closed in, YYYY-MM")
     deadline: datetime = Field(description="reviews are due before this instant (00:00 after the deadline day)")
+    due_day: date = Field(description="the deadline day in the centre's timezone: in time to its end")
     reminder_from: datetime | None
     now: datetime
     state: MonthState
@@ -142,7 +143,8 @@ async def review_month(reviews: ReviewsDep, user: Anyone,
                        = None) -> MonthOut:
     v = await reviews.month(Actor.of(user), month)
     items = [MonthItemOut.of(i) for i in v.items]
-    return MonthOut(month=v.period.month, deadline=v.period.deadline, reminder_from=v.period.reminder_from,
+    return MonthOut(month=v.period.month, deadline=v.period.deadline, due_day=v.period.due_day,
+                    reminder_from=v.period.reminder_from,
                     now=v.now, state=v.state, overdue=v.state == "overdue", reviewer=v.reviewer,  # type: ignore[arg-type]
                     total=len(items), done=len(items) - v.pending, pending=v.pending, items=items)
 

@@ -138,6 +138,7 @@ async def test_the_deadline_is_the_10th_midnight_and_the_reminder_the_last_three
     assert (m["month"], m["state"], m["overdue"], m["total"], m["pending"], m["done"]) == ("2026-11", "open", False,
                                                                                           1, 1, 0)
     assert m["deadline"] == "2026-12-10T16:00:00Z" and m["reminder_from"] == "2026-12-07T16:00:00Z"
+    assert m["due_day"] == "2026-12-10"
     assert [i["number"] for i in m["items"]] == [late_nov] and m["items"][0]["review"] is None
     assert await api.stack.review.reviews.check() == [] and not any(
         k.startswith("case_review:") for k in api.alerts())

@@ -39,7 +39,7 @@ export function tickClock() {
   if (!m) return;
   const left = (parseServerTime(m.deadline) - serverNow()) / 1000;
   const node = $("review-clock");
-  if (m.pending === 0) node.textContent = "";
+  if (m.pending === 0) node.textContent = "—";
   else node.textContent = left > 0 ? t("review.left", { span: fmtSpan(left) }) : t("review.over", { span: fmtSpan(-left) });
   node.dataset.overdue = String(left <= 0 && m.pending > 0);
 }
@@ -58,7 +58,8 @@ export function renderMonth(onRecord) {
   state.textContent = t(`review.state.${m.state}`);
   state.className = `badge${m.state === "overdue" || m.state === "reminder" ? " warn" : m.state === "done" ? " live" : ""}`;
   state.dataset.state = m.state;
-  $("review-deadline").textContent = fmtTime(m.deadline);
+  $("review-deadline").textContent = t("review.due_day", { day: m.due_day });
+  $("review-deadline").title = fmtTime(m.deadline);
   $("review-counts").textContent = t("review.counts", { total: m.total, done: m.done, pending: m.pending });
   $("review-reviewer").textContent = m.reviewer ? t("review.reviewer", { who: m.reviewer }) : t("review.reviewer_leads");
   const rows = m.items.map((i) => el("tr", { "data-testid": "review-row", "data-number": i.number,
@@ -88,7 +89,8 @@ export function renderFlags() {
                                                                           "data-employee": x.employee },
     el("td", { text: x.employee }),
     el("td", { text: String(x.upheld) }),
-    el("td", {}, x.cases.map((c, k) => [k ? ", " : "", el("a", { href: `cases.html#case-${c.number}`, text: c.number })])),
+    el("td", {}, x.cases.flatMap((c, k) => [k ? ", " : "", el("a", { href: `cases.html#case-${c.number}`,
+                                                                     text: c.number })])),
     el("td", { text: x.heads.join(", ") || t("review.no_one") }))));
   $("review-flags-none").hidden = f.items.length > 0;
 }
