@@ -346,6 +346,7 @@ class Stack:
             self.board.start()
             self.seat.start()
             self.shifts.start()
+            await self.case_live.restore()  # the case clocks' alerts (held in memory) back on the boards
             self.case_clocks.start()
             self.review.watch.start()
             self.tracker.start_writer()

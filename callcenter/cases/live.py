@@ -32,7 +32,7 @@ from callcenter.cases.clocks import ClockEvent, Incident, incidents
 from callcenter.cases.clockview import ClockView
 from callcenter.cases.config import CasesSettings
 from callcenter.cases.models import Case
-from callcenter.cases.repository import CaseRepository
+from callcenter.cases.repository import CaseRepository, Filters, Scope
 from callcenter.cases.schemas import CaseOut
 from callcenter.departments.repository import DepartmentRepository
 from callcenter.errors import EN, ZH, Words
@@ -129,9 +129,10 @@ class CaseLive:
             for username in notified:
                 self.notifier.notice(username, event.number, [event.number], "case_escalated", event.clock,
                                      event.level, event.to, text, event.at)
-        c = await self.repo.by_id(event.case_id)
-        if c is not None:
-            await self.push(c)
+        if self._watching:  # (a first check after a long stop records many: no read when nobody is watching)
+            c = await self.repo.by_id(event.case_id)
+            if c is not None:
+                await self.push(c)
 
     async def _escalated_to(self, event: ClockEvent) -> list[str]:
         if event.to == "department_head" and event.department_id is not None:
@@ -143,6 +144,29 @@ class CaseLive:
                 return [self.settings.director]
             return await self.users_with_role("admin")
         return await self.users_with_role("supervisor")  # team lead, or a department without a head
+
+    async def restore(self) -> int:
+        """At start: the alerts of the open cases' clocks in their warning or breached (held in memory, so lost
+        with a restart) raised again from their states, the events' detail as at their recording but
+        ``notified`` empty (nobody is told again). Returns how many."""
+        rows, _ = await self.repo.search(Filters(open=True), Scope(all=True), 1_000_000, 0, oldest_first=True)
+        states = await self.view.states(rows)
+        n = 0
+        for c in rows:
+            for st in states.of(c.id):
+                if st.status not in ("warning", "breached"):
+                    continue
+                kind = "case_escalated" if st.escalation_level else \
+                    "case_breach" if st.status == "breached" else "case_warning"
+                level = st.escalation_level
+                event = ("warning" if kind == "case_warning" else "breach" if not level else f"escalate.{level}")
+                detail: dict[str, Any] = {
+                    "number": c.number, "type": c.type, "severity": c.severity, "clock": st.clock,
+                    "kind": f"{st.clock}.{event}", "due_at": _iso(st.due_at), "at": None, "level": level,
+                    "to": st.escalated_to, "department_id": c.department_id, "notified": []}
+                self.board.raise_alert(alert_id(c.number, st.clock), kind, detail, minutes=ALERT_MINUTES)
+                n += 1
+        return n
 
     # the service's milestone hook: the events due before it first -------------------------------------------------
     async def before_milestone(self, case_id: int, at: datetime) -> None:

@@ -1,7 +1,8 @@
 """One typed notifier per topic: everything the service sends to browsers goes through a method here.
 
 ``/ws/agent`` clients of user *u* listen on ``agent_topic(u)`` (:class:`DeskNotifier`); ``/ws/board`` clients on
-:data:`BOARD_TOPIC` (:class:`BoardNotifier`). Each method is one message kind of
+:data:`BOARD_TOPIC` (:class:`BoardNotifier`); ``/ws/cases`` clients of user *u* on ``cases_topic(u)``
+(:class:`CasesNotifier`). Each method is one message kind of
 :mod:`callcenter.realtime.messages` (the models and the published schema ``docs/ws-messages.schema.json``), built
 in this one place from typed arguments, so a caller cannot send a message the models do not describe and the
 shape of each kind lives next to its siblings. The notifiers hold no state: they are thin over the

@@ -335,3 +335,23 @@ async def test_a_dispatch_breach_reaches_the_board_and_the_supervisors_cases_soc
                 assert anon.close_code == 4401
     finally:
         await close_wired(stack)
+
+
+async def test_after_a_restart_the_alerts_of_clocks_in_their_warning_or_breached_are_back(api: Api) -> None:
+    late, met_late, fine = await api.new(), await api.new(), await api.new()
+    fine = await api.act("lead", fine, "dispatch", department_id=api.dept, handler="h1")
+    api.clock.advance(40 * 60)
+    warned = await api.new()
+    api.clock.advance(55 * 60)
+    await api.stack.case_clocks.check()
+    for c in (late, met_late, fine, warned):
+        api.stack.board.clear_alert(f"case:{c['number']}:dispatch")  # what a restart loses
+    assert alerts(api) == {}
+    await api.act("lead", await _get(api, met_late["number"]), "dispatch", department_id=api.dept, handler="h1")
+    assert await api.stack.case_live.restore() == 2
+    a = alerts(api)
+    assert sorted(a) == sorted([f"case:{late['number']}:dispatch", f"case:{warned['number']}:dispatch"])
+    got = a[f"case:{late['number']}:dispatch"]
+    assert (got["kind"], got["detail"]["level"], got["detail"]["to"], got["detail"]["notified"]) == (
+        "case_escalated", 2, "department_head", [])
+    assert a[f"case:{warned['number']}:dispatch"]["kind"] == "case_warning"
