@@ -320,3 +320,42 @@ async def test_the_migration_matches_the_model_and_goes_down_and_up(workdir: Pat
     await asyncio.to_thread(upgrade, url)
     assert await shape() == got
     await engine.dispose()
+
+
+async def test_two_reviews_at_once_one_wins_and_the_watch_raises_after_a_restart(make_api: MakeApi,
+                                                                                  db_url: str, workdir: Path) -> None:
+    import asyncio
+
+    api = await make_api(check_interval_seconds=0.05)
+    n = await api.closed(sh(2026, 11, 3, 9), sh(2026, 11, 5, 9))
+    pending = await api.closed(sh(2026, 11, 3, 9), sh(2026, 11, 6, 9))
+    api.clock.set(sh(2026, 12, 9))
+    first, second = await asyncio.gather(
+        api.req("lead", "POST", f"/api/cases/{n}/responsibility", json={"responsibility": "upheld"}),
+        api.req("boss", "POST", f"/api/cases/{n}/responsibility", json={"responsibility": "no_fault"}))
+    assert sorted([first.status_code, second.status_code]) == [201, 409], (first.text, second.text)
+    assert {first.json().get("code"), second.json().get("code")} >= {"cases.review_recorded"}
+    rows = [e for e in (await api.ok("lead", "GET", f"/api/cases/{n}"))["timeline"]
+            if e["action"] == "responsibility_reviewed"]
+    assert len(rows) == 1
+
+    # the periodic check, started as the stack starts it: the reminder is on the board at once
+    api.stack.review.watch.start()
+    try:
+        for _ in range(100):
+            if "case_review:2026-11" in api.alerts():
+                break
+            await asyncio.sleep(0.02)
+        alert = api.alerts()["case_review:2026-11"]
+        assert alert["kind"] == "review_due" and alert["detail"]["pending"] == 1
+    finally:
+        await api.stack.review.watch.stop()
+    # another instance over the same database (a restart) finds the same: nothing was kept in memory
+    other = Stack(stack_settings(db_url, workdir / "data2"), clock=FakeClock(sh(2026, 12, 11)), run_migrations=False)
+    try:
+        assert await other.review.reviews.due() == [
+            ("case_review:2026-11", "review_overdue",
+             {"month": "2026-11", "pending": 1, "deadline": "2026-12-10T16:00:00+00:00", "reviewer": None})]
+    finally:
+        await other.engine.dispose()
+    assert pending
