@@ -6,6 +6,7 @@ position a user holds (the shifts domain's approver positions)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,12 +78,20 @@ def wire_case_clocks(cases: Cases, sessions: async_sessionmaker[AsyncSession], c
     its met clocks' alerts cleared, the case pushed on ``/ws/cases`` to who may see it, the incident rule; before
     a milestone is stamped, the events due on the case are recorded first (the milestone-gap rule)."""
 
+    # the users read at most once a second (a first check after a long stop tells thousands of events)
+    known: list[tuple[float, list[User]]] = []
+
+    async def active_users() -> list[User]:
+        if not known or time.monotonic() - known[0][0] > 1.0:
+            known[:] = [(time.monotonic(), [u for u in await users() if u.active])]
+        return known[0][1]
+
     async def users_with_role(role: str) -> list[str]:
-        return [u.username for u in await users() if u.active and role in u.roles]
+        return [u.username for u in await active_users() if role in u.roles]
 
     async def roles_of(names: list[str]) -> dict[str, frozenset[str]]:
         wanted = set(names)
-        return {u.username: frozenset(u.roles) for u in await users() if u.active and u.username in wanted}
+        return {u.username: frozenset(u.roles) for u in await active_users() if u.username in wanted}
 
     live = CaseLive(settings, cases.repo, cases.access, cases.view, departments, board, CasesNotifier(hub),
                     users_with_role, roles_of)
