@@ -84,6 +84,10 @@ async def test_the_dispatch_clock_is_in_its_warning_at_59_59_and_breached_at_60_
     assert clock_of(page["items"][0], "dispatch")["status"] == "breached"
     assert (await api.ok("lead", "GET", "/api/cases", params={"clock": "warning"}))["total"] == 0
     assert (await api.ok("lead", "GET", "/api/cases", params={"clock": "running"}))["total"] == 1  # report, close
+    r = await api.req("lead", "GET", "/api/cases/export.csv", params={"clock": "breached"})
+    assert r.status_code == 200 and len(r.text.strip().splitlines()) == 2 and c["number"] in r.text
+    r = await api.req("lead", "GET", "/api/cases/export.csv", params={"clock": "met"})
+    assert len(r.text.strip().splitlines()) == 1  # the header only
 
 
 async def test_a_milestone_before_the_deadline_is_met_at_it_met_late(api: Api) -> None:
