@@ -2,7 +2,8 @@
 employee is worked to closed over the API; the supervisor follows the cases page's link to the review, opens this
 month's list (the complaint pending, the deadline counting down by the server's clock), records the review
 (upheld, a written warning), and with the flag's threshold at 1 (a setting) the employee appears among the
-flagged; a second record of the same case is refused in the page's language; the page in Chinese.
+flagged; a second record of the same case is refused in the page's language; the page in Chinese; the case's
+timeline on the cases page shows the review.
 
 Runs `python -m callcenter up` as the README does, without a managed Asterisk, and Chromium headless through
 Playwright. What is stored is checked on both databases by tests/unit/test_case_review.py, so this runs on one
@@ -91,6 +92,15 @@ def test_a_closed_complaint_is_reviewed_and_its_employee_flagged_on_the_page(db_
             page.get_by_test_id("review-submit").click()
             expect(page.get_by_test_id("review-form-status")).to_contain_text("已由")
             expect(row).to_have_attribute("data-reviewed", "true")  # the 409 reloaded the list
+
+            # the case's timeline on the cases page says so (in English again)
+            page.get_by_test_id("lang-switch").select_option("en")
+            row.get_by_role("link", name=number).click()
+            page.wait_for_url("**/ui/cases.html*")
+            event = page.get_by_test_id("cases-timeline").locator('[data-action="responsibility_reviewed"]')
+            expect(event).to_contain_text("responsibility reviewed")
+            expect(event).to_contain_text("written warning")
+            expect(event).to_contain_text("Upheld")
     assert not page_errors, page_errors
 
 

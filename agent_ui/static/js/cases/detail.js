@@ -134,7 +134,8 @@ function fmtSize(n) {
 
 // what a timeline row says besides its action: these detail keys, in this order
 const SHOWN = ["department", "handler", "text", "decision", "amount", "approved_as", "how", "position", "note",
-               "reason", "reraised_from", "new_case", "call", "name", "due_at", "to", "set"];
+               "reason", "reraised_from", "new_case", "call", "name", "due_at", "to", "set",
+               "responsibility", "employee", "outcome"]; // (the last three: the responsibility review)
 
 function eventWhat(e) {
   const d = e.detail || {};
@@ -145,6 +146,7 @@ function eventWhat(e) {
     if (v === null || v === undefined || v === "" || (k === "to" && d.from)) continue;
     let text;
     if (k === "how") text = howLabel(v);
+    else if (k === "responsibility") text = tOr(`review.resp.${v}`, v);
     else if (k === "due_at") text = fmtDateTime(v);
     else if (k === "set") text = Object.entries(v).map(([a, b]) => `${a}=${b === null ? "—" : b}`).join(", ");
     else text = String(v);
