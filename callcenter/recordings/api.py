@@ -37,6 +37,7 @@ from callcenter.errors import error_body
 from callcenter.recordings.errors import (
     AGENT_NOT_OWN_SCORED,
     AUDIO_UNREADABLE,
+    CALL_HAS_NO_RECORDING,
     DATE_TO_BEFORE_FROM,
     DELETED_BY_RETENTION,
     FILE_EMPTY,
@@ -68,6 +69,8 @@ PLAY_WINDOW = timedelta(minutes=10)
 Anyone = Annotated[User, Depends(require_roles("agent", *PLAYERS))]
 Player = Annotated[User, Depends(require_roles(*PLAYERS))]
 RecordingId = Annotated[int, PathParam(ge=1, le=2**31 - 1, description="recordings.id")]
+CallUniqueid = Annotated[str, PathParam(min_length=1, max_length=64, pattern=r"^[0-9A-Za-z._-]+$",
+                                        description="calls.uniqueid (Asterisk's Uniqueid)")]
 
 router = APIRouter(prefix="/api/recordings", tags=["recordings"])
 
@@ -186,6 +189,20 @@ async def list_recordings(
 @router.get("/{recording_id}", response_model=RecordingOut, summary="One recording's metadata (audited)")
 async def get_recording(user: Anyone, recording_id: RecordingId, access: AccessDep, auth: AuthDep) -> RecordingOut:
     row = await access(user, recording_id, "metadata")
+    await auth.audit(user.username, "recording.view", f"recording:{row.id}",
+                     {"call_uniqueid": row.call_uniqueid, "agent": row.agent_username})
+    return RecordingOut.model_validate(row)
+
+
+@router.get("/of-call/{call_uniqueid}", response_model=RecordingOut,
+            summary="The recording of a call, by the call's Asterisk uniqueid (audited; who may: as by id)")
+async def get_recording_of_call(user: Anyone, call_uniqueid: CallUniqueid, recordings: RecordingsDep,
+                                access: AccessDep, auth: AuthDep) -> RecordingOut:
+    """What a page that knows the call, not the recording (a case's linked calls), asks before it plays it."""
+    found = await recordings.get(call_uniqueid)
+    if found is None:
+        raise CALL_HAS_NO_RECORDING(call_uniqueid=call_uniqueid)
+    row = await access(user, found.id, "metadata")
     await auth.audit(user.username, "recording.view", f"recording:{row.id}",
                      {"call_uniqueid": row.call_uniqueid, "agent": row.agent_username})
     return RecordingOut.model_validate(row)

@@ -23,6 +23,11 @@ RECORDING_NOT_FOUND = Refusal(
     en="recording {recording_id} not found",
     zh="未找到录音 {recording_id}",
 )
+CALL_HAS_NO_RECORDING = Refusal(
+    "recordings.call_has_no_recording", NotFound,
+    en="call {call_uniqueid} has no recording",
+    zh="通话 {call_uniqueid} 没有录音",
+)
 AGENT_NOT_OWN_SCORED = Refusal(
     "recordings.agent_not_own_scored", Forbidden,
     en="agents may only listen to their own calls that QC has scored",

@@ -1,10 +1,11 @@
 """The cases page (cases.html) in a real browser against the real stack: a supervisor opens a case without a
 call (a letter) and dispatches it to a department's handler; the handler, in a second browser, finds it in the
-list, starts the investigation and gives the report with a file; the supervisor, whose page still shows the
-case as dispatched, tries to dispatch it again and gets the server's 409 (the page reloads the case, now
-reported), resolves it with a settlement, records the customer informed by phone and closes it; the customer
-does not accept, and the re-raise opens a new case linked to the original, shown in the list; the list's CSV is
-the list as filtered; the page in Chinese.
+list, starts the investigation (pushed over /ws/cases to the supervisor's open page) and gives the report with a
+file; the supervisor, whose page no longer follows (its socket stopped) and still shows the case as
+investigating, tries to dispatch it again and gets the server's 409 (the page reloads the case, now reported),
+resolves it with a settlement, records the customer informed by phone and closes it; the customer does not
+accept, and the re-raise opens a new case linked to the original, shown in the list; the list's CSV is the list as
+filtered; the page in Chinese.
 
 Runs `python -m callcenter up` as the README does, without a managed Asterisk (no call is needed: the case
 comes from a letter), and Chromium headless through Playwright. Users and the department are set up over the
@@ -102,6 +103,13 @@ def test_a_case_is_dispatched_worked_resolved_closed_and_re_raised_on_the_page(d
                 expect(hand.get_by_test_id("case-action-resolve")).to_have_count(0)
                 _act(hand, "investigate")
                 expect(hand.get_by_test_id("cases-detail-state")).to_have_attribute("data-state", "investigating")
+                # pushed over /ws/cases: the supervisor's open page follows without a reload
+                expect(sup.get_by_test_id("ws-status")).to_have_attribute("data-ws", "open")
+                expect(sup.get_by_test_id("cases-detail-state")).to_have_attribute("data-state", "investigating")
+                expect(sup.get_by_test_id(f"case-state-{number}")).to_have_text("investigating")
+                # from here the supervisor's page goes stale: its socket stopped (the list's 20 s reload leaves the
+                # open case as it is)
+                sup.evaluate("window.ccCases.state.socket.stop()")
                 _act(hand, "report")
                 hand.get_by_test_id("case-report-text").fill("Line test: the street cabinet port is faulty.")
                 hand.get_by_test_id("case-report-files").set_input_files(
@@ -114,8 +122,8 @@ def test_a_case_is_dispatched_worked_resolved_closed_and_re_raised_on_the_page(d
             finally:
                 ctx.close()
 
-            # the supervisor's page still shows "dispatched": dispatching again is refused (409) and reloads it
-            assert _state(sup) == "dispatched"
+            # the supervisor's page still shows "investigating": dispatching again is refused (409) and reloads it
+            assert _state(sup) == "investigating"
             _act(sup, "dispatch")
             sup.get_by_test_id("case-dispatch-department").select_option(label=DEPARTMENT)
             with sup.expect_response(lambda r: r.url.endswith(f"/api/cases/{number}/dispatch")) as answer:
@@ -194,8 +202,14 @@ def test_every_text_the_cases_page_uses_exists_in_both_languages() -> None:
                "reraise", "cancel")
     used |= {f"cases.{kind}.{a}" for kind in ("action", "done") for a in actions}
     used |= {f"cases.submit.{a}" for a in actions if a not in ("investigate", "resume")}
-    used |= {f"cases.col.{c}" for c in ("number", "type", "state", "severity", "department", "handler",
+    used |= {f"cases.col.{c}" for c in ("number", "type", "state", "clock", "severity", "department", "handler",
                                         "accepted_at", "age", "description")}
+    # the clocks, the socket's badge
+    used |= {f"cases.clock.{c}" for c in ("dispatch", "report", "close")}
+    used |= {f"cases.clock_status.{v}" for v in ("running", "warning", "breached", "paused", "met", "met_late")}
+    used |= {f"cases.event.clock_{v}" for v in ("warning", "breach", "escalate")}
+    used |= {f"cases.escalated_to.{v}" for v in ("team_lead", "department_head", "director", "duty_manager")}
+    used |= {f"cases.ws.{v}" for v in ("connecting", "open", "reconnecting", "refused")}
     used |= {"home.cases", "home.cases_desc"}
     for lang, keys in i18n_keys().items():
         assert not used - keys, (lang, sorted(used - keys))

@@ -374,3 +374,23 @@ async def test_peaks_are_computed_once_for_concurrent_requests_and_an_undecodabl
     path.write_bytes(b"RIFF" + os.urandom(200))
     body = _err(await api.get("qc", f"/api/recordings/{bad}/peaks"), 500, "could not be decoded")
     assert body["error"] == "audio_unreadable"
+
+
+# ---- a call's recording (the cases page's linked calls) ------------------------------------------------------
+async def test_a_calls_recording_is_found_by_the_call_with_the_same_rule_as_by_id(api: Api) -> None:
+    rid, _ = await api.recording(uid="1772416800.7")
+    r = await api.get("supervisor", "/api/recordings/of-call/1772416800.7")
+    assert r.status_code == 200, r.text
+    assert (r.json()["id"], r.json()["call_uniqueid"]) == (rid, "1772416800.7")
+    assert ("lead", "recording.view", f"recording:{rid}") in [a[:3] for a in await api.audit()]
+    # an agent: only what the QC rule lets them hear, a refusal audited
+    body = _err(await api.get("agent", "/api/recordings/of-call/1772416800.7"), 403)
+    assert body["code"] == "recordings.agent_not_own_scored"
+    assert ("a1", "recording.play.denied") in [a[:2] for a in await api.audit()]
+    api.may_play.add(("a1", "1772416800.7"))
+    assert (await api.get("agent", "/api/recordings/of-call/1772416800.7")).status_code == 200
+    # a call without a recording: 404 naming it, in both languages
+    body = _err(await api.get("qc", "/api/recordings/of-call/1772416800.9"), 404, "1772416800.9")
+    assert body["code"] == "recordings.call_has_no_recording" and "1772416800.9" in body["messages"]["zh-CN"]
+    assert (await api.get("qc", "/api/recordings/of-call/bad%20id")).status_code == 400
+    assert (await api.get(None, "/api/recordings/of-call/1772416800.7")).status_code == 401

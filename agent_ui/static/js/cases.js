@@ -4,13 +4,15 @@
  * report and files, linked calls, timeline and the actions the user's role and the case's state allow; a new
  * case without a call for supervisors and admins.
  *
- * The entry module: the start, the filters, the one-second tick and a quiet reload of the list every 20 s (no
- * cases socket yet). Everything comes from /api/cases and /api/departments.
+ * The entry module: the start, the filters, the one-second tick (ages and clocks), the cases socket (cases/live.js)
+ * and a quiet reload of the list every 20 s besides (the clocks' next answer, and the page without the socket).
+ * Everything comes from /api/cases, /api/departments, /ws/cases and, for a linked call, /api/recordings.
  */
 
 import "./i18n/common.js";
 import "./i18n/cases.js";
 import "./i18n/review.js";
+import "./i18n/player.js";
 import { call, errorText } from "./core/api.js";
 import { $ } from "./core/dom.js";
 import { whoAmIWithClock, openPageFor } from "./core/auth.js";
@@ -21,6 +23,7 @@ import { filterParams, loadList, renderList, renderListHead, renderDepartmentFil
 import { openDetail, closeDetail, renderDetail, tickDetail } from "./cases/detail.js";
 import { uploadFromBox } from "./cases/actions.js";
 import { initCreate } from "./cases/create.js";
+import { startLive } from "./cases/live.js";
 
 const RELOAD_MS = 20000;
 
@@ -51,6 +54,7 @@ function filtersFromUrl() {
   set("cases-filter-department", "department_id");
   set("cases-filter-handler", "handler");
   set("cases-filter-q", "q");
+  set("cases-filter-clock", "clock");
   if (p.get("sort") === "accepted_at") $("cases-sort").value = "accepted_at";
   if (p.get("open") === "true") $("cases-filter-open").value = "open";
   if (p.get("open") === "false") $("cases-filter-open").value = "done";
@@ -66,14 +70,14 @@ function onFilter() {
 }
 
 async function startCases() {
-  renderHeader({ title: "cases.title", links: [{ href: "review.html", key: "review.link", testid: "nav-review" }] });
+  renderHeader({ title: "cases.title", live: true, links: [{ href: "review.html", key: "review.link", testid: "nav-review" }] });
   C.user = await openPageFor(whoAmIWithClock, () => true, "cases", errorText);
   if (!C.user) return;
   renderListHead();
   await loadDepartments();
   filtersFromUrl();
   for (const id of ["cases-filter-type", "cases-filter-state", "cases-filter-open", "cases-filter-department",
-                    "cases-sort"]) {
+                    "cases-filter-clock", "cases-sort"]) {
     $(id).addEventListener("change", onFilter);
   }
   let timer = null;
@@ -95,6 +99,7 @@ async function startCases() {
   setInterval(() => { tickList(); tickDetail(); }, 1000);
   setInterval(() => { if (!document.hidden) loadList(); }, RELOAD_MS);
   await loadList();
+  startLive();
   const m = /^#case-([A-Z]{2}-\d{8}-\d{5,9})$/.exec(window.location.hash);
   if (m) openDetail(m[1]);
 }

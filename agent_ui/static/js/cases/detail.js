@@ -5,8 +5,10 @@ import { call, errorText } from "../core/api.js";
 import { $, el } from "../core/dom.js";
 import { t, tOr } from "../core/i18n.js";
 import { C, say, typeLabel, stateLabel, severityLabel, causeClassLabel, howLabel, departmentName, fmtDateTime,
-         fmtSpan, ageSeconds, isOpen } from "./state.js";
-import { renderList } from "./list.js";
+         fmtSpan, ageSeconds, isOpen, stampClocks, liveClocks, clockLabel, clockText, escalationText,
+         clockStatusLabel, escalatedToLabel } from "./state.js";
+import { renderList, replaceInList } from "./list.js";
+import { renderCalls, closePlayer } from "./calls.js";
 import { renderActions } from "./actions.js";
 
 export async function openDetail(number, quiet) {
@@ -17,7 +19,12 @@ export async function openDetail(number, quiet) {
   }
   const same = C.detail && C.detail.number === r.data.number;
   C.detail = r.data;
-  if (!same) C.action = null;
+  stampClocks(C.detail);
+  if (!same) {
+    C.action = null;
+    closePlayer();
+  }
+  replaceInList(listItem(C.detail)); // the list's row shows what the detail shows
   if (window.location.hash !== `#case-${number}`) history.replaceState(null, "", `#case-${number}`);
   $("cases-detail").hidden = false;
   renderDetail();
@@ -26,7 +33,14 @@ export async function openDetail(number, quiet) {
   return true;
 }
 
+/* The list's fields of a detail (without its calls, timeline, files, pauses). */
+function listItem(d) {
+  const { calls, timeline, files, pauses, ...item } = d; // eslint-disable-line no-unused-vars
+  return item;
+}
+
 export function closeDetail() {
+  closePlayer();
   C.detail = null;
   C.action = null;
   $("cases-detail").hidden = true;
@@ -116,14 +130,7 @@ function renderOutcome() {
   }
   $("cases-files-none").hidden = (d.files || []).length > 0;
 
-  const calls = $("cases-calls");
-  calls.textContent = "";
-  for (const x of d.calls || []) {
-    calls.appendChild(el("li", { "data-testid": "cases-call" },
-      el("span", { class: "mono", text: x.call_uniqueid }),
-      el("span", { class: "muted small", text: ` ${t("cases.linked_by", { who: x.linked_by })} · ${fmtDateTime(x.linked_at)}` })));
-  }
-  $("cases-calls-none").hidden = (d.calls || []).length > 0;
+  renderCalls();
 }
 
 function fmtSize(n) {
@@ -147,6 +154,7 @@ function eventWhat(e) {
     let text;
     if (k === "how") text = howLabel(v);
     else if (k === "responsibility") text = tOr(`review.resp.${v}`, v);
+    else if (k === "to" && e.action.startsWith("clock.")) text = escalatedToLabel(v);
     else if (k === "due_at") text = fmtDateTime(v);
     else if (k === "set") text = Object.entries(v).map(([a, b]) => `${a}=${b === null ? "—" : b}`).join(", ");
     else text = String(v);
@@ -156,7 +164,12 @@ function eventWhat(e) {
 }
 
 function actionLabel(action) {
-  if (action.startsWith("clock.")) return t("cases.event.clock", { kind: action.slice(6) });
+  if (action.startsWith("clock.")) { // clock.<clock>.warning | .breach | .escalate.<level>
+    const [, clock, what, level] = action.split(".");
+    const vars = { clock: clockLabel(clock), level: level || "" };
+    if (what === "warning" || what === "breach" || what === "escalate") return t(`cases.event.clock_${what}`, vars);
+    return t("cases.event.clock", { kind: action.slice(6) });
+  }
   return tOr(`cases.event.${action}`, action);
 }
 
@@ -172,9 +185,54 @@ function renderTimeline() {
   }
 }
 
+/* The case's clocks: one row each (dispatch, report, close) with its state, time left or overdue by, deadline and
+ * escalation; redrawn in place every second. */
+function renderClocks() {
+  const body = $("cases-clocks");
+  const live = liveClocks(C.detail);
+  $("cases-clocks-none").hidden = live.length > 0;
+  body.parentElement.hidden = live.length === 0;
+  const names = live.map((k) => k.clock).join(",");
+  if (body.dataset.clocks !== names) {
+    body.textContent = "";
+    for (const k of live) {
+      body.appendChild(el("tr", { "data-testid": `case-clock-row-${k.clock}`, "data-clock": k.clock },
+        el("th", { scope: "row", class: "cases-clock-name" }),
+        el("td", { class: "cases-clock-status" }, el("span", { class: "badge" })),
+        el("td", { class: "mono cases-clock-left", "data-testid": `case-clock-left-${k.clock}` }),
+        el("td", { class: "muted small cases-clock-due" }),
+        el("td", { class: "small cases-clock-esc", "data-testid": `case-clock-esc-${k.clock}` })));
+    }
+    body.dataset.clocks = names;
+  }
+  for (const k of live) {
+    const tr = body.querySelector(`tr[data-clock="${k.clock}"]`);
+    tr.dataset.status = k.status;
+    tr.className = `cases-clock-row cases-clock-${k.status}`;
+    setText(tr.children[0], clockLabel(k.clock));
+    const badge = tr.children[1].firstChild;
+    badge.className = `badge cases-clock-badge cases-clock-badge-${k.status}`;
+    setText(badge, clockStatusLabel(k.status));
+    setText(tr.children[2], clockText(k));
+    let due = "";
+    if (k.status === "met" || k.status === "met_late") {
+      due = k.stopped_at ? t("cases.clock_stopped_at", { at: fmtDateTime(k.stopped_at) }) : "";
+    } else if (k.due_at) {
+      due = t("cases.clock_due_at", { at: fmtDateTime(k.due_at) });
+    }
+    setText(tr.children[3], due);
+    setText(tr.children[4], escalationText(k));
+  }
+}
+
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 export function renderDetail() {
   if (!C.detail) return;
   renderFacts();
+  renderClocks();
   renderOutcome();
   renderTimeline();
   renderActions();
@@ -182,7 +240,9 @@ export function renderDetail() {
 
 /* Called every second: the open case's age moves on. */
 export function tickDetail() {
-  if (!C.detail || !isOpen(C.detail)) return;
+  if (!C.detail) return;
+  renderClocks();
+  if (!isOpen(C.detail)) return;
   const dd = document.querySelector("[data-testid=cases-detail-age]");
   if (dd) dd.textContent = fmtSpan(ageSeconds(C.detail) || 0);
 }

@@ -5,12 +5,12 @@ import { call, errorText } from "../core/api.js";
 import { $, el, qs } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { C, say, typeLabel, stateLabel, severityLabel, departmentName, fmtDateTime, fmtSpan, ageSeconds,
-         isOpen } from "./state.js";
+         isOpen, stampClocks, pressingClock, clockLabel, clockText, escalationText } from "./state.js";
 import { openDetail } from "./detail.js";
 
 const PAGE = 100;
 const MAX_LIMIT = 500; // the API's largest page
-const COLS = ["number", "type", "state", "age", "department", "handler", "severity", "accepted_at", "description"];
+const COLS = ["number", "type", "state", "clock", "age", "department", "handler", "severity", "accepted_at", "description"];
 
 /* The filters as the API's query parameters (the same for the list and its CSV). */
 export function filterParams() {
@@ -22,6 +22,7 @@ export function filterParams() {
     department_id: $("cases-filter-department").value,
     handler: $("cases-filter-handler").value.trim(),
     q: $("cases-filter-q").value.trim(),
+    clock: $("cases-filter-clock").value,
   };
 }
 
@@ -55,6 +56,7 @@ export async function loadList() {
     return;
   }
   C.cases = r.data.items || [];
+  stampClocks(...C.cases);
   C.total = r.data.total || 0;
   renderList();
 }
@@ -68,6 +70,8 @@ function row(c) {
                                      title: t("cases.reraised_title"),
                                      text: ` ↺ ${parent ? parent.number : t("cases.reraised_short")}` }) : null);
   const age = el("td", { class: "mono cases-age", "data-age-of": c.number });
+  const clock = el("td", { class: "cases-clock-cell", "data-clock-of": c.number,
+                           "data-testid": `case-clock-${c.number}` });
   const tr = el("tr", { "data-testid": `case-row-${c.number}`, "data-number": c.number, "data-state": c.state,
                         class: [C.detail && C.detail.number === c.number ? "cases-selected" : "",
                                 isOpen(c) ? "" : "cases-done"].join(" ").trim() || null },
@@ -76,6 +80,7 @@ function row(c) {
     el("td", {}, el("span", { class: `badge cases-st cases-st-${c.state}`, "data-testid": `case-state-${c.number}`,
                               text: stateLabel(c.state) }),
        c.paused ? el("span", { class: "badge warn cases-paused", text: t("cases.paused") }) : null),
+    clock,
     age,
     el("td", { text: departmentName(c.department_id) || "—" }),
     el("td", { text: c.handler || "—" }),
@@ -83,7 +88,32 @@ function row(c) {
     el("td", { class: "mono", text: fmtDateTime(c.accepted_at) }),
     el("td", { class: "cases-desc", title: c.description, text: c.description }));
   tickAge(age, c);
+  tickClock(clock, c);
   return tr;
+}
+
+/* The list's clock cell: the case's most pressing clock, its state and time left (or overdue by), the
+ * escalation level reached. data-status is the state as it stands now (it turns "breached" when the time runs
+ * out, without waiting for the next answer). */
+function tickClock(td, c) {
+  const k = pressingClock(c);
+  if (!k) {
+    if (td.dataset.status !== "none") {
+      td.textContent = "—";
+      td.dataset.status = "none";
+      delete td.dataset.clock;
+    }
+    return;
+  }
+  const text = `${clockLabel(k.clock)}: ${clockText(k)}`;
+  const esc = escalationText(k);
+  if (td.dataset.status === k.status && td.dataset.clock === k.clock && td.dataset.text === text + esc) return;
+  td.dataset.status = k.status;
+  td.dataset.clock = k.clock;
+  td.dataset.text = text + esc;
+  td.textContent = "";
+  td.appendChild(el("span", { class: `cases-clock cases-clock-${k.status}`, text }));
+  if (esc) td.appendChild(el("span", { class: "badge cases-clock-level", title: esc, text: `↑${k.level}` }));
 }
 
 function tickAge(td, c) {
@@ -97,6 +127,21 @@ export function tickList() {
     const c = C.cases.find((x) => x.number === td.dataset.ageOf);
     if (c && isOpen(c)) tickAge(td, c);
   }
+  for (const td of document.querySelectorAll("#cases-rows [data-clock-of]")) {
+    const c = C.cases.find((x) => x.number === td.dataset.clockOf);
+    if (c) tickClock(td, c);
+  }
+}
+
+/* A case pushed over /ws/cases (or answered to an action): its row redrawn in place. False when the list does
+ * not hold it (the caller reloads the list: it may now match the filters, or no longer). */
+export function replaceInList(c) {
+  const i = C.cases.findIndex((x) => x.number === c.number);
+  if (i < 0) return false;
+  C.cases[i] = c;
+  const old = document.querySelector(`#cases-rows tr[data-number="${c.number}"]`);
+  if (old) old.replaceWith(row(c));
+  return true;
 }
 
 export function renderList() {

@@ -23,6 +23,9 @@ export const C = {
   detail: null, // GET /api/cases/{number}
   action: null, // the action whose form is open in the detail
   loadSeq: 0,
+  notices: [], // case_notice messages of /ws/cases, newest first
+  socket: null, // the liveSocket() of /ws/cases
+  wsState: "connecting",
 };
 
 export function say(message, kind) {
@@ -152,3 +155,84 @@ export function mayAct(c, action) {
 /* The actions in the order the workflow goes. */
 export const ACTIONS = ["dispatch", "investigate", "report", "review", "resolve", "inform", "close", "pause",
                         "resume", "reraise", "cancel"];
+
+/* ---- the clocks (dispatch, report, close): the server computes them (cases/clocks.py CaseClocks.states); the
+ * page only lets the time left run on between two answers. Each case in an answer carries ``clocks`` and
+ * ``clocks_at`` (the server's now when it computed them); the page stamps the case with the moment it received
+ * it (``performance.now()``, a monotonic clock) and counts the seconds since then, so neither the browser's own
+ * clock nor its offset from the server's enters: time left now = remaining_seconds − seconds since received. */
+
+export const CLOCKS = ["dispatch", "report", "close"];
+export const CLOCK_STATUSES = ["running", "warning", "breached", "paused", "met", "met_late"];
+const TICKING = new Set(["running", "warning", "breached"]);
+// the most pressing first (the list shows one clock per case)
+const PRESSING = ["breached", "warning", "running", "paused", "met_late", "met"];
+
+/* Mark cases (a list's items, a detail, a pushed case) as received now. */
+export function stampClocks(...cases) {
+  const rx = performance.now();
+  for (const c of cases) if (c) c.clocksRx = rx;
+}
+
+/* One clock as it stands now: {clock, status, remaining (s, negative: overdue by), due_at, level, to, ...}.
+ * A running clock whose time runs out turns "breached" here; one that reaches its warning instant "warning"
+ * (the server records the events; the next answer confirms). Paused and stopped clocks stand still. */
+export function liveClock(c, k) {
+  const base = Number(k.remaining_seconds);
+  // a breached report or closure clock stays breached while the case waits for the customer, but stands still
+  // (the default cases.paused_clocks; dispatch never pauses)
+  const still = k.status === "breached" && c.paused && k.clock !== "dispatch";
+  const elapsed = TICKING.has(k.status) && !still && c.clocksRx !== undefined
+    ? (performance.now() - c.clocksRx) / 1000 : 0;
+  const remaining = Number.isFinite(base) ? base - elapsed : null;
+  let status = k.status;
+  if ((status === "running" || status === "warning") && remaining !== null && remaining <= 0) status = "breached";
+  else if (status === "running" && remaining !== null && k.warning_at && k.due_at) {
+    const lead = (parseServerTime(k.due_at) - parseServerTime(k.warning_at)) / 1000;
+    if (lead > 0 && remaining <= lead) status = "warning";
+  }
+  return { ...k, status, remaining, level: Number(k.escalation_level) || 0, to: k.escalated_to || null };
+}
+
+/* The case's clocks that exist for its type (not "off"), as they stand now, in the order dispatch, report, close. */
+export function liveClocks(c) {
+  const list = (c && c.clocks) || [];
+  return CLOCKS.map((name) => list.find((k) => k.clock === name))
+    .filter((k) => k && k.status !== "off")
+    .map((k) => liveClock(c, k));
+}
+
+/* The one clock the list shows: the most pressing (breached, then warning, running, ...; the least time left). */
+export function pressingClock(c) {
+  const live = liveClocks(c);
+  if (!live.length) return null;
+  live.sort((a, b) => (PRESSING.indexOf(a.status) - PRESSING.indexOf(b.status))
+    || ((a.remaining ?? 0) - (b.remaining ?? 0)));
+  return live[0];
+}
+
+export const clockLabel = (v) => (v ? tOr(`cases.clock.${v}`, v) : "");
+export const clockStatusLabel = (v) => (v ? tOr(`cases.clock_status.${v}`, v) : "");
+export const escalatedToLabel = (v) => (v ? tOr(`cases.escalated_to.${v}`, v) : "");
+
+/* A clock's state in words: "12:04 left", "overdue by 3:10", "waiting for the customer (2d 4:00:00 left)",
+ * "met", "met late" (the page's language). */
+export function clockText(k) {
+  const left = k.remaining === null ? "—" : fmtSpan(Math.abs(k.remaining));
+  if (k.status === "running") return t("cases.clock_text.running", { time: left });
+  if (k.status === "warning") return t("cases.clock_text.warning", { time: left });
+  if (k.status === "breached") return t("cases.clock_text.breached", { time: left });
+  if (k.status === "paused") {
+    return k.remaining !== null && k.remaining < 0 ? t("cases.clock_text.paused_overdue", { time: left })
+      : t("cases.clock_text.paused", { time: left });
+  }
+  if (k.status === "met") return t("cases.clock_text.met");
+  if (k.status === "met_late") return t("cases.clock_text.met_late");
+  return clockStatusLabel(k.status);
+}
+
+/* The escalation reached, in words ("escalated to the department head (level 2)"), or "". */
+export function escalationText(k) {
+  if (!k.level) return "";
+  return t("cases.clock_escalated", { level: k.level, to: escalatedToLabel(k.to) || "—" });
+}

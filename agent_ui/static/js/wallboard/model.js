@@ -9,7 +9,7 @@
 import { chartTimeFormatter, createBoardChart } from "../chart.js";
 import { getLang, t, tOr } from "../core/i18n.js";
 import { liveSocket, showLiveStatus } from "../core/socket.js";
-import { fmtClock, parseServerTime, secondsSince, serverNow, setClockOffset } from "../core/time.js";
+import { fmtClock, pad2, parseServerTime, secondsSince, serverNow, setClockOffset } from "../core/time.js";
 
 export const WB = {
   user: null,
@@ -237,7 +237,45 @@ export function wbAlertText(a) {
       detail: t("board.alert.recording_detail", { queue: queue || "—", problem: d.problem || "" }),
     };
   }
+  if (WB_CASE_KINDS.includes(a.kind)) return wbCaseAlertText(a.kind, d);
+  if (a.kind === "incident") {
+    const numbers = (d.numbers || []).join(", ");
+    return {
+      title: t("board.alert.incident", { count: d.count || (d.numbers || []).length }),
+      detail: t("board.alert.incident_detail", { cause: tOr(`board.case_cause.${d.cause}`, d.cause || "—"),
+                                                 minutes: wbNum(d.window_minutes), numbers: numbers || "—" }),
+    };
+  }
   return { title: tOr(`board.alert.${a.kind}`, a.kind || "?"), detail: (a.queue && wbQueueName(a.queue)) || a.username || "" };
+}
+
+/* A case's clock alert (the cases' clock checker: case_warning, case_breach, case_escalated; detail: number, type,
+ * clock, due_at, level, to): the case number in the title, the clock and its deadline, and the time left or
+ * overdue counted live from due_at on the server's clock. */
+const WB_CASE_KINDS = ["case_warning", "case_breach", "case_escalated"];
+
+function wbCaseAlertText(kind, d) {
+  const due = parseServerTime(d.due_at);
+  const left = due === null ? null : (due - serverNow()) / 1000;
+  const vars = {
+    number: d.number || "?",
+    type: tOr(`board.case_type.${d.type}`, d.type || ""),
+    clock: tOr(`board.case_clock.${d.clock}`, d.clock || ""),
+    due: due === null ? "—" : wbDayTime(due),
+    time: left === null ? "—" : wbClock(Math.abs(left)),
+    level: d.level || "",
+    to: tOr(`board.case_to.${d.to}`, d.to || "—"),
+  };
+  // a warning whose deadline has passed meanwhile reads as overdue until the breach's alert replaces it
+  const key = kind === "case_warning" && left !== null && left <= 0 ? "board.alert.case_breach" : `board.alert.${kind}`;
+  const detailKey = key === "board.alert.case_warning" ? "board.alert.case_warning_detail"
+    : kind === "case_escalated" ? "board.alert.case_escalated_detail" : "board.alert.case_breach_detail";
+  return { title: t(key, vars), detail: t(detailKey, vars) };
+}
+
+function wbDayTime(ms) {
+  const x = new Date(ms);
+  return `${pad2(x.getMonth() + 1)}-${pad2(x.getDate())} ${pad2(x.getHours())}:${pad2(x.getMinutes())}`;
 }
 
 export function wbAlertTestId(id) {

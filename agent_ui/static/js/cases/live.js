@@ -1,0 +1,91 @@
+/* The cases socket (/ws/cases): a case that changed comes as {"type": "case", "case": CaseOut} and replaces its
+ * row (and reloads the open detail, whose calls, files and timeline the message does not carry); a notice to
+ * this user (a clock escalated to them) comes as {"type": "case_notice", ...} and is shown at the top of the page
+ * until dismissed. The socket reconnects on close (core/socket.js); without it (a server without /ws/cases, a
+ * lost connection) the page still reloads the list every 20 s. */
+
+import { liveSocket } from "../core/socket.js";
+import { $, el } from "../core/dom.js";
+import { getLang, t } from "../core/i18n.js";
+import { C, stampClocks, clockLabel, escalatedToLabel } from "./state.js";
+import { loadList, replaceInList } from "./list.js";
+import { openDetail } from "./detail.js";
+
+const NOTICES_KEPT = 5;
+let reloadTimer = null;
+let detailTimer = null;
+
+/* Soon, once for a burst of messages: a list reload (a pushed case may now match the filters, or no more). */
+function reloadSoon() {
+  clearTimeout(reloadTimer);
+  reloadTimer = setTimeout(loadList, 1000);
+}
+
+function onCase(c) {
+  if (!c || !c.number) return;
+  stampClocks(c);
+  replaceInList(c);
+  reloadSoon();
+  if (C.detail && C.detail.number === c.number) {
+    clearTimeout(detailTimer);
+    detailTimer = setTimeout(() => { if (C.detail && C.detail.number === c.number) openDetail(c.number, true); }, 300);
+  }
+}
+
+/* A notice in words: the server's text in the page's language (CaseNotice.text: en, zh-CN), else built here
+ * from its fields. */
+function noticeText(m) {
+  const own = m.text && (m.text[getLang()] || m.text.en);
+  if (own) return own;
+  const vars = { number: m.number || "", clock: clockLabel(m.clock), level: m.level || "",
+                 to: escalatedToLabel(m.to) || "—", numbers: (m.numbers || []).join(", ") };
+  if (m.kind === "incident") return t("cases.notice.incident", vars);
+  if (m.kind === "case_escalated") return t("cases.notice.escalated", vars);
+  return t("cases.notice.other", vars);
+}
+
+export function renderNotices() {
+  const ul = $("cases-notices");
+  ul.textContent = "";
+  for (const n of C.notices) {
+    const number = n.number || "";
+    ul.appendChild(el("li", { class: "cases-notice", "data-testid": "cases-notice", "data-number": number,
+                              "data-kind": n.kind || "" },
+      el("span", { text: noticeText(n) }), " ",
+      number ? el("a", { href: `#case-${number}`, class: "mono", text: t("cases.notice.open"),
+                         onclick: (ev) => { ev.preventDefault(); openDetail(number); } }) : null, " ",
+      el("button", { type: "button", class: "secondary small", "data-testid": "cases-notice-dismiss",
+                     text: t("cases.notice.dismiss"),
+                     onclick: () => { C.notices = C.notices.filter((x) => x !== n); renderNotices(); } })));
+  }
+  ul.hidden = C.notices.length === 0;
+}
+
+function onNotice(m) {
+  C.notices = [m, ...C.notices].slice(0, NOTICES_KEPT);
+  renderNotices();
+}
+
+export function onLiveMessage(m) {
+  if (m.type === "case") onCase(m.case);
+  else if (m.type === "case_notice") onNotice(m);
+}
+
+/* The badge in the header (#ws-status): live, or not (then the list reloads every 20 s). */
+function showState(state) {
+  const badge = $("ws-status");
+  if (!badge) return;
+  badge.dataset.ws = state;
+  badge.textContent = t(`cases.ws.${state}`);
+  badge.title = state === "open" ? "" : t("cases.ws_fallback");
+}
+
+export function startLive() {
+  C.notices = [];
+  C.socket = liveSocket("/ws/cases", {
+    onMessage: onLiveMessage,
+    onState: (state) => { C.wsState = state; showState(state); },
+    onLoggedOut: () => { window.location.href = "index.html"; },
+  });
+  document.addEventListener("cc:langchange", () => { showState(C.wsState); renderNotices(); });
+}
