@@ -130,6 +130,7 @@ class Stack:
                            may_use_call=self.customer_access.may_use_call, position_of=self._position_of,
                            clocks=s.cases)
         self.cases = cases
+        self.pop.set_cases(cases.pop)  # the pop shows the caller's open cases (the pop is wired before the cases)
         # the case clocks live: the checker's events on the boards and to the escalated, the cases socket
         clocks_live = wire_case_clocks(cases, sessions, clock, s.timezone, s.cases, departments.repo, self.board,
                                        self.hub, self.auth.repo.users)

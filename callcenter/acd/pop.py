@@ -1,7 +1,8 @@
 """The screen pop: when Asterisk rings an agent (AgentCalled), every websocket of that agent gets the caller's
 number, customer record (or none: the page offers a new-customer form prefilled with the number), the last 5
-calls and service records, open follow-ups, the IVR path and choice, the queue and the wait so far. On answer
-the pop becomes the active call, on hang-up it moves to wrap-up; a browser that reconnects gets it again.
+calls and service records, open follow-ups, the customer's open cases with their clock states and the type a new
+case of the call starts as, the IVR path and choice, the queue and the wait so far. On answer the pop becomes
+the active call, on hang-up it moves to wrap-up; a browser that reconnects gets it again.
 
 Message types (``docs/agent-desktop.md``): ``hello``, ``state``, ``pop``, ``pop_phase``, ``pop_cleared``.
 """
@@ -41,6 +42,15 @@ class PopCalls(Protocol):
     was rebuilt (wrap-up across a service restart)."""
 
     async def get_by_uniqueid(self, uniqueid: str) -> Any: ...
+
+
+class PopCases(Protocol):
+    """The cases domain's part of the pop (``callcenter.cases.lookup.PopCaseLookup``): the customer's open cases
+    with their clock states, and the type a new case of the call starts as (by the call's queue)."""
+
+    def type_for_queue(self, queue: str | None) -> str | None: ...
+
+    async def open_cases(self, username: str, customer_id: int | None) -> dict[str, Any]: ...
 
 
 PREFETCH_MAX_AGE = 60.0  # seconds: a caller who waited longer gets a fresh lookup when an agent is rung
@@ -108,10 +118,29 @@ class ScreenPop:
         self.clock = clock
         self.flows = flows
         self.calls = calls
+        self.cases: PopCases | None = None  # plugged in by the composition root (``set_cases``)
         self.current: dict[str, dict[str, Any]] = {}  # username → the pop on screen (ringing/active/wrapup)
         self.build_ms: list[float] = []  # recent pop assembly times (bench / health)
         self._lanes: dict[str, asyncio.Task[None]] = {}
         self._prefetched: dict[str, tuple[float, str | None, asyncio.Task[dict[str, Any]]]] = {}
+
+    def set_cases(self, cases: PopCases) -> None:
+        """The cases domain's lookup (wired after the pop: the cases read the customers' access rule, which reads
+        the pop)."""
+        self.cases = cases
+
+    async def case_part(self, username: str, pop: dict[str, Any]) -> dict[str, Any]:
+        """The customer's open cases (with their clocks) and the type a new case of the call starts as; nothing
+        when the cases are not wired, the open cases left empty when they cannot be read."""
+        if self.cases is None:
+            return {}
+        out: dict[str, Any] = {"case_type": self.cases.type_for_queue(pop.get("queue"))}
+        customer = pop.get("customer")
+        try:
+            out.update(await self.cases.open_cases(username, customer["id"] if customer else None))
+        except Exception:  # the pop still shows the call and the customer
+            log.exception("open cases of the screen pop of %s could not be read", pop.get("call_uniqueid"))
+        return out
 
     def call_part(self, a: Agent, ami: AgentEvent | None, queue: str | None = None) -> dict[str, Any]:
         """The pop from what is in memory (the tracked call): no I/O. ``ami``: the event that rang the agent or
@@ -274,6 +303,7 @@ class ScreenPop:
         async def send_pop() -> None:
             pop.update(await self.customer_part(pop["call_uniqueid"], pop["caller_number"]))
             pop.update(await self.label_part(pop))
+            pop.update(await self.case_part(a.username, pop))
             self.build_ms.append((time.perf_counter() - t0) * 1000)
             del self.build_ms[:-1000]
             self.desk.pop(a.username, pop)

@@ -7,10 +7,12 @@ rather than appearing as null."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
+from callcenter.cases.schemas import CaseClockOut, CaseState, CaseType, Severity
 from callcenter.customers.schemas import CallBrief, CustomerOut, ServiceRecordOut
 from callcenter.recordings.schemas import MuteStretch
 from callcenter.schema_types import AsIsDateTime
@@ -56,6 +58,19 @@ class IvrChoiceOut(BaseModel):
     label_en: str | None = None
 
 
+class PopCaseOut(BaseModel):
+    """One of the caller's open cases in the pop (``callcenter.cases.lookup``): a summary; its clocks at the pop's
+    ``open_cases_at``."""
+
+    number: str
+    type: CaseType
+    state: CaseState
+    severity: Severity
+    accepted_at: datetime
+    paused: bool
+    clocks: list[CaseClockOut]
+
+
 class ScreenPopOut(BaseModel):
     """The pop on the agent's screen: the call part (``ScreenPop.call_part``), the customer part
     (``CustomerRecords.pop_data``, or ``error`` when it could not be loaded) and the IVR labels."""
@@ -82,6 +97,11 @@ class ScreenPopOut(BaseModel):
     recent_calls: list[CallBrief]
     service_records: list[ServiceRecordOut]
     open_follow_ups: list[ServiceRecordOut]
+    # the customer's open cases (newest first, at most 10 of open_cases_total; docs/cases.md "From the call")
+    open_cases: list[PopCaseOut] = []
+    open_cases_total: int = 0
+    open_cases_at: datetime | None = None  # the server's now their clocks were computed at
+    case_type: CaseType | None = None  # the type a new case of this call starts as (case_policy.types_by_queue)
     error: str | None = None
 
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 POSITIONS = ("team_lead", "department_head", "centre_director")  # = callcenter.shifts.models.POSITIONS
+CASE_TYPES = ("complaint", "suggestion", "fault", "service_request")  # = callcenter.cases.models.TYPES
 
 
 def _default_causes() -> dict[str, list[str]]:
@@ -62,6 +63,9 @@ class CasePolicySettings(BaseModel):
     file_types: list[str] = Field(default_factory=lambda: list(_DEFAULT_FILE_TYPES), min_length=1)
     # at most this many files per case
     files_per_case: int = Field(50, ge=1, le=1000)
+    # the type a case opened from a call starts as, by the call's queue (the caller's IVR choice): a caller who
+    # pressed "complaints" starts a complaint; another queue starts with no type chosen
+    types_by_queue: dict[str, str] = Field(default_factory=lambda: {"complaints": "complaint"})
 
     @field_validator("causes")
     @classmethod
@@ -73,6 +77,15 @@ class CasePolicySettings(BaseModel):
             for c in causes:
                 if not c or len(c) > 64:
                     raise ValueError(f"a cause of {k} must be 1 to 64 characters, got {c!r}")
+        return v
+
+    @field_validator("types_by_queue")
+    @classmethod
+    def _queue_types(cls, v: dict[str, str]) -> dict[str, str]:
+        for queue, type_ in v.items():
+            if type_ not in CASE_TYPES:
+                raise ValueError(f"types_by_queue: queue {queue!r} maps to {type_!r}, which is not one of "
+                                 f"{', '.join(CASE_TYPES)}")
         return v
 
     @field_validator("serious_review_position")

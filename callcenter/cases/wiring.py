@@ -23,6 +23,7 @@ from callcenter.cases.checker import CaseClockChecker, holidays_from
 from callcenter.cases.clockview import ClockView
 from callcenter.cases.config import CasesSettings, ReviewSettings
 from callcenter.cases.live import BoardAlerts, CaseLive
+from callcenter.cases.lookup import PopCaseLookup
 from callcenter.cases.policy import CasePolicySettings
 from callcenter.cases.repository import CaseRepository
 from callcenter.cases.review import CaseReviews, RaiseAlert, ReviewRepository, ReviewWatch
@@ -41,6 +42,7 @@ class Cases:
     service: CaseService
     files: CaseFiles
     view: ClockView  # each case's clock states, for every answer that shows cases
+    pop: PopCaseLookup  # the screen pop's part: the customer's open cases, a new case's type by queue
     routers: tuple[APIRouter, ...]
     body_limits: tuple[RouteLimit, ...]
 
@@ -57,7 +59,8 @@ def wire_cases(sessions: async_sessionmaker[AsyncSession], clock: Clock, timezon
     view = ClockView(repo, clock, clocks, holidays_from(sessions), timezone=timezone)
     limit = RouteLimit("POST", UPLOAD_PATH, policy.file_max_bytes + MULTIPART_SLACK,
                        ("agent", "supervisor", "qc", "admin"))
-    return Cases(repo=repo, access=access, service=service, files=files, view=view, routers=(router, backlog_router),
+    return Cases(repo=repo, access=access, service=service, files=files, view=view,
+                 pop=PopCaseLookup(repo, view, policy, audit), routers=(router, backlog_router),
                  body_limits=(limit,))
 
 
