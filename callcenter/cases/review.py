@@ -54,6 +54,7 @@ TIMELINE_ACTION = "responsibility_reviewed"
 # a board alert: (id, kind, detail, username, minutes shown)
 RaiseAlert = Callable[[str, str, dict[str, Any], str | None, float], None]
 LEADS_WORDS = Words("the supervisors or admins", "班长或管理员")
+FLAG_ALERT_MINUTES = 12 * 60  # the employee_flagged alert is shown this long after the review that raised it
 
 
 # the calendar of the review ------------------------------------------------------------------------------------
@@ -183,6 +184,15 @@ class ReviewRepository:
                             detail={**detail, "upheld_in_window": count, "flagged": arises}))
             await s.commit()
             return review, count, arises
+
+    async def flagging_reviews_since(self, since: datetime) -> list[tuple[str, datetime]]:
+        """(employee, when) of every review since ``since`` whose timeline row says it made a flag arise."""
+        async with self.sessions() as s:
+            rows = await s.execute(select(CaseEvent.at, CaseEvent.detail)
+                                   .where(CaseEvent.action == TIMELINE_ACTION, CaseEvent.at >= since)
+                                   .order_by(CaseEvent.id))
+            return [(str(d["employee"]), at) for at, d in rows.all()
+                    if isinstance(d, dict) and d.get("flagged") and d.get("employee")]
 
     async def upheld_since(self, since: datetime, employee: str | None = None) -> list[Upheld]:
         async with self.sessions() as s:
@@ -334,17 +344,38 @@ class CaseReviews:
             await self._flag_alert(employee, since)
         return Recorded(review, number, late, count, flagged)
 
-    async def _flag_alert(self, employee: str, since: datetime) -> None:
+    async def _flag_alert(self, employee: str, since: datetime, minutes: float = FLAG_ALERT_MINUTES) -> bool:
+        """Raise the board's ``employee_flagged`` alert for ``minutes`` if the employee is flagged (False if not)."""
         if self.raise_alert is None:
-            return
+            return False
         flag = await self._flag(employee, await self.repo.upheld_since(since, employee), since, None)
+        if flag.upheld < self.settings.flag_upheld:
+            return False
         try:
             self.raise_alert(f"case_flag:{employee}", "employee_flagged",
                              {"employee": employee, "upheld": flag.upheld, "since": since.isoformat(),
                               "cases": [u.number for u in flag.cases], "department_ids": flag.department_ids,
-                              "heads": flag.heads}, employee, 12 * 60)
+                              "heads": flag.heads}, employee, minutes)
         except Exception:
             log.exception("employee %s flagged: the board's alert failed", employee)
+            return False
+        return True
+
+    async def restore_flags(self) -> list[str]:
+        """After a start: the ``employee_flagged`` alerts raised less than ``FLAG_ALERT_MINUTES`` ago (the board
+        keeps alerts in memory) are raised again for the rest of their time, if the employee is still flagged.
+        Derived from the reviews' timeline rows. The employees raised again."""
+        now = self.clock.now()
+        latest: dict[str, datetime] = {}
+        for employee, at in await self.repo.flagging_reviews_since(now - timedelta(minutes=FLAG_ALERT_MINUTES)):
+            latest[employee] = max(at, latest.get(employee, at))
+        since = window_start(now, self.settings.flag_window_months, self.tz)
+        out = []
+        for employee, at in sorted(latest.items()):
+            left = FLAG_ALERT_MINUTES - (now - at).total_seconds() / 60
+            if left > 0 and await self._flag_alert(employee, since, left):
+                out.append(employee)
+        return out
 
     # the flags -----------------------------------------------------------------------------------------------------
     async def _flag(self, employee: str, rows: list[Upheld], since: datetime, scope: frozenset[int] | None) -> Flag:
@@ -409,7 +440,8 @@ class CaseReviews:
 
 
 class ReviewWatch:
-    """Checks the review's reminder and overdue mark at once when started, then every ``check_interval_seconds``."""
+    """When started: the flags' alerts of the last hours back on the board (``restore_flags``); then the review's
+    reminder and overdue mark at once and every ``check_interval_seconds``."""
 
     def __init__(self, reviews: CaseReviews) -> None:
         self.reviews = reviews
@@ -429,6 +461,10 @@ class ReviewWatch:
             self._task = None
 
     async def _run(self) -> None:
+        try:
+            await self.reviews.restore_flags()
+        except Exception:
+            log.exception("case review: restoring the flags' alerts failed")
         while True:
             try:
                 await self.reviews.check()

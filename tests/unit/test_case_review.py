@@ -234,7 +234,8 @@ async def test_the_reviewer_setting_names_who_reviews(make_api: MakeApi) -> None
     assert (await api.ok("lead", "GET", MONTH))["reviewer"] == "qc1"  # supervisors still read it
 
 
-async def test_an_employee_is_flagged_at_the_third_upheld_complaint_within_six_months(make_api: MakeApi) -> None:
+async def test_an_employee_is_flagged_at_the_third_upheld_complaint_within_six_months(make_api: MakeApi, db_url: str,
+                                                                                       workdir: Path) -> None:
     api = await make_api()
     old = await api.closed(sh(2026, 5, 20, 9), sh(2026, 5, 25, 9))  # accepted more than six months before
     n1 = await api.closed(sh(2026, 7, 10, 9), sh(2026, 7, 12, 9))
@@ -258,6 +259,20 @@ async def test_an_employee_is_flagged_at_the_third_upheld_complaint_within_six_m
     assert alert["detail"]["cases"] == [n1, n2, n3] and alert["detail"]["heads"] == ["head1", "head2"]
     timeline = (await api.ok("lead", "GET", f"/api/cases/{n3}"))["timeline"]
     assert timeline[-1]["detail"]["flagged"] is True
+    # a restart 2 hours later: the board's alert comes back for the rest of its 12 hours (from the timeline row)
+    later = FakeClock(api.clock.now() + timedelta(hours=2))
+    other = Stack(stack_settings(db_url, workdir / "data2"), clock=later, run_migrations=False)
+    try:
+        assert await other.review.reviews.restore_flags() == ["a1"]
+        restored = other.board.current_alerts(later.now())["case_flag:a1"]
+        assert restored["kind"] == "employee_flagged" and restored["detail"]["cases"] == [n1, n2, n3]
+        later.advance(9 * 3600 + 59 * 60)
+        assert "case_flag:a1" in other.board.current_alerts(later.now())
+        later.advance(60)  # 12 hours after the review
+        assert "case_flag:a1" not in other.board.current_alerts(later.now())
+        assert await other.review.reviews.restore_flags() == []
+    finally:
+        await other.engine.dispose()
     f = await api.ok("lead", "GET", FLAGS)
     assert f["since"] == "2026-06-05T02:00:00Z" and (f["threshold"], f["window_months"]) == (3, 6)
     [flag] = f["items"]
