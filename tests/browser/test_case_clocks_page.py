@@ -3,7 +3,9 @@
 left counting down in the list and the detail, and turns overdue on the page without a reload; the breach
 escalates to the team lead (level 1 at the breach), so the supervisor's page gets the notice over /ws/cases and
 the case's timeline the clock event; the clock filter (kept in the address) lists it and not the suggestion
-still running; the board page shows the case's alert with its number; the page and the board in Chinese.
+still running; the board page shows the case's alert with its number; the page and the board in Chinese. And a
+case's linked call: the supervisor plays its recording in the page's player, a call without one says so, a
+handler (an agent, not allowed to hear it) is told so plainly, in both languages.
 
 Runs `python -m callcenter up` without a managed Asterisk (the cases come from letters, over the API as a
 supervisor would enter them), and Chromium headless through Playwright. Screenshot: test-artifacts/case-clocks.png,
@@ -12,12 +14,20 @@ case-clocks-failure.png on failure.
 
 from __future__ import annotations
 
+import array
+import asyncio
+import hashlib
+import math
 import re
+import wave
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from callcenter.db import make_engine, make_sessionmaker
+from callcenter.recordings.repository import RecordingRepository
 from tests.browser.helpers import ADMIN, add_user, api_as, chromium_page, ok, sign_in
 from tests.helpers import ARTIFACTS, RunningUp, up_env, wait_http_ok
 
@@ -134,3 +144,98 @@ def test_a_short_dispatch_clock_counts_down_and_turns_overdue_on_the_page(db_url
     assert not page_errors, page_errors
 
 
+
+
+HANDLER = ("hand9", "hand9-password")
+CALL = "1772416800.42"
+
+
+def _tone(path: Path, seconds: float = 2.0, rate: int = 8000) -> bytes:
+    """8 kHz 16-bit mono, a 440 Hz tone."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(array.array("h", [int(0.6 * 32767 * math.sin(2 * math.pi * 440 * i / rate))
+                                        for i in range(int(rate * seconds))]).tobytes())
+    return path.read_bytes()
+
+
+async def _index_recording(db_url: str, root: Path) -> None:
+    """The call's recording as the recorder would have indexed it (no Asterisk here)."""
+    rel = f"2026/03/02/{CALL}.wav"
+    data = _tone(root / rel)
+    engine = make_engine(db_url)
+    try:
+        at = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+        await RecordingRepository(make_sessionmaker(engine)).add({
+            "call_uniqueid": CALL, "path": rel, "queue": "support", "agent_extension": "1001",
+            "agent_username": "a9", "started_at": at, "ended_at": at, "duration_seconds": 2.0,
+            "size_bytes": len(data), "format": "wav", "sha256": hashlib.sha256(data).hexdigest(), "status": "ok",
+            "problem": "", "mutes": []})
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.db
+@pytest.mark.browser
+def test_a_linked_call_plays_for_the_supervisor_and_is_refused_plainly_to_a_handler(db_url: str,
+                                                                                    workdir: Path) -> None:
+    env, s = up_env(db_url, workdir / "data", CALLCENTER_IVR__SEED_DEFAULT_FLOW="false",
+                    CALLCENTER_ASTERISK__MANAGED="false")
+    base = f"http://127.0.0.1:{s.http.port}"
+    page_errors: list[str] = []
+    with RunningUp(env, workdir / "up.log") as up:
+        wait_http_ok(f"{base}/ui/index.html", up.proc, 90)
+        asyncio.run(_index_recording(db_url, s.recordings_dir))
+        with api_as(base, ADMIN) as admin:
+            add_user(admin, SUPERVISOR, "Supervisor Nine", ["supervisor"])
+            add_user(admin, HANDLER, "Handler Nine", ["agent"])
+            dept = ok(admin.post("/api/departments", json={"name": "Network"}))
+            ok(admin.put(f"/api/departments/{dept['id']}/members/{HANDLER[0]}", json={"role": "handler"}))
+        with api_as(base, SUPERVISOR) as sup_api:
+            fault = ok(sup_api.post("/api/cases", json={"type": "fault", "call_uniqueid": CALL,
+                                                        "description": "The line is down since noon."}))
+            ok(sup_api.post(f"/api/cases/{fault['number']}/dispatch",
+                            json={"version": fault["version"], "department_id": dept["id"], "handler": HANDLER[0]}))
+            other = ok(sup_api.post("/api/cases", json={"type": "fault", "call_uniqueid": "1772416800.43",
+                                                        "description": "No dial tone."}))
+        number = fault["number"]
+
+        with chromium_page(page_errors, "case-calls-failure.png") as page:
+            sign_in(page, base, SUPERVISOR, "link-cases")
+            page.get_by_test_id(f"case-link-{number}").click()
+            call = page.get_by_test_id("cases-calls").get_by_test_id("cases-call")
+            expect(call).to_contain_text(CALL)
+            call.get_by_test_id("cases-call-listen").click()
+            expect(call.get_by_test_id("player")).to_be_visible()
+            expect(call.get_by_test_id("player-waveform")).to_have_attribute("data-loaded", "true")
+            expect(call.get_by_test_id("player-time")).to_contain_text("00:02")
+            # a call without a recording says so
+            page.get_by_test_id(f"case-link-{other['number']}").click()
+            call = page.get_by_test_id("cases-calls").get_by_test_id("cases-call")
+            expect(call).to_contain_text("1772416800.43")
+            expect(page.get_by_test_id("player")).to_have_count(0)  # the other case's player is closed
+            call.get_by_test_id("cases-call-listen").click()
+            expect(call.get_by_test_id("cases-call-status")).to_have_text("This call has no recording.")
+
+            # the handler sees the case but may not hear the call (an agent: only their own scored calls)
+            ctx = page.context.browser.new_context(viewport={"width": 1440, "height": 1000})  # type: ignore[union-attr]
+            try:
+                hand = ctx.new_page()
+                hand.on("pageerror", lambda e: page_errors.append(str(e)))
+                sign_in(hand, base, HANDLER, "link-cases")
+                hand.get_by_test_id(f"case-link-{number}").click()
+                call = hand.get_by_test_id("cases-calls").get_by_test_id("cases-call")
+                with hand.expect_response(lambda r: "/api/recordings/of-call/" in r.url) as answer:
+                    call.get_by_test_id("cases-call-listen").click()
+                assert answer.value.status == 403
+                expect(call.get_by_test_id("cases-call-status")).to_have_text(
+                    "You are not allowed to hear this call's recording.")
+                expect(call.get_by_test_id("player")).to_have_count(0)
+                hand.get_by_test_id("lang-switch").select_option("zh-CN")
+                expect(call.get_by_test_id("cases-call-status")).to_have_text("您无权收听这通电话的录音。")
+            finally:
+                ctx.close()
+    assert not page_errors, page_errors
