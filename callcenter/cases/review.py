@@ -54,6 +54,13 @@ TIMELINE_ACTION = "responsibility_reviewed"
 # a board alert: (id, kind, detail, username, minutes shown)
 RaiseAlert = Callable[[str, str, dict[str, Any], str | None, float], None]
 LEADS_WORDS = Words("the supervisors or admins", "班长或管理员")
+# what a refusal names of a case, in each language's words
+TYPE_WORDS = {"complaint": Words("complaint", "投诉"), "suggestion": Words("suggestion", "建议"),
+              "fault": Words("fault report", "障碍申告"), "service_request": Words("service request", "服务请求")}
+STATE_WORDS = {"accepted": Words("accepted", "已受理"), "dispatched": Words("dispatched", "已派单"),
+               "investigating": Words("investigating", "调查中"), "reported": Words("reported", "已提交报告"),
+               "resolved": Words("resolved", "已处理"), "informed": Words("informed", "已回复客户"),
+               "closed": Words("closed", "已结案"), "cancelled": Words("cancelled", "已撤销")}
 FLAG_ALERT_MINUTES = 12 * 60  # the employee_flagged alert is shown this long after the review that raised it
 
 
@@ -316,7 +323,9 @@ class CaseReviews:
             raise REVIEW_NOT_REVIEWER({"number": number, "reviewer": who}, number=number,
                                       reviewer=self.settings.reviewer)
         if case.type != "complaint" or case.state != "closed" or case.closed_at is None:
-            raise REVIEW_NOT_CLOSED_COMPLAINT(number=number, type=case.type, state=case.state)
+            raise REVIEW_NOT_CLOSED_COMPLAINT({"number": number, "type": TYPE_WORDS.get(case.type, case.type),
+                                               "state": STATE_WORDS.get(case.state, case.state)},
+                                              number=number, type=case.type, state=case.state)
         done = await self.repo.review_of(case.id)
         if done is not None:
             raise REVIEW_RECORDED(number=number, by=done.reviewed_by, at=done.reviewed_at.isoformat())

@@ -203,8 +203,10 @@ async def test_refusals(make_api: MakeApi) -> None:
     await api.refused("lead", "POST", url, 400, "cases.review_employee_needed", json=up)  # nobody named
     await api.refused("lead", "POST", f"/api/cases/{still_open}/responsibility", 409,
                       "cases.review_not_closed_complaint", json=up)
-    await api.refused("lead", "POST", f"/api/cases/{suggestion}/responsibility", 409,
-                      "cases.review_not_closed_complaint", json=up)
+    body = await api.refused("lead", "POST", f"/api/cases/{suggestion}/responsibility", 409,
+                             "cases.review_not_closed_complaint", json=up)
+    assert "为建议，状态 已结案" in body["messages"]["zh-CN"] and "is a suggestion in state closed" in body["message"]
+    assert body["details"]["type"] == "suggestion"
     await api.refused("lead", "POST", "/api/cases/TS-20261101-00099/responsibility", 404, "cases.not_found", json=up)
     await api.refused("lead", "POST", url, 400, "request.invalid", json={"responsibility": "maybe"})
     body = await api.refused("a1", "POST", url, 403, "cases.review_not_reviewer", json=up)
