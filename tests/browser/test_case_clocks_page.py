@@ -3,7 +3,9 @@
 left counting down in the list and the detail, and turns overdue on the page without a reload; the breach
 escalates to the team lead (level 1 at the breach), so the supervisor's page gets the notice over /ws/cases and
 the case's timeline the clock event; the clock filter (kept in the address) lists it and not the suggestion
-still running; the board page shows the case's alert with its number; the page and the board in Chinese. And a
+still running; a case waiting for the customer shows its report and closure clocks stopped; two complaints of
+one cause (the incident threshold set to 2) notify the supervisor; the board page shows the case's alert with its
+number and the incident with the list; the page and the board in Chinese. And a
 case's linked call: the supervisor plays its recording in the page's player, a call without one says so, a
 handler (an agent, not allowed to hear it) is told so plainly, in both languages.
 
@@ -51,7 +53,8 @@ def test_a_short_dispatch_clock_counts_down_and_turns_overdue_on_the_page(db_url
                     CALLCENTER_ASTERISK__MANAGED="false",
                     CALLCENTER_CASES__COMPLAINT__DISPATCH_MINUTES=str(DISPATCH_SECONDS / 60),
                     CALLCENTER_CASES__COMPLAINT__DISPATCH_WARNING_MINUTES="0",
-                    CALLCENTER_CASES__CHECK_INTERVAL_SECONDS="1")
+                    CALLCENTER_CASES__CHECK_INTERVAL_SECONDS="1",
+                    CALLCENTER_CASES__INCIDENT_COMPLAINTS="2")
     base = f"http://127.0.0.1:{s.http.port}"
     page_errors: list[str] = []
     with RunningUp(env, workdir / "up.log") as up:
@@ -120,6 +123,29 @@ def test_a_short_dispatch_clock_counts_down_and_turns_overdue_on_the_page(db_url
             expect(page.get_by_test_id(f"case-row-{number}")).to_be_visible()
             expect(page.get_by_test_id(f"case-row-{other}")).to_have_count(0)
 
+            # the suggestion waits for the customer: its report and closure clocks stand still and say so (pushed)
+            page.goto(f"{base}/ui/cases.html#case-{other}")
+            expect(page.get_by_test_id("case-clock-row-report")).to_have_attribute("data-status", "running")
+            with api_as(base, SUPERVISOR) as sup_api:
+                ok(sup_api.post(f"/api/cases/{other}/pause", json={"version": idea["version"], "note": "asked"}))
+            report = page.get_by_test_id("case-clock-row-report")
+            expect(report).to_have_attribute("data-status", "paused")
+            expect(report).to_contain_text("waiting for the customer")
+            frozen = page.get_by_test_id("case-clock-left-report").inner_text()
+            page.wait_for_timeout(1500)
+            expect(page.get_by_test_id("case-clock-left-report")).to_have_text(frozen)
+            expect(page.get_by_test_id("case-clock-row-dispatch")).to_have_attribute("data-status", "running")
+
+            # an incident (two complaints of one cause here): the duty manager (unset: the supervisors) is told
+            with api_as(base, SUPERVISOR) as sup_api:
+                burst = [ok(sup_api.post("/api/cases", json={"type": "complaint", "cause": "network_fault",
+                                                             "description": f"Line down, street {n}."}))["number"]
+                         for n in (1, 2)]
+            told = page.locator("[data-testid=cases-notice][data-kind=incident]")
+            expect(told).to_contain_text(burst[0], timeout=15000)
+            expect(told).to_contain_text(burst[1])
+
+            page.goto(f"{base}/ui/cases.html?clock=breached")
             # in Chinese
             page.get_by_test_id("lang-switch").select_option("zh-CN")
             expect(cell).to_contain_text("派单")
@@ -141,6 +167,13 @@ def test_a_short_dispatch_clock_counts_down_and_turns_overdue_on_the_page(db_url
             page.get_by_test_id("lang-switch").select_option("zh-CN")
             expect(alert).to_contain_text(f"工单超时升级：{number}")
             expect(alert).to_contain_text("班组长")
+            incident = page.get_by_test_id(f"board-alert-incident-network_fault-{burst[0]}")
+            expect(incident).to_have_attribute("data-kind", "incident")
+            expect(incident).to_contain_text("突发事件：2 起同类投诉")
+            expect(incident).to_contain_text("网络故障")
+            page.get_by_test_id("lang-switch").select_option("en")
+            expect(incident).to_contain_text("Incident: 2 complaints of one cause")
+            expect(incident).to_contain_text(f"network fault\" within 30 min: {burst[0]}, {burst[1]}")
     assert not page_errors, page_errors
 
 
