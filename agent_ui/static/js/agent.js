@@ -12,6 +12,7 @@ import "./i18n/agent.js";
 import "./i18n/seat.js";
 import "./i18n/qc.js";
 import "./i18n/player.js";
+import "./i18n/cases.js";
 import { call } from "./core/api.js";
 import { $ } from "./core/dom.js";
 import { whoAmIWithClock, hasRole, openPageFor } from "./core/auth.js";
@@ -28,6 +29,7 @@ import { loadToday, renderToday } from "./agent/today.js";
 import { MYQC, loadMyQc, renderMyQc, renderMyQcDetail } from "./agent/my_qc.js";
 import { refreshSeat, askLeave, cancelLeave } from "./agent/discipline.js";
 import { applyAgent, applyPop, setWs, connect, onMessage } from "./agent/live.js";
+import { openCaseForm, closeCaseForm, saveCase, onCaseType } from "./agent/case_form.js";
 
 function onKey(ev) {
   if (ev.altKey || ev.metaKey) return;
@@ -75,6 +77,10 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("customer-form").addEventListener("submit", saveCustomer);
   $("customer-cancel").addEventListener("click", closeCustomerForm);
   $("record-form").addEventListener("submit", saveRecord);
+  $("case-new").addEventListener("click", openCaseForm);
+  $("case-cancel").addEventListener("click", closeCaseForm);
+  $("case-form").addEventListener("submit", saveCase);
+  $("case-type").addEventListener("change", onCaseType);
   $("record-text").addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) saveRecord(ev);
   });

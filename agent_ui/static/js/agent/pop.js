@@ -8,6 +8,7 @@ import { S, fmtShort, st } from "./state.js";
 import { titleText, tick } from "./status_bar.js";
 import { renderCustomer, fillCustomerForm } from "./customer.js";
 import { renderFollowUps, renderRecords, outcomeLabel, categoryFor } from "./records.js";
+import { renderPopCases, resetCaseForm } from "./case_form.js";
 
 export function renderPop() {
   const p = S.pop;
@@ -38,6 +39,7 @@ export function renderPop() {
   showStatus($("pop-error"), p.error ? () => t("agent.pop_error", { message: p.error }) : "", "warn");
   renderCustomer(p);
   renderFollowUps(p);
+  renderPopCases(p);
   renderRecentCalls(p);
   renderRecords(p);
   tick();
@@ -140,4 +142,5 @@ export function resetPopForms() {
   showStatus($("record-status"), "");
   showStatus($("transfer-status"), "");
   $("transfer-target").value = "";
+  resetCaseForm();
 }
