@@ -129,6 +129,23 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
             await expect(page.get_by_test_id("case-status")).to_have_text("Describe what happened.")
             await page.get_by_test_id("case-description").fill("The engineer did not come on Tuesday.")
             await page.get_by_test_id("case-demand").fill("A visit today and a refund of the call-out fee.")
+
+            # a refusal is the server's, shown in the page's language: the request sent as if for another call
+            async def not_mine(route: Any) -> None:
+                body = json.loads(route.request.post_data or "{}")
+                await route.continue_(post_data=json.dumps(body | {"call_uniqueid": "someone-elses-call"}))
+
+            await page.route("**/api/cases", not_mine)
+            await page.get_by_test_id("lang-switch").select_option("zh-CN")
+            await page.get_by_test_id("case-save").click()
+            status = page.get_by_test_id("case-status")
+            await expect(status).to_contain_text("通话 someone-elses-call 不是您正在处理或接听过的通话")
+            await page.get_by_test_id("lang-switch").select_option("en")
+            await expect(status).to_contain_text("is not a call you are handling or answered")
+            await page.unroute("**/api/cases")
+            await expect(form).to_be_visible()  # the form kept what was typed
+            await expect(page.get_by_test_id("case-description")).to_have_value(
+                "The engineer did not come on Tuesday.")
             await page.get_by_test_id("case-save").click()
             created = page.get_by_test_id("case-created")
             await expect(created).to_contain_text("opened")
