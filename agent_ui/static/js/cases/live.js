@@ -7,7 +7,7 @@
 import { liveSocket } from "../core/socket.js";
 import { $, el } from "../core/dom.js";
 import { getLang, t } from "../core/i18n.js";
-import { C, stampClocks, clockLabel, escalatedToLabel } from "./state.js";
+import { C, stampClocks, clockLabel, escalatedToLabel, fmtDateTime } from "./state.js";
 import { loadList, replaceInList } from "./list.js";
 import { openDetail } from "./detail.js";
 
@@ -32,15 +32,17 @@ function onCase(c) {
   }
 }
 
-/* A notice in words: the server's text in the page's language (CaseNotice.text: en, zh-CN), else built here
- * from its fields. */
+/* A notice in words, in the page's language: an escalation written here from its fields (its time as the page
+ * writes times); an incident, or a kind this page does not know, in the server's own text (CaseNotice.text: en,
+ * zh-CN). */
 function noticeText(m) {
+  const vars = { number: m.number || "", clock: clockLabel(m.clock), level: m.level || "",
+                 to: escalatedToLabel(m.to) || "—", numbers: (m.numbers || []).join(", "),
+                 at: m.at ? fmtDateTime(m.at) : "—" };
+  if (m.kind === "case_escalated") return t("cases.notice.escalated", vars);
   const own = m.text && (m.text[getLang()] || m.text.en);
   if (own) return own;
-  const vars = { number: m.number || "", clock: clockLabel(m.clock), level: m.level || "",
-                 to: escalatedToLabel(m.to) || "—", numbers: (m.numbers || []).join(", ") };
   if (m.kind === "incident") return t("cases.notice.incident", vars);
-  if (m.kind === "case_escalated") return t("cases.notice.escalated", vars);
   return t("cases.notice.other", vars);
 }
 
