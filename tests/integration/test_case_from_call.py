@@ -153,6 +153,10 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
             assert number and number.startswith("TS-")
             await expect(cases).to_contain_text(number)
             await page.screenshot(path=str(ARTIFACTS / "case-from-call.png"), full_page=True)
+            # its dispatch clock counts down on the page (nothing re-renders the pop meanwhile), shown overdue once
+            # its 6 s are gone
+            mine = cases.locator(f"[data-case='{number}'] [data-clock=dispatch]")
+            await expect(mine).to_contain_text("overdue by", timeout=15_000)
             assert errors == [], errors
         finally:
             await browser.close()

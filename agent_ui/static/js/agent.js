@@ -29,7 +29,7 @@ import { loadToday, renderToday } from "./agent/today.js";
 import { MYQC, loadMyQc, renderMyQc, renderMyQcDetail } from "./agent/my_qc.js";
 import { refreshSeat, askLeave, cancelLeave } from "./agent/discipline.js";
 import { applyAgent, applyPop, setWs, connect, onMessage } from "./agent/live.js";
-import { openCaseForm, closeCaseForm, saveCase, onCaseType } from "./agent/case_form.js";
+import { openCaseForm, closeCaseForm, saveCase, onCaseType, tickPopCases } from "./agent/case_form.js";
 
 function onKey(ev) {
   if (ev.altKey || ev.metaKey) return;
@@ -112,6 +112,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   refreshSeat();
   setInterval(() => {
     tick();
+    tickPopCases();
     if (S.wsState === "reconnecting") setWs("reconnecting"); // the countdown in the banner
   }, 1000);
   connect();

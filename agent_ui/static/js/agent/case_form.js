@@ -18,12 +18,17 @@ function mayOpen(p) {
   return Boolean(p) && (p.phase === "active" || p.phase === "wrapup");
 }
 
+const COUNTING = ["running", "warning", "breached"]; // the clocks whose time left goes on from open_cases_at
+
 function clockText(k, at) {
   if (!k || k.status === "off") return "";
   let left = Number(k.remaining_seconds);
-  if (["running", "warning", "breached"].includes(k.status) && at !== null) left -= (serverNow() - at) / 1000;
+  if (COUNTING.includes(k.status) && at !== null) left -= (serverNow() - at) / 1000;
   const name = tOr(`cases.clock.${k.clock}`, k.clock);
-  const status = tOr(`cases.clock_status.${k.status}`, k.status);
+  // a running clock whose time has run out since the server said so is shown overdue (the deadline's instant
+  // belongs to the breach); the server's next answer says so too
+  const shown = COUNTING.includes(k.status) && left <= 0 ? "breached" : k.status;
+  const status = tOr(`cases.clock_status.${shown}`, shown);
   if (k.status === "met" || k.status === "met_late") return `${name}: ${status}`;
   const time = fmtClock(Math.abs(Math.round(left)));
   return left < 0 ? `${name}: ${status} ${t("agent.case_overdue_by", { time })}`
@@ -41,9 +46,22 @@ function caseRow(c, popAt) {
       c.severity === "serious" ? el("span", { class: "badge warn", text: tOr("cases.severity.serious", "serious") }) : null,
       c.paused ? el("span", { class: "badge", text: t("agent.case_waiting") }) : null,
       el("span", { class: "muted", text: fmtShort(c.accepted_at) })),
-    clocks.length ? el("div", { class: "case-clocks" }, clocks.map((k) => el("span", {
-      class: "badge" + (k.status === "breached" ? " overdue warn" : k.status === "warning" ? " warn" : ""),
-      "data-clock": k.clock, "data-status": k.status, text: clockText(k, at) }))) : null);
+    clocks.length ? el("div", { class: "case-clocks" }, clocks.map((k) => {
+      const badge = el("span", {
+        class: "badge" + (k.status === "breached" ? " overdue warn" : k.status === "warning" ? " warn" : ""),
+        "data-clock": k.clock, "data-status": k.status, text: clockText(k, at) });
+      badge._clock = { k, at };
+      return badge;
+    })) : null);
+}
+
+/* Every second: the time left (or overdue by) of the pop's cases' clocks, counted on from when it was computed. */
+export function tickPopCases() {
+  for (const badge of document.querySelectorAll("#pop-cases [data-clock]")) {
+    if (badge._clock && COUNTING.includes(badge._clock.k.status)) {
+      badge.textContent = clockText(badge._clock.k, badge._clock.at);
+    }
+  }
 }
 
 /* The caller's open cases (the pop's, and those opened here for this call). */
