@@ -22,7 +22,7 @@ import logging
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, Protocol
 
 from callcenter.auth.actor import Actor
@@ -72,6 +72,11 @@ def _texts(templates: dict[str, str], **values: Any) -> dict[str, str]:
 
 def _iso(t: datetime | None) -> str | None:
     return None if t is None else t.isoformat()
+
+
+def _local(t: datetime | None, tz: tzinfo) -> str:
+    """A deadline as people read it in a notice: the centre's local time to the minute."""
+    return "-" if t is None else t.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
 def alert_kind(event: ClockEvent) -> str:
@@ -125,7 +130,7 @@ class CaseLive:
                                minutes=ALERT_MINUTES)
         if event.level and event.to is not None:
             text = _texts(ESCALATED, number=event.number, clock=CLOCK_WORDS[event.clock],
-                          due=_iso(event.due_at) or "-", to=LEVEL_WORDS[event.to], level=event.level)
+                          due=_local(event.due_at, self.view.clocks.tz), to=LEVEL_WORDS[event.to], level=event.level)
             for username in notified:
                 self.notifier.notice(username, event.number, [event.number], "case_escalated", event.clock,
                                      event.level, event.to, text, event.at)

@@ -195,6 +195,8 @@ async def test_each_clock_event_is_on_the_board_and_told_to_whoever_its_level_go
         "number": c["number"], "numbers": [c["number"]], "kind": "case_escalated", "clock": "dispatch",
         "level": 1, "to": "team_lead"}
     assert "team lead" in notice["text"]["en"] and "班长" in notice["text"]["zh-CN"]
+    # the deadline as people read it: the centre's local time (Asia/Shanghai) to the minute
+    assert "(2026-12-02 01:30)" in notice["text"]["en"] and "（2026-12-02 01:30）" in notice["text"]["zh-CN"]
     assert len(await dir1.take("case_notice")) == 1 and await boss.take("case_notice") == []
     api.clock.advance(30 * 60)  # the department head: the case has no department yet, so the supervisors
     assert [e.kind for e in (await checker.check()).recorded] == ["dispatch.escalate.2"]
