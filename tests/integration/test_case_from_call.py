@@ -152,6 +152,8 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
             number = await created.get_attribute("data-number")
             assert number and number.startswith("TS-")
             await expect(cases).to_contain_text(number)
+            link = cases.locator(f"[data-case='{number}'] a[data-testid=pop-case-number]")
+            assert await link.get_attribute("href") == f"cases.html#case-{number}"  # the agent's own case
             await page.screenshot(path=str(ARTIFACTS / "case-from-call.png"), full_page=True)
             # its dispatch clock counts down on the page (nothing re-renders the pop meanwhile), shown overdue once
             # its 6 s are gone

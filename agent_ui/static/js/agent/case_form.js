@@ -40,7 +40,10 @@ function caseRow(c, popAt) {
   const clocks = (Array.isArray(c.clocks) ? c.clocks : []).filter((k) => k.status !== "off");
   return el("li", { class: "record open", "data-case": c.number, "data-testid": "pop-case" },
     el("div", { class: "record-meta" },
-      el("strong", { "data-testid": "pop-case-number", text: c.number }),
+      // a case opened here is the agent's: it links to the cases page (others are shown, not opened: docs/cases.md)
+      c.mine ? el("a", { href: `cases.html#case-${encodeURIComponent(c.number)}`, target: "_blank", rel: "noopener",
+                         "data-testid": "pop-case-number" }, el("strong", { text: c.number }))
+        : el("strong", { "data-testid": "pop-case-number", text: c.number }),
       el("span", { class: "badge cat", text: tOr(`cases.type.${c.type}`, c.type) }),
       el("span", { "data-testid": "pop-case-state", text: tOr(`cases.state.${c.state}`, c.state) }),
       c.severity === "serious" ? el("span", { class: "badge warn", text: tOr("cases.severity.serious", "serious") }) : null,
@@ -176,7 +179,7 @@ export async function saveCase(ev) {
   }
   const c = r.data;
   const uid = p.call_uniqueid;
-  OPENED[uid] = [{ number: c.number, type: c.type, state: c.state, severity: c.severity, paused: c.paused,
+  OPENED[uid] = [{ mine: true, number: c.number, type: c.type, state: c.state, severity: c.severity, paused: c.paused,
                    accepted_at: c.accepted_at, clocks: c.clocks, clocks_at: c.clocks_at }, ...(OPENED[uid] || [])];
   $("case-description").value = "";
   $("case-demand").value = "";
