@@ -3,7 +3,8 @@ known caller with an open fault report presses the complaints option of the IVR 
 answers, the desktop (Chromium, Playwright) pops the caller with that open case and its clocks; in wrap-up the agent
 opens a case from the desktop — prefilled as a complaint by the call's queue, with the call and the customer — and
 the page shows its number. The case carries the call (whose recording Asterisk made) and the customer; its dispatch
-clock (0.1 minute here) passes and the supervisor's board receives the breach alert over /ws/board.
+clock (0.1 minute here) passes, on the page and on the supervisor's board (the alert over /ws/board). Then an unknown
+caller: on the call the agent opens a case for the customer the desktop's new-customer form creates.
 
 In process (the ``stack`` fixture, served by uvicorn) so the test reads the stack's own state and waits on it; one
 database: the cases' storage is checked on both by the unit tier (test_case_pop.py, test_cases_api.py)."""
@@ -28,6 +29,7 @@ from tests.helpers import ARTIFACTS, Served, Sipp, agent_user, free_udp_port, se
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db, pytest.mark.browser,
               pytest.mark.parametrize("db_url", [ONE_DATABASE], indirect=True)]
 CALLER = "13800138000"
+STRANGER = "13700137000"
 # the complaint's dispatch clock runs out 6 s after acceptance (no warning), checked twice a second
 FAST = {"complaint": {"dispatch_minutes": 0.1, "dispatch_warning_minutes": 0}, "check_interval_seconds": 0.5}
 MENU = {"start": "welcome", "language": "en", "nodes": {
@@ -80,7 +82,7 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
     seat = next(a for a in stack.settings.agents if a.extension == "1001")
     port = free_udp_port()
     sipp.register(seat.extension, seat.password, port)
-    phone = sipp.answer(seat.extension, port, calls=1)
+    phone = sipp.answer(seat.extension, port, calls=2)
     customer = await stack.customers.create("Zhang Wei", [CALLER])
     lead = await stack.auth.create_user("lead", "test-password-1", ["supervisor"], "Lead")
     earlier = await stack.cases.service.create(Actor.of(lead), NewCase(
@@ -159,6 +161,30 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
             # its 6 s are gone
             mine = cases.locator(f"[data-case='{number}'] [data-clock=dispatch]")
             await expect(mine).to_contain_text("overdue by", timeout=15_000)
+
+            # an unknown caller, on the call: the case waits for the customer the desktop's form creates
+            await page.get_by_test_id("record-done").click()
+            await expect(page.get_by_test_id("agent-state")).to_contain_text("Ready")
+            second = sipp.call_pressing([(1.0, "1")], hold=6.0, caller=STRANGER)  # support: no type chosen
+            await expect(page.get_by_test_id("pop-unknown")).to_be_visible()
+            await expect(page.get_by_test_id("pop-phase")).to_contain_text("On call")
+            await expect(cases).to_be_hidden()  # no customer, no cases
+            await page.get_by_test_id("case-new").click()
+            await expect(page.get_by_test_id("case-type")).to_have_value("")
+            await expect(page.get_by_test_id("case-customer")).to_contain_text("No customer record")
+            await page.get_by_test_id("case-save").click()
+            await expect(page.get_by_test_id("case-status")).to_have_text("Choose the type of the case.")
+            await page.get_by_test_id("new-customer-name").fill("Wang Fang")
+            await page.get_by_test_id("new-customer-save").click()
+            await expect(page.get_by_test_id("customer-status")).to_contain_text("Wang Fang")
+            await expect(page.get_by_test_id("case-customer")).to_contain_text("Wang Fang")
+            await page.get_by_test_id("case-type").select_option("suggestion")
+            await page.get_by_test_id("case-description").fill("Open the shop on Sundays.")
+            await page.get_by_test_id("case-save").click()
+            await expect(created).to_contain_text("opened")
+            suggestion = await created.get_attribute("data-number")
+            assert suggestion and suggestion.startswith("JY-")
+            await wait_for(lambda: not sipp.running(second), 30, "the second caller to hang up")
             assert errors == [], errors
         finally:
             await browser.close()
@@ -187,3 +213,7 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
         assert alert["detail"]["number"] == number and alert["detail"]["clock"] == "dispatch"
         board.close()
         assert phone.wait(10) == 0
+        jy = await stack.cases.repo.by_number(suggestion)
+        assert jy is not None and jy.customer_id is not None and jy.type == "suggestion"
+        stranger = await stack.customers.get(jy.customer_id)
+        assert stranger is not None and stranger.customer.name == "Wang Fang" and stranger.numbers[0].endswith(STRANGER)
