@@ -150,3 +150,32 @@ def test_types_by_queue_is_checked() -> None:
     assert CasePolicySettings(types_by_queue={"faults": "fault"}).types_by_queue == {"faults": "fault"}
     with pytest.raises(ValidationError, match="types_by_queue: queue 'x' maps to 'bug'"):
         CasePolicySettings(types_by_queue={"x": "bug"})
+
+
+async def test_the_pop_shows_the_newest_ten_and_still_pops_when_the_cases_cannot_be_read(
+        stack: tuple[Stack, FakeClock], monkeypatch: pytest.MonkeyPatch) -> None:
+    st, clock = stack
+    x = await st.customers.create("Caller X", ["13800138000"])
+    lead = await st.auth.create_user("boss", "test-password-1", ["supervisor"], "Boss")
+    made = []
+    for i in range(12):
+        made.append((await st.cases.service.create(Actor.of(lead), NewCase(
+            type="service_request", description=f"visit {i}", customer_id=x.id))).number)
+        clock.advance(1)
+    u = await st.auth.create_user("li", "test-password-1", ["agent"], "Li")
+    await st.directory_repo.set_skill(u.id, "support", "senior")
+    await st.acd.login(u, "1001")
+    await st.acd.ready(u)
+    pop = await _ring(st, "support", "13800138000")
+    assert [c["number"] for c in pop["open_cases"]] == made[::-1][:10] and pop["open_cases_total"] == 12
+    await st.acd.reactions.on_agent_connect(AgentConnect.parse(agent_ev("support")))
+    await st.acd.reactions.on_agent_complete(AgentComplete.parse(agent_ev("support")))
+    await st.acd.ready(u)
+
+    async def broken(username: str, customer_id: int | None) -> dict[str, Any]:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(st.cases.pop, "open_cases", broken)
+    pop = await _ring(st, "complaints", "13800138000", uid="c2")
+    assert pop["customer"]["id"] == x.id and pop["case_type"] == "complaint"  # the rest of the pop is there
+    assert "open_cases" not in pop  # the page shows none (ScreenPopOut: [])
