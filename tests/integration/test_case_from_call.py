@@ -125,6 +125,7 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
             await expect(form).to_be_visible()
             await expect(page.get_by_test_id("case-type")).to_have_value("complaint")
             await expect(page.get_by_test_id("case-customer")).to_contain_text("Zhang Wei")
+            await expect(page.get_by_test_id("case-ivr")).to_have_text("pressed 3 Complaints")
             uid = (await page.get_by_test_id("case-call").text_content() or "").strip()
             assert uid and uid == stack.pop.shown("li")["call_uniqueid"]  # type: ignore[index]
             await page.get_by_test_id("case-save").click()  # no description: told on the page, nothing sent

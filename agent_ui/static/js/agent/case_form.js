@@ -5,7 +5,7 @@
 
 import { call } from "../core/api.js";
 import { $, el, showStatus } from "../core/dom.js";
-import { t, tOr } from "../core/i18n.js";
+import { t, tOr, getLang } from "../core/i18n.js";
 import { fmtClock, parseServerTime, serverNow } from "../core/time.js";
 import { S, failText, fmtShort } from "./state.js";
 
@@ -100,6 +100,11 @@ function renderCaseFacts() {
   const p = S.pop;
   if (!p) return;
   $("case-call").textContent = p.call_uniqueid;
+  // the caller's IVR choice that gave the type: the chosen options' labels in the page's language, else digits
+  const zh = getLang().startsWith("zh");
+  const choices = (Array.isArray(p.ivr_choices) ? p.ivr_choices : []).filter((c) => c && c.digits)
+    .map((c) => t("agent.case_ivr_choice", { digits: c.digits, label: (zh ? c.label_zh : c.label_en) || c.target || "" }));
+  $("case-ivr").textContent = choices.join(" › ") || "—";
   const c = p.customer;
   $("case-customer").textContent = c ? `${c.name || ""} (#${c.id})` : t("agent.case_no_customer");
   $("case-customer").dataset.customerId = c ? String(c.id) : "";
