@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile, WebSocket
 from fastapi.responses import FileResponse, Response
+from pydantic import BaseModel
 
 from callcenter.auth.actor import Actor
 from callcenter.auth.api import current_user
@@ -49,8 +51,9 @@ from callcenter.cases.schemas import (
     clocks_out,
 )
 from callcenter.cases.service import CaseService, NewCase
-from callcenter.deps import lookup, provide
+from callcenter.deps import ClockDep, lookup, provide
 from callcenter.realtime.api import serve_topics, ws_user
+from callcenter.realtime.messages import CaseNotice
 from callcenter.realtime.notify import cases_topic
 from callcenter.schema_types import CSV_CONTENT, file_content
 
@@ -60,6 +63,7 @@ socket_router = APIRouter()
 CasesDep = Annotated[CaseService, Depends(provide(CaseService))]
 FilesDep = Annotated[CaseFiles, Depends(provide(CaseFiles))]
 ViewDep = Annotated[ClockView, Depends(provide(ClockView))]
+LiveDep = Annotated[CaseLive, Depends(provide(CaseLive))]
 Anyone = Annotated[User, Depends(current_user)]
 Number = Annotated[str, Path(pattern=NUMBER_PATTERN, max_length=32, description="the case number, TS-20261202-00001")]
 MAX_EXPORT = 10_000
@@ -128,6 +132,24 @@ def _cell(v: object) -> str:
     text = "" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v)
     # a cell a spreadsheet would run as a formula is quoted as text
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+class CaseNoticesOut(BaseModel):
+    """The notices told to the signed-in user (``/ws/cases`` ``case_notice``), newest first, read back from the
+    stored clock events (here, not in schemas.py: ``realtime.messages`` imports the cases' schemas)."""
+
+    items: list[CaseNotice]
+    since: datetime
+
+
+@router.get("/notices", response_model=CaseNoticesOut,
+            summary="The escalations and incidents told to me in the last hours (what /ws/cases pushed)")
+async def my_notices(live: LiveDep, clock: ClockDep, user: Anyone,
+                     hours: Annotated[int, Query(ge=1, le=24 * 30, description="how far back")] = 72,
+                     ) -> CaseNoticesOut:
+    since = clock.now() - timedelta(hours=hours)
+    items = await live.notices_for(user.username, since)
+    return CaseNoticesOut.model_validate({"items": items, "since": since})
 
 
 @router.get("/export.csv", summary="The list as shown (same filters), as CSV (UTF-8 with BOM)",

@@ -79,6 +79,11 @@ def _local(t: datetime | None, tz: tzinfo) -> str:
     return "-" if t is None else t.astimezone(tz).strftime("%Y-%m-%d %H:%M")
 
 
+def starter_of(numbers: list[str], n: int) -> str:
+    """The complaint that began an incident of ``n`` (its numbers in order of arrival): the one it is told on."""
+    return numbers[n - 1] if len(numbers) >= n else (numbers[-1] if numbers else "")
+
+
 def alert_kind(event: ClockEvent) -> str:
     if event.kind.endswith(".warning"):
         return "case_warning"
@@ -140,15 +145,56 @@ class CaseLive:
                 await self.push(c)
 
     async def _escalated_to(self, event: ClockEvent) -> list[str]:
-        if event.to == "department_head" and event.department_id is not None:
-            d = await self.departments.get(event.department_id)
+        return await self._level_people(event.to, event.department_id)
+
+    async def _level_people(self, to: str | None, department_id: int | None) -> list[str]:
+        if to == "department_head" and department_id is not None:
+            d = await self.departments.get(department_id)
             if d is not None and d.department.head:
                 return [d.department.head]
-        if event.to == "director":
+        if to == "director":
             if self.settings.director:
                 return [self.settings.director]
             return await self.users_with_role("admin")
         return await self.users_with_role("supervisor")  # team lead, or a department without a head
+
+    async def _incident_people(self) -> list[str]:
+        return [self.settings.duty_manager] if self.settings.duty_manager else \
+            await self.users_with_role("supervisor")
+
+    async def notices_for(self, username: str, since: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        """The notices told to ``username`` since ``since``, newest first, as the socket sent them (``case_notice``):
+        read back from the stored clock events (the timeline), so whoever had no cases page open when a clock was
+        escalated to them sees it when they open one. Who a level goes to is worked out as it is now (a department
+        head changed since then: the new one sees it)."""
+        out: list[dict[str, Any]] = []
+        for row in await self.repo.told_since(since, limit * 4):
+            d = row.detail or {}
+            number = str(d.get("number") or "")
+            if row.action == "clock.incident":
+                if username not in await self._incident_people():
+                    continue
+                numbers = [str(n) for n in d.get("numbers") or []]
+                text = _texts(INCIDENT, count=d.get("count", len(numbers)), cause=d.get("cause", ""),
+                              minutes=f"{self.settings.incident_window_minutes:g}", numbers=", ".join(numbers))
+                starter = starter_of(numbers, self.settings.incident_complaints) or number
+                out.append({"type": "case_notice", "number": starter, "numbers": numbers,
+                            "kind": "incident", "clock": None, "level": 0, "to": "duty_manager", "text": text,
+                            "at": row.at})
+            else:
+                to, level, clock = d.get("to"), int(d.get("level") or 0), d.get("clock")
+                if to not in LEVEL_WORDS or clock not in CLOCK_WORDS or not level:
+                    continue
+                if username not in await self._level_people(to, d.get("department_id")):
+                    continue
+                due = datetime.fromisoformat(d["due_at"].replace("Z", "+00:00")) if d.get("due_at") else None
+                text = _texts(ESCALATED, number=number, clock=CLOCK_WORDS[clock],
+                              due=_local(due, self.view.clocks.tz), to=LEVEL_WORDS[to], level=level)
+                out.append({"type": "case_notice", "number": number, "numbers": [number], "kind": "case_escalated",
+                            "clock": clock, "level": level, "to": to, "text": text, "at": row.at})
+            if len(out) >= limit:
+                break
+        return out
 
     async def restore(self) -> int:
         """At start: the alerts of the open cases' clocks in their warning or breached (held in memory, so lost
@@ -239,8 +285,7 @@ class CaseLive:
         return told
 
     async def _tell_incident(self, incident: Incident, detail: dict[str, Any]) -> None:
-        notified = [self.settings.duty_manager] if self.settings.duty_manager else \
-            await self.users_with_role("supervisor")
+        notified = await self._incident_people()
         first = incident.cases[0].number
         self.board.raise_alert(f"incident:{incident.cause}:{first}", "incident", {**detail, "notified": notified},
                                minutes=INCIDENT_ALERT_MINUTES)

@@ -287,6 +287,16 @@ class CaseRepository:
         return [ComplaintArrival(case_id=r.id, number=r.number, cause=r.cause, accepted_at=r.accepted_at)
                 for r in rows]
 
+    async def told_since(self, since: datetime, limit: int) -> list[CaseEvent]:
+        """The timeline rows of the clock events that are told to people (escalations, incidents) at or after
+        ``since``, newest first: what ``CaseLive.notices_for`` reads the notices of the last days from."""
+        async with self.sessions() as s:
+            q = (select(CaseEvent).where(CaseEvent.by == "system", CaseEvent.at >= since,
+                                         or_(CaseEvent.action.like("clock.%.escalate.%"),
+                                             CaseEvent.action == "clock.incident"))
+                 .order_by(CaseEvent.at.desc(), CaseEvent.id.desc()).limit(limit))
+            return list((await s.execute(q)).scalars())
+
     async def record_clock_event(self, case_id: int, kind: str, at: datetime, detail: dict[str, Any]) -> bool:
         """Record clock event ``kind`` of a case once: its ``case_clock_events`` row (unique per case and kind) and
         the timeline row ``clock.<kind>`` by ``system`` at ``at`` (its true time). False if it was there already."""

@@ -120,6 +120,10 @@ def test_a_short_dispatch_clock_counts_down_and_turns_overdue_on_the_page(db_url
             # (the complaint's report and closure clocks still run: it is listed as running too)
             page.goto(f"{base}/ui/cases.html?clock=breached")
             expect(page.get_by_test_id("cases-filter-clock")).to_have_value("breached")
+            # a page opened after the escalation still shows it, once (read back: GET /api/cases/notices)
+            again = page.get_by_test_id("cases-notices").locator(f"[data-testid=cases-notice][data-number='{number}']")
+            expect(again).to_have_count(1)
+            expect(again).to_contain_text("team lead")
             expect(page.get_by_test_id(f"case-row-{number}")).to_be_visible()
             expect(page.get_by_test_id(f"case-row-{other}")).to_have_count(0)
 

@@ -229,6 +229,19 @@ async def test_the_department_head_and_the_director_setting(db_url: str, workdir
         await api.stack.case_clocks.check()
         assert [(n["to"], n["level"]) for n in await dir1.take("case_notice")] == [
             ("team_lead", 1), ("director", 3)]  # dir1 is a supervisor too
+        # whoever had no cases page open reads the same notices back when they open one (newest first)
+        mine = await api.ok("dir1", "GET", "/api/cases/notices")
+        assert [(n["kind"], n["number"], n["clock"], n["to"], n["level"]) for n in mine["items"]] == [
+            ("case_escalated", c["number"], "report", "director", 3),
+            ("case_escalated", c["number"], "report", "team_lead", 1)]
+        assert "director" in mine["items"][0]["text"]["en"] and "中心主任" in mine["items"][0]["text"]["zh-CN"]
+        assert [n["to"] for n in (await api.ok("head1", "GET", "/api/cases/notices"))["items"]] == [
+            "department_head"]
+        assert (await api.ok("h1", "GET", "/api/cases/notices"))["items"] == []  # a handler: told nothing
+        api.clock.advance(3 * 3600)  # older than asked for: gone from the list
+        assert (await api.ok("dir1", "GET", "/api/cases/notices?hours=2"))["items"] == []
+        r = await api.client.get("/api/cases/notices?hours=0", headers=api.h["dir1"])
+        assert r.status_code in (400, 422) and "hours" in r.text
 
 
 async def test_a_milestone_after_its_deadline_between_two_checks_keeps_the_breach_at_its_true_time(api: Api) -> None:
@@ -287,6 +300,12 @@ async def test_n_complaints_of_one_cause_within_m_minutes_alert_the_duty_manager
             last = await api.new(cause="network_fault")
         [notice] = await dir1.take("case_notice")
         assert notice["number"] == last["number"] and len(notice["numbers"]) == 3
+        # read back: both incidents, told on the complaint that began each, to the duty manager only
+        mine = (await api.ok("dir1", "GET", "/api/cases/notices"))["items"]
+        assert [(n["kind"], n["number"], n["to"], len(n["numbers"])) for n in mine] == [
+            ("incident", last["number"], "duty_manager", 3),
+            ("incident", third["number"], "duty_manager", 3)]  # as told (the 4th joined later)
+        assert (await api.ok("lead", "GET", "/api/cases/notices"))["items"] == []
 
 
 # /ws/cases over a real socket ------------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 /* The cases socket (/ws/cases): a case that changed comes as {"type": "case", "case": CaseOut} and replaces its
  * row (and reloads the open detail, whose calls, files and timeline the message does not carry); a notice to
  * this user (a clock escalated to them) comes as {"type": "case_notice", ...} and is shown at the top of the page
- * until dismissed. The socket reconnects on close (core/socket.js); without it (a server without /ws/cases, a
+ * until dismissed; those told while this page was not open are read back on start (GET /api/cases/notices, the
+ * last 72 hours). The socket reconnects on close (core/socket.js); without it (a server without /ws/cases, a
  * lost connection) the page still reloads the list every 20 s. */
 
 import { liveSocket } from "../core/socket.js";
+import { call } from "../core/api.js";
 import { $, el } from "../core/dom.js";
 import { getLang, t } from "../core/i18n.js";
 import { C, stampClocks, clockLabel, escalatedToLabel, fmtDateTime } from "./state.js";
@@ -63,9 +65,20 @@ export function renderNotices() {
   ul.hidden = C.notices.length === 0;
 }
 
+const noticeKey = (m) => `${m.kind}|${m.number}|${m.clock}|${m.level}|${Date.parse(m.at)}`;
+
 function onNotice(m) {
+  if (C.notices.some((n) => noticeKey(n) === noticeKey(m))) return;  // read back and pushed: shown once
   C.notices = [m, ...C.notices].slice(0, NOTICES_KEPT);
   renderNotices();
+}
+
+/* The notices told to this user in the last 72 hours (while no cases page was open), oldest added first so the
+ * newest stays on top; a pushed one already shown is not added twice. */
+async function loadNotices() {
+  const r = await call("GET", "/api/cases/notices");
+  if (!r.ok || !r.data) return;
+  for (const m of [...r.data.items].reverse()) onNotice(m);
 }
 
 export function onLiveMessage(m) {
@@ -90,4 +103,5 @@ export function startLive() {
     onLoggedOut: () => { window.location.href = "index.html"; },
   });
   document.addEventListener("cc:langchange", () => { showState(C.wsState); renderNotices(); });
+  loadNotices();
 }
