@@ -97,13 +97,14 @@ class CaseClockOut(BaseModel):
     escalation_level: int  # 0: none; 1 team lead, 2 department head, 3 director
     escalated_to: EscalatedTo | None
     stopped_at: datetime | None  # the milestone that stopped it
+    paused: bool  # standing still now: the case waits for the customer and this clock is in cases.paused_clocks
 
     @classmethod
     def of(cls, s: ClockState) -> CaseClockOut:
         return cls(clock=s.clock, status=s.status, due_at=s.due_at,  # type: ignore[arg-type]
                    warning_at=s.warning_at, remaining_seconds=s.remaining_seconds,
                    escalation_level=s.escalation_level, escalated_to=s.escalated_to,  # type: ignore[arg-type]
-                   stopped_at=s.stopped_at)
+                   stopped_at=s.stopped_at, paused=s.paused)
 
 
 def clocks_out(states: ClockStates, case_id: int) -> list[CaseClockOut]:

@@ -59,7 +59,7 @@ async def test_the_dispatch_clock_is_in_its_warning_at_59_59_and_breached_at_60_
     d = clock_of(c, "dispatch")
     assert d == {"clock": "dispatch", "status": "running", "due_at": "2026-12-01T17:30:00Z",
                  "warning_at": "2026-12-01T17:20:00Z", "remaining_seconds": 3600.0, "escalation_level": 0,
-                 "escalated_to": None, "stopped_at": None}
+                 "escalated_to": None, "stopped_at": None, "paused": False}
     assert c["clocks_at"] == "2026-12-01T16:30:00Z"
     api.clock.advance(50 * 60 - 1)
     assert clock_of(await _get(api, c["number"]), "dispatch")["status"] == "running"
@@ -119,8 +119,8 @@ async def test_a_case_waiting_for_the_customer_shows_its_report_and_close_clocks
     api.clock.advance(24 * 3600)
     c = await api.act("lead", c, "pause", note="customer abroad")
     r = clock_of(c, "report")
-    assert (r["status"], r["due_at"], r["remaining_seconds"]) == ("paused", None, 2 * 86400.0)
-    assert clock_of(c, "dispatch")["status"] == "met"  # dispatch is never paused
+    assert (r["status"], r["due_at"], r["remaining_seconds"], r["paused"]) == ("paused", None, 2 * 86400.0, True)
+    assert (clock_of(c, "dispatch")["status"], clock_of(c, "dispatch")["paused"]) == ("met", False)  # never paused
     api.clock.advance(5 * 86400)  # the pause does not count
     case = await _get(api, c["number"])
     assert clock_of(case, "report")["remaining_seconds"] == 2 * 86400.0
@@ -129,7 +129,7 @@ async def test_a_case_waiting_for_the_customer_shows_its_report_and_close_clocks
         == [c["number"]]
     c = await api.act("lead", case, "resume")
     r = clock_of(c, "report")
-    assert (r["status"], r["due_at"]) == ("running", "2026-12-09T16:30:00Z")  # 3 days + the 5-day wait
+    assert (r["status"], r["due_at"], r["paused"]) == ("running", "2026-12-09T16:30:00Z", False)  # 3 days + 5 waited
 
 
 async def test_the_clock_filter_names_its_values(api: Api) -> None:

@@ -179,9 +179,9 @@ export function stampClocks(...cases) {
  * (the server records the events; the next answer confirms). Paused and stopped clocks stand still. */
 export function liveClock(c, k) {
   const base = Number(k.remaining_seconds);
-  // a breached report or closure clock stays breached while the case waits for the customer, but stands still
-  // (the default cases.paused_clocks; dispatch never pauses)
-  const still = k.status === "breached" && c.paused && k.clock !== "dispatch";
+  // a breached clock stays breached while the case waits for the customer, but stands still if it is one of
+  // cases.paused_clocks (the server says so: paused)
+  const still = k.status === "breached" && k.paused === true;
   const elapsed = TICKING.has(k.status) && !still && c.clocksRx !== undefined
     ? (performance.now() - c.clocksRx) / 1000 : 0;
   const remaining = Number.isFinite(base) ? base - elapsed : null;
