@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.cases.clocks import CaseClockFacts, CaseClocks, ClockEvent
 from callcenter.cases.config import CasesSettings
 from callcenter.clock import Clock
+from callcenter.periodic import Periodic
 from callcenter.shifts.repository import ShiftRepository
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ class CaseClockChecker:
         self.last: CheckResult | None = None
         self.checks = 0
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("case clock", self.check, lambda: self.settings.check_interval_seconds, log)
         # per open case's facts (as last read) the next instant an event comes on them, from the check before;
         # kept for the holidays it was computed with
         self._upcoming: dict[CaseClockFacts, datetime | None] = {}
@@ -161,22 +162,7 @@ class CaseClockChecker:
     # the periodic task ------------------------------------------------------------------------------------------
     def start(self) -> None:
         """Check at once (what came while the service was down), then every ``check_interval_seconds``."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="case-clocks")
+        self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.check()
-            except Exception:
-                log.exception("case clock check failed")
-            await asyncio.sleep(self.settings.check_interval_seconds)
+        await self._periodic.stop()

@@ -19,7 +19,6 @@ department reviews their department's cases. The list is for them and QC (read).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from callcenter.cases.service import Audit, target
 from callcenter.clock import Clock
 from callcenter.departments.repository import DepartmentRepository
 from callcenter.errors import Words
+from callcenter.periodic import Periodic
 
 log = logging.getLogger(__name__)
 TIMELINE_ACTION = "responsibility_reviewed"
@@ -454,29 +454,11 @@ class ReviewWatch:
 
     def __init__(self, reviews: CaseReviews) -> None:
         self.reviews = reviews
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("case review", reviews.check, lambda: reviews.settings.check_interval_seconds,
+                                  log, first=reviews.restore_flags)
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="case-review")
+        self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
-
-    async def _run(self) -> None:
-        try:
-            await self.reviews.restore_flags()
-        except Exception:
-            log.exception("case review: restoring the flags' alerts failed")
-        while True:
-            try:
-                await self.reviews.check()
-            except Exception:
-                log.exception("case review check failed")
-            await asyncio.sleep(self.reviews.settings.check_interval_seconds)
+        await self._periodic.stop()

@@ -4,9 +4,10 @@ checks by ``seat/wiring.py``; started and stopped with the stack."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+
+from callcenter.periodic import Periodic
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,7 @@ class SeatChecker:
     def __init__(self, interval: float, *checks: Check) -> None:
         self.interval = interval
         self.checks = checks
-        self._task: asyncio.Task[None] | None = None
+        self._periodic = Periodic("seat discipline", self.check, lambda: self.interval, log, at_once=False)
 
     async def check(self) -> None:
         """One round now (unit tests call it after moving a fake clock)."""
@@ -28,22 +29,7 @@ class SeatChecker:
             await check()
 
     def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="seat-discipline")
+        self._periodic.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except (asyncio.CancelledError, Exception):
-                pass
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.check()
-            except Exception:
-                log.exception("seat discipline check failed")
+        await self._periodic.stop()
