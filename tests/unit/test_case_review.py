@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from callcenter.auth.service import token_hash
 from callcenter.cases.config import CasesSettings
 from callcenter.clock import FakeClock
 from tests.helpers import stack_settings
+from tests.unit.test_cases_api import Api as CasesApi
 
 pytestmark = pytest.mark.db
 
@@ -39,30 +39,8 @@ def sh(y: int, mo: int, d: int, h: int = 0, mi: int = 0, s: int = 0) -> datetime
     return datetime(y, mo, d, h, mi, s, tzinfo=UTC) - timedelta(hours=8)
 
 
-@dataclass
-class Api:
-    stack: Stack
-    client: httpx.AsyncClient
-    clock: FakeClock
-    h: dict[str, dict[str, str]]
-    dept: int = 0
-    other_dept: int = 0
-
-    async def req(self, who: str, method: str, url: str, **kw: Any) -> httpx.Response:
-        return await self.client.request(method, url, headers=self.h[who], **kw)
-
-    async def ok(self, who: str, method: str, url: str, status: int = 200, **kw: Any) -> dict[str, Any]:
-        r = await self.req(who, method, url, **kw)
-        assert r.status_code == status, r.text
-        return r.json()  # type: ignore[no-any-return]
-
-    async def refused(self, who: str, method: str, url: str, status: int, code: str, **kw: Any) -> dict[str, Any]:
-        r = await self.req(who, method, url, **kw)
-        assert r.status_code == status, r.text
-        body = r.json()
-        assert body["code"] == code, body
-        assert body["messages"]["en"] and body["messages"]["zh-CN"]
-        return body  # type: ignore[no-any-return]
+class Api(CasesApi):
+    """The cases API client of tests/unit/test_cases_api.py, with the review's own steps."""
 
     async def closed(self, accepted: datetime, closed: datetime, employee: str | None = "a1",
                      dept: int | None = None, type_: str = "complaint") -> str:
