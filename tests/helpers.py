@@ -62,6 +62,39 @@ def free_udp_port(host: str = "127.0.0.1") -> int:
     return _free_port(socket.SOCK_DGRAM, host)
 
 
+# SIPp's media port ``-mp N`` binds N (audio RTP) and N + 2 (video RTP): a bind(0) port from free_udp_port can have
+# its N + 2 taken by another process, and SIPp exits 254 (a socket it could not bind) before its call. Media ports
+# come instead from above Linux's ephemeral range (32768-60999, which bind(0) and every client socket use) in
+# blocks of 4, each worker its own blocks: nothing else binds them, so a block that binds now stays free for SIPp.
+_MEDIA_BASE, _MEDIA_END = 61000, 65532
+_MEDIA_HANDED: set[int] = set()
+
+
+def free_media_port(host: str = "0.0.0.0") -> int:
+    """A SIPp ``-mp`` port: N to N + 3 free now, from this worker's share of the media blocks (see above)."""
+    worker, workers = xdist_worker()
+    blocks = [b for b in range(_MEDIA_BASE, _MEDIA_END, 4) if (b // 4) % workers == worker]
+    random.shuffle(blocks)
+    for pass_ in (1, 2):  # first blocks not handed out in this run yet, then any (their SIPp has ended)
+        for b in blocks:
+            if pass_ == 1 and b in _MEDIA_HANDED:
+                continue
+            try:
+                held = []
+                for port in range(b, b + 4):
+                    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                    held.append(s)
+                    s.bind((host, port))
+            except OSError:
+                continue
+            finally:
+                for s in held:
+                    s.close()
+            _MEDIA_HANDED.add(b)
+            return b
+    raise RuntimeError("no free SIPp media port block")
+
+
 def short_tmpdir(prefix: str = "cc-") -> Path:
     """Asterisk's control socket path must stay short (sun_path), so not pytest's deep tmp_path."""
     return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
@@ -159,7 +192,7 @@ class Sipp:
             scenario, extra = "agent_answer_after.xml", ["-d", str(ring_ms)]
         p = subprocess.Popen(
             [self.binary(), self.target, "-sf", str(SIPP_DIR / scenario), "-s", extension,
-             "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_udp_port()), "-rtp_echo", "-m", str(calls),
+             "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_media_port()), "-rtp_echo", "-m", str(calls),
              "-nostdin", "-trace_err", *extra],
             cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
@@ -182,7 +215,7 @@ class Sipp:
         """Place one call from the trunk address (127.0.0.2) with sip-tester's built-in scenario."""
         args = [self.binary(), self.target, "-sn", scenario, "-s", service, "-i",
                 self.settings.asterisk.trunk_match, "-p", str(free_udp_port("127.0.0.2")),
-                "-mp", str(free_udp_port()), "-m", "1", "-nostdin", "-trace_err"]
+                "-mp", str(free_media_port()), "-m", "1", "-nostdin", "-trace_err"]
         if duration_ms is not None:
             args += ["-d", str(duration_ms)]
         return self._start(args, self.workdir)
@@ -196,7 +229,7 @@ class Sipp:
         scenario = render(presses, hold, out, caller)
         args = [self.binary(), self.target, "-sf", str(scenario), "-s", service, "-i",
                 self.settings.asterisk.trunk_match, "-p", str(free_udp_port("127.0.0.2")),
-                "-mp", str(free_udp_port()), "-m", "1", "-nostdin", "-trace_err"]
+                "-mp", str(free_media_port()), "-m", "1", "-nostdin", "-trace_err"]
         return self._start(args, out)
 
     def _start(self, args: list[str], cwd: Path) -> subprocess.Popen[bytes]:

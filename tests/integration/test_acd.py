@@ -15,7 +15,17 @@ from sqlalchemy import select
 
 from callcenter.acd.models import AgentStateLog
 from callcenter.app import Stack
-from tests.helpers import SIPP_DIR, Served, Sipp, agent_user, free_udp_port, route_all_calls_to, set_queue, wait_for
+from tests.helpers import (
+    SIPP_DIR,
+    Served,
+    Sipp,
+    agent_user,
+    free_media_port,
+    free_udp_port,
+    route_all_calls_to,
+    set_queue,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db]
 
@@ -261,7 +271,7 @@ async def test_click_to_call_rings_the_agent_then_the_customer(stack: Stack, sip
     agent_phone = _phone(stack, sipp, "1001")
     customer = subprocess.Popen(  # answers as the dialled number, over the trunk
         [Sipp.binary(), sipp.target, "-sf", str(SIPP_DIR / "agent_answer.xml"), "-s", "13800138000",
-         "-i", "127.0.0.2", "-p", str(CUSTOMER_PORT), "-mp", str(free_udp_port()), "-m", "1", "-nostdin"],
+         "-i", "127.0.0.2", "-p", str(CUSTOMER_PORT), "-mp", str(free_media_port()), "-m", "1", "-nostdin"],
         cwd=sipp.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     sipp.procs.append(customer)
     res = await stack.acd.call_out(user, "138 0013 8000", "4000")

@@ -17,7 +17,7 @@ import pytest
 from callcenter.app import Stack
 from callcenter.asterisk.ami import AmiEvent
 from callcenter.asterisk.errors import AmiActionError
-from tests.helpers import SIPP_DIR, Sipp, free_udp_port, wait_for
+from tests.helpers import SIPP_DIR, Sipp, free_media_port, free_udp_port, wait_for
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db]
 
@@ -50,7 +50,7 @@ def seat_dial(sipp: Sipp, seat: str, password: str, port: int, number: str, scen
               ) -> subprocess.CompletedProcess[bytes]:
     """A registered seat phone (digest-authenticated INVITE from its registered port) dials ``number``."""
     return _run(sipp, ["-sf", str(SIPP_DIR / scenario), "-s", number, "-au", seat, "-ap", password,
-                       "-key", "seat", seat, "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_udp_port())])
+                       "-key", "seat", seat, "-i", "127.0.0.1", "-p", str(port), "-mp", str(free_media_port())])
 
 
 class ChannelLog:
@@ -159,7 +159,7 @@ async def test_trunk_invite_to_s_is_rejected_and_asterisk_stays_idle(stack: Stac
     for service in ("s", "s", "7"):  # twice, and a one-digit number
         r = await asyncio.to_thread(_run, sipp, [
             "-sf", str(SIPP_DIR / "caller_refused.xml"), "-s", service, "-i", stack.settings.asterisk.trunk_match,
-            "-p", str(free_udp_port("127.0.0.2")), "-mp", str(free_udp_port())])
+            "-p", str(free_udp_port("127.0.0.2")), "-mp", str(free_media_port())])
         assert r.returncode == 0, f"INVITE to {service!r} not refused: {_errors(sipp, 'caller_refused')}"
     assert seen.names == []
     assert await _channels(stack) == []
