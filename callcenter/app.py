@@ -137,7 +137,7 @@ class Stack:
         self.case_clocks, self.case_live = clocks_live.checker, clocks_live.live
         # the monthly responsibility review: its reminder, overdue mark and employee flags on the boards
         self.review = wire_review(sessions, clock, s.timezone, s.cases.review, self.auth.audit, cases.repo,
-                                  departments.repo, raise_alert=self._review_alert)
+                                  departments.repo, raise_alert=self._review_alert, clocks_live=clocks_live)
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
         self.desk = Desk(self.acd, self.pop, self.recorder)

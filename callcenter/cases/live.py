@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 # the users holding a role (active ones), and one user's roles (None: no such active user)
 UsersWithRole = Callable[[str], Awaitable[list[str]]]
 RolesOf = Callable[[list[str]], Awaitable[dict[str, frozenset[str]]]]
+# more notices read back for a user (username, since) → case_notice dicts: the monthly review's (review.py)
+NoticeSource = Callable[[str, datetime], Awaitable[list[dict[str, Any]]]]
 ALERT_MINUTES = 90 * 24 * 60  # a case's alert stays on the boards until its clock is met (or this long)
 INCIDENT_ALERT_MINUTES = 24 * 60
 
@@ -114,6 +116,11 @@ class CaseLive:
 
     def __post_init__(self) -> None:
         self._watching: Counter[str] = Counter()
+        self._sources: list[NoticeSource] = []
+
+    def add_notices(self, source: NoticeSource) -> None:
+        """``source``'s notices are read back with the clocks' (``notices_for``)."""
+        self._sources.append(source)
 
     # who has a cases page open (the /ws/cases route says so) -----------------------------------------------------
     def watch(self, username: str) -> None:
@@ -194,7 +201,10 @@ class CaseLive:
                             "clock": clock, "level": level, "to": to, "text": text, "at": row.at})
             if len(out) >= limit:
                 break
-        return out
+        for source in self._sources:
+            out.extend(await source(username, since))
+        out.sort(key=lambda n: n["at"], reverse=True)
+        return out[:limit]
 
     async def restore(self) -> int:
         """At start: the alerts of the open cases' clocks in their warning or breached (held in memory, so lost

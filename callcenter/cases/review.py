@@ -15,15 +15,20 @@ arise says so on its timeline row and raises the board's ``employee_flagged`` al
 
 Who reviews: ``cases.review.reviewer`` (a username) if set, else the supervisors and admins; the head of a case's
 department reviews their department's cases. The list is for them and QC (read).
+
+Who is told (``case_notice`` on ``/ws/cases``, read back by ``GET /api/cases/notices`` while it holds): the reminder
+and the overdue mark go to the reviewer (unset: the supervisors) and the heads of the departments with complaints
+pending, once per process when the state arises (:meth:`CaseReviews.check`); a flag goes to the heads of the
+employee's departments and the supervisors when the review that raised it is recorded.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -46,7 +51,7 @@ from callcenter.cases.repository import CaseRepository
 from callcenter.cases.service import Audit, target
 from callcenter.clock import Clock
 from callcenter.departments.repository import DepartmentRepository
-from callcenter.errors import Words
+from callcenter.errors import EN, ZH, Words
 from callcenter.periodic import Periodic
 
 log = logging.getLogger(__name__)
@@ -62,6 +67,27 @@ STATE_WORDS = {"accepted": Words("accepted", "已受理"), "dispatched": Words("
                "resolved": Words("resolved", "已处理"), "informed": Words("informed", "已回复客户"),
                "closed": Words("closed", "已结案"), "cancelled": Words("cancelled", "已撤销")}
 FLAG_ALERT_MINUTES = 12 * 60  # the employee_flagged alert is shown this long after the review that raised it
+NOTICE_NUMBERS = 50  # a notice names at most this many complaints
+REVIEW_DUE = {EN: "responsibility review of {month}: {pending} closed complaint(s) to review by the end of {due}",
+              ZH: "{month} 责任审核：{pending} 件已结案投诉待审核，截止 {due}"}
+REVIEW_OVERDUE = {EN: "responsibility review of {month} overdue (due by the end of {due}): {pending} closed "
+                      "complaint(s) not reviewed",
+                  ZH: "{month} 责任审核已逾期（截止 {due}）：{pending} 件已结案投诉未审核"}
+FLAGGED = {EN: "{employee}: {upheld} upheld complaints since {since} (threshold {threshold}): {numbers}",
+           ZH: "{employee}：自 {since} 起 {upheld} 件投诉认定有责（阈值 {threshold}）：{numbers}"}
+UsersWithRole = Callable[[str], Awaitable[list[str]]]
+
+
+class Notices(Protocol):
+    """Where a review's notice goes (``callcenter.realtime.notify.CasesNotifier``)."""
+
+    def notice(self, username: str, number: str, numbers: Sequence[str], kind: Any, clock: str | None,
+               level: int, to: str, text: dict[str, str], at: datetime, *, month: str | None = None,
+               employee: str | None = None) -> int: ...
+
+
+def _texts(templates: dict[str, str], **values: Any) -> dict[str, str]:
+    return {lang: text.format(**values) for lang, text in templates.items()}
 
 
 # the calendar of the review ------------------------------------------------------------------------------------
@@ -153,14 +179,16 @@ class ReviewRepository:
                        Case.closed_at < end).order_by(Case.closed_at, Case.id))
             return [(c, r) for c, r in rows.all()]
 
-    async def unreviewed_closed_since(self, since: datetime) -> list[datetime]:
-        """The closing times of the closed complaints since ``since`` not reviewed yet."""
+    async def unreviewed_closed_since(self, since: datetime) -> list[tuple[datetime, str, int | None]]:
+        """(closed at, number, department) of the closed complaints since ``since`` not reviewed yet, oldest
+        closure first."""
         async with self.sessions() as s:
             rows = await s.execute(
-                select(Case.closed_at).outerjoin(CaseReview, CaseReview.case_id == Case.id)
+                select(Case.closed_at, Case.number, Case.department_id)
+                .outerjoin(CaseReview, CaseReview.case_id == Case.id)
                 .where(Case.type == "complaint", Case.state == "closed", Case.closed_at >= since,
-                       CaseReview.id.is_(None)))
-            return [at for (at,) in rows.all() if at is not None]
+                       CaseReview.id.is_(None)).order_by(Case.closed_at, Case.id))
+            return [(at, n, d) for at, n, d in rows.all() if at is not None]
 
     async def review_of(self, case_id: int) -> CaseReview | None:
         async with self.sessions() as s:
@@ -192,13 +220,15 @@ class ReviewRepository:
             await s.commit()
             return review, count, arises
 
-    async def flagging_reviews_since(self, since: datetime) -> list[tuple[str, datetime]]:
-        """(employee, when) of every review since ``since`` whose timeline row says it made a flag arise."""
+    async def flagging_reviews_since(self, since: datetime) -> list[tuple[str, datetime, str]]:
+        """(employee, when, the case's number) of every review since ``since`` whose timeline row says it made a
+        flag arise, oldest first."""
         async with self.sessions() as s:
-            rows = await s.execute(select(CaseEvent.at, CaseEvent.detail)
+            rows = await s.execute(select(CaseEvent.at, CaseEvent.detail, Case.number)
+                                   .join(Case, Case.id == CaseEvent.case_id)
                                    .where(CaseEvent.action == TIMELINE_ACTION, CaseEvent.at >= since)
                                    .order_by(CaseEvent.id))
-            return [(str(d["employee"]), at) for at, d in rows.all()
+            return [(str(d["employee"]), at, n) for at, d, n in rows.all()
                     if isinstance(d, dict) and d.get("flagged") and d.get("employee")]
 
     async def upheld_since(self, since: datetime, employee: str | None = None) -> list[Upheld]:
@@ -245,6 +275,23 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class DueReview:
+    """A month whose review is in its reminder window (``review_due``) or past its deadline (``review_overdue``)
+    with complaints pending: (number, department) each, oldest closure first."""
+
+    period: ReviewMonth
+    kind: str
+    pending: list[tuple[str, int | None]]
+
+    @property
+    def at(self) -> datetime:
+        """When the state arose: the reminder's start or the deadline."""
+        if self.kind == "review_due" and self.period.reminder_from is not None:
+            return self.period.reminder_from
+        return self.period.deadline
+
+
+@dataclass(frozen=True)
 class Recorded:
     review: CaseReview
     number: str
@@ -263,7 +310,10 @@ class CaseReviews:
     timezone: str
     audit: Audit
     raise_alert: RaiseAlert | None = None
+    notices: Notices | None = None  # the reminder, the overdue mark and the flags told (``/ws/cases``)
+    users_with_role: UsersWithRole | None = None
     tz: ZoneInfo = field(init=False)
+    _told: set[tuple[str, str]] = field(init=False, default_factory=set)  # (month, kind) told by this process
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.timezone)
@@ -350,25 +400,26 @@ class CaseReviews:
         await self.audit(actor.username, "case.responsibility", target(number),
                          {**detail, "upheld_in_window": count, "flagged": flagged})
         if flagged and employee:
-            await self._flag_alert(employee, since)
+            flag = await self._flag_alert(employee, since)
+            if flag is not None:
+                await self._tell_flag(flag, number, now)
         return Recorded(review, number, late, count, flagged)
 
-    async def _flag_alert(self, employee: str, since: datetime, minutes: float = FLAG_ALERT_MINUTES) -> bool:
-        """Raise the board's ``employee_flagged`` alert for ``minutes`` if the employee is flagged (False if not)."""
-        if self.raise_alert is None:
-            return False
+    async def _flag_alert(self, employee: str, since: datetime, minutes: float = FLAG_ALERT_MINUTES) -> Flag | None:
+        """Raise the board's ``employee_flagged`` alert for ``minutes`` if the employee is flagged (the flag; None
+        if not flagged)."""
         flag = await self._flag(employee, await self.repo.upheld_since(since, employee), since, None)
         if flag.upheld < self.settings.flag_upheld:
-            return False
-        try:
-            self.raise_alert(f"case_flag:{employee}", "employee_flagged",
-                             {"employee": employee, "upheld": flag.upheld, "since": since.isoformat(),
-                              "cases": [u.number for u in flag.cases], "department_ids": flag.department_ids,
-                              "heads": flag.heads}, employee, minutes)
-        except Exception:
-            log.exception("employee %s flagged: the board's alert failed", employee)
-            return False
-        return True
+            return None
+        if self.raise_alert is not None:
+            try:
+                self.raise_alert(f"case_flag:{employee}", "employee_flagged",
+                                 {"employee": employee, "upheld": flag.upheld, "since": since.isoformat(),
+                                  "cases": [u.number for u in flag.cases], "department_ids": flag.department_ids,
+                                  "heads": flag.heads}, employee, minutes)
+            except Exception:
+                log.exception("employee %s flagged: the board's alert failed", employee)
+        return flag
 
     async def restore_flags(self) -> list[str]:
         """After a start: the ``employee_flagged`` alerts raised less than ``FLAG_ALERT_MINUTES`` ago (the board
@@ -376,7 +427,7 @@ class CaseReviews:
         Derived from the reviews' timeline rows. The employees raised again."""
         now = self.clock.now()
         latest: dict[str, datetime] = {}
-        for employee, at in await self.repo.flagging_reviews_since(now - timedelta(minutes=FLAG_ALERT_MINUTES)):
+        for employee, at, _ in await self.repo.flagging_reviews_since(now - timedelta(minutes=FLAG_ALERT_MINUTES)):
             latest[employee] = max(at, latest.get(employee, at))
         since = window_start(now, self.settings.flag_window_months, self.tz)
         out = []
@@ -389,11 +440,7 @@ class CaseReviews:
     # the flags -----------------------------------------------------------------------------------------------------
     async def _flag(self, employee: str, rows: list[Upheld], since: datetime, scope: frozenset[int] | None) -> Flag:
         depts = sorted({u.review.department_id for u in rows if u.review.department_id is not None})
-        heads: set[str] = set()
-        for d in depts:
-            full = await self.departments.get(d)
-            if full is not None:
-                heads |= full.heads()
+        heads = await self._heads_of(set(depts))
         shown = [u for u in rows if scope is None or u.review.department_id in scope]
         return Flag(employee, len(rows), since, shown, depts, sorted(heads))
 
@@ -415,37 +462,111 @@ class CaseReviews:
         return since, out
 
     # the reminder and the overdue mark (board alerts) --------------------------------------------------------------
-    async def due(self) -> list[tuple[str, str, dict[str, Any]]]:
-        """The alerts that hold now, derived from the stored cases and reviews: ``review_due`` for the month under
-        review while in its reminder window with complaints pending, ``review_overdue`` for every month (of the last
-        twelve) past its deadline with complaints pending. (id, kind, detail)."""
+    async def due_reviews(self) -> list[DueReview]:
+        """The months whose review is due or overdue now, derived from the stored cases and reviews: the month
+        under review while in its reminder window with complaints pending, every month (of the last twelve) past
+        its deadline with complaints pending."""
         now = self.clock.now()
         current = under_review(now, self.tz)
         oldest = review_month(_add_months(date.fromisoformat(current + "-01"), -11).strftime("%Y-%m"),
                               self.settings, self.tz)
-        pending: dict[str, int] = {}
-        for at in await self.repo.unreviewed_closed_since(oldest.start):
-            m = month_of(at, self.tz)
-            pending[m] = pending.get(m, 0) + 1
+        pending: dict[str, list[tuple[str, int | None]]] = {}
+        for at, number, department_id in await self.repo.unreviewed_closed_since(oldest.start):
+            pending.setdefault(month_of(at, self.tz), []).append((number, department_id))
         out = []
-        for m, n in sorted(pending.items()):
+        for m, rows in sorted(pending.items()):
             p = review_month(m, self.settings, self.tz)
-            st = p.state(now, n)
-            if st not in ("overdue", "reminder"):
-                continue
-            kind = "review_overdue" if st == "overdue" else "review_due"
-            out.append((f"case_review:{m}", kind, {"month": m, "pending": n, "deadline": p.deadline.isoformat(),
-                                                   "reviewer": self.settings.reviewer}))
+            st = p.state(now, len(rows))
+            if st in ("overdue", "reminder"):
+                out.append(DueReview(p, "review_overdue" if st == "overdue" else "review_due", rows))
         return out
 
+    async def due(self) -> list[tuple[str, str, dict[str, Any]]]:
+        """The board's alerts of :meth:`due_reviews`: (id, kind, detail)."""
+        return [self._alert(d) for d in await self.due_reviews()]
+
+    def _alert(self, d: DueReview) -> tuple[str, str, dict[str, Any]]:
+        return (f"case_review:{d.period.month}", d.kind,
+                {"month": d.period.month, "pending": len(d.pending), "deadline": d.period.deadline.isoformat(),
+                 "reviewer": self.settings.reviewer})
+
     async def check(self) -> list[tuple[str, str, dict[str, Any]]]:
-        """Raise the alerts that hold now on the board (shown until a little after the next check)."""
-        alerts = await self.due()
+        """Raise the alerts that hold now on the board (shown until a little after the next check); tell the
+        reviewer and the heads concerned of a month's state the first time this process sees it."""
+        dues = await self.due_reviews()
+        alerts = [self._alert(d) for d in dues]
         if self.raise_alert is not None:
             minutes = 2 * self.settings.check_interval_seconds / 60 + 1
             for aid, kind, detail in alerts:
                 self.raise_alert(aid, kind, detail, self.settings.reviewer, minutes)
+        told = set()
+        for d in dues:
+            key = (d.period.month, d.kind)
+            told.add(key)
+            if key not in self._told and self.notices is not None:
+                notice = self._review_notice(d)
+                for username in await self._review_people(d):
+                    self.notices.notice(username, **notice)
+        self._told = told  # a state that goes and comes back is told again
         return alerts
+
+    # who is told, and what ----------------------------------------------------------------------------------------
+    async def _supervisors(self) -> list[str]:
+        return await self.users_with_role("supervisor") if self.users_with_role is not None else []
+
+    async def _heads_of(self, department_ids: set[int]) -> set[str]:
+        heads: set[str] = set()
+        for d in sorted(department_ids):
+            full = await self.departments.get(d)
+            if full is not None:
+                heads |= full.heads()
+        return heads
+
+    async def _review_people(self, d: DueReview) -> list[str]:
+        """The reviewer (unset: the supervisors) and the heads of the departments with complaints pending."""
+        people = {self.settings.reviewer} if self.settings.reviewer else set(await self._supervisors())
+        people |= await self._heads_of({dep for _, dep in d.pending if dep is not None})
+        return sorted(people)
+
+    def _review_notice(self, d: DueReview) -> dict[str, Any]:
+        numbers = [n for n, _ in d.pending][:NOTICE_NUMBERS]
+        text = _texts(REVIEW_OVERDUE if d.kind == "review_overdue" else REVIEW_DUE, month=d.period.month,
+                      pending=len(d.pending), due=d.period.due_day.isoformat())
+        return {"number": numbers[0] if numbers else "", "numbers": numbers, "kind": d.kind, "clock": None,
+                "level": 0, "to": "reviewer", "text": text, "at": d.at, "month": d.period.month}
+
+    def _flag_notice(self, flag: Flag, number: str, at: datetime) -> dict[str, Any]:
+        numbers = [u.number for u in flag.cases][:NOTICE_NUMBERS]
+        text = _texts(FLAGGED, employee=flag.employee, upheld=flag.upheld, threshold=self.settings.flag_upheld,
+                      since=flag.since.astimezone(self.tz).date().isoformat(), numbers=", ".join(numbers))
+        return {"number": number, "numbers": numbers, "kind": "employee_flagged", "clock": None, "level": 0,
+                "to": "department_head", "text": text, "at": at, "employee": flag.employee}
+
+    async def _flag_people(self, flag: Flag) -> list[str]:
+        return sorted(set(flag.heads) | set(await self._supervisors()))
+
+    async def _tell_flag(self, flag: Flag, number: str, at: datetime) -> None:
+        if self.notices is None:
+            return
+        notice = self._flag_notice(flag, number, at)
+        for username in await self._flag_people(flag):
+            self.notices.notice(username, **notice)
+
+    async def notices_for(self, username: str, since: datetime) -> list[dict[str, Any]]:
+        """The review's notices for ``username`` as ``/ws/cases`` sends them (``case_notice``): every month due or
+        overdue now that concerns them (however long ago it arose: it holds until reviewed), and the flags raised
+        since ``since`` of employees still flagged, told to them."""
+        out: list[dict[str, Any]] = []
+        for d in await self.due_reviews():
+            if username in await self._review_people(d):
+                out.append({"type": "case_notice", **self._review_notice(d)})
+        now = self.clock.now()
+        window = window_start(now, self.settings.flag_window_months, self.tz)
+        for employee, at, number in await self.repo.flagging_reviews_since(since):
+            flag = await self._flag(employee, await self.repo.upheld_since(window, employee), window, None)
+            if flag.upheld >= self.settings.flag_upheld and username in await self._flag_people(flag):
+                out.append({"type": "case_notice", **self._flag_notice(flag, number, at)})
+        return out
 
 
 class ReviewWatch:

@@ -118,7 +118,13 @@ class Review:
 
 def wire_review(sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str, settings: ReviewSettings,
                 audit: Audit, cases: CaseRepository, departments: DepartmentRepository,
-                raise_alert: RaiseAlert | None) -> Review:
+                raise_alert: RaiseAlert | None, clocks_live: CaseClocksLive | None = None) -> Review:
+    """``clocks_live``: the review's notices go to the same ``/ws/cases`` sockets and are read back with the
+    clocks' (``GET /api/cases/notices``)."""
+    live = clocks_live.live if clocks_live is not None else None
     reviews = CaseReviews(ReviewRepository(sessions), cases, departments, settings, clock, timezone, audit,
-                          raise_alert)
+                          raise_alert, notices=live.notifier if live is not None else None,
+                          users_with_role=live.users_with_role if live is not None else None)
+    if live is not None:
+        live.add_notices(reviews.notices_for)
     return Review(reviews=reviews, watch=ReviewWatch(reviews), routers=(review_router,))

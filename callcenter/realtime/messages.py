@@ -214,17 +214,23 @@ class NoticeText(BaseModel):
 class CaseNotice(BaseModel):
     """A notice to the person a case's clock was escalated to (``kind`` case_escalated: ``level`` 1 team lead, 2
     department head, 3 director), or to the duty manager of an incident (``kind`` incident: ``numbers`` its
-    complaints, ``clock`` null)."""
+    complaints, ``clock`` null); or of the monthly responsibility review: its reminder (``review_due``) or its
+    deadline passed (``review_overdue``) to the reviewer and the heads of the departments with complaints pending
+    (``month`` the month reviewed, ``numbers`` the complaints pending, ``number`` the first), an employee flagged
+    (``employee_flagged``, ``employee``; ``numbers`` the upheld complaints, ``number`` the review's case) to the
+    heads of their departments and the supervisors."""
 
     type: Literal["case_notice"]
     number: str
     numbers: list[str]
-    kind: Literal["case_escalated", "incident"]
+    kind: Literal["case_escalated", "incident", "review_due", "review_overdue", "employee_flagged"]
     clock: ClockName | None
     level: int
-    to: Literal["team_lead", "department_head", "director", "duty_manager"]
+    to: Literal["team_lead", "department_head", "director", "duty_manager", "reviewer"]
     text: NoticeText
-    at: AsIsDateTime  # the event's true time
+    at: AsIsDateTime  # the event's true time (a review's: the reminder's start or the deadline)
+    month: str | None = None  # the review's month (YYYY-MM)
+    employee: str | None = None  # the employee flagged
 
 
 CasesMessage = Annotated[CasesHello | CaseChanged | CaseNotice | Pong, Field(discriminator="type")]

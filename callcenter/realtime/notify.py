@@ -27,7 +27,7 @@ CASES_TOPIC_PREFIX = "cases:"
 AwayKind = Literal["away_started", "away_ended", "away_warning", "away_violation"]
 DecidedKind = Literal["leave_approved", "leave_rejected"]
 PopPhaseName = Literal["active", "wrapup"]
-CaseNoticeKind = Literal["case_escalated", "incident"]
+CaseNoticeKind = Literal["case_escalated", "incident", "review_due", "review_overdue", "employee_flagged"]
 
 
 def agent_topic(username: str) -> str:
@@ -101,12 +101,17 @@ class CasesNotifier:
         return self.hub.publish(cases_topic(username), {"type": "case", "case": case})
 
     def notice(self, username: str, number: str, numbers: Sequence[str], kind: CaseNoticeKind, clock: str | None,
-               level: int, to: str, text: dict[str, str], at: datetime) -> int:
-        """A case's clock escalated to this user, or an incident for the duty manager; ``text`` in each language
-        (``en``, ``zh-CN``)."""
-        return self.hub.publish(cases_topic(username), {
-            "type": "case_notice", "number": number, "numbers": list(numbers), "kind": kind, "clock": clock,
-            "level": level, "to": to, "text": text, "at": at})
+               level: int, to: str, text: dict[str, str], at: datetime, *, month: str | None = None,
+               employee: str | None = None) -> int:
+        """A case's clock escalated to this user, an incident for the duty manager, the monthly review's reminder
+        or deadline, an employee flagged; ``text`` in each language (``en``, ``zh-CN``)."""
+        msg: dict[str, Any] = {"type": "case_notice", "number": number, "numbers": list(numbers), "kind": kind,
+                               "clock": clock, "level": level, "to": to, "text": text, "at": at}
+        if month is not None:
+            msg["month"] = month
+        if employee is not None:
+            msg["employee"] = employee
+        return self.hub.publish(cases_topic(username), msg)
 
 
 class BoardNotifier:

@@ -3,7 +3,7 @@ employee is worked to closed over the API; the supervisor follows the cases page
 month's list (the complaint pending, the deadline counting down by the server's clock), records the review
 (upheld, a written warning), and with the flag's threshold at 1 (a setting) the employee appears among the
 flagged; a second record of the same case is refused in the page's language; the page in Chinese; the case's
-timeline on the cases page shows the review.
+timeline on the cases page shows the review, and the flag's notice to the supervisor.
 
 Runs `python -m callcenter up` as the README does, without a managed Asterisk, and Chromium headless through
 Playwright. What is stored is checked on both databases by tests/unit/test_case_review.py, so this runs on one
@@ -101,6 +101,11 @@ def test_a_closed_complaint_is_reviewed_and_its_employee_flagged_on_the_page(db_
             expect(event).to_contain_text("responsibility reviewed")
             expect(event).to_contain_text("written warning")
             expect(event).to_contain_text("Upheld")
+            # the flag was told to the supervisor: the cases page shows it (read back), leading to the review page
+            notice = page.locator('[data-testid="cases-notice"][data-kind="employee_flagged"]')
+            expect(notice).to_have_count(1)
+            expect(notice).to_contain_text(f"{EMPLOYEE}: 1 upheld complaints")
+            expect(notice.get_by_test_id("cases-notice-review")).to_have_attribute("href", "review.html")
     assert not page_errors, page_errors
 
 

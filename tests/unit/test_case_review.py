@@ -23,6 +23,7 @@ from callcenter.auth.service import token_hash
 from callcenter.cases.config import CasesSettings
 from callcenter.clock import FakeClock
 from tests.helpers import stack_settings
+from tests.unit.test_case_live import Listener
 from tests.unit.test_cases_api import Api as CasesApi
 
 pytestmark = pytest.mark.db
@@ -81,6 +82,11 @@ async def _user(stack: Stack, name: str, roles: tuple[str, ...]) -> dict[str, st
 
 
 MakeApi = Callable[..., Awaitable[Api]]
+
+
+def _at(text: str) -> datetime:
+    """A time as a socket message or an answer writes it."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @pytest.fixture
@@ -203,9 +209,53 @@ async def test_refusals(make_api: MakeApi) -> None:
     assert (await api.ok("head2", "GET", MONTH, params={"month": "2026-11"}))["total"] == 0
 
 
+async def test_the_reminder_and_the_overdue_mark_are_told_once_to_the_reviewers_and_the_heads(
+        make_api: MakeApi) -> None:
+    api = await make_api()
+    n = await api.closed(sh(2026, 11, 3, 9), sh(2026, 11, 5, 9))  # After-sales (head1)
+    m = await api.closed(sh(2026, 11, 4, 9), sh(2026, 11, 6, 9), dept=api.other_dept)  # R&D (head2)
+    told = {name: Listener(api.stack, name) for name in ("lead", "head1", "head2", "boss", "a1")}
+    reviews = api.stack.review.reviews
+    api.clock.set(sh(2026, 12, 2, 10))
+    await api.review("head2", m, responsibility="not_upheld")  # R&D's part is done
+    api.clock.set(sh(2026, 12, 7, 23, 59, 59))
+    await reviews.check()
+    assert [await t.take("case_notice") for t in told.values()] == [[]] * len(told)  # before the reminder window
+    api.clock.set(sh(2026, 12, 8))
+    await reviews.check()
+    for name in ("lead", "head1"):  # the supervisors (no reviewer set) and the head with complaints pending
+        [notice] = await told[name].take("case_notice")
+        assert (notice["kind"], notice["month"], notice["numbers"], notice["to"], _at(notice["at"])) == (
+            "review_due", "2026-11", [n], "reviewer", sh(2026, 12, 8))
+        assert "by the end of 2026-12-10" in notice["text"]["en"] and "截止 2026-12-10" in notice["text"]["zh-CN"]
+    for name in ("head2", "boss", "a1"):
+        assert await told[name].take("case_notice") == []
+    api.clock.advance(3600)
+    await reviews.check()
+    assert await told["lead"].take("case_notice") == []  # told once, not at every check
+    # read back while it holds, however long ago it arose
+    [back] = (await api.ok("head1", "GET", "/api/cases/notices", params={"hours": 1}))["items"]
+    assert (back["kind"], back["month"], back["number"]) == ("review_due", "2026-11", n)
+    assert (await api.ok("head2", "GET", "/api/cases/notices"))["items"] == []
+    api.clock.set(sh(2026, 12, 11))
+    await reviews.check()
+    [late] = await told["head1"].take("case_notice")
+    assert (late["kind"], _at(late["at"])) == ("review_overdue", sh(2026, 12, 11))
+    assert "overdue (due by the end of 2026-12-10)" in late["text"]["en"] and "已逾期" in late["text"]["zh-CN"]
+    assert [x["kind"] for x in await told["lead"].take("case_notice")] == ["review_overdue"]
+    await api.review("head1", n, responsibility="no_fault")
+    await reviews.check()
+    assert (await api.ok("lead", "GET", "/api/cases/notices"))["items"] == []  # reviewed: nothing holds
+
+
 async def test_the_reviewer_setting_names_who_reviews(make_api: MakeApi) -> None:
     api = await make_api(reviewer="qc1")
     n = await api.closed(sh(2026, 11, 3, 9), sh(2026, 11, 5, 9))
+    qc1, lead = Listener(api.stack, "qc1"), Listener(api.stack, "lead")
+    api.clock.set(sh(2026, 12, 9))
+    await api.stack.review.reviews.check()
+    assert [x["kind"] for x in await qc1.take("case_notice")] == ["review_due"]
+    assert await lead.take("case_notice") == []  # the reviewer named, not the supervisors
     body = await api.refused("lead", "POST", f"/api/cases/{n}/responsibility", 403, "cases.review_not_reviewer",
                              json={"responsibility": "upheld"})
     assert "qc1" in body["messages"]["en"] and "qc1" in body["messages"]["zh-CN"]
@@ -232,8 +282,22 @@ async def test_an_employee_is_flagged_at_the_third_upheld_complaint_within_six_m
     assert (r["upheld_in_window"], r["flagged"]) == (2, False)
     assert (await api.ok("lead", "GET", FLAGS))["items"] == []
     assert "case_flag:a1" not in api.alerts()
+    told = {name: Listener(api.stack, name) for name in ("lead", "head1", "head2", "boss", "a1")}
     r = await api.review("lead", n3, outcome="written warning")
     assert (r["upheld_in_window"], r["flagged"]) == (3, True)
+    # told at once to the heads of the employee's departments and the supervisors; not the employee, not admins
+    for name in ("lead", "head1", "head2"):
+        [notice] = await told[name].take("case_notice")
+        assert (notice["kind"], notice["employee"], notice["number"], notice["numbers"]) == (
+            "employee_flagged", "a1", n3, [n1, n2, n3])
+        assert "a1: 3 upheld complaints since 2026-06-05" in notice["text"]["en"]
+        assert "3 件投诉认定有责" in notice["text"]["zh-CN"]
+    assert await told["boss"].take("case_notice") == [] and await told["a1"].take("case_notice") == []
+    # and read back by whoever had no cases page open
+    [back] = [n for n in (await api.ok("head2", "GET", "/api/cases/notices"))["items"]
+              if n["kind"] == "employee_flagged"]
+    assert (back["employee"], back["numbers"]) == ("a1", [n1, n2, n3])
+    assert (await api.ok("a1", "GET", "/api/cases/notices"))["items"] == []
     alert = api.alerts()["case_flag:a1"]
     assert alert["kind"] == "employee_flagged" and alert["username"] == "a1"
     assert alert["detail"]["cases"] == [n1, n2, n3] and alert["detail"]["heads"] == ["head1", "head2"]

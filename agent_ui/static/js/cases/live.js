@@ -1,6 +1,7 @@
 /* The cases socket (/ws/cases): a case that changed comes as {"type": "case", "case": CaseOut} and replaces its
  * row (and reloads the open detail, whose calls, files and timeline the message does not carry); a notice to
- * this user (a clock escalated to them) comes as {"type": "case_notice", ...} and is shown at the top of the page
+ * this user (a clock escalated to them, an incident, the monthly review's reminder or deadline, an employee
+ * flagged) comes as {"type": "case_notice", ...} and is shown at the top of the page
  * until dismissed; those told while this page was not open are read back on start (GET /api/cases/notices, the
  * last 72 hours). The socket reconnects on close (core/socket.js); without it (a server without /ws/cases, a
  * lost connection) the page still reloads the list every 20 s. */
@@ -48,6 +49,19 @@ function noticeText(m) {
   return t("cases.notice.other", vars);
 }
 
+const REVIEW_KINDS = ["review_due", "review_overdue", "employee_flagged"];
+
+/* Where a notice leads: the monthly review's page (its month; a flag: the page's flags), else the case. */
+function noticeLink(n) {
+  if (REVIEW_KINDS.includes(n.kind)) {
+    const month = /^\d{4}-\d\d$/.test(n.month || "") ? `?month=${n.month}` : "";
+    return el("a", { href: `review.html${month}`, "data-testid": "cases-notice-review", text: t("cases.notice.open") });
+  }
+  const number = n.number || "";
+  return number ? el("a", { href: `#case-${number}`, class: "mono", text: t("cases.notice.open"),
+                            onclick: (ev) => { ev.preventDefault(); openDetail(number); } }) : null;
+}
+
 export function renderNotices() {
   const ul = $("cases-notices");
   ul.textContent = "";
@@ -56,8 +70,7 @@ export function renderNotices() {
     ul.appendChild(el("li", { class: "cases-notice", "data-testid": "cases-notice", "data-number": number,
                               "data-kind": n.kind || "" },
       el("span", { text: noticeText(n) }), " ",
-      number ? el("a", { href: `#case-${number}`, class: "mono", text: t("cases.notice.open"),
-                         onclick: (ev) => { ev.preventDefault(); openDetail(number); } }) : null, " ",
+      noticeLink(n), " ",
       el("button", { type: "button", class: "secondary small", "data-testid": "cases-notice-dismiss",
                      text: t("cases.notice.dismiss"),
                      onclick: () => { C.notices = C.notices.filter((x) => x !== n); renderNotices(); } })));
@@ -65,7 +78,7 @@ export function renderNotices() {
   ul.hidden = C.notices.length === 0;
 }
 
-const noticeKey = (m) => `${m.kind}|${m.number}|${m.clock}|${m.level}|${Date.parse(m.at)}`;
+const noticeKey = (m) => `${m.kind}|${m.number}|${m.clock}|${m.level}|${m.month}|${m.employee}|${Date.parse(m.at)}`;
 
 function onNotice(m) {
   if (C.notices.some((n) => noticeKey(n) === noticeKey(m))) return;  // read back and pushed: shown once
