@@ -20,13 +20,14 @@ from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 
 from callcenter.auth.actor import Actor
-from callcenter.auth.api import current_user
+from callcenter.auth.api import current_user, require_roles
 from callcenter.auth.models import ROLES, User
 from callcenter.bounds import MAX_ID, Id, Offset
 from callcenter.cases.attachments import CaseFiles
 from callcenter.cases.clockview import OPEN_ONLY, ClockStates, ClockView
 from callcenter.cases.live import CaseLive
 from callcenter.cases.models import Case
+from callcenter.cases.policy import cause_label
 from callcenter.cases.repository import Filters
 from callcenter.cases.schemas import (
     NUMBER_PATTERN,
@@ -38,6 +39,7 @@ from callcenter.cases.schemas import (
     CasePage,
     CaseState,
     CaseType,
+    CausesOut,
     ClassifyIn,
     ClockStatus,
     DispatchIn,
@@ -51,7 +53,7 @@ from callcenter.cases.schemas import (
     clocks_out,
 )
 from callcenter.cases.service import CaseService, NewCase
-from callcenter.deps import ClockDep, lookup, provide
+from callcenter.deps import ClockDep, SettingsDep, lookup, provide
 from callcenter.realtime.api import serve_topics, ws_user
 from callcenter.realtime.messages import CaseNotice
 from callcenter.realtime.notify import cases_topic
@@ -65,6 +67,7 @@ FilesDep = Annotated[CaseFiles, Depends(provide(CaseFiles))]
 ViewDep = Annotated[ClockView, Depends(provide(ClockView))]
 LiveDep = Annotated[CaseLive, Depends(provide(CaseLive))]
 Anyone = Annotated[User, Depends(current_user)]
+CasesUser = Annotated[User, Depends(require_roles(*ROLES))]  # signed in with any role of the centre
 Number = Annotated[str, Path(pattern=NUMBER_PATTERN, max_length=32, description="the case number, TS-20261202-00001")]
 MAX_EXPORT = 10_000
 UPLOAD_PATH = "/api/cases/files"  # (the body limit names it: callcenter/bodylimit.py)
@@ -150,6 +153,16 @@ async def my_notices(live: LiveDep, clock: ClockDep, user: Anyone,
     since = clock.now() - timedelta(hours=hours)
     items = await live.notices_for(user.username, since)
     return CaseNoticesOut.model_validate({"items": items, "since": since})
+
+
+@router.get("/causes", response_model=CausesOut,
+            summary="The causes a complaint is classified by (settings case_policy.causes), with their words")
+async def causes(settings: SettingsDep, user: CasesUser) -> CausesOut:
+    configured = settings.case_policy.causes
+    return CausesOut.model_validate({"classes": [
+        {"cause_class": k, "causes": [{"code": c, "en": cause_label(c, "en"), "zh_CN": cause_label(c, "zh-CN")}
+                                      for c in configured.get(k, [])]}
+        for k in ("quality", "non_quality")]})
 
 
 @router.get("/export.csv", summary="The list as shown (same filters), as CSV (UTF-8 with BOM)",

@@ -24,6 +24,31 @@ def _default_causes() -> dict[str, list[str]]:
             "non_quality": ["product", "network_fault", "billing", "policy", "other"]}
 
 
+# the words of the default causes (code → English, Chinese), for GET /api/cases/causes and the pages; a cause the
+# centre configures beyond these is shown by its code (:func:`cause_label`)
+CAUSE_WORDS: dict[str, tuple[str, str]] = {
+    "attitude": ("service attitude", "服务态度"),
+    "skill": ("business skill", "业务技能"),
+    "timeliness": ("timeliness", "处理时效"),
+    "promise_broken": ("promise broken", "承诺未兑现"),
+    "wrong_information": ("wrong information", "信息错误"),
+    "product": ("product", "产品问题"),
+    "network_fault": ("network fault", "网络故障"),
+    "billing": ("billing", "计费问题"),
+    "policy": ("policy", "政策规定"),
+    "other": ("other", "其他"),
+}
+
+
+def cause_label(code: str, lang: str) -> str:
+    """The words of cause ``code`` in ``lang`` (``en``; ``zh-CN`` or any ``zh…``); the code itself for a configured
+    cause without words."""
+    words = CAUSE_WORDS.get(code)
+    if words is None:
+        return code
+    return words[1] if lang.lower().startswith("zh") else words[0]
+
+
 class SettlementThreshold(BaseModel):
     """A settlement above ``above`` (currency units) needs ``position``'s approval."""
 

@@ -86,6 +86,26 @@ class LinkCallIn(Strict):
     call_uniqueid: str = Field(min_length=1, max_length=64)
 
 
+class CauseOut(BaseModel):
+    """One cause of ``case_policy.causes``: its code (what ``cause`` takes) and its words (the code itself for a
+    configured cause without words: ``policy.cause_label``)."""
+
+    code: str
+    en: str
+    zh_CN: str
+
+
+class CauseClassOut(BaseModel):
+    cause_class: CauseClass
+    causes: list[CauseOut]  # in the configured order (none configured: empty)
+
+
+class CausesOut(BaseModel):
+    """GET /api/cases/causes: both cause classes, quality first, each with its configured causes."""
+
+    classes: list[CauseClassOut]
+
+
 class CaseClockOut(BaseModel):
     """One clock of a case at the answer's ``clocks_at`` (``CaseClocks.states``; docs/cases.md "Clocks")."""
 

@@ -4,8 +4,9 @@ list, starts the investigation (pushed over /ws/cases to the supervisor's open p
 file; the supervisor, whose page no longer follows (its socket stopped) and still shows the case as
 investigating, tries to dispatch it again and gets the server's 409 (the page reloads the case, now reported),
 resolves it with a settlement, records the customer informed by phone and closes it; the customer does not
-accept, and the re-raise opens a new case linked to the original, shown in the list; the list's CSV is the list as
-filtered; the page in Chinese.
+accept, and the re-raise opens a new case linked to the original, shown in the list; the complaint's cause is
+chosen from the configured list (GET /api/cases/causes) when it is opened and changed by "Classify" on the new
+case, shown in words; the list's CSV is the list as filtered; the page in Chinese.
 
 Runs `python -m callcenter up` as the README does, without a managed Asterisk (no call is needed: the case
 comes from a letter), and Chromium headless through Playwright. Users and the department are set up over the
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from callcenter.cases.policy import CAUSE_WORDS
 from tests.browser.helpers import ADMIN, add_user, api_as, chromium_page, ok, sign_in
 from tests.helpers import ARTIFACTS, RunningUp, up_env, wait_http_ok
 from tests.i18n_catalogue import i18n_keys, page_files
@@ -67,6 +69,13 @@ def test_a_case_is_dispatched_worked_resolved_closed_and_re_raised_on_the_page(d
             sup.wait_for_url("**/ui/cases.html*")
             sup.get_by_test_id("cases-new-toggle").click()
             sup.get_by_test_id("cases-new-type").select_option("complaint")
+            # the cause from the configured list: choosing the cause chooses its class
+            cause_class, cause = sup.get_by_test_id("cases-new-cause-class"), sup.get_by_test_id("cases-new-cause")
+            expect(cause_class).to_have_value("")
+            cause.select_option("network_fault")
+            expect(cause_class).to_have_value("non_quality")
+            assert cause.locator("option").all_inner_texts() == [
+                "(no cause chosen)", "product", "network fault", "billing", "policy", "other"]
             sup.get_by_test_id("cases-new-description").fill("Letter: the router was replaced but still drops.")
             sup.get_by_test_id("cases-new-demand").fill("A working line and a refund of the month.")
             sup.get_by_test_id("cases-new-submit").click()
@@ -74,6 +83,7 @@ def test_a_case_is_dispatched_worked_resolved_closed_and_re_raised_on_the_page(d
             expect(sup.get_by_test_id("cases-detail")).to_be_visible()
             number = _number(sup)
             expect(sup.get_by_test_id(f"case-row-{number}")).to_have_attribute("data-state", "accepted")
+            expect(sup.get_by_test_id("cases-detail-cause")).to_have_text("non-quality / network fault")
             assert _state(sup) == "accepted"
             # the age ticks by the server's clock
             age = sup.get_by_test_id("cases-detail-age")
@@ -166,6 +176,22 @@ def test_a_case_is_dispatched_worked_resolved_closed_and_re_raised_on_the_page(d
             expect(sup.get_by_test_id(f"case-row-{new}")).to_have_attribute("data-state", "accepted")
             expect(sup.get_by_test_id(f"case-reraised-{new}")).to_contain_text(number)
             expect(sup.get_by_test_id(f"case-row-{number}")).to_have_attribute("data-state", "closed")
+
+            # the new case (the original's cause copied) classified again: another class empties the cause
+            _act(sup, "classify")
+            cls, cause = sup.get_by_test_id("case-classify-cause-class"), sup.get_by_test_id("case-classify-cause")
+            expect(cls).to_have_value("non_quality")
+            expect(cause).to_have_value("network_fault")
+            cls.select_option("quality")
+            expect(cause).to_have_value("")
+            cause.select_option("promise_broken")
+            sup.get_by_test_id("case-classify-severity").select_option("serious")
+            sup.get_by_test_id("case-submit-classify").click()
+            expect(sup.get_by_test_id("cases-action-status")).to_contain_text("classified")
+            expect(sup.get_by_test_id("cases-detail-cause")).to_have_text("quality / promise broken")
+            last = sup.get_by_test_id("cases-timeline").get_by_test_id("cases-event").last
+            expect(last).to_have_attribute("data-action", "classified")
+            expect(last).to_contain_text("Cause=promise broken")
             sup.screenshot(path=str(ARTIFACTS / "cases.png"), full_page=True)
 
             # the dispatch list's order: oldest first
@@ -187,6 +213,12 @@ def test_a_case_is_dispatched_worked_resolved_closed_and_re_raised_on_the_page(d
             sup.get_by_test_id("lang-switch").select_option("zh-CN")
             expect(sup.get_by_test_id(f"case-state-{number}")).to_have_text("已结案")
             expect(sup.get_by_test_id("cases-detail-state")).to_have_text("已受理")
+            expect(sup.get_by_test_id("cases-detail-cause")).to_have_text("质量类 / 承诺未兑现")
+        with api_as(base, SUPERVISOR) as api:
+            stored = ok(api.get(f"/api/cases/{new}"))
+            assert (stored["cause_class"], stored["cause"], stored["severity"]) == (
+                "quality", "promise_broken", "serious")
+            assert ok(api.get(f"/api/cases/{number}"))["cause"] == "network_fault"
     assert not page_errors, page_errors
 
 
@@ -198,8 +230,8 @@ def test_every_text_the_cases_page_uses_exists_in_both_languages() -> None:
     used |= {f"cases.type.{v}" for v in ("complaint", "suggestion", "fault", "service_request")}
     used |= {f"cases.state.{v}" for v in ("accepted", "dispatched", "investigating", "reported", "resolved",
                                           "informed", "closed", "cancelled")}
-    actions = ("dispatch", "investigate", "report", "review", "resolve", "inform", "close", "pause", "resume",
-               "reraise", "cancel")
+    actions = ("dispatch", "investigate", "report", "review", "resolve", "inform", "close", "classify", "pause",
+               "resume", "reraise", "cancel")
     used |= {f"cases.{kind}.{a}" for kind in ("action", "done") for a in actions}
     used |= {f"cases.submit.{a}" for a in actions if a not in ("investigate", "resume")}
     used |= {f"cases.col.{c}" for c in ("number", "type", "state", "clock", "severity", "department", "handler",
@@ -211,6 +243,9 @@ def test_every_text_the_cases_page_uses_exists_in_both_languages() -> None:
     used |= {f"cases.escalated_to.{v}" for v in ("team_lead", "department_head", "director", "duty_manager")}
     used |= {f"cases.ws.{v}" for v in ("connecting", "open", "reconnecting", "refused")}
     used |= {"home.cases", "home.cases_desc"}
+    # the cause selects and words (core/causes.js, shared with the desktop): the default causes have words
+    used |= {"cases.unclassified", "cases.cause_none", "cases.cause_class.quality", "cases.cause_class.non_quality"}
+    used |= {f"cases.cause.{c}" for c in CAUSE_WORDS}
     for lang, keys in i18n_keys().items():
         assert not used - keys, (lang, sorted(used - keys))
     index = (page_files("index")[1]).read_text(encoding="utf-8")

@@ -1,8 +1,9 @@
 """A case born from the call (issue 14, "5. From the call"; docs/cases.md "From the call"), on a real Asterisk: a
 known caller with an open fault report presses the complaints option of the IVR menu, the agent's SIPp phone
 answers, the desktop (Chromium, Playwright) pops the caller with that open case and its clocks; in wrap-up the agent
-opens a case from the desktop — prefilled as a complaint by the call's queue, with the call and the customer — and
-the page shows its number. The case carries the call (whose recording Asterisk made) and the customer; its dispatch
+opens a case from the desktop — prefilled as a complaint by the call's queue, with the call and the customer, its
+cause chosen from the configured list (GET /api/cases/causes) in the page's language — and the page shows its
+number. The case carries the call (whose recording Asterisk made) and the customer; its dispatch
 clock (0.1 minute here) passes, on the page and on the supervisor's board (the alert over /ws/board). Then an unknown
 caller: on the call the agent opens a case for the customer the desktop's new-customer form creates.
 
@@ -15,6 +16,7 @@ import asyncio
 import json
 from typing import Any
 
+import httpx
 import pytest
 import websockets
 from playwright.async_api import async_playwright, expect
@@ -132,6 +134,12 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
             await expect(page.get_by_test_id("case-status")).to_have_text("Describe what happened.")
             await page.get_by_test_id("case-description").fill("The engineer did not come on Tuesday.")
             await page.get_by_test_id("case-demand").fill("A visit today and a refund of the call-out fee.")
+            # the complaint's cause, from the configured list: the cause chooses its class
+            cause_class, cause = page.get_by_test_id("case-cause-class"), page.get_by_test_id("case-cause")
+            await expect(cause_class).to_have_value("")
+            await cause.select_option("promise_broken")
+            await expect(cause_class).to_have_value("quality")
+            await expect(cause.locator("option:checked")).to_have_text("promise broken")
 
             # a refusal is the server's, shown in the page's language: the request sent as if for another call
             async def not_mine(route: Any) -> None:
@@ -140,6 +148,8 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
 
             await page.route("**/api/cases", not_mine)
             await page.get_by_test_id("lang-switch").select_option("zh-CN")
+            await expect(cause.locator("option:checked")).to_have_text("承诺未兑现")
+            await expect(cause_class.locator("option:checked")).to_have_text("质量类")
             await page.get_by_test_id("case-save").click()
             status = page.get_by_test_id("case-status")
             await expect(status).to_contain_text("通话 someone-elses-call 不是您正在处理或接听过的通话")
@@ -155,6 +165,9 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
             number = await created.get_attribute("data-number")
             assert number and number.startswith("TS-")
             await expect(cases).to_contain_text(number)
+            async with httpx.AsyncClient(base_url=srv.base, headers={"Authorization": f"Bearer {lead_token}"}) as http:
+                stored = (await http.get(f"/api/cases/{number}")).json()
+            assert (stored["cause_class"], stored["cause"]) == ("quality", "promise_broken"), stored
             link = cases.locator(f"[data-case='{number}'] a[data-testid=pop-case-number]")
             assert await link.get_attribute("href") == f"cases.html#case-{number}"  # the agent's own case
             await page.screenshot(path=str(ARTIFACTS / "case-from-call.png"), full_page=True)
@@ -172,6 +185,8 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
             await expect(cases).to_be_hidden()  # no customer, no cases
             await page.get_by_test_id("case-new").click()
             await expect(page.get_by_test_id("case-type")).to_have_value("")
+            await expect(cause).to_be_hidden()  # not a complaint; and emptied with the form
+            await expect(cause).to_have_value("")
             await expect(page.get_by_test_id("case-customer")).to_contain_text("No customer record")
             await page.get_by_test_id("case-save").click()
             await expect(page.get_by_test_id("case-status")).to_have_text("Choose the type of the case.")
@@ -196,6 +211,7 @@ async def test_a_complaint_caller_gets_a_case_opened_in_wrap_up_from_the_desktop
         detail = await stack.cases.repo.detail(c.id)
         assert detail is not None
         assert (c.type, c.customer_id, c.accepted_by, c.state) == ("complaint", customer.id, "li", "accepted")
+        assert (c.cause_class, c.cause) == ("quality", "promise_broken")
         assert c.description == "The engineer did not come on Tuesday."
         assert [k.call_uniqueid for k in detail.calls] == [uid]
         call = await stack.calls_repo.get_by_uniqueid(uid)

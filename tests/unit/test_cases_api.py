@@ -20,6 +20,7 @@ from sqlalchemy import select
 from callcenter.app import Stack, create_app
 from callcenter.auth.models import AuditEntry
 from callcenter.auth.service import token_hash
+from callcenter.cases.policy import CAUSE_WORDS, CasePolicySettings, cause_label
 from callcenter.clock import FakeClock
 from callcenter.shifts.models import ApproverPosition
 from tests.helpers import stack_settings
@@ -438,3 +439,38 @@ async def test_a_department_patch_with_nulls_changes_only_what_it_names(api: Api
     assert (d["name"], d["active"], d["head"]) == ("After-sales", True, "head1")
     d = await api.ok("lead", "PATCH", f"/api/departments/{api.dept}", json={"head": None, "name": "Service"})
     assert (d["name"], d["head"]) == ("Service", None)
+
+
+async def test_the_causes_are_the_configured_list_with_their_words(api: Api) -> None:
+    got = await api.ok("a1", "GET", "/api/cases/causes")
+    assert [k["cause_class"] for k in got["classes"]] == ["quality", "non_quality"]
+    codes = {k["cause_class"]: [c["code"] for c in k["causes"]] for k in got["classes"]}
+    assert codes == {"quality": ["attitude", "skill", "timeliness", "promise_broken", "wrong_information"],
+                     "non_quality": ["product", "network_fault", "billing", "policy", "other"]}
+    attitude = got["classes"][0]["causes"][0]
+    assert attitude == {"code": "attitude", "en": "service attitude", "zh_CN": "服务态度"}
+    for who in ("lead", "qc1", "boss"):
+        assert await api.ok(who, "GET", "/api/cases/causes") == got
+    # a cause the centre configures beyond the default ones is named by its code (the stack reads the policy it
+    # was given, this test's own); a class with no causes configured is still listed, empty
+    api.stack.settings.case_policy.causes = {"quality": ["attitude", "queue_too_long"]}
+    got = await api.ok("lead", "GET", "/api/cases/causes")
+    assert got["classes"] == [
+        {"cause_class": "quality", "causes": [
+            {"code": "attitude", "en": "service attitude", "zh_CN": "服务态度"},
+            {"code": "queue_too_long", "en": "queue_too_long", "zh_CN": "queue_too_long"}]},
+        {"cause_class": "non_quality", "causes": []}]
+    # nobody logged in, or a user holding no role: refused; the route is not taken for a case number
+    r = await api.client.get("/api/cases/causes")
+    assert r.status_code == 401 and r.json()["code"] == "auth.log_in_first"
+    api.h["nobody"] = await _user(api.stack, "nobody", ())
+    await api.refused("nobody", "GET", "/api/cases/causes", 403, "auth.needs_role")
+    assert await api.audit("case.view_denied") == []
+
+
+def test_cause_words_fall_back_to_the_code() -> None:
+    assert (cause_label("billing", "en"), cause_label("billing", "zh-CN")) == ("billing", "计费问题")
+    assert cause_label("policy", "zh") == "政策规定" and cause_label("policy", "en") == "policy"
+    assert cause_label("queue_too_long", "zh-CN") == "queue_too_long"
+    default = {c for v in CasePolicySettings().causes.values() for c in v}
+    assert set(CAUSE_WORDS) == default  # every default cause has its words

@@ -16,6 +16,7 @@ import "./i18n/player.js";
 import { call, errorText } from "./core/api.js";
 import { $ } from "./core/dom.js";
 import { whoAmIWithClock, openPageFor } from "./core/auth.js";
+import { loadCauses } from "./core/causes.js";
 import { renderHeader } from "./core/header.js";
 import { C, say, setDepartments } from "./cases/state.js";
 import { filterParams, loadList, renderList, renderListHead, renderDepartmentFilter, tickList, showMore,
@@ -74,6 +75,8 @@ async function startCases() {
   C.user = await openPageFor(whoAmIWithClock, () => true, "cases", errorText);
   if (!C.user) return;
   renderListHead();
+  // the configured causes' words, for a cause the page's catalogue does not know (core/causes.js)
+  loadCauses().then(() => { if (C.detail) renderDetail(); });
   await loadDepartments();
   filtersFromUrl();
   for (const id of ["cases-filter-type", "cases-filter-state", "cases-filter-open", "cases-filter-department",

@@ -1,9 +1,11 @@
 /* Cases from the call (docs/cases.md "From the call"): the caller's open cases in the pop, with their clocks, and
  * the "New case" form during the call or in wrap-up, prefilled with the call, the pop's customer and the type the
- * call's queue starts as (the pop's case_type). It POSTs /api/cases and shows the new case's number; a refusal
- * shows the server's message in the page's language. */
+ * call's queue starts as (the pop's case_type); a complaint may be given its cause class and cause from the
+ * configured list (core/causes.js, read when the form first opens). It POSTs /api/cases and shows the new case's
+ * number; a refusal shows the server's message in the page's language. */
 
 import { call } from "../core/api.js";
+import { bindCauseSelects, causeValues, renderCauseSelects, setCause } from "../core/causes.js";
 import { $, el, showStatus } from "../core/dom.js";
 import { t, tOr, getLang } from "../core/i18n.js";
 import { fmtClock, parseServerTime, serverNow } from "../core/time.js";
@@ -110,13 +112,30 @@ function renderCaseFacts() {
   $("case-customer").dataset.customerId = c ? String(c.id) : "";
   fillSelect($("case-type"), TYPES, "cases.type", "agent.case_type_choose");
   fillSelect($("case-severity"), SEVERITIES, "cases.severity");
-  $("case-employee-wrap").hidden = $("case-type").value !== "complaint";
+  renderCauseSelects($("case-cause-class"), $("case-cause"));
+  showComplaintFields();
 }
+
+/* The cause and the employee complained about: for a complaint only. */
+function showComplaintFields() {
+  const complaint = $("case-type").value === "complaint";
+  for (const id of ["case-cause-class-wrap", "case-cause-wrap", "case-employee-wrap"]) $(id).hidden = !complaint;
+}
+
+function clearCause() {
+  setCause($("case-cause-class"), $("case-cause"), null, null);
+}
+
+let causesBound = false;
 
 export function openCaseForm() {
   const p = S.pop;
   if (!mayOpen(p)) return;
   const form = $("case-form");
+  if (!causesBound) { // the first opening reads the configured causes (core/causes.js), once
+    causesBound = true;
+    bindCauseSelects($("case-cause-class"), $("case-cause"));
+  }
   if (form.hidden) {
     $("case-type").value = "";
     renderCaseFacts();
@@ -131,7 +150,7 @@ export function openCaseForm() {
 }
 
 export function onCaseType() {
-  $("case-employee-wrap").hidden = $("case-type").value !== "complaint";
+  showComplaintFields();
 }
 
 export function closeCaseForm() {
@@ -146,6 +165,7 @@ export function resetCaseForm() {
   $("case-description").value = "";
   $("case-demand").value = "";
   $("case-employee").value = "";
+  clearCause();
   showStatus($("case-status"), "");
   showStatus($("case-created"), "");
   for (const uid of Object.keys(OPENED)) if (!S.pop || uid !== S.pop.call_uniqueid) delete OPENED[uid];
@@ -173,6 +193,11 @@ export async function saveCase(ev) {
   if (p.customer && p.customer.id) body.customer_id = p.customer.id;
   const employee = $("case-employee").value.trim();
   if (type === "complaint" && employee) body.employee = employee;
+  if (type === "complaint") {
+    const { cause_class: causeClass, cause } = causeValues($("case-cause-class"), $("case-cause"));
+    if (causeClass) body.cause_class = causeClass;
+    if (cause) body.cause = cause;
+  }
   const btn = $("case-save");
   btn.disabled = true;
   showStatus(status, () => t("agent.saving"));
@@ -189,6 +214,7 @@ export async function saveCase(ev) {
   $("case-description").value = "";
   $("case-demand").value = "";
   $("case-employee").value = "";
+  clearCause();
   closeCaseForm();
   if (S.pop && S.pop.call_uniqueid === uid) renderPopCases(S.pop);
   showStatus($("case-created"), () => t("agent.case_created", { number: c.number }), "ok");

@@ -5,12 +5,14 @@
 import { api, call, errorText } from "../core/api.js";
 import { $, el, showStatus } from "../core/dom.js";
 import { t } from "../core/i18n.js";
-import { C, ACTIONS, mayAct, department } from "./state.js";
+import { bindCauseSelects, causeValues } from "../core/causes.js";
+import { C, ACTIONS, mayAct, department, severityLabel } from "./state.js";
 import { openDetail } from "./detail.js";
 import { loadList } from "./list.js";
 
 // actions sent at once (nothing to fill in)
 const DIRECT = new Set(["investigate", "resume"]);
+const SEVERITIES = ["ordinary", "serious"];
 
 function status(message, kind) {
   showStatus($("cases-action-status"), message, kind);
@@ -107,6 +109,22 @@ function formFor(action) {
     const note = el("input", { "data-testid": "case-inform-note", maxlength: 2000, autocomplete: "off" });
     fields.push(field("how", how), field("note", note));
     body = () => ({ how: how.value, note: note.value });
+  } else if (action === "classify") { // severity; a complaint's cause (the configured list) and employee too
+    const severity = el("select", { "data-testid": "case-classify-severity" },
+      SEVERITIES.map((v) => el("option", { value: v, text: severityLabel(v) })));
+    severity.value = d.severity;
+    fields.push(field("severity", severity));
+    if (d.type === "complaint") {
+      const cls = el("select", { "data-testid": "case-classify-cause-class" });
+      const cause = el("select", { "data-testid": "case-classify-cause" });
+      bindCauseSelects(cls, cause, { cause_class: d.cause_class, cause: d.cause });
+      const employee = el("input", { "data-testid": "case-classify-employee", maxlength: 64, autocomplete: "off",
+                                     value: d.employee || "" });
+      fields.push(field("cause_class", cls), field("cause", cause), field("employee", employee));
+      body = () => ({ severity: severity.value, ...causeValues(cls, cause), employee: employee.value.trim() });
+    } else {
+      body = () => ({ severity: severity.value });
+    }
   } else if (action === "cancel" || action === "reraise") {
     const reason = el("input", { "data-testid": `case-${action}-reason`, maxlength: 2000, autocomplete: "off",
                                  required: true });

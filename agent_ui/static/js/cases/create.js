@@ -1,9 +1,11 @@
 /* The new-case form for supervisors and admins: a letter, a walk-in, a call to link now or later (agents open
- * cases from the desktop, from their call). POST /api/cases; the new case is then opened. */
+ * cases from the desktop, from their call); a complaint's cause from the configured list (core/causes.js).
+ * POST /api/cases; the new case is then opened. */
 
 import { call, errorText } from "../core/api.js";
 import { $, showStatus } from "../core/dom.js";
 import { t } from "../core/i18n.js";
+import { bindCauseSelects, causeValues, setCause } from "../core/causes.js";
 import { isLead } from "./state.js";
 import { openDetail } from "./detail.js";
 import { loadList } from "./list.js";
@@ -26,6 +28,7 @@ export function initCreate() {
     $("cases-new-toggle").setAttribute("aria-expanded", "false");
   });
   $("cases-new").addEventListener("submit", create);
+  if (isLead()) bindCauseSelects($("cases-new-cause-class"), $("cases-new-cause"));
   showComplaintFields();
 }
 
@@ -52,8 +55,9 @@ async function create(ev) {
   const callId = value("cases-new-call");
   if (callId) body.call_uniqueid = callId;
   if (type === "complaint") {
-    if ($("cases-new-cause-class").value) body.cause_class = $("cases-new-cause-class").value;
-    if (value("cases-new-cause")) body.cause = value("cases-new-cause");
+    const { cause_class: causeClass, cause } = causeValues($("cases-new-cause-class"), $("cases-new-cause"));
+    if (causeClass) body.cause_class = causeClass;
+    if (cause) body.cause = cause;
     if (value("cases-new-employee")) body.employee = value("cases-new-employee");
   }
   const button = $("cases-new-submit");
@@ -67,6 +71,7 @@ async function create(ev) {
   const number = r.data.number;
   status(() => t("cases.created", { number }), "ok");
   $("cases-new").reset();
+  setCause($("cases-new-cause-class"), $("cases-new-cause"), null, null);
   showComplaintFields();
   $("cases-new").hidden = true;
   $("cases-new-toggle").setAttribute("aria-expanded", "false");

@@ -4,7 +4,8 @@
 import { call, errorText } from "../core/api.js";
 import { $, el } from "../core/dom.js";
 import { t, tOr } from "../core/i18n.js";
-import { C, say, typeLabel, stateLabel, severityLabel, causeClassLabel, howLabel, departmentName, fmtDateTime,
+import { causeClassLabel, causeLabel, causeText } from "../core/causes.js";
+import { C, say, typeLabel, stateLabel, severityLabel, howLabel, departmentName, fmtDateTime,
          fmtSpan, ageSeconds, isOpen, stampClocks, liveClocks, clockLabel, clockText, escalationText,
          clockStatusLabel, escalatedToLabel } from "./state.js";
 import { renderList, replaceInList } from "./list.js";
@@ -76,7 +77,7 @@ function renderFacts() {
   fact(dl, "department", departmentName(d.department_id));
   fact(dl, "handler", d.handler, "cases-detail-handler");
   if (d.type === "complaint") {
-    fact(dl, "cause", [causeClassLabel(d.cause_class), d.cause].filter(Boolean).join(" / "));
+    fact(dl, "cause", causeText(d.cause_class, d.cause), "cases-detail-cause");
     fact(dl, "employee", d.employee);
   }
   const from = reraisedFrom(d);
@@ -156,11 +157,20 @@ function eventWhat(e) {
     else if (k === "responsibility") text = tOr(`review.resp.${v}`, v);
     else if (k === "to" && e.action.startsWith("clock.")) text = escalatedToLabel(v);
     else if (k === "due_at") text = fmtDateTime(v);
-    else if (k === "set") text = Object.entries(v).map(([a, b]) => `${a}=${b === null ? "—" : b}`).join(", ");
+    else if (k === "set") text = Object.entries(v).map(([a, b]) => `${tOr(`cases.field.${a}`, a)}=${setValue(a, b)}`).join(", ");
     else text = String(v);
     if (text) parts.push(`${tOr(`cases.detail_key.${k}`, k)}: ${text}`);
   }
   return parts.join(" · ");
+}
+
+/* A value a classification set, in words where it is a code (cause, cause class, severity). */
+function setValue(key, v) {
+  if (v === null || v === undefined || v === "") return "—";
+  if (key === "cause") return causeLabel(v);
+  if (key === "cause_class") return causeClassLabel(v);
+  if (key === "severity") return severityLabel(v);
+  return String(v);
 }
 
 function actionLabel(action) {

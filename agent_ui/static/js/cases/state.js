@@ -63,7 +63,6 @@ export function departmentName(id) {
 export const typeLabel = (v) => (v ? tOr(`cases.type.${v}`, v) : "");
 export const stateLabel = (v) => (v ? tOr(`cases.state.${v}`, v) : "");
 export const severityLabel = (v) => (v ? tOr(`cases.severity.${v}`, v) : "");
-export const causeClassLabel = (v) => (v ? tOr(`cases.cause_class.${v}`, v) : "");
 export const howLabel = (v) => (v ? tOr(`cases.how.${v}`, v) : "");
 
 export function fmtDateTime(v) {
@@ -125,6 +124,7 @@ const STATES_FOR = {
   pause: OPEN_STATES,
   resume: OPEN_STATES,
   reraise: ["closed"],
+  classify: OPEN_STATES,
   add_file: OPEN_STATES,
 };
 
@@ -153,8 +153,8 @@ export function mayAct(c, action) {
 }
 
 /* The actions in the order the workflow goes. */
-export const ACTIONS = ["dispatch", "investigate", "report", "review", "resolve", "inform", "close", "pause",
-                        "resume", "reraise", "cancel"];
+export const ACTIONS = ["dispatch", "investigate", "report", "review", "resolve", "inform", "close", "classify",
+                        "pause", "resume", "reraise", "cancel"];
 
 /* ---- the clocks (dispatch, report, close): the server computes them (cases/clocks.py CaseClocks.states); the
  * page only lets the time left run on between two answers. Each case in an answer carries ``clocks`` and
