@@ -93,7 +93,7 @@ class Stack:
         # the directory's storage (seats, queues, skills, pause reasons) is read by the ACD; its rules, which need
         # the ACD's live agents and the IVR, are wired further down (``wire_directory``)
         self.directory_repo = DirectoryRepository(sessions, clock)
-        acd = wire_acd(sessions, clock, self.ami, s.acd, events, self.directory_repo)
+        acd = wire_acd(sessions, clock, self.ami, s.acd, events, self.directory_repo, outbound=self.tracker)
         self.acd_repo, self.acd = acd.repo, acd.service
         # rows a writer cannot store are set aside there with their error (shown in /api/health)
         self.write_failures = WriteFailureStore(sessions, clock)

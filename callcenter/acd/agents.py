@@ -47,6 +47,9 @@ class Agent:
     memberships: dict[str, int] = field(default_factory=dict)  # queue → penalty
     channel: str | None = None  # the agent's leg of the current call
     call_queue: str | None = None
+    # an outbound call placed while paused: the pause reason it returns to when the call is over (Asterisk keeps
+    # the member paused meanwhile), None otherwise
+    paused_before: str | None = None
     wrapup_task: asyncio.Task[None] | None = None
     touched: int = 0  # the change counter at this agent's last state change (resync vs events)
     phones: Phones | None = field(default=None, repr=False, compare=False)  # the service's, for ``device``
@@ -147,6 +150,7 @@ class AgentStates:
             a.call_uniqueid = None
             a.channel = None
             a.call_queue = None
+            a.paused_before = None
         if a.wrapup_task is not None and state != "wrapup":
             a.wrapup_task.cancel()
             a.wrapup_task = None

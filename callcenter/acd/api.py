@@ -170,7 +170,7 @@ async def recording(body: RecordingMuteIn, user: AgentUser, acd: AcdDep, recorde
 @router.post("/call", response_model=ClickToCallOut,
              summary="Click-to-call: your phone rings, then the number is dialled")
 async def call(body: CallIn, user: AgentUser, acd: AcdDep, auth: AuthDep, settings: SettingsDep) -> dict[str, Any]:
-    res = await acd.call_out(user, body.number, settings.acd.outbound_caller_id)
+    res = await acd.call_out(user, body.number, settings.acd.outbound_caller_id, body.customer_id)
     await _audit(auth, user, "call.originate", {**res, "customer_id": body.customer_id})
     return res
 

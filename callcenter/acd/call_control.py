@@ -1,7 +1,16 @@
 """Call control from the agent's desktop: transfer the current call (blind or attended) to a queue or a seat, and
-click-to-call (the agent's phone rings, then the number is dialled over the trunk)."""
+click-to-call (the agent's phone rings, then the number is dialled over the trunk).
+
+Click-to-call is a call (issue 15, "1. Outbound calls are calls"): the product chooses the uniqueid of its first
+leg (Originate ``ChannelId``, in Asterisk's ``<epoch>.<sequence>`` form so the dialplan records it like an inbound
+call), the call tracker stores it before the Originate is sent (``OutboundCalls``), and the agent is ``ringing``
+with it at once; the ACD's reactions take them on: ``on_call`` when their phone is taken and the customer dialled
+(``DialBegin``), wrap-up when their leg hangs up, ready again if they never took the phone."""
 
 from __future__ import annotations
+
+import itertools
+from typing import Protocol
 
 from callcenter.acd.actions import AcdAmi, asked_action
 from callcenter.acd.agents import BUSY_STATES, AgentStates
@@ -18,13 +27,35 @@ from callcenter.acd.errors import (
     state_words,
 )
 from callcenter.auth.models import User
+from callcenter.clock import Clock
+
+# the sequence part of the uniqueids the product gives its outbound legs: far above Asterisk's own counter (which
+# starts at 0 with each Asterisk start), so the two never name the same channel
+OUTBOUND_SEQUENCE_BASE = 900_000_000
+
+
+class OutboundCalls(Protocol):
+    """Where an outbound call is recorded (``callcenter.calls.service.CallTracker``)."""
+
+    async def outbound_started(self, uniqueid: str, number: str, *, agent_username: str, agent_extension: str,
+                               agent_interface: str, agent_name: str | None, customer_id: int | None,
+                               caller_id: str | None = None) -> object: ...
+
+    async def outbound_failed(self, uniqueid: str, reason: str) -> None: ...
 
 
 class CallControl:
-    def __init__(self, states: AgentStates, config: AcdConfig, ami: AcdAmi) -> None:
+    def __init__(self, states: AgentStates, config: AcdConfig, ami: AcdAmi, clock: Clock) -> None:
         self.states = states
         self.config = config
         self.ami = ami
+        self.clock = clock
+        self.outbound: OutboundCalls | None = None  # plugged in by the wiring
+        self._seq = itertools.count(1)
+
+    def new_uniqueid(self) -> str:
+        """A uniqueid for an originated leg: Asterisk's form, ``<epoch seconds>.<sequence>``."""
+        return f"{int(self.clock.now().timestamp())}.{OUTBOUND_SEQUENCE_BASE + next(self._seq) % 99_999_999}"
 
     async def transfer(self, user: User, caller_channel: str | None, target_type: str, target: str,
                        mode: str) -> dict[str, str]:
@@ -54,15 +85,36 @@ class CallControl:
             await asked_action(self.ami.atxfer(a.channel, "cc-transfer", exten), "attended transfer")
         return {"call_uniqueid": a.call_uniqueid or "", "target": exten, "mode": mode}
 
-    async def call_out(self, user: User, number: str, caller_id: str) -> dict[str, str]:
-        """Click-to-call: ring the agent's own phone, then the customer over the trunk."""
+    async def call_out(self, user: User, number: str, caller_id: str,
+                       customer_id: int | None = None) -> dict[str, str]:
+        """Click-to-call: ring the agent's own phone, then the customer over the trunk; stored as an outbound call
+        from the start (``call_uniqueid``)."""
         a = self.states.logged_in_agent(user)
         if a.state in BUSY_STATES:
             raise CANNOT_DIAL({"state_text": state_words(a.state)}, state=a.state)
         digits = "".join(ch for ch in number if ch.isdigit())
         if len(digits) < 3 or len(digits) > 20 or any(not (ch.isdigit() or ch in " +-()") for ch in number):
             raise NUMBER_NOT_DIGITS({"number": number}, field="number")
-        await asked_action(self.ami.originate(a.interface, "cc-outbound", digits, caller_id=f"<{digits}>",
-                                              variables={"CC_AGENT": a.username, "CC_CALLER_ID": caller_id}),
-                           "click-to-call")
-        return {"number": digits, "extension": a.extension or ""}
+        uid = self.new_uniqueid()
+        if self.outbound is not None:
+            await self.outbound.outbound_started(uid, digits, agent_username=a.username,
+                                                 agent_extension=a.extension or "", agent_interface=a.interface,
+                                                 agent_name=a.display_name, customer_id=customer_id,
+                                                 caller_id=caller_id)
+        a.paused_before = a.reason if a.state == "paused" else None
+        a.call_uniqueid, a.call_queue, a.channel = uid, None, None
+        await self.states.set(a, "ringing", source="desk", event={"why": "click_to_call", "number": digits})
+        try:
+            await asked_action(self.ami.originate(a.interface, "cc-outbound", digits, caller_id=f"<{digits}>",
+                                                  variables={"CC_AGENT": a.username, "CC_CALLER_ID": caller_id},
+                                                  channel_id=uid),
+                               "click-to-call")
+        except Exception:
+            if self.outbound is not None:
+                await self.outbound.outbound_failed(uid, "originate_failed")
+            if a.state == "ringing" and a.call_uniqueid == uid:
+                before, a.paused_before = a.paused_before, None
+                await self.states.set(a, "paused" if before else "ready", reason=before or "", source="desk",
+                                      event={"why": "originate_failed"})
+            raise
+        return {"number": digits, "extension": a.extension or "", "call_uniqueid": uid}

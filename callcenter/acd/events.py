@@ -16,6 +16,7 @@ from callcenter.asterisk.events import (
     AgentRingNoAnswer,
     ContactStatus,
     DeviceStateChange,
+    DialBegin,
     Hangup,
     Newchannel,
     QueueCallerAbandon,
@@ -35,6 +36,7 @@ def handlers(acd: AmiReactions) -> Mapping[str, EventHandler]:
         TypedHandler(AgentComplete, acd.on_agent_complete),
         TypedHandler(AgentRingNoAnswer, acd.on_agent_ring_no_answer),
         TypedHandler(QueueCallerAbandon, acd.caller_gone),
+        TypedHandler(DialBegin, acd.on_dial_begin),
         TypedHandler(Hangup, acd.on_hangup),
     )
 

@@ -1,11 +1,15 @@
 """What the ACD does on app_queue's AMI events (registered by ``acd.events.handlers``): ringing (AgentCalled),
 on_call (AgentConnect), wrap-up (AgentComplete), back to ready or auto-pause (AgentRingNoAnswer), back to ready
 when the caller leaves while ringing (QueueCallerAbandon, Hangup) or another agent answered (AgentConnect of the
-same call); and a change of a seat's phone told to the agent's listeners."""
+same call); an outbound call the agent placed (``call_control``): on_call when their phone is taken and the
+customer dialled (DialBegin of the call's first leg), wrap-up when that leg hangs up; and a change of a seat's
+phone told to the agent's listeners."""
 
 from __future__ import annotations
 
-from callcenter.acd.agents import AgentStates
+from typing import Any
+
+from callcenter.acd.agents import Agent, AgentStates
 from callcenter.acd.membership import Membership
 from callcenter.acd.phones import Phone
 from callcenter.asterisk.events import (
@@ -13,6 +17,7 @@ from callcenter.asterisk.events import (
     AgentComplete,
     AgentConnect,
     AgentRingNoAnswer,
+    DialBegin,
     Hangup,
     QueueCallerAbandon,
 )
@@ -51,6 +56,17 @@ class AmiReactions:
             if other is not a and other.state == "ringing" and other.call_uniqueid == uid:
                 await self.states.set(other, "ready", source="ami", event={"why": "answered_elsewhere"})
 
+    async def on_dial_begin(self, ev: DialBegin) -> None:
+        """An outbound call's first leg (the agent's phone, rung by Originate) was taken and dials the customer."""
+        uid = ev.uniqueid
+        if not uid:
+            return
+        for a in list(self.states.by_ext.values()):
+            if a.state == "ringing" and a.call_uniqueid == uid and a.call_queue is None:
+                a.channel = ev.channel or a.channel
+                a.missed_rings = 0
+                await self.states.set(a, "on_call", source="ami", at=ev.at, event={"ami": ev, "why": "outbound"})
+
     async def on_agent_complete(self, ev: AgentComplete) -> None:
         a = self.states.at_interface(ev.interface)
         if a is None or a.state != "on_call" or a.call_uniqueid != (ev.uniqueid or None):
@@ -75,15 +91,26 @@ class AmiReactions:
             return
         for a in list(self.states.by_ext.values()):
             if a.state == "ringing" and a.call_uniqueid == uid:
-                await self.states.set(a, "ready", source="ami", event={"why": "caller_left"})
+                if a.paused_before is not None:  # an outbound call placed while paused, never taken
+                    await self._back_to_pause(a, {"why": "not_taken"})
+                else:
+                    await self.states.set(a, "ready", source="ami", event={"why": "caller_left"})
+
+    async def _back_to_pause(self, a: Agent, event: dict[str, Any]) -> None:
+        reason, a.paused_before = a.paused_before or "", None
+        await self.states.set(a, "paused", reason=reason, source="ami", event=event)
 
     async def on_hangup(self, ev: Hangup) -> None:
-        """The agent's own leg hung up without AgentComplete (e.g. an outbound or transferred call)."""
+        """The agent's own leg hung up without AgentComplete (e.g. an outbound or transferred call): wrap-up (an
+        outbound call placed while paused: paused again with its reason, the member never unpaused)."""
         await self.caller_gone(ev)
         chan = ev.channel
         for a in list(self.states.by_ext.values()):
             if a.state == "on_call" and a.channel and a.channel == chan:
-                await self.membership.enter_wrapup(a, a.call_queue, event={"why": "hangup"})
+                if a.paused_before is not None:
+                    await self._back_to_pause(a, {"why": "hangup"})
+                else:
+                    await self.membership.enter_wrapup(a, a.call_queue, event={"why": "hangup"})
 
     async def on_phone(self, p: Phone, before: Phone) -> None:
         """The phones' watcher: the device state of a seat's phone changed; the agent there is shown anew (the

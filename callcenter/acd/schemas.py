@@ -137,6 +137,7 @@ class TransferOut(BaseModel):
 class ClickToCallOut(BaseModel):
     number: str  # the digits dialled
     extension: str
+    call_uniqueid: str  # the outbound call's record (GET /api/calls?...; the agent's calls today)
 
 
 class SpyOut(BaseModel):

@@ -59,7 +59,7 @@ class AgentService:
         # ``acd.resync(queue_status, channels, since=, queue_of=)`` after every AMI connect (``Stack._resync``)
         self.resync = Resync(self.states, self.membership, ami)
         self.supervisor = SupervisorActions(self.states, self.membership, self.config, directory, ami)
-        self.calls = CallControl(self.states, self.config, ami)
+        self.calls = CallControl(self.states, self.config, ami, clock)
         # the reaction to the phones is registered by ``wire_acd``, not here
 
     # the live agents (the same objects the parts change) ------------------------------------------------------
@@ -171,8 +171,9 @@ class AgentService:
                        mode: str) -> dict[str, str]:
         return await self.calls.transfer(user, caller_channel, target_type, target, mode)
 
-    async def call_out(self, user: User, number: str, caller_id: str) -> dict[str, str]:
-        return await self.calls.call_out(user, number, caller_id)
+    async def call_out(self, user: User, number: str, caller_id: str,
+                       customer_id: int | None = None) -> dict[str, str]:
+        return await self.calls.call_out(user, number, caller_id, customer_id)
 
     # storage: the state log written behind ---------------------------------------------------------------------
     def start_writer(self) -> None:

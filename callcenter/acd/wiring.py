@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.acd import events
 from callcenter.acd.actions import AcdAmi
 from callcenter.acd.api import router
+from callcenter.acd.call_control import OutboundCalls
 from callcenter.acd.phones import Phones
 from callcenter.acd.pop import PopCalls, PopCustomers, PopFlows, ScreenPop
 from callcenter.acd.repository import AcdRepository
@@ -39,14 +40,17 @@ class Acd:
 
 
 def wire_acd(sessions: async_sessionmaker[AsyncSession], clock: Clock, ami: AcdClient,
-             settings: AcdSettings, dispatcher: EventDispatcher, directory: DirectoryRepository) -> Acd:
-    """``directory``: the seats, queues, skills and pause reasons the ACD reads (the directory's storage)."""
+             settings: AcdSettings, dispatcher: EventDispatcher, directory: DirectoryRepository,
+             outbound: OutboundCalls | None = None) -> Acd:
+    """``directory``: the seats, queues, skills and pause reasons the ACD reads (the directory's storage);
+    ``outbound``: where the calls the agents place are recorded (the call tracker)."""
     repo = AcdRepository(sessions, clock)
     # the one live model of the seats' phones: the agents' rows read it, seat discipline watches it
     phones = Phones(clock)
     service = AgentService(repo, directory, ami, clock, auto_pause_after=settings.auto_pause_after_missed_rings,
                            phones=phones)
     phones.watch(service.reactions.on_phone)  # an agent's row follows its phone
+    service.calls.outbound = outbound
     dispatcher.register_map(events.handlers(service.reactions))
     dispatcher.register_map(events.phone_handlers(phones))
     ami.on_connected(phones.resync)

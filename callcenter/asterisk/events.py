@@ -160,6 +160,26 @@ class BridgeEnter(ChannelEvent):
 
 
 @dataclass(frozen=True)
+class DialEvent(ChannelEvent):
+    """Dial() from a channel (the snapshot fields: the dialling channel) to another (``dest_*``)."""
+
+    dest_channel: str | None
+    dest_uniqueid: str | None
+
+
+@_event("DialBegin")
+@dataclass(frozen=True)
+class DialBegin(DialEvent):
+    pass
+
+
+@_event("DialEnd")
+@dataclass(frozen=True)
+class DialEnd(DialEvent):
+    dial_status: str | None  # ANSWER, NOANSWER, BUSY, CONGESTION, CHANUNAVAIL, CANCEL, ...
+
+
+@dataclass(frozen=True)
 class QueueCallerEvent(ChannelEvent):
     queue: str | None
 

@@ -10,6 +10,8 @@ from callcenter.asterisk.events import (
     AgentComplete,
     AgentConnect,
     BridgeEnter,
+    DialBegin,
+    DialEnd,
     Hangup,
     Newchannel,
     QueueCallerAbandon,
@@ -31,5 +33,7 @@ def handlers(tracker: CallTracker) -> Mapping[str, EventHandler]:
         TypedHandler(QueueCallerAbandon, tracker.on_queue_caller_abandon),
         TypedHandler(QueueCallerLeave, tracker.on_queue_caller_leave),
         TypedHandler(BridgeEnter, tracker.on_bridge_enter),
+        TypedHandler(DialBegin, tracker.on_dial_begin),
+        TypedHandler(DialEnd, tracker.on_dial_end),
         TypedHandler(Hangup, tracker.on_hangup),
     )

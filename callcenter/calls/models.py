@@ -8,11 +8,17 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base, UtcDateTime
 
-OUTCOMES = ("answered", "abandoned", "failed", "voicemail", "transferred", "ended_in_ivr")
+# inbound: answered, abandoned, failed, voicemail, transferred, ended_in_ivr; outbound (the customer's side of a
+# call the product placed): answered, no_answer, busy, rejected, failed
+OUTCOMES = ("answered", "abandoned", "failed", "voicemail", "transferred", "ended_in_ivr", "no_answer", "busy",
+            "rejected")
+DIRECTIONS = ("inbound", "outbound")
 
 
 class Call(Base):
-    """One inbound call, keyed by the caller channel's Asterisk uniqueid. Times are UTC."""
+    """One call, keyed by its first channel's Asterisk uniqueid (inbound: the caller's; outbound: the agent's
+    originated leg, whose uniqueid the product chose). Times are UTC. ``caller_number`` is the outside party's
+    number in both directions (outbound: the number dialled), so a customer's history finds both."""
 
     __tablename__ = "calls"
 
@@ -44,6 +50,10 @@ class Call(Base):
     ivr_path: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # the caller's post-call survey result, 1 (poor) .. 5 (very satisfied); weights the QC draw (migration 0010)
     survey_score: Mapped[int | None] = mapped_column(Integer)
+    # outbound calls (migration 0017): who placed it and for which customer
+    direction: Mapped[str] = mapped_column(String(8), nullable=False, default="inbound", server_default="inbound")
+    customer_id: Mapped[int | None] = mapped_column(Integer)
+    agent_username: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         Index("ix_calls_arrived_at", "arrived_at"),
@@ -51,4 +61,5 @@ class Call(Base):
         Index("ix_calls_agent_arrived", "agent_extension", "arrived_at"),
         Index("ix_calls_open", "ended_at"),
         Index("ix_calls_queued_at", "queued_at"),
+        Index("ix_calls_direction_arrived", "direction", "arrived_at"),
     )

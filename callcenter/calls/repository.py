@@ -23,7 +23,8 @@ class CallRepository:
         self._upsert_stmt: Any = None
 
     async def upsert(self, values: dict[str, Any]) -> None:
-        """Insert or update the call with ``values['uniqueid']`` (every column is written; missing ones as NULL).
+        """Insert or update the call with ``values['uniqueid']`` (every column is written; missing ones as NULL, a
+        missing ``direction`` as inbound).
 
         A call that has ended is final: later writes for it (a replayed event, a late AGI callback) change
         nothing, so replaying a trace never duplicates or rewrites a row."""
@@ -35,6 +36,8 @@ class CallRepository:
         if not rows:
             return
         params = [{k: r.get(k) for k in WRITABLE} for r in rows]
+        for p in params:
+            p["direction"] = p["direction"] or "inbound"
         async with self.engine.begin() as conn:
             await conn.execute(self._upsert_all, params)
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -34,6 +34,9 @@ class CallOut(BaseModel):
     talk_seconds: float | None
     ivr_flow_version_id: int | None = None
     ivr_path: list[dict[str, Any]] | None = None
+    direction: Literal["inbound", "outbound"] = "inbound"
+    customer_id: int | None = None  # outbound: the customer it was placed for
+    agent_username: str | None = None  # outbound: who placed it
     in_progress: bool = False
 
     @classmethod

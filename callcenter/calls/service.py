@@ -8,6 +8,12 @@ Rules:
   the caller hung up in the IVR or while queued; ``failed`` otherwise (queue timeout, IVR failure, lost).
 * Event times come from the AMI ``Timestamp`` header (manager.conf ``timestampevents``), so a replayed
   trace produces the same record; the injected clock is used only when no timestamp is present.
+* An outbound call the product places (:meth:`CallTracker.outbound_started`, before its Originate) is tracked
+  from the start under the uniqueid the product gave its first leg (the agent's phone, Originate ``ChannelId``):
+  ``DialEnd`` of that leg (the agent answered, the customer was dialled) gives the customer's side — ``ANSWER``
+  answered (from then), ``NOANSWER`` no_answer, ``BUSY`` busy, a ``Call Rejected`` hang-up cause of the dialled
+  leg rejected, anything else failed — and the leg's ``Hangup`` ends it; a hang-up before any dial means the
+  agent did not take their own phone (failed, ``agent_no_answer``).
 * After every AMI (re)connect :meth:`resync` reconciles with Asterisk's live channels: calls that ended
   while we were disconnected are completed (``end_reason='lost_during_disconnect'``), live calls we did
   not know are picked up, and a queued call whose caller is bridged with an agent's phone is answered.
@@ -34,6 +40,8 @@ from callcenter.asterisk.events import (
     AgentConnect,
     BridgeEnter,
     CoreShowChannel,
+    DialBegin,
+    DialEnd,
     Hangup,
     Newchannel,
     QueueCallerAbandon,
@@ -85,6 +93,9 @@ class CallState:
     talk_seconds: float | None = None
     ivr_flow_version_id: int | None = None
     ivr_path: list[dict[str, Any]] | None = None
+    direction: str = "inbound"
+    customer_id: int | None = None
+    agent_username: str | None = None
     # not persisted
     abandoned: bool = False
     left_queue: bool = False
@@ -92,8 +103,11 @@ class CallState:
     ivr_exit: str | None = None  # how the IVR handed the call on: queue / voicemail / transfer / hangup
     touched: int = 0  # the tracker's change counter at this call's last change (resync: newer than the snapshot?)
     answered_by_bridge: bool = False  # answered_at/agent taken from a bridge, not (yet) from AgentConnect
+    dial_status: str | None = None  # outbound: the DialEnd status of the customer's leg
+    dialled_cause: str | None = None  # outbound: the customer's leg's hang-up cause (21: rejected)
 
-    _TRANSIENT = ("abandoned", "left_queue", "in_ivr", "ivr_exit", "touched", "answered_by_bridge")
+    _TRANSIENT = ("abandoned", "left_queue", "in_ivr", "ivr_exit", "touched", "answered_by_bridge", "dial_status",
+                  "dialled_cause")
 
     def row(self) -> dict[str, Any]:
         # shallow on purpose (dataclasses.asdict deep-copies the IVR path on every save); the path list is
@@ -383,6 +397,9 @@ class CallTracker:
         self._forget_bridge(ev.uniqueid)
         st = self.active.get(ev.uniqueid)
         if st is None:
+            out = self._outbound(ev.linkedid) if ev.linkedid != ev.uniqueid else None
+            if out is not None and out.answered_at is None:  # the dialled leg: why the customer's side ended
+                out.dialled_cause = ev.cause or None
             return
         st.hangup_cause = ev.cause_txt or ev.cause or None
         await self._finish(st, self._at(ev), reason=None)
@@ -428,10 +445,69 @@ class CallTracker:
             st.queue = queue
         await self._save(st)
 
+    # outbound calls ---------------------------------------------------------------------------------------
+    async def outbound_started(self, uniqueid: str, number: str, *, agent_username: str, agent_extension: str,
+                               agent_interface: str, agent_name: str | None, customer_id: int | None,
+                               caller_id: str | None = None) -> CallState:
+        """The product is about to originate an outbound call whose first leg (the agent's phone, ringing now)
+        gets ``uniqueid``: tracked and stored from now on."""
+        at = self.clock.now()
+        st = CallState(uniqueid=uniqueid, linkedid=uniqueid, caller_number=number, dialled_number=number,
+                       caller_name=caller_id, agent_extension=agent_extension, agent_interface=agent_interface,
+                       agent_name=agent_name, arrived_at=at, ringing_at=at, direction="outbound",
+                       customer_id=customer_id, agent_username=agent_username)
+        self.active[uniqueid] = st
+        await self._save(st)
+        return st
+
+    async def outbound_failed(self, uniqueid: str, reason: str) -> None:
+        """The Originate itself was refused (Asterisk unreachable, the action failed): nothing rang."""
+        st = self.active.get(uniqueid)
+        if st is not None and st.direction == "outbound":
+            await self._finish(st, self.clock.now(), reason=reason)
+
+    def _outbound(self, uniqueid: str | None) -> CallState | None:
+        st = self.active.get(uniqueid or "")
+        return st if st is not None and st.direction == "outbound" else None
+
+    async def on_dial_begin(self, ev: DialBegin) -> None:
+        """The agent took their phone; the dialplan dials the customer."""
+        st = self._outbound(ev.uniqueid)
+        if st is not None and ev.channel:
+            st.channel = st.channel or ev.channel
+            st.dial_status = st.dial_status or "DIALLING"
+            await self._save(st)
+
+    async def on_dial_end(self, ev: DialEnd) -> None:
+        st = self._outbound(ev.uniqueid)
+        if st is None:
+            return
+        st.dial_status = (ev.dial_status or "").upper() or "UNKNOWN"
+        if st.dial_status == "ANSWER" and st.answered_at is None:
+            st.answered_at = self._at(ev)
+            st.wait_seconds = max(0.0, (st.answered_at - (st.arrived_at or st.answered_at)).total_seconds())
+        await self._save(st)
+
+    def _outbound_outcome(self, st: CallState) -> tuple[str, str]:
+        if st.answered_at is not None:
+            return "answered", "completed"
+        status = st.dial_status
+        if status is None:
+            return "failed", "agent_no_answer"  # the agent's own phone was not taken: nobody was dialled
+        if st.dialled_cause == "21":
+            return "rejected", "customer_rejected"
+        return {"NOANSWER": ("no_answer", "customer_no_answer"), "BUSY": ("busy", "customer_busy"),
+                "CANCEL": ("failed", "agent_hung_up"), "DIALLING": ("failed", "agent_hung_up")}.get(
+            status, ("failed", f"dial_{status.lower()}"[:32]))
+
     # end of call -----------------------------------------------------------------------------------------
     async def _finish(self, st: CallState, at: datetime, reason: str | None) -> None:
         st.ended_at = at
-        if st.answered_at is not None:
+        if st.direction == "outbound" and reason is None:
+            st.outcome, st.end_reason = self._outbound_outcome(st)
+            if st.answered_at is not None and st.talk_seconds is None:
+                st.talk_seconds = max(0.0, (at - st.answered_at).total_seconds())
+        elif st.answered_at is not None:
             st.outcome = "answered"
             st.end_reason = reason or "completed"
             if st.talk_seconds is None:

@@ -206,6 +206,14 @@ class Recorder:
             return
         self._begin(uid, ev.channel, ev.at or self.clock.now(), None, None, None)
 
+    def on_outbound_answered(self, uid: str, channel: str, at: datetime, ext: str | None,
+                             agent: str | None) -> None:
+        """The customer answered an outbound call the product placed: ``[cc-outbound]`` runs MixMonitor (option
+        ``b``) on the agent's leg (``channel``), whose uniqueid the product chose in Asterisk's form."""
+        if not self.settings.enabled or not uid or not channel or uid in self.live:
+            return
+        self._begin(uid, channel, at, None, ext, agent)
+
     def rel_path(self, uid: str, at: datetime) -> str:
         """Where the dialplan writes the call's recording: the day folder is the centre's calendar day of the
         uniqueid's epoch (``STRFTIME(${CUT(UNIQUEID,.,1)},<timezone>,%Y/%m/%d)`` in [cc-record]), so a call that

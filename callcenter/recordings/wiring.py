@@ -1,5 +1,6 @@
 """The recordings domain wired: the recorder indexes the file the dialplan records for each answered call (AMI
-AgentConnect, the caller's Newchannel) and follows the tracked calls; its routes (``/api/recordings``)."""
+AgentConnect, the caller's Newchannel; an outbound call's DialEnd ANSWER) and follows the tracked calls; its routes
+(``/api/recordings``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.asterisk.ami import EventDispatcher
-from callcenter.asterisk.events import AgentConnect, Newchannel
+from callcenter.asterisk.events import AgentConnect, DialEnd, Newchannel
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock
 from callcenter.recordings.api import PlaybackLog, router
@@ -43,8 +44,16 @@ def wire_recordings(settings: Settings, clock: Clock, ami: RecorderAmi,
     async def on_newchannel(ev: Newchannel) -> None:
         await recorder.on_newchannel(ev, settings.inbound_context)
 
+    async def on_dial_end(ev: DialEnd) -> None:
+        """An outbound call the product placed was answered by the customer: the dialplan records it from now."""
+        st = tracker.call(ev.uniqueid)
+        if st is not None and st.direction == "outbound" and (ev.dial_status or "").upper() == "ANSWER":
+            recorder.on_outbound_answered(ev.uniqueid, ev.channel or st.channel or "", ev.at or clock.now(),
+                                          st.agent_extension, st.agent_username)
+
     dispatcher.on(AgentConnect, recorder.on_agent_connect)
     dispatcher.on(Newchannel, on_newchannel)
+    dispatcher.on(DialEnd, on_dial_end)
     tracker.watch(recorder.on_call)
     recorder.on_problem(on_problem)
     return Recordings(repo=repo, recorder=recorder, playback=PlaybackLog(clock),

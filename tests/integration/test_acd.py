@@ -269,13 +269,17 @@ CUSTOMER_PORT = free_udp_port("127.0.0.2")  # the customer's phone "out on the t
 async def test_click_to_call_rings_the_agent_then_the_customer(stack: Stack, sipp: Sipp) -> None:
     user = await agent_user(stack, "caller", {"support": "senior"}, "1001")
     agent_phone = _phone(stack, sipp, "1001")
-    customer = subprocess.Popen(  # answers as the dialled number, over the trunk
-        [Sipp.binary(), sipp.target, "-sf", str(SIPP_DIR / "agent_answer.xml"), "-s", "13800138000",
+    customer = subprocess.Popen(  # answers as the dialled number, over the trunk, and speaks
+        [Sipp.binary(), sipp.target, "-sf", str(SIPP_DIR / "customer_answer.xml"), "-s", "13800138000",
          "-i", "127.0.0.2", "-p", str(CUSTOMER_PORT), "-mp", str(free_media_port()), "-m", "1", "-nostdin"],
         cwd=sipp.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     sipp.procs.append(customer)
-    res = await stack.acd.call_out(user, "138 0013 8000", "4000")
+    await stack.acd.ready(user)
+    res = await stack.acd.call_out(user, "138 0013 8000", "4000", customer_id=None)
+    uid = res.pop("call_uniqueid")
     assert res == {"number": "13800138000", "extension": "1001"}
+    agent = stack.acd.agents[user.id]
+    assert (agent.state, agent.call_uniqueid) == ("ringing", uid)  # the agent's own phone rings first
 
     async def both_legs_up() -> bool:
         chans = {c.get("Channel", "").split("-")[0]: c for c in await stack.ami.core_show_channels()}
@@ -284,6 +288,30 @@ async def test_click_to_call_rings_the_agent_then_the_customer(stack: Stack, sip
     # the agent's phone rang and answered first, then the customer's number was dialled and answered
     await wait_for(both_legs_up, 20, "the agent and the customer to be connected")
     assert agent_phone.poll() is None and customer.poll() is None  # talking
+    # Asterisk took the uniqueid the service gave the agent's leg: the call is known from the start
+    legs = {c.get("Uniqueid"): c for c in await stack.ami.core_show_channels()}
+    assert legs[uid]["Channel"].startswith("PJSIP/1001-")
+    await wait_for(lambda: agent.state == "on_call", 10, "the agent to be on the call")
+    live = stack.tracker.call(uid)
+    assert live is not None and live.direction == "outbound" and live.answered_at is not None
+    await asyncio.sleep(1.5)  # something to record
+    await stack.ami.hangup(legs[uid]["Channel"])  # the agent hangs up
+    await wait_for(lambda: agent.state in ("wrapup", "ready") and stack.tracker.call(uid) is None, 15,
+                   "the call to end and the agent to wrap up")
+    await stack.tracker.flush()
+    stored = await stack.calls_repo.get_by_uniqueid(uid)
+    assert stored is not None
+    assert (stored.direction, stored.outcome, stored.caller_number, stored.agent_extension, stored.agent_username) \
+        == ("outbound", "answered", "13800138000", "1001", "caller")
+    assert stored.talk_seconds is not None and stored.talk_seconds >= 1.0
+    # recorded like an inbound call: the dialplan's MixMonitor on the agent's leg, indexed by the recorder
+    async def indexed() -> bool:
+        rec = await stack.recordings.get(uid)
+        return rec is not None and rec.status == "ok"
+
+    await wait_for(indexed, 20, "the outbound call's recording to be indexed")
+    rec = await stack.recordings.get(uid)
+    assert rec is not None and rec.duration_seconds is not None and rec.duration_seconds >= 1.0
 
 
 async def test_a_service_restart_keeps_who_is_logged_in_and_paused(stack: Stack) -> None:

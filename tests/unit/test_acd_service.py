@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from callcenter.acd.pop import ScreenPop, ivr_choices
 from callcenter.acd.repository import AcdRepository
 from callcenter.acd.service import AgentService
 from callcenter.app import Stack, create_app
+from callcenter.asterisk.ami import AmiEvent
 from callcenter.asterisk.events import (
     AgentCalled,
     AgentComplete,
@@ -378,9 +380,20 @@ async def test_agent_api_roles_and_errors(env: Env) -> None:
         assert {"extension": "1001", "name": "Agent 1001", "taken_by": "li", "device": ""} in seats
         assert all("password" not in s for s in seats)
         r = await c.post("/api/agent/call", json={"number": "138-0013-8000"}, headers=h)
-        assert r.status_code == 200 and r.json() == {"number": "13800138000", "extension": "1001"}
+        assert r.status_code == 200 and r.json() == {"number": "13800138000", "extension": "1001",
+                                                     "call_uniqueid": r.json()["call_uniqueid"]}
         name, fields = env.ami.sent[-1]
         assert name == "originate" and fields["args"] == ("PJSIP/1001", "cc-outbound", "13800138000")
+        assert fields["channel_id"] == r.json()["call_uniqueid"]
+        # the agent never took the phone: ready again, the call stored as failed
+        await env.stack.ami.dispatcher.dispatch(AmiEvent({
+            "Event": "Hangup", "Uniqueid": fields["channel_id"], "Linkedid": fields["channel_id"],
+            "Channel": "PJSIP/1001-00000001", "Cause": "19"}))
+        a = env.acd.by_ext["1001"]
+        assert (a.state, a.reason) == ("paused", "not_ready")  # as before the call (li was paused)
+        stored = await env.stack.calls_repo.get_by_uniqueid(fields["channel_id"])
+        assert stored is not None and (stored.direction, stored.outcome, stored.end_reason) == (
+            "outbound", "failed", "agent_no_answer")
         r = await c.post("/api/agent/call", json={"number": "call me"}, headers=h)
         assert r.status_code == 400 and "must be 3-20 digits" in r.json()["message"]
         env.ami.down = True
@@ -476,3 +489,48 @@ async def test_the_pop_names_the_callers_ivr_choices_with_the_flows_labels_in_bo
     assert p["ivr_choices"] == [{"node": "main", "digits": "0", "target": "human", "label_zh": "人工服务",
                                  "label_en": "Human service"}]
     assert flows.asked == [7]  # the version the call ran, not whatever is live now
+
+
+async def test_a_click_to_call_is_a_call_the_agent_is_on(env: Env) -> None:
+    """Ringing while the agent's own phone rings, on_call once they take it and the customer is dialled, wrap-up
+    after; the call stored as outbound with the customer, answered; a call placed while paused returns to the
+    pause (Asterisk's member was never unpaused)."""
+    u = await env.agent("li", {"support": "senior"})
+    await env.acd.login(u, "1001")
+    await env.acd.ready(u)
+    env.ami.take()
+    res = await env.acd.call_out(u, "13800138000", "4000", customer_id=42)
+    uid = res["call_uniqueid"]
+    a = env.acd.by_ext["1001"]
+    assert (a.state, a.call_uniqueid) == ("ringing", uid)
+    [(name, fields)] = env.ami.take()
+    assert name == "originate" and fields["channel_id"] == uid
+    assert re.fullmatch(r"[0-9]{10}\.9[0-9]{8}", uid)  # Asterisk's form: the dialplan records it
+    stored = await env.stack.calls_repo.get_by_uniqueid(uid)
+    assert stored is not None and (stored.direction, stored.customer_id, stored.agent_username) == (
+        "outbound", 42, "li")
+    leg = {"Uniqueid": uid, "Linkedid": uid, "Channel": "PJSIP/1001-00000007"}
+    dispatch = env.stack.ami.dispatcher.dispatch
+    await dispatch(AmiEvent({**leg, "Event": "DialBegin", "DestChannel": "PJSIP/trunk-00000008"}))
+    assert (a.state, a.channel) == ("on_call", "PJSIP/1001-00000007")
+    await dispatch(AmiEvent({**leg, "Event": "DialEnd", "DestChannel": "PJSIP/trunk-00000008",
+                             "DialStatus": "ANSWER"}))
+    env.clock.advance(30)
+    await dispatch(AmiEvent({**leg, "Event": "Hangup", "Cause": "16"}))
+    assert a.state == "wrapup" and a.call_uniqueid == uid
+    stored = await env.stack.calls_repo.get_by_uniqueid(uid)
+    assert stored is not None and (stored.outcome, stored.talk_seconds) == ("answered", 30.0)
+
+    # placed while paused (a meal): the agent takes the call, and after it is paused again with that reason
+    assert a.wrapup_task is not None
+    a.wrapup_task.cancel()
+    a.wrapup_task = None
+    await env.acd.pause(u, "meal")
+    env.ami.take()
+    uid = (await env.acd.call_out(u, "13800138001", "4000"))["call_uniqueid"]
+    leg = {"Uniqueid": uid, "Linkedid": uid, "Channel": "PJSIP/1001-00000009"}
+    await dispatch(AmiEvent({**leg, "Event": "DialBegin"}))
+    assert a.state == "on_call"
+    await dispatch(AmiEvent({**leg, "Event": "Hangup", "Cause": "16"}))
+    assert (a.state, a.reason) == ("paused", "meal")
+    assert [n for n, _ in env.ami.take()] == ["originate"]  # no unpause, no wrap-up pause sent

@@ -315,3 +315,66 @@ async def test_a_call_answered_while_the_first_resync_runs_is_answered_by_the_ag
         assert stack.dispatcher.errors == 0
     finally:
         await close_wired(stack)
+
+
+# outbound calls (issue 15, "1. Outbound calls are calls") ----------------------------------------------------------
+OUT = "1764000000.900000001"
+
+
+async def _outbound(h: Harness, *steps: dict[str, str]) -> Call:
+    """An outbound call placed by agent li at 1001 for customer 7, then the AMI events ``steps`` (each with its
+    Event; the first leg's fields filled in), ending with the first leg's hang-up."""
+    await h.tracker.outbound_started(OUT, "13800138000", agent_username="li", agent_extension="1001",
+                                     agent_interface="PJSIP/1001", agent_name="Li", customer_id=7, caller_id="4000")
+    [c] = await h.calls()
+    assert (c.direction, c.outcome, c.ended_at, c.customer_id, c.agent_username) == ("outbound", None, None, 7, "li")
+    assert c.ringing_at == c.arrived_at == h.clock.now()
+    leg = {"Uniqueid": OUT, "Linkedid": OUT, "Channel": "PJSIP/1001-0000000a"}
+    for step in (*steps, {"Event": "Hangup", "Cause": "16"}):
+        h.clock.advance(5)
+        ts = str(h.clock.now().timestamp())
+        await h.dispatcher.dispatch(AmiEvent({**leg, "Timestamp": ts, **step}))
+    [c] = await h.calls()
+    assert c.ended_at is not None and h.tracker.active == {}
+    return c
+
+
+DIAL = {"Event": "DialBegin", "DestChannel": "PJSIP/trunk-0000000b", "DestUniqueid": "1764000000.12"}
+
+
+def _dial_end(status: str) -> dict[str, str]:
+    return {**DIAL, "Event": "DialEnd", "DialStatus": status}
+
+
+async def test_an_answered_outbound_call_is_stored_with_its_talk_time(h: Harness) -> None:
+    c = await _outbound(h, DIAL, _dial_end("ANSWER"), {"Event": "Newstate"})
+    assert (c.outcome, c.end_reason, c.caller_number, c.dialled_number) == (
+        "answered", "completed", "13800138000", "13800138000")
+    assert c.agent_extension == "1001" and c.channel == "PJSIP/1001-0000000a" and c.queue is None
+    assert c.answered_at is not None and c.arrived_at is not None
+    assert (c.answered_at - c.arrived_at).total_seconds() == pytest.approx(10) == c.wait_seconds
+    assert c.talk_seconds == pytest.approx(10)
+
+
+@pytest.mark.parametrize(("steps", "outcome", "reason"), [
+    ([DIAL, _dial_end("NOANSWER")], "no_answer", "customer_no_answer"),
+    ([DIAL, _dial_end("BUSY")], "busy", "customer_busy"),
+    ([DIAL, {"Event": "Hangup", "Uniqueid": "1764000000.12", "Channel": "PJSIP/trunk-0000000b", "Cause": "21"},
+      _dial_end("CHANUNAVAIL")], "rejected", "customer_rejected"),
+    ([DIAL, _dial_end("CONGESTION")], "failed", "dial_congestion"),
+    ([DIAL, _dial_end("CANCEL")], "failed", "agent_hung_up"),
+    ([DIAL], "failed", "agent_hung_up"),
+    ([], "failed", "agent_no_answer"),
+])
+async def test_an_unanswered_outbound_call_says_why(h: Harness, steps: list[dict[str, str]], outcome: str,
+                                                    reason: str) -> None:
+    c = await _outbound(h, *steps)
+    assert (c.outcome, c.end_reason, c.answered_at, c.talk_seconds) == (outcome, reason, None, None)
+
+
+async def test_an_outbound_call_that_could_not_be_placed_is_failed(h: Harness) -> None:
+    await h.tracker.outbound_started(OUT, "13800138000", agent_username="li", agent_extension="1001",
+                                     agent_interface="PJSIP/1001", agent_name="Li", customer_id=None)
+    await h.tracker.outbound_failed(OUT, "originate_failed")
+    [c] = await h.calls()
+    assert (c.outcome, c.end_reason, c.direction) == ("failed", "originate_failed", "outbound")
