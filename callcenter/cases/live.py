@@ -32,6 +32,7 @@ from callcenter.cases.clocks import ClockEvent, Incident, incidents
 from callcenter.cases.clockview import ClockView
 from callcenter.cases.config import CasesSettings
 from callcenter.cases.models import Case
+from callcenter.cases.policy import cause_label
 from callcenter.cases.repository import CaseRepository, Filters, Scope
 from callcenter.cases.schemas import CaseOut
 from callcenter.departments.repository import DepartmentRepository
@@ -70,6 +71,11 @@ class BoardAlerts(Protocol):
 def _texts(templates: dict[str, str], **values: Any) -> dict[str, str]:
     return {lang: t.format_map({k: v.say(lang) if isinstance(v, Words) else v for k, v in values.items()})
             for lang, t in templates.items()}
+
+
+def _cause_words(code: str) -> Words:
+    """A complaint cause as people read it (``policy.CAUSE_WORDS``; a configured code without words: the code)."""
+    return Words(cause_label(code, EN), cause_label(code, ZH))
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -182,7 +188,7 @@ class CaseLive:
                 if username not in await self._incident_people():
                     continue
                 numbers = [str(n) for n in d.get("numbers") or []]
-                text = _texts(INCIDENT, count=d.get("count", len(numbers)), cause=d.get("cause", ""),
+                text = _texts(INCIDENT, count=d.get("count", len(numbers)), cause=_cause_words(str(d.get("cause", ""))),
                               minutes=f"{self.settings.incident_window_minutes:g}", numbers=", ".join(numbers))
                 starter = starter_of(numbers, self.settings.incident_complaints) or number
                 out.append({"type": "case_notice", "number": starter, "numbers": numbers,
@@ -299,7 +305,7 @@ class CaseLive:
         first = incident.cases[0].number
         self.board.raise_alert(f"incident:{incident.cause}:{first}", "incident", {**detail, "notified": notified},
                                minutes=INCIDENT_ALERT_MINUTES)
-        text = _texts(INCIDENT, count=len(incident.cases), cause=incident.cause,
+        text = _texts(INCIDENT, count=len(incident.cases), cause=_cause_words(incident.cause),
                       minutes=f"{self.settings.incident_window_minutes:g}", numbers=", ".join(incident.numbers))
         starter = incident.cases[self.settings.incident_complaints - 1].number
         for username in notified:

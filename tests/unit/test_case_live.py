@@ -288,7 +288,10 @@ async def test_n_complaints_of_one_cause_within_m_minutes_alert_the_duty_manager
         [notice] = await dir1.take("case_notice")
         assert (notice["kind"], notice["numbers"], notice["number"], notice["to"]) == (
             "incident", numbers, third["number"], "duty_manager")
-        assert "network_fault" in notice["text"]["en"] and "突发事件" in notice["text"]["zh-CN"]
+        # the cause in words in each language (policy.CAUSE_WORDS), not its code
+        assert "cause network fault within" in notice["text"]["en"].lower()
+        assert "突发事件" in notice["text"]["zh-CN"] and "网络故障" in notice["text"]["zh-CN"]
+        assert "network_fault" not in notice["text"]["en"] + notice["text"]["zh-CN"]
         assert await lead.take("case_notice") == []  # the duty manager set: only them
         # a 4th within the window joins the incident: no second alert
         api.clock.advance(10 * 60)
