@@ -28,8 +28,10 @@ from callcenter.asterisk.config import QueueConf, RuntimeLayout, check_modules, 
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.asterisk.process import ManagedAsterisk
 from callcenter.auth.api import authorise_scope
+from callcenter.auth.models import User
 from callcenter.auth.wiring import wire_auth, wire_users
 from callcenter.bodylimit import BodyLimit
+from callcenter.callbacks.wiring import wire_callbacks
 from callcenter.calls.wiring import wire_calls
 from callcenter.cases.wiring import wire_case_clocks, wire_cases, wire_review
 from callcenter.clock import Clock, SystemClock
@@ -53,6 +55,7 @@ from callcenter.recordings.wiring import wire_recordings
 from callcenter.seat.wiring import wire_seat
 from callcenter.settings import DEV_ADMIN_PASSWORD, Settings, SettingsError
 from callcenter.shifts.wiring import wire_shifts
+from callcenter.surveys.wiring import wire_surveys
 from callcenter.wallboard.wiring import attach_seat_discipline, wire_wallboard
 from callcenter.writebehind import WriteFailureStore
 
@@ -138,6 +141,17 @@ class Stack:
         # the monthly responsibility review: its reminder, overdue mark and employee flags on the boards
         self.review = wire_review(sessions, clock, s.timezone, s.cases.review, self.auth.audit, cases.repo,
                                   departments.repo, raise_alert=self._review_alert, clocks_live=clocks_live)
+        # the surveys and the call-back desk (issue 15): a resolved case gets its call-back task; the attempts are
+        # the ACD's click-to-call; the ends of those calls count failed attempts; overdue tasks on the boards
+        surveys = wire_surveys(sessions, clock, s.timezone, self.auth.audit)
+        self.surveys = surveys.service
+        callbacks = wire_callbacks(
+            sessions, clock, s.timezone, s.callbacks, self.auth.audit, surveys=surveys.service,
+            number_of=self._first_number, first_call=self._first_case_call,
+            problem_stands=cases.service.problem_stands, on_case_change=cases.service.on_change,
+            tracker=self.tracker, place_call=self._place_call, departments=departments.repo,
+            users_with_role=clocks_live.live.users_with_role, notifier=clocks_live.live.notifier, board=self.board)
+        self.callbacks = callbacks
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
         self.desk = Desk(self.acd, self.pop, self.recorder)
@@ -157,7 +171,8 @@ class Stack:
                      self.directory_repo, self.desk, self.crm, customers.service_records, customers.csv, self.ivr,
                      self.prompts,
                      self.board, self.seat, self.recordings, self.recorder, recordings.playback, recordings.peaks,
-                     *self.qc.services, self.shifts, self.write_failures, self.directory, self.users):
+                     *self.qc.services, self.shifts, self.write_failures, self.directory, self.users,
+                     self.surveys, self.callbacks.desk):
             self.services.add(type(item), item)
         self.services.add(CLOCK, clock)
         for item in (self.departments, cases.service, cases.files, cases.view, self.case_live):
@@ -173,7 +188,8 @@ class Stack:
             *acd.routers, *realtime.routers, *wallboard.routers, *seat.routers, *recordings.routers,
             *qc.routers, *shifts.routers]
         self.body_limits = [*ivr.body_limits, *customers.body_limits]
-        self.routers += [*departments.routers, *clocks_live.routers, *self.review.routers, *cases.routers]
+        self.routers += [*departments.routers, *clocks_live.routers, *self.review.routers, *cases.routers,
+                         *surveys.routers, *callbacks.routers]
         self.body_limits += cases.body_limits
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
@@ -194,6 +210,24 @@ class Stack:
         """A recording missing or cut short at the end of a call: on the boards."""
         self.board.raise_alert(f"recording:{p['call_uniqueid']}", "recording", p, queue=p["queue"],
                                username=p["agent"])
+
+    async def _first_number(self, customer_id: int) -> str | None:
+        """The number a call-back dials: the customer's first phone number."""
+        numbers = (await self.customers.existing_ids([customer_id])).get(customer_id) or []
+        return numbers[0] if numbers else None
+
+    async def _first_case_call(self, case_id: int) -> tuple[str, str | None] | None:
+        """A case's first linked call and its queue (what a call-back's survey rates)."""
+        calls = sorted(await self.cases.repo.calls_of(case_id), key=lambda c: (c.linked_at, c.call_uniqueid))
+        if not calls:
+            return None
+        call = await self.calls_repo.get_by_uniqueid(calls[0].call_uniqueid)
+        return calls[0].call_uniqueid, call.queue if call is not None else None
+
+    async def _place_call(self, user: User, number: str, customer_id: int | None) -> str:
+        """A call-back's attempt: the ACD's click-to-call for this agent."""
+        res = await self.acd.call_out(user, number, self.settings.acd.outbound_caller_id, customer_id)
+        return res["call_uniqueid"]
 
     def _review_alert(self, aid: str, kind: str, detail: dict[str, Any], username: str | None,
                       minutes: float) -> None:
@@ -350,6 +384,7 @@ class Stack:
             await self.case_live.restore()  # the case clocks' alerts (held in memory) back on the boards
             self.case_clocks.start()
             self.review.watch.start()
+            self.callbacks.watch.start()
             self.tracker.start_writer()
             self.acd.start_writer()
             await self.ami.start()
@@ -360,6 +395,7 @@ class Stack:
     async def stop(self) -> None:
         await self.case_clocks.stop()
         await self.review.watch.stop()
+        await self.callbacks.watch.stop()
         await self.shifts.stop()
         await self.seat.stop()
         await self.board.stop()

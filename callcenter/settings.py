@@ -24,6 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from callcenter.callbacks.config import CallbackSettings
 from callcenter.cases.config import CasesSettings
 from callcenter.cases.policy import CasePolicySettings
 from callcenter.clock import check_timezone
@@ -538,6 +539,8 @@ class Settings(BaseSettings):
     # the cases' workflow: causes, the serious review, settlement approvers, file limits
     # (callcenter/cases/policy.py, docs/cases.md): CALLCENTER_CASE_POLICY__...
     case_policy: CasePolicySettings = Field(default_factory=CasePolicySettings)
+    # the call-back desk (callcenter/callbacks/config.py, docs/outbound.md): CALLCENTER_CALLBACKS__...
+    callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)

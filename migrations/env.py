@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from callcenter.acd import models as _acd  # noqa: F401
 from callcenter.auth import models as _auth  # noqa: F401
+from callcenter.callbacks import models as _callbacks  # noqa: F401
 from callcenter.calls import models as _calls  # noqa: F401 - registers tables on Base.metadata
 from callcenter.cases import models as _cases  # noqa: F401
 from callcenter.customers import models as _customers  # noqa: F401
@@ -20,6 +21,7 @@ from callcenter.qc import models as _qc  # noqa: F401
 from callcenter.recordings import models as _recordings  # noqa: F401
 from callcenter.seat import models as _seat  # noqa: F401
 from callcenter.shifts import models as _shifts  # noqa: F401
+from callcenter.surveys import models as _surveys  # noqa: F401
 
 config = context.config
 target_metadata = Base.metadata

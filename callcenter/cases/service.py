@@ -442,6 +442,39 @@ class CaseService:
             await self._told(changed, "reraised")
         return new
 
+    async def problem_stands(self, number: str, by: str, note: str, reopen: bool,
+                             call_uniqueid: str | None = None) -> tuple[Case, str]:
+        """The call-back desk reached the customer and the problem stands (issue 15, "2. The call-back desk"): the
+        written feedback ``note`` goes on the case, which is reopened (``reopen`` and the case resolved or
+        informed: back to investigating, its milestones kept) or followed by a NEW case linked to it (as a
+        re-raise, the original staying as it is). Returns the case to work on and ``reopened`` / ``new_case``."""
+        c = await self.load(number)
+        note = self._text(note, "note")
+        now = self.clock.now()
+        detail = {"note": note, **({"call": call_uniqueid} if call_uniqueid else {})}
+        if reopen and c.state in ("resolved", "informed"):
+            changed = await self.repo.change(c.id, c.version, ("resolved", "informed"), {"state": "investigating"},
+                                             by, now, "reopened", {"from": c.state, "to": "investigating",
+                                                                   "why": "callback_problem_stands", **detail})
+            if changed is not None:
+                await self.audit(by, "case.reopen", target(number), detail)
+                await self._told(changed, "reopened")
+                return changed, "reopened"
+            c = await self.load(number)  # it moved on meanwhile: a new case instead
+        d = await self.repo.detail(c.id)
+        calls = [x.call_uniqueid for x in d.calls] if d is not None else []
+        if call_uniqueid and call_uniqueid not in calls:
+            calls.append(call_uniqueid)
+        values = {k: getattr(c, k) for k in _COPIED} | {"state": "accepted", "parent_case_id": c.id}
+        original = {"number": c.number, "record": record_of(c)}
+        new = await self.repo.create(values, calls, by, now, self.centre_day(now),
+                                     {"type": c.type, "calls": calls, "raised_from": c.number,
+                                      "why": "callback_problem_stands", "original": original, **detail})
+        await self.repo.add_event(c.id, by, now, "callback_problem_stands", {"new_case": new.number, **detail})
+        await self.audit(by, "case.callback_problem_stands", target(number), {"new_case": new.number})
+        await self._told(new, "created")
+        return new, "new_case"
+
     async def link_call(self, actor: Actor, number: str, uniqueid: str) -> Case:
         c, rel = await self.seen(actor, number)
         if not self.access.may(rel, "link_call"):

@@ -218,12 +218,15 @@ class CaseNotice(BaseModel):
     deadline passed (``review_overdue``) to the reviewer and the heads of the departments with complaints pending
     (``month`` the month reviewed, ``numbers`` the complaints pending, ``number`` the first), an employee flagged
     (``employee_flagged``, ``employee``; ``numbers`` the upheld complaints, ``number`` the review's case) to the
-    heads of their departments and the supervisors."""
+    heads of their departments and the supervisors; the call-back desk's written feedback of a problem that stands
+    (``callback_feedback``: ``numbers`` the case and the one that follows it, ``number`` the latter) to the head of
+    the case's department."""
 
     type: Literal["case_notice"]
     number: str
     numbers: list[str]
-    kind: Literal["case_escalated", "incident", "review_due", "review_overdue", "employee_flagged"]
+    kind: Literal["case_escalated", "incident", "review_due", "review_overdue", "employee_flagged",
+                  "callback_feedback"]
     clock: ClockName | None
     level: int
     to: Literal["team_lead", "department_head", "director", "duty_manager", "reviewer"]

@@ -27,7 +27,8 @@ CASES_TOPIC_PREFIX = "cases:"
 AwayKind = Literal["away_started", "away_ended", "away_warning", "away_violation"]
 DecidedKind = Literal["leave_approved", "leave_rejected"]
 PopPhaseName = Literal["active", "wrapup"]
-CaseNoticeKind = Literal["case_escalated", "incident", "review_due", "review_overdue", "employee_flagged"]
+CaseNoticeKind = Literal["case_escalated", "incident", "review_due", "review_overdue", "employee_flagged",
+                         "callback_feedback"]
 
 
 def agent_topic(username: str) -> str:

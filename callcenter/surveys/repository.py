@@ -1,0 +1,49 @@
+"""The surveys' storage: each method one transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from callcenter.surveys.models import Survey
+
+
+class SurveyRepository:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def add(self, values: dict[str, Any]) -> Survey:
+        async with self.sessions() as s:
+            row = Survey(**values)
+            s.add(row)
+            await s.commit()
+            await s.refresh(row)
+            return row
+
+    async def of_month(self, month: str, agent: str | None = None) -> list[Survey]:
+        async with self.sessions() as s:
+            q = select(Survey).where(Survey.month == month).order_by(Survey.id)
+            if agent is not None:
+                q = q.where(Survey.agent_username == agent)
+            return list((await s.execute(q)).scalars())
+
+    async def of_task(self, task_id: int) -> list[Survey]:
+        async with self.sessions() as s:
+            return list((await s.execute(select(Survey).where(Survey.task_id == task_id)
+                                         .order_by(Survey.id))).scalars())
+
+    async def poor_calls(self, uniqueids: list[str], poor: int) -> set[str]:
+        """Which of these calls have a survey with a point at level ``poor`` or worse."""
+        out: set[str] = set()
+        async with self.sessions() as s:
+            for i in range(0, len(uniqueids), 500):
+                chunk = uniqueids[i:i + 500]
+                rows = await s.execute(select(Survey.call_uniqueid, Survey.attitude, Survey.skill,
+                                              Survey.timeliness, Survey.promises)
+                                       .where(Survey.call_uniqueid.in_(chunk)))
+                for uid, *points in rows.all():
+                    if uid and any(p is not None and p >= poor for p in points):
+                        out.add(uid)
+        return out
