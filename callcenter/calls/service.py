@@ -11,9 +11,10 @@ Rules:
 * An outbound call the product places (:meth:`CallTracker.outbound_started`, before its Originate) is tracked
   from the start under the uniqueid the product gave its first leg (the agent's phone, Originate ``ChannelId``):
   ``DialEnd`` of that leg (the agent answered, the customer was dialled) gives the customer's side — ``ANSWER``
-  answered (from then), ``NOANSWER`` no_answer, ``BUSY`` busy, a ``Call Rejected`` hang-up cause of the dialled
-  leg rejected, anything else failed — and the leg's ``Hangup`` ends it; a hang-up before any dial means the
-  agent did not take their own phone (failed, ``agent_no_answer``).
+  answered (from then), ``NOANSWER`` no_answer, ``BUSY`` busy; the dialled leg's hang-up cause ``Call Rejected``
+  (21) rejected, ``No answer`` / ``No user responding`` (19, 18: a SIP 480 or 408) no_answer; anything else
+  failed — and the leg's ``Hangup`` ends it; a hang-up before any dial means the agent did not take their own
+  phone (failed, ``agent_no_answer``).
 * After every AMI (re)connect :meth:`resync` reconciles with Asterisk's live channels: calls that ended
   while we were disconnected are completed (``end_reason='lost_during_disconnect'``), live calls we did
   not know are picked up, and a queued call whose caller is bridged with an agent's phone is answered.
@@ -496,6 +497,8 @@ class CallTracker:
             return "failed", "agent_no_answer"  # the agent's own phone was not taken: nobody was dialled
         if st.dialled_cause == "21":
             return "rejected", "customer_rejected"
+        if st.dialled_cause in ("18", "19"):  # no user responding / no answer (e.g. SIP 408, 480)
+            return "no_answer", "customer_no_answer"
         return {"NOANSWER": ("no_answer", "customer_no_answer"), "BUSY": ("busy", "customer_busy"),
                 "CANCEL": ("failed", "agent_hung_up"), "DIALLING": ("failed", "agent_hung_up")}.get(
             status, ("failed", f"dial_{status.lower()}"[:32]))

@@ -361,6 +361,8 @@ async def test_an_answered_outbound_call_is_stored_with_its_talk_time(h: Harness
     ([DIAL, _dial_end("BUSY")], "busy", "customer_busy"),
     ([DIAL, {"Event": "Hangup", "Uniqueid": "1764000000.12", "Channel": "PJSIP/trunk-0000000b", "Cause": "21"},
       _dial_end("CHANUNAVAIL")], "rejected", "customer_rejected"),
+    ([DIAL, {"Event": "Hangup", "Uniqueid": "1764000000.12", "Channel": "PJSIP/trunk-0000000b", "Cause": "19"},
+      _dial_end("CHANUNAVAIL")], "no_answer", "customer_no_answer"),  # a SIP 480 from the customer's network
     ([DIAL, _dial_end("CONGESTION")], "failed", "dial_congestion"),
     ([DIAL, _dial_end("CANCEL")], "failed", "agent_hung_up"),
     ([DIAL], "failed", "agent_hung_up"),
