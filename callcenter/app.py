@@ -102,7 +102,7 @@ class Stack:
         self.write_failures = WriteFailureStore(sessions, clock)
         self.write_failures.attach(self.tracker.writer, self.acd.writer)
         self.agi = FastAgiServer(s.agi.host, s.agi.port, s.agi.command_timeout)
-        customers = wire_customers(sessions, clock, self.auth.audit)
+        customers = wire_customers(sessions, clock, self.auth.audit, follow_up_hours=s.callbacks.due_hours)
         self.customers, self.crm, self.customer_access = customers.repo, customers.records, customers.access
         ivr = wire_ivr(s, sessions, clock, self.tracker, self.customers, self.agi,
                        queues=lambda: set(self.acd.queue_names),
@@ -150,7 +150,9 @@ class Stack:
             number_of=self._first_number, first_call=self._first_case_call,
             problem_stands=cases.service.problem_stands, on_case_change=cases.service.on_change,
             tracker=self.tracker, place_call=self._place_call, departments=departments.repo,
-            users_with_role=clocks_live.live.users_with_role, notifier=clocks_live.live.notifier, board=self.board)
+            users_with_role=clocks_live.live.users_with_role, notifier=clocks_live.live.notifier, board=self.board,
+            on_follow_up=customers.service_records.on_follow_up,
+            record_called_back=customers.service_records.follow_up_called_back, queue_of_call=self._queue_of_call)
         self.callbacks = callbacks
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
@@ -223,6 +225,10 @@ class Stack:
             return None
         call = await self.calls_repo.get_by_uniqueid(calls[0].call_uniqueid)
         return calls[0].call_uniqueid, call.queue if call is not None else None
+
+    async def _queue_of_call(self, uniqueid: str) -> str | None:
+        call = await self.calls_repo.get_by_uniqueid(uniqueid)
+        return call.queue if call is not None else None
 
     async def _place_call(self, user: User, number: str, customer_id: int | None) -> str:
         """A call-back's attempt: the ACD's click-to-call for this agent."""

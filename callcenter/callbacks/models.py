@@ -1,10 +1,11 @@
 """The call-back desk's tables (issue 15, "2. The call-back desk"; docs/outbound.md).
 
-A task calls a customer back about a case's result: created when the case is resolved, due ``due_hours`` (72)
-after the result. It stays ``open`` until it closes: ``reached`` (the customer answered the survey), ``refused``
-(reached, would not answer it), ``problem_stands`` (reached, the problem is not solved: fed back), ``unreachable``
-(``max_attempts`` failed attempts, or a wrong number) or ``cancelled``. Every attempt is a row with the outbound
-call it placed (``calls.uniqueid``) and its outcome."""
+A task calls a customer back about a case's result (created when the case is resolved, due ``due_hours`` (72)
+after the result), or about a service record that asks for a follow-up (due at the record's follow-up time). It
+stays ``open`` until it closes: ``reached`` (the customer answered the survey), ``refused`` (reached, would not
+answer it), ``problem_stands`` (reached, the problem is not solved: fed back), ``unreachable`` (``max_attempts``
+failed attempts, or a wrong number) or ``cancelled`` (a follow-up withdrawn or done by hand). Every attempt is a
+row with the outbound call it placed (``calls.uniqueid``) and its outcome."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class CallbackTask(Base):
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     case_number: Mapped[str | None] = mapped_column(String(32))
     case_type: Mapped[str | None] = mapped_column(String(16))
+    service_record_id: Mapped[int | None] = mapped_column(Integer)  # a follow-up's record (no case)
     department_id: Mapped[int | None] = mapped_column(Integer)
     queue: Mapped[str | None] = mapped_column(String(64))  # the queue of the case's first call
     customer_id: Mapped[int | None] = mapped_column(Integer)
@@ -51,6 +53,7 @@ class CallbackTask(Base):
         Index("ix_callback_tasks_state_due", "state", "due_at"),
         Index("ix_callback_tasks_due", "due_at"),
         Index("ix_callback_tasks_case", "case_id"),
+        Index("ix_callback_tasks_record", "service_record_id"),
     )
 
 

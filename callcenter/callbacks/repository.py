@@ -44,6 +44,12 @@ class CallbackRepository:
                                                                CallbackTask.state == "open")
                                     .limit(1))).scalar_one_or_none()
 
+    async def open_of_record(self, record_id: int) -> CallbackTask | None:
+        async with self.sessions() as s:
+            return (await s.execute(select(CallbackTask).where(CallbackTask.service_record_id == record_id,
+                                                               CallbackTask.state == "open")
+                                    .limit(1))).scalar_one_or_none()
+
     async def search(self, f: TaskFilters, limit: int, offset: int) -> tuple[list[CallbackTask], int]:
         """Due order (earliest first), then id."""
         q = select(CallbackTask)

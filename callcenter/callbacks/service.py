@@ -77,6 +77,19 @@ class CaseFacts(Protocol):
     accepted_by: str
 
 
+class RecordFacts(Protocol):
+    """What the desk reads of a service record (``callcenter.customers.models.ServiceRecord``)."""
+
+    id: int
+    customer_id: int | None
+    caller_number: str | None
+    agent_username: str
+    call_uniqueid: str | None
+    follow_up_needed: bool
+    follow_up_due: datetime | None
+    follow_up_done_at: datetime | None
+
+
 class ProblemStands(Protocol):
     async def __call__(self, number: str, by: str, note: str, reopen: bool,
                        call_uniqueid: str | None = None) -> tuple[Any, str]: ...
@@ -133,6 +146,8 @@ class CallbackDesk:
     tell_feedback: TellFeedback
     call_is_live: CallIsLive
     place_call: PlaceCall | None = None  # plugged in by the wiring (the ACD)
+    record_called_back: Callable[[int, datetime, str], Awaitable[None]] | None = None  # a follow-up done
+    queue_of_call: Callable[[str], Awaitable[str | None]] | None = None
     raise_alert: RaiseAlert | None = None
     clear_alert: ClearAlert | None = None
     tz: ZoneInfo = field(init=False)
@@ -158,6 +173,35 @@ class CallbackDesk:
             "version": 1, "created_at": now, "due_at": now + timedelta(hours=self.settings.due_hours),
             "attempts": 0, "failed_attempts": 0, "note": ""})
         await self.audit(SYSTEM, "callback.created", _target(t.id), {"case": c.number, "due_at": t.due_at.isoformat()})
+
+    async def on_service_record(self, r: RecordFacts) -> None:
+        """The service records' follow-up listener: a follow-up asked for gets its task (due at the record's
+        follow-up time, which the records keep within ``due_hours``); moved: the open task's due time follows;
+        withdrawn or done by hand: the open task is cancelled."""
+        t = await self.repo.open_of_record(r.id)
+        now = self.clock.now()
+        if not r.follow_up_needed or r.follow_up_done_at is not None:
+            if t is not None:
+                await self.repo.change(t.id, t.version, {"state": "cancelled", "closed_at": now,
+                                                         "closed_by": SYSTEM})
+                self._cleared(t)
+                await self.audit(SYSTEM, "callback.cancelled", _target(t.id), {"service_record": r.id})
+            return
+        due = r.follow_up_due or now + timedelta(hours=self.settings.due_hours)
+        if t is not None:
+            if t.due_at != due:
+                await self.repo.change(t.id, t.version, {"due_at": due})
+            return
+        number = r.caller_number or (await self.number_of(r.customer_id) if r.customer_id is not None else None)
+        queue = None
+        if r.call_uniqueid is not None and self.queue_of_call is not None:
+            queue = await self.queue_of_call(r.call_uniqueid)
+        t = await self.repo.add({
+            "service_record_id": r.id, "customer_id": r.customer_id, "number": number, "queue": queue,
+            "rated_agent": r.agent_username, "rated_call": r.call_uniqueid, "state": "open", "version": 1,
+            "created_at": now, "due_at": due, "attempts": 0, "failed_attempts": 0, "note": ""})
+        await self.audit(SYSTEM, "callback.created", _target(t.id), {"service_record": r.id,
+                                                                      "due_at": t.due_at.isoformat()})
 
     # reading ----------------------------------------------------------------------------------------------------
     async def _task(self, task_id: int) -> CallbackTask:
@@ -304,7 +348,7 @@ class CallbackDesk:
                                                       how, note, now)
         await self.audit(user.username, "callback.outcome", _target(task_id), detail)
         if changed.state != "open":
-            self._cleared(changed)
+            await self._closed(changed, user.username)
         return TaskView(changed, await self.repo.attempts(task_id), self._next_attempt(changed, attempts))
 
     # the call record's side: an attempt whose customer did not answer counts by itself -------------------------
@@ -340,7 +384,7 @@ class CallbackDesk:
                 await self.audit(SYSTEM, "callback.outcome", _target(t.id),
                                  {"attempt": a.id, "outcome": failed, "call": uid, "state": changed.state})
                 if changed.state != "open":
-                    self._cleared(changed)
+                    await self._closed(changed, a.agent_username)
                 return
         except Exception:
             log.exception("call-back: the end of call %s could not be recorded on its attempt", uid)
@@ -351,6 +395,12 @@ class CallbackDesk:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     # overdue on the boards ------------------------------------------------------------------------------------
+    async def _closed(self, t: CallbackTask, by: str) -> None:
+        """A task closed: off the boards; a follow-up's record marked done."""
+        self._cleared(t)
+        if t.service_record_id is not None and self.record_called_back is not None and t.closed_at is not None:
+            await self.record_called_back(t.service_record_id, t.closed_at, by)
+
     def _cleared(self, t: CallbackTask) -> None:
         if self.clear_alert is not None:
             self.clear_alert(_alert_id(t.id))

@@ -24,6 +24,7 @@ from callcenter.callbacks.service import (
     OverdueWatch,
     PlaceCall,
     ProblemStands,
+    RecordFacts,
     SurveyStore,
 )
 from callcenter.calls.service import CallTracker
@@ -51,9 +52,13 @@ def wire_callbacks(sessions: async_sessionmaker[AsyncSession], clock: Clock, tim
                    first_call: FirstCall, problem_stands: ProblemStands, on_case_change: Callable[..., None],
                    tracker: CallTracker, place_call: PlaceCall, departments: DepartmentRepository,
                    users_with_role: Callable[[str], Awaitable[list[str]]], notifier: CasesNotifier,
-                   board: BoardAlerts) -> Callbacks:
-    """``on_case_change``: the cases' ``CaseService.on_change`` (a resolved case gets its task); ``place_call``:
-    the ACD's click-to-call for an agent (the outbound call's uniqueid); ``board``: the wallboard's alerts."""
+                   board: BoardAlerts, on_follow_up: Callable[..., None],
+                   record_called_back: Callable[[int, datetime, str], Awaitable[None]],
+                   queue_of_call: Callable[[str], Awaitable[str | None]]) -> Callbacks:
+    """``on_case_change``: the cases' ``CaseService.on_change`` (a resolved case gets its task); ``on_follow_up``:
+    the service records' ``ServiceRecords.on_follow_up`` (a follow-up asked for gets its task) and
+    ``record_called_back`` (a closed task's record marked done); ``place_call``: the ACD's click-to-call for an
+    agent (the outbound call's uniqueid); ``board``: the wallboard's alerts."""
 
     async def tell_feedback(department_id: int | None, case_number: str, followed_by: str, how: str, note: str,
                             at: datetime) -> list[str]:
@@ -78,12 +83,17 @@ def wire_callbacks(sessions: async_sessionmaker[AsyncSession], clock: Clock, tim
 
     desk = CallbackDesk(CallbackRepository(sessions), settings, clock, timezone, audit, surveys, number_of,
                         first_call, problem_stands, tell_feedback, lambda uid: tracker.call(uid) is not None,
-                        place_call=place_call, raise_alert=raise_alert, clear_alert=board.clear_alert)
+                        place_call=place_call, record_called_back=record_called_back, queue_of_call=queue_of_call,
+                        raise_alert=raise_alert, clear_alert=board.clear_alert)
 
     async def on_case(c: CaseFacts, action: str) -> None:
         await desk.on_case(c, action)
 
+    async def on_record(r: RecordFacts) -> None:
+        await desk.on_service_record(r)
+
     on_case_change(on_case)
+    on_follow_up(on_record)
     tracker.watch(desk.on_call)
     return Callbacks(desk=desk, watch=OverdueWatch(desk), routers=(router,))
 

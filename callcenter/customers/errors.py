@@ -279,6 +279,10 @@ UNKNOWN_SORT = Refusal(
 )
 BAD_LIMIT = Refusal("customers.bad_limit", InvalidInput, en="limit must be 1..500", zh="limit 必须是 1..500")
 BAD_OFFSET = Refusal("customers.bad_offset", InvalidInput, en="offset must be 0 or more", zh="offset 必须大于或等于 0")
+FOLLOW_UP_TOO_LATE = Refusal(
+    "customers.follow_up_too_late", InvalidInput,
+    en="follow_up_due may be earlier, never later than {latest} ({hours} hours after the follow-up was asked for)",
+    zh="follow_up_due 只能提前，不能晚于 {latest}（提出跟进后 {hours} 小时）")
 DUE_NEEDS_FOLLOW_UP = Refusal(
     "customers.due_needs_follow_up", InvalidInput,
     en="follow_up_due needs follow_up_needed=true",

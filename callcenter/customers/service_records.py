@@ -1,10 +1,17 @@
 """Service records: what an agent wrote about a call (category, text, outcome, a follow-up), for the call's
 customer. An agent writes them for a call they handle or answered and changes only their own; supervisors and
-admins any. Every write is audited."""
+admins any. Every write is audited.
+
+A follow-up is a call-back (issue 15, "2. The call-back desk"): it is due at most ``follow_up_hours`` (72, the
+call-back desk's ``due_hours``) after it was asked for — by default exactly then; a later due time is refused,
+naming the latest. The call-back desk hears of every record whose follow-up is asked, moved, withdrawn or done
+(:meth:`ServiceRecords.on_follow_up`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from callcenter.clock import Clock
@@ -25,6 +32,7 @@ from callcenter.customers.errors import (
     CUSTOMER_ID_NOT_NUMBER,
     DUE_NEEDS_FOLLOW_UP,
     FOLLOW_UP_DONE,
+    FOLLOW_UP_TOO_LATE,
     NO_FOLLOW_UP,
     NO_SUCH_CUSTOMER,
     NOTHING_TO_CHANGE,
@@ -40,13 +48,40 @@ from callcenter.customers.errors import (
 from callcenter.customers.models import CATEGORIES, ServiceRecord
 from callcenter.customers.repository import CustomerRepository, normalise_number
 
+log = logging.getLogger(__name__)
+FollowUpListener = Callable[[ServiceRecord], Awaitable[None]]
+
 
 class ServiceRecords:
-    def __init__(self, repo: CustomerRepository, clock: Clock, audit: Audit, access: CustomerAccess) -> None:
+    def __init__(self, repo: CustomerRepository, clock: Clock, audit: Audit, access: CustomerAccess,
+                 follow_up_hours: float = 72.0) -> None:
         self.repo = repo
         self.clock = clock
         self.audit = audit
         self.access = access
+        self.follow_up_hours = follow_up_hours
+        self._follow_up_listeners: list[FollowUpListener] = []
+
+    def on_follow_up(self, listener: FollowUpListener) -> None:
+        """``listener(record)`` after a record's follow-up was asked for, moved, withdrawn or marked done."""
+        self._follow_up_listeners.append(listener)
+
+    async def _told(self, r: ServiceRecord) -> None:
+        for listener in self._follow_up_listeners:
+            try:
+                await listener(r)
+            except Exception:
+                log.exception("service record %d: telling its follow-up failed", r.id)
+
+    def _due(self, asked_at: datetime, due: datetime | None) -> datetime:
+        """The follow-up's due time: ``due`` if given (at most ``follow_up_hours`` after ``asked_at``), else then."""
+        latest = asked_at + timedelta(hours=self.follow_up_hours)
+        if due is None:
+            return latest
+        if due > latest:
+            raise FOLLOW_UP_TOO_LATE({"latest": iso(latest), "hours": f"{self.follow_up_hours:g}"},
+                                     field="follow_up_due")
+        return due
 
     @staticmethod
     def _record_fields(data: dict[str, Any]) -> dict[str, Any]:
@@ -99,10 +134,14 @@ class ServiceRecords:
         if values["customer_id"] is None and number is not None:
             values["customer_id"] = await self.repo.customer_for_number(number)
         now = self.clock.now()
+        if values["follow_up_needed"]:
+            values["follow_up_due"] = self._due(now, values["follow_up_due"])
         r = await self.repo.add_record({**values, "call_uniqueid": uid, "caller_number": number,
                                         "agent_username": actor.username, "created_at": now, "updated_at": None})
         await self.audit(actor.username, "service_record.create", f"service_record:{r.id}",
                          {"customer_id": r.customer_id, "call": uid})
+        if r.follow_up_needed:
+            await self._told(r)
         return r
 
     async def _own_record(self, actor: Actor, record_id: int, what: str) -> ServiceRecord:
@@ -125,12 +164,26 @@ class ServiceRecords:
         needed = values.get("follow_up_needed", r.follow_up_needed)
         due = values.get("follow_up_due", r.follow_up_due)
         need(due is None or needed, DUE_NEEDS_FOLLOW_UP, "follow_up_due")
-        values["updated_at"] = self.clock.now()
+        now = self.clock.now()
+        if needed and ("follow_up_due" in values or not r.follow_up_needed):
+            # asked for now (or earlier, when it already was): due at most follow_up_hours after that
+            values["follow_up_due"] = self._due(r.created_at if r.follow_up_needed else now, due)
+        values["updated_at"] = now
         updated = await self.repo.update_record(record_id, values)
         assert updated is not None
         await self.audit(actor.username, "service_record.edit", f"service_record:{record_id}",
                          {"fields": sorted(k for k in values if k != "updated_at")})
+        if needed != r.follow_up_needed or updated.follow_up_due != r.follow_up_due:
+            await self._told(updated)
         return updated
+
+    async def follow_up_called_back(self, record_id: int, at: datetime, by: str) -> None:
+        """The call-back desk closed the record's call-back: its follow-up is done (unless it already was)."""
+        r = await self.repo.get_record(record_id)
+        if r is None or not r.follow_up_needed or r.follow_up_done_at is not None:
+            return
+        await self.repo.update_record(record_id, {"follow_up_done_at": at, "updated_at": at})
+        await self.audit(by, "service_record.follow_up_done", f"service_record:{record_id}", {"by": "callback"})
 
     async def follow_up_done(self, actor: Actor, record_id: int) -> ServiceRecord:
         r = await self._own_record(actor, record_id, "close the follow-up of")
@@ -142,6 +195,7 @@ class ServiceRecords:
         updated = await self.repo.update_record(record_id, {"follow_up_done_at": now, "updated_at": now})
         assert updated is not None
         await self.audit(actor.username, "service_record.follow_up_done", f"service_record:{record_id}", None)
+        await self._told(updated)
         return updated
 
     async def list_records(self, actor: Actor, *, customer_id: int | None = None, call: str | None = None,

@@ -34,11 +34,15 @@ class Customers:
         RouteLimit("POST", "/api/customers/import", MAX_CSV_BYTES + MULTIPART_SLACK, ("admin",)),)
 
 
-def wire_customers(sessions: async_sessionmaker[AsyncSession], clock: Clock, audit: Audit) -> Customers:
+def wire_customers(sessions: async_sessionmaker[AsyncSession], clock: Clock, audit: Audit,
+                   follow_up_hours: float = 72.0) -> Customers:
+    """``follow_up_hours``: a follow-up is due at most this long after it was asked for (the call-back desk's
+    ``due_hours``)."""
     repo = CustomerRepository(sessions, clock)
     access = CustomerAccess(repo, audit)
     return Customers(repo=repo, access=access, records=CustomerRecords(repo, clock, audit, access),
-                     service_records=ServiceRecords(repo, clock, audit, access), csv=CustomerCsv(repo, clock, audit),
+                     service_records=ServiceRecords(repo, clock, audit, access, follow_up_hours),
+                     csv=CustomerCsv(repo, clock, audit),
                      routers=(router, records_router))
 
 

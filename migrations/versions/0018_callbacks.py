@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("case_id", sa.Integer(), sa.ForeignKey("cases.id", ondelete="SET NULL"), nullable=True),
         sa.Column("case_number", sa.String(32), nullable=True),
         sa.Column("case_type", sa.String(16), nullable=True),
+        sa.Column("service_record_id", sa.Integer(), nullable=True),
         sa.Column("department_id", sa.Integer(), nullable=True),
         sa.Column("queue", sa.String(64), nullable=True),
         sa.Column("customer_id", sa.Integer(), nullable=True),
@@ -48,6 +49,7 @@ def upgrade() -> None:
     op.create_index("ix_callback_tasks_state_due", "callback_tasks", ["state", "due_at"])
     op.create_index("ix_callback_tasks_due", "callback_tasks", ["due_at"])
     op.create_index("ix_callback_tasks_case", "callback_tasks", ["case_id"])
+    op.create_index("ix_callback_tasks_record", "callback_tasks", ["service_record_id"])
     op.create_table(
         "callback_attempts",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),

@@ -14,6 +14,7 @@ both databases by the unit tier (test_customers_service.py, test_customers_api.p
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -147,6 +148,12 @@ def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, w
                 assert [(r["category"], r["agent_username"], r["follow_up_needed"]) for r in items] == [
                     ("complaint", AGENT[0], True)]
                 assert items[0]["text"] == "Bill charged twice in March; refund promised."
+                # the follow-up defaults to 72 hours from now (not 3 days at 23:59) and is on the call-back desk
+                due = datetime.fromisoformat(items[0]["follow_up_due"].replace("Z", "+00:00"))
+                created = datetime.fromisoformat(items[0]["created_at"].replace("Z", "+00:00"))
+                assert timedelta(hours=71, minutes=58) <= due - created <= timedelta(hours=72), (due, created)
+                tasks = ok(api.get("/api/callbacks"))["items"]
+                assert [(t["number"], t["due_at"]) for t in tasks] == [(CALLER, items[0]["follow_up_due"])]
                 page.keyboard.press("F4")  # done: ready again
                 expect(page.get_by_test_id("agent-state")).to_contain_text("Ready")
                 expect(page.get_by_test_id("pop-card")).to_be_hidden()

@@ -339,3 +339,39 @@ async def test_overdue_tasks_are_on_the_board_until_closed_and_the_rate_counts_t
     r = await desk.req("a1", "GET", "/api/callbacks/rate",
                        params={"since": "2026-12-03T16:00:00Z", "until": "2026-12-04T16:00:00Z"})
     assert r.status_code == 403
+
+
+async def test_a_service_record_asking_for_a_follow_up_is_a_call_back_within_72_hours(desk: Desk) -> None:
+    """The desktop's record with a follow-up: due by default 72 hours after it was asked for, never later
+    (refused, naming the latest); a task on the desk due then; moved earlier, the task follows; the task closed,
+    the record's follow-up is done; a follow-up withdrawn cancels its task."""
+    base = {"category": "query", "text": "asked about the bill", "customer_id": desk.customer,
+            "follow_up_needed": True}
+    body = await desk.refused("lead", "POST", "/api/service-records", 400, "customers.follow_up_too_late",
+                              json={**base, "follow_up_due": "2026-12-04T01:00:01Z"})
+    assert "2026-12-04T01:00:00Z" in body["messages"]["en"] and "72 hours" in body["messages"]["en"]
+    r = await desk.ok("lead", "POST", "/api/service-records", 201, json=base)
+    assert r["follow_up_due"] == "2026-12-04T01:00:00Z"  # the default: 72 hours, not 3 days at 23:59
+    items = (await desk.ok("a1", "GET", "/api/callbacks"))["items"]
+    [t] = [t for t in items if t["case_number"] is None]
+    assert (t["due_at"], t["number"], t["rated_agent"], t["case_type"]) == (
+        "2026-12-04T01:00:00Z", "13800138000", "lead", None)
+    desk.clock.advance(3600)
+    await desk.refused("lead", "PATCH", f"/api/service-records/{r['id']}", 400, "customers.follow_up_too_late",
+                       json={"follow_up_due": "2026-12-04T02:00:00Z"})  # 72 h from when it was asked, not now
+    await desk.ok("lead", "PATCH", f"/api/service-records/{r['id']}", json={"follow_up_due": "2026-12-02T01:00:00Z"})
+    t = (await desk.ok("a1", "GET", f"/api/callbacks/{t['id']}"))["task"]
+    assert t["due_at"] == "2026-12-02T01:00:00Z"
+    uid = await desk.call(t)
+    await desk.ends(uid, "ANSWER", talk=20)
+    await desk.ok("a1", "POST", f"/api/callbacks/{t['id']}/outcome",
+                  json={"version": t["version"], "outcome": "reached", "survey": SURVEY})
+    rec = (await desk.ok("lead", "GET", "/api/service-records", params={"customer_id": desk.customer}))["items"]
+    [done] = [x for x in rec if x["id"] == r["id"]]
+    assert done["follow_up_done_at"] is not None
+    # another one withdrawn: its task is cancelled (and not counted as due in the rate)
+    r2 = await desk.ok("lead", "POST", "/api/service-records", 201, json=base)
+    [t2] = [x for x in (await desk.ok("a1", "GET", "/api/callbacks"))["items"] if x["id"] != t["id"]]
+    await desk.ok("lead", "PATCH", f"/api/service-records/{r2['id']}", json={"follow_up_needed": False})
+    t2 = (await desk.ok("a1", "GET", f"/api/callbacks/{t2['id']}"))["task"]
+    assert (t2["state"], t2["closed_by"]) == ("cancelled", "system")

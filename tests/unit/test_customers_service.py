@@ -306,7 +306,7 @@ async def test_history_matches_calls_in_every_number_format(rig: Rig) -> None:
     for i in range(7):
         rig.clock.set(T0 + timedelta(minutes=i))
         await rig.crm.service_records.create_record(SUP, customer_id=cid, category="query", text=f"r{i}",
-                                    follow_up_needed=i in (1, 5), follow_up_due=T0 + timedelta(days=7 - i)
+                                    follow_up_needed=i in (1, 5), follow_up_due=T0 + timedelta(hours=70 - i)
                                     if i in (1, 5) else None)
     rec5 = next(r for r in (await rig.crm.service_records.list_records(SUP, customer_id=cid))[0] if r.text == "r5")
     await rig.crm.service_records.follow_up_done(SUP, rec5.id)

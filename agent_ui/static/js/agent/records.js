@@ -110,10 +110,7 @@ export async function saveRecord(ev) {
   if (p.customer && p.customer.id) body.customer_id = p.customer.id;
   if (p.caller_number) body.caller_number = p.caller_number;
   const due = $("record-follow-up-due").value;
-  if (followUp && due) {
-    const [y, m, d] = due.split("-").map(Number);
-    body.follow_up_due = new Date(y, m - 1, d, 23, 59, 0).toISOString(); // by the end of that day, local time
-  }
+  if (followUp && due) body.follow_up_due = new Date(due).toISOString(); // the local date and time chosen
   const btn = $("record-save");
   btn.disabled = true;
   showStatus(status, () => t("agent.saving"));
@@ -140,12 +137,18 @@ export async function saveRecord(ev) {
   showStatus(status, () => t("agent.record_saved", { time: fmtShort(rec.created_at) || "" }), "ok");
 }
 
+const FOLLOW_UP_MS = 72 * 3600 * 1000;
+
+/* A datetime-local input's value: the local date and time to the minute (seconds dropped: never later). */
+function localMinute(d) {
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}T${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
 export function onFollowUpToggle() {
   const on = $("record-follow-up").checked;
   const due = $("record-follow-up-due");
   due.disabled = !on;
-  if (on && !due.value) { // the centre's rule: call-backs within 72 hours
-    const d = new Date(Date.now() + 3 * 86400000);
-    due.value = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+  if (on && !due.value) { // the centre's rule: call-backs within 72 hours (the server refuses a later time)
+    due.value = localMinute(new Date(serverNow() + FOLLOW_UP_MS));
   }
 }
