@@ -33,6 +33,7 @@ from callcenter.auth.wiring import wire_auth, wire_users
 from callcenter.bodylimit import BodyLimit
 from callcenter.callbacks.wiring import wire_callbacks
 from callcenter.calls.wiring import wire_calls
+from callcenter.campaigns.wiring import wire_campaigns
 from callcenter.cases.wiring import wire_case_clocks, wire_cases, wire_review
 from callcenter.clock import Clock, SystemClock
 from callcenter.customers.wiring import grant_call_access, wire_customers
@@ -154,6 +155,12 @@ class Stack:
             on_follow_up=customers.service_records.on_follow_up,
             record_called_back=customers.service_records.follow_up_called_back, queue_of_call=self._queue_of_call)
         self.callbacks = callbacks
+        # campaigns (issue 15): the pacer places the calls of the progressive ones through the ACD's click-to-call
+        campaigns = wire_campaigns(sessions, clock, s.timezone, s.campaigns, self.auth.audit,
+                                   is_agent=self._is_agent, agent_state=self._agent_state,
+                                   user_of=self.auth.repo.user_named, call_end=self._call_end,
+                                   place_call=self._place_call, tracker=self.tracker)
+        self.campaigns = campaigns
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
         self.desk = Desk(self.acd, self.pop, self.recorder)
@@ -174,7 +181,7 @@ class Stack:
                      self.prompts,
                      self.board, self.seat, self.recordings, self.recorder, recordings.playback, recordings.peaks,
                      *self.qc.services, self.shifts, self.write_failures, self.directory, self.users,
-                     self.surveys, self.callbacks.desk):
+                     self.surveys, self.callbacks.desk, self.campaigns.campaigns):
             self.services.add(type(item), item)
         self.services.add(CLOCK, clock)
         for item in (self.departments, cases.service, cases.files, cases.view, self.case_live):
@@ -191,7 +198,7 @@ class Stack:
             *qc.routers, *shifts.routers]
         self.body_limits = [*ivr.body_limits, *customers.body_limits]
         self.routers += [*departments.routers, *clocks_live.routers, *self.review.routers, *cases.routers,
-                         *surveys.routers, *callbacks.routers]
+                         *surveys.routers, *callbacks.routers, *campaigns.routers]
         self.body_limits += cases.body_limits
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
@@ -225,6 +232,18 @@ class Stack:
             return None
         call = await self.calls_repo.get_by_uniqueid(calls[0].call_uniqueid)
         return calls[0].call_uniqueid, call.queue if call is not None else None
+
+    async def _is_agent(self, username: str) -> bool:
+        u = await self.auth.repo.user_named(username)
+        return u is not None and u.active and "agent" in u.roles
+
+    def _agent_state(self, username: str) -> str | None:
+        a = self.acd.handling(username)
+        return a.state if a is not None else None
+
+    async def _call_end(self, uniqueid: str) -> tuple[str | None, str | None] | None:
+        call = await self.calls_repo.get_by_uniqueid(uniqueid)
+        return (call.outcome, call.end_reason) if call is not None and call.ended_at is not None else None
 
     async def _queue_of_call(self, uniqueid: str) -> str | None:
         call = await self.calls_repo.get_by_uniqueid(uniqueid)
@@ -391,6 +410,7 @@ class Stack:
             self.case_clocks.start()
             self.review.watch.start()
             self.callbacks.watch.start()
+            self.campaigns.pacer.start()
             self.tracker.start_writer()
             self.acd.start_writer()
             await self.ami.start()
@@ -402,6 +422,7 @@ class Stack:
         await self.case_clocks.stop()
         await self.review.watch.stop()
         await self.callbacks.watch.stop()
+        await self.campaigns.pacer.stop()
         await self.shifts.stop()
         await self.seat.stop()
         await self.board.stop()

@@ -25,6 +25,7 @@ from pydantic_settings import (
 )
 
 from callcenter.callbacks.config import CallbackSettings
+from callcenter.campaigns.config import CampaignSettings
 from callcenter.cases.config import CasesSettings
 from callcenter.cases.policy import CasePolicySettings
 from callcenter.clock import check_timezone
@@ -541,6 +542,8 @@ class Settings(BaseSettings):
     case_policy: CasePolicySettings = Field(default_factory=CasePolicySettings)
     # the call-back desk (callcenter/callbacks/config.py, docs/outbound.md): CALLCENTER_CALLBACKS__...
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
+    # campaigns: the pacer's tick, the preview hold (callcenter/campaigns/config.py): CALLCENTER_CAMPAIGNS__...
+    campaigns: CampaignSettings = Field(default_factory=CampaignSettings)
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)

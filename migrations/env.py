@@ -11,6 +11,7 @@ from callcenter.acd import models as _acd  # noqa: F401
 from callcenter.auth import models as _auth  # noqa: F401
 from callcenter.callbacks import models as _callbacks  # noqa: F401
 from callcenter.calls import models as _calls  # noqa: F401 - registers tables on Base.metadata
+from callcenter.campaigns import models as _campaigns  # noqa: F401
 from callcenter.cases import models as _cases  # noqa: F401
 from callcenter.customers import models as _customers  # noqa: F401
 from callcenter.db import Base, make_engine

@@ -1,0 +1,423 @@
+"""Campaigns: their rules, the preview agent's side and the progressive pacer (``models.py`` for the model;
+docs/outbound.md "Campaigns").
+
+- **Calling hours** (:func:`in_hours`): the centre's local time within ``[hours_from, hours_to)`` on one of
+  ``days`` (ISO weekdays); outside them nothing is dialled, by the pacer or by hand.
+- **The do-not-call list wins**: a number is checked against it when it comes up to be dialled, so a number added
+  to the list after the import is never dialled either (it is marked ``dnc``).
+- **Retry** (:func:`retry_at`): after ``busy`` / ``no_answer`` / ``failed`` (the trunk could not place it) the
+  number is pending again ``retry[<outcome>]`` minutes later (defaults 10, 60, 30), until ``max_attempts``
+  attempts (then ``exhausted``); ``answered`` is ``done``. A call whose agent never took their own phone is not
+  an attempt at the customer: the number is offered again ``agent_missed_retry_seconds`` later.
+- **Progressive** (:class:`Pacer`): every ``tick_seconds`` each running progressive campaign in its hours pairs
+  its agents who are ``ready`` (and not on one of its calls) with its due numbers, oldest first
+  (:func:`plan`); each number is claimed in the database (``dialling``, the attempt counted, a retry time set)
+  *before* its call is placed — the agent's phone first (the ACD's click-to-call), then the customer — so there
+  are never more calls in flight than ready agents and a restart never dials a number again inside its spacing.
+- **Preview**: an agent of the campaign takes the next due number (held for them ``preview_hold_minutes``), sees
+  the customer and dials it (the same click-to-call).
+- The call's end (the call tracker's watcher) gives the outcome; after a restart :meth:`Campaigns.recover` settles
+  the numbers left ``dialling`` from their stored calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from callcenter.auth.models import User
+from callcenter.campaigns.config import CampaignSettings
+from callcenter.campaigns.errors import (
+    BAD_HOURS,
+    BAD_NUMBER,
+    BAD_ROW,
+    BAD_STATE,
+    CAMPAIGN_NOT_FOUND,
+    NAME_TAKEN,
+    NO_HEADER,
+    NOT_CAMPAIGN_AGENT,
+    NOT_PREVIEW,
+    NOT_YOUR_NUMBER,
+    NOTHING_TO_CALL,
+    ON_DNC,
+    OUT_OF_HOURS,
+    UNKNOWN_AGENT,
+)
+from callcenter.campaigns.models import Campaign, CampaignNumber, DncNumber
+from callcenter.campaigns.repository import CampaignRepository
+from callcenter.clock import Clock
+from callcenter.periodic import Periodic
+
+log = logging.getLogger(__name__)
+
+Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
+PlaceCall = Callable[[User, str, int | None], Awaitable[str]]  # the ACD's click-to-call: the call's uniqueid
+UserOf = Callable[[str], Awaitable[User | None]]
+AgentState = Callable[[str], str | None]  # username → the agent's state (None: not logged in)
+CallEnd = Callable[[str], Awaitable[tuple[str | None, str | None] | None]]  # uid → (outcome, end_reason) if ended
+DEFAULT_RETRY = {"busy": 10.0, "no_answer": 60.0, "failed": 30.0}
+# the call record's outcome → the number's
+OUTCOME_OF_CALL = {"answered": "answered", "no_answer": "no_answer", "busy": "busy", "rejected": "busy",
+                   "failed": "failed"}
+AGENT_SIDE = ("agent_no_answer", "agent_hung_up", "originate_failed")  # never reached the customer's side
+STATE_WORDS = {"start": "started", "pause": "paused", "resume": "resumed", "stop": "stopped"}
+TRANSITIONS = {"start": (("draft",), "running"), "pause": (("running",), "paused"),
+               "resume": (("paused",), "running"), "stop": (("draft", "running", "paused"), "stopped")}
+
+
+class AgentRoles(Protocol):
+    async def __call__(self, username: str) -> bool: ...
+
+
+def digits_of(raw: str) -> str | None:
+    """A number as dialled: its digits (spaces, ``+ - ( )`` dropped); None if not 3 to 20 digits."""
+    if any(not (ch.isdigit() or ch in " +-()") for ch in raw):
+        return None
+    d = "".join(ch for ch in raw if ch.isdigit())
+    return d if 3 <= len(d) <= 20 else None
+
+
+def _hm(v: str) -> time:
+    h, m = v.split(":")
+    return time(int(h), int(m))
+
+
+def check_hours(hours_from: str, hours_to: str, days: Sequence[int]) -> None:
+    try:
+        start, end = _hm(hours_from), _hm(hours_to)
+    except ValueError as e:
+        raise BAD_HOURS(field="hours_from") from e
+    if not start < end or not days or any(d not in range(1, 8) for d in days):
+        raise BAD_HOURS(field="hours_from" if not start < end else "days")
+
+
+def in_hours(c: Campaign, now: datetime, tz: ZoneInfo) -> bool:
+    local = now.astimezone(tz)
+    return local.isoweekday() in c.days and _hm(c.hours_from) <= local.time() < _hm(c.hours_to)
+
+
+def retry_at(c: Campaign, outcome: str, attempts: int, now: datetime) -> datetime | None:
+    """When a number is tried again after ``outcome`` (None: not again)."""
+    if outcome == "answered" or attempts >= c.max_attempts:
+        return None
+    minutes = float((c.retry or {}).get(outcome, DEFAULT_RETRY.get(outcome, 30.0)))
+    return now + timedelta(minutes=minutes)
+
+
+def plan(free_agents: Sequence[str], due: Sequence[CampaignNumber]) -> list[tuple[str, CampaignNumber]]:
+    """The progressive pacer's decision: each free agent gets the next due number, in order; never more pairs
+    than free agents."""
+    return list(zip(free_agents, due, strict=False))
+
+
+@dataclass
+class Campaigns:
+    repo: CampaignRepository
+    settings: CampaignSettings
+    clock: Clock
+    timezone: str
+    audit: Audit
+    is_agent: AgentRoles
+    agent_state: AgentState
+    user_of: UserOf
+    call_end: CallEnd
+    place_call: PlaceCall | None = None
+    tz: ZoneInfo = field(init=False)
+    _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    _busy: dict[int, set[str]] = field(init=False, default_factory=dict)  # campaign → agents being connected
+
+    def __post_init__(self) -> None:
+        self.tz = ZoneInfo(self.timezone)
+
+    # campaigns ---------------------------------------------------------------------------------------------------
+    async def _get(self, campaign_id: int) -> Campaign:
+        c = await self.repo.get(campaign_id)
+        if c is None:
+            raise CAMPAIGN_NOT_FOUND(campaign_id=campaign_id)
+        return c
+
+    async def _agents(self, agents: Sequence[str]) -> list[str]:
+        out = []
+        for a in agents:
+            if not await self.is_agent(a):
+                raise UNKNOWN_AGENT(username=a, field="agents")
+            if a not in out:
+                out.append(a)
+        return out
+
+    async def create(self, username: str, spec: dict[str, Any]) -> Campaign:
+        check_hours(spec["hours_from"], spec["hours_to"], spec["days"])
+        now = self.clock.now()
+        values = {**spec, "agents": await self._agents(spec["agents"]), "state": "draft", "created_by": username,
+                  "created_at": now, "updated_at": now}
+        c = await self.repo.add(values)
+        if c is None:
+            raise NAME_TAKEN(name=spec["name"], field="name")
+        await self.audit(username, "campaign.create", _target(c.id), {"name": c.name, "mode": c.mode})
+        return c
+
+    async def update(self, username: str, campaign_id: int, changes: dict[str, Any]) -> Campaign:
+        c = await self._get(campaign_id)
+        if c.state in ("stopped", "done"):
+            raise BAD_STATE(campaign_id=campaign_id, state=c.state, wanted="changed")
+        merged = {"hours_from": c.hours_from, "hours_to": c.hours_to, "days": c.days, **changes}
+        check_hours(merged["hours_from"], merged["hours_to"], merged["days"])
+        if "agents" in changes:
+            changes["agents"] = await self._agents(changes["agents"])
+        changed = await self.repo.change(campaign_id, {**changes, "updated_at": self.clock.now()})
+        if changed is None:
+            raise NAME_TAKEN(name=changes.get("name", c.name), field="name")
+        await self.audit(username, "campaign.update", _target(campaign_id), {"fields": sorted(changes)})
+        return changed
+
+    async def transition(self, username: str, campaign_id: int, action: str) -> Campaign:
+        c = await self._get(campaign_id)
+        states, to = TRANSITIONS[action]
+        changed = await self.repo.change(campaign_id, {"state": to, "updated_at": self.clock.now()}, states)
+        if changed is None:
+            raise BAD_STATE(campaign_id=campaign_id, state=c.state, wanted=STATE_WORDS[action])
+        await self.audit(username, f"campaign.{action}", _target(campaign_id), {"from": c.state})
+        return changed
+
+    # the list ------------------------------------------------------------------------------------------------------
+    def parse_csv(self, text: str) -> list[dict[str, Any]]:
+        """Every row checked first: the first bad one is refused naming it, so one bad row stores nothing."""
+        reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+        header = [h.strip().lower() for h in next(reader, [])]
+        if "number" not in header or any(h not in ("number", "name", "customer_id") for h in header):
+            raise NO_HEADER(field="csv")
+        rows, seen = [], set()
+        for n, raw in enumerate(reader, start=2):
+            if not any(v.strip() for v in raw):
+                continue
+            if len(raw) != len(header):
+                raise BAD_ROW(row=n, why=f"{len(raw)} fields, the header has {len(header)}", field="csv")
+            r = dict(zip(header, (v.strip() for v in raw), strict=True))
+            number = digits_of(r["number"])
+            if number is None:
+                raise BAD_ROW(row=n, why=f"{r['number'][:40]!r} is not a number of 3 to 20 digits", field="csv")
+            if number in seen:
+                raise BAD_ROW(row=n, why=f"{number} is in the list twice", field="csv")
+            seen.add(number)
+            name = r.get("name", "")
+            if len(name) > 128:
+                raise BAD_ROW(row=n, why="the name is longer than 128 characters", field="csv")
+            cid = r.get("customer_id", "")
+            if cid and (not cid.isdigit() or not 1 <= int(cid) <= 2_147_483_647):
+                raise BAD_ROW(row=n, why=f"customer_id {cid[:20]!r} is not a customer id", field="csv")
+            rows.append({"number": number, "name": name, "customer_id": int(cid) if cid else None})
+        return rows
+
+    async def import_csv(self, username: str, campaign_id: int, text: str) -> tuple[int, int]:
+        c = await self._get(campaign_id)
+        if c.state in ("stopped", "done"):
+            raise BAD_STATE(campaign_id=campaign_id, state=c.state, wanted="given numbers")
+        rows = self.parse_csv(text)
+        added, known = await self.repo.add_numbers(campaign_id, rows)
+        await self.audit(username, "campaign.import", _target(campaign_id), {"added": added, "known": known})
+        return added, known
+
+    async def add_numbers(self, username: str, campaign_id: int, rows: list[dict[str, Any]], source: str
+                          ) -> tuple[int, int]:
+        c = await self._get(campaign_id)
+        if c.state in ("stopped", "done"):
+            raise BAD_STATE(campaign_id=campaign_id, state=c.state, wanted="given numbers")
+        added, known = await self.repo.add_numbers(campaign_id, rows)
+        await self.audit(username, "campaign.import", _target(campaign_id),
+                         {"added": added, "known": known, "source": source})
+        return added, known
+
+    # the do-not-call list ----------------------------------------------------------------------------------------
+    async def dnc_add(self, username: str, raw: str, reason: str) -> DncNumber:
+        """The number on the list (as it was already, if it was)."""
+        number = digits_of(raw)
+        if number is None:
+            raise BAD_NUMBER(number=raw[:40], field="number")
+        added = await self.repo.dnc_add(number, reason.strip(), username, self.clock.now())
+        await self.audit(username, "dnc.add", f"dnc:{number}", {"reason": reason.strip(), "new": added})
+        row = await self.repo.dnc_get(number)
+        assert row is not None
+        return row
+
+    async def dnc_remove(self, username: str, raw: str) -> bool:
+        number = digits_of(raw)
+        if number is None:
+            raise BAD_NUMBER(number=raw[:40], field="number")
+        gone = await self.repo.dnc_remove(number)
+        await self.audit(username, "dnc.remove", f"dnc:{number}", {"was_there": gone})
+        return gone
+
+    # dialling --------------------------------------------------------------------------------------------------
+    async def _dial(self, c: Campaign, n: CampaignNumber, user: User, from_states: Sequence[str]) -> str | None:
+        """Claim ``n`` (one attempt, a retry time set in case the service dies before the call ends) and place
+        its call. None if someone else took it first. The do-not-call list is checked here, at dial time."""
+        now = self.clock.now()
+        if await self.repo.dnc_of([n.number]):
+            await self.repo.claim(n.id, from_states, {"state": "dnc", "last_at": now})
+            raise ON_DNC(number=n.number)
+        guard = retry_at(c, "failed", n.attempts + 1, now) or now
+        if not await self.repo.claim(n.id, from_states, {"state": "dialling", "attempts": n.attempts + 1,
+                                                          "agent": user.username, "next_at": guard,
+                                                          "last_at": now, "reserved_until": None}):
+            return None
+        assert self.place_call is not None, "the wiring plugs in the ACD's click-to-call"
+        try:
+            uid = await self.place_call(user, n.number, n.customer_id)
+        except Exception:
+            await self.repo.set_number(n.id, {"state": "pending", "attempts": n.attempts, "next_at": now})
+            raise
+        await self.repo.set_number(n.id, {"call_uniqueid": uid})
+        await self.audit(user.username, "campaign.dial", _target(c.id), {"number_id": n.id, "call": uid})
+        return uid
+
+    async def take_next(self, user: User, campaign_id: int) -> CampaignNumber:
+        """Preview: the next due number, held for this agent."""
+        c = await self._work(user, campaign_id)
+        now = self.clock.now()
+        for n in await self.repo.due(c.id, now, 20):
+            if await self.repo.dnc_of([n.number]):
+                await self.repo.claim(n.id, ("pending", "reserved"), {"state": "dnc", "last_at": now})
+                continue
+            until = now + timedelta(minutes=self.settings.preview_hold_minutes)
+            if await self.repo.claim(n.id, ("pending", "reserved"), {"state": "reserved", "agent": user.username,
+                                                                    "reserved_until": until}):
+                await self.audit(user.username, "campaign.take", _target(c.id), {"number_id": n.id})
+                got = await self.repo.number(n.id)
+                assert got is not None
+                return got
+        raise NOTHING_TO_CALL(campaign_id=campaign_id)
+
+    async def dial_reserved(self, user: User, campaign_id: int, number_id: int) -> str:
+        c = await self._work(user, campaign_id)
+        n = await self.repo.number(number_id)
+        if n is None or n.campaign_id != c.id or n.state != "reserved" or n.agent != user.username:
+            raise NOT_YOUR_NUMBER(campaign_id=campaign_id, number_id=number_id)
+        uid = await self._dial(c, n, user, ("reserved",))
+        if uid is None:
+            raise NOT_YOUR_NUMBER(campaign_id=campaign_id, number_id=number_id)
+        return uid
+
+    async def _work(self, user: User, campaign_id: int) -> Campaign:
+        c = await self._get(campaign_id)
+        if user.username not in c.agents:
+            raise NOT_CAMPAIGN_AGENT(campaign_id=campaign_id)
+        if c.mode != "preview":
+            raise NOT_PREVIEW(campaign_id=campaign_id)
+        if c.state != "running":
+            raise BAD_STATE(campaign_id=campaign_id, state=c.state, wanted="worked")
+        if not in_hours(c, self.clock.now(), self.tz):
+            raise OUT_OF_HOURS(campaign_id=campaign_id, hours_from=c.hours_from, hours_to=c.hours_to)
+        return c
+
+    # the pacer ---------------------------------------------------------------------------------------------------
+    async def tick(self) -> int:
+        """One round of the progressive pacer: the calls placed."""
+        now = self.clock.now()
+        placed = 0
+        for c in await self.repo.running("progressive"):
+            if not in_hours(c, now, self.tz):
+                continue
+            connecting = self._busy.setdefault(c.id, set())
+            free = [a for a in c.agents if a not in connecting and self.agent_state(a) == "ready"]
+            if not free:
+                continue
+            for agent, n in plan(free, await self.repo.due(c.id, now, len(free))):
+                user = await self.user_of(agent)
+                if user is None:
+                    continue
+                connecting.add(agent)
+                try:
+                    if await self._dial(c, n, user, ("pending", "reserved")) is not None:
+                        placed += 1
+                except Exception as e:  # the agent was taken meanwhile, Asterisk refused: the number waits
+                    log.info("campaign %s: number %d not dialled now (%s)", c.name, n.id, e)
+                finally:
+                    connecting.discard(agent)
+        return placed
+
+    # the end of a call ---------------------------------------------------------------------------------------------
+    def on_call(self, st: Any) -> None:
+        """The call tracker's watcher: an outbound call ended (spawned: it runs on the AMI path)."""
+        if st.ended_at is None or getattr(st, "direction", "inbound") != "outbound":
+            return
+        task = asyncio.get_running_loop().create_task(self._ended(st.uniqueid, st.outcome, st.end_reason),
+                                                      name=f"campaign call {st.uniqueid}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _ended(self, uid: str, outcome: str | None, end_reason: str | None) -> None:
+        try:
+            n = await self.repo.by_call(uid)
+            if n is None or n.state != "dialling":
+                return
+            c = await self._get(n.campaign_id)
+            await self._settle(c, n, outcome, end_reason)
+        except Exception:
+            log.exception("campaign: the end of call %s could not be recorded on its number", uid)
+
+    async def _settle(self, c: Campaign, n: CampaignNumber, outcome: str | None, end_reason: str | None) -> None:
+        now = self.clock.now()
+        if outcome == "failed" and end_reason in AGENT_SIDE:  # nobody rang the customer: not an attempt
+            await self.repo.set_number(n.id, {
+                "state": "pending", "attempts": max(0, n.attempts - 1), "last_outcome": "agent_missed",
+                "next_at": now + timedelta(seconds=self.settings.agent_missed_retry_seconds)})
+            return
+        what = OUTCOME_OF_CALL.get(outcome or "", "failed")
+        again = retry_at(c, what, n.attempts, now)
+        state = "done" if what == "answered" else "pending" if again is not None else "exhausted"
+        await self.repo.set_number(n.id, {"state": state, "last_outcome": what, "next_at": again, "last_at": now})
+
+    async def recover(self) -> int:
+        """After a start: numbers left ``dialling`` are settled from their stored calls (one that never got a
+        call, or whose call is unknown: pending again at the retry time set when it was claimed)."""
+        n_settled = 0
+        for n in await self.repo.dialling():
+            ended = await self.call_end(n.call_uniqueid) if n.call_uniqueid else None
+            if n.call_uniqueid and ended is None:
+                continue  # still going on (the tracker follows it): its end settles it
+            c = await self._get(n.campaign_id)
+            if ended is not None:
+                await self._settle(c, n, ended[0], ended[1])
+            else:
+                await self.repo.set_number(n.id, {"state": "pending"})  # next_at: the guard set at the claim
+            n_settled += 1
+        return n_settled
+
+    async def flush(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # figures ------------------------------------------------------------------------------------------------------
+    async def figures(self, campaign_id: int) -> dict[str, Any]:
+        c = await self._get(campaign_id)
+        states, outcomes, attempts = await self.repo.counts(campaign_id)
+        total = sum(states.values())
+        return {"campaign": c, "numbers": total, "by_state": states, "by_outcome": outcomes, "dialled": attempts,
+                "connected": outcomes.get("answered", 0),
+                "remaining": states.get("pending", 0) + states.get("reserved", 0) + states.get("dialling", 0),
+                "in_hours": in_hours(c, self.clock.now(), self.tz)}
+
+
+def _target(campaign_id: int) -> str:
+    return f"campaign:{campaign_id}"
+
+
+class PacerWatch:
+    """The pacer every ``tick_seconds`` (started and stopped with the stack), after :meth:`Campaigns.recover`."""
+
+    def __init__(self, campaigns: Campaigns) -> None:
+        self._periodic = Periodic("campaign pacer", campaigns.tick, lambda: campaigns.settings.tick_seconds, log,
+                                  first=campaigns.recover)
+
+    def start(self) -> None:
+        self._periodic.start()
+
+    async def stop(self) -> None:
+        await self._periodic.stop()
