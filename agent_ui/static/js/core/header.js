@@ -1,5 +1,6 @@
 /* The page header, one definition for every page but the TV: the centre's name (a link home), the page's title,
  * the live-socket badge, the page's own links, the home link, the user, the language switch and logout. */
+import "../i18n/callbacks.js";
 import { logout } from "./auth.js";
 import { el } from "./dom.js";
 import { applyI18n, initLangSwitch, t } from "./i18n.js";
@@ -12,7 +13,7 @@ const tx = (tag, key, attrs) => el(tag, { ...attrs, "data-i18n": key, text: t(ke
  *   title: the i18n key of the page's title (none on the home page);
  *   live: a badge for the page's websocket (#ws-status, see socket.js showLiveStatus);
  *   links: [{href, key, testid}] links of the page, before the home link;
- *   home: the home link (default true);
+ *   home: the home link (default true), after the call-back desk's (every signed-in role may use it);
  *   signedOut: the home page's case: the user's name and logout start hidden until someone logs in. */
 export function renderHeader({ title, live = false, links = [], home = true, signedOut = false } = {}) {
   const brand = el("h1", { class: "brand" }, tx("a", "app.title", { href: "index.html" }));
@@ -21,6 +22,7 @@ export function renderHeader({ title, live = false, links = [], home = true, sig
     live ? el("span", { id: "ws-status", class: "ws-status", "data-testid": "ws-status", "data-ws": "connecting",
                         role: "status" }) : null,
     links.map((l) => tx("a", l.key, { href: l.href, "data-testid": l.testid })),
+    home ? tx("a", "callbacks.link", { href: "callbacks.html", "data-testid": "nav-callbacks" }) : null,
     home ? tx("a", "common.home", { href: "index.html" }) : null,
     el("span", { id: "user-name", class: "muted", "data-testid": "user-name", hidden: signedOut }),
     el("label", { class: "lang" }, tx("span", "lang.label"),
