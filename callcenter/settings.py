@@ -29,6 +29,7 @@ from callcenter.campaigns.config import CampaignSettings
 from callcenter.cases.config import CasesSettings
 from callcenter.cases.policy import CasePolicySettings
 from callcenter.clock import check_timezone
+from callcenter.outside_numbers import OutsideNumbersSettings
 
 ENV_PREFIX = "CALLCENTER_"
 DEV_AMI_SECRET = "dev-only-ami-secret"
@@ -544,6 +545,9 @@ class Settings(BaseSettings):
     callbacks: CallbackSettings = Field(default_factory=CallbackSettings)
     # campaigns: the pacer's tick, the preview hold (callcenter/campaigns/config.py): CALLCENTER_CAMPAIGNS__...
     campaigns: CampaignSettings = Field(default_factory=CampaignSettings)
+    # the numbers over the trunk a transfer and the IVR may reach, and the caller ID each shows
+    # (callcenter/outside_numbers.py, docs/outbound.md "Outside numbers"): CALLCENTER_OUTSIDE_NUMBERS__...
+    outside_numbers: OutsideNumbersSettings = Field(default_factory=OutsideNumbersSettings)
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)

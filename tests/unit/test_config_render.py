@@ -213,10 +213,12 @@ def test_extensions_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
 # ---- dialplan rules (issue 12): phones, callers and handed-over values cannot steer Asterisk -----------------
 
 SEAT_PATTERNS = {"_" + "X" * n for n in range(2, 17)}  # a seat: 2-16 digits
-INTERNAL = ("cc-transfer", "cc-outbound", "cc-spy", "cc-record")
+INTERNAL = ("cc-transfer", "cc-transfer-outside", "cc-outbound", "cc-spy", "cc-record", "cc-outside-transfer",
+            "cc-outside-ivr")
+OUTSIDE_CONTEXTS = ("cc-outside-transfer", "cc-outside-ivr")
 # channel variables handed to the dialplan by the IVR or the bridge (and the uniqueid, which names the recording);
 # used only behind a REGEX check
-HANDED_OVER = ("CC_TRANSFER", "CC_QUEUE", "CC_SPY", "CC_QUEUE_TIMEOUT", "UNIQUEID")
+HANDED_OVER = ("CC_TRANSFER", "CC_OUTSIDE", "CC_QUEUE", "CC_SPY", "CC_QUEUE_TIMEOUT", "UNIQUEID")
 # applications whose arguments cannot dial, jump or run anything
 INERT = ("NoOp", "Set", "Log", "Hangup", "GotoIf")
 _REGEX_CHECK = re.compile(r'^GotoIf\(\$\{REGEX\("([^"]*)" \$\{([A-Z_]+(?::\d+)?)\}\)\}\?')
@@ -278,17 +280,35 @@ def test_phones_dial_only_seat_numbers(dialplan: Dialplan) -> None:
     assert set(dialplan["cc-transfer"]) == SEAT_PATTERNS | {"_q-."}
 
 
+_GATED_GOTO = re.compile(r"Goto\((cc-outside-[a-z]+),\$\{([A-Z_]+)\},1\)")
+
+
+def _gated(call: str, before: list[str]) -> bool:
+    """A computed Goto is allowed only into an outside-number context, for a value REGEX-checked as 3-20 digits
+    and then found there by DIALPLAN_EXISTS (the gates of issue 15, part 7)."""
+    m = _GATED_GOTO.fullmatch(call)
+    if m is None:
+        return False
+    ctx, var = m.groups()
+    return _checked(before).get(var) == "^[0-9]{3,20}$" and \
+        f"GotoIf(${{DIALPLAN_EXISTS({ctx},${{{var}}},1)}}?:refused)" in before
+
+
 def test_no_unchecked_value_reaches_an_application(dialplan: Dialplan) -> None:
     """${EXTEN} and the handed-over variables reach Dial/Queue/ChanSpy/... only when a digits-only pattern or a
-    REGEX check before them says what they are; Goto never takes a computed target."""
+    REGEX check before them says what they are; Goto never takes a computed target, except into an outside-number
+    context through its gate (REGEX, then DIALPLAN_EXISTS)."""
     for ctx, extens in dialplan.items():
         for pattern, apps in extens.items():
-            digits_only = pattern.startswith("_") and set(pattern[1:]) == {"X"}
+            # a pattern of digits and X only (a seat's _XXXX, an allowed outside number's _138XXXXXXXX)
+            digits_only = pattern.startswith("_") and set(pattern[1:]) <= set("0123456789X")
             literal = not pattern.startswith("_")
             for i, call in enumerate(apps):
                 checked = _checked(apps[:i])
                 if _app(call) == "Goto":
-                    assert "${" not in call, f"[{ctx}] {pattern}: computed Goto target {call}"
+                    assert "${" not in call or _gated(call, apps[:i]), \
+                        f"[{ctx}] {pattern}: computed Goto target {call}"
+                    continue
                 if _app(call) == "GotoIf":
                     assert "${" not in call.rpartition("?")[2], f"[{ctx}] {pattern}: computed GotoIf target {call}"
                 if _app(call) in INERT:
@@ -325,6 +345,8 @@ def test_inbound_has_no_s_extension_that_jumps_to_itself(dialplan: Dialplan) -> 
      ["", "PJSIP/", "PJSIP/1001", "PJSIP/trunk-0000002a", "PJSIP/1001-0000002a,qB", "Local/listen@cc-spy-1;1"]),
     ("CC_TRANSFER", ["1002", "12", "1234567890123456"],
      ["", "1", "1002&Local/listen@cc-spy", "+8613800138000", "12345678901234567", "1002,,tT"]),
+    ("CC_OUTSIDE", ["110", "13800138000", "1" * 20],
+     ["", "12", "+8613800138000", "1" * 21, "13800138000&Local/listen@cc-spy", "13800138000,,tT", "o-110"]),
     ("CC_QUEUE", ["support", "vip_2", "after-hours"], ["", "support,tT", "a b", "x" * 65]),
     ("EXTEN", ["138", "13800138000"], ["12", "123@127.0.0.9&Local/listen@cc-spy,", "1" * 21]),
     ("UNIQUEID", ["1772384400.1", "1772384400.123456"],
@@ -380,6 +402,74 @@ def test_internal_contexts_are_no_endpoints_context(rendered: tuple[Settings, Ru
     contexts = {v[0] for _, opts in _conf(rendered[1], "pjsip.conf") for k, v in opts.items() if k == "context"}
     assert contexts == {"from-carrier", "agents"}
     assert not contexts & set(INTERNAL)
+
+
+# ---- outside numbers (issue 15, part 7): the trunk only through click-to-call and the admin's list -------------
+
+def _outside_plan(tmpdirs: list[Path], outside: dict[str, Any]) -> Dialplan:
+    s = _settings(_new_dir(tmpdirs) / "data", outside_numbers=outside)
+    s.asterisk.outbound_host = "127.0.0.9:5070"
+    plan, includes = _dialplan((render_config(s).etc / "extensions.conf").read_text(encoding="utf-8"))
+    assert includes == []
+    return plan
+
+
+OUTSIDE = {"transfer": {"allowed": ["138XXXXXXXX", "13900139000", "XXX"], "caller_id": "4008"},
+           "ivr": {"allowed": ["01012345678"], "caller_id": "4009"}}
+
+
+def test_each_allowed_entry_is_one_extension_of_its_uses_context(tmpdirs: list[Path]) -> None:
+    """One extension per entry, an exact number as itself and a pattern as _<digits and X>, each showing the use's
+    caller ID (Dial option f: the outgoing leg's only; I: no connected-line update from the transferring agent's
+    side overrides it) and dialling that number over the trunk; nothing else."""
+    plan = _outside_plan(tmpdirs, OUTSIDE)
+
+    def ext(use: str, cid: str) -> list[str]:
+        return [f"NoOp(callcenter outside {use} ${{EXTEN}} on ${{CHANNEL}})",
+                f"Dial(PJSIP/trunk/sip:${{EXTEN}}@127.0.0.9:5070,60,If({cid}))", "Hangup()"]
+
+    assert plan["cc-outside-transfer"] == {"_138XXXXXXXX": ext("transfer", "4008"),
+                                           "13900139000": ext("transfer", "4008"), "_XXX": ext("transfer", "4008")}
+    assert plan["cc-outside-ivr"] == {"01012345678": ext("ivr", "4009")}
+
+
+def test_nothing_allowed_renders_empty_outside_contexts(dialplan: Dialplan) -> None:
+    assert dialplan["cc-outside-transfer"] == {} and dialplan["cc-outside-ivr"] == {}
+
+
+# contexts the bridge's Originate alone enters that dial a number the bridge checked, as cc-outbound does: the
+# queued caller's call-back (issue 15, part 6), where present
+ORIGINATED_DIALLING = {"cc-callback-dial"}
+
+
+def test_only_click_to_call_and_the_outside_contexts_dial_the_trunk(tmpdirs: list[Path]) -> None:
+    plan = _outside_plan(tmpdirs, OUTSIDE)
+    dialling = {ctx for ctx, extens in plan.items() for apps in extens.values() for a in apps if "trunk" in a}
+    assert dialling - ORIGINATED_DIALLING == {"cc-outbound", *OUTSIDE_CONTEXTS}
+    for ctx in OUTSIDE_CONTEXTS:
+        for pattern, apps in plan[ctx].items():
+            assert [_app(a) for a in apps] == ["NoOp", "Dial", "Hangup"], (ctx, pattern)
+
+
+def test_the_outside_contexts_are_entered_only_through_their_gates(tmpdirs: list[Path]) -> None:
+    """cc-outside-transfer from [cc-transfer-outside] (the bridge's Redirect/Atxfer), cc-outside-ivr from the
+    inbound context's CC_OUTSIDE (the IVR): in each gate the value is REGEX-checked (3-20 digits), then looked up
+    with DIALPLAN_EXISTS, then the Goto; no other priority names those contexts."""
+    plan = _outside_plan(tmpdirs, OUTSIDE)
+    gates = {(ctx, pattern, target) for ctx, extens in plan.items() for pattern, apps in extens.items()
+             for a in apps for target in OUTSIDE_CONTEXTS if target in a}
+    assert gates == {("cc-transfer-outside", "_X.", "cc-outside-transfer"),
+                     ("from-carrier", "_[0-9a-zA-Z+*#].", "cc-outside-ivr")}
+    for ctx, pattern, target, var in (("cc-transfer-outside", "_X.", "cc-outside-transfer", "EXTEN"),
+                                      ("from-carrier", "_[0-9a-zA-Z+*#].", "cc-outside-ivr", "CC_OUTSIDE")):
+        apps = plan[ctx][pattern]
+        goto = apps.index(f"Goto({target},${{{var}}},1)")
+        assert apps[goto - 2:goto] == [f'GotoIf(${{REGEX("^[0-9]{{3,20}}$" ${{{var}}})}}?:refused)',
+                                       f"GotoIf(${{DIALPLAN_EXISTS({target},${{{var}}},1)}}?:refused)"], apps
+    # the transfer gate is a context of its own: cc-transfer (where a phone's feature code types digits) has no
+    # way to an outside number
+    assert set(plan["cc-transfer"]) == SEAT_PATTERNS | {"_q-."}
+    assert not any("outside" in a for apps in plan["cc-transfer"].values() for a in apps)
 
 
 def test_asterisk_conf_points_into_runtime_dir(rendered: tuple[Settings, RuntimeLayout]) -> None:
