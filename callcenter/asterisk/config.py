@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callcenter.files import file_mode
-from callcenter.outside_numbers import CONTEXTS, OutsideUse
 from callcenter.settings import Settings, SettingsError
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf"
@@ -168,7 +167,8 @@ remove_existing = yes
     return "\n".join(out)
 
 
-def _queues(queues: list[QueueConf]) -> str:
+def _queues(queues: list[QueueConf], exit_context: set[str] | None = None) -> str:
+    """``exit_context``: the queues whose callers may press the call-back key (``[cc-queue-exit]``)."""
     out = []
     for q in queues:
         lines = [
@@ -190,6 +190,8 @@ def _queues(queues: list[QueueConf]) -> str:
         ]
         if q.announce:
             lines.append(f"announce = {q.announce}")
+        if exit_context is not None and q.name in exit_context:
+            lines.append("context = cc-queue-exit")  # the call-back key (callbacks.queue.key)
         out.append("\n".join(lines) + "\n")
     return "\n".join(out)
 
@@ -216,30 +218,20 @@ def recording_values(settings: Settings) -> dict[str, str]:
     return {"recording_mode": mode, "recordings_dir": folder, "timezone": settings.timezone}
 
 
-# how long an outside number rings before the transfer gives up (the caller then hears the call end)
-OUTSIDE_RING_SECONDS = 60
+def _callback_queues(settings: Settings, queues: list[QueueConf]) -> set[str]:
+    qc = settings.callbacks.queue
+    if not qc.enabled:
+        return set()
+    return {q.name for q in queues if not qc.queues or q.name in qc.queues}
 
 
-def outside_extensions(use: str, outside: OutsideUse, outbound_host: str) -> str:
-    """The dialplan of one use's outside numbers (``[cc-outside-transfer]``, ``[cc-outside-ivr]``): one extension
-    per allowed entry, an exact number as itself and a pattern as ``_<digits and X>``, each showing the use's caller
-    ID and dialling the number over the trunk; nothing else. Entries and caller ID are digits and X only
-    (``OutsideUse`` refused anything else at start-up), so nothing here reaches the dialplan unchecked. Empty when
-    nothing is allowed: the context exists and matches no number.
-
-    Asterisk quirks: Dial's ``f(<number>)`` sets the caller ID of the outgoing leg only (``Set(CALLERID(...))``
-    would change the caller's own channel too: a blind transfer dials from the caller's channel). In an attended
-    transfer Dial runs on the Local channel Atxfer made, whose other half is bridged with the agent's phone; the
-    bridge's connected-line update (the seat, 1001) then reached the trunk leg before its INVITE went out and
-    became the From the called party saw. Option ``I`` makes Dial ignore those updates."""
-    out = []
-    for entry in outside.allowed:
-        exten = f"_{entry}" if "X" in entry else entry
-        out.append(f"exten => {exten},1,NoOp(callcenter outside {use} ${{EXTEN}} on ${{CHANNEL}})\n"
-                   f" same => n,Dial(PJSIP/trunk/sip:${{EXTEN}}@{outbound_host},{OUTSIDE_RING_SECONDS},"
-                   f"If({outside.caller_id}))\n"
-                   " same => n,Hangup()\n")
-    return "".join(out) or f"; no outside numbers are allowed for {use} (outside_numbers.{use}.allowed)\n"
+def _queue_callback_extension(settings: Settings) -> str:
+    """``[cc-queue-exit]``'s one extension: the call-back key (a digit, checked by the settings); none when off."""
+    qc = settings.callbacks.queue
+    if not qc.enabled:
+        return "; the queued caller's call-back is off (callbacks.queue.enabled)\n"
+    return (f"exten => {qc.key},1,NoOp(callcenter: call-back asked by ${{UNIQUEID}} at ${{QUEUEPOSITION}})\n"
+            " same => n,Goto(cc-queue-callback,s,1)\n")
 
 
 def template_values(settings: Settings, layout: RuntimeLayout, seats: list[SeatConf] | None = None,
@@ -269,10 +261,10 @@ def template_values(settings: Settings, layout: RuntimeLayout, seats: list[SeatC
         "rtp_end": str(a.rtp_end),
         "agent_endpoints": _agent_endpoints(seats if seats is not None else seats_from_settings(settings),
                                            settings.seat.qualify_frequency_seconds),
-        "queues": _queues(queues if queues is not None else queues_from_settings(settings)),
+        "queues": _queues(qs := queues if queues is not None else queues_from_settings(settings),
+                          _callback_queues(settings, qs)),
+        "queue_callback": _queue_callback_extension(settings),
         "outbound_host": a.outbound_host,
-        **{f"outside_{use}": outside_extensions(use, getattr(settings.outside_numbers, use), a.outbound_host)
-           for use in CONTEXTS},
         **recording_values(settings),
     }
 
