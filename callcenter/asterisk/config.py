@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from callcenter.files import file_mode
+from callcenter.outside_numbers import CONTEXTS, OutsideUse
 from callcenter.settings import Settings, SettingsError
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf"
@@ -218,6 +219,32 @@ def recording_values(settings: Settings) -> dict[str, str]:
     return {"recording_mode": mode, "recordings_dir": folder, "timezone": settings.timezone}
 
 
+# how long an outside number rings before the transfer gives up (the caller then hears the call end)
+OUTSIDE_RING_SECONDS = 60
+
+
+def outside_extensions(use: str, outside: OutsideUse, outbound_host: str) -> str:
+    """The dialplan of one use's outside numbers (``[cc-outside-transfer]``, ``[cc-outside-ivr]``): one extension
+    per allowed entry, an exact number as itself and a pattern as ``_<digits and X>``, each showing the use's caller
+    ID and dialling the number over the trunk; nothing else. Entries and caller ID are digits and X only
+    (``OutsideUse`` refused anything else at start-up), so nothing here reaches the dialplan unchecked. Empty when
+    nothing is allowed: the context exists and matches no number.
+
+    Asterisk quirks: Dial's ``f(<number>)`` sets the caller ID of the outgoing leg only (``Set(CALLERID(...))``
+    would change the caller's own channel too: a blind transfer dials from the caller's channel). In an attended
+    transfer Dial runs on the Local channel Atxfer made, whose other half is bridged with the agent's phone; the
+    bridge's connected-line update (the seat, 1001) then reached the trunk leg before its INVITE went out and
+    became the From the called party saw. Option ``I`` makes Dial ignore those updates."""
+    out = []
+    for entry in outside.allowed:
+        exten = f"_{entry}" if "X" in entry else entry
+        out.append(f"exten => {exten},1,NoOp(callcenter outside {use} ${{EXTEN}} on ${{CHANNEL}})\n"
+                   f" same => n,Dial(PJSIP/trunk/sip:${{EXTEN}}@{outbound_host},{OUTSIDE_RING_SECONDS},"
+                   f"If({outside.caller_id}))\n"
+                   " same => n,Hangup()\n")
+    return "".join(out) or f"; no outside numbers are allowed for {use} (outside_numbers.{use}.allowed)\n"
+
+
 def _callback_queues(settings: Settings, queues: list[QueueConf]) -> set[str]:
     qc = settings.callbacks.queue
     if not qc.enabled:
@@ -265,6 +292,8 @@ def template_values(settings: Settings, layout: RuntimeLayout, seats: list[SeatC
                           _callback_queues(settings, qs)),
         "queue_callback": _queue_callback_extension(settings),
         "outbound_host": a.outbound_host,
+        **{f"outside_{use}": outside_extensions(use, getattr(settings.outside_numbers, use), a.outbound_host)
+           for use in CONTEXTS},
         **recording_values(settings),
     }
 
