@@ -108,3 +108,17 @@ async def test_a_caller_who_asked_is_a_callback_and_the_places_agent_is_the_outb
     live = tracker.call(out)
     assert live is not None and (live.agent_extension, live.agent_name, live.queue) == ("1001", "Li", "support")
     assert tracker.call("1764000001.900000002") is None  # the place itself is no call of its own
+
+
+def test_a_caller_who_asked_for_a_call_back_is_offered_not_abandoned_nor_timed_out_on_the_board() -> None:
+    from callcenter.wallboard.figures import Figures
+
+    f = Figures("Asia/Shanghai", [("day", "00:00")], lambda _: 20)
+    st = _queued("1764000000.7", T0)
+    f.observe(st)
+    st.left_queue, st.ended_at, st.outcome, st.end_reason = True, T0 + timedelta(seconds=40), "callback", \
+        "callback_requested"
+    f.observe(st)
+    got = f.queue_figures("support", T0 + timedelta(minutes=1))["windows"]["today"]
+    assert (got["offered"], got["abandoned"], got["timed_out"], got["answered"]) == (1, 0, 0, 0)
+    assert f.queue_figures("support", T0 + timedelta(minutes=1))["waiting"] == 0
