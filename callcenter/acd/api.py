@@ -13,7 +13,15 @@ from pydantic import BaseModel, Field
 
 from callcenter.acd.errors import MUTE_NEEDS_CALL
 from callcenter.acd.pop import ScreenPop
-from callcenter.acd.schemas import ClickToCallOut, DeskStateOut, RecordingMuteOut, SeatRowOut, SkillOut, TransferOut
+from callcenter.acd.schemas import (
+    ClickToCallOut,
+    DeskStateOut,
+    OutsideNumbersOut,
+    RecordingMuteOut,
+    SeatRowOut,
+    SkillOut,
+    TransferOut,
+)
 from callcenter.acd.service import AgentService
 from callcenter.auth.api import AuthDep, require_roles
 from callcenter.auth.models import User
@@ -39,7 +47,8 @@ class PauseIn(BaseModel):
 
 
 class TransferIn(BaseModel):
-    target_type: Literal["queue", "extension"]
+    # outside: a number over the trunk, allowed by the admin (settings outside_numbers.transfer)
+    target_type: Literal["queue", "extension", "outside"]
     target: str = Field(min_length=1, max_length=64)
     mode: Literal["blind", "attended"] = "blind"
 
@@ -140,14 +149,22 @@ async def logout(user: AgentUser, acd: AcdDep, auth: AuthDep, desk: DeskDep) -> 
 
 
 @router.post("/transfer", response_model=TransferOut,
-             summary="Transfer the current call to a queue or an extension (blind or attended)")
+             summary="Transfer the current call to a queue, an extension or an allowed outside number (blind or "
+                     "attended)")
 async def transfer(body: TransferIn, user: AgentUser, acd: AcdDep, tracker: TrackerDep,
-                   auth: AuthDep) -> dict[str, Any]:
+                   auth: AuthDep, settings: SettingsDep) -> dict[str, Any]:
     a = acd.agent_for(user)
     st = tracker.call(a.call_uniqueid or "")
-    res = await acd.transfer(user, st.channel if st else None, body.target_type, body.target, body.mode)
+    res = await acd.transfer(user, st.channel if st else None, body.target_type, body.target, body.mode,
+                             settings.outside_numbers.transfer)
     await _audit(auth, user, "call.transfer", {**res, "target_type": body.target_type})
     return res
+
+
+@router.get("/outside-numbers", response_model=OutsideNumbersOut,
+            summary="The outside numbers a transfer may reach (exact numbers, or patterns where X is any digit)")
+async def outside_numbers(user: AgentUser, settings: SettingsDep) -> dict[str, Any]:
+    return {"allowed": list(settings.outside_numbers.transfer.allowed)}
 
 
 class RecordingMuteIn(BaseModel):

@@ -1,5 +1,6 @@
-"""Call control from the agent's desktop: transfer the current call (blind or attended) to a queue or a seat, and
-click-to-call (the agent's phone rings, then the number is dialled over the trunk).
+"""Call control from the agent's desktop: transfer the current call (blind or attended) to a queue, a seat or an
+outside number the admin allowed for transfers (``outside_numbers.transfer``), and click-to-call (the agent's
+phone rings, then the number is dialled over the trunk).
 
 Click-to-call is a call (issue 15, "1. Outbound calls are calls"): the product chooses the uniqueid of its first
 leg (Originate ``ChannelId``, in Asterisk's ``<epoch>.<sequence>`` form so the dialplan records it like an inbound
@@ -21,6 +22,7 @@ from callcenter.acd.errors import (
     CANNOT_DIAL,
     EXTENSION_NOT_DIGITS,
     NUMBER_NOT_DIGITS,
+    OUTSIDE_NUMBER_NOT_ALLOWED,
     TRANSFER_NEEDS_CALL,
     TRANSFER_TO_OWN_SEAT,
     UNKNOWN_QUEUE,
@@ -28,6 +30,7 @@ from callcenter.acd.errors import (
 )
 from callcenter.auth.models import User
 from callcenter.clock import Clock
+from callcenter.outside_numbers import OutsideUse, normalise
 
 # the sequence part of the uniqueids the product gives its outbound legs: far above Asterisk's own counter (which
 # starts at 0 with each Asterisk start), so the two never name the same channel
@@ -58,31 +61,44 @@ class CallControl:
         return f"{int(self.clock.now().timestamp())}.{OUTBOUND_SEQUENCE_BASE + next(self._seq) % 99_999_999}"
 
     async def transfer(self, user: User, caller_channel: str | None, target_type: str, target: str,
-                       mode: str) -> dict[str, str]:
+                       mode: str, outside: OutsideUse | None = None) -> dict[str, str]:
         """Blind: the caller is redirected to the target (the agent's leg ends → wrap-up). Attended: Atxfer on the
-        agent's leg; the agent talks to the target first and completes by hanging up."""
+        agent's leg; the agent talks to the target first and completes by hanging up.
+
+        An outside number (``target_type`` "outside") must match an entry of ``outside`` (the settings'
+        ``outside_numbers.transfer``; None: nothing is allowed), else it is refused before any AMI action; the
+        dialplan's gate (``cc-transfer-outside``) checks it again against the same entries, rendered as
+        ``cc-outside-transfer``."""
         a = self.states.logged_in_agent(user)
         if a.state != "on_call":
             raise TRANSFER_NEEDS_CALL(state=a.state)
-        if target_type == "queue":
+        if target_type == "outside":
+            number = normalise(target)
+            if number is None:
+                raise NUMBER_NOT_DIGITS({"number": target}, field="target")
+            if outside is None or not outside.allows(number):
+                raise OUTSIDE_NUMBER_NOT_ALLOWED(number=number, field="target")
+            # a context of its own: Atxfer hands the extension to the dialplan as DTMF, which carries digits only
+            context, exten = "cc-transfer-outside", number
+        elif target_type == "queue":
             names = self.config.queue_names
             if target not in names:
                 raise UNKNOWN_QUEUE({"target": target, "queue_names": sorted(names)}, field="target")
-            exten = f"q-{target}"
+            context, exten = "cc-transfer", f"q-{target}"
         else:
             if not target.isdigit() or len(target) > 16:
                 raise EXTENSION_NOT_DIGITS({"target": target}, field="target")
             if target == a.extension:
                 raise TRANSFER_TO_OWN_SEAT(field="target")
-            exten = target
+            context, exten = "cc-transfer", target
         if mode == "blind":
             if not caller_channel:
                 raise CALLER_CHANNEL_UNKNOWN(call=a.call_uniqueid)
-            await asked_action(self.ami.redirect(caller_channel, "cc-transfer", exten), "transfer")
+            await asked_action(self.ami.redirect(caller_channel, context, exten), "transfer")
         else:
             if not a.channel:
                 raise AGENT_CHANNEL_UNKNOWN(call=a.call_uniqueid)
-            await asked_action(self.ami.atxfer(a.channel, "cc-transfer", exten), "attended transfer")
+            await asked_action(self.ami.atxfer(a.channel, context, exten), "attended transfer")
         return {"call_uniqueid": a.call_uniqueid or "", "target": exten, "mode": mode}
 
     async def call_out(self, user: User, number: str, caller_id: str,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callcenter.errors import Conflict, InvalidInput, NotFound, Refusal, Unavailable, Words
+from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound, Refusal, Unavailable, Words
 
 # the agent states in the pages' words (agent_ui/static/js/i18n/agent.js, agent.state.*)
 _STATE_ZH = {"logged_out": "未签入", "ready": "就绪", "ringing": "振铃中", "on_call": "通话中", "wrapup": "话后处理",
@@ -119,6 +119,12 @@ TRANSFER_TO_OWN_SEAT = Refusal(
     "acd.transfer_to_own_seat", InvalidInput,
     en="cannot transfer a call to your own seat",
     zh="不能把通话转接到你自己的座席",
+)
+OUTSIDE_NUMBER_NOT_ALLOWED = Refusal(
+    "acd.outside_number_not_allowed", Forbidden,
+    en="outside number {number} is not allowed for transfers; the numbers allowed are set by the admin "
+       "(outside_numbers.transfer)",
+    zh="外部号码 {number} 不允许转接；允许转接的外部号码由管理员设置（outside_numbers.transfer）",
 )
 CALLER_CHANNEL_UNKNOWN = Refusal(
     "acd.caller_channel_unknown", Conflict,

@@ -134,6 +134,11 @@ class TransferOut(BaseModel):
     mode: str
 
 
+class OutsideNumbersOut(BaseModel):
+    # the numbers over the trunk a transfer may reach: exact numbers, or patterns where X is any one digit
+    allowed: list[str]
+
+
 class ClickToCallOut(BaseModel):
     number: str  # the digits dialled
     extension: str

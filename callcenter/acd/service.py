@@ -36,6 +36,7 @@ from callcenter.acd.supervisor import SupervisorActions
 from callcenter.auth.models import User
 from callcenter.clock import Clock
 from callcenter.directory.repository import DirectoryRepository
+from callcenter.outside_numbers import OutsideUse
 from callcenter.writebehind import WriteBehind
 
 __all__ = ["AcdAmi", "Agent", "AgentService", "Listener"]
@@ -168,8 +169,8 @@ class AgentService:
         return await self.supervisor.spy(username, mode, seat, by)
 
     async def transfer(self, user: User, caller_channel: str | None, target_type: str, target: str,
-                       mode: str) -> dict[str, str]:
-        return await self.calls.transfer(user, caller_channel, target_type, target, mode)
+                       mode: str, outside: OutsideUse | None = None) -> dict[str, str]:
+        return await self.calls.transfer(user, caller_channel, target_type, target, mode, outside)
 
     async def call_out(self, user: User, number: str, caller_id: str,
                        customer_id: int | None = None) -> dict[str, str]:

@@ -31,7 +31,8 @@ from callcenter.auth.models import User
 from callcenter.calls.service import CallState
 from callcenter.clock import FakeClock
 from callcenter.directory.repository import DirectoryRepository, penalty_for
-from callcenter.errors import Conflict, InvalidInput, NotFound
+from callcenter.errors import Conflict, Forbidden, InvalidInput, NotFound
+from callcenter.outside_numbers import OutsideUse
 from callcenter.realtime.hub import Hub
 from tests.helpers import bearer, stack_settings, wait_for
 from tests.unit.wired import FakeAmi
@@ -534,3 +535,98 @@ async def test_a_click_to_call_is_a_call_the_agent_is_on(env: Env) -> None:
     await dispatch(AmiEvent({**leg, "Event": "Hangup", "Cause": "16"}))
     assert (a.state, a.reason) == ("paused", "meal")
     assert [n for n, _ in env.ami.take()] == ["originate"]  # no unpause, no wrap-up pause sent
+
+
+# ---- transfers to outside numbers (issue 15, part 7) -------------------------------------------------------------
+
+OUTSIDE_TRANSFER = OutsideUse(allowed=["138XXXXXXXX", "13900139000"], caller_id="4008")
+
+
+async def _on_a_queue_call(env: Env) -> User:
+    u = await env.agent("li", {"support": "senior"})
+    await env.acd.login(u, "1001")
+    await env.acd.ready(u)
+    ev = {"Interface": "PJSIP/1001", "Uniqueid": "c1", "Queue": "support", "DestChannel": "PJSIP/1001-0001"}
+    await env.acd.reactions.on_agent_called(AgentCalled.parse(ev))
+    await env.acd.reactions.on_agent_connect(AgentConnect.parse(ev))
+    env.ami.take()
+    return u
+
+
+async def test_a_transfer_to_an_allowed_outside_number_goes_through_the_outside_gate(env: Env) -> None:
+    """Blind: the caller is redirected to [cc-transfer-outside] with the number's digits; attended: Atxfer of the
+    agent's leg there (Atxfer hands the extension over as DTMF: digits only, hence a context of its own)."""
+    u = await _on_a_queue_call(env)
+    res = await env.acd.transfer(u, "PJSIP/trunk-0001", "outside", "138 1234 5678", "blind", OUTSIDE_TRANSFER)
+    assert res == {"call_uniqueid": "c1", "target": "13812345678", "mode": "blind"}
+    assert env.ami.take() == [("redirect", {"args": ("PJSIP/trunk-0001", "cc-transfer-outside", "13812345678")})]
+    res = await env.acd.transfer(u, None, "outside", "13900139000", "attended", OUTSIDE_TRANSFER)
+    assert res == {"call_uniqueid": "c1", "target": "13900139000", "mode": "attended"}
+    assert env.ami.take() == [("atxfer", {"args": ("PJSIP/1001-0001", "cc-transfer-outside", "13900139000")})]
+    # queues and seats still go to cc-transfer
+    await env.acd.transfer(u, "PJSIP/trunk-0001", "extension", "1002", "blind", OUTSIDE_TRANSFER)
+    await env.acd.transfer(u, None, "queue", "support", "attended", OUTSIDE_TRANSFER)
+    assert env.ami.take() == [("redirect", {"args": ("PJSIP/trunk-0001", "cc-transfer", "1002")}),
+                              ("atxfer", {"args": ("PJSIP/1001-0001", "cc-transfer", "q-support")})]
+
+
+@pytest.mark.parametrize(("number", "outside"), [
+    ("13700137000", OUTSIDE_TRANSFER),  # matches no entry
+    ("1381234567", OUTSIDE_TRANSFER),  # one digit short of the pattern
+    ("139001390001", OUTSIDE_TRANSFER),  # one digit more than the exact number
+    ("13812345678", None),  # nothing allowed (the default)
+    ("13812345678", OutsideUse()),
+])
+async def test_an_outside_number_not_allowed_is_refused_and_nothing_is_sent(env: Env, number: str,
+                                                                            outside: OutsideUse | None) -> None:
+    u = await _on_a_queue_call(env)
+    for mode in ("blind", "attended"):
+        with pytest.raises(Forbidden) as ei:
+            await env.acd.transfer(u, "PJSIP/trunk-0001", "outside", number, mode, outside)
+        assert ei.value.code == "acd.outside_number_not_allowed" and ei.value.details == {"number": number,
+                                                                                          "field": "target"}
+        assert number in ei.value.messages["en"] and number in ei.value.messages["zh-CN"]
+    assert env.ami.take() == []  # refused before Asterisk sees anything
+    assert env.acd.agents[u.id].state == "on_call"
+
+
+@pytest.mark.parametrize("target", ["call me", "1381234567&Local/listen@cc-spy", "13812345678,,tT", "12",
+                                    "1" * 21, "o-13812345678"])
+async def test_an_outside_target_that_is_not_a_number_is_refused(env: Env, target: str) -> None:
+    u = await _on_a_queue_call(env)
+    with pytest.raises(InvalidInput, match="must be 3-20 digits"):
+        await env.acd.transfer(u, "PJSIP/trunk-0001", "outside", target, "blind", OUTSIDE_TRANSFER)
+    assert env.ami.take() == []
+
+
+async def test_the_transfer_api_refuses_outside_numbers_not_allowed_in_the_settings(env: Env) -> None:
+    u = await _on_a_queue_call(env)
+    del u
+    app = create_app(env.stack.settings, stack=env.stack, manage_stack=False)
+    token, _ = await env.stack.auth.login("li", "test-password-1", "t")
+    h = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        # nothing is allowed by default
+        assert (await c.get("/api/agent/outside-numbers", headers=h)).json() == {"allowed": []}
+        r = await c.post("/api/agent/transfer", json={"target_type": "outside", "target": "13812345678"}, headers=h)
+        assert r.status_code == 403, r.text
+        body = r.json()
+        assert (body["error"], body["code"], body["details"]) == (
+            "forbidden", "acd.outside_number_not_allowed", {"number": "13812345678", "field": "target"})
+        assert body["messages"]["zh-CN"].startswith("外部号码 13812345678 不允许转接")
+        env.stack.settings.outside_numbers.transfer = OUTSIDE_TRANSFER
+        assert (await c.get("/api/agent/outside-numbers", headers=h)).json() == {
+            "allowed": ["138XXXXXXXX", "13900139000"]}
+        r = await c.post("/api/agent/transfer", headers=h,
+                         json={"target_type": "outside", "target": "+86 137 0013 7000", "mode": "attended"})
+        assert r.status_code == 403 and "8613700137000" in r.json()["message"]
+        assert env.ami.take() == []
+        r = await c.post("/api/agent/transfer", headers=h,
+                         json={"target_type": "outside", "target": "138-1234-5678", "mode": "attended"})
+        assert r.status_code == 200 and r.json() == {"call_uniqueid": "c1", "target": "13812345678",
+                                                     "mode": "attended"}
+        assert env.ami.take() == [("atxfer", {"args": ("PJSIP/1001-0001", "cc-transfer-outside", "13812345678")})]
+        r = await c.post("/api/agent/transfer", json={"target_type": "mobile", "target": "13812345678"}, headers=h)
+        assert r.status_code == 400
+    audits = [e for e in await _audit(env.stack) if e.action == "call.transfer"]
+    assert [(e.detail["target"], e.detail["target_type"]) for e in audits] == [("13812345678", "outside")]
