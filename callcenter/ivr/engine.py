@@ -40,6 +40,7 @@ from callcenter.ivr.flowdef import (
     VoicemailNode,
 )
 from callcenter.ivr.prompts import PromptStore
+from callcenter.outside_numbers import OutsideUse
 
 log = logging.getLogger(__name__)
 MAX_STEPS = 200  # a published flow cannot loop without an exit, but a caller can keep choosing "repeat"
@@ -70,8 +71,12 @@ class IvrEngine:
     def __init__(self, flows: FlowSource, sink: IvrCallSink, prompts: PromptStore, clock: Clock,
                  voicemail_dir: Path, fallback_queue: str | None = None, timezone: str = "UTC",
                  customers: CustomerLookup | None = None, vip_priority: int = 0,
-                 queue_max_wait: Callable[[str], int | None] | None = None) -> None:
+                 queue_max_wait: Callable[[str], int | None] | None = None,
+                 outside: OutsideUse | None = None) -> None:
         self.flows = flows
+        # the outside numbers a transfer node may reach (outside_numbers.ivr): checked at publish, and here again
+        # for a version published before the admin narrowed the list
+        self.outside = outside
         # the queue's own longest wait (admin setting): a caller leaves at the earlier of it and the node's
         self.queue_max_wait = queue_max_wait
         # a VIP caller (customer record) reaching a queue node gets at least this priority, lookup node or not
@@ -194,6 +199,9 @@ class IvrEngine:
                                                              priority=node.priority))
                     await self._to_queue(agi, node, current)
                     return
+                elif isinstance(node, TransferNode) and node.target_type == "outside":
+                    await self._to_outside(agi, current, node)
+                    return
                 elif isinstance(node, TransferNode):
                     await self.sink.ivr_step(uid, self._step(current, "transfer", target=node.target))
                     await agi.set_variable("CC_TRANSFER", node.target)
@@ -215,6 +223,23 @@ class IvrEngine:
         except AgiHangup:
             await self.sink.ivr_step(uid, self._step(current, flow.nodes[current].kind, result="caller_hangup"))
             raise
+
+    async def _to_outside(self, agi: AgiChannel, node_id: str, node: TransferNode) -> None:
+        """An outside number: ``CC_OUTSIDE`` for the dialplan, which dials it from ``cc-outside-ivr`` (rendered from
+        the same allowed entries). A number no longer allowed (the list changed after the version was published) is
+        refused here: the caller is hung up, as the dialplan would."""
+        uid = agi.uniqueid
+        if self.outside is None or not self.outside.allows(node.target):
+            log.warning("IVR: node %r transfers to outside number %s, which outside_numbers.ivr does not allow; "
+                        "hanging up call %s", node_id, node.target, uid)
+            await self.sink.ivr_step(uid, self._step(node_id, "transfer", target=node.target,
+                                                     target_type="outside", result="refused"))
+            await agi.command("HANGUP")
+            await self.sink.ivr_exited(uid, None, "hangup")
+            return
+        await self.sink.ivr_step(uid, self._step(node_id, "transfer", target=node.target, target_type="outside"))
+        await agi.set_variable("CC_OUTSIDE", node.target)
+        await self.sink.ivr_exited(uid, None, "transfer")
 
     async def _menu(self, agi: AgiChannel, flow: FlowDef, node_id: str, node: MenuNode, lang: str,
                     typed_ahead: str = "") -> str:

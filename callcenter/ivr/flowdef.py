@@ -80,6 +80,9 @@ class VoicemailNode(_Node):
 class TransferNode(_Node):
     kind: Literal["transfer"]
     target: Annotated[str, Field(pattern=r"^\+?[0-9]{2,20}$")]
+    # extension: a seat (2-16 digits); outside: a number over the trunk the admin allowed for the IVR
+    # (settings outside_numbers.ivr; checked when the flow is published and again by the dialplan)
+    target_type: Literal["extension", "outside"] = "extension"
 
 
 class Schedule(BaseModel):

@@ -25,17 +25,21 @@ from callcenter.ivr.flowdef import FlowDef
 from callcenter.ivr.models import IvrEntryPoint, IvrFlow, IvrFlowVersion, Voicemail
 from callcenter.ivr.repository import IvrRepository
 from callcenter.ivr.validation import Problem, validate
+from callcenter.outside_numbers import OutsideUse
 
 DEFAULT_DID = "*"
 
 
 class IvrService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
-                 queues: Callable[[], set[str]], prompt_exists: Callable[[str, str], bool]) -> None:
+                 queues: Callable[[], set[str]], prompt_exists: Callable[[str, str], bool],
+                 outside: OutsideUse | None = None) -> None:
+        """``outside``: the outside numbers a transfer node may reach (settings ``outside_numbers.ivr``)."""
         self.repo = IvrRepository(sessions)
         self.clock = clock
         self.queues = queues
         self.prompt_exists = prompt_exists
+        self.outside = outside
         self._versions: dict[int, FlowDef] = {}  # published versions are immutable: cache forever
         self._resolved: dict[str, tuple[float, tuple[int, FlowDef] | None]] = {}
         self.resolve_ttl = 2.0
@@ -84,7 +88,7 @@ class IvrService:
             return flow
 
     def check(self, draft: dict[str, Any]) -> list[Problem]:
-        return validate(draft, queues=self.queues(), prompt_exists=self.prompt_exists)
+        return validate(draft, queues=self.queues(), prompt_exists=self.prompt_exists, outside=self.outside)
 
     async def publish(self, flow_id: int, by: str, note: str = "") -> IvrFlowVersion:
         """Validate the draft; if clean, store it as the next immutable version and make it live."""

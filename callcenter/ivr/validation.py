@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +11,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from callcenter.errors import EN, ZH
-from callcenter.ivr.flowdef import EXIT_KINDS, FlowDef, LanguageNode, MenuNode, prompts, targets
+from callcenter.ivr.flowdef import EXIT_KINDS, FlowDef, LanguageNode, MenuNode, TransferNode, prompts, targets
+from callcenter.outside_numbers import NUMBER, OutsideUse
+
+# a seat's number, as the dialplan's IVR transfer (Local/<seat>@agents) accepts it
+SEAT = re.compile(r"[0-9]{2,16}")
 
 
 @dataclass(frozen=True)
@@ -58,8 +63,32 @@ def parse_flow(doc: dict[str, Any]) -> tuple[FlowDef | None, list[Problem]]:
         return None, problems
 
 
-def validate(doc: dict[str, Any], *, queues: set[str], prompt_exists: PromptExists) -> list[Problem]:
-    """Every problem that stops a flow from being published (empty list = publishable)."""
+def _transfer_problem(nid: str, node: TransferNode, outside: OutsideUse | None) -> Problem | None:
+    """A transfer node's target: a seat (2-16 digits), or an outside number the IVR is allowed to reach."""
+    target = node.target
+    if node.target_type == "extension":
+        if SEAT.fullmatch(target):
+            return None
+        return Problem(nid, f"extension {target!r} is not a seat number (2-16 digits); a number over the trunk is "
+                            "an outside number",
+                       f"分机 {target!r} 不是座席号码（2-16 位数字）；外线号码请选择外部号码")
+    if not NUMBER.fullmatch(target):
+        return Problem(nid, f"outside number {target!r} must be 3-20 digits as dialled on the trunk (no +)",
+                       f"外部号码 {target!r} 必须是外线拨打的 3-20 位数字（不带 +）")
+    if outside is not None and outside.allows(target):
+        return None
+    allowed = ", ".join(outside.allowed) if outside is not None and outside.allowed else "none"
+    allowed_zh = "、".join(outside.allowed) if outside is not None and outside.allowed else "无"
+    return Problem(nid, f"outside number {target} is not allowed for the IVR (allowed: {allowed}; the admin sets "
+                        "them in outside_numbers.ivr)",
+                   f"外部号码 {target} 不允许由 IVR 转接（允许的号码：{allowed_zh}；"
+                   "由管理员在 outside_numbers.ivr 中设置）")
+
+
+def validate(doc: dict[str, Any], *, queues: set[str], prompt_exists: PromptExists,
+             outside: OutsideUse | None = None) -> list[Problem]:
+    """Every problem that stops a flow from being published (empty list = publishable). ``outside``: the outside
+    numbers a transfer node may reach (settings ``outside_numbers.ivr``; None: none)."""
     flow, problems = parse_flow(doc)
     if flow is None:
         return problems
@@ -80,6 +109,10 @@ def validate(doc: dict[str, Any], *, queues: set[str], prompt_exists: PromptExis
                                         f"按键 {'、'.join(dup)} 用于多个选项"))
             if not node.options:
                 problems.append(Problem(nid, "a menu needs at least one option", "菜单至少需要一个选项"))
+        if isinstance(node, TransferNode):
+            problem = _transfer_problem(nid, node, outside)
+            if problem is not None:
+                problems.append(problem)
         if node.kind == "queue" and node.queue not in queues:
             problems.append(Problem(nid, f"queue {node.queue!r} does not exist "
                                          f"(known: {', '.join(sorted(queues)) or 'none'})",

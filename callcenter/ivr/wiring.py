@@ -50,10 +50,12 @@ def wire_ivr(settings: Settings, sessions: async_sessionmaker[AsyncSession], clo
     """``queues()``: the queue names a flow may send a caller to; ``queue_max_wait(queue)``: the longest a caller
     waits in it (both the ACD's, read when needed: an admin may change them)."""
     prompts = PromptStore(settings.data_dir / "prompts", Path(settings.asterisk.data_dir) / "sounds")
-    service = IvrService(sessions, clock, queues=queues, prompt_exists=prompts.exists)
+    service = IvrService(sessions, clock, queues=queues, prompt_exists=prompts.exists,
+                         outside=settings.outside_numbers.ivr)
     engine = IvrEngine(service, calls, prompts, clock, voicemail_dir=settings.data_dir / "voicemail",
                        fallback_queue=settings.ivr.default_queue, timezone=settings.timezone, customers=customers,
-                       vip_priority=settings.acd.vip_priority, queue_max_wait=queue_max_wait)
+                       vip_priority=settings.acd.vip_priority, queue_max_wait=queue_max_wait,
+                       outside=settings.outside_numbers.ivr)
     for route, handler in engine.routes().items():
         agi.route(route, handler)
     return Ivr(prompts=prompts, service=service, engine=engine, routers=(router,))

@@ -172,6 +172,25 @@ async def test_bad_flow_requests(api: Api) -> None:
     assert (await c.post("/api/ivr/flows/999/rollback", json={"version": 1})).status_code == 404
 
 
+async def test_an_outside_transfer_is_published_only_when_outside_numbers_ivr_allows_it(api: Api) -> None:
+    """The wiring hands the settings' outside_numbers.ivr to the flow checks (and to the engine)."""
+    c = api.client
+    duty = {**GOOD, "nodes": {**GOOD["nodes"], "bye": {"kind": "transfer", "target_type": "outside",
+                                                       "target": "13812345678", "label": "Duty mobile"}}}
+    fid = await _create(c, "after-hours", duty)
+    r = await c.post(f"/api/ivr/flows/{fid}/publish", json={})
+    assert r.status_code == 422, r.text
+    [problem] = r.json()["details"]["problems"]
+    assert problem["node"] == "bye" and "outside number 13812345678 is not allowed for the IVR" in problem["message"]
+    flow = (await c.get(f"/api/ivr/flows/{fid}")).json()
+    assert [p["node"] for p in flow["problems"]] == ["bye"]  # shown on the page before publishing too
+    ivr = api.stack.settings.outside_numbers.ivr
+    assert api.stack.ivr.outside is ivr and api.stack.ivr_engine.outside is ivr
+    ivr.allowed, ivr.caller_id = ["138XXXXXXXX"], "4009"
+    r = await c.post(f"/api/ivr/flows/{fid}/publish", json={})
+    assert r.status_code == 201, r.text
+
+
 async def test_publish_refuses_an_invalid_draft_then_publish_and_rollback(api: Api) -> None:
     c = api.client
     fid = await _create(c, "main", BAD)

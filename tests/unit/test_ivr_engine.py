@@ -22,6 +22,7 @@ from callcenter.clock import FakeClock
 from callcenter.ivr.engine import MAX_STEPS, IvrEngine
 from callcenter.ivr.flowdef import DIGITS, FlowDef, MenuNode
 from callcenter.ivr.prompts import PromptStore
+from callcenter.outside_numbers import OutsideUse
 from tests.helpers import free_tcp_port, wait_for
 from tests.unit.test_fastagi import UNIQUEID, AgiPeer
 
@@ -671,6 +672,34 @@ async def test_transfer_node(rig: Rig) -> None:
     await rig.finish(peer)
     assert rig.sink.path() == [{"node": "t", "kind": "transfer", "target": "+8613900000000"}]
     assert rig.sink.exits == [(UNIQUEID, None, "transfer")]
+
+
+async def test_transfer_node_to_an_allowed_outside_number_hands_it_to_the_dialplan(rig: Rig) -> None:
+    """CC_OUTSIDE, not CC_TRANSFER: the dialplan checks it again and dials it from cc-outside-ivr."""
+    rig.engine.outside = OutsideUse(allowed=["138XXXXXXXX"], caller_id="4009")
+    rig.flows.publish(7, {"start": "t", "nodes": {
+        "t": {"kind": "transfer", "target_type": "outside", "target": "13812345678"}}})
+    peer = await rig.call()
+    await converse(peer, [*inbound_start(), ('SET VARIABLE CC_OUTSIDE "13812345678"', OK)])
+    await rig.finish(peer)
+    assert rig.sink.path() == [{"node": "t", "kind": "transfer", "target": "13812345678", "target_type": "outside"}]
+    assert rig.sink.exits == [(UNIQUEID, None, "transfer")]
+
+
+@pytest.mark.parametrize("allowed", [None, OutsideUse(allowed=["139XXXXXXXX"], caller_id="4009")])
+async def test_an_outside_number_no_longer_allowed_is_refused_by_the_engine(rig: Rig, allowed: OutsideUse | None
+                                                                            ) -> None:
+    """A version published before the admin narrowed outside_numbers.ivr: the caller is hung up, nothing handed
+    to the dialplan."""
+    rig.engine.outside = allowed
+    rig.flows.publish(7, {"start": "t", "nodes": {
+        "t": {"kind": "transfer", "target_type": "outside", "target": "13812345678"}}})
+    peer = await rig.call()
+    await converse(peer, [*inbound_start(), ("HANGUP", OK)])
+    await rig.finish(peer)
+    assert rig.sink.path() == [{"node": "t", "kind": "transfer", "target": "13812345678", "target_type": "outside",
+                                "result": "refused"}]
+    assert rig.sink.exits == [(UNIQUEID, None, "hangup")]
 
 
 async def test_hangup_node_with_prompt(rig: Rig) -> None:

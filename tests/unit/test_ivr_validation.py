@@ -11,6 +11,7 @@ import pytest
 
 from callcenter.ivr.flowdef import FlowDef, Schedule
 from callcenter.ivr.validation import parse_flow, validate
+from callcenter.outside_numbers import OutsideUse
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 QUEUES = {"consultation", "business", "complaints", "support"}
@@ -159,3 +160,61 @@ def test_schedule_open_and_closed() -> None:
 def test_flowdef_round_trip() -> None:
     flow = FlowDef.model_validate(GOOD)
     assert FlowDef.model_validate(flow.model_dump(mode="json")) == flow
+
+
+# ---- transfer nodes: a seat, or an outside number allowed for the IVR (issue 15, part 7) --------------------------
+
+DUTY = OutsideUse(allowed=["138XXXXXXXX", "01012345678"], caller_id="4009")
+
+
+def _transfer(**node: Any) -> dict[str, Any]:
+    return edited(nodes__vm={"kind": "transfer", **node})
+
+
+def _problems(doc: dict[str, Any], outside: OutsideUse | None) -> list[dict[str, Any]]:
+    return [p.as_dict() for p in validate(doc, queues=QUEUES, prompt_exists=exists, outside=outside)]
+
+
+@pytest.mark.parametrize("target", ["13812345678", "01012345678"])
+def test_a_transfer_node_to_an_allowed_outside_number_is_publishable(target: str) -> None:
+    assert _problems(_transfer(target_type="outside", target=target), DUTY) == []
+
+
+@pytest.mark.parametrize(("target", "outside"), [
+    ("13912345678", DUTY),  # matches no entry
+    ("1381234567", DUTY),  # one digit short of the pattern
+    ("13812345678", None),  # nothing allowed (the default)
+    ("13812345678", OutsideUse()),
+])
+def test_a_transfer_node_to_an_outside_number_not_allowed_is_refused_naming_the_node(
+        target: str, outside: OutsideUse | None) -> None:
+    [p] = _problems(_transfer(target_type="outside", target=target, label="Duty mobile"), outside)
+    assert p["node"] == "vm"
+    assert p["message"].startswith(f"outside number {target} is not allowed for the IVR")
+    assert "outside_numbers.ivr" in p["message"]
+    allowed = ", ".join(outside.allowed) if outside is not None and outside.allowed else "none"
+    assert f"(allowed: {allowed};" in p["message"]
+    assert p["messages"]["zh-CN"].startswith(f"外部号码 {target} 不允许由 IVR 转接")
+
+
+def test_an_outside_number_is_digits_as_dialled() -> None:
+    [p] = _problems(_transfer(target_type="outside", target="+8613812345678"), OutsideUse(
+        allowed=["8613812345678"], caller_id="1"))
+    assert p["node"] == "vm" and "must be 3-20 digits as dialled on the trunk (no +)" in p["message"]
+    [p] = _problems(_transfer(target_type="outside", target="12"), DUTY)
+    assert "must be 3-20 digits" in p["message"]
+
+
+def test_an_extension_transfer_goes_to_a_seat_number() -> None:
+    """The dialplan transfers a seat (Local/<2-16 digits>@agents); a longer or + number never rang anyone."""
+    assert _problems(_transfer(target="1001"), None) == []
+    assert _problems(_transfer(target_type="extension", target="1" * 16), None) == []
+    for target in ("+8613812345678", "1" * 17):
+        [p] = _problems(_transfer(target=target), DUTY)
+        assert p["node"] == "vm" and "is not a seat number (2-16 digits)" in p["message"], p
+        assert "外部号码" in p["messages"]["zh-CN"]
+
+
+def test_a_transfer_node_has_only_the_two_target_types() -> None:
+    [p] = _problems(_transfer(target_type="mobile", target="13812345678"), DUTY)
+    assert p["node"] == "vm" and "target_type" in p["message"]
