@@ -153,7 +153,8 @@ class Stack:
             tracker=self.tracker, place_call=self._place_call, departments=departments.repo,
             users_with_role=clocks_live.live.users_with_role, notifier=clocks_live.live.notifier, board=self.board,
             on_follow_up=customers.service_records.on_follow_up,
-            record_called_back=customers.service_records.follow_up_called_back, queue_of_call=self._queue_of_call)
+            record_called_back=customers.service_records.follow_up_called_back, queue_of_call=self._queue_of_call,
+            agi=self.agi, ami=self.ami, new_uniqueid=self.acd.calls.new_uniqueid, caller_id=s.acd.outbound_caller_id)
         self.callbacks = callbacks
         # campaigns (issue 15): the pacer places the calls of the progressive ones through the ACD's click-to-call
         campaigns = wire_campaigns(sessions, clock, s.timezone, s.campaigns, self.auth.audit,
