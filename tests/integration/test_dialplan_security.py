@@ -273,3 +273,106 @@ async def test_write_classes_are_a_minimal_cover_of_the_bridges_actions(stack: S
     manager = (stack.layout.etc / "manager.conf").read_text(encoding="utf-8")
     filtered = set(re.search(r"eventfilter = Event: \(([^)]*)\)", manager).group(1).split("|"))  # type: ignore[union-attr]
     assert stack.dispatcher.event_names <= filtered, stack.dispatcher.event_names - filtered
+
+
+# ---- issue 15, part 7: outside numbers reach the trunk only through the admin's list and the bridge ---------------
+
+MOBILE_PORT = free_udp_port("127.0.0.2")  # a phone "out on the trunk" that would answer whatever reached it
+ALLOWED = "13812345678"  # matches the allowed pattern below
+with_outside = pytest.mark.parametrize("stack_overrides", [{
+    "asterisk": {"outbound_host": f"127.0.0.2:{MOBILE_PORT}"},
+    "outside_numbers": {"transfer": {"allowed": ["138XXXXXXXX"], "caller_id": "4008"},
+                        "ivr": {"allowed": ["138XXXXXXXX"], "caller_id": "4009"}}}])
+
+
+def _mobile(sipp: Sipp) -> tuple[subprocess.Popen[bytes], Path]:
+    trace = sipp.workdir / "mobile.log"
+    p = subprocess.Popen(
+        [Sipp.binary(), sipp.target, "-sf", str(SIPP_DIR / "customer_answer.xml"), "-s", ALLOWED, "-i", "127.0.0.2",
+         "-p", str(MOBILE_PORT), "-mp", str(free_media_port()), "-m", "1", "-nostdin", "-trace_msg",
+         "-message_file", str(trace)],
+        cwd=sipp.workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sipp.procs.append(p)
+    return p, trace
+
+
+def _invited(trace: Path) -> bool:
+    return trace.exists() and "INVITE sip:" in trace.read_text(errors="replace")
+
+
+@with_outside
+async def test_a_seat_phone_cannot_dial_an_outside_number_even_an_allowed_one(stack: Stack, sipp: Sipp) -> None:
+    """The allow-list is for the bridge's transfers and the IVR: a phone dialling an allowed number (11 digits: a
+    seat pattern in [agents]) dials PJSIP/<number>, no such seat; the outside contexts by name match nothing."""
+    seen = ChannelLog(stack)
+    mobile, trace = _mobile(sipp)
+    a = stack.settings.agents[0]
+    port = free_udp_port()
+    sipp.register(a.extension, a.password, port)
+    for payload in (ALLOWED, f"o-{ALLOWED}", f"{ALLOWED}%40cc-outside-transfer", f"{ALLOWED}%40cc-transfer-outside",
+                    f"1%26Local%2F{ALLOWED}%40cc-outside-ivr"):
+        r = await asyncio.to_thread(seat_dial, sipp, a.extension, a.password, port, payload, "seat_dial_refused.xml")
+        assert r.returncode == 0, f"{payload!r} was not refused: {_errors(sipp, 'seat_dial_refused')}"
+    # only the allowed number itself made a channel (the seat's own, whose Dial(PJSIP/13812345678) found no seat)
+    assert [n.split("-")[0] for n in seen.names] == [f"PJSIP/{a.extension}"], seen.names
+    await asyncio.sleep(0.5)
+    assert not _invited(trace) and mobile.poll() is None  # nothing reached the trunk
+
+
+@pytest.mark.parametrize(("context", "exten"), [
+    ("agents", ALLOWED),  # a phone's own *2/#1 on a queue call: its endpoint's context
+    ("cc-transfer", ALLOWED),  # the same after a desktop Atxfer (TRANSFER_CONTEXT=cc-transfer): digits only
+    ("cc-transfer-outside", "13700137000"),  # the gate: a number not rendered (not allowed)
+    ("cc-transfer-outside", f"{ALLOWED}&Local/listen@cc-spy"),  # the gate: REGEX first
+    ("cc-transfer-outside", f"{ALLOWED},,tT"),
+])
+@with_outside
+async def test_outside_numbers_not_allowed_never_reach_the_trunk(stack: Stack, sipp: Sipp, context: str,
+                                                                  exten: str) -> None:
+    """What a phone's transfer feature code can deliver (digits into its context or into cc-transfer), and what
+    reaches the outside gate other than an allowed number, ends before the trunk."""
+    seen = ChannelLog(stack)
+    mobile, trace = _mobile(sipp)
+    a = stack.settings.agents[0]
+    port = free_udp_port()
+    sipp.register(a.extension, a.password, port)
+    phone = sipp.answer(a.extension, port)
+    messages = stack.layout.log / "messages"
+    await stack.ami.originate(f"PJSIP/{a.extension}", context, exten, caller_id="test <1>")
+    if context != "cc-transfer-outside":
+        # a seat pattern matched: Dial(PJSIP/<the number>) finds no such seat (autofallthrough would then play
+        # congestion for 10 s before hanging up; the phone hangs up once the Dial has failed)
+        await wait_for(lambda: "endpoint '13812345678' was not found" in messages.read_text(), 10, "the Dial to fail")
+        for leg in await _channels(stack):
+            await stack.ami.hangup(leg)
+    await asyncio.to_thread(phone.wait, 15)
+    await wait_for(lambda: bool(seen.names) and set(seen.names) <= seen.hungup, 10, "the originated call to end")
+    assert [n.split("-")[0] for n in seen.names] == [f"PJSIP/{a.extension}"], seen.names
+    assert not _invited(trace) and mobile.poll() is None
+    if context == "cc-transfer-outside":
+        assert "refused transfer: not an allowed outside number" in messages.read_text()
+
+
+@with_outside
+async def test_the_outside_gate_lets_an_allowed_number_through(stack: Stack, sipp: Sipp) -> None:
+    """The control for the test above: the same gate with an allowed number dials the trunk (from the phone's leg
+    here, as an Atxfer's Local channel does), showing the transfers' caller ID."""
+    mobile, trace = _mobile(sipp)
+    a = stack.settings.agents[0]
+    port = free_udp_port()
+    sipp.register(a.extension, a.password, port)
+    phone = sipp.answer(a.extension, port)
+    await stack.ami.originate(f"PJSIP/{a.extension}", "cc-transfer-outside", ALLOWED, caller_id="test <1>")
+    await wait_for(lambda: _invited(trace), 15, "the mobile's INVITE")
+    assert re.search(r"^From:.*<sip:4008@", trace.read_text(errors="replace"), re.M)
+
+    async def answered() -> bool:
+        return any(c.get("Channel", "").startswith("PJSIP/trunk-") and c.get("ChannelStateDesc") == "Up"
+                   for c in await stack.ami.core_show_channels())
+
+    await wait_for(answered, 10, "the mobile to answer over the trunk")
+    for leg in await _channels(stack):
+        if leg.startswith(f"PJSIP/{a.extension}-"):
+            await stack.ami.hangup(leg)  # the phone hangs up: both SIPp phones get their BYE
+    assert await asyncio.to_thread(phone.wait, 15) == 0
+    assert await asyncio.to_thread(mobile.wait, 15) == 0
