@@ -121,7 +121,10 @@ class Stack:
         recordings = wire_recordings(s, clock, self.ami, sessions, events, self.tracker,
                                      agent_of=self.acd.username_at, on_problem=self._recording_problem)
         self.recordings, self.recorder = recordings.repo, recordings.recorder
-        qc = wire_qc(sessions, clock, s.timezone, self.auth.audit)
+        # the surveys (issue 15): QC stores a lead's typed-in result there and reports them, the call-back desk too
+        surveys = wire_surveys(sessions, clock, s.timezone, self.auth.audit)
+        self.surveys = surveys.service
+        qc = wire_qc(sessions, clock, s.timezone, self.auth.audit, surveys=surveys.service)
         self.qc = qc
         shifts = wire_shifts(s, clock, sessions, self.acd, self.auth.audit, on_finding=self._shift_finding)
         self.shifts = shifts.service
@@ -142,10 +145,8 @@ class Stack:
         # the monthly responsibility review: its reminder, overdue mark and employee flags on the boards
         self.review = wire_review(sessions, clock, s.timezone, s.cases.review, self.auth.audit, cases.repo,
                                   departments.repo, raise_alert=self._review_alert, clocks_live=clocks_live)
-        # the surveys and the call-back desk (issue 15): a resolved case gets its call-back task; the attempts are
+        # the call-back desk (issue 15): a resolved case gets its call-back task; the attempts are
         # the ACD's click-to-call; the ends of those calls count failed attempts; overdue tasks on the boards
-        surveys = wire_surveys(sessions, clock, s.timezone, self.auth.audit)
-        self.surveys = surveys.service
         callbacks = wire_callbacks(
             sessions, clock, s.timezone, s.callbacks, self.auth.audit, surveys=surveys.service,
             number_of=self._first_number, first_call=self._first_case_call,
@@ -153,7 +154,8 @@ class Stack:
             tracker=self.tracker, place_call=self._place_call, departments=departments.repo,
             users_with_role=clocks_live.live.users_with_role, notifier=clocks_live.live.notifier, board=self.board,
             on_follow_up=customers.service_records.on_follow_up,
-            record_called_back=customers.service_records.follow_up_called_back, queue_of_call=self._queue_of_call)
+            record_called_back=customers.service_records.follow_up_called_back, queue_of_call=self._queue_of_call,
+            agi=self.agi, ami=self.ami, new_uniqueid=self.acd.calls.new_uniqueid, caller_id=s.acd.outbound_caller_id)
         self.callbacks = callbacks
         # campaigns (issue 15): the pacer places the calls of the progressive ones through the ACD's click-to-call
         campaigns = wire_campaigns(sessions, clock, s.timezone, s.campaigns, self.auth.audit,

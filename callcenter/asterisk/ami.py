@@ -454,14 +454,18 @@ class AmiClient:
         await self.action("Atxfer", Channel=channel, Context=context, Exten=exten)
 
     async def originate(self, channel: str, context: str, exten: str, *, caller_id: str, timeout_ms: int = 30000,
-                        variables: dict[str, str] | None = None, channel_id: str | None = None) -> None:
-        """Async originate: Asterisk answers at once; the call's progress arrives as events."""
+                        variables: dict[str, str] | None = None, channel_id: str | None = None,
+                        other_channel_id: str | None = None) -> None:
+        """Async originate: Asterisk answers at once; the call's progress arrives as events. ``channel_id`` /
+        ``other_channel_id``: the uniqueids of the originated channel and (a Local channel's) second half."""
         fields: dict[str, Any] = {"Channel": channel, "Context": context, "Exten": exten, "Priority": "1",
                                   "CallerID": caller_id, "Timeout": str(timeout_ms), "Async": "true"}
         if variables:
             fields["Variable"] = ",".join(f"{k}={v}" for k, v in variables.items())
         if channel_id:  # the originated channel's uniqueid (the caller chooses it, to know the call from the start)
             fields["ChannelId"] = channel_id
+        if other_channel_id:
+            fields["OtherChannelId"] = other_channel_id
         await self.action("Originate", **fields)
 
     async def hangup(self, channel: str) -> None:

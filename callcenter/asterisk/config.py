@@ -168,7 +168,8 @@ remove_existing = yes
     return "\n".join(out)
 
 
-def _queues(queues: list[QueueConf]) -> str:
+def _queues(queues: list[QueueConf], exit_context: set[str] | None = None) -> str:
+    """``exit_context``: the queues whose callers may press the call-back key (``[cc-queue-exit]``)."""
     out = []
     for q in queues:
         lines = [
@@ -190,6 +191,8 @@ def _queues(queues: list[QueueConf]) -> str:
         ]
         if q.announce:
             lines.append(f"announce = {q.announce}")
+        if exit_context is not None and q.name in exit_context:
+            lines.append("context = cc-queue-exit")  # the call-back key (callbacks.queue.key)
         out.append("\n".join(lines) + "\n")
     return "\n".join(out)
 
@@ -242,6 +245,22 @@ def outside_extensions(use: str, outside: OutsideUse, outbound_host: str) -> str
     return "".join(out) or f"; no outside numbers are allowed for {use} (outside_numbers.{use}.allowed)\n"
 
 
+def _callback_queues(settings: Settings, queues: list[QueueConf]) -> set[str]:
+    qc = settings.callbacks.queue
+    if not qc.enabled:
+        return set()
+    return {q.name for q in queues if not qc.queues or q.name in qc.queues}
+
+
+def _queue_callback_extension(settings: Settings) -> str:
+    """``[cc-queue-exit]``'s one extension: the call-back key (a digit, checked by the settings); none when off."""
+    qc = settings.callbacks.queue
+    if not qc.enabled:
+        return "; the queued caller's call-back is off (callbacks.queue.enabled)\n"
+    return (f"exten => {qc.key},1,NoOp(callcenter: call-back asked by ${{UNIQUEID}} at ${{QUEUEPOSITION}})\n"
+            " same => n,Goto(cc-queue-callback,s,1)\n")
+
+
 def template_values(settings: Settings, layout: RuntimeLayout, seats: list[SeatConf] | None = None,
                     queues: list[QueueConf] | None = None) -> dict[str, str]:
     a = settings.asterisk
@@ -269,7 +288,9 @@ def template_values(settings: Settings, layout: RuntimeLayout, seats: list[SeatC
         "rtp_end": str(a.rtp_end),
         "agent_endpoints": _agent_endpoints(seats if seats is not None else seats_from_settings(settings),
                                            settings.seat.qualify_frequency_seconds),
-        "queues": _queues(queues if queues is not None else queues_from_settings(settings)),
+        "queues": _queues(qs := queues if queues is not None else queues_from_settings(settings),
+                          _callback_queues(settings, qs)),
+        "queue_callback": _queue_callback_extension(settings),
         "outbound_host": a.outbound_host,
         **{f"outside_{use}": outside_extensions(use, getattr(settings.outside_numbers, use), a.outbound_host)
            for use in CONTEXTS},

@@ -13,6 +13,20 @@ from pydantic import BaseModel, ConfigDict, Field
 ProblemStands = Literal["new_case", "reopen"]
 
 
+class QueueCallbackSettings(BaseModel):
+    """A caller waiting in a queue presses ``key`` to hang up and be called back in their turn (docs/outbound.md
+    "A call-back that keeps the caller's place"). Rendered into queues.conf / extensions.conf."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    key: str = Field("1", pattern=r"^[0-9]$")
+    # a caller who waited less than this is put back in line at their place (0: any time)
+    min_wait_seconds: float = Field(0.0, ge=0, le=3600)
+    # the queues that offer it (empty: every queue)
+    queues: list[str] = Field(default_factory=list)
+
+
 class CallbackSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -28,3 +42,5 @@ class CallbackSettings(BaseModel):
     problem_stands: ProblemStands = "new_case"
     # how often overdue tasks are looked for (the board's callback_overdue alerts)
     check_interval_seconds: float = Field(60.0, ge=0.05, le=3600)
+    # the queued caller's call-back that keeps their place
+    queue: QueueCallbackSettings = Field(default_factory=QueueCallbackSettings)

@@ -70,3 +70,22 @@ class CallbackAttempt(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(Text, nullable=False, default="")
     recorded_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class QueueCallback(Base):
+    """A queued caller's call-back that keeps their place (issue 15, "6."; ``queue.py``): one per call (the
+    caller's uniqueid, unique: never twice). ``placeholder_uniqueid`` is the Local channel waiting in the queue at
+    the caller's place, ``callback_uniqueid`` the outbound call that dials the customer once an agent took it."""
+
+    __tablename__ = "queue_callbacks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    call_uniqueid: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    queue: Mapped[str] = mapped_column(String(64), nullable=False)
+    number: Mapped[str] = mapped_column(String(32), nullable=False)
+    queued_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)  # the caller's place
+    requested_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)  # where the place re-entered the queue
+    placeholder_uniqueid: Mapped[str | None] = mapped_column(String(64))
+    callback_uniqueid: Mapped[str | None] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16), nullable=False, default="waiting")  # waiting, placed, failed

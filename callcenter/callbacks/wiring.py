@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import APIRouter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.callbacks.api import router
 from callcenter.callbacks.config import CallbackSettings
+from callcenter.callbacks.queue import Originate, QueueCallbacks
 from callcenter.callbacks.repository import CallbackRepository
 from callcenter.callbacks.service import (
     Audit,
@@ -44,6 +46,7 @@ HOW = {"new_case": {EN: "new case {new}", ZH: "新工单 {new}"},
 class Callbacks:
     desk: CallbackDesk
     watch: OverdueWatch
+    queue: QueueCallbacks  # the queued caller's call-back that keeps their place (AGI ``callback``)
     routers: tuple[APIRouter, ...]
 
 
@@ -54,7 +57,8 @@ def wire_callbacks(sessions: async_sessionmaker[AsyncSession], clock: Clock, tim
                    users_with_role: Callable[[str], Awaitable[list[str]]], notifier: CasesNotifier,
                    board: BoardAlerts, on_follow_up: Callable[..., None],
                    record_called_back: Callable[[int, datetime, str], Awaitable[None]],
-                   queue_of_call: Callable[[str], Awaitable[str | None]]) -> Callbacks:
+                   queue_of_call: Callable[[str], Awaitable[str | None]], agi: FastAgiServer, ami: Originate,
+                   new_uniqueid: Callable[[], str], caller_id: str) -> Callbacks:
     """``on_case_change``: the cases' ``CaseService.on_change`` (a resolved case gets its task); ``on_follow_up``:
     the service records' ``ServiceRecords.on_follow_up`` (a follow-up asked for gets its task) and
     ``record_called_back`` (a closed task's record marked done); ``place_call``: the ACD's click-to-call for an
@@ -95,5 +99,8 @@ def wire_callbacks(sessions: async_sessionmaker[AsyncSession], clock: Clock, tim
     on_case_change(on_case)
     on_follow_up(on_record)
     tracker.watch(desk.on_call)
-    return Callbacks(desk=desk, watch=OverdueWatch(desk), routers=(router,))
+    queue = QueueCallbacks(sessions, settings.queue, clock, tracker, ami, new_uniqueid, caller_id)
+    agi.route("callback", queue.agi)
+    tracker.watch(queue.on_call)
+    return Callbacks(desk=desk, watch=OverdueWatch(desk), queue=queue, routers=(router,))
 

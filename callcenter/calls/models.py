@@ -11,7 +11,7 @@ from callcenter.db import Base, UtcDateTime
 # inbound: answered, abandoned, failed, voicemail, transferred, ended_in_ivr; outbound (the customer's side of a
 # call the product placed): answered, no_answer, busy, rejected, failed
 OUTCOMES = ("answered", "abandoned", "failed", "voicemail", "transferred", "ended_in_ivr", "no_answer", "busy",
-            "rejected")
+            "rejected", "callback")
 DIRECTIONS = ("inbound", "outbound")
 
 

@@ -65,6 +65,7 @@ IVR_EXIT_OUTCOMES = {
     "voicemail": ("voicemail", "voicemail"),
     "transfer": ("transferred", "transfer"),
     "hangup": ("ended_in_ivr", "ivr_hangup"),
+    "callback": ("callback", "callback_requested"),  # left the queue to be called back in their turn
 }
 
 
@@ -158,6 +159,7 @@ class CallTracker:
         self._seq = 0  # bumped on every change of a tracked call
         self._bridges: dict[str, dict[str, tuple[str, str]]] = {}  # bridge id → uniqueid → (channel, linkedid)
         self._bridge_of: dict[str, str] = {}  # uniqueid → bridge id
+        self._places: dict[str, str] = {}  # a call-back's place in a queue (Local channel) → its outbound call
 
     def mark(self) -> int:
         """The change counter now: pass it to :meth:`resync` with a snapshot requested after this call, so a call
@@ -308,6 +310,16 @@ class CallTracker:
             await self._save(st)
 
     async def on_agent_connect(self, ev: AgentConnect) -> None:
+        placed = self._places.pop(ev.uniqueid, None)
+        if placed is not None:  # a call-back's place was answered: its outbound call has its agent
+            out = self.active.get(placed)
+            if out is not None:
+                out.agent_interface = ev.interface or None
+                out.agent_extension = interface_extension(out.agent_interface)
+                out.agent_name = _num(ev.member_name)
+                out.queue = ev.queue or out.queue
+                await self._save(out)
+            return
         st = await self._queue_call(ev)
         if st is None or (st.answered_at is not None and not st.answered_by_bridge):
             return
@@ -460,6 +472,18 @@ class CallTracker:
         self.active[uniqueid] = st
         await self._save(st)
         return st
+
+    def callback_requested(self, uniqueid: str) -> None:
+        """The caller left the queue to be called back in their turn: their call ends as ``callback``."""
+        st = self.active.get(uniqueid)
+        if st is not None:
+            st.ivr_exit, st.in_ivr, st.left_queue = "callback", False, True
+            self._changed(st)
+
+    def link_place(self, place_uniqueid: str, call_uniqueid: str) -> None:
+        """A queued call-back's place (the Local channel waiting in the queue) belongs to the outbound call
+        ``call_uniqueid``: the agent the queue connects to the place is that call's agent."""
+        self._places[place_uniqueid] = call_uniqueid
 
     async def outbound_failed(self, uniqueid: str, reason: str) -> None:
         """The Originate itself was refused (Asterisk unreachable, the action failed): nothing rang."""

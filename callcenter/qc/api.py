@@ -87,7 +87,7 @@ def _csv(data: bytes, name: str) -> Response:
 async def draw(body: DrawIn, svc: Draws, user: Qc) -> dict[str, Any]:
     policy = Policy(per_agent=body.per_agent, min_talk_seconds=body.min_talk_seconds,
                     weight_complaints=body.weight_complaints, weight_poor_survey=body.weight_poor_survey,
-                    poor_survey_max=body.poor_survey_max)
+                    poor_level=body.poor_level)
     return await svc.draw(Actor.of(user), body.month, policy, body.seed)
 
 
@@ -199,9 +199,10 @@ async def create_template(body: QcTemplateIn, svc: Forms, user: FormEditor) -> d
     return await svc.create_template(Actor.of(user), body.name, body.criteria, body.is_default)
 
 
-@router.post("/survey", response_model=QcSurveyOut, summary="Store a call's post-call survey score (1-5)")
+@router.post("/survey", response_model=QcSurveyOut,
+             summary="Store a call's survey result: four points, each 1 very satisfied .. 4 poor (re-typing replaces)")
 async def survey(body: SurveyIn, svc: Surveys, user: Lead) -> dict[str, Any]:
-    return await svc.set_survey(Actor.of(user), body.call_uniqueid, body.score)
+    return await svc.set_survey(Actor.of(user), body.call_uniqueid, body.points())
 
 
 @router.get("/reports/agents", response_model=QcAgentsReport, responses=CSV,

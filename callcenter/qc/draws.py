@@ -17,7 +17,7 @@ from callcenter.qc.access import QC_ROLES, Actor, Audit, require
 from callcenter.qc.errors import (
     BAD_MIN_TALK,
     BAD_PER_AGENT,
-    BAD_POOR_SURVEY_MAX,
+    BAD_POOR_LEVEL,
     BAD_SEED,
     BAD_WEIGHT,
     CALL_IN_SAMPLE,
@@ -39,10 +39,12 @@ from callcenter.qc.sampling import (
     month_bounds,
     month_of,
     parse_month,
+    readable_policy,
     select_sample,
     week_of,
 )
 from callcenter.qc.views import iso, sample_out
+from callcenter.surveys.models import LEVELS
 
 MAX_SEED = 2**63 - 1
 
@@ -157,8 +159,8 @@ def _check_policy(p: Policy) -> None:
     for f in ("weight_complaints", "weight_poor_survey"):
         if not 0 <= getattr(p, f) <= 1000:
             raise BAD_WEIGHT(field=f)
-    if not 1 <= p.poor_survey_max <= 5:
-        raise BAD_POOR_SURVEY_MAX(field="poor_survey_max")
+    if isinstance(p.poor_level, bool) or not isinstance(p.poor_level, int) or p.poor_level not in LEVELS:
+        raise BAD_POOR_LEVEL(field="poor_level")
 
 
 def _drawn(d: QcDraw) -> DomainError:  # a Conflict (MONTH_DRAWN's kind)
@@ -166,8 +168,8 @@ def _drawn(d: QcDraw) -> DomainError:  # a Conflict (MONTH_DRAWN's kind)
 
 
 def _draw_out(d: QcDraw) -> dict[str, Any]:
-    return {"id": d.id, "month": d.month, "seed": d.seed, "policy": d.policy, "drawn_by": d.drawn_by,
-            "drawn_at": iso(d.drawn_at), "candidate_count": d.candidate_count,
+    return {"id": d.id, "month": d.month, "seed": d.seed, "policy": readable_policy(d.policy),
+            "drawn_by": d.drawn_by, "drawn_at": iso(d.drawn_at), "candidate_count": d.candidate_count,
             "agent_candidates": d.agent_candidates}
 
 

@@ -181,10 +181,16 @@ ALREADY_RESPONDED = Refusal(
     en="version {current_version} of evaluation {evaluation_id} was already {agent_response}",
     zh="评分 {evaluation_id} 的第 {current_version} 版已经{agent_response}",
 )
-BAD_SURVEY_SCORE = Refusal(
-    "qc.bad_survey_score", InvalidInput,
-    en="score must be an integer from 1 to 5",
-    zh="评分必须是 1 到 5 的整数",
+BAD_SURVEY_LEVEL = Refusal(
+    "qc.bad_survey_level", InvalidInput,
+    en="{field} must be a level from 1 to 4 (1 very satisfied, 2 satisfied, 3 fair, 4 poor) or null",
+    zh="{field} 必须是 1 到 4 的等级（1 很满意，2 满意，3 一般，4 较差）或 null",
+)
+SURVEY_EMPTY = Refusal(
+    "qc.survey_empty", InvalidInput,
+    en="a survey needs at least one point: attitude, skill, timeliness or promises (each 1-4)",
+    zh=("满意度调查至少需要一项：attitude（服务态度）、skill（业务技能）、timeliness（处理时效）"
+        "或 promises（承诺兑现），每项 1-4"),
 )
 CALL_NOT_ENDED = Refusal(
     "qc.call_not_ended", Conflict,
@@ -202,10 +208,10 @@ BAD_MIN_TALK = Refusal(
     zh="min_talk_seconds 必须是 0 到 36000",
 )
 BAD_WEIGHT = Refusal("qc.bad_weight", InvalidInput, en="{field} must be 0 to 1000", zh="{field} 必须是 0 到 1000")
-BAD_POOR_SURVEY_MAX = Refusal(
-    "qc.bad_poor_survey_max", InvalidInput,
-    en="poor_survey_max must be 1 to 5",
-    zh="poor_survey_max 必须是 1 到 5",
+BAD_POOR_LEVEL = Refusal(
+    "qc.bad_poor_level", InvalidInput,
+    en="poor_level must be a survey level from 1 to 4 (a point at this level or worse weighs; 4 poor, 3 fair)",
+    zh="poor_level 必须是 1 到 4 的满意度等级（某项达到此等级或更差即加权；4 较差，3 一般）",
 )
 MONTH_DRAWN = Refusal(
     "qc.month_drawn", Conflict,

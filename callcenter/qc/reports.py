@@ -1,5 +1,5 @@
-"""QC reports: the monthly per-agent summary (appraisal input) and the weekly criteria summary (training-plan
-input), as JSON and as CSV. Scores are each evaluation's current version."""
+"""QC reports: the monthly per-agent summary (appraisal input: QC scores and the agent's customer surveys) and the
+weekly criteria summary (training-plan input), as JSON and as CSV. Scores are each evaluation's current version."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from callcenter.qc.forms import below_par, grade_of, total_of
 from callcenter.qc.models import QcTemplate
 from callcenter.qc.repository import QcRepository
 from callcenter.qc.sampling import day_bounds, parse_month, previous_months
+from callcenter.surveys.models import POINTS
+from callcenter.surveys.schemas import points_out
+from callcenter.surveys.service import AgentMonth, Surveys
 
 TREND_MONTHS = 2
 
@@ -36,9 +39,18 @@ def _criteria_union(templates: dict[int, QcTemplate]) -> list[dict[str, Any]]:
     return list(out.values())
 
 
-async def agents_report(s: AsyncSession, month: str) -> dict[str, Any]:
+def surveys_out(a: AgentMonth) -> dict[str, Any]:
+    """An agent's month of customer surveys, as GET /api/surveys/monthly counts them."""
+    return {"surveys": a.surveys, "complete": a.complete, "poor": a.poor,
+            "points": {k: v.model_dump() for k, v in points_out(a).items()}, "by_channel": dict(a.by_channel)}
+
+
+async def agents_report(s: AsyncSession, month: str,
+                        surveys: dict[str | None, AgentMonth] | None = None) -> dict[str, Any]:
     """Per agent sampled in ``month``: samples, scored samples, average total and its grade, average points per
-    criterion, and the average total of each of the previous two months (null when none)."""
+    criterion, the average total of each of the previous two months (null when none), and the agent's customer
+    surveys of the month (``surveys``: the results per rated agent, by the name the sample has)."""
+    surveys = surveys or {}
     trend_months = previous_months(month, TREND_MONTHS)
     rows = await QcRepository.sample_scores(s, [month, *trend_months])
     templates = await QcRepository.templates_by_id(
@@ -66,6 +78,7 @@ async def agents_report(s: AsyncSession, month: str) -> dict[str, Any]:
             "grade": grade_of(sum(a["totals"]) / len(a["totals"])) if a["totals"] else None,
             "criteria": {c["key"]: _mean(a["points"].get(c["key"], []), 2) for c in criteria},
             "trend": [{"month": m, "average": _average(past.get((agent, m), []))} for m in trend_months],
+            "surveys": surveys_out(surveys.get(agent) or AgentMonth(agent, month)),
         })
     return {"month": month, "criteria": criteria, "agents": agents}
 
@@ -121,9 +134,13 @@ def agents_csv(report: dict[str, Any]) -> bytes:
     trend = [t["month"] for t in report["agents"][0]["trend"]] if report["agents"] else \
         previous_months(report["month"], TREND_MONTHS)
     header = ["month", "agent", "sampled", "scored", "average", "grade", *[f"{k}_points" for k in keys],
-              *[f"average_{m}" for m in trend]]
+              *[f"average_{m}" for m in trend], "surveys", "surveys_complete", "surveys_poor",
+              *[f"survey_{p}_{x}" for p in POINTS for x in ("average", "satisfied")]]
     rows = [[report["month"], a["agent"], a["sampled"], a["scored"], a["average"], a["grade"],
-             *[a["criteria"][k] for k in keys], *[t["average"] for t in a["trend"]]] for a in report["agents"]]
+             *[a["criteria"][k] for k in keys], *[t["average"] for t in a["trend"]],
+             a["surveys"]["surveys"], a["surveys"]["complete"], a["surveys"]["poor"],
+             *[a["surveys"]["points"][p][x] for p in POINTS for x in ("average", "satisfied_share")]]
+            for a in report["agents"]]
     return _csv(header, rows)
 
 
@@ -138,14 +155,16 @@ def weekly_csv(report: dict[str, Any]) -> bytes:
 class QcReports:
     """The reports over the stored evaluations, each read in one session of its own."""
 
-    def __init__(self, repo: QcRepository, timezone: str) -> None:
+    def __init__(self, repo: QcRepository, timezone: str, surveys: Surveys) -> None:
         self.repo = repo
         self.tz = timezone
+        self.surveys = surveys
 
     async def agents_report(self, month: str) -> dict[str, Any]:
         parse_month(month)
+        results = await self.surveys.results(month)
         async with self.repo.session() as s:
-            return await agents_report(s, month)
+            return await agents_report(s, month, results)
 
     async def weekly_report(self, week_start: date) -> dict[str, Any]:
         async with self.repo.session() as s:

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, exists, func, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.auth.models import User
@@ -23,6 +23,7 @@ from callcenter.db import rows_affected
 from callcenter.qc.forms import DEFAULT_CRITERIA, DEFAULT_TEMPLATE_NAME
 from callcenter.qc.models import QcDraw, QcEvaluation, QcEvaluationVersion, QcNote, QcSample, QcTemplate
 from callcenter.recordings.models import Recording
+from callcenter.surveys.models import POINTS, Survey
 
 # a sample in the work queue: the sample, its evaluation's id, the call's answer time, queue and talk time, and
 # (once scored) the evaluation's status and its current version's total and grade
@@ -50,8 +51,8 @@ class WeekScore(NamedTuple):
     points: dict[str, float]
 
 
-# (uniqueid, answered at, agent name, survey score, recording's agent, has a complaint) of a candidate call
-CandidateRow = tuple[str, datetime, str | None, int | None, str | None, bool]
+# (uniqueid, answered at, agent name, has a poor survey, recording's agent, has a complaint) of a candidate call
+CandidateRow = tuple[str, datetime, str | None, bool, str | None, bool]
 
 
 def _current_version() -> Any:
@@ -275,21 +276,24 @@ class QcRepository:
         return [WeekScore(*r) for r in rows]
 
     @staticmethod
-    async def candidate_calls(s: AsyncSession, since: datetime, before: datetime, min_talk_seconds: float
-                              ) -> list[CandidateRow]:
-        """Calls answered in ``since..before``, talk >= ``min_talk_seconds``, with an ``ok`` recording; whether a
-        complaint was recorded on each."""
+    async def candidate_calls(s: AsyncSession, since: datetime, before: datetime, min_talk_seconds: float,
+                              poor_level: int) -> list[CandidateRow]:
+        """Calls answered in ``since..before``, talk >= ``min_talk_seconds``, with an ``ok`` recording; whether one
+        of its surveys (any channel) has a point at ``poor_level`` or worse (levels 1 very satisfied .. 4 poor),
+        and whether a complaint was recorded on each."""
         complaint = exists().where(and_(ServiceRecord.call_uniqueid == Call.uniqueid,
                                         ServiceRecord.category == "complaint"))
+        poor = exists().where(and_(Survey.call_uniqueid == Call.uniqueid,
+                                   or_(*(getattr(Survey, p) >= poor_level for p in POINTS))))
         rows = (await s.execute(
-            select(Call.uniqueid, Call.answered_at, Call.agent_name, Call.survey_score, Recording.agent_username,
+            select(Call.uniqueid, Call.answered_at, Call.agent_name, poor.label("poor"), Recording.agent_username,
                    complaint.label("complaint"))
             .join(Recording, Recording.call_uniqueid == Call.uniqueid)
             .where(Recording.status == "ok", Call.answered_at.is_not(None), Call.answered_at >= since,
                    Call.answered_at < before, Call.talk_seconds.is_not(None),
                    Call.talk_seconds >= min_talk_seconds)
         )).all()
-        return [(uid, at, name, survey, rec_agent, bool(c)) for uid, at, name, survey, rec_agent, c in rows
+        return [(uid, at, name, bool(p), rec_agent, bool(c)) for uid, at, name, p, rec_agent, c in rows
                 if at is not None]  # always (the query asks answered calls only): tells the type checker
 
     # what QC reads of other domains ------------------------------------------------------------------------

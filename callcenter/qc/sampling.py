@@ -19,9 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from callcenter.qc.errors import BAD_MONTH
 from callcenter.qc.repository import QcRepository
+from callcenter.surveys.models import POOR
 
-ALGORITHM = 1  # stored in each draw's policy; bump when the selection changes
+# Stored in each draw's policy; bump when the selection or the weighting changes. 1: the poor-survey weight from the
+# single 1-5 score (calls.survey_score <= poor_survey_max); 2: from the four-point surveys (a point at poor_level or
+# worse). The selection itself (select_sample) is the same in both.
+ALGORITHM = 2
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+# an algorithm-1 policy's poor_survey_max (1-5 scale, <= max was poor) as a poor_level on the four levels: the level
+# migration 0018 gave each score (5 -> 1, 4 -> 2, 3 -> 3, 2 and 1 -> 4), so the copied ("legacy") surveys weigh as
+# the scores did (exactly for 2..5; 1 now also takes the former 2s, which 0018 made 较差 like the 1s)
+POOR_LEVEL_OF_SCORE_MAX = {5: 1, 4: 2, 3: 3, 2: 4, 1: 4}
 
 
 @dataclass(frozen=True)
@@ -30,26 +38,43 @@ class Policy:
     min_talk_seconds: float = 30
     weight_complaints: float = 3.0
     weight_poor_survey: float = 2.0
-    poor_survey_max: int = 2
+    poor_level: int = POOR  # a survey with a point at this level or worse (4 较差 poor .. 1 很满意) weighs
 
-    def weight(self, complaint: bool, survey_score: int | None) -> float:
+    def weight(self, complaint: bool, poor_survey: bool) -> float:
         w = 1.0
         if complaint:
             w += self.weight_complaints
-        if survey_score is not None and survey_score <= self.poor_survey_max:
+        if poor_survey:
             w += self.weight_poor_survey
         return w
 
     def as_json(self, timezone: str) -> dict[str, Any]:
         return {"per_agent": self.per_agent, "min_talk_seconds": self.min_talk_seconds,
                 "weight_complaints": self.weight_complaints, "weight_poor_survey": self.weight_poor_survey,
-                "poor_survey_max": self.poor_survey_max, "timezone": timezone, "algorithm": ALGORITHM}
+                "poor_level": self.poor_level, "timezone": timezone, "algorithm": ALGORITHM}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Policy:
+        """A stored draw's policy; an algorithm-1 one (poor_survey_max on the 1-5 scale) is mapped to its
+        poor_level (:data:`POOR_LEVEL_OF_SCORE_MAX`)."""
         return cls(per_agent=d["per_agent"], min_talk_seconds=d["min_talk_seconds"],
                    weight_complaints=d["weight_complaints"], weight_poor_survey=d["weight_poor_survey"],
-                   poor_survey_max=d["poor_survey_max"])
+                   poor_level=poor_level_of(d))
+
+
+def poor_level_of(policy: dict[str, Any]) -> int:
+    """The poor_level of a stored policy: its own, or its algorithm-1 poor_survey_max mapped."""
+    if "poor_level" in policy:
+        return int(policy["poor_level"])
+    if "poor_survey_max" in policy:
+        return POOR_LEVEL_OF_SCORE_MAX[int(policy["poor_survey_max"])]
+    return POOR
+
+
+def readable_policy(policy: dict[str, Any]) -> dict[str, Any]:
+    """A stored policy as the API shows it: an algorithm-1 one keeps its poor_survey_max and gains the poor_level
+    it is re-run with."""
+    return {**policy, "poor_level": poor_level_of(policy)}
 
 
 @dataclass(frozen=True)
@@ -60,7 +85,7 @@ class Candidate:
     week: int  # 0..4: (local day of month - 1) // 7
     weight: float
     complaint: bool = False
-    survey_score: int | None = None
+    poor_survey: bool = False
 
     def sort_key(self) -> tuple[str, datetime, str]:
         return (self.agent, self.answered_at, self.uniqueid)
@@ -156,15 +181,17 @@ def fingerprint(candidates: list[Candidate]) -> str:
 
 
 async def candidates(s: AsyncSession, month: str, policy: Policy, tz: str) -> list[Candidate]:
-    """Calls of ``month`` (centre timezone) answered by an agent, talk >= min, with an ``ok`` recording."""
+    """Calls of ``month`` (centre timezone) answered by an agent, talk >= min, with an ``ok`` recording; each
+    weighted by its complaint and whether one of its surveys (any channel) has a point at ``poor_level`` or
+    worse."""
     start, end = month_bounds(month, tz)
     out = []
-    for uid, answered_at, agent_name, survey, rec_agent, complaint in await QcRepository.candidate_calls(
-            s, start, end, policy.min_talk_seconds):
+    for uid, answered_at, agent_name, poor, rec_agent, complaint in await QcRepository.candidate_calls(
+            s, start, end, policy.min_talk_seconds, policy.poor_level):
         agent = rec_agent or agent_name
         if not agent:
             continue
         out.append(Candidate(uid, agent, answered_at, week_of(answered_at, tz),
-                             policy.weight(complaint, survey), complaint, survey))
+                             policy.weight(complaint, poor), complaint, poor))
     out.sort(key=Candidate.sort_key)
     return out

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from callcenter.bounds import MAX_ID, MONTH
 from callcenter.qc.draws import MAX_SEED
 from callcenter.qc.models import EVALUATION_STATUSES, SAMPLE_STATUSES
+from callcenter.surveys.models import POINTS
+from callcenter.surveys.schemas import Level, PointOut
 
 # A number as the form's author or the inspector wrote it (a criterion's weight and scale, a score, the draw
 # policy's knobs): an int stays an int in the answer. A ``float`` field would turn 20 into 20.0.
@@ -37,7 +39,9 @@ class DrawIn(_In):
     min_talk_seconds: float = Field(30, ge=0, le=36_000)
     weight_complaints: float = Field(3.0, ge=0, le=1000)
     weight_poor_survey: float = Field(2.0, ge=0, le=1000)
-    poor_survey_max: int = Field(2, ge=1, le=5)
+    poor_level: int = Field(4, ge=1, le=4, description=(
+        "a call weighs weight_poor_survey more when one of its surveys has a point at this level or worse: 4 poor "
+        "(较差), 3 fair (一般) or worse, ... (levels 1 very satisfied .. 4 poor)"))
     seed: int | None = Field(None, ge=0, le=MAX_SEED)
 
 
@@ -84,8 +88,17 @@ class QcTemplateIn(_In):
 
 
 class SurveyIn(_In):
+    """A survey result a lead types in: the four points, each 1 very satisfied (很满意), 2 satisfied (满意), 3 fair
+    (一般), 4 poor (较差), or null (not answered); at least one. (The single 1-5 ``score`` is gone.)"""
+
     call_uniqueid: str = Field(min_length=1, max_length=64)
-    score: int = Field(ge=1, le=5)
+    attitude: Level | None = None
+    skill: Level | None = None
+    timeliness: Level | None = None
+    promises: Level | None = Field(None, description="promises kept (承诺兑现)")
+
+    def points(self) -> dict[str, int | None]:
+        return {p: getattr(self, p) for p in POINTS}
 
 
 # forms -----------------------------------------------------------------------------------------------------
@@ -120,9 +133,12 @@ class QcPolicyOut(BaseModel):
     min_talk_seconds: Number
     weight_complaints: Number
     weight_poor_survey: Number
-    poor_survey_max: int
+    poor_level: int  # a survey point at this level or worse (1..4) weighs; algorithm 1: mapped from poor_survey_max
+    poor_survey_max: int | None = Field(None, description=(
+        "algorithm-1 draws only (null otherwise): their threshold on the old 1-5 score (<= it was poor), re-run as "
+        "poor_level"))
     timezone: str
-    algorithm: int
+    algorithm: int  # 1: weighted by the old 1-5 score; 2: by the four-point surveys
 
 
 class QcDrawOut(BaseModel):
@@ -277,9 +293,43 @@ class QcMyEvaluation(QcEvaluationOut):
 
 
 # survey and reports ----------------------------------------------------------------------------------------
+class QcSurveyPrevious(BaseModel):
+    """What a re-typed survey had before."""
+
+    channel: str
+    month: str
+    attitude: int | None
+    skill: int | None
+    timeliness: int | None
+    promises: int | None
+    taken_by: str
+    taken_at: str | None
+
+
 class QcSurveyOut(BaseModel):
+    id: int
+    channel: str  # manual
     call_uniqueid: str
-    survey_score: int
+    case_id: int | None
+    agent_username: str | None  # the agent rated
+    month: str
+    attitude: int | None
+    skill: int | None
+    timeliness: int | None
+    promises: int | None
+    taken_by: str
+    taken_at: str | None
+    replaced: QcSurveyPrevious | None  # the call's earlier manual (or legacy) survey, now replaced
+
+
+class QcAgentSurveys(BaseModel):
+    """The agent's customer surveys of the month (every channel; the same figures as GET /api/surveys/monthly)."""
+
+    surveys: int
+    complete: int  # all four points answered
+    poor: int  # with a point at 4 poor (较差)
+    points: dict[str, PointOut]  # attitude, skill, timeliness, promises
+    by_channel: dict[str, int]
 
 
 class QcTrendPoint(BaseModel):
@@ -295,6 +345,7 @@ class QcAgentSummary(BaseModel):
     grade: str | None
     criteria: dict[str, float | None]  # criterion key → average points
     trend: list[QcTrendPoint]  # the previous months' averages, the month before first
+    surveys: QcAgentSurveys
 
 
 class QcAgentsReport(BaseModel):

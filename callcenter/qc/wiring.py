@@ -1,4 +1,5 @@
-"""Quality control wired: evaluation forms, sampling, scores and appeals, and their routes (``/api/qc``)."""
+"""Quality control wired: evaluation forms, sampling, scores and appeals, and their routes (``/api/qc``); given the
+surveys' service (the typed-in survey results, the report's survey figures)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from callcenter.qc.repository import QcRepository
 from callcenter.qc.surveys import QcSurveys
 from callcenter.qc.templates import QcForms
 from callcenter.qc.work_queue import QcWorkQueue
+from callcenter.surveys.service import Surveys
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,13 @@ class Qc:
         return (self.forms, self.draws, self.work_queue, self.evaluations, self.appeals, self.surveys, self.reports)
 
 
-def wire_qc(sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str, audit: Audit) -> Qc:
+def wire_qc(sessions: async_sessionmaker[AsyncSession], clock: Clock, timezone: str, audit: Audit, *,
+            surveys: Surveys) -> Qc:
+    """``surveys``: the customer surveys (``callcenter.surveys``): a lead's typed-in result is stored there, the
+    monthly report reads each agent's results."""
     repo = QcRepository(sessions, clock)
     forms = QcForms(repo, clock, audit)
     return Qc(forms=forms, draws=QcDraws(repo, clock, timezone, audit), work_queue=QcWorkQueue(repo, clock, audit),
               evaluations=QcEvaluations(repo, clock, audit, forms), appeals=QcAppeals(repo, clock, audit),
-              surveys=QcSurveys(repo, audit), reports=QcReports(repo, timezone), routers=(router,))
+              surveys=QcSurveys(repo, surveys, audit), reports=QcReports(repo, timezone, surveys),
+              routers=(router,))

@@ -2,8 +2,9 @@
 skill, timeliness, promises kept) each on four levels — 1 很满意 very satisfied, 2 满意 satisfied, 3 一般 fair,
 4 较差 poor — tied to the call, the case, the agent who handled it and the month (the centre's, of when it was
 answered). A point the customer did not answer is NULL (a partial survey). ``channel`` says where it was taken:
-``callback`` (the call-back desk), ``ivr`` (after the call, issue 16), ``legacy`` (a 1–5 score typed in before
-migration 0018, spread over the four points)."""
+``callback`` (the call-back desk), ``ivr`` (after the call, issue 16), ``manual`` (a result a lead typed in for a
+call: POST /api/qc/survey, one per call, re-typing replaces it), ``legacy`` (a 1–5 score typed in before migration
+0018, spread over the four points)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from callcenter.db import Base, UtcDateTime
 POINTS = ("attitude", "skill", "timeliness", "promises")
 LEVELS = (1, 2, 3, 4)  # very satisfied, satisfied, fair, poor
 POOR = 4
-CHANNELS = ("callback", "ivr", "legacy")
+CHANNELS = ("callback", "ivr", "manual", "legacy")
 
 
 class Survey(Base):

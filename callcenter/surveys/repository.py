@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from callcenter.surveys.models import Survey
+from callcenter.surveys.models import POINTS, Survey
 
 
 class SurveyRepository:
@@ -28,6 +28,27 @@ class SurveyRepository:
             if agent is not None:
                 q = q.where(Survey.agent_username == agent)
             return list((await s.execute(q)).scalars())
+
+    async def put_for_call(self, call_uniqueid: str, replaces: tuple[str, ...], values: dict[str, Any]
+                           ) -> tuple[Survey, dict[str, Any] | None]:
+        """The call's survey of one of the ``replaces`` channels given ``values`` (the oldest such one, when there
+        is one), else a new survey; with what the replaced one had (channel, month, points, taken_by, taken_at),
+        None when new. One transaction."""
+        async with self.sessions() as s:
+            row = (await s.execute(select(Survey).where(Survey.call_uniqueid == call_uniqueid,
+                                                        Survey.channel.in_(replaces))
+                                   .order_by(Survey.id).limit(1))).scalar_one_or_none()
+            before = None
+            if row is None:
+                row = Survey(**values)
+                s.add(row)
+            else:
+                before = {k: getattr(row, k) for k in ("channel", "month", *POINTS, "taken_by", "taken_at")}
+                for k, v in values.items():
+                    setattr(row, k, v)
+            await s.commit()
+            await s.refresh(row)
+            return row, before
 
     async def of_task(self, task_id: int) -> list[Survey]:
         async with self.sessions() as s:

@@ -55,13 +55,18 @@ class AgentMonthOut(BaseModel):
     complete: int
     points: dict[str, PointOut]
     by_channel: dict[str, int]
+    poor: int = Field(0, description="surveys with a point at 4 poor (较差)")
 
     @classmethod
     def of(cls, a: AgentMonth) -> AgentMonthOut:
         return cls(agent=a.agent, month=a.month, surveys=a.surveys, complete=a.complete, by_channel=a.by_channel,
-                   points={k: PointOut(levels={str(lv): n for lv, n in p.levels.items()}, answered=p.answered,
-                                       average=p.average, satisfied_share=p.satisfied_share)
-                           for k, p in a.points.items()})
+                   poor=a.poor, points=points_out(a))
+
+
+def points_out(a: AgentMonth) -> dict[str, PointOut]:
+    """Per point: the count at each level, how many answered, the average level and the share satisfied."""
+    return {k: PointOut(levels={str(lv): n for lv, n in p.levels.items()}, answered=p.answered, average=p.average,
+                        satisfied_share=p.satisfied_share) for k, p in a.points.items()}
 
 
 class MonthlyOut(BaseModel):

@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from callcenter.clock import Clock
-from callcenter.surveys.models import LEVELS, POINTS, Survey
+from callcenter.surveys.models import LEVELS, POINTS, POOR, Survey
 from callcenter.surveys.repository import SurveyRepository
 
 Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
@@ -45,11 +45,13 @@ class AgentMonth:
     complete: int = 0
     points: dict[str, PointResult] = field(default_factory=lambda: {p: PointResult() for p in POINTS})
     by_channel: dict[str, int] = field(default_factory=dict)
+    poor: int = 0  # surveys with a point at 较差 (4)
 
     def add(self, s: Survey) -> None:
         self.surveys += 1
         values = [getattr(s, p) for p in POINTS]
         self.complete += all(v is not None for v in values)
+        self.poor += any(v == POOR for v in values)
         for p, v in zip(POINTS, values, strict=True):
             self.points[p].add(v)
         self.by_channel[s.channel] = self.by_channel.get(s.channel, 0) + 1
@@ -76,10 +78,27 @@ class Surveys:
             "agent_username": agent_username, "month": self.month_of(rated_at or now),
             **{p: points.get(p) for p in POINTS}, "taken_by": taken_by, "taken_at": now})
 
-    async def monthly(self, username: str, month: str, agent: str | None = None) -> list[AgentMonth]:
-        """The month's results per rated agent (an agent's own row only with ``agent``), agents in name order."""
+    async def record_for_call(self, *, channel: str, call_uniqueid: str, points: dict[str, int | None],
+                              taken_by: str, agent_username: str | None, rated_at: datetime | None,
+                              replaces: tuple[str, ...]) -> tuple[Survey, dict[str, Any] | None]:
+        """One survey of ``channel`` per call: store it, or re-take the call's survey of one of the ``replaces``
+        channels (its points, agent, month and taker replaced; it becomes ``channel``). Returns the survey and what
+        the replaced one had (None when new)."""
+        now = self.clock.now()
+        return await self.repo.put_for_call(call_uniqueid, replaces, {
+            "channel": channel, "call_uniqueid": call_uniqueid, "agent_username": agent_username,
+            "month": self.month_of(rated_at or now), **{p: points.get(p) for p in POINTS}, "taken_by": taken_by,
+            "taken_at": now})
+
+    async def results(self, month: str, agent: str | None = None) -> dict[str | None, AgentMonth]:
+        """The month's results per rated agent (only ``agent``'s with it), not audited: the caller says who asked."""
         by: dict[str | None, AgentMonth] = {}
         for s in await self.repo.of_month(month, agent):
             by.setdefault(s.agent_username, AgentMonth(s.agent_username, month)).add(s)
+        return by
+
+    async def monthly(self, username: str, month: str, agent: str | None = None) -> list[AgentMonth]:
+        """The month's results per rated agent (an agent's own row only with ``agent``), agents in name order."""
+        by = await self.results(month, agent)
         await self.audit(username, "survey.monthly", f"surveys:{month}", {"agent": agent, "agents": len(by)})
         return [by[k] for k in sorted(by, key=lambda a: (a is None, a or ""))]

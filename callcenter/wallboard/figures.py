@@ -25,6 +25,7 @@ OFFERED, ANSWERED, IN_SL, WAIT, ABANDONED, TIMED_OUT, COMPLETED, TALK, WRAPUP = 
 ZERO: tuple[float, ...] = (0.0,) * 9
 
 IN_QUEUE_HANGUP = "caller_hangup_in_queue"  # the call tracker's end_reason for a caller who hung up while queued
+CALLBACK_ASKED = "callback_requested"  # ... for a caller who left the queue to be called back in their turn
 
 
 def _vec(**parts: float) -> tuple[float, ...]:
@@ -201,6 +202,8 @@ class Figures:
                 self._add(lc.queue, c.ended_at, _vec(completed=1, talk=c.talk_seconds or 0.0))
             elif c.end_reason == IN_QUEUE_HANGUP:
                 self._add(lc.queue, c.ended_at, _vec(abandoned=1))
+            elif c.end_reason == CALLBACK_ASKED:
+                pass  # left to be called back in their turn: offered, neither abandoned nor timed out
             else:  # left the queue unanswered (its maximum wait), then voicemail, the IVR or a hang-up
                 self._add(lc.queue, c.ended_at, _vec(timed_out=1))
             del self.live[uid]

@@ -3,7 +3,8 @@ g711a.pcap, the agent's SIPp phone answers and echoes it) is recorded and indexe
 draws the month's sample, claims the call, replays it (the audio element really plays; a click at the middle of the
 waveform seeks to the middle; speed 1.5), writes a timeline note (clicking it seeks there) and scores every
 criterion (a known total and grade, shown live), submits (the form locks, version 1), corrects it (a new version that
-needs a reason; both versions listed), sees the month's per-agent report and its CSV, and the page in Chinese; the
+needs a reason; both versions listed), sees the month's per-agent report (with the customer survey a lead typed in
+for the call) and its CSV, and the page in Chinese; the
 agent then sees the corrected score on the desktop's "My QC scores", opens it (scores, comments, notes, the player)
 and acknowledges it, which the API confirms.
 
@@ -36,6 +37,8 @@ SCORES = {"service_language": 10, "attitude": 9, "tone": 9, "summarising": 8, "u
 TOTAL, GRADE = "90", "good"
 # the correction (version 2): tone 9 → 4 takes 10 points off → 80, "competent"
 CORRECTED_TOTAL, CORRECTED_GRADE = "80", "competent"
+# the customer's survey of the call, typed in by a lead: one point (timeliness) poor, promises not answered
+SURVEY = {"attitude": 1, "skill": 2, "timeliness": 4}
 
 
 def _set_up(admin: httpx.Client) -> None:
@@ -191,12 +194,23 @@ def test_an_inspector_scores_a_recorded_call_and_the_agent_acknowledges_it(db_ur
                 expect(history.first).to_contain_text("Re-listened")
                 page.screenshot(path=str(ARTIFACTS / "qc.png"), full_page=True)
 
-                # the month's report per agent, with its CSV; the page in Chinese
+                # a lead types in the customer's survey of the call (four points, 1 very satisfied .. 4 poor)
+                survey = ok(admin.post("/api/qc/survey", json={"call_uniqueid": uid, **SURVEY}))
+                assert (survey["channel"], survey["agent_username"], survey["timeliness"]) == ("manual", AGENT[0], 4)
+
+                # the month's report per agent (QC scores and the customer surveys), with its CSV; the page in
+                # Chinese
                 page.get_by_test_id("qc-tab-reports").click()
                 today = datetime.now(ZoneInfo(s.timezone)).date()
                 page.get_by_test_id("qc-week-start").fill((today - timedelta(days=today.weekday())).isoformat())
                 report_row = page.get_by_test_id(f"qc-report-agent-{AGENT[0]}")
                 expect(report_row.get_by_test_id("qc-report-average")).to_have_text(CORRECTED_TOTAL)
+                expect(page.get_by_test_id("qc-report-surveys-heading")).to_have_text(
+                    f"Customer surveys, {month} (share satisfied)")
+                expect(report_row.get_by_test_id("qc-report-surveys")).to_have_text("1")
+                expect(report_row.get_by_test_id("qc-report-surveys-poor")).to_have_text("1")
+                # each point's share satisfied: attitude 1 and skill 2 satisfied, timeliness 4 poor, promises unanswered
+                expect(report_row.get_by_test_id("qc-report-survey-point")).to_have_text(["100%", "100%", "0%", "—"])
                 expect(page.get_by_test_id("qc-report-weekly-summary")).to_contain_text("1 evaluations")
                 page.screenshot(path=str(ARTIFACTS / "qc-reports.png"), full_page=True)
                 csv_url = page.get_by_test_id("qc-report-agents-csv").get_attribute("href")
@@ -205,6 +219,7 @@ def test_an_inspector_scores_a_recorded_call_and_the_agent_acknowledges_it(db_ur
                 assert csv.ok and AGENT[0] in csv.text(), csv.text()
                 page.get_by_test_id("lang-switch").select_option("zh-CN")
                 expect(page.get_by_test_id("qc-tab-reports")).to_have_text("报表")
+                expect(page.get_by_test_id("qc-report-surveys-heading")).to_have_text(f"{month} 客户满意度（满意率）")
                 page.get_by_test_id("qc-tab-queue").click()
                 expect(page.get_by_test_id("qc-grade")).to_have_text("称职")
                 expect(page.get_by_test_id("qc-criteria")).to_contain_text("语气语调")

@@ -80,7 +80,7 @@ ENDPOINTS: list[tuple[str, str, dict[str, Any] | None, set[str]]] = [
     ("POST", "/api/qc/evaluations/1/corrections", {"scores": {}, "reason": "x"}, {"qc", "supervisor", "admin"}),
     ("GET", "/api/qc/templates", None, {"qc", "supervisor", "admin"}),
     ("POST", "/api/qc/templates", {"name": "x", "criteria": []}, {"qc", "admin"}),
-    ("POST", "/api/qc/survey", {"call_uniqueid": "x", "score": 3}, {"supervisor", "admin"}),
+    ("POST", "/api/qc/survey", {"call_uniqueid": "x", "attitude": 3}, {"supervisor", "admin"}),
     ("GET", "/api/qc/reports/agents?month=2026-03", None, {"qc", "supervisor", "admin"}),
     ("GET", "/api/qc/reports/weekly?week_start=2026-03-09", None, {"qc", "supervisor", "admin"}),
     ("GET", "/api/qc/mine", None, {"agent"}),
@@ -110,8 +110,8 @@ async def test_work_queue_scoring_and_agent_side(api: Api) -> None:
     assert (d["month"], d["seed"], d["candidate_count"], len(d["samples"]), d["drawn_by"]) == (
         "2026-03", 42, 6, 4, "qc1")
     assert d["policy"] == {"per_agent": 2, "min_talk_seconds": 30, "weight_complaints": 3.0,
-                           "weight_poor_survey": 2.0, "poor_survey_max": 2, "timezone": "Asia/Shanghai",
-                           "algorithm": 1}
+                           "weight_poor_survey": 2.0, "poor_level": 4, "poor_survey_max": None,
+                           "timezone": "Asia/Shanghai", "algorithm": 2}
     r = await api.req("supervisor", "POST", "/api/qc/draws", 409, json={"month": "2026-03"})
     assert "2026-03 was already drawn" in r["message"] and "hand-pick" in r["message"]
     assert (await api.req("qc", "GET", f"/api/qc/draws/{d['id']}/verify"))["matches"] is True
@@ -120,6 +120,11 @@ async def test_work_queue_scoring_and_agent_side(api: Api) -> None:
     r = await api.req("qc", "POST", "/api/qc/draws", 400, json={"month": "2026-05"})
     assert "has not started" in r["message"]
     await api.req("qc", "POST", "/api/qc/draws", 400, json={"month": "2026-04", "per_agent": 6})
+    # the poor-survey threshold is a level of the four-point survey (1..4); the old 1-5 poor_survey_max is gone
+    for body, field in (({"poor_level": 5}, "poor_level"), ({"poor_level": 0}, "poor_level"),
+                        ({"poor_level": "poor"}, "poor_level"), ({"poor_survey_max": 2}, "poor_survey_max")):
+        r = await api.req("qc", "POST", "/api/qc/draws", 400, json={"month": "2026-04", **body})
+        assert [x["field"] for x in r["details"]["problems"]] == [field], r
 
     # hand-picks
     drawn = {x["call_uniqueid"] for x in d["samples"]}
@@ -255,18 +260,47 @@ async def test_forms_and_survey(api: Api) -> None:
                       json={"scores": five(10, 0, 10, 10, 10)})
     assert (e["template_id"], e["total"], e["grade"]) == (t["id"], 99.5, "excellent")
 
-    # survey results
+    # survey results: the four points, each 1 very satisfied .. 4 poor (null: not answered), a survey of channel
+    # manual rating the call's agent, in the month of the call
     await api.calls({"uid": "c2"}, {"uid": "live", "ended": False})
-    assert await api.req("supervisor", "POST", "/api/qc/survey", json={"call_uniqueid": "c2", "score": 1}) == {
-        "call_uniqueid": "c2", "survey_score": 1}
-    r = await api.req("admin", "POST", "/api/qc/survey", 400, json={"call_uniqueid": "c2", "score": 6})
-    assert r["details"]["problems"][0]["field"] == "score"
-    await api.req("admin", "POST", "/api/qc/survey", 404, json={"call_uniqueid": "nope", "score": 2})
-    await api.req("admin", "POST", "/api/qc/survey", 409, json={"call_uniqueid": "live", "score": 2})
-    async with api.stack.sessions() as s:
-        assert (await s.execute(select(Call.survey_score).where(Call.uniqueid == "c2"))).scalar_one() == 1
+    api.clock.set(T0)
+    got = await api.req("supervisor", "POST", "/api/qc/survey",
+                        json={"call_uniqueid": "c2", "attitude": 2, "skill": 1, "timeliness": 4})
+    assert {k: v for k, v in got.items() if k != "id"} == {
+        "channel": "manual", "call_uniqueid": "c2", "case_id": None, "agent_username": "a1", "month": "2026-03",
+        "attitude": 2, "skill": 1, "timeliness": 4, "promises": None, "taken_by": "lead",
+        "taken_at": "2026-04-10T02:00:00Z", "replaced": None}
+    for body, field in (({"attitude": 5}, "attitude"), ({"skill": 0}, "skill"), ({"timeliness": "poor"}, "timeliness"),
+                        ({"promises": 2.5}, "promises"), ({"attitude": 1, "score": 3}, "score"),
+                        ({"score": 1}, "score")):
+        r = await api.req("admin", "POST", "/api/qc/survey", 400, json={"call_uniqueid": "c2", **body})
+        assert [x["field"] for x in r["details"]["problems"]] == [field], r
+    for body in ({}, {"attitude": None, "skill": None, "timeliness": None, "promises": None}):
+        r = await api.req("admin", "POST", "/api/qc/survey", 400, json={"call_uniqueid": "c2", **body})
+        assert r["code"] == "qc.survey_empty" and "at least one point" in r["message"], r
+        assert r["details"]["fields"] == ["attitude", "skill", "timeliness", "promises"]
+    await api.req("admin", "POST", "/api/qc/survey", 404, json={"call_uniqueid": "nope", "attitude": 2})
+    await api.req("admin", "POST", "/api/qc/survey", 409, json={"call_uniqueid": "live", "attitude": 2})
+    # typed in again: the same survey, its points replaced (the earlier ones in the answer and the audit log)
+    again = await api.req("admin", "POST", "/api/qc/survey", json={"call_uniqueid": "c2", "promises": 3})
+    assert (again["id"], again["attitude"], again["promises"], again["taken_by"]) == (got["id"], None, 3, "boss")
+    assert again["replaced"] == {"channel": "manual", "month": "2026-03", "attitude": 2, "skill": 1,
+                                 "timeliness": 4, "promises": None, "taken_by": "lead",
+                                 "taken_at": "2026-04-10T02:00:00Z"}
+    month = await api.req("qc", "GET", "/api/surveys/monthly", params={"month": "2026-03", "agent": "a1"})
+    assert [(x["surveys"], x["by_channel"], x["points"]["promises"]["levels"]["3"]) for x in month["items"]] == [
+        (1, {"manual": 1}, 1)]
+    async with api.stack.sessions() as s:  # the old column is not written any more
+        assert (await s.execute(select(Call.survey_score).where(Call.uniqueid == "c2"))).scalar_one() is None
+        log = (await s.execute(select(AuditEntry).where(AuditEntry.action == "qc.survey")
+                               .order_by(AuditEntry.id))).scalars().all()
+    assert [(a.username, a.target, a.detail["points"], (a.detail["previous"] or {}).get("timeliness"))
+            for a in log] == [
+        ("lead", "call:c2", {"attitude": 2, "skill": 1, "timeliness": 4, "promises": None}, None),
+        ("boss", "call:c2", {"attitude": None, "skill": None, "timeliness": None, "promises": 3}, 4)]
     assert [a for a in await api.actions() if a[1] in ("qc.template", "qc.survey")] == [
-        ("boss", "qc.template", f"qc_template:{t['id']}"), ("lead", "qc.survey", "call:c2")]
+        ("boss", "qc.template", f"qc_template:{t['id']}"), ("lead", "qc.survey", "call:c2"),
+        ("boss", "qc.survey", "call:c2")]
 
 
 def _rows(r: httpx.Response) -> list[list[str]]:
@@ -292,26 +326,50 @@ async def test_reports(api: Api) -> None:
     await scored("late", "a2", local(2026, 3, 6), local(2026, 3, 16, 0, 0, 0), five(0, 0, 0, 0, 0))  # next week
     await api.calls({"uid": "m4", "agent": "a2", "at": local(2026, 3, 7)})
     await svc.draws.hand_pick(lead, "m4", "")  # sampled, not scored
+    # the month's customer surveys of a1 (any channel): one typed in by a lead, one from the call-back desk; one
+    # of February (another month), one of a3 (not sampled: not in this report)
+    await svc.surveys.set_survey(lead, "m1", {"attitude": 1, "skill": 2, "timeliness": 4, "promises": 1})
+    await api.calls({"uid": "cb", "agent": "a1", "at": local(2026, 3, 20), "channel": "callback",
+                     "survey": {"attitude": 2, "skill": 3}},
+                    {"uid": "feb-s", "agent": "a1", "at": local(2026, 2, 20), "survey": {"attitude": 4}},
+                    {"uid": "a3-s", "agent": "a3", "at": local(2026, 3, 20), "rec": None, "survey": {"attitude": 4}})
 
     rep = await api.req("qc", "GET", "/api/qc/reports/agents", params={"month": "2026-03"})
     assert rep["month"] == "2026-03" and [c["key"] for c in rep["criteria"]] == list(five(1, 1, 1, 1, 1))
+    def point(levels: tuple[int, int, int, int], average: float | None, share: float | None) -> dict[str, Any]:
+        return {"levels": {str(i + 1): n for i, n in enumerate(levels)}, "answered": sum(levels),
+                "average": average, "satisfied_share": share}
+
+    a1_surveys = {"surveys": 2, "complete": 1, "poor": 1, "by_channel": {"manual": 1, "callback": 1},
+                  "points": {"attitude": point((1, 1, 0, 0), 1.5, 1.0), "skill": point((0, 1, 1, 0), 2.5, 0.5),
+                             "timeliness": point((0, 0, 0, 1), 4.0, 0.0), "promises": point((1, 0, 0, 0), 1.0, 1.0)}}
+    none = point((0, 0, 0, 0), None, None)
     assert rep["agents"] == [
         {"agent": "a1", "sampled": 2, "scored": 2, "average": 89.0, "grade": "competent",
          "criteria": five(20.0, 19.0, 14.0, 16.0, 20.0),
-         "trend": [{"month": "2026-02", "average": 80.0}, {"month": "2026-01", "average": 100.0}]},
+         "trend": [{"month": "2026-02", "average": 80.0}, {"month": "2026-01", "average": 100.0}],
+         "surveys": a1_surveys},
         {"agent": "a2", "sampled": 3, "scored": 2, "average": 40.0, "grade": "not_competent",
          "criteria": five(8.0, 8.0, 8.0, 8.0, 8.0),
-         "trend": [{"month": "2026-02", "average": None}, {"month": "2026-01", "average": None}]},
+         "trend": [{"month": "2026-02", "average": None}, {"month": "2026-01", "average": None}],
+         "surveys": {"surveys": 0, "complete": 0, "poor": 0, "by_channel": {}, "points": dict.fromkeys(
+             ("attitude", "skill", "timeliness", "promises"), none)}},
     ]
+    # the same figures as the surveys' own monthly results
+    monthly = await api.req("qc", "GET", "/api/surveys/monthly", params={"month": "2026-03", "agent": "a1"})
+    assert {k: monthly["items"][0][k] for k in a1_surveys} == a1_surveys
     rows = _rows(await api.req("supervisor", "GET", "/api/qc/reports/agents",
                                params={"month": "2026-03", "format": "csv"}))
     assert rows[0] == ["month", "agent", "sampled", "scored", "average", "grade", "service_language_points",
                        "attitude_points", "tone_points", "summarising_points", "unexpected_points",
-                       "average_2026-02", "average_2026-01"]
+                       "average_2026-02", "average_2026-01", "surveys", "surveys_complete", "surveys_poor",
+                       "survey_attitude_average", "survey_attitude_satisfied", "survey_skill_average",
+                       "survey_skill_satisfied", "survey_timeliness_average", "survey_timeliness_satisfied",
+                       "survey_promises_average", "survey_promises_satisfied"]
     assert rows[1:] == [["2026-03", "a1", "2", "2", "89.0", "competent", "20.0", "19.0", "14.0", "16.0", "20.0",
-                         "80.0", "100.0"],
+                         "80.0", "100.0", "2", "1", "1", "1.5", "1.0", "2.5", "0.5", "4.0", "0.0", "1.0", "1.0"],
                         ["2026-03", "a2", "3", "2", "40.0", "not_competent", "8.0", "8.0", "8.0", "8.0", "8.0",
-                         "", ""]]
+                         "", "", "0", "0", "0", "", "", "", "", "", "", "", ""]]
     await api.req("qc", "GET", "/api/qc/reports/agents", 400, params={"month": "March"})
 
     w = await api.req("qc", "GET", "/api/qc/reports/weekly", params={"week_start": "2026-03-09"})

@@ -3,6 +3,7 @@ at local midnight of the 1st), reproducibility from the stored seed, one draw pe
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -21,10 +22,12 @@ from callcenter.auth.models import AuditEntry
 from callcenter.calls.models import Call
 from callcenter.clock import FakeClock
 from callcenter.customers.models import ServiceRecord
-from callcenter.errors import Conflict
+from callcenter.errors import Conflict, InvalidInput
 from callcenter.qc.access import Actor
+from callcenter.qc.models import QcDraw
 from callcenter.qc.sampling import Candidate, Policy, candidates, select_sample
 from callcenter.recordings.models import Recording
+from callcenter.surveys.models import POINTS, Survey
 from tests.helpers import stack_settings
 
 TZ = ZoneInfo("Asia/Shanghai")  # the default centre timezone (UTC+8)
@@ -61,13 +64,19 @@ class Env:
 
 def add_call(s: Any, uid: str, agent: str | None = "a1", at: datetime | None = None, talk: float | None = 60.0,
              rec: str | None = "ok", agent_name: str | None = None, answered: bool = True, complaint: bool = False,
-             survey: int | None = None, ended: bool = True) -> None:
+             survey: dict[str, int | None] | None = None, channel: str = "callback", survey_score: int | None = None,
+             ended: bool = True) -> None:
+    """``survey``: a four-point survey of the call ({point: level 1..4}, of ``channel``); ``survey_score``: the old
+    1-5 column (nothing reads it since algorithm 2)."""
     at = at or local(2026, 3, 10)
     s.add(Call(uniqueid=uid, caller_number="13800138000", queue="support", agent_name=agent_name or agent,
                arrived_at=at - timedelta(seconds=20), answered_at=at if answered else None,
                ended_at=at + timedelta(seconds=talk or 5) if ended else None,
                talk_seconds=talk if answered else None, outcome="answered" if answered else "abandoned",
-               survey_score=survey))
+               survey_score=survey_score))
+    if survey is not None:
+        s.add(Survey(channel=channel, call_uniqueid=uid, agent_username=agent, month=at.astimezone(TZ)
+                     .strftime("%Y-%m"), **{p: survey.get(p) for p in POINTS}, taken_by="test", taken_at=at))
     if rec is not None:
         s.add(Recording(call_uniqueid=uid, path=f"x/{uid}.wav", queue="support",
                         agent_username=agent if agent_name is None else None, started_at=at, status=rec,
@@ -122,9 +131,9 @@ def test_exact_counts_per_agent_and_spread_over_weeks() -> None:
 
 def test_weighting_prefers_complaint_calls_across_seeds() -> None:
     p = Policy(weight_complaints=9.0)
-    assert (p.weight(False, None), p.weight(True, None), p.weight(False, 2), p.weight(False, 3),
-            p.weight(True, 1)) == (1.0, 10.0, 3.0, 1.0, 12.0)
-    pool = [cand(f"c{i}", "a1", 2 + i % 5, p.weight(i == 4, None)) for i in range(10)]  # all in week 0
+    assert (p.weight(False, False), p.weight(True, False), p.weight(False, True), p.weight(True, True)) == (
+        1.0, 10.0, 3.0, 12.0)
+    pool = [cand(f"c{i}", "a1", 2 + i % 5, p.weight(i == 4, False)) for i in range(10)]  # all in week 0
     chosen = Counter(select_sample(pool, 1, seed)[0].uniqueid for seed in range(300))
     # expected: the complaint call 10/19 of the time (~158), each other call 1/19 (~16)
     assert chosen["c4"] > 120
@@ -176,7 +185,7 @@ async def test_stored_draw_reruns_from_its_seed_and_is_drawn_once(env: Env) -> N
     specs: list[dict[str, Any]] = []
     for a, n in (("a1", 12), ("a2", 9), ("a3", 2)):
         specs += [{"uid": f"{a}-{i}", "agent": a, "at": local(2026, 3, 1 + (i * 29) // n, 9 + i % 8),
-                   "complaint": i % 4 == 0, "survey": 1 + i % 5} for i in range(n)]
+                   "complaint": i % 4 == 0, "survey": {"attitude": 1 + i % 4, "skill": 1}} for i in range(n)]
     await env.calls(*specs)
     d = await env.qc.draws.draw(QC, "2026-03", Policy())  # no seed given: a fresh 63-bit one, stored
     assert 0 <= d["seed"] < 2**63
@@ -204,19 +213,121 @@ async def test_stored_draw_reruns_from_its_seed_and_is_drawn_once(env: Env) -> N
 
 
 @pytest.mark.db
-async def test_weights_come_from_complaints_and_surveys(env: Env) -> None:
-    await env.calls({"uid": "plain"}, {"uid": "complaint", "complaint": True}, {"uid": "poor"}, {"uid": "fine"},
-                    {"uid": "both", "complaint": True}, {"uid": "running", "ended": False, "rec": "recording"})
-    for uid, score in (("poor", 2), ("fine", 3), ("both", 1)):
-        assert await env.qc.surveys.set_survey(LEAD, uid, score) == {"call_uniqueid": uid, "survey_score": score}
+async def test_weights_come_from_complaints_and_the_four_point_surveys(env: Env) -> None:
+    await env.calls(
+        {"uid": "plain"}, {"uid": "complaint", "complaint": True},
+        {"uid": "poor", "survey": {"attitude": 1, "skill": 1, "timeliness": 4, "promises": 1}},  # one point 较差
+        {"uid": "fair", "survey": {"attitude": 3, "skill": 2}, "channel": "ivr"},  # 一般 at worst, partial
+        {"uid": "satisfied", "survey": {"attitude": 1, "skill": 2, "timeliness": 2, "promises": 1}},
+        {"uid": "both", "complaint": True, "survey": {"promises": 4}, "channel": "legacy"},
+        {"uid": "typed-in"}, {"uid": "running", "ended": False, "rec": "recording"},
+        # the old 1-5 column alone no longer weighs (migration 0018 copied it into the surveys; nothing writes it)
+        {"uid": "old-column", "survey_score": 1})
+    # a lead types one in (channel manual): poor on skill
+    got = await env.qc.surveys.set_survey(LEAD, "typed-in", {"skill": 4, "promises": 2})
+    assert (got["channel"], got["agent_username"], got["month"], got["skill"], got["promises"], got["attitude"],
+            got["replaced"]) == ("manual", "a1", "2026-03", 4, 2, None, None)
     with pytest.raises(Conflict, match="has not ended"):
-        await env.qc.surveys.set_survey(LEAD, "running", 1)
+        await env.qc.surveys.set_survey(LEAD, "running", {"attitude": 4})
     async with env.stack.sessions() as s:
-        got = {c.uniqueid: c.weight for c in await candidates(s, "2026-03", Policy(), "Asia/Shanghai")}
-        weights = {c.uniqueid: c.weight for c in await candidates(
-            s, "2026-03", Policy(weight_complaints=10, weight_poor_survey=0.5, poor_survey_max=3),
-            "Asia/Shanghai")}
-    assert got == {"plain": 1.0, "complaint": 4.0, "poor": 3.0, "fine": 1.0, "both": 6.0}
-    assert weights == {"plain": 1.0, "complaint": 11.0, "poor": 1.5, "fine": 1.5, "both": 11.5}
+        default = {c.uniqueid: c.weight for c in await candidates(s, "2026-03", Policy(), "Asia/Shanghai")}
+        fair_or_worse = {c.uniqueid: c.weight for c in await candidates(
+            s, "2026-03", Policy(weight_complaints=10, weight_poor_survey=0.5, poor_level=3), "Asia/Shanghai")}
+        # nothing written to calls.survey_score
+        assert (await s.execute(select(Call.survey_score).where(Call.uniqueid == "typed-in"))).scalar_one() is None
+    assert default == {"plain": 1.0, "complaint": 4.0, "poor": 3.0, "fair": 1.0, "satisfied": 1.0, "both": 6.0,
+                       "typed-in": 3.0, "old-column": 1.0}
+    assert fair_or_worse == {"plain": 1.0, "complaint": 11.0, "poor": 1.5, "fair": 1.5, "satisfied": 1.0,
+                             "both": 11.5, "typed-in": 1.5, "old-column": 1.0}
     d = await env.qc.draws.draw(QC, "2026-03", Policy(per_agent=1), seed=3)
-    assert [x["weight"] for x in d["samples"]] == [got[d["samples"][0]["call_uniqueid"]]]
+    assert [x["weight"] for x in d["samples"]] == [default[d["samples"][0]["call_uniqueid"]]]
+    assert (d["policy"]["poor_level"], d["policy"]["algorithm"]) == (4, 2)
+    # the weight changes the odds: over many seeds the poor-survey calls are drawn about three times as often
+    pool = await _candidates(env, Policy(weight_poor_survey=2.0))
+    chosen = Counter(select_sample(pool, 1, seed)[0].uniqueid for seed in range(600))
+    assert chosen["poor"] > 2 * chosen["satisfied"] and chosen["typed-in"] > 2 * chosen["fair"]
+
+
+async def _candidates(env: Env, policy: Policy) -> list[Candidate]:
+    async with env.stack.sessions() as s:
+        return await candidates(s, "2026-03", policy, "Asia/Shanghai")
+
+
+@pytest.mark.db
+async def test_a_draw_made_before_the_four_point_surveys_stays_readable_and_reruns(env: Env) -> None:
+    """A draw of algorithm 1 stored poor_survey_max (the 1-5 scale, <= it was poor): it is shown and re-run with
+    the poor_level migration 0018 gave that score; the copied ("legacy") surveys weigh as the scores did."""
+    specs: list[dict[str, Any]] = []
+    for i in range(12):  # the scores as 0018 copied them: 5 -> 1, 4 -> 2, 3 -> 3, 2 and 1 -> 4 on every point
+        level = {5: 1, 4: 2, 3: 3, 2: 4, 1: 4}[1 + i % 5]
+        specs.append({"uid": f"c{i}", "at": local(2026, 3, 1 + 2 * i), "channel": "legacy",
+                      "survey": dict.fromkeys(POINTS, level)})
+    await env.calls(*specs)
+    d = await env.qc.draws.draw(QC, "2026-03", Policy(per_agent=3), seed=11)
+    async with env.stack.sessions() as s:  # as algorithm 1 stored it
+        row = await s.get(QcDraw, d["id"])
+        assert row is not None
+        old = {k: v for k, v in row.policy.items() if k != "poor_level"}
+        row.policy = {**old, "poor_survey_max": 2, "algorithm": 1}
+        await s.commit()
+    [shown] = await env.qc.draws.draws("2026-03")
+    assert (shown["policy"]["poor_survey_max"], shown["policy"]["poor_level"], shown["policy"]["algorithm"]) == (
+        2, 4, 1)
+    check = await env.qc.draws.rerun_draw(d["id"])
+    assert check["matches"] and check["candidates_unchanged"], check
+    # poor_survey_max 3 (scores 1-3 poor) is poor_level 3 (一般 or worse): other weights than the stored ones
+    async with env.stack.sessions() as s:
+        row = await s.get(QcDraw, d["id"])
+        assert row is not None
+        row.policy = {**row.policy, "poor_survey_max": 3}
+        await s.commit()
+    assert Policy.from_json((await env.qc.draws.draws("2026-03"))[0]["policy"]).poor_level == 3
+    assert (await env.qc.draws.rerun_draw(d["id"]))["candidates_unchanged"] is False
+    assert [Policy.from_json({**old, "poor_survey_max": m}).poor_level for m in (1, 2, 3, 4, 5)] == [4, 4, 3, 2, 1]
+
+
+@pytest.mark.db
+async def test_a_draw_refuses_a_poor_level_off_the_four_levels(env: Env) -> None:
+    for bad in (0, 5, True):
+        with pytest.raises(InvalidInput, match="poor_level must be a survey level from 1 to 4") as e:
+            await env.qc.draws.draw(QC, "2026-03", Policy(poor_level=bad))
+        assert e.value.details["field"] == "poor_level"
+
+
+@pytest.mark.db
+async def test_the_scores_migration_0018_copied_still_weigh(db_url: str, workdir: Path) -> None:
+    """A database at 0017 with 1-5 survey scores in calls.survey_score, migrated: the copied surveys weigh the
+    draw like the scores did (2 and 1 are poor, 3 fair, 4 and 5 satisfied)."""
+    from alembic import command
+
+    from callcenter.db import make_engine, make_sessionmaker
+    from callcenter.migrate import alembic_config, upgrade
+
+    await asyncio.to_thread(command.downgrade, alembic_config(db_url), "0017_outbound_calls")
+    engine = make_engine(db_url)
+    try:
+        async with make_sessionmaker(engine)() as s:
+            for uid, score in (("s1", 1), ("s2", 2), ("s3", 3), ("s4", 4), ("s5", 5), ("none", None)):
+                add_call(s, uid, survey_score=score)
+            await s.commit()
+    finally:
+        await engine.dispose()
+    await asyncio.to_thread(upgrade, db_url)
+    async with open_env(db_url, workdir) as env:
+        async with env.stack.sessions() as s:
+            copied = {x.call_uniqueid: (x.channel, x.agent_username, x.attitude, x.promises)
+                      for x in (await s.execute(select(Survey))).scalars()}
+        assert copied == {"s1": ("legacy", "a1", 4, 4), "s2": ("legacy", "a1", 4, 4), "s3": ("legacy", "a1", 3, 3),
+                          "s4": ("legacy", "a1", 2, 2), "s5": ("legacy", "a1", 1, 1)}
+        assert {c.uniqueid: c.weight for c in await _candidates(env, Policy())} == {
+            "s1": 3.0, "s2": 3.0, "s3": 1.0, "s4": 1.0, "s5": 1.0, "none": 1.0}
+        assert {c.uniqueid: c.weight for c in await _candidates(env, Policy(poor_level=3))} == {
+            "s1": 3.0, "s2": 3.0, "s3": 3.0, "s4": 1.0, "s5": 1.0, "none": 1.0}
+        d = await env.qc.draws.draw(QC, "2026-03", Policy(per_agent=5), seed=1)
+        weights = {c.uniqueid: c.weight for c in await _candidates(env, Policy())}
+        assert len(d["samples"]) == 5 and all(x["weight"] == weights[x["call_uniqueid"]] for x in d["samples"])
+        assert (await env.qc.draws.rerun_draw(d["id"]))["matches"]
+        # the lead's manual result replaces the call's legacy one (one typed-in result per call)
+        got = await env.qc.surveys.set_survey(LEAD, "s2", dict.fromkeys(POINTS, 1))
+        assert got["replaced"] is not None and got["replaced"]["channel"] == "legacy"
+        assert {c.uniqueid: c.weight for c in await _candidates(env, Policy())}["s2"] == 1.0

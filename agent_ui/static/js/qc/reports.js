@@ -6,8 +6,20 @@ import { t } from "../core/i18n.js";
 import { Q, say, thisWeekStart, gradeLabel, criterionLabel } from "./state.js";
 import { fmtNum, gradeOf } from "./scoring.js";
 
+/* The customer surveys' four points (levels 1 very satisfied .. 4 poor), as the report gives them. */
+const SURVEY_POINTS = ["attitude", "skill", "timeliness", "promises"];
+
+/* A point's share satisfied (levels 1-2) as a percentage, its average level in the title; "—" when unanswered. */
+function surveyPointCell(p) {
+  const share = p && p.answered ? p.satisfied_share : null;
+  return el("td", { class: "num", "data-testid": "qc-report-survey-point",
+                    title: share === null ? "" : t("qc.rcol.survey_level", { average: fmtNum(p.average, 2), n: p.answered }),
+                    text: share === null ? "—" : `${Math.round(100 * share)}%` });
+}
+
 /* GET /api/qc/reports/agents: {month, criteria: [{key, label_en, label_zh, weight}], agents: [{agent, sampled,
- * scored, average, grade, criteria: {key: average points}, trend: [{month, average}]}]}. */
+ * scored, average, grade, criteria: {key: average points}, trend: [{month, average}], surveys: {surveys, complete,
+ * poor, points: {point: {levels, answered, average, satisfied_share}}, by_channel}}]}. */
 function renderAgentsReport(rep) {
   const box = $("qc-report-agents");
   box.textContent = "";
@@ -19,12 +31,20 @@ function renderAgentsReport(rep) {
   }
   const crit = Array.isArray(rep.criteria) ? rep.criteria : [];
   const trend = (agents[0].trend || []).map((x) => x.month);
-  const head = [el("th", { text: t("qc.rcol.agent") }), el("th", { class: "num", text: t("qc.rcol.sampled") }),
-                el("th", { class: "num", text: t("qc.rcol.scored") }), el("th", { class: "num", text: t("qc.rcol.average") }),
-                el("th", { text: t("qc.rcol.grade") }),
-                ...crit.map((c) => el("th", { class: "num", title: t("qc.rcol.criterion_points", { weight: fmtNum(c.weight) }),
+  // two header rows: the QC columns span both; the customer surveys' columns are grouped under one heading
+  const head = [el("th", { rowspan: 2, text: t("qc.rcol.agent") }), el("th", { rowspan: 2, class: "num", text: t("qc.rcol.sampled") }),
+                el("th", { rowspan: 2, class: "num", text: t("qc.rcol.scored") }),
+                el("th", { rowspan: 2, class: "num", text: t("qc.rcol.average") }),
+                el("th", { rowspan: 2, text: t("qc.rcol.grade") }),
+                ...crit.map((c) => el("th", { rowspan: 2, class: "num", title: t("qc.rcol.criterion_points", { weight: fmtNum(c.weight) }),
                                               text: criterionLabel(c) })),
-                ...trend.map((m) => el("th", { class: "num", text: t("qc.rcol.average_of", { month: m }) }))];
+                ...trend.map((m) => el("th", { rowspan: 2, class: "num", text: t("qc.rcol.average_of", { month: m }) })),
+                el("th", { colspan: 2 + SURVEY_POINTS.length, class: "qc-report-survey-group", "data-testid": "qc-report-surveys-heading",
+                           text: t("qc.rcol.survey_group", { month: rep.month }) })];
+  const surveyHead = [el("th", { class: "num", title: t("qc.rcol.surveys_title"), text: t("qc.rcol.surveys") }),
+                      el("th", { class: "num", title: t("qc.rcol.surveys_poor_title"), text: t("qc.rcol.surveys_poor") }),
+                      ...SURVEY_POINTS.map((k) => el("th", { class: "num", title: t("qc.rcol.survey_point_title"),
+                                                           text: t(`qc.survey_point.${k}`) }))];
   const rows = agents.map((a) => el("tr", { "data-agent": a.agent, "data-testid": `qc-report-agent-${a.agent}` },
     el("td", { text: a.agent }),
     el("td", { class: "num", text: fmtNum(a.sampled) }),
@@ -32,9 +52,12 @@ function renderAgentsReport(rep) {
     el("td", { class: "num", "data-testid": "qc-report-average", text: fmtNum(a.average) }),
     el("td", {}, a.grade ? el("span", { class: "qc-grade", "data-grade": a.grade, text: gradeLabel(a.grade) }) : "—"),
     ...crit.map((c) => el("td", { class: "num", text: fmtNum((a.criteria || {})[c.key], 2) })),
-    ...(a.trend || []).map((x) => el("td", { class: "num", text: fmtNum(x.average) }))));
+    ...(a.trend || []).map((x) => el("td", { class: "num", text: fmtNum(x.average) })),
+    el("td", { class: "num", "data-testid": "qc-report-surveys", text: fmtNum((a.surveys || {}).surveys) }),
+    el("td", { class: "num", "data-testid": "qc-report-surveys-poor", text: fmtNum((a.surveys || {}).poor) }),
+    ...SURVEY_POINTS.map((k) => surveyPointCell(((a.surveys || {}).points || {})[k]))));
   box.appendChild(el("table", { class: "admin-table qc-report-table", "data-testid": "qc-report-agents-table" },
-    el("thead", {}, el("tr", {}, head)), el("tbody", {}, rows)));
+    el("thead", {}, el("tr", {}, head), el("tr", {}, surveyHead)), el("tbody", {}, rows)));
 }
 
 /* GET /api/qc/reports/weekly: {week_start, week_end, evaluations, average, criteria: [{key, label_en, label_zh,
