@@ -24,7 +24,8 @@ import { seatLogin, seatLogout, loadSeats } from "./agent/seat.js";
 import { renderPop } from "./agent/pop.js";
 import { closeCustomerForm, saveCustomer } from "./agent/customer.js";
 import { fillCategories, recordUnsaved, saveRecord, onFollowUpToggle } from "./agent/records.js";
-import { dial, adoptRecording, toggleRecording, transfer, fillTransferTargets } from "./agent/phone.js";
+import { dial, adoptRecording, toggleRecording, transfer, fillTransferTargets, loadOutsideNumbers }
+  from "./agent/phone.js";
 import { loadToday, renderToday } from "./agent/today.js";
 import { MYQC, loadMyQc, renderMyQc, renderMyQcDetail } from "./agent/my_qc.js";
 import { refreshSeat, askLeave, cancelLeave } from "./agent/discipline.js";
@@ -108,6 +109,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     renderPop();
   }
   loadToday();
+  loadOutsideNumbers();
   loadMyQc();
   refreshSeat();
   setInterval(() => {

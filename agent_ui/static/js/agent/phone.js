@@ -86,11 +86,27 @@ export async function transfer(ev) {
   }
 }
 
+/* The outside numbers the admin allows for transfers (settings outside_numbers.transfer), read once. */
+export async function loadOutsideNumbers() {
+  const r = await call("GET", "/api/agent/outside-numbers");
+  if (r.ok && r.data && Array.isArray(r.data.allowed)) {
+    S.outside = r.data.allowed;
+    fillTransferTargets();
+  }
+}
+
 export function fillTransferTargets() {
   const dl = $("transfer-targets");
   const type = $("transfer-type").value;
   const opts = [];
-  if (type === "queue") {
+  const hint = $("transfer-hint");
+  hint.hidden = type !== "outside";
+  hint.textContent = S.outside.length ? t("agent.transfer_outside_hint", { allowed: S.outside.join(", ") })
+    : t("agent.transfer_outside_none");
+  if (type === "outside") {
+    // exact numbers can be picked; a pattern (138XXXXXXXX) is shown in the hint, the number typed
+    S.outside.filter((n) => !n.includes("X")).forEach((n) => opts.push([n, ""]));
+  } else if (type === "queue") {
     const qs = new Set(Object.keys((S.agent && S.agent.queues) || {}));
     S.skills.forEach((s) => qs.add(s.queue));
     if (S.pop && S.pop.queue) qs.add(S.pop.queue);

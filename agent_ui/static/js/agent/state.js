@@ -13,6 +13,7 @@ export const S = {
   reasons: [], // pause reasons [{code, label_zh, label_en, away, system}]
   seats: [],
   skills: [],
+  outside: [], // the outside numbers a transfer may reach (exact numbers, or patterns where X is any digit)
   today: [],
   formsFor: null, // the call_uniqueid the pop forms were last reset for
   customerMode: null, // null | "new" | "edit"

@@ -209,6 +209,16 @@ export function hoursFields(id, node) {
   ];
 }
 
+/* A transfer node goes to a seat (extension) or to an outside number the admin allowed for the IVR
+ * (outside_numbers.ivr: the server checks it when the flow is published, the dialplan again on the call). */
+function transferType(id, node) {
+  const sel = el("select", { "data-testid": `field-${id}-target_type`, "aria-label": t("node.transfer_type"),
+                             onchange: (ev) => setKey(node, "target_type", ev.target.value) },
+    ["extension", "outside"].map((v) => el("option", { value: v, text: t(`node.transfer_${v}`) })));
+  sel.value = val(node, "target_type") || "extension";
+  return field(t("node.transfer_type"), sel);
+}
+
 export const FIELDS = {
   menu: (id, n) => [
     promptField(id, n, "prompt", "node.prompt", false),
@@ -235,7 +245,11 @@ export const FIELDS = {
     promptField(id, n, "prompt", "node.prompt", true),
     numberField(id, n, "max_seconds", "node.max_seconds", { min: 5, max: 600 }),
   ],
-  transfer: (id, n) => [textField(id, n, "target", "node.transfer_target", { maxlength: 21, placeholder: "+8610…" })],
+  transfer: (id, n) => [
+    transferType(id, n),
+    textField(id, n, "target", "node.transfer_target", { maxlength: 20, placeholder: "1001 / 13800138000" }),
+    el("p", { class: "muted", "data-testid": `help-${id}-target`, text: t("node.transfer_outside_help") }),
+  ],
   hours: hoursFields,
   language: (id, n) => [
     textField(id, n, "language", "node.language", { maxlength: 5 }),

@@ -16,7 +16,7 @@ export const DEFAULTS = {
   play: { prompt: "", next: "", interruptible: true },
   queue: { queue: "", priority: 0, max_wait_seconds: 300, fallback: null },
   voicemail: { mailbox: "general", prompt: "vm-intro", max_seconds: 120 },
-  transfer: { target: "" },
+  transfer: { target_type: "extension", target: "" },
   hours: { schedule: { timezone: "Asia/Shanghai", weekly: {}, holidays: [] }, open: "", closed: "" },
   language: { language: "zh", next: "" },
   lookup: { found: "", not_found: "", vip: null, vip_priority: 10 },
