@@ -57,7 +57,7 @@ from callcenter.seat.wiring import wire_seat
 from callcenter.settings import DEV_ADMIN_PASSWORD, Settings, SettingsError
 from callcenter.shifts.wiring import wire_shifts
 from callcenter.surveys.wiring import wire_surveys
-from callcenter.wallboard.wiring import attach_seat_discipline, wire_wallboard
+from callcenter.wallboard.wiring import attach_campaigns, attach_seat_discipline, wire_wallboard
 from callcenter.writebehind import WriteFailureStore
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,7 @@ class Stack:
                                    user_of=self.auth.repo.user_named, call_end=self._call_end,
                                    place_call=self._place_call, tracker=self.tracker)
         self.campaigns = campaigns
+        attach_campaigns(self.board, campaigns.campaigns)  # the running campaigns' totals on the boards
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
         self.desk = Desk(self.acd, self.pop, self.recorder)

@@ -18,6 +18,9 @@ docs/outbound.md "Campaigns").
   the customer and dials it (the same click-to-call).
 - The call's end (the call tracker's watcher) gives the outcome; after a restart :meth:`Campaigns.recover` settles
   the numbers left ``dialling`` from their stored calls.
+- **Figures** (:meth:`Campaigns.figures`; the board's :meth:`Campaigns.running_figures`): this service owns them;
+  every change of a campaign's state or of its numbers is told to the watchers (:meth:`Campaigns.watch`: the board
+  reads the figures again on its next push).
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ Audit = Callable[[str, str, str, dict[str, Any] | None], Awaitable[None]]
 PlaceCall = Callable[[User, str, int | None], Awaitable[str]]  # the ACD's click-to-call: the call's uniqueid
 UserOf = Callable[[str], Awaitable[User | None]]
 AgentState = Callable[[str], str | None]  # username → the agent's state (None: not logged in)
+Watcher = Callable[[int], None]  # told the campaign whose state or numbers changed (must not block)
 CallEnd = Callable[[str], Awaitable[tuple[str | None, str | None] | None]]  # uid → (outcome, end_reason) if ended
 DEFAULT_RETRY = {"busy": 10.0, "no_answer": 60.0, "failed": 30.0}
 # the call record's outcome → the number's
@@ -132,9 +136,23 @@ class Campaigns:
     tz: ZoneInfo = field(init=False)
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _busy: dict[int, set[str]] = field(init=False, default_factory=dict)  # campaign → agents being connected
+    _watchers: list[Watcher] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.timezone)
+
+    # watchers -----------------------------------------------------------------------------------------------------
+    def watch(self, watcher: Watcher) -> None:
+        """``watcher(campaign_id)`` after every change of that campaign's state or of its numbers (so of its
+        figures): made, changed, started / paused / resumed / stopped, numbers imported, taken, dialled, settled."""
+        self._watchers.append(watcher)
+
+    def _changed(self, campaign_id: int) -> None:
+        for w in self._watchers:
+            try:
+                w(campaign_id)
+            except Exception:
+                log.exception("campaign %d: a watcher failed", campaign_id)
 
     # campaigns ---------------------------------------------------------------------------------------------------
     async def _get(self, campaign_id: int) -> Campaign:
@@ -161,6 +179,7 @@ class Campaigns:
         if c is None:
             raise NAME_TAKEN(name=spec["name"], field="name")
         await self.audit(username, "campaign.create", _target(c.id), {"name": c.name, "mode": c.mode})
+        self._changed(c.id)
         return c
 
     async def update(self, username: str, campaign_id: int, changes: dict[str, Any]) -> Campaign:
@@ -175,6 +194,7 @@ class Campaigns:
         if changed is None:
             raise NAME_TAKEN(name=changes.get("name", c.name), field="name")
         await self.audit(username, "campaign.update", _target(campaign_id), {"fields": sorted(changes)})
+        self._changed(campaign_id)
         return changed
 
     async def transition(self, username: str, campaign_id: int, action: str) -> Campaign:
@@ -184,6 +204,7 @@ class Campaigns:
         if changed is None:
             raise BAD_STATE(campaign_id=campaign_id, state=c.state, wanted=STATE_WORDS[action])
         await self.audit(username, f"campaign.{action}", _target(campaign_id), {"from": c.state})
+        self._changed(campaign_id)
         return changed
 
     # the list ------------------------------------------------------------------------------------------------------
@@ -222,6 +243,7 @@ class Campaigns:
         rows = self.parse_csv(text)
         added, known = await self.repo.add_numbers(campaign_id, rows)
         await self.audit(username, "campaign.import", _target(campaign_id), {"added": added, "known": known})
+        self._changed(campaign_id)
         return added, known
 
     async def add_numbers(self, username: str, campaign_id: int, rows: list[dict[str, Any]], source: str
@@ -232,6 +254,7 @@ class Campaigns:
         added, known = await self.repo.add_numbers(campaign_id, rows)
         await self.audit(username, "campaign.import", _target(campaign_id),
                          {"added": added, "known": known, "source": source})
+        self._changed(campaign_id)
         return added, known
 
     # the do-not-call list ----------------------------------------------------------------------------------------
@@ -258,6 +281,13 @@ class Campaigns:
     async def _dial(self, c: Campaign, n: CampaignNumber, user: User, from_states: Sequence[str]) -> str | None:
         """Claim ``n`` (one attempt, a retry time set in case the service dies before the call ends) and place
         its call. None if someone else took it first. The do-not-call list is checked here, at dial time."""
+        try:
+            return await self._claim_and_call(c, n, user, from_states)
+        finally:
+            self._changed(c.id)
+
+    async def _claim_and_call(self, c: Campaign, n: CampaignNumber, user: User, from_states: Sequence[str]
+                              ) -> str | None:
         now = self.clock.now()
         if await self.repo.dnc_of([n.number]):
             await self.repo.claim(n.id, from_states, {"state": "dnc", "last_at": now})
@@ -280,6 +310,12 @@ class Campaigns:
     async def take_next(self, user: User, campaign_id: int) -> CampaignNumber:
         """Preview: the next due number, held for this agent."""
         c = await self._work(user, campaign_id)
+        try:
+            return await self._take(user, c)
+        finally:
+            self._changed(c.id)
+
+    async def _take(self, user: User, c: Campaign) -> CampaignNumber:
         now = self.clock.now()
         for n in await self.repo.due(c.id, now, 20):
             if await self.repo.dnc_of([n.number]):
@@ -292,7 +328,7 @@ class Campaigns:
                 got = await self.repo.number(n.id)
                 assert got is not None
                 return got
-        raise NOTHING_TO_CALL(campaign_id=campaign_id)
+        raise NOTHING_TO_CALL(campaign_id=c.id)
 
     async def dial_reserved(self, user: User, campaign_id: int, number_id: int) -> str:
         c = await self._work(user, campaign_id)
@@ -363,6 +399,13 @@ class Campaigns:
             log.exception("campaign: the end of call %s could not be recorded on its number", uid)
 
     async def _settle(self, c: Campaign, n: CampaignNumber, outcome: str | None, end_reason: str | None) -> None:
+        try:
+            await self._settle_number(c, n, outcome, end_reason)
+        finally:
+            self._changed(c.id)
+
+    async def _settle_number(self, c: Campaign, n: CampaignNumber, outcome: str | None, end_reason: str | None
+                             ) -> None:
         now = self.clock.now()
         if outcome == "failed" and end_reason in AGENT_SIDE:  # nobody rang the customer: not an attempt
             await self.repo.set_number(n.id, {
@@ -387,6 +430,7 @@ class Campaigns:
                 await self._settle(c, n, ended[0], ended[1])
             else:
                 await self.repo.set_number(n.id, {"state": "pending"})  # next_at: the guard set at the claim
+                self._changed(n.campaign_id)
             n_settled += 1
         return n_settled
 
@@ -396,13 +440,25 @@ class Campaigns:
 
     # figures ------------------------------------------------------------------------------------------------------
     async def figures(self, campaign_id: int) -> dict[str, Any]:
-        c = await self._get(campaign_id)
-        states, outcomes, attempts = await self.repo.counts(campaign_id)
+        return await self._figures_of(await self._get(campaign_id))
+
+    async def _figures_of(self, c: Campaign) -> dict[str, Any]:
+        states, outcomes, attempts = await self.repo.counts(c.id)
         total = sum(states.values())
         return {"campaign": c, "numbers": total, "by_state": states, "by_outcome": outcomes, "dialled": attempts,
                 "connected": outcomes.get("answered", 0),
                 "remaining": states.get("pending", 0) + states.get("reserved", 0) + states.get("dialling", 0),
                 "in_hours": in_hours(c, self.clock.now(), self.tz)}
+
+    async def running_figures(self) -> list[dict[str, Any]]:
+        """The totals of every running campaign, by id (the board's part: what :meth:`figures` says of each, without
+        the campaign's settings or the clock's ``in_hours``, so they change only when :meth:`watch` says so)."""
+        out = []
+        for c in await self.repo.running():
+            f = await self._figures_of(c)
+            out.append({"id": c.id, "name": c.name, "mode": c.mode, "numbers": f["numbers"], "dialled": f["dialled"],
+                        "connected": f["connected"], "remaining": f["remaining"], "by_outcome": f["by_outcome"]})
+        return out
 
 
 def _target(campaign_id: int) -> str:

@@ -30,7 +30,14 @@ from callcenter.acd.schemas import AgentOut, DeskStateOut, ScreenPopOut
 from callcenter.cases.schemas import CaseOut, ClockName
 from callcenter.schema_types import AsIsDateTime
 from callcenter.seat.schemas import EpisodeOut, LeaveRequestOut
-from callcenter.wallboard.schemas import AlertOut, BoardAgentOut, QueueBoardOut, SeriesPointOut, SnapshotOut
+from callcenter.wallboard.schemas import (
+    AlertOut,
+    BoardAgentOut,
+    CampaignBoardOut,
+    QueueBoardOut,
+    SeriesPointOut,
+    SnapshotOut,
+)
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "ws-messages.schema.json"
 
@@ -162,6 +169,8 @@ class Delta(BaseModel):
     leave_requests_gone: list[str] | SkipJsonSchema[None] = absent()
     alerts_raised: list[AlertOut] | SkipJsonSchema[None] = absent()
     alerts_cleared: list[str] | SkipJsonSchema[None] = absent()  # alert ids
+    campaigns: dict[str, CampaignBoardOut] | SkipJsonSchema[None] = absent()  # campaign id → its new totals
+    campaigns_gone: list[str] | SkipJsonSchema[None] = absent()  # campaign ids no longer running
 
 
 class Point(BaseModel):

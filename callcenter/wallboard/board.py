@@ -7,6 +7,7 @@
 - ``alerts.Alerts``: the alerts raised and cleared (service level, long waits, away violations, leave requests,
   what other parts raise);
 - ``chart.Chart``: the waiting / service-level series;
+- ``campaigns.CampaignTotals``: the running campaigns' totals, as the campaigns service gives them;
 - ``push.Pusher``: the push loop, each delta from what the parts say changed, the snapshot; everything sent goes
   through ``realtime.notify.BoardNotifier``.
 
@@ -29,6 +30,7 @@ from callcenter.realtime.hub import Hub
 from callcenter.settings import WallboardSettings
 from callcenter.wallboard.agents import AgentRows, LeaveRequests, SeatDiscipline, SeatLink
 from callcenter.wallboard.alerts import Alerts
+from callcenter.wallboard.campaigns import CampaignSource, CampaignTotals
 from callcenter.wallboard.chart import Chart
 from callcenter.wallboard.push import Events, Pusher
 from callcenter.wallboard.queues import AcdRepo, Calls, Directory, QueueFigures
@@ -48,8 +50,9 @@ class Board:
         self.requests = LeaveRequests(self.seat)
         self.alerting = Alerts(settings, clock, self.figures, acd, self.seat)
         self.chart = Chart(settings, self.figures)
+        self.campaigns = CampaignTotals()
         self.push = Pusher(settings, timezone, clock, hub, acd, self.seat, self.figures, self.rows, self.requests,
-                           self.alerting, self.chart, events)
+                           self.alerting, self.chart, self.campaigns, events)
 
     # inputs (registered by wallboard.wiring) -------------------------------------------------------------------
     def attach_seat(self, seat: SeatDiscipline) -> None:
@@ -58,6 +61,19 @@ class Board:
         leave-seat requests are shown (``leave_requests``, alerts ``leave_request``). The wiring also has the seat
         service call :meth:`on_seat` on every change."""
         self.seat.attach(seat)
+
+    def attach_campaigns(self, campaigns: CampaignSource) -> None:
+        """The running campaigns' totals come from the campaigns service (``running_figures``); the wiring also has
+        it call :meth:`on_campaign` on every change."""
+        self.campaigns.attach(campaigns)
+
+    def on_campaign(self, campaign_id: int) -> None:
+        """A campaign's state or numbers changed: its figures are read again and go out with a following push."""
+        self.campaigns.mark(campaign_id)
+
+    async def refresh_campaigns(self) -> None:
+        """Read the running campaigns' figures now (what the board's own loop does after a change)."""
+        await self.campaigns.refresh()
 
     def on_seat(self, username: str) -> None:
         """That agent's away state or leave-seat requests changed: its row goes out with the next push."""
@@ -87,14 +103,17 @@ class Board:
         now = self.clock.now()
         calls = await self.figures.load(now)
         await self.rows.load(now, self.acd_repo)
+        await self.campaigns.refresh()
         self.chart.backfill(calls, now)
         self.push.compute(now, publish=False)
         self.push.src.take()
 
     def start(self) -> None:
         self.push.start()
+        self.campaigns.start()
 
     async def stop(self) -> None:
+        await self.campaigns.stop()
         await self.push.stop()
 
     # pushing ---------------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from callcenter.realtime.notify import BoardNotifier
 from callcenter.settings import WallboardSettings
 from callcenter.wallboard.agents import AgentRows, LeaveRequests, SeatLink
 from callcenter.wallboard.alerts import Alerts
+from callcenter.wallboard.campaigns import CampaignTotals
 from callcenter.wallboard.chart import Chart
 from callcenter.wallboard.queues import QueueFigures
 
@@ -66,11 +67,11 @@ class SourceTimes:
 
 class Pusher:
     """Runs the push loop and builds the messages from the board's parts: the queues, the agents' rows, the
-    leave-seat requests, the alerts, the chart."""
+    leave-seat requests, the alerts, the chart, the running campaigns."""
 
     def __init__(self, settings: WallboardSettings, timezone: str, clock: Clock, hub: Hub, acd: AgentService,
                  seat: SeatLink, queues: QueueFigures, rows: AgentRows, requests: LeaveRequests, alerts: Alerts,
-                 chart: Chart, events: Events | None) -> None:
+                 chart: Chart, campaigns: CampaignTotals, events: Events | None) -> None:
         self.settings = settings
         self.timezone = timezone
         self.clock = clock
@@ -82,6 +83,7 @@ class Pusher:
         self.requests = requests
         self.alerts = alerts
         self.chart = chart
+        self.campaigns = campaigns
         self.src = SourceTimes(events)
         self.ticks = 0
         self.deltas = 0
@@ -130,7 +132,7 @@ class Pusher:
         """What changed since the last push, sent to the boards (``publish``; else only taken as the base of the
         next delta, at start); None when nothing did."""
         delta = {**self.queues.changes(now), **self.rows.changes(now), **self.requests.changes(),
-                 **self.alerts.changes(now)}
+                 **self.alerts.changes(now), **self.campaigns.changes()}
         if not delta:
             return None
         src = self.src.take()
@@ -161,4 +163,4 @@ class Pusher:
                 "queues": queues, "totals": totals, "agents": dict(self.rows.sent),
                 "alerts": list(self.alerts.shown.values()), "series": list(self.chart.series),
                 "leave_requests": dict(self.requests.sent),
-                "pause_reasons": self.acd.reason_list()}
+                "pause_reasons": self.acd.reason_list(), "campaigns": dict(self.campaigns.sent)}

@@ -97,6 +97,19 @@ class SeriesPointOut(BaseModel):
     queues: dict[str, QueuePointOut]
 
 
+class CampaignBoardOut(BaseModel):
+    """A running campaign's totals (the campaigns service's figures; docs/outbound.md "Campaigns")."""
+
+    id: int
+    name: str
+    mode: str  # preview | progressive
+    numbers: int  # on its list
+    dialled: int  # attempts that rang the customer's side
+    connected: int  # numbers whose customer answered
+    remaining: int  # still to call: pending, held by a preview agent, on a call
+    by_outcome: dict[str, int]  # numbers by their last outcome: answered, busy, no_answer, failed, agent_missed
+
+
 class BoardSettingsOut(BaseModel):
     away_warning_minutes: float
     away_violation_minutes: float
@@ -119,3 +132,4 @@ class SnapshotOut(BaseModel):
     series: list[SeriesPointOut]
     leave_requests: dict[str, LeaveRequestOut]  # request id → pending request
     pause_reasons: list[PauseReasonOut]
+    campaigns: dict[str, CampaignBoardOut]  # campaign id → the totals of a running campaign

@@ -1,6 +1,6 @@
 """The wallboard wired: the board folds every call change and agent state change into its figures and pushes
-them to the boards; seat discipline and the other domains' alerts are plugged in; its routes (``/api/board``,
-``/ws/board``)."""
+them to the boards; seat discipline, the campaigns' figures and the other domains' alerts are plugged in; its
+routes (``/api/board``, ``/ws/board``)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from callcenter.acd.service import AgentService
 from callcenter.asterisk.ami import EventDispatcher
 from callcenter.calls.repository import CallRepository
 from callcenter.calls.service import CallTracker
+from callcenter.campaigns.service import Campaigns
 from callcenter.clock import Clock
 from callcenter.directory.repository import DirectoryRepository
 from callcenter.realtime.hub import Hub
@@ -38,6 +39,13 @@ def wire_wallboard(settings: Settings, clock: Clock, hub: Hub, tracker: CallTrac
     tracker.watch(board.on_call)
     acd.listen(board.on_agent)
     return Wallboard(board=board, routers=(router,))
+
+
+def attach_campaigns(board: Board, campaigns: Campaigns) -> None:
+    """The board shows the running campaigns' totals (dialled, connected, remaining, by outcome) as the campaigns
+    service gives them, read again after each change the service tells."""
+    board.attach_campaigns(campaigns)
+    campaigns.watch(board.on_campaign)
 
 
 def attach_seat_discipline(board: Board, seat: SeatService) -> None:

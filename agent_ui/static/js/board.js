@@ -10,6 +10,7 @@ import "./i18n/seat.js";
 import { closeAction } from "./board/actions.js";
 import { renderAgentHead, renderAgents, tickAgents } from "./board/agents.js";
 import { renderAlerts, renderNotifyButton, tickAlerts, toast } from "./board/alerts.js";
+import { applyCampaigns, renderCampaignHead, renderCampaigns } from "./board/campaigns.js";
 import { renderLeave, tickLeave } from "./board/leave.js";
 import { renderQueueHead, renderQueues, tickQueues } from "./board/queues.js";
 import { loadSeats, renderSeats } from "./board/seats.js";
@@ -29,6 +30,8 @@ function renderAll() {
   renderAgents();
   renderAlerts();
   renderLeave();
+  renderCampaignHead();
+  renderCampaigns();
   renderSeats();
   if (B.chart) wbChartData(B.chart);
   wbShowWs($("ws-status"), $("ws-banner"), WB.wsState);
@@ -42,6 +45,7 @@ function renderUpdated() {
 function onBoardMessage(m) {
   const ch = wbApply(m);
   if (!ch) return;
+  if (applyCampaigns(m)) renderCampaigns();
   if (ch.kind === "snapshot") {
     if (B.action && !WB.agents[B.action.username]) closeAction();
     renderQueues();

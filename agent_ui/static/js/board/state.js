@@ -13,6 +13,7 @@ export const B = {
   leave: new Map(), // "<request id>" → the leave-seat request's item in the panel (its inputs kept while typing)
   toastTimer: null,
   chart: null,
+  campaigns: {}, // "<campaign id>" → a running campaign's totals (board/campaigns.js)
 };
 
 export function say(message, kind) {
