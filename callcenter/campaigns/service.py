@@ -56,6 +56,7 @@ from callcenter.campaigns.errors import (
 from callcenter.campaigns.models import Campaign, CampaignNumber, DncNumber
 from callcenter.campaigns.repository import CampaignRepository
 from callcenter.clock import Clock
+from callcenter.errors import Words
 from callcenter.periodic import Periodic
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,9 @@ DEFAULT_RETRY = {"busy": 10.0, "no_answer": 60.0, "failed": 30.0}
 OUTCOME_OF_CALL = {"answered": "answered", "no_answer": "no_answer", "busy": "busy", "rejected": "busy",
                    "failed": "failed"}
 AGENT_SIDE = ("agent_no_answer", "agent_hung_up", "originate_failed")  # never reached the customer's side
-STATE_WORDS = {"start": "started", "pause": "paused", "resume": "resumed", "stop": "stopped"}
+STATE_WORDS = {"start": Words("started", "启动"), "pause": Words("paused", "暂停"), "resume": Words("resumed", "恢复"),
+               "stop": Words("stopped", "停止")}
+CHANGED, GIVEN_NUMBERS, WORKED = Words("changed", "修改"), Words("given numbers", "导入号码"), Words("worked", "外呼")
 TRANSITIONS = {"start": (("draft",), "running"), "pause": (("running",), "paused"),
                "resume": (("paused",), "running"), "stop": (("draft", "running", "paused"), "stopped")}
 
@@ -185,7 +188,7 @@ class Campaigns:
     async def update(self, username: str, campaign_id: int, changes: dict[str, Any]) -> Campaign:
         c = await self._get(campaign_id)
         if c.state in ("stopped", "done"):
-            raise BAD_STATE(campaign_id=campaign_id, state=c.state, wanted="changed")
+            raise BAD_STATE({"wanted": CHANGED}, campaign_id=campaign_id, state=c.state)
         merged = {"hours_from": c.hours_from, "hours_to": c.hours_to, "days": c.days, **changes}
         check_hours(merged["hours_from"], merged["hours_to"], merged["days"])
         if "agents" in changes:
@@ -202,7 +205,7 @@ class Campaigns:
         states, to = TRANSITIONS[action]
         changed = await self.repo.change(campaign_id, {"state": to, "updated_at": self.clock.now()}, states)
         if changed is None:
-            raise BAD_STATE(campaign_id=campaign_id, state=c.state, wanted=STATE_WORDS[action])
+            raise BAD_STATE({"wanted": STATE_WORDS[action]}, campaign_id=campaign_id, state=c.state)
         await self.audit(username, f"campaign.{action}", _target(campaign_id), {"from": c.state})
         self._changed(campaign_id)
         return changed
@@ -219,27 +222,32 @@ class Campaigns:
             if not any(v.strip() for v in raw):
                 continue
             if len(raw) != len(header):
-                raise BAD_ROW(row=n, why=f"{len(raw)} fields, the header has {len(header)}", field="csv")
+                raise BAD_ROW({"why": Words(f"{len(raw)} fields, the header has {len(header)}",
+                                               f"有 {len(raw)} 个字段，列名行有 {len(header)} 个")}, row=n, field="csv")
             r = dict(zip(header, (v.strip() for v in raw), strict=True))
             number = digits_of(r["number"])
             if number is None:
-                raise BAD_ROW(row=n, why=f"{r['number'][:40]!r} is not a number of 3 to 20 digits", field="csv")
+                raise BAD_ROW({"why": Words(f"{r['number'][:40]!r} is not a number of 3 to 20 digits",
+                                               f"{r['number'][:40]!r} 不是 3 至 20 位数字的号码")}, row=n, field="csv")
             if number in seen:
-                raise BAD_ROW(row=n, why=f"{number} is in the list twice", field="csv")
+                raise BAD_ROW({"why": Words(f"{number} is in the list twice", f"{number} 在名单中出现两次")},
+                              row=n, field="csv")
             seen.add(number)
             name = r.get("name", "")
             if len(name) > 128:
-                raise BAD_ROW(row=n, why="the name is longer than 128 characters", field="csv")
+                raise BAD_ROW({"why": Words("the name is longer than 128 characters", "姓名超过 128 个字符")},
+                              row=n, field="csv")
             cid = r.get("customer_id", "")
             if cid and (not cid.isdigit() or not 1 <= int(cid) <= 2_147_483_647):
-                raise BAD_ROW(row=n, why=f"customer_id {cid[:20]!r} is not a customer id", field="csv")
+                raise BAD_ROW({"why": Words(f"customer_id {cid[:20]!r} is not a customer id",
+                                               f"customer_id {cid[:20]!r} 不是客户编号")}, row=n, field="csv")
             rows.append({"number": number, "name": name, "customer_id": int(cid) if cid else None})
         return rows
 
     async def import_csv(self, username: str, campaign_id: int, text: str) -> tuple[int, int]:
         c = await self._get(campaign_id)
         if c.state in ("stopped", "done"):
-            raise BAD_STATE(campaign_id=campaign_id, state=c.state, wanted="given numbers")
+            raise BAD_STATE({"wanted": GIVEN_NUMBERS}, campaign_id=campaign_id, state=c.state)
         rows = self.parse_csv(text)
         added, known = await self.repo.add_numbers(campaign_id, rows)
         await self.audit(username, "campaign.import", _target(campaign_id), {"added": added, "known": known})
@@ -250,7 +258,7 @@ class Campaigns:
                           ) -> tuple[int, int]:
         c = await self._get(campaign_id)
         if c.state in ("stopped", "done"):
-            raise BAD_STATE(campaign_id=campaign_id, state=c.state, wanted="given numbers")
+            raise BAD_STATE({"wanted": GIVEN_NUMBERS}, campaign_id=campaign_id, state=c.state)
         added, known = await self.repo.add_numbers(campaign_id, rows)
         await self.audit(username, "campaign.import", _target(campaign_id),
                          {"added": added, "known": known, "source": source})
@@ -347,7 +355,7 @@ class Campaigns:
         if c.mode != "preview":
             raise NOT_PREVIEW(campaign_id=campaign_id)
         if c.state != "running":
-            raise BAD_STATE(campaign_id=campaign_id, state=c.state, wanted="worked")
+            raise BAD_STATE({"wanted": WORKED}, campaign_id=campaign_id, state=c.state)
         if not in_hours(c, self.clock.now(), self.tz):
             raise OUT_OF_HOURS(campaign_id=campaign_id, hours_from=c.hours_from, hours_to=c.hours_to)
         return c
