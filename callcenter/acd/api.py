@@ -1,4 +1,5 @@
-"""The agent desktop's HTTP side: seat login, ready/pause/logout, transfer, click-to-call, today's calls.
+"""The agent desktop's HTTP side: seat login, ready/pause/logout, transfer, the conference, click-to-call, today's
+calls.
 (Pushes — state, screen pop — go over ``/ws/agent``.)"""
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from callcenter.acd.errors import MUTE_NEEDS_CALL
 from callcenter.acd.pop import ScreenPop
 from callcenter.acd.schemas import (
     ClickToCallOut,
+    ConferenceDoneOut,
+    ConferenceOut,
+    ConferencePartyOut,
     DeskStateOut,
     OutsideNumbersOut,
     RecordingMuteOut,
@@ -165,6 +169,47 @@ async def transfer(body: TransferIn, user: AgentUser, acd: AcdDep, tracker: Trac
             summary="The outside numbers a transfer may reach (exact numbers, or patterns where X is any digit)")
 async def outside_numbers(user: AgentUser, settings: SettingsDep) -> dict[str, Any]:
     return {"allowed": list(settings.outside_numbers.transfer.allowed)}
+
+
+class ConferencePartyIn(BaseModel):
+    # seat: a seat's phone (2-16 digits, an active seat); queue: an expert of that queue (app_queue rings them);
+    # outside: a number over the trunk the admin allowed for transfers (settings outside_numbers.transfer)
+    target_type: Literal["seat", "queue", "outside"]
+    target: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/conference/party", response_model=ConferencePartyOut,
+             summary="Add a seat, a queue's expert or an allowed outside number to your call (the first one starts "
+                     "the conference)")
+async def conference_party(body: ConferencePartyIn, user: AgentUser, acd: AcdDep, tracker: TrackerDep,
+                           auth: AuthDep, settings: SettingsDep) -> dict[str, Any]:
+    a = acd.agent_for(user)
+    st = tracker.call(a.call_uniqueid or "")
+    res = await acd.conference_add(user, body.target_type, body.target, st.caller_number if st else None,
+                                   settings.outside_numbers.transfer)
+    await _audit(auth, user, "call.conference_add", res)
+    return res
+
+
+@router.get("/conference", response_model=ConferenceOut, summary="My call's conference: who is in it")
+async def conference(user: AgentUser, acd: AcdDep) -> dict[str, Any]:
+    return await acd.conference_state(user)
+
+
+@router.post("/conference/leave", response_model=ConferenceDoneOut,
+             summary="Leave the conference to the others (your line hangs up; wrap-up follows)")
+async def conference_leave(user: AgentUser, acd: AcdDep, auth: AuthDep) -> dict[str, Any]:
+    res = await acd.conference_leave(user)
+    await _audit(auth, user, "call.conference_leave", res)
+    return res
+
+
+@router.post("/conference/end", response_model=ConferenceDoneOut,
+             summary="End the conference for everyone")
+async def conference_end(user: AgentUser, acd: AcdDep, auth: AuthDep) -> dict[str, Any]:
+    res = await acd.conference_end(user)
+    await _audit(auth, user, "call.conference_end", res)
+    return res
 
 
 class RecordingMuteIn(BaseModel):

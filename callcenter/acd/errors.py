@@ -1,4 +1,4 @@
-"""The ACD's refusals: seat log-in, ready/pause, supervisor actions, transfer and click-to-call."""
+"""The ACD's refusals: seat log-in, ready/pause, supervisor actions, transfer, click-to-call and the conference."""
 
 from __future__ import annotations
 
@@ -155,4 +155,60 @@ MUTE_NEEDS_CALL = Refusal(
     "acd.mute_needs_call", Conflict,
     en="the recording can be muted only during a call",
     zh="只有在通话中才能暂停录音",
+)
+# the conference on a call (callcenter/acd/conference.py)
+CONFERENCE_NEEDS_CALL = Refusal(
+    "acd.conference_needs_call", Conflict,
+    en="a conference needs a call in progress; you are {state_text}",
+    zh="电话会议需要一通进行中的通话；你当前为{state_text}",
+)
+CONFERENCE_UNKNOWN_TARGET_TYPE = Refusal(
+    "acd.conference_unknown_target_type", InvalidInput,
+    en="a conference party is one of {party_kinds}, got {target_type!r}",
+    zh="会议方必须是 {party_kinds} 之一，收到的是 {target_type!r}",
+)
+CONFERENCE_OWN_SEAT = Refusal(
+    "acd.conference_own_seat", InvalidInput,
+    en="your own seat is already in the conference",
+    zh="你自己的座席已经在会议中",
+)
+CONFERENCE_SEAT_BUSY = Refusal(
+    "acd.conference_seat_busy", Conflict,
+    en="seat {seat} is busy: {username} is {state_text}",
+    zh="座席 {seat} 正忙：{username} 当前为{state_text}",
+)
+CONFERENCE_NOT_TWO_PARTY = Refusal(
+    "acd.conference_not_two_party", Conflict,
+    en="the call is not between you and one other party right now (on hold or being transferred?); try again",
+    zh="这通通话目前不是你和另一方的双方通话（保持或转接中？）；请稍后再试",
+)
+CONFERENCE_DID_NOT_START = Refusal(
+    "acd.conference_did_not_start", Unavailable,
+    en="the conference did not start: the call did not reach it within {seconds} s",
+    zh="电话会议未能开始：通话在 {seconds} 秒内未进入会议",
+)
+CONFERENCE_FULL = Refusal(
+    "acd.conference_full", Conflict,
+    en="the conference is full ({max_members} members)",
+    zh="会议已满（{max_members} 方）",
+)
+NOT_IN_CONFERENCE = Refusal(
+    "acd.not_in_conference", Conflict,
+    en="your call is not a conference",
+    zh="你的通话不是电话会议",
+)
+CONFERENCE_LEAVE_OUTBOUND = Refusal(
+    "acd.conference_leave_outbound", Conflict,
+    en="on a call you placed the call and its recording are your own line: end the conference instead of leaving it",
+    zh="你呼出的通话以你的线路为准（通话记录和录音都在你的线路上）：请结束会议，而不是离开",
+)
+UNKNOWN_JOIN_MODE = Refusal(
+    "acd.unknown_join_mode", InvalidInput,
+    en="mode must be one of {join_modes}, got {mode!r}",
+    zh="加入方式必须是 {join_modes} 之一，收到的是 {mode!r}",
+)
+AGENT_NOT_IN_CONFERENCE = Refusal(
+    "acd.agent_not_in_conference", Conflict,
+    en="{username}'s call is not a conference",
+    zh="{username} 的通话不是电话会议",
 )

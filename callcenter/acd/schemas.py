@@ -157,3 +157,56 @@ class RecordingMuteOut(BaseModel):
     call_uniqueid: str
     muted: bool
     mutes: list[MuteStretch]
+
+
+# the conference on a call (callcenter/acd/conference.py)
+class ConferencePartyOut(BaseModel):
+    """A party added (POST /api/agent/conference/party): rung now, in the conference once answered."""
+
+    call_uniqueid: str
+    conference: str  # the ConfBridge: cc-<call uniqueid>
+    target_type: str  # seat / queue / outside
+    target: str  # an outside number as its digits
+    started: bool  # this party started the conference (the customer and the agent moved into it)
+
+
+class ConferenceMemberOut(BaseModel):
+    role: str  # customer, agent, party, listen (a supervisor listening), talk (a supervisor talking)
+    kind: str  # customer, seat, queue (a queue's expert), outside
+    who: str  # the customer's number, the seat, the queue, or the outside number
+    muted: bool
+    you: bool  # the asking agent's own line
+
+
+class ConferenceAddedOut(BaseModel):
+    kind: str
+    target: str
+    by: str
+    at: datetime
+
+
+class ConferenceOut(BaseModel):
+    """The agent's conference (GET /api/agent/conference); who is in it is read from Asterisk."""
+
+    active: bool
+    call_uniqueid: str | None = None
+    conference: str | None = None
+    outbound: bool = False  # a call the agent placed: leaving is refused (end it instead)
+    started_at: datetime | None = None
+    members: list[ConferenceMemberOut]
+    added: list[ConferenceAddedOut]
+
+
+class ConferenceDoneOut(BaseModel):
+    call_uniqueid: str
+    conference: str
+    left: bool = False
+    ended: bool = False
+
+
+class ConferenceJoinOut(BaseModel):
+    mode: str  # listen / talk
+    seat: str
+    agent: str
+    call_uniqueid: str
+    conference: str

@@ -10,8 +10,9 @@ and the stack call. Each concept is its own class, one module each:
 - :mod:`callcenter.acd.reactions` — app_queue's AMI events (ringing, on call, wrap-up, no answer, caller gone);
 - :mod:`callcenter.acd.resync` — after every AMI connect, Asterisk's members made to match the database and the
   agents' calls to match Asterisk's channels;
-- :mod:`callcenter.acd.supervisor` — force pause, force logout, spy;
-- :mod:`callcenter.acd.call_control` — transfer, click-to-call.
+- :mod:`callcenter.acd.supervisor` — force pause, force logout, spy, joining a conference;
+- :mod:`callcenter.acd.call_control` — transfer, click-to-call;
+- :mod:`callcenter.acd.conference` — the conference on a call (a seat or a queue's expert added, leave, end).
 
 The database is the truth for who is logged in at which seat and paused why: every change is stored (current
 row + append-only log) and re-applied to Asterisk by the resync. The methods below only hand over to those parts;
@@ -26,6 +27,7 @@ from typing import Any
 from callcenter.acd.actions import AcdAmi
 from callcenter.acd.agents import Agent, AgentStates, Listener
 from callcenter.acd.call_control import CallControl
+from callcenter.acd.conference import Conferences
 from callcenter.acd.config import AcdConfig
 from callcenter.acd.membership import Membership
 from callcenter.acd.phones import Phones
@@ -59,7 +61,9 @@ class AgentService:
         self.reactions = AmiReactions(self.states, self.membership, auto_pause_after=auto_pause_after)  # AMI events
         # ``acd.resync(queue_status, channels, since=, queue_of=)`` after every AMI connect (``Stack._resync``)
         self.resync = Resync(self.states, self.membership, ami)
-        self.supervisor = SupervisorActions(self.states, self.membership, self.config, directory, ami)
+        self.conference = Conferences(self.states, self.config, directory, ami, clock)
+        self.supervisor = SupervisorActions(self.states, self.membership, self.config, directory, ami,
+                                            self.conference)
         self.calls = CallControl(self.states, self.config, ami, clock)
         # the reaction to the phones is registered by ``wire_acd``, not here
 
@@ -175,6 +179,22 @@ class AgentService:
     async def call_out(self, user: User, number: str, caller_id: str,
                        customer_id: int | None = None) -> dict[str, str]:
         return await self.calls.call_out(user, number, caller_id, customer_id)
+
+    async def join_conference(self, username: str, mode: str, seat: str, by: str) -> dict[str, Any]:
+        return await self.supervisor.join_conference(username, mode, seat, by)
+
+    async def conference_add(self, user: User, target_type: str, target: str, caller_number: str | None = None,
+                             outside: OutsideUse | None = None) -> dict[str, Any]:
+        return await self.conference.add_party(user, target_type, target, caller_number, outside)
+
+    async def conference_leave(self, user: User) -> dict[str, Any]:
+        return await self.conference.leave(user)
+
+    async def conference_end(self, user: User) -> dict[str, Any]:
+        return await self.conference.end(user)
+
+    async def conference_state(self, user: User) -> dict[str, Any]:
+        return await self.conference.state(user)
 
     # storage: the state log written behind ---------------------------------------------------------------------
     def start_writer(self) -> None:

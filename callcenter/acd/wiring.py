@@ -19,6 +19,7 @@ from callcenter.acd.pop import PopCalls, PopCustomers, PopFlows, ScreenPop
 from callcenter.acd.repository import AcdRepository
 from callcenter.acd.service import AgentService
 from callcenter.asterisk.ami import ConnectedHook, EventDispatcher
+from callcenter.asterisk.events import Hangup
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock
 from callcenter.directory.repository import DirectoryRepository
@@ -53,6 +54,7 @@ def wire_acd(sessions: async_sessionmaker[AsyncSession], clock: Clock, ami: AcdC
     service.calls.outbound = outbound
     dispatcher.register_map(events.handlers(service.reactions))
     dispatcher.register_map(events.phone_handlers(phones))
+    dispatcher.on(Hangup, service.conference.on_hangup)  # the customer gone: the call's conference ends
     ami.on_connected(phones.resync)
     return Acd(repo=repo, service=service, routers=(router,))
 

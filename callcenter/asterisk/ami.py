@@ -447,8 +447,16 @@ class AmiClient:
         would do the same but needs the ``system`` or ``config`` class; QueueReload needs none."""
         await self.action("QueueReload")
 
-    async def redirect(self, channel: str, context: str, exten: str, priority: int = 1) -> None:
-        await self.action("Redirect", Channel=channel, Context=context, Exten=exten, Priority=str(priority))
+    async def redirect(self, channel: str, context: str, exten: str, priority: int = 1, *,
+                       extra_channel: str | None = None, extra_exten: str | None = None) -> None:
+        """Move ``channel`` to ``context``/``exten``; with ``extra_channel`` the other one of a bridged pair moves in
+        the same action (to ``extra_exten`` of the same context), so neither is left alone in the old bridge, which
+        would hang a dialled leg up (the conference moves the customer and the agent together)."""
+        fields: dict[str, Any] = {"Channel": channel, "Context": context, "Exten": exten, "Priority": str(priority)}
+        if extra_channel:
+            fields.update(ExtraChannel=extra_channel, ExtraContext=context, ExtraExten=extra_exten or exten,
+                          ExtraPriority=str(priority))
+        await self.action("Redirect", **fields)
 
     async def atxfer(self, channel: str, context: str, exten: str) -> None:
         await self.action("Atxfer", Channel=channel, Context=context, Exten=exten)
@@ -470,6 +478,21 @@ class AmiClient:
 
     async def hangup(self, channel: str) -> None:
         await self.action("Hangup", Channel=channel)
+
+    async def confbridge_list(self, conference: str) -> list[AmiEvent]:
+        """The members of a ConfBridge (class reporting); ``[]`` when there is no such conference. Asterisk quirk:
+        ConfbridgeList answers Error ("No active conferences." / "No Conference by that name found.") rather than an
+        empty list."""
+        try:
+            return await self.list_action("ConfbridgeList", Conference=conference)
+        except AmiActionError as e:
+            if "onference" in e.message:
+                return []
+            raise
+
+    async def confbridge_kick(self, conference: str, channel: str) -> None:
+        """Kick one channel from a ConfBridge, or every member with ``channel="all"`` (class call)."""
+        await self.action("ConfbridgeKick", Conference=conference, Channel=channel)
 
     async def mix_monitor_mute(self, channel: str, muted: bool, direction: str = "both") -> None:
         """Silence (or un-silence) ``channel``'s recording: read = what the caller says, write = what they hear."""

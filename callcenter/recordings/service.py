@@ -49,6 +49,12 @@ Audit = Callable[[str, str, str, dict[str, Any]], Awaitable[None]]
 ASTERISK_UNIQUEID = re.compile(r"^[0-9]{9,11}[.][0-9]+$")
 
 
+# [cc-conference-queue] (asterisk_conf/extensions.conf): the half of a Local channel that queues for an expert to
+# add to a call's conference. Its AgentConnect is not a call of its own to record: the call the conference belongs to
+# is recorded on its own channel, which hears the conference's mix (everyone, the expert too), in its one file.
+CONFERENCE_QUEUE_CONTEXT = "cc-conference-queue"
+
+
 class RecorderAmi(Protocol):
     async def mix_monitor_mute(self, channel: str, muted: bool, direction: str = "both") -> None: ...
 
@@ -186,6 +192,8 @@ class Recorder:
         uid, channel = ev.uniqueid, ev.channel
         if not self.settings.enabled or not uid or not channel:
             return
+        if ev.context == CONFERENCE_QUEUE_CONTEXT:
+            return  # a queue's expert answering for a conference: the conference's call records them already
         ext = interface_extension(ev.interface)
         queue, agent = ev.queue or None, self.agent_of(ext) if ext else None
         rec = self.live.get(uid)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, WebSocket
 from pydantic import BaseModel, Field
 
 from callcenter.acd.api import AcdDep, seat_rows
-from callcenter.acd.schemas import AgentOut, SeatRowOut, SpyOut
+from callcenter.acd.schemas import AgentOut, ConferenceJoinOut, SeatRowOut, SpyOut
 from callcenter.auth.api import AuthDep, require_roles
 from callcenter.auth.models import User
 from callcenter.auth.service import AuthService
@@ -30,6 +30,12 @@ Supervisor = Annotated[User, Depends(require_roles(*ROLES))]
 
 class SpyIn(BaseModel):
     mode: Literal["listen", "whisper", "barge"]
+    seat: str = Field(min_length=1, max_length=16, pattern=r"^[0-9]+$")
+
+
+class JoinIn(BaseModel):
+    # listen: muted, never holding the conference open; talk: a member like the agent
+    mode: Literal["listen", "talk"]
     seat: str = Field(min_length=1, max_length=16, pattern=r"^[0-9]+$")
 
 
@@ -83,6 +89,14 @@ DoneDep = Annotated[_Done, Depends(_done)]
 async def spy(username: str, body: SpyIn, user: Supervisor, acd: AcdDep, auth: AuthDep) -> dict[str, str]:
     res: dict[str, str] = await acd.spy(username, body.mode, body.seat, by=user.username)
     await auth.audit(user.username, "board.spy", f"agent:{username}", res)
+    return res
+
+
+@router.post("/api/board/agents/{username}/join", response_model=ConferenceJoinOut,
+             summary="Join an agent's conference from my phone, listening or talking")
+async def join(username: str, body: JoinIn, user: Supervisor, acd: AcdDep, auth: AuthDep) -> dict[str, Any]:
+    res = await acd.join_conference(username, body.mode, body.seat, by=user.username)
+    await auth.audit(user.username, "board.conference_join", f"agent:{username}", res)
     return res
 
 

@@ -108,6 +108,8 @@ async def test_seat_phone_still_calls_another_seat_by_its_number(stack: Stack, s
     ("cc-transfer", "1002&Local/listen@cc-spy"),
     ("cc-transfer", "q-support,,,,,,,"),
     ("cc-outbound", "123@127.0.0.9&Local/listen@cc-spy,"),
+    # a conference's queue leg: the queue name is checked before Queue()
+    ("cc-conference-queue", "q-support,,,,,,,"),
 ])
 async def test_internal_contexts_refuse_anything_but_their_own_numbers(stack: Stack, sipp: Sipp, context: str,
                                                                        exten: str) -> None:
@@ -130,6 +132,31 @@ async def test_internal_contexts_refuse_anything_but_their_own_numbers(stack: St
     await asyncio.to_thread(phone.wait, 15)
     await wait_for(lambda: bool(seen.names) and set(seen.names) <= seen.hungup, 10, "the originated call to end")
     assert [n.split("-")[0] for n in seen.names] == [f"PJSIP/{a.extension}"], seen.names
+
+
+@pytest.mark.parametrize(("exten", "conf", "logged"), [
+    ("party", "1772384400.1&Local/listen@cc-spy", "conference refused"),
+    ("listen", "", "conference refused"),
+    ("talk", "1772384400.1", "is over"),  # a call id, but no such conference: not joined, never created
+])
+async def test_a_phone_joins_only_an_existing_conference_by_a_call_id(stack: Stack, sipp: Sipp, exten: str,
+                                                                      conf: str, logged: str) -> None:
+    """[cc-conference]'s party/listen/talk are entered by the bridge's Originate with CC_CONF = the call's uniqueid;
+    anything else is hung up, and so is a phone answered after its conference ended (it would otherwise be the
+    first member of a new one, alone)."""
+    seen = ChannelLog(stack)
+    a = stack.settings.agents[0]
+    port = free_udp_port()
+    sipp.register(a.extension, a.password, port)
+    phone = sipp.answer(a.extension, port)
+    await stack.ami.originate(f"PJSIP/{a.extension}", "cc-conference", exten, caller_id="probe <1>",
+                              variables={"CC_CONF": conf})
+    await asyncio.to_thread(phone.wait, 15)
+    assert phone.returncode == 0
+    await wait_for(lambda: bool(seen.names) and set(seen.names) <= seen.hungup, 5, "the call to be hung up")
+    assert await stack.ami.confbridge_list("cc-1772384400.1") == []
+    log = (stack.layout.log / "messages").read_text(errors="replace")
+    assert logged in log
 
 
 async def test_chanspy_refuses_an_empty_target(stack: Stack, sipp: Sipp) -> None:
@@ -189,8 +216,11 @@ BRIDGE_ACTIONS: dict[str, dict[str, str]] = {
                   "CallerID": "probe <1>", "Timeout": "1000", "Async": "true"},
     "Hangup": {"Channel": _NO_CHANNEL},
     "MixMonitorMute": {"Channel": _NO_CHANNEL, "Direction": "both", "State": "1"},
+    # the conference on a call (a conference that does not exist answers "No Conference by that name found.")
+    "ConfbridgeList": {"Conference": "cc-1772384400.1"},
+    "ConfbridgeKick": {"Conference": "cc-1772384400.1", "Channel": "all"},
 }
-LIST_ACTIONS = {"CoreShowChannels", "QueueStatus", "QueueSummary", "DeviceStateList"}
+LIST_ACTIONS = {"CoreShowChannels", "QueueStatus", "QueueSummary", "DeviceStateList", "ConfbridgeList"}
 # actions the bridge never sends, each in a class it must not hold (command, config, user)
 REFUSED_ACTIONS: dict[str, dict[str, str]] = {
     "Command": {"Command": "core show version"},

@@ -214,11 +214,11 @@ def test_extensions_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
 
 SEAT_PATTERNS = {"_" + "X" * n for n in range(2, 17)}  # a seat: 2-16 digits
 INTERNAL = ("cc-transfer", "cc-transfer-outside", "cc-outbound", "cc-spy", "cc-record", "cc-outside-transfer",
-            "cc-outside-ivr")
+            "cc-outside-ivr", "cc-conference", "cc-conference-queue")
 OUTSIDE_CONTEXTS = ("cc-outside-transfer", "cc-outside-ivr")
 # channel variables handed to the dialplan by the IVR or the bridge (and the uniqueid, which names the recording);
 # used only behind a REGEX check
-HANDED_OVER = ("CC_TRANSFER", "CC_OUTSIDE", "CC_QUEUE", "CC_SPY", "CC_QUEUE_TIMEOUT", "UNIQUEID")
+HANDED_OVER = ("CC_TRANSFER", "CC_OUTSIDE", "CC_QUEUE", "CC_SPY", "CC_QUEUE_TIMEOUT", "CC_CONF", "UNIQUEID")
 # applications whose arguments cannot dial, jump or run anything
 INERT = ("NoOp", "Set", "Log", "Hangup", "GotoIf")
 _REGEX_CHECK = re.compile(r'^GotoIf\(\$\{REGEX\("([^"]*)" \$\{([A-Z_]+(?::\d+)?)\}\)\}\?')
@@ -349,6 +349,8 @@ def test_inbound_has_no_s_extension_that_jumps_to_itself(dialplan: Dialplan) -> 
      ["", "12", "+8613800138000", "1" * 21, "13800138000&Local/listen@cc-spy", "13800138000,,tT", "o-110"]),
     ("CC_QUEUE", ["support", "vip_2", "after-hours"], ["", "support,tT", "a b", "x" * 65]),
     ("EXTEN", ["138", "13800138000"], ["12", "123@127.0.0.9&Local/listen@cc-spy,", "1" * 21]),
+    ("CC_CONF", ["1772384400.1", "1772384400.900000001"],
+     ["", "1772384400", "1772384400.1,cc-bridge,cc-staff", "1772384400.1&x", "cc-1772384400.1", "1772384400.1/x"]),
     ("UNIQUEID", ["1772384400.1", "1772384400.123456"],
      ["", "c1", "1772384400", "pbx-1772384400.1", "1772384400.1,bm(x)", "../1772384400.1", "1772384400.1/x"]),
 ])
@@ -396,6 +398,38 @@ def test_a_recordings_folder_the_dialplan_cannot_carry_is_refused(tmpdirs: list[
     s = _settings(_new_dir(tmpdirs) / "data", recording={"dir": folder})
     with pytest.raises(ConfigRenderError, match="recording.dir"):
         render_config(s)
+
+
+def test_conferences_join_only_the_calls_own_conference_with_the_products_profiles(
+        rendered: tuple[Settings, RuntimeLayout], dialplan: Dialplan) -> None:
+    """[cc-conference] (issue 15, part 5): every way in names the call's conference (cc-<a REGEX-checked call id>)
+    with cc-bridge and one of the product's user profiles and its empty menu; a phone the bridge rang joins only a
+    conference that exists. confbridge.conf: nobody is an admin, no DTMF menu action, no ConfBridge recording (the
+    call's own recording hears the conference), the staff hold it open and the customer is end_marked."""
+    profiles = {"customer": "cc-customer", "agent": "cc-staff", "party": "cc-staff", "listen": "cc-listen",
+                "talk": "cc-staff"}
+    assert set(dialplan["cc-conference"]) == set(profiles)
+    for exten, profile in profiles.items():
+        apps = dialplan["cc-conference"][exten]
+        joins = [a for a in apps if _app(a) == "ConfBridge"]
+        assert joins == [f"ConfBridge(cc-${{CC_CONF}},cc-bridge,{profile},cc-menu)"], (exten, apps)
+        assert "CC_CONF" in _checked(apps[:apps.index(joins[0])]), exten
+        if exten in ("party", "listen", "talk"):  # only into a conference that is there
+            assert any("CONFBRIDGE_INFO(parties,cc-${CC_CONF})" in a for a in apps[:apps.index(joins[0])]), exten
+        else:  # the call's own channels: the name is their Linkedid
+            assert apps[0] == "Set(CC_CONF=${CHANNEL(linkedid)})", exten
+    assert set(dialplan["cc-conference-queue"]) == {"_q-."}
+    conf = {name: opts for name, opts in _conf(rendered[1], "confbridge.conf")}
+    assert {k: v[0] for k, v in conf["cc-bridge"].items()}["record_conference"] == "no"
+    users = {n: {k: v[0] for k, v in o.items()} for n, o in conf.items() if o.get("type") == ["user"]}
+    assert set(users) == {"cc-customer", "cc-staff", "cc-listen"}
+    assert all(u.get("admin", "no") == "no" and u["quiet"] == "yes" and u["dtmf_passthrough"] == "no"
+               for u in users.values())
+    assert users["cc-staff"].get("marked") == "yes" and "end_marked" not in users["cc-staff"]
+    assert users["cc-customer"]["end_marked"] == "yes" and "marked" not in users["cc-customer"]
+    assert users["cc-listen"]["end_marked"] == "yes" and users["cc-listen"]["startmuted"] == "yes"
+    assert {k: v for k, v in conf["cc-menu"].items()} == {"type": ["menu"]}  # no DTMF does anything
+    assert {"app_confbridge.so", "bridge_softmix.so"} <= set(required_modules())
 
 
 def test_internal_contexts_are_no_endpoints_context(rendered: tuple[Settings, RuntimeLayout]) -> None:

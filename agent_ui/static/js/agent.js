@@ -1,5 +1,6 @@
 /* agent.html: the agent desktop. Log in at a seat, go ready / pause with a reason, see the caller's record pop
- * up while the phone rings, write the service record, transfer, click-to-call, today's calls.
+ * up while the phone rings, write the service record, transfer, a conference on the call, click-to-call, today's
+ * calls.
  *
  * The entry module: wires the panels (one module each, in js/agent/) to the page and starts the live socket.
  * Everything live arrives over the websocket /ws/agent (live.js); HTTP is only used for actions and for lists that
@@ -27,6 +28,7 @@ import { fillCategories, recordUnsaved, saveRecord, onFollowUpToggle } from "./a
 import { dial, adoptRecording, toggleRecording, transfer, fillTransferTargets, loadOutsideNumbers }
   from "./agent/phone.js";
 import { loadToday, renderToday } from "./agent/today.js";
+import { initConference } from "./agent/conference.js";
 import { MYQC, loadMyQc, renderMyQc, renderMyQcDetail } from "./agent/my_qc.js";
 import { refreshSeat, askLeave, cancelLeave } from "./agent/discipline.js";
 import { applyAgent, applyPop, setWs, connect, onMessage } from "./agent/live.js";
@@ -89,6 +91,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("record-done").addEventListener("click", goReady);
   $("leave-form").addEventListener("submit", askLeave);
   $("leave-cancel").addEventListener("click", cancelLeave);
+  initConference();
   window.addEventListener("beforeunload", (ev) => { // a record typed but not saved: let the browser ask
     if (S.pop && recordUnsaved()) {
       ev.preventDefault();

@@ -10,6 +10,7 @@ import { renderQueues, renderSeats } from "./seat.js";
 import { renderPop, popWait } from "./pop.js";
 import { recordUnsaved } from "./records.js";
 import { renderRecording, fillTransferTargets } from "./phone.js";
+import { renderConference } from "./conference.js";
 import { renderSeatDiscipline, renderAwayBanner } from "./discipline.js";
 import { applyAgent } from "./live.js";
 
@@ -98,6 +99,7 @@ export function renderControls() {
   document.querySelectorAll("button.dial-this").forEach((b) => { b.disabled = !canDial(); });
   $("transfer-card").hidden = state !== "on_call";
   renderRecording();
+  renderConference();
   const p = S.pop;
   const recordOpen = Boolean(p && p.phase !== "ringing" && p.call_uniqueid);
   $("record-card").hidden = !recordOpen;

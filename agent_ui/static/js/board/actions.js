@@ -1,4 +1,5 @@
-/* The board's actions on an agent: listen / whisper / barge (from the supervisor's seat), force pause, log out. */
+/* The board's actions on an agent: listen / whisper / barge and joining their conference (from the supervisor's
+ * seat), force pause, log out. */
 import { call, errorText } from "../core/api.js";
 import { $, el } from "../core/dom.js";
 import { t } from "../core/i18n.js";
@@ -16,6 +17,21 @@ export async function spy(username, mode) {
   say(() => t("board.spy_sending", { agent: who }));
   const r = await call("POST", `/api/board/agents/${encodeURIComponent(username)}/spy`, { mode, seat });
   if (r.ok) say(() => t(`board.spy_ok.${mode}`, { agent: who, seat }), "ok");
+  else say(() => errorText(r), "error");
+}
+
+/* Join the agent's conference from my seat: listening (muted) or talking; a call that is no conference is refused. */
+export async function joinConference(username, mode) {
+  const seat = $("board-seat").value;
+  const who = wbAgentName(username);
+  if (!seat) {
+    say(() => t("board.seat_needed"), "error");
+    $("board-seat").focus();
+    return;
+  }
+  say(() => t("board.spy_sending", { agent: who }));
+  const r = await call("POST", `/api/board/agents/${encodeURIComponent(username)}/join`, { mode, seat });
+  if (r.ok) say(() => t(`board.join_ok.${mode}`, { agent: who, seat }), "ok");
   else say(() => errorText(r), "error");
 }
 

@@ -3,7 +3,7 @@ import { $, el } from "../core/dom.js";
 import { t, tOr } from "../core/i18n.js";
 import { secondsSince } from "../core/time.js";
 import { WB, wbAwayLevel, wbAwaySources, wbClock, wbNum, wbQueueName, wbReasonLabel, wbTimeOfDay } from "../wallboard/model.js";
-import { closeAction, openAction, spy } from "./actions.js";
+import { closeAction, joinConference, openAction, spy } from "./actions.js";
 import { B } from "./state.js";
 
 export const AGENT_COLS = ["name", "seat", "state", "time_in_state", "away", "calls_today", "current_call", "phone",
@@ -53,10 +53,13 @@ export function makeAgentRow(username) {
   r.listen = btn("listen", "secondary", () => spy(u, "listen"));
   r.whisper = btn("whisper", "secondary", () => spy(u, "whisper"));
   r.barge = btn("barge", "secondary", () => spy(u, "barge"));
+  // the agent's conference (js/agent/conference.js): join it listening (muted) or talking
+  r.joinListen = btn("join-listen", "secondary", () => joinConference(u, "listen"));
+  r.joinTalk = btn("join-talk", "secondary", () => joinConference(u, "talk"));
   r.pause = btn("pause", "secondary", () => openAction(u, "pause"));
   r.logout = btn("logout", "danger", () => openAction(u, "logout"));
   r.actions = el("div", { class: "wb-actions" }, el("div", {}, r.listen, r.whisper, r.barge),
-                 el("div", {}, r.pause, r.logout));
+                 el("div", {}, r.joinListen, r.joinTalk), el("div", {}, r.pause, r.logout));
   r.tr.append(r.name, r.seat, el("td", {}, r.state), r.time, r.away, r.calls, r.call, r.phone,
               el("td", { class: "actions" }, r.actions));
   return r;
@@ -93,6 +96,11 @@ export function updateAgentRow(r, a) {
   for (const [b, kind] of [[r.listen, "listen"], [r.whisper, "whisper"], [r.barge, "barge"]]) {
     b.textContent = t(`board.action.${kind}`);
     b.disabled = !onCall;
+    b.title = onCall ? t(`board.action.${kind}_title`) : t("board.action.spy_needs_call");
+  }
+  for (const [b, kind] of [[r.joinListen, "join_listen"], [r.joinTalk, "join_talk"]]) {
+    b.textContent = t(`board.action.${kind}`);
+    b.disabled = !onCall; // whether the call is a conference is the server's to say (409 otherwise)
     b.title = onCall ? t(`board.action.${kind}_title`) : t("board.action.spy_needs_call");
   }
   const busy = state === "ringing" || state === "on_call";
