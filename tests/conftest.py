@@ -5,6 +5,7 @@ import shutil
 import sqlite3
 import sys
 import uuid
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -47,7 +48,35 @@ def _tier_rank(item: pytest.Item) -> int:
     return _TIER_ORDER.get(parts[0], len(_TIER_ORDER)) if len(parts) > 1 else len(_TIER_ORDER)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# A real-Asterisk test costs a stack (an Asterisk, SIPp, seconds of SIP timers). Where what it checks is Asterisk, the
+# dialplan and the service's reactions, and the database only stores what the unit tier checks on both databases,
+# it runs on one of them: half of these tests on SQLite (the README's embedded default), half on PostgreSQL, each
+# test always on the same one (a hash of its name), so both databases carry real calls end to end in every run. A
+# test whose point is the database (a kill -9, a refused row, a restart's recovery) is marked ``both_databases`` and
+# runs on each. The page tests choose theirs in tests/browser/helpers.py (ONE_DATABASE).
+def _one_database_for(item: pytest.Item) -> str:
+    return DB_BACKENDS[zlib.crc32(f"{item.path.name}::{getattr(item, 'originalname', item.name)}".encode())
+                       % len(DB_BACKENDS)]
+
+
+def _runs_here(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    backend = callspec.params.get("db_url") if callspec is not None else None
+    if backend is None or _tier_rank(item) != _TIER_ORDER["integration"]:
+        return True
+    if item.get_closest_marker("both_databases") is not None:
+        return True
+    if any("db_url" in str(m.args[0]) for m in item.iter_markers("parametrize")):
+        return True  # the test names its database itself
+    return bool(backend == _one_database_for(item))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    dropped = [i for i in items if not _runs_here(i)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        gone = set(map(id, dropped))
+        items[:] = [i for i in items if id(i) not in gone]
     items.sort(key=_tier_rank)
 
 

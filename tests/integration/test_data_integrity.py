@@ -27,7 +27,7 @@ from callcenter.asterisk.clean import EXTEN_MAX, NUMBER_MAX
 from callcenter.writebehind_models import WriteFailure
 from tests.helpers import Sipp, bearer, stack_settings, wait_for
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.both_databases("what a database refuses differs: each must set it aside")]
 
 SEVENTY = "4" * 70
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC).timestamp()

@@ -17,7 +17,8 @@ import pytest
 from callcenter.app import Stack, create_app
 from tests.helpers import Sipp, agent_user, bearer, free_udp_port, route_all_calls_to, wait_for
 
-pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db]
+pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db,
+              pytest.mark.both_databases("the crash recovery ends the call and indexes the file in the database")]
 
 
 async def test_a_recording_cut_by_an_asterisk_crash_plays_and_says_it_was_cut_short(stack: Stack, sipp: Sipp

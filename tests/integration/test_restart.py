@@ -25,7 +25,8 @@ from callcenter.app import Stack
 from callcenter.asterisk.process import ManagedAsterisk
 from tests.helpers import Served, Sipp, agent_user, free_udp_port, route_all_calls_to, stack_settings, wait_for
 
-pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db]
+pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db,
+              pytest.mark.both_databases("the recovery reads back what the stopped service stored")]
 CALLER = "13800138000"
 
 
