@@ -111,6 +111,7 @@ class CallBrief(BaseModel):
     outcome: str | None
     wait_seconds: float | None
     talk_seconds: float | None
+    direction: Literal["inbound", "outbound"] = "inbound"  # outbound: placed to this customer's number
 
 
 class ServiceRecordOut(BaseModel):

@@ -158,6 +158,7 @@ def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, w
                 expect(page.get_by_test_id("agent-state")).to_contain_text("Ready")
                 expect(page.get_by_test_id("pop-card")).to_be_hidden()
                 expect(page.get_by_test_id("today-calls")).to_contain_text(CALLER)
+                expect(page.locator("[data-testid=today-calls] td.direction").first).to_have_text("in")
 
                 # the next call of that customer pops with the record just written
                 assert phone.wait(10) == 0
@@ -167,6 +168,7 @@ def test_agent_sees_the_caller_while_ringing_and_records_the_call(db_url: str, w
                 expect(page.get_by_test_id("pop-service-records")).to_contain_text(
                     "Bill charged twice in March")
                 expect(page.get_by_test_id("pop-recent-calls")).to_contain_text("support")
+                expect(page.locator("[data-testid=pop-recent-calls] td.direction").first).to_have_text("in")
                 page.screenshot(path=str(ARTIFACTS / "agent-desktop-next-pop.png"), full_page=True)
                 assert again.wait(30) == 0, "the second caller's scenario failed"
             assert page_errors == [], page_errors

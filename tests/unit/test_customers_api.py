@@ -239,7 +239,7 @@ async def test_history_and_service_records(api: Api) -> None:
     forms = ["+8613800138000", "013800138000", "8613800138000", "13800138000", "01012345678", "+861012345678"]
     for i, raw in enumerate(forms):
         await _call(api, f"h.{i}", raw, T0 + timedelta(minutes=i), agent_extension="1001", wait_seconds=2.0,
-                    talk_seconds=30.0)
+                    talk_seconds=30.0, direction="outbound" if i == 3 else "inbound")  # h.3: an agent called them
     await _call(api, "x.1", "13900139000", T0 + timedelta(hours=1))
 
     # an agent writes records for a call they handle or answered, not for others
@@ -268,6 +268,7 @@ async def test_history_and_service_records(api: Api) -> None:
     h = r.json()
     assert [x["uniqueid"] for x in h["recent_calls"]] == ["h.5", "h.4", "h.3", "h.2", "h.1"]
     assert h["recent_calls"][0]["arrived_at"] == "2026-11-20T08:05:00Z" and h["recent_calls"][0]["talk_seconds"] == 30
+    assert [x["direction"] for x in h["recent_calls"]] == ["inbound", "inbound", "outbound", "inbound", "inbound"]
     assert [x["text"] for x in h["service_records"]] == ["q4", "q3", "q2", "q1", "q0"]
     assert [x["id"] for x in h["open_follow_ups"]] == [rec["id"]]
 

@@ -7,7 +7,7 @@ import { parseServerTime, fmtClock, serverNow } from "../core/time.js";
 import { S, fmtShort, st } from "./state.js";
 import { titleText, tick } from "./status_bar.js";
 import { renderCustomer, fillCustomerForm } from "./customer.js";
-import { renderFollowUps, renderRecords, outcomeLabel, categoryFor } from "./records.js";
+import { renderFollowUps, renderRecords, outcomeLabel, directionLabel, categoryFor } from "./records.js";
 import { renderPopCases, resetCaseForm } from "./case_form.js";
 
 export function renderPop() {
@@ -112,6 +112,7 @@ function renderRecentCalls(p) {
   for (const c of calls) {
     tbody.appendChild(el("tr", { "data-uniqueid": c.uniqueid },
       el("td", { class: "time", text: fmtShort(c.arrived_at || c.answered_at) }),
+      el("td", { class: "direction", text: directionLabel(c.direction) }),
       el("td", { text: c.queue || "—" }),
       el("td", { class: "outcome", text: outcomeLabel(c.outcome) }),
       el("td", { class: "num", text: c.talk_seconds ? fmtClock(c.talk_seconds) : "" }),
@@ -119,8 +120,8 @@ function renderRecentCalls(p) {
   }
   box.appendChild(el("table", { class: "grid" },
     el("thead", {}, el("tr", {},
-      el("th", { text: t("agent.col_time") }), el("th", { text: t("agent.col_queue") }),
-      el("th", { text: t("agent.col_outcome") }), el("th", { class: "num", text: t("agent.col_talk") }),
+      el("th", { text: t("agent.col_time") }), el("th", { text: t("agent.col_direction") }),
+      el("th", { text: t("agent.col_queue") }), el("th", { text: t("agent.col_outcome") }), el("th", { class: "num", text: t("agent.col_talk") }),
       el("th", { text: t("agent.col_agent") }))),
     tbody));
 }

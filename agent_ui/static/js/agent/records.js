@@ -63,6 +63,11 @@ export function outcomeLabel(o) {
   return o ? tOr(`agent.outcome.${o}`, o) : "";
 }
 
+/* A call's direction in words (the calls lists and the customer's history show outbound calls too). */
+export function directionLabel(d) {
+  return t(d === "outbound" ? "agent.dir_outbound" : "agent.dir_inbound");
+}
+
 /* The category a call from this queue most likely is (the agent can change it). */
 export function categoryFor(queue) {
   const q = String(queue || "").toLowerCase();

@@ -5,7 +5,7 @@ import { $, el } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { parseServerTime, fmtClock } from "../core/time.js";
 import { S, fmtShort } from "./state.js";
-import { outcomeLabel } from "./records.js";
+import { outcomeLabel, directionLabel } from "./records.js";
 
 let todaySeq = 0;
 
@@ -36,6 +36,7 @@ export function renderToday() {
   for (const c of calls) {
     tbody.appendChild(el("tr", { class: c.in_progress ? "in-progress" : "", "data-uniqueid": c.uniqueid },
       el("td", { class: "time", text: fmtShort(c.arrived_at || c.answered_at) }),
+      el("td", { class: "direction", text: directionLabel(c.direction) }),
       el("td", { text: c.caller_number || t("agent.unknown_number") }),
       el("td", { text: c.queue || "—" }),
       el("td", { class: "num", text: c.wait_seconds !== null && c.wait_seconds !== undefined ? fmtClock(c.wait_seconds) : "" }),
@@ -44,7 +45,8 @@ export function renderToday() {
   }
   box.appendChild(el("table", { class: "grid" },
     el("thead", {}, el("tr", {},
-      el("th", { text: t("agent.col_time") }), el("th", { text: t("agent.col_caller") }),
+      el("th", { text: t("agent.col_time") }), el("th", { text: t("agent.col_direction") }),
+      el("th", { text: t("agent.col_caller") }),
       el("th", { text: t("agent.col_queue") }), el("th", { class: "num", text: t("agent.col_wait") }),
       el("th", { class: "num", text: t("agent.col_talk") }), el("th", { text: t("agent.col_outcome") }))),
     tbody));
