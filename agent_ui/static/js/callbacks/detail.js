@@ -213,12 +213,14 @@ async function poll(id) {
 
 /* ---- the actions ---- */
 export async function refused(r, statusId) {
-  const reload = r.status === 409;
-  showStatus($(statusId), () => `${errorText(r)}${reload ? ` ${t("callbacks.reloaded")}` : ""}`, "error");
-  if (reload && R.openId !== null) {
+  const reload = r.status === 409 && R.openId !== null;
+  if (reload) {
+    // read again first, then say so: a "reloaded" shown before the new version is in would let the next save
+    // send the old version and be refused again
     $("cb-due-input").value = "";
     await openDetail(R.openId, { keepStatus: true });
   }
+  showStatus($(statusId), () => `${errorText(r)}${reload ? ` ${t("callbacks.reloaded")}` : ""}`, "error");
 }
 
 async function bringForward(ev) {
