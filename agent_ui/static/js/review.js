@@ -18,9 +18,15 @@ const RELOAD_MS = 30000;
 
 const say = (message, kind) => showStatus($("review-status"), message, kind);
 
+/* Each load is numbered: an answer to an older one (the first load of the default month, still on its way when the
+ * user picked another month) is dropped, so the month shown is always the one asked for last. */
+let monthLoads = 0;
+
 async function loadMonth() {
   const month = $("review-month").value;
+  const mine = ++monthLoads;
   const r = await call("GET", `/api/cases/review/month${month ? `?month=${encodeURIComponent(month)}` : ""}`);
+  if (mine !== monthLoads) return;
   if (!r.ok) {
     say(() => errorText(r), "error");
     return;
