@@ -241,8 +241,14 @@ class Stack:
         return u is not None and u.active and "agent" in u.roles
 
     def _agent_state(self, username: str) -> str | None:
+        """The pacer's view of an agent: their ACD state, but ``phone_down`` for a ready agent whose seat's phone is
+        down (unregistered or unreachable: e.g. after an Asterisk crash, until the phone registers again), so no
+        call is placed that can only fail."""
         a = self.acd.handling(username)
-        return a.state if a is not None else None
+        if a is None:
+            return None
+        phone = self.acd.phones.get(a.extension)
+        return "phone_down" if a.state == "ready" and phone is not None and phone.down else a.state
 
     async def _call_end(self, uniqueid: str) -> tuple[str | None, str | None] | None:
         call = await self.calls_repo.get_by_uniqueid(uniqueid)

@@ -19,6 +19,7 @@ from callcenter.asterisk.events import (
     DialBegin,
     Hangup,
     Newchannel,
+    OriginateResponse,
     QueueCallerAbandon,
     QueueCallerJoin,
     QueueMemberAdded,
@@ -38,6 +39,7 @@ def handlers(acd: AmiReactions) -> Mapping[str, EventHandler]:
         TypedHandler(QueueCallerAbandon, acd.caller_gone),
         TypedHandler(DialBegin, acd.on_dial_begin),
         TypedHandler(Hangup, acd.on_hangup),
+        TypedHandler(OriginateResponse, acd.on_originate_response),
     )
 
 

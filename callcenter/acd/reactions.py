@@ -19,6 +19,7 @@ from callcenter.asterisk.events import (
     AgentRingNoAnswer,
     DialBegin,
     Hangup,
+    OriginateResponse,
     QueueCallerAbandon,
 )
 
@@ -86,7 +87,14 @@ class AmiReactions:
 
     async def caller_gone(self, ev: QueueCallerAbandon | Hangup) -> None:
         """QueueCallerAbandon / Hangup of a caller: agents still ringing for it are free again."""
-        uid = ev.uniqueid
+        await self._ringing_over(ev.uniqueid, "caller_left")
+
+    async def on_originate_response(self, ev: OriginateResponse) -> None:
+        """An outbound call's Originate failed (the agent's phone not taken, or no phone registered at the seat, when
+        no channel and so no Hangup ever comes): the agent rung for it is free again (or back in their pause)."""
+        await self._ringing_over(ev.failed_call, "originate_failed")
+
+    async def _ringing_over(self, uid: str | None, why: str) -> None:
         if not uid:
             return
         for a in list(self.states.by_ext.values()):
@@ -94,7 +102,7 @@ class AmiReactions:
                 if a.paused_before is not None:  # an outbound call placed while paused, never taken
                     await self._back_to_pause(a, {"why": "not_taken"})
                 else:
-                    await self.states.set(a, "ready", source="ami", event={"why": "caller_left"})
+                    await self.states.set(a, "ready", source="ami", event={"why": why})
 
     async def _back_to_pause(self, a: Agent, event: dict[str, Any]) -> None:
         reason, a.paused_before = a.paused_before or "", None

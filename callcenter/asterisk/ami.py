@@ -36,7 +36,7 @@ from callcenter.asterisk.errors import (
     AmiNotConnected,
     AmiTimeout,
 )
-from callcenter.asterisk.events import EVENT_TYPES, E, TypedEvent, TypedHandler
+from callcenter.asterisk.events import EVENT_TYPES, ORIGINATE_ACTION_PREFIX, E, TypedEvent, TypedHandler
 from callcenter.settings import AmiSettings
 
 log = logging.getLogger(__name__)
@@ -472,6 +472,8 @@ class AmiClient:
             fields["Variable"] = ",".join(f"{k}={v}" for k, v in variables.items())
         if channel_id:  # the originated channel's uniqueid (the caller chooses it, to know the call from the start)
             fields["ChannelId"] = channel_id
+            # the OriginateResponse names the call even when no channel was ever made (events.OriginateResponse)
+            fields["ActionID"] = f"{ORIGINATE_ACTION_PREFIX}{channel_id}"
         if other_channel_id:
             fields["OtherChannelId"] = other_channel_id
         await self.action("Originate", **fields)

@@ -23,7 +23,7 @@ from callcenter.clock import from_epoch
 
 # header names that are not the CamelCase of their field name
 _IRREGULAR = {"caller_id_num": "CallerIDNum", "caller_id_name": "CallerIDName", "cause_txt": "Cause-txt",
-              "uri": "URI", "aor": "AOR"}
+              "uri": "URI", "aor": "AOR", "action_id": "ActionID"}
 
 
 def _header(field_name: str) -> str:
@@ -289,6 +289,32 @@ class QueueMember(TypedEvent):
     @property
     def dynamic(self) -> bool:
         return self.membership == "dynamic"
+
+
+# the ActionID the bridge gives an Originate of a call it tracks from the start (``channel_id``): its prefix, then
+# that uniqueid, so the OriginateResponse of a call that never got a channel still names the call
+ORIGINATE_ACTION_PREFIX = "cc-originate-"
+
+
+@_event("OriginateResponse")
+@dataclass(frozen=True)
+class OriginateResponse(TypedEvent):
+    """The end of an asynchronous Originate: ``Success`` (the channel was answered) or ``Failure`` — the phone did
+    not answer, or no channel could be made at all (a seat with no registered phone: then no Newchannel or Hangup
+    ever comes, ``Uniqueid`` is ``<null>``, and only this event, by its ActionID, says the call is over)."""
+
+    action_id: str | None
+    response: str | None
+    channel: str | None
+    reason: str | None
+
+    @property
+    def failed_call(self) -> str | None:
+        """The uniqueid of the bridge's own call whose Originate failed, or None."""
+        aid = self.action_id or ""
+        if self.response != "Failure" or not aid.startswith(ORIGINATE_ACTION_PREFIX):
+            return None
+        return aid[len(ORIGINATE_ACTION_PREFIX):] or None
 
 
 @_event("DeviceStateChange")

@@ -14,6 +14,7 @@ from callcenter.asterisk.events import (
     DialEnd,
     Hangup,
     Newchannel,
+    OriginateResponse,
     QueueCallerAbandon,
     QueueCallerJoin,
     QueueCallerLeave,
@@ -36,4 +37,5 @@ def handlers(tracker: CallTracker) -> Mapping[str, EventHandler]:
         TypedHandler(DialBegin, tracker.on_dial_begin),
         TypedHandler(DialEnd, tracker.on_dial_end),
         TypedHandler(Hangup, tracker.on_hangup),
+        TypedHandler(OriginateResponse, tracker.on_originate_response),
     )

@@ -45,6 +45,7 @@ from callcenter.asterisk.events import (
     DialEnd,
     Hangup,
     Newchannel,
+    OriginateResponse,
     QueueCallerAbandon,
     QueueCallerEvent,
     QueueCallerJoin,
@@ -490,6 +491,17 @@ class CallTracker:
         st = self.active.get(uniqueid)
         if st is not None and st.direction == "outbound":
             await self._finish(st, self.clock.now(), reason=reason)
+
+    async def on_originate_response(self, ev: OriginateResponse) -> None:
+        """An outbound call whose Originate failed before anyone dialled the customer: over, even when no channel
+        was ever made (a seat with no registered phone sends no Newchannel and no Hangup, only this). Reason 0:
+        Asterisk could not make the channel; otherwise the agent's phone was not taken (its Hangup, if any, then
+        finds the call already ended)."""
+        uid = ev.failed_call
+        st = self._outbound(uid)
+        if st is not None and st.dial_status is None and st.answered_at is None:
+            await self._finish(st, self._at(ev), reason="originate_failed" if ev.reason in (None, "", "0")
+                               else "agent_no_answer")
 
     def _outbound(self, uniqueid: str | None) -> CallState | None:
         st = self.active.get(uniqueid or "")

@@ -314,6 +314,27 @@ async def test_click_to_call_rings_the_agent_then_the_customer(stack: Stack, sip
     assert rec is not None and rec.duration_seconds is not None and rec.duration_seconds >= 1.0
 
 
+async def test_click_to_call_from_a_seat_with_no_phone_frees_the_agent_and_stores_the_failed_call(stack: Stack
+                                                                                                   ) -> None:
+    """No phone registered at the seat: Asterisk makes no channel at all (no Newchannel, no Hangup), only the
+    Originate's failure says the call is over — the agent is ready again, not left ringing, and the call is stored
+    as failed before anyone was dialled."""
+    user = await agent_user(stack, "nophone", {"support": "senior"}, "1002", ready=True)
+    res = await stack.acd.call_out(user, "13800138000", "4000", customer_id=None)
+    uid = res["call_uniqueid"]
+    agent = stack.acd.agents[user.id]
+    await wait_for(lambda: stack.tracker.call(uid) is None, 15, "the failed call to end")
+    await wait_for(lambda: agent.state == "ready", 5, "the agent to be ready again")
+    await stack.tracker.flush()
+    stored = await stack.calls_repo.get_by_uniqueid(uid)
+    assert stored is not None
+    assert (stored.direction, stored.outcome, stored.end_reason, stored.agent_username) == (
+        "outbound", "failed", "originate_failed", "nophone")
+    await stack.acd.flush()
+    states = [e.state for e in reversed(await stack.acd_repo.state_log(user.id)) if e.call_uniqueid == uid]
+    assert states[:1] == ["ringing"], states
+
+
 async def test_a_service_restart_keeps_who_is_logged_in_and_paused(stack: Stack) -> None:
     await agent_user(stack, "stays", {"support": "senior"}, "1001", ready=True)
     u2 = await agent_user(stack, "away", {"support": "junior"}, "1002")

@@ -16,6 +16,7 @@ from callcenter.asterisk.events import (
     ContactStatus,
     Hangup,
     Newchannel,
+    OriginateResponse,
     QueueMemberAdded,
     QueueMemberStatus,
     TypedHandler,
@@ -37,6 +38,17 @@ def test_headers_become_fields_absent_ones_none() -> None:
     empty = Newchannel.parse({})
     assert (empty.uniqueid, empty.linkedid, empty.at) == ("", None, None)
     assert Newchannel.parse({"Timestamp": "not a number"}).at is None
+
+
+def test_a_failed_originate_names_the_call_by_its_action_id_only_when_it_is_ours() -> None:
+    # a seat with no phone: no channel was made, Uniqueid is <null>; the ActionID the bridge gave names the call
+    failed = {"Event": "OriginateResponse", "ActionID": "cc-originate-1796297916.900000001", "Response": "Failure",
+              "Channel": "PJSIP/1002", "Reason": "0", "Uniqueid": "<null>"}
+    assert OriginateResponse.parse(failed).failed_call == "1796297916.900000001"
+    assert OriginateResponse.parse({**failed, "Response": "Success"}).failed_call is None
+    assert OriginateResponse.parse({**failed, "ActionID": "action/123"}).failed_call is None  # not a tracked call
+    assert OriginateResponse.parse({**failed, "ActionID": "cc-originate-"}).failed_call is None
+    assert OriginateResponse.parse({k: v for k, v in failed.items() if k != "ActionID"}).failed_call is None
 
 
 def test_a_typed_event_is_frozen() -> None:
