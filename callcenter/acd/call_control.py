@@ -46,6 +46,8 @@ class OutboundCalls(Protocol):
 
     async def outbound_failed(self, uniqueid: str, reason: str) -> None: ...
 
+    def expect_leg(self, channel_uniqueid: str, call_uniqueid: str) -> None: ...
+
 
 class CallControl:
     def __init__(self, states: AgentStates, config: AcdConfig, ami: AcdAmi, clock: Clock) -> None:

@@ -39,12 +39,13 @@ transfers (``OutsideUse.allows``), the supervisor's seat as for listening in; th
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from callcenter.acd.actions import AcdAmi, asked_action
 from callcenter.acd.agents import BUSY_STATES, Agent, AgentStates
@@ -120,6 +121,12 @@ def member_view(m: Mapping[str, str], agent_channel: str | None) -> dict[str, An
             "you": bool(agent_channel) and channel == agent_channel}
 
 
+class LegOrigins(Protocol):
+    """Who learns which originated channel dials the trunk for which call (``CallTracker.expect_leg``)."""
+
+    def expect_leg(self, channel_uniqueid: str, call_uniqueid: str) -> None: ...
+
+
 @dataclass
 class Conference:
     """What the service keeps of a conference (who is in it is always read from Asterisk: ``ConfbridgeList``)."""
@@ -151,6 +158,10 @@ class Conferences:
         self.clock = clock
         self.sleep = sleep
         self.live: dict[str, Conference] = {}  # call uniqueid → conference
+        # plugged in by the wiring: an outside party's trunk leg is an outbound call of the conference's call (the
+        # call tracker is told which Local half will dial it), under uniqueids from the ACD's ``new_uniqueid``
+        self.legs: LegOrigins | None = None
+        self.new_uniqueid: Callable[[], str] | None = None
 
     # the agent's own call -------------------------------------------------------------------------------------
     def _on_call(self, user: User) -> Agent:
@@ -199,8 +210,13 @@ class Conferences:
             if len(members) >= MAX_MEMBERS:
                 raise CONFERENCE_FULL(max_members=MAX_MEMBERS)
         number = _digits(caller_number) or (a.extension or "")
-        await asked_action(self.ami.originate(dial, CONTEXT, "party", caller_id=f"conference <{number}>",
-                                              variables={"CC_CONF": conf.call_uniqueid}), "adding to the conference")
+        originate = functools.partial(self.ami.originate, dial, CONTEXT, "party", caller_id=f"conference <{number}>",
+                                      variables={"CC_CONF": conf.call_uniqueid})
+        if target_type == "outside" and self.legs is not None and self.new_uniqueid is not None:
+            first, second = self.new_uniqueid(), self.new_uniqueid()
+            self.legs.expect_leg(second, conf.call_uniqueid)  # the Local half that dials the trunk
+            originate = functools.partial(originate, channel_id=first, other_channel_id=second)
+        await asked_action(originate(), "adding to the conference")
         conf.added.append({"kind": target_type, "target": target, "by": user.username, "at": self.clock.now()})
         return {"call_uniqueid": conf.call_uniqueid, "conference": conf.name, "target_type": target_type,
                 "target": target, "started": started}

@@ -52,6 +52,7 @@ def wire_acd(sessions: async_sessionmaker[AsyncSession], clock: Clock, ami: AcdC
                            phones=phones)
     phones.watch(service.reactions.on_phone)  # an agent's row follows its phone
     service.calls.outbound = outbound
+    service.conference.legs, service.conference.new_uniqueid = outbound, service.calls.new_uniqueid
     dispatcher.register_map(events.handlers(service.reactions))
     dispatcher.register_map(events.phone_handlers(phones))
     dispatcher.on(Hangup, service.conference.on_hangup)  # the customer gone: the call's conference ends

@@ -170,7 +170,7 @@ class DialEvent(ChannelEvent):
 @_event("DialBegin")
 @dataclass(frozen=True)
 class DialBegin(DialEvent):
-    pass
+    dial_string: str | None  # what Dial() was given after the technology, e.g. trunk/sip:<number>@<host>
 
 
 @_event("DialEnd")

@@ -29,6 +29,7 @@ Rules:
 from __future__ import annotations
 
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -60,6 +61,10 @@ from callcenter.clock import Clock
 from callcenter.writebehind import WriteBehind
 
 log = logging.getLogger(__name__)
+
+# the trunk's channels (PJSIP/trunk-<n>), and the number in the dial string of a leg dialled over it
+TRUNK_CHANNEL = "PJSIP/trunk-"
+_DIALLED = re.compile(r"^trunk/sip:([0-9]{3,20})@")
 
 # IVR exits that end the call without an agent: outcome, end_reason
 IVR_EXIT_OUTCOMES = {
@@ -161,6 +166,9 @@ class CallTracker:
         self._bridges: dict[str, dict[str, tuple[str, str]]] = {}  # bridge id → uniqueid → (channel, linkedid)
         self._bridge_of: dict[str, str] = {}  # uniqueid → bridge id
         self._places: dict[str, str] = {}  # a call-back's place in a queue (Local channel) → its outbound call
+        # a channel the service originated that will dial the trunk for a call (a conference's outside party: its
+        # Local channel's second half) → that call's uniqueid, whose agent and customer the leg takes
+        self._leg_origins: dict[str, str] = {}
 
     def mark(self) -> int:
         """The change counter now: pass it to :meth:`resync` with a snapshot requested after this call, so a call
@@ -416,6 +424,8 @@ class CallTracker:
                 out.dialled_cause = ev.cause or None
             return
         st.hangup_cause = ev.cause_txt or ev.cause or None
+        if st.direction == "outbound" and (st.channel or "").startswith(TRUNK_CHANNEL) and st.answered_at is None:
+            st.dialled_cause = ev.cause or None  # a trunk leg of its own (_trunk_leg): why the far side ended
         await self._finish(st, self._at(ev), reason=None)
 
     # IVR callbacks (FastAGI runs in-process) -----------------------------------------------------------
@@ -507,16 +517,50 @@ class CallTracker:
         st = self.active.get(uniqueid or "")
         return st if st is not None and st.direction == "outbound" else None
 
+    def expect_leg(self, channel_uniqueid: str, call_uniqueid: str) -> None:
+        """``channel_uniqueid`` (a channel the service originates, e.g. a conference party's Local half) will dial
+        the trunk for the call ``call_uniqueid``: the leg it dials is that call's agent's outbound call."""
+        self._leg_origins[channel_uniqueid] = call_uniqueid
+
+    async def _trunk_leg(self, ev: DialBegin) -> None:
+        """A channel the tracker does not follow as an outbound call dials the trunk — a transfer to an outside
+        number (blind: the caller's channel; attended: the agent's transfer channel), the IVR's transfer node, a
+        conference's outside party: that leg is an outbound call of its own, under the uniqueid Asterisk gave it,
+        with the agent and the customer of the call it was dialled for (none for the IVR's)."""
+        dest_uid, dest = ev.dest_uniqueid or "", ev.dest_channel or ""
+        if not dest_uid or not dest.startswith(TRUNK_CHANNEL) or dest_uid in self.active:
+            return
+        m = _DIALLED.search(ev.dial_string or "")
+        if m is None:
+            return
+        origin_uid = self._leg_origins.pop(ev.uniqueid, None)
+        origin = (self.active.get(origin_uid or "") or self.active.get(ev.uniqueid)
+                  or self.active.get(ev.linkedid or ""))
+        at = self._at(ev)
+        st = CallState(uniqueid=dest_uid, linkedid=origin.uniqueid if origin is not None else ev.linkedid,
+                       channel=dest, caller_number=m.group(1), dialled_number=m.group(1), arrived_at=at,
+                       ringing_at=at, direction="outbound", dial_status="DIALLING")
+        if origin is not None:
+            st.customer_id, st.agent_username = origin.customer_id, origin.agent_username
+            st.agent_extension, st.agent_interface = origin.agent_extension, origin.agent_interface
+            st.agent_name = origin.agent_name
+        self.active[dest_uid] = st
+        await self._save(st)
+
     async def on_dial_begin(self, ev: DialBegin) -> None:
-        """The agent took their phone; the dialplan dials the customer."""
+        """The agent took their phone; the dialplan dials the customer (or another channel dials the trunk:
+        :meth:`_trunk_leg`)."""
         st = self._outbound(ev.uniqueid)
-        if st is not None and ev.channel:
+        if st is None:
+            await self._trunk_leg(ev)
+            return
+        if ev.channel:
             st.channel = st.channel or ev.channel
             st.dial_status = st.dial_status or "DIALLING"
             await self._save(st)
 
     async def on_dial_end(self, ev: DialEnd) -> None:
-        st = self._outbound(ev.uniqueid)
+        st = self._outbound(ev.uniqueid) or self._outbound(ev.dest_uniqueid)
         if st is None:
             return
         st.dial_status = (ev.dial_status or "").upper() or "UNKNOWN"

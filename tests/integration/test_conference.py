@@ -201,5 +201,12 @@ async def test_an_expert_a_mobile_and_a_listening_supervisor_join_and_the_agent_
     rows = await stack.recordings.search()
     # the call's one recording; the expert's queue leg is no recording of its own (none missing, no alert)
     assert [(r.call_uniqueid, r.status) for r in rows[0]] == [(uid, "ok")], rows
+    await wait_for(lambda: not stack.tracker.active, 10, "every leg to end")
+    await stack.tracker.flush()
     calls, _ = await stack.calls_repo.search()  # the expert's leg is part of the customer's call, no call of its own
-    assert [(c.uniqueid, c.outcome, c.agent_extension) for c in calls] == [(uid, "answered", "1001")]
+    assert [(c.uniqueid, c.outcome, c.agent_extension) for c in calls if c.direction == "inbound"] == [
+        (uid, "answered", "1001")]
+    # the mobile's trunk leg is an outbound call of the agent's, tied to the customer's call (its audio is in the
+    # call's one recording)
+    assert [(c.caller_number, c.outcome, c.agent_extension, c.linkedid) for c in calls if c.direction == "outbound"
+            ] == [("13900139000", "answered", "1001", uid)]

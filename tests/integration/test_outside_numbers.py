@@ -114,6 +114,20 @@ async def test_blind_transfer_reaches_the_allowed_mobile_with_the_centres_caller
     # one file: the ~1 s with the agent, then the caller and the mobile until the caller hung up (~6 s)
     with_agent = await _agent_leg_seconds(stack, uid)
     assert rec.duration_seconds > with_agent + 3.0, (rec.duration_seconds, with_agent)
+    # the leg to the mobile is an outbound call of its own: the transferring agent's, answered, tied to the call
+    await _the_mobile_leg_is_stored(stack, uid, "13812345678")
+
+
+async def _the_mobile_leg_is_stored(stack: Stack, uid: str, number: str) -> None:
+    await wait_for(lambda: not any(c.direction == "outbound" for c in stack.tracker.active.values()), 10,
+                   "the mobile's leg to end")
+    await stack.tracker.flush()
+    calls, _ = await stack.calls_repo.search(limit=20)
+    [leg] = [c for c in calls if c.direction == "outbound"]
+    # the agent as on the call it was dialled for (an inbound call names its agent by seat and name)
+    assert (leg.caller_number, leg.agent_extension, leg.outcome, leg.linkedid) == (number, "1001", "answered", uid)
+    assert leg.agent_name is not None and leg.agent_name == (await stack.calls_repo.get_by_uniqueid(uid)).agent_name
+    assert leg.answered_at is not None and leg.ended_at is not None and leg.uniqueid != uid
 
 
 async def _agent_leg_seconds(stack: Stack, uid: str) -> float:
@@ -136,6 +150,7 @@ async def _agent_leg_seconds(stack: Stack, uid: str) -> float:
 async def test_attended_transfer_talks_to_the_mobile_first(stack: Stack, sipp: Sipp) -> None:
     user, caller = await _on_a_queue_call(stack, sipp, "duty", hold=14.0)
     mobile = Mobile(sipp, "13900139000")
+    uid = stack.acd.agents[user.id].call_uniqueid or ""
     await stack.acd.transfer(user, None, "outside", "13900139000", "attended",
                              stack.settings.outside_numbers.transfer)
     # the agent is put through to the mobile first (Atxfer: its digits into cc-transfer-outside)
@@ -153,6 +168,7 @@ async def test_attended_transfer_talks_to_the_mobile_first(stack: Stack, sipp: S
     assert mobile.proc.poll() is None and caller.poll() is None  # the caller and the mobile are still talking
     assert await asyncio.to_thread(caller.wait, 25) == 0, sipp.explain(caller)
     assert await asyncio.to_thread(mobile.proc.wait, 10) == 0
+    await _the_mobile_leg_is_stored(stack, uid, "13900139000")
 
 
 async def _count(f: Any, stack: Stack, n: int) -> bool:
@@ -208,9 +224,14 @@ async def test_the_ivr_transfer_node_reaches_an_allowed_mobile_with_the_ivrs_cal
     assert (mobile.dialled(), mobile.caller_id()) == ("13900139000", IVR_CALLER_ID)
     assert await asyncio.to_thread(caller.wait, 20) == 0, sipp.explain(caller)
     assert await asyncio.to_thread(mobile.proc.wait, 10) == 0
+    await wait_for(lambda: not stack.tracker.active, 10, "both legs to end")
     await stack.tracker.flush()
     rows, _ = await stack.calls_repo.search()
-    call = rows[0]
+    [call] = [r for r in rows if r.direction == "inbound"]
     assert (call.outcome, call.end_reason) == ("transferred", "transfer")
+    # the IVR's leg to the mobile is an outbound call tied to the caller's, with no agent
+    [leg] = [r for r in rows if r.direction == "outbound"]
+    assert (leg.caller_number, leg.linkedid, leg.outcome, leg.agent_extension) == (
+        "13900139000", call.uniqueid, "answered", None)
     assert call.ivr_path and call.ivr_path[-1]["target"] == "13900139000"
     assert call.ivr_path[-1]["target_type"] == "outside"

@@ -196,12 +196,18 @@ async def test_the_first_party_moves_the_call_into_its_conference_then_rings_the
     assert res["started"] is False
     res = await env.stack.acd.conference_add(u, "outside", "139 0013 9000", None, OUTSIDE)
     assert res["target"] == "13900139000"
-    assert env.ami.take() == [
+    sent = env.ami.take()
+    # the outside party's Local channel gets uniqueids the service chose: the half that dials the trunk is
+    # known to the tracker as this call's, so the trunk leg it dials is an outbound call of the agent's
+    second = sent[1][1].pop("other_channel_id")
+    first = sent[1][1].pop("channel_id")
+    assert sent == [
         ("originate", {"args": ("Local/q-consultation@cc-conference-queue/n", "cc-conference", "party"),
                        "caller_id": "conference <13800138000>", "variables": {"CC_CONF": UID}}),
         ("originate", {"args": ("Local/13900139000@cc-transfer-outside/n", "cc-conference", "party"),
                        "caller_id": "conference <1001>", "variables": {"CC_CONF": UID}}),
     ]
+    assert first != second and env.stack.tracker._leg_origins[second] == UID
     view = await env.stack.acd.conference_state(u)
     assert view["active"] and [(m["role"], m["kind"], m["who"], m["you"]) for m in view["members"]] == [
         ("customer", "customer", "13800138000", False), ("agent", "seat", "1001", True)]
