@@ -49,6 +49,11 @@ class OutboundCalls(Protocol):
     def expect_leg(self, channel_uniqueid: str, call_uniqueid: str) -> None: ...
 
 
+# the attended transfer to a queue: the context Atxfer enters and the channel variable naming the queue
+ATXFER_QUEUE_CONTEXT = "cc-atxfer-queue"
+ATXFER_QUEUE_VARIABLE = "CC_XFER_QUEUE"
+
+
 class CallControl:
     def __init__(self, states: AgentStates, config: AcdConfig, ami: AcdAmi, clock: Clock) -> None:
         self.states = states
@@ -100,7 +105,15 @@ class CallControl:
         else:
             if not a.channel:
                 raise AGENT_CHANNEL_UNKNOWN(call=a.call_uniqueid)
+            if target_type == "queue":
+                # Atxfer hands the extension to the dialplan as DTMF — digits only, so never "q-<name>": the queue
+                # (checked above against the directory) goes on the agent's channel, inherited by the transfer's
+                # Local channel, and [cc-atxfer-queue] REGEX-checks it before its Queue()
+                await asked_action(self.ami.setvar(a.channel, f"__{ATXFER_QUEUE_VARIABLE}", target),
+                                   "attended transfer")
+                context, exten = ATXFER_QUEUE_CONTEXT, "1"
             await asked_action(self.ami.atxfer(a.channel, context, exten), "attended transfer")
+            exten = f"q-{target}" if target_type == "queue" else exten
         return {"call_uniqueid": a.call_uniqueid or "", "target": exten, "mode": mode}
 
     async def call_out(self, user: User, number: str, caller_id: str,

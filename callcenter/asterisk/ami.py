@@ -478,6 +478,9 @@ class AmiClient:
             fields["OtherChannelId"] = other_channel_id
         await self.action("Originate", **fields)
 
+    async def setvar(self, channel: str, variable: str, value: str) -> None:
+        await self.action("Setvar", Channel=channel, Variable=variable, Value=value)
+
     async def hangup(self, channel: str) -> None:
         await self.action("Hangup", Channel=channel)
 

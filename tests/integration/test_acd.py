@@ -262,6 +262,29 @@ async def test_attended_transfer_is_accepted_by_asterisk(stack: Stack, sipp: Sip
 
 
 
+async def test_attended_transfer_to_a_queue_puts_the_agent_through_to_its_agent(stack: Stack, sipp: Sipp) -> None:
+    """Atxfer carries digits only: the queue goes on the agent's channel and [cc-atxfer-queue] queues the transfer
+    there — the consultation queue's agent is rung for it and talks to the first agent (the caller waits)."""
+    await route_all_calls_to(stack, "support")
+    user = await agent_user(stack, "first", {"support": "senior"}, "1001", ready=True)
+    expert = await agent_user(stack, "expert", {"consultation": "senior"}, "1002", ready=True)
+    _phone(stack, sipp, "1001")
+    target = _phone(stack, sipp, "1002")
+    sipp.call_pressing([], hold=10.0)
+    await wait_for(lambda: stack.acd.agents[user.id].state == "on_call", 20, "the agent to answer")
+    res = await stack.acd.transfer(user, None, "queue", "consultation", "attended")
+    assert res["target"] == "q-consultation" and res["mode"] == "attended"
+
+    async def expert_up() -> bool:
+        return any(c.get("Channel", "").startswith("PJSIP/1002-") and c.get("ChannelStateDesc") == "Up"
+                   for c in await stack.ami.core_show_channels())
+
+    # the consultation queue rang its agent for the transfer, who answered: on a call, talking to the first agent
+    await wait_for(expert_up, 15, "the consultation queue's agent to answer the transfer")
+    await wait_for(lambda: stack.acd.agents[expert.id].state == "on_call", 10, "the expert to be on the call")
+    assert target.poll() is None and stack.acd.agents[user.id].state == "on_call"
+
+
 CUSTOMER_PORT = free_udp_port("127.0.0.2")  # the customer's phone "out on the trunk"
 
 

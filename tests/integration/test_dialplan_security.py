@@ -215,6 +215,7 @@ BRIDGE_ACTIONS: dict[str, dict[str, str]] = {
     "Originate": {"Channel": "PJSIP/4999", "Context": "agents", "Exten": "1002", "Priority": "1",
                   "CallerID": "probe <1>", "Timeout": "1000", "Async": "true"},
     "Hangup": {"Channel": _NO_CHANNEL},
+    "Setvar": {"Channel": _NO_CHANNEL, "Variable": "__CC_XFER_QUEUE", "Value": "support"},
     "MixMonitorMute": {"Channel": _NO_CHANNEL, "Direction": "both", "State": "1"},
     # the conference on a call (a conference that does not exist answers "No Conference by that name found.")
     "ConfbridgeList": {"Conference": "cc-1772384400.1"},

@@ -566,8 +566,11 @@ async def test_a_transfer_to_an_allowed_outside_number_goes_through_the_outside_
     # queues and seats still go to cc-transfer
     await env.acd.transfer(u, "PJSIP/trunk-0001", "extension", "1002", "blind", OUTSIDE_TRANSFER)
     await env.acd.transfer(u, None, "queue", "support", "attended", OUTSIDE_TRANSFER)
+    # an attended transfer to a queue: Atxfer carries digits only, so the queue goes on the agent's channel
+    # (inherited by the transfer's channel) and Atxfer enters [cc-atxfer-queue] at 1
     assert env.ami.take() == [("redirect", {"args": ("PJSIP/trunk-0001", "cc-transfer", "1002")}),
-                              ("atxfer", {"args": ("PJSIP/1001-0001", "cc-transfer", "q-support")})]
+                              ("setvar", {"args": ("PJSIP/1001-0001", "__CC_XFER_QUEUE", "support")}),
+                              ("atxfer", {"args": ("PJSIP/1001-0001", "cc-atxfer-queue", "1")})]
 
 
 @pytest.mark.parametrize(("number", "outside"), [
