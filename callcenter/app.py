@@ -157,11 +157,13 @@ class Stack:
             record_called_back=customers.service_records.follow_up_called_back, queue_of_call=self._queue_of_call,
             agi=self.agi, ami=self.ami, new_uniqueid=self.acd.calls.new_uniqueid, caller_id=s.acd.outbound_caller_id)
         self.callbacks = callbacks
-        # campaigns (issue 15): the pacer places the calls of the progressive ones through the ACD's click-to-call
+        # campaigns (issue 15): the pacer places the calls of the progressive ones through the ACD's click-to-call;
+        # their numbers also come from the customers' search and the call-back desk's open tasks (an attempt each)
         campaigns = wire_campaigns(sessions, clock, s.timezone, s.campaigns, self.auth.audit,
                                    is_agent=self._is_agent, agent_state=self._agent_state,
                                    user_of=self.auth.repo.user_named, call_end=self._call_end,
-                                   place_call=self._place_call, tracker=self.tracker)
+                                   place_call=self._place_call, tracker=self.tracker, customers=customers.records,
+                                   callbacks=callbacks.desk)
         self.campaigns = campaigns
         attach_campaigns(self.board, campaigns.campaigns)  # the running campaigns' totals on the boards
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)

@@ -12,6 +12,9 @@
   ``busy`` — these two also come by themselves from the call record when the customer's side did not answer.
   After ``max_attempts`` failed attempts the task closes as ``unreachable``, its attempts listed. A call that
   never reached the customer's side (the agent's own phone not taken, Asterisk refused it) does not count.
+- A campaign may call open tasks' numbers (``open_numbers``; docs/outbound.md "Campaigns"): its dial of such a
+  number is an attempt of the task by these same rules (:meth:`CallbackDesk.campaign_turn`, ``campaign_call``):
+  a closed task is never dialled, a task inside its spacing or with an attempt still open waits.
 - Open tasks past their due time are on the boards (``callback_overdue``) until closed (:class:`OverdueWatch`).
 - The call-back rate: tasks closed (reached, refused, problem stands or unreachable) by their due time ÷ tasks
   due, per day / week / month of the due time and per agent; target 100 %.
@@ -117,6 +120,27 @@ class TaskView:
     task: CallbackTask
     attempts: list[CallbackAttempt]
     next_attempt_at: datetime | None  # None: may be called now (or closed)
+
+
+@dataclass(frozen=True)
+class TaskTurn:
+    """What the desk says to a campaign about to dial a task's number: ``ready`` (it may be called now), ``placed``
+    (called: ``call_uniqueid`` is the attempt's call), ``closed`` (never again: the task's ``state``), ``wait``
+    (not now: not before ``wait_until``; None: once the attempt going on has its outcome)."""
+
+    what: str
+    call_uniqueid: str | None = None
+    state: str = "open"
+    wait_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TaskNumber:
+    """An open task's number, for a campaign's list."""
+
+    task_id: int
+    number: str | None
+    customer_id: int | None
 
 
 @dataclass(frozen=True)
@@ -263,6 +287,16 @@ class CallbackDesk:
             raise STALE_VERSION(task_id=t.id, given=t.version, current=now.version)
         return changed
 
+    def _hold(self, t: CallbackTask, attempts: list[CallbackAttempt]) -> TaskTurn | None:
+        """Why the task may not be called now (None: it may)."""
+        if t.state != "open":
+            return TaskTurn("closed", state=t.state)
+        for a in attempts:
+            if a.outcome is None and a.call_outcome != "failed":
+                return TaskTurn("wait", call_uniqueid=a.call_uniqueid)
+        nxt = self._next_attempt(t, attempts)
+        return TaskTurn("wait", wait_until=nxt) if nxt is not None else None
+
     async def call(self, user: User, task_id: int, version: int | None = None) -> tuple[CallbackTask,
                                                                                           CallbackAttempt]:
         """Ring the agent's phone, then the customer; the attempt linked to that outbound call."""
@@ -271,21 +305,28 @@ class CallbackDesk:
         if not t.number:
             raise NO_NUMBER(task_id=task_id)
         attempts = await self.repo.attempts(task_id)
-        for a in attempts:
-            if a.outcome is None and a.call_outcome != "failed":
-                if a.call_uniqueid and self.call_is_live(a.call_uniqueid):
-                    raise CALL_IN_PROGRESS(task_id=task_id, call=a.call_uniqueid)
-                raise OUTCOME_PENDING(task_id=task_id, call=a.call_uniqueid or "—")
-        nxt = self._next_attempt(t, attempts)
-        if nxt is not None:
+        hold = self._hold(t, attempts)
+        if hold is not None and hold.wait_until is None:
+            if hold.call_uniqueid and self.call_is_live(hold.call_uniqueid):
+                raise CALL_IN_PROGRESS(task_id=task_id, call=hold.call_uniqueid)
+            raise OUTCOME_PENDING(task_id=task_id, call=hold.call_uniqueid or "—")
+        if hold is not None and hold.wait_until is not None:
             last = max(a.started_at for a in attempts if a.call_outcome != "failed")
-            raise TOO_SOON(task_id=task_id, last=_local(last, self.tz), next=_local(nxt, self.tz),
+            raise TOO_SOON(task_id=task_id, last=_local(last, self.tz), next=_local(hold.wait_until, self.tz),
                            minutes=f"{self.settings.attempt_spacing_minutes:g}")
         assert self.place_call is not None, "the wiring plugs in the ACD's click-to-call"
+        place_call = self.place_call
         now = self.clock.now()
         t = await self._change(t, {"last_attempt_at": now})  # claimed: a second click at once gets 409
+        a = await self._attempt(user, t, now, lambda: place_call(user, t.number or "", t.customer_id), {})
+        return t, a
+
+    async def _attempt(self, user: User, t: CallbackTask, now: datetime, place: Callable[[], Awaitable[str]],
+                       detail: dict[str, Any]) -> CallbackAttempt:
+        """Place the call of a claimed task and record the attempt linked to it (a call not placed: a failed
+        attempt, which does not count, and the error raised again)."""
         try:
-            uid = await self.place_call(user, t.number or "", t.customer_id)
+            uid = await place()
         except Exception as e:
             await self.repo.add_attempt({"task_id": t.id, "call_uniqueid": None, "agent_username": user.username,
                                          "started_at": now, "call_outcome": "failed",
@@ -293,8 +334,52 @@ class CallbackDesk:
             raise
         a = await self.repo.add_attempt({"task_id": t.id, "call_uniqueid": uid, "agent_username": user.username,
                                          "started_at": now, "note": ""})
-        await self.audit(user.username, "callback.call", _target(t.id), {"call": uid, "attempt": a.id})
-        return t, a
+        await self.audit(user.username, "callback.call", _target(t.id), {"call": uid, "attempt": a.id, **detail})
+        return a
+
+    # a campaign's calls of tasks' numbers ----------------------------------------------------------------------
+    async def open_numbers(self, username: str, queue: str | None, department_id: int | None,
+                           case_type: str | None, cap: int) -> tuple[list[TaskNumber], int]:
+        """The open tasks of the worklist's filters, in due order, at most ``cap`` of them (and how many match:
+        more than ``cap`` is the caller's refusal). Audited as a read of the worklist."""
+        f = TaskFilters("open", queue, department_id, case_type)
+        out: list[TaskNumber] = []
+        total = 0
+        while len(out) < cap:
+            rows, total = await self.repo.search(f, min(1000, cap - len(out)), len(out))
+            out += [TaskNumber(t.id, t.number, t.customer_id) for t in rows]
+            if not rows or total > cap:
+                break
+        await self.audit(username, "callback.list", "callbacks", {"state": "open", "for": "campaign",
+                                                                  "shown": len(out), "total": total})
+        return out, total
+
+    async def campaign_turn(self, task_id: int) -> TaskTurn:
+        """May a campaign call this task's number now (the same rules as :meth:`call`)?"""
+        t = await self.repo.get(task_id)
+        if t is None:
+            return TaskTurn("closed", state="gone")
+        return self._hold(t, await self.repo.attempts(task_id)) or TaskTurn("ready")
+
+    async def campaign_call(self, user: User, task_id: int, place: Callable[[], Awaitable[str]],
+                            campaign_id: int) -> TaskTurn:
+        """A campaign's call of the task's number (``place``: the campaign's click-to-call for ``user``): an
+        attempt of the task like :meth:`call`'s — claimed, linked to the call, its end counted by the call record
+        — if the task may be called now; else why not (the campaign's number waits, or is done with it)."""
+        t = await self.repo.get(task_id)
+        if t is None:
+            return TaskTurn("closed", state="gone")
+        hold = self._hold(t, await self.repo.attempts(task_id))
+        if hold is not None:
+            return hold
+        now = self.clock.now()
+        claimed = await self.repo.change(t.id, t.version, {"last_attempt_at": now})
+        if claimed is None:  # an agent of the desk was first
+            again = await self.repo.get(task_id)
+            return TaskTurn("closed", state=again.state) if again is not None and again.state != "open" else (
+                TaskTurn("wait"))
+        a = await self._attempt(user, claimed, now, place, {"campaign": campaign_id})
+        return TaskTurn("placed", call_uniqueid=a.call_uniqueid)
 
     # the outcome -----------------------------------------------------------------------------------------------
     def _open_attempt(self, t: CallbackTask, attempts: list[CallbackAttempt]) -> CallbackAttempt:

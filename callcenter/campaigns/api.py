@@ -20,13 +20,16 @@ from callcenter.campaigns.schemas import (
     DncOut,
     DncPage,
     FiguresOut,
+    FromCallbacksIn,
+    FromCustomersIn,
+    FromSourceOut,
     ImportIn,
     ImportOut,
     NumberOut,
     NumberPage,
     NumberState,
 )
-from callcenter.campaigns.service import Campaigns
+from callcenter.campaigns.service import Campaigns, CustomerFilter
 from callcenter.deps import provide
 
 router = APIRouter(prefix="/api/campaigns", tags=["campaigns"])
@@ -69,6 +72,24 @@ async def update(campaign_id: Id, body: CampaignPatch, svc: CampaignsDep, user: 
 async def import_numbers(campaign_id: Id, body: ImportIn, svc: CampaignsDep, user: Lead) -> ImportOut:
     added, known = await svc.import_csv(user.username, campaign_id, body.csv)
     return ImportOut(added=added, already_there=known)
+
+
+@router.post("/{campaign_id}/numbers/from-customers", response_model=FromSourceOut,
+             summary="Add the numbers of the customers a filter finds (tags, VIP, name, number): each one's first "
+                     "number, with the customer")
+async def from_customers(campaign_id: Id, body: FromCustomersIn, svc: CampaignsDep, user: Lead) -> FromSourceOut:
+    f = CustomerFilter(q=body.q, number=body.number, vip=body.vip)
+    added, known, skipped, matched = await svc.from_customers(user, campaign_id, f, body.tags, body.numbers)
+    return FromSourceOut(added=added, already_there=known, skipped=skipped, matched=matched)
+
+
+@router.post("/{campaign_id}/numbers/from-callbacks", response_model=FromSourceOut,
+             summary="Add the numbers of the open call-back tasks (queue, department, case type): each call is an "
+                     "attempt of its task")
+async def from_callbacks(campaign_id: Id, body: FromCallbacksIn, svc: CampaignsDep, user: Lead) -> FromSourceOut:
+    added, known, skipped, matched = await svc.from_callbacks(user, campaign_id, body.queue, body.department_id,
+                                                              body.case_type)
+    return FromSourceOut(added=added, already_there=known, skipped=skipped, matched=matched)
 
 
 @router.get("/{campaign_id}/numbers", response_model=NumberPage, summary="A campaign's numbers")

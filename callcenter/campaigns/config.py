@@ -14,3 +14,5 @@ class CampaignSettings(BaseModel):
     preview_hold_minutes: float = Field(10.0, ge=1, le=240)
     # a number whose agent never took their own phone is offered again after this long (not an attempt)
     agent_missed_retry_seconds: float = Field(60.0, ge=0, le=3600)
+    # at most this many numbers are added at once from a customer filter or the open call-back tasks (more: refused)
+    max_numbers_per_add: int = Field(100_000, ge=1, le=1_000_000)

@@ -40,3 +40,18 @@ ON_DNC = Refusal("campaigns.on_dnc", Conflict, en="{number} is on the do-not-cal
                  zh="{number} 在免打扰名单中，永不拨打")
 BAD_NUMBER = Refusal("campaigns.bad_number", InvalidInput, en="{number} is not a number: 3 to 20 digits",
                      zh="{number} 不是有效号码：须为 3 至 20 位数字")
+TOO_MANY = Refusal("campaigns.too_many", InvalidInput,
+                   en="{matched} {what} match: at most {cap} numbers are added at once; narrow the filter",
+                   zh="匹配的{what}有 {matched} 个：一次最多添加 {cap} 个号码，请缩小筛选范围")
+CALLBACK_CLOSED = Refusal("campaigns.callback_closed", Conflict,
+                          en="number {number_id} calls back task {task_id}, which is closed ({state}): it is not "
+                             "dialled (the number is done)",
+                          zh="号码 {number_id} 对应的回访任务 {task_id} 已结束（{state}），不再拨打（该号码已完成）")
+CALLBACK_WAITS = Refusal("campaigns.callback_waits", Conflict,
+                         en="number {number_id} calls back task {task_id}, which may not be called now: {why}; the "
+                            "number waits",
+                         zh="号码 {number_id} 对应的回访任务 {task_id} 现在不能拨打：{why}；该号码稍后再拨")
+CUSTOMERS_UNREADABLE = Refusal("campaigns.customers_unreadable", Forbidden,
+                               en="adding the numbers of the customers a filter finds reads every one of them: it "
+                                  "needs a role that may read any customer ({roles})",
+                               zh="按筛选条件添加客户号码需要读取每一位匹配的客户：须具有可查看任何客户的角色（{roles}）")

@@ -1,11 +1,11 @@
 """Campaigns (自动批量外呼; issue 15, "4. Campaigns"; docs/outbound.md "Campaigns").
 
-A campaign is a list of numbers worked by its agents in calling hours (the centre's timezone), in ``preview``
-mode (the agent takes the next number, sees the customer, then dials) or ``progressive`` (the pacer places the
-next number's call when one of the campaign's agents is ready: the agent's phone first, then the customer —
-never more calls in flight than ready agents, so no customer is ever left on a line with nobody). Each number is
-retried by the rule of its last outcome (busy, no answer, failed) until ``max_attempts``. A number on the do-not-
-call list (``dnc_numbers``) is never dialled, whenever it was added."""
+A campaign is a list of numbers (from a CSV, a customer filter or the open call-back tasks) worked by its agents in
+calling hours (the centre's timezone), in ``preview`` mode (the agent takes the next number, sees the customer, then
+dials) or ``progressive`` (the pacer places the next number's call when one of the campaign's agents is ready: the
+agent's phone first, then the customer — never more calls in flight than ready agents, so no customer is ever left
+on a line with nobody). Each number is retried by the rule of its last outcome (busy, no answer, failed) until
+``max_attempts``. A number on the do-not-call list (``dnc_numbers``) is never dialled, whenever it was added."""
 
 from __future__ import annotations
 
@@ -53,6 +53,9 @@ class CampaignNumber(Base):
     number: Mapped[str] = mapped_column(String(32), nullable=False)  # digits
     name: Mapped[str] = mapped_column(String(128), nullable=False, default="")
     customer_id: Mapped[int | None] = mapped_column(Integer)
+    # the call-back task this number calls back (``callback_tasks.id``; from the open call-back tasks): dialling it
+    # is an attempt of that task, by the call-back desk's rules (its spacing, its attempts, closed: never dialled)
+    callback_id: Mapped[int | None] = mapped_column(Integer, index=True)
     state: Mapped[str] = mapped_column(String(16), nullable=False, default="pending")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     next_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # not before (None: at once)

@@ -62,11 +62,16 @@ class CampaignRepository:
 
     # numbers ---------------------------------------------------------------------------------------------------
     async def add_numbers(self, campaign_id: int, rows: list[dict[str, Any]]) -> tuple[int, int]:
-        """Add the numbers not in the campaign yet, in one transaction: (added, already there)."""
+        """Add the numbers not in the campaign yet, in one transaction: (added, already there — in the campaign, or
+        earlier in ``rows``: the first row of a number wins)."""
         async with self.sessions() as s:
             have = set((await s.execute(select(CampaignNumber.number)
                                         .where(CampaignNumber.campaign_id == campaign_id))).scalars())
-            new = [r for r in rows if r["number"] not in have]
+            new = []
+            for r in rows:
+                if r["number"] not in have:
+                    have.add(r["number"])
+                    new.append(r)
             s.add_all([CampaignNumber(campaign_id=campaign_id, state="pending", attempts=0, **r) for r in new])
             await s.commit()
             return len(new), len(rows) - len(new)

@@ -94,6 +94,8 @@ class NumberOut(BaseModel):
     number: str
     name: str
     customer_id: int | None
+    callback_id: int | None = Field(description="the call-back task this number calls back (its dial is an attempt "
+                                                "of the task)")
     state: NumberState
     attempts: int
     next_at: datetime | None
@@ -119,6 +121,34 @@ class ImportIn(BaseModel):
 class ImportOut(BaseModel):
     added: int
     already_there: int
+
+
+class FromCustomersIn(BaseModel):
+    """The customers' own search (``GET /api/customers``): every filter given must match."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    tags: list[Annotated[str, Field(min_length=1, max_length=50, pattern=r"\S")]] = Field(
+        default_factory=list, max_length=20, description="customers with any of these tags (none: any customer)")
+    vip: bool | None = Field(None, description="only VIP customers (true) or only the others (false)")
+    q: str | None = Field(None, max_length=200, description="text in the name or company (and notes)")
+    number: str | None = Field(None, max_length=64, description="the start of one of the customer's numbers")
+    numbers: Literal["first", "all"] = Field("first", description="each customer's first number, or all of them")
+
+
+class FromCallbacksIn(BaseModel):
+    """The call-back worklist's filters (``GET /api/callbacks``); only open tasks."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    queue: str | None = Field(None, min_length=1, max_length=64)
+    department_id: int | None = Field(None, ge=1, le=2_147_483_647)
+    case_type: Literal["complaint", "suggestion", "fault", "service_request"] | None = None
+
+
+class FromSourceOut(ImportOut):
+    matched: int = Field(description="customers (tasks) the filter found")
+    skipped: int = Field(description="of them, those without a number that can be dialled (none added)")
 
 
 class DialOut(BaseModel):

@@ -14,6 +14,13 @@ docs/outbound.md "Campaigns").
   (:func:`plan`); each number is claimed in the database (``dialling``, the attempt counted, a retry time set)
   *before* its call is placed — the agent's phone first (the ACD's click-to-call), then the customer — so there
   are never more calls in flight than ready agents and a restart never dials a number again inside its spacing.
+- **The list** comes from a CSV (:meth:`Campaigns.import_csv`: every row checked first), a customer filter
+  (:meth:`Campaigns.from_customers`: the customers' own search, by whoever may read every customer; each customer's
+  first number, or all of them) or the open call-back tasks (:meth:`Campaigns.from_callbacks`: the worklist's
+  filters; each number carries its task). At most ``max_numbers_per_add`` numbers at once from a filter.
+- **A call-back task's number** is dialled through the call-back desk (:class:`CallbackSource`): the call is an
+  attempt of the task, by the desk's rules — a task closed meanwhile is never dialled (the number is ``done``,
+  ``callback_closed``); one inside its spacing, or whose last attempt has no outcome yet, waits.
 - **Preview**: an agent of the campaign takes the next due number (held for them ``preview_hold_minutes``), sees
   the customer and dials it (the same click-to-call).
 - The call's end (the call tracker's watcher) gives the outcome; after a restart :meth:`Campaigns.recover` settles
@@ -30,7 +37,7 @@ import csv
 import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -42,6 +49,8 @@ from callcenter.campaigns.errors import (
     BAD_NUMBER,
     BAD_ROW,
     BAD_STATE,
+    CALLBACK_CLOSED,
+    CALLBACK_WAITS,
     CAMPAIGN_NOT_FOUND,
     NAME_TAKEN,
     NO_HEADER,
@@ -51,6 +60,7 @@ from callcenter.campaigns.errors import (
     NOTHING_TO_CALL,
     ON_DNC,
     OUT_OF_HOURS,
+    TOO_MANY,
     UNKNOWN_AGENT,
 )
 from callcenter.campaigns.models import Campaign, CampaignNumber, DncNumber
@@ -79,8 +89,74 @@ TRANSITIONS = {"start": (("draft",), "running"), "pause": (("running",), "paused
                "resume": (("paused",), "running"), "stop": (("draft", "running", "paused"), "stopped")}
 
 
+# a call-back task's state, as a refusal names it
+TASK_STATE_WORDS = {"reached": Words("reached", "已联系"), "refused": Words("refused", "拒绝回访"),
+                    "problem_stands": Words("problem stands", "问题未解决"),
+                    "unreachable": Words("unreachable", "无法联系"), "cancelled": Words("cancelled", "已取消"),
+                    "gone": Words("gone", "已不存在")}
+CUSTOMERS, TASKS = Words("customers", "客户"), Words("open call-back tasks", "未结束的回访任务")
+PAGE = 500  # customers read per search (the customers' search gives at most 500 at once)
+
+
 class AgentRoles(Protocol):
     async def __call__(self, username: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class CustomerFilter:
+    """What the customers' own search filters on (``GET /api/customers``): text in the name or company, the start
+    of a number, VIP, one tag."""
+
+    q: str | None = None
+    number: str | None = None
+    vip: bool | None = None
+    tag: str | None = None
+
+
+@dataclass(frozen=True)
+class CustomerHit:
+    id: int
+    name: str
+    numbers: list[str]
+
+
+# the customers' search for this user (its access rule, its audit): (one page of customers, how many match)
+FindCustomers = Callable[[User, CustomerFilter, int, int], Awaitable[tuple[list[CustomerHit], int]]]
+
+
+class TaskTurn(Protocol):
+    """The call-back desk's answer (``callcenter.callbacks.service.TaskTurn``): ``ready``, ``placed`` (with
+    ``call_uniqueid``), ``closed`` (the task's ``state``), ``wait`` (until ``wait_until``; None: its open attempt)."""
+
+    @property
+    def what(self) -> str: ...
+    @property
+    def call_uniqueid(self) -> str | None: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def wait_until(self) -> datetime | None: ...
+
+
+class TaskNumber(Protocol):
+    @property
+    def task_id(self) -> int: ...
+    @property
+    def number(self) -> str | None: ...
+    @property
+    def customer_id(self) -> int | None: ...
+
+
+class CallbackSource(Protocol):
+    """What campaigns need of the call-back desk (``callcenter.callbacks.service.CallbackDesk``)."""
+
+    async def open_numbers(self, username: str, queue: str | None, department_id: int | None,
+                           case_type: str | None, cap: int) -> tuple[Sequence[TaskNumber], int]: ...
+
+    async def campaign_turn(self, task_id: int) -> TaskTurn: ...
+
+    async def campaign_call(self, user: User, task_id: int, place: Callable[[], Awaitable[str]],
+                            campaign_id: int) -> TaskTurn: ...
 
 
 def digits_of(raw: str) -> str | None:
@@ -136,6 +212,8 @@ class Campaigns:
     user_of: UserOf
     call_end: CallEnd
     place_call: PlaceCall | None = None
+    find_customers: FindCustomers | None = None  # plugged in by the wiring (the customers' search)
+    callbacks: CallbackSource | None = None  # plugged in by the wiring (the call-back desk)
     tz: ZoneInfo = field(init=False)
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _busy: dict[int, set[str]] = field(init=False, default_factory=dict)  # campaign → agents being connected
@@ -254,16 +332,85 @@ class Campaigns:
         self._changed(campaign_id)
         return added, known
 
-    async def add_numbers(self, username: str, campaign_id: int, rows: list[dict[str, Any]], source: str
-                          ) -> tuple[int, int]:
+    async def add_numbers(self, username: str, campaign_id: int, rows: list[dict[str, Any]], source: str,
+                          detail: dict[str, Any] | None = None) -> tuple[int, int]:
         c = await self._get(campaign_id)
         if c.state in ("stopped", "done"):
             raise BAD_STATE({"wanted": GIVEN_NUMBERS}, campaign_id=campaign_id, state=c.state)
         added, known = await self.repo.add_numbers(campaign_id, rows)
         await self.audit(username, "campaign.import", _target(campaign_id),
-                         {"added": added, "known": known, "source": source})
+                         {"added": added, "known": known, "source": source, **(detail or {})})
         self._changed(campaign_id)
         return added, known
+
+    async def _fillable(self, campaign_id: int) -> Campaign:
+        c = await self._get(campaign_id)
+        if c.state in ("stopped", "done"):
+            raise BAD_STATE({"wanted": GIVEN_NUMBERS}, campaign_id=campaign_id, state=c.state)
+        return c
+
+    async def from_customers(self, user: User, campaign_id: int, f: CustomerFilter, tags: Sequence[str] = (),
+                             which: str = "first") -> tuple[int, int, int, int]:
+        """The numbers of the customers the customers' own search finds for ``f`` (with any of ``tags``; none: no
+        tag asked for), each customer's first number (``which="all"``: every one of them), with the customer's id
+        and name. (added, already there, customers skipped: no number that can be dialled, customers matched.)"""
+        await self._fillable(campaign_id)
+        assert self.find_customers is not None, "the wiring plugs in the customers' search"
+        cap = self.settings.max_numbers_per_add
+        hits: dict[int, CustomerHit] = {}
+        for tag in dict.fromkeys(tags) or [None]:
+            offset = 0
+            while True:
+                page, total = await self.find_customers(user, replace(f, tag=tag), offset, PAGE)
+                if total > cap or len(hits) > cap:
+                    raise TOO_MANY({"what": CUSTOMERS}, matched=max(total, len(hits)), cap=cap, field="tags")
+                for h in page:
+                    hits.setdefault(h.id, h)
+                offset += len(page)
+                if not page or offset >= total:
+                    break
+        if len(hits) > cap:
+            raise TOO_MANY({"what": CUSTOMERS}, matched=len(hits), cap=cap, field="tags")
+        rows: list[dict[str, Any]] = []
+        skipped = 0
+        for h in hits.values():
+            usable = list(dict.fromkeys(d for d in map(digits_of, h.numbers) if d is not None))
+            if not usable:
+                skipped += 1
+                continue
+            rows += [{"number": d, "name": h.name[:128], "customer_id": h.id}
+                     for d in (usable if which == "all" else usable[:1])]
+        if len(rows) > cap:
+            raise TOO_MANY({"what": CUSTOMERS}, matched=len(rows), cap=cap, field="numbers")
+        query = {"q": f.q, "number": f.number, "vip": f.vip, "tags": list(tags), "numbers": which}
+        added, known = await self.add_numbers(user.username, campaign_id, rows, "customers",
+                                              {"filter": query, "customers": len(hits), "skipped": skipped,
+                                               "customer_ids": sorted(hits)})
+        return added, known, skipped, len(hits)
+
+    async def from_callbacks(self, user: User, campaign_id: int, queue: str | None = None,
+                             department_id: int | None = None, case_type: str | None = None
+                             ) -> tuple[int, int, int, int]:
+        """The numbers of the open call-back tasks of the worklist's filters, each carrying its task (its dial is
+        an attempt of the task). (added, already there, tasks skipped: no number, tasks matched.)"""
+        await self._fillable(campaign_id)
+        assert self.callbacks is not None, "the wiring plugs in the call-back desk"
+        cap = self.settings.max_numbers_per_add
+        tasks, total = await self.callbacks.open_numbers(user.username, queue, department_id, case_type, cap)
+        if total > cap:
+            raise TOO_MANY({"what": TASKS}, matched=total, cap=cap, field="queue")
+        rows: list[dict[str, Any]] = []
+        skipped = 0
+        for t in tasks:
+            d = digits_of(t.number or "")
+            if d is None:
+                skipped += 1
+                continue
+            rows.append({"number": d, "name": "", "customer_id": t.customer_id, "callback_id": t.task_id})
+        query = {"queue": queue, "department_id": department_id, "case_type": case_type}
+        added, known = await self.add_numbers(user.username, campaign_id, rows, "callbacks",
+                                              {"filter": query, "tasks": len(tasks), "skipped": skipped})
+        return added, known, skipped, len(tasks)
 
     # the do-not-call list ----------------------------------------------------------------------------------------
     async def dnc_add(self, username: str, raw: str, reason: str) -> DncNumber:
@@ -306,14 +453,49 @@ class Campaigns:
                                                           "last_at": now, "reserved_until": None}):
             return None
         assert self.place_call is not None, "the wiring plugs in the ACD's click-to-call"
+        place_call = self.place_call
         try:
-            uid = await self.place_call(user, n.number, n.customer_id)
+            if n.callback_id is not None and self.callbacks is not None:  # an attempt of the call-back task
+                turn = await self.callbacks.campaign_call(
+                    user, n.callback_id, lambda: place_call(user, n.number, n.customer_id), c.id)
+                uid = turn.call_uniqueid
+            else:
+                turn, uid = None, await place_call(user, n.number, n.customer_id)
         except Exception:
             await self.repo.set_number(n.id, {"state": "pending", "attempts": n.attempts, "next_at": now})
             raise
+        if turn is not None and (turn.what != "placed" or uid is None):
+            await self._not_called_back(n, turn, ("dialling",), now)
+            raise self._why_not(n, turn)
+        assert uid is not None
         await self.repo.set_number(n.id, {"call_uniqueid": uid})
-        await self.audit(user.username, "campaign.dial", _target(c.id), {"number_id": n.id, "call": uid})
+        await self.audit(user.username, "campaign.dial", _target(c.id), {"number_id": n.id, "call": uid,
+                                                                          "callback_id": n.callback_id})
         return uid
+
+    async def _not_called_back(self, n: CampaignNumber, turn: TaskTurn, from_states: Sequence[str], now: datetime
+                               ) -> None:
+        """A call-back task's number the desk says not to dial now: done (the task closed: never dialled) or
+        pending again when the task may be called (its attempts are the desk's: none counted here)."""
+        if turn.what == "closed":
+            await self.repo.claim(n.id, from_states, {"state": "done", "last_outcome": "callback_closed",
+                                                      "attempts": n.attempts, "next_at": None, "last_at": now,
+                                                      "reserved_until": None})
+        else:
+            until = turn.wait_until or now + timedelta(seconds=self.settings.agent_missed_retry_seconds)
+            await self.repo.claim(n.id, from_states, {"state": "pending", "attempts": n.attempts, "next_at": until,
+                                                      "reserved_until": None})
+
+    def _why_not(self, n: CampaignNumber, turn: TaskTurn) -> Exception:
+        if turn.what == "closed":
+            return CALLBACK_CLOSED({"state": TASK_STATE_WORDS.get(turn.state, Words(turn.state, turn.state))},
+                                   number_id=n.id, task_id=n.callback_id)
+        if turn.wait_until is not None:
+            at = turn.wait_until.astimezone(self.tz).strftime("%Y-%m-%d %H:%M")
+            why = Words(f"its next attempt may be made from {at}", f"下一次尝试须在 {at} 之后")
+        else:
+            why = Words("its last attempt has no outcome yet", "上一次尝试尚无结果")
+        return CALLBACK_WAITS({"why": why}, number_id=n.id, task_id=n.callback_id)
 
     async def take_next(self, user: User, campaign_id: int) -> CampaignNumber:
         """Preview: the next due number, held for this agent."""
@@ -329,6 +511,11 @@ class Campaigns:
             if await self.repo.dnc_of([n.number]):
                 await self.repo.claim(n.id, ("pending", "reserved"), {"state": "dnc", "last_at": now})
                 continue
+            if n.callback_id is not None and self.callbacks is not None:
+                turn = await self.callbacks.campaign_turn(n.callback_id)
+                if turn.what != "ready":  # its task closed (done with it) or may not be called yet (it waits)
+                    await self._not_called_back(n, turn, ("pending", "reserved"), now)
+                    continue
             until = now + timedelta(minutes=self.settings.preview_hold_minutes)
             if await self.repo.claim(n.id, ("pending", "reserved"), {"state": "reserved", "agent": user.username,
                                                                     "reserved_until": until}):

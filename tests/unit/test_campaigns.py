@@ -1,7 +1,8 @@
 """Campaigns (issue 15, "4. Campaigns"; callcenter/campaigns/) through the API and the pacer on the fake clock and
 a fake AMI, on both databases: the list import (every row checked first), calling hours, the do-not-call list
 winning over an earlier import, the progressive pacer never placing more calls than ready agents and retrying
-each number by the rule of its outcome, a restart that never dials twice inside the spacing, preview."""
+each number by the rule of its outcome, a restart that never dials twice inside the spacing, preview; the list from a customer filter and from the open
+call-back tasks, whose dial is an attempt of the task by the call-back desk's rules."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ import pytest
 from callcenter.app import Stack, create_app
 from callcenter.asterisk.ami import AmiEvent
 from callcenter.auth.service import token_hash
+from callcenter.campaigns.service import CustomerFilter
 from callcenter.clock import FakeClock
+from callcenter.errors import DomainError
 from tests.helpers import stack_settings
 from tests.unit.wired import FakeAmi
 
@@ -253,3 +256,140 @@ async def test_preview_agents_take_a_number_each_and_dial_it(env: Env) -> None:
     await env.refused("lead", "POST", f"{url}/pause", 409, "campaigns.bad_state")
     await env.ok("lead", "POST", f"{url}/stop")
     await env.refused("lead", "POST", f"{url}/resume", 409, "campaigns.bad_state")
+
+
+# the list from a customer filter and from the open call-back tasks -------------------------------------------------
+async def _audit(stack: Stack, action: str) -> list[Any]:
+    from sqlalchemy import select
+
+    from callcenter.auth.models import AuditEntry
+    async with stack.sessions() as s:
+        return list((await s.execute(select(AuditEntry).where(AuditEntry.action == action)
+                                     .order_by(AuditEntry.id))).scalars())
+
+
+async def _task(env: Env, number: str | None, *, queue: str = "sales", case_type: str = "complaint",
+                customer_id: int | None = None, state: str = "open") -> int:
+    """An open call-back task as the desk makes it for a resolved case (due 72 hours later)."""
+    t = await env.stack.callbacks.desk.repo.add({
+        "case_id": None, "case_number": f"TS{secrets.token_hex(3)}", "case_type": case_type, "department_id": None,
+        "queue": queue, "customer_id": customer_id, "number": number, "rated_agent": "a3", "rated_call": None,
+        "state": state, "version": 1, "created_at": env.clock.now(),
+        "due_at": env.clock.now() + timedelta(hours=72), "attempts": 0, "failed_attempts": 0, "note": ""})
+    return t.id
+
+
+async def test_customers_a_tag_finds_become_numbers_with_their_customer(env: Env) -> None:
+    made = {}
+    for name, numbers, tags in (("Ann", ["139 0000 0001", "13900000011"], ["renewal"]),
+                                ("Bo", ["13900000002"], ["renewal", "gold"]), ("Cy", [], ["renewal"]),
+                                ("Di", ["13900000004"], ["other"])):
+        made[name] = (await env.ok("lead", "POST", "/api/customers", 201,
+                                   json={"name": name, "numbers": numbers, "tags": tags}))["id"]
+    c = await env.campaign(mode="preview", csv="number\n13900000002\n")  # Bo's number imported before
+    url = f"/api/campaigns/{c['id']}/numbers/from-customers"
+    await env.refused("a1", "POST", url, 403, "auth.needs_role", json={"tags": ["renewal"]})  # not a lead
+    await env.refused("qc1", "POST", url, 403, "auth.needs_role", json={"tags": ["renewal"]})  # reads, not leads
+    assert await env.ok("lead", "POST", url, json={"tags": ["renewal"]}) == {
+        "added": 1, "already_there": 1, "skipped": 1, "matched": 3}  # Cy has no number: skipped
+    nums = await env.numbers(c["id"])
+    assert set(nums) == {"13900000001", "13900000002"}  # each one's first number; Di has another tag
+    assert (nums["13900000001"]["customer_id"], nums["13900000001"]["name"]) == (made["Ann"], "Ann")
+    assert await env.ok("lead", "POST", url, json={"tags": ["renewal", "other"], "numbers": "all"}) == {
+        "added": 2, "already_there": 2, "skipped": 1, "matched": 4}  # Ann's second number and Di's
+    [entry, _] = [e for e in await _audit(env.stack, "campaign.import") if e.detail.get("source") == "customers"]
+    assert entry.username == "lead" and entry.detail["customer_ids"] == sorted(made.values())[:3]
+    assert any(e.username == "lead" and made["Ann"] in e.detail["ids"]
+               for e in await _audit(env.stack, "customer.search"))  # each customer read is the customers' audit
+    env.stack.campaigns.campaigns.settings = env.stack.campaigns.campaigns.settings.model_copy(
+        update={"max_numbers_per_add": 2})
+    body = await env.refused("lead", "POST", url, 400, "campaigns.too_many", json={"tags": ["renewal"]})
+    assert "3 customers" in body["messages"]["en"] and "客户有 3 个" in body["messages"]["zh-CN"]
+    await env.refused("lead", "POST", url, 400, "request.invalid", json={"tags": ["  "]})  # no blank tag: all
+    a3 = await env.stack.auth.repo.user_named("a3")  # the service itself: only who may read every customer
+    assert a3 is not None
+    with pytest.raises(DomainError) as refused:
+        await env.stack.campaigns.campaigns.from_customers(a3, c["id"], CustomerFilter(), ["other"])
+    assert refused.value.code == "campaigns.customers_unreadable"
+    await env.ok("lead", "POST", f"/api/campaigns/{c['id']}/stop")
+    await env.refused("lead", "POST", url, 409, "campaigns.bad_state", json={"tags": ["other"]})
+
+
+async def test_open_call_back_tasks_become_numbers_carrying_their_task(env: Env) -> None:
+    t1 = await _task(env, "13700000001", customer_id=7)
+    t2 = await _task(env, None)  # the customer has no number
+    await _task(env, "13700000003", queue="support")
+    await _task(env, "13700000004", state="reached")  # closed: not a call-back to make
+    t5 = await _task(env, "13700000005", case_type="fault")
+    c = await env.campaign(csv="number\n13800000001\n")
+    url = f"/api/campaigns/{c['id']}/numbers/from-callbacks"
+    await env.refused("a1", "POST", url, 403, "auth.needs_role", json={})
+    await env.refused("qc1", "POST", url, 403, "auth.needs_role", json={})
+    assert await env.ok("lead", "POST", url, json={"queue": "sales"}) == {
+        "added": 2, "already_there": 0, "skipped": 1, "matched": 3}
+    nums = await env.numbers(c["id"])
+    assert (nums["13700000001"]["callback_id"], nums["13700000001"]["customer_id"]) == (t1, 7)
+    assert nums["13700000005"]["callback_id"] == t5 and nums["13800000001"]["callback_id"] is None
+    assert t2 not in {n["callback_id"] for n in nums.values()} and "13700000003" not in nums
+    assert await env.ok("lead", "POST", url, json={"case_type": "complaint"}) == {
+        "added": 1, "already_there": 1, "skipped": 1, "matched": 3}  # the support queue's task too
+    env.stack.campaigns.campaigns.settings = env.stack.campaigns.campaigns.settings.model_copy(
+        update={"max_numbers_per_add": 3})
+    await env.refused("lead", "POST", url, 400, "campaigns.too_many", json={})  # four open tasks
+
+
+async def test_a_campaign_dial_of_a_call_back_number_is_an_attempt_of_its_task(env: Env) -> None:
+    t1 = await _task(env, "13700000001")
+    t2 = await _task(env, "13700000002")
+    c = await env.campaign(csv="number\n", retry={"busy": 10, "no_answer": 10, "failed": 30}, max_attempts=3)
+    await env.ok("lead", "POST", f"/api/campaigns/{c['id']}/numbers/from-callbacks", json={})
+    task2 = await env.stack.callbacks.desk.repo.get(t2)
+    assert task2 is not None  # reached by the call-back desk meanwhile: the campaign never dials it
+    await env.stack.callbacks.desk.repo.change(t2, task2.version, {"state": "reached", "closed_at": env.clock.now()})
+    await env.ok("lead", "POST", f"/api/campaigns/{c['id']}/start")
+    pacer = env.stack.campaigns.campaigns
+    assert await pacer.tick() == 1
+    [(_, number, uid)] = env.dialled()
+    assert number == "13700000001"
+    nums = await env.numbers(c["id"])
+    assert (nums["13700000002"]["state"], nums["13700000002"]["last_outcome"], nums["13700000002"]["attempts"]) == (
+        "done", "callback_closed", 0)
+    task = await env.ok("lead", "GET", f"/api/callbacks/{t1}")
+    assert [a["call_uniqueid"] for a in task["attempts"]] == [uid]  # the task's attempt is the campaign's call
+    await env.ends(uid, "NOANSWER")
+    await env.stack.callbacks.desk.flush()
+    task = await env.ok("lead", "GET", f"/api/callbacks/{t1}")
+    assert (task["task"]["failed_attempts"], task["attempts"][0]["outcome"]) == (1, "no_answer")
+    assert task["next_attempt_at"] == "2026-12-01T02:30:00Z"  # the desk's 30 minutes' spacing
+    env.clock.advance(10 * 60)  # the campaign's own no-answer retry is due, the task's spacing is not
+    await env.ready_again()
+    assert await pacer.tick() == 0 and env.dialled() == []
+    nums = await env.numbers(c["id"])
+    assert (nums["13700000001"]["state"], nums["13700000001"]["next_at"], nums["13700000001"]["attempts"]) == (
+        "pending", "2026-12-01T02:30:00Z", 1)  # waits for the task's next attempt; no campaign attempt counted
+    env.clock.advance(20 * 60)
+    assert await pacer.tick() == 1
+    [(_, number, uid2)] = env.dialled()
+    task = await env.ok("lead", "GET", f"/api/callbacks/{t1}")
+    assert number == "13700000001" and [a["call_uniqueid"] for a in task["attempts"]] == [uid, uid2]
+
+
+async def test_a_preview_agent_is_never_given_a_closed_tasks_number(env: Env) -> None:
+    t1 = await _task(env, "13700000001")
+    await _task(env, "13700000002")
+    c = await env.campaign(mode="preview", csv="number\n")
+    url = f"/api/campaigns/{c['id']}"
+    await env.ok("lead", "POST", f"{url}/numbers/from-callbacks", json={})
+    await env.ok("lead", "POST", f"{url}/start")
+    t = await env.stack.callbacks.desk.repo.get(t1)
+    assert t is not None
+    await env.stack.callbacks.desk.repo.change(t1, t.version, {"state": "unreachable", "closed_at": env.clock.now()})
+    n = await env.ok("a1", "POST", f"{url}/next")
+    assert n["number"] == "13700000002"  # the closed task's number is settled, not offered
+    assert (await env.numbers(c["id"]))["13700000001"]["state"] == "done"
+    # the desk's agent calls the same task meanwhile: the campaign's dial waits for that attempt's outcome
+    await env.ok("a2", "POST", f"/api/callbacks/{n['callback_id']}/call", json={})
+    env.dialled()
+    body = await env.refused("a1", "POST", f"{url}/numbers/{n['id']}/dial", 409, "campaigns.callback_waits")
+    assert "no outcome yet" in body["messages"]["en"] and env.dialled() == []
+    assert (await env.numbers(c["id"]))["13700000002"]["state"] == "pending"
