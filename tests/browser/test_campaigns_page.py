@@ -2,7 +2,9 @@
 stack. A supervisor goes from the board (no campaign running) to the campaigns page, creates a progressive campaign
 for an agent, imports a CSV with a bad row — refused naming the row, in English and then in Chinese, nothing stored
 — then a good one of ten numbers (the figures show 10 remaining), starts it; the board shows the running campaign's
-figures (pushed over /ws/board); back on the campaigns page they pause it and put a number on the do-not-call list.
+figures (pushed over /ws/board); back on the campaigns page they add the numbers of the customers tagged gold (one
+added, with the customer; one without a number skipped) and of the open call-back tasks (none), pause it and put a
+number on the do-not-call list.
 An agent of a running preview campaign takes the next number and sees it — the number, the contact's name, the
 customer, the script — and presses dial: not logged in at a seat, the server's refusal is shown (dialling itself
 needs a seat and Asterisk: tests/integration/test_campaigns.py).
@@ -17,6 +19,7 @@ failure.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -54,6 +57,9 @@ def test_a_supervisor_runs_a_campaign_and_an_agent_takes_a_preview_number(db_url
             add_user(admin, AGENT, "Agent Eight", ["agent"])
             add_user(admin, PREVIEW_AGENT, "Preview Eight", ["agent"])
             customer = ok(admin.post("/api/customers", json={"name": "Wang Wei", "numbers": ["13900000001"]}))
+            gold = ok(admin.post("/api/customers", json={"name": "Zhao Lei", "numbers": ["13900000009"],
+                                                         "tags": ["gold"]}))
+            ok(admin.post("/api/customers", json={"name": "Qian Yu", "tags": ["gold"]}))  # no number
             # a preview campaign for the agent, running, its first number tied to the customer
             pv = ok(admin.post("/api/campaigns", json={
                 "name": "Satisfaction calls", "mode": "preview", "agents": [PREVIEW_AGENT[0]],
@@ -130,6 +136,24 @@ def test_a_supervisor_runs_a_campaign_and_an_agent_takes_a_preview_number(db_url
 
             page.get_by_test_id("board-campaigns-link").click()
             page.wait_for_url("**/ui/campaigns.html*")
+            # the customers tagged gold: the one with a number added, with the customer; the other skipped
+            row.get_by_test_id("camp-row-mode").click()
+            expect(page.get_by_test_id("camp-detail-name")).to_have_text("Renewals")
+            page.get_by_test_id("camp-fc-tags").fill("gold")
+            page.get_by_test_id("camp-fc-submit").click()
+            fc = page.get_by_test_id("camp-fc-status")
+            expect(fc).to_contain_text("2 customers found: 1 numbers added, 0 already there, 1 customers without a "
+                                       "number skipped")
+            expect(row.get_by_test_id("camp-numbers")).to_have_text("11")
+            page.get_by_test_id("camp-fb-submit").click()  # no open call-back task yet
+            expect(page.get_by_test_id("camp-fb-status")).to_contain_text("0 open call-back tasks found")
+            page.get_by_test_id("lang-switch").select_option("zh-CN")
+            page.get_by_test_id("camp-fc-submit").click()
+            expect(fc).to_contain_text("匹配客户 2 位：新增 0 个号码，已有 1 个")
+            page.get_by_test_id("lang-switch").select_option("en")
+            with api_as(base, SUPERVISOR) as sup:
+                nums = ok(sup.get(f"/api/campaigns/{row.get_attribute('data-id')}/numbers", params={"limit": 100}))
+                assert [n["customer_id"] for n in nums["items"] if n["number"] == "13900000009"] == [gold["id"]]
             row.get_by_test_id("camp-pause").click()
             expect(row).to_have_attribute("data-state", "paused")
             expect(row.get_by_test_id("camp-resume")).to_be_visible()
@@ -151,8 +175,13 @@ def test_a_supervisor_runs_a_campaign_and_an_agent_takes_a_preview_number(db_url
 
             # the board no longer shows the paused campaign (the API says so too)
             with api_as(base, SUPERVISOR) as sup:
-                board = ok(sup.get("/api/board"))
-                assert [c["name"] for c in board["campaigns"].values()] == ["Satisfaction calls"]
+                deadline = time.monotonic() + 5  # the board reads the figures again at most once a second
+                while True:
+                    shown = [c["name"] for c in ok(sup.get("/api/board"))["campaigns"].values()]
+                    if shown == ["Satisfaction calls"] or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.2)
+                assert shown == ["Satisfaction calls"]
                 assert ok(sup.get("/api/dnc"))["items"][0]["number"] == "13800000005"
 
             # the preview agent: the next number, its customer and the script, then dial without a seat

@@ -1,8 +1,8 @@
 /* campaigns.html: outbound campaigns (外呼活动; issue 15, "4. Campaigns"; docs/outbound.md "The campaigns page").
  * For the leads (supervisors, admins): the campaigns with their state and live figures, refreshed every few seconds
  * (campaigns/list.js), start / pause / resume / stop, a campaign's settings and the import of its numbers from a
- * CSV file read in the browser (campaigns/detail.js), a new campaign (campaigns/create.js) and the do-not-call list
- * (campaigns/dnc.js). For the agents of a running preview campaign: the next number, its customer and the script,
+ * CSV file read in the browser (campaigns/detail.js) or from a customer tag filter and the open call-back tasks
+ * (campaigns/sources.js), a new campaign (campaigns/create.js) and the do-not-call list (campaigns/dnc.js). For the agents of a running preview campaign: the next number, its customer and the script,
  * and dial (campaigns/work.js). QC may read the list. Everything comes from /api/campaigns and /api/dnc. */
 
 import "./i18n/common.js";

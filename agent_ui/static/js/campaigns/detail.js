@@ -1,10 +1,12 @@
 /* The campaign chosen in the list: its settings, its script and its numbers by state, and (leads) the import of
  * numbers from a CSV file read in the browser and sent as {csv}; a refused file is the server's message naming
- * the row, in the page's language (nothing of that file is stored). */
+ * the row, in the page's language (nothing of that file is stored). The other sources, a customer filter and the
+ * open call-back tasks, are sources.js. */
 import { call, errorText } from "../core/api.js";
 import { $, el, showStatus } from "../core/dom.js";
 import { t } from "../core/i18n.js";
 import { fmtTime } from "../core/time.js";
+import { clearSources, initSources, renderSources } from "./sources.js";
 import { C, hoursText, isLead, modeLabel, outcomeLabel, stateLabel } from "./state.js";
 
 const MAX_BYTES = 2_000_000; // ImportIn.csv's max_length
@@ -19,6 +21,7 @@ function fact(dl, key, value, testid) {
 export function renderDetail() {
   const c = C.campaigns.find((x) => x.id === C.selected);
   $("camp-detail").hidden = !c;
+  renderSources(c);
   if (!c) return;
   const f = C.figures.get(c.id);
   $("camp-detail-name").textContent = c.name;
@@ -42,7 +45,10 @@ export function renderDetail() {
 
 /* Choosing another campaign clears what the import said about the last one. */
 export function selectCampaign(id, { keep = false } = {}) {
-  if (id !== C.selected && !keep) showStatus($("camp-import-status"), "", "");
+  if (id !== C.selected && !keep) {
+    showStatus($("camp-import-status"), "", "");
+    clearSources();
+  }
   C.selected = id;
   renderDetail();
 }
@@ -89,4 +95,5 @@ async function importFile(ev) {
 export function initDetail(reloadList) {
   reload = reloadList;
   $("camp-import").addEventListener("submit", importFile);
+  initSources(reloadList);
 }

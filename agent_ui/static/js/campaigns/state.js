@@ -18,7 +18,7 @@ export const C = {
 };
 
 export const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]; // ISO weekdays 1..7
-export const OUTCOMES = ["answered", "busy", "no_answer", "failed", "agent_missed"];
+export const OUTCOMES = ["answered", "busy", "no_answer", "failed", "agent_missed", "callback_closed"];
 
 export const mayRead = (u) => hasRole(u, "supervisor", "admin", "qc", "agent");
 export const isLead = (u) => hasRole(u, "supervisor", "admin");

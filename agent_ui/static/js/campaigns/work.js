@@ -44,6 +44,10 @@ function renderTaken() {
     ? el("a", { href: "agent.html", "data-testid": "camp-taken-customer-link", "data-customer-id": n.customer_id,
                 title: t("campaigns.customer_on_desk"), text: t("campaigns.customer_ref", { id: n.customer_id }) })
     : t("campaigns.customer_none"));
+  if (n.callback_id) { // a call-back task's number: its outcome is recorded on the call-back desk
+    cust.append(" · ", el("a", { href: `callbacks.html#task-${n.callback_id}`, "data-testid": "camp-taken-callback",
+                                  text: t("campaigns.callback_ref", { id: n.callback_id }) }));
+  }
   $("camp-taken-attempts").textContent = String(n.attempts);
   $("camp-taken-until").textContent = n.reserved_until ? fmtTime(n.reserved_until) : "—";
   $("camp-taken-script").textContent = c.script || t("campaigns.no_script");
