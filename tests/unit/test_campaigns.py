@@ -1,8 +1,8 @@
-"""Campaigns (issue 15, "4. Campaigns"; callcenter/campaigns/) through the API and the pacer on the fake clock and
-a fake AMI, on both databases: the list import (every row checked first), calling hours, the do-not-call list
-winning over an earlier import, the progressive pacer never placing more calls than ready agents and retrying
-each number by the rule of its outcome, a restart that never dials twice inside the spacing, preview; the list from a customer filter and from the open
-call-back tasks, whose dial is an attempt of the task by the call-back desk's rules."""
+"""Campaigns (issue 15, "4. Campaigns"; callcenter/campaigns/) through the API and the pacer on the fake clock and a
+fake AMI, on both databases: the list import (every row checked first), calling hours, the do-not-call list winning
+over an earlier import, the progressive pacer never placing more calls than ready agents and retrying each number by
+the rule of its outcome, a restart that never dials twice inside the spacing, preview; the list from a customer
+filter and from the open call-back tasks, whose dial is an attempt of the task by the call-back desk's rules."""
 
 from __future__ import annotations
 
