@@ -155,7 +155,8 @@ class Stack:
             users_with_role=clocks_live.live.users_with_role, notifier=clocks_live.live.notifier, board=self.board,
             on_follow_up=customers.service_records.on_follow_up,
             record_called_back=customers.service_records.follow_up_called_back, queue_of_call=self._queue_of_call,
-            agi=self.agi, ami=self.ami, new_uniqueid=self.acd.calls.new_uniqueid, caller_id=s.acd.outbound_caller_id)
+            agi=self.agi, ami=self.ami, new_uniqueid=self.acd.calls.new_uniqueid, caller_id=s.acd.outbound_caller_id,
+            prompts=self.prompts)
         self.callbacks = callbacks
         # campaigns (issue 15): the pacer places the calls of the progressive ones through the ACD's click-to-call;
         # their numbers also come from the customers' search and the call-back desk's open tasks (an attempt each)
@@ -400,6 +401,7 @@ class Stack:
                 await self.refuse_dev_credentials()
             if s.ivr.seed_default_flow:
                 await self.ivr_domain.seed_default_flow(s.data_dir, s.queue_names)
+            await self.callbacks.queue.seed_prompts(s.data_dir / "prompts")  # the call-back's, when it is on
             self.layout = render_config(s, seats=await self.directory_repo.seat_confs(),
                                         queues=await self._queue_confs())
             check_modules(s)  # asterisk.modules_dir holds what modules.conf loads, or a SettingsError

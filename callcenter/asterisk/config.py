@@ -168,8 +168,19 @@ remove_existing = yes
     return "\n".join(out)
 
 
-def _queues(queues: list[QueueConf], exit_context: set[str] | None = None) -> str:
-    """``exit_context``: the queues whose callers may press the call-back key (``[cc-queue-exit]``)."""
+@dataclass(frozen=True)
+class CallbackOffer:
+    """The spoken offer of the queued caller's call-back: the prompt's absolute path without language and
+    extension (Asterisk inserts the channel's language before its last part: ``<dir>/<lang>/<name>``) and how
+    often it is said."""
+
+    prompt: str
+    every_seconds: int
+
+
+def _queues(queues: list[QueueConf], exit_context: set[str] | None = None, offer: CallbackOffer | None = None) -> str:
+    """``exit_context``: the queues whose callers may press the call-back key (``[cc-queue-exit]``), and hear
+    ``offer`` said every so often."""
     out = []
     for q in queues:
         lines = [
@@ -185,14 +196,19 @@ def _queues(queues: list[QueueConf], exit_context: set[str] | None = None) -> st
             "joinempty = yes",
             "leavewhenempty = no",
             "announce-frequency = 0",
-            "periodic-announce-frequency = 0",
             f"servicelevel = {q.service_level_seconds}",
             "musicclass = default",
         ]
         if q.announce:
             lines.append(f"announce = {q.announce}")
-        if exit_context is not None and q.name in exit_context:
+        offers = exit_context is not None and q.name in exit_context
+        if offers:
             lines.append("context = cc-queue-exit")  # the call-back key (callbacks.queue.key)
+        if offers and offer is not None and offer.every_seconds:
+            lines += [f"periodic-announce = {offer.prompt}",
+                      f"periodic-announce-frequency = {offer.every_seconds}"]
+        else:
+            lines.append("periodic-announce-frequency = 0")
         out.append("\n".join(lines) + "\n")
     return "\n".join(out)
 
@@ -252,6 +268,20 @@ def _callback_queues(settings: Settings, queues: list[QueueConf]) -> set[str]:
     return {q.name for q in queues if not qc.queues or q.name in qc.queues}
 
 
+def callback_offer(settings: Settings) -> CallbackOffer:
+    """The offer's prompt (``cc-callback-offer-<key>``, seeded per language in ``<data_dir>/prompts/<lang>/``; an
+    upload under that name replaces it) as app_queue's ``periodic-announce``. Its value is a comma-separated list
+    of files: a data folder Asterisk cannot take there is refused, naming the setting."""
+    qc = settings.callbacks.queue
+    folder = str(settings.data_dir / "prompts")
+    if qc.enabled and qc.offer_every_seconds and not _DIALPLAN_PATH.match(folder):
+        raise ConfigRenderError(
+            f"setting paths.data_dir (CALLCENTER_PATHS__DATA_DIR): {folder!r} cannot be handed to app_queue's "
+            "periodic-announce (the call-back's spoken offer, callbacks.queue.offer_every_seconds): use an absolute "
+            "path of letters, digits and _ . / + ~ @ - only, or set callbacks.queue.offer_every_seconds = 0")
+    return CallbackOffer(f"{folder}/cc-callback-offer-{qc.key}", qc.offer_every_seconds)
+
+
 def _queue_callback_extension(settings: Settings) -> str:
     """``[cc-queue-exit]``'s one extension: the call-back key (a digit, checked by the settings); none when off."""
     qc = settings.callbacks.queue
@@ -289,7 +319,7 @@ def template_values(settings: Settings, layout: RuntimeLayout, seats: list[SeatC
         "agent_endpoints": _agent_endpoints(seats if seats is not None else seats_from_settings(settings),
                                            settings.seat.qualify_frequency_seconds),
         "queues": _queues(qs := queues if queues is not None else queues_from_settings(settings),
-                          _callback_queues(settings, qs)),
+                          _callback_queues(settings, qs), callback_offer(settings)),
         "queue_callback": _queue_callback_extension(settings),
         "outbound_host": a.outbound_host,
         **{f"outside_{use}": outside_extensions(use, getattr(settings.outside_numbers, use), a.outbound_host)

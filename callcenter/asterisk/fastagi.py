@@ -20,7 +20,8 @@ from callcenter.asterisk.errors import AgiCommandError, AgiHangup, AgiTimeout, P
 
 log = logging.getLogger(__name__)
 
-_RESULT = re.compile(r"^200 result=(-?\d*)(?: \((.*)\))?(?: (.*))?$")
+# GET DATA answers with what the caller typed, which may hold * and # (and A-D from some phones)
+_RESULT = re.compile(r"^200 result=(-?[0-9*#A-Da-d]*)(?: \((.*)\))?(?: (.*))?$")
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,24 @@ class AgiChannel:
             self.hung_up = True
             raise AgiHangup("channel hung up during playback")
         return chr(int(r.result)) if r.result not in ("", "0") else ""
+
+    async def wait_for_digit(self, timeout_ms: int) -> str:
+        """``WAIT FOR DIGIT``: the key pressed within ``timeout_ms``, or '' (none)."""
+        r = await self.command(f"WAIT FOR DIGIT {timeout_ms}", timeout=self.command_timeout + timeout_ms / 1000)
+        if r.result == "-1":
+            self.hung_up = True
+            raise AgiHangup("channel hung up waiting for a digit")
+        return chr(int(r.result)) if r.result.isdigit() and r.result != "0" else ""
+
+    async def get_data(self, prompt: str, timeout_ms: int, max_digits: int) -> str:
+        """``GET DATA``: play ``prompt`` and collect keys until ``#``, ``max_digits`` or ``timeout_ms`` between
+        two keys; returns what was typed (untrusted: may hold ``*``), '' for nothing."""
+        r = await self.command(f"GET DATA {prompt} {timeout_ms} {max_digits}",
+                               timeout=self.command_timeout + 600 + timeout_ms * (max_digits + 1) / 1000)
+        if r.result == "-1":
+            self.hung_up = True
+            raise AgiHangup("channel hung up while typing")
+        return r.result
 
     async def record_file(self, path: str, max_seconds: int, silence_seconds: int = 5) -> None:
         """``RECORD FILE`` to ``path``.wav with a beep; '#' or silence ends it. A hang-up (result -1, the usual

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 ProblemStands = Literal["new_case", "reopen"]
 
@@ -25,6 +25,16 @@ class QueueCallbackSettings(BaseModel):
     min_wait_seconds: float = Field(0.0, ge=0, le=3600)
     # the queues that offer it (empty: every queue)
     queues: list[str] = Field(default_factory=list)
+    # how often a caller waiting in such a queue hears the offer ("to be called back in your turn without waiting,
+    # press <key>": app_queue's periodic-announce); 0: never said (the key still works)
+    offer_every_seconds: int = 30
+
+    @field_validator("offer_every_seconds")
+    @classmethod
+    def _offer_every(cls, v: int) -> int:
+        if v != 0 and not 5 <= v <= 3600:
+            raise ValueError("must be 0 (the offer is never said) or 5 to 3600 seconds")
+        return v
 
 
 class CallbackSettings(BaseModel):

@@ -3,39 +3,55 @@
 A queue offering it (``callbacks.queue``: ``enabled``, ``queues``) has ``context=cc-queue-exit`` in queues.conf,
 so a caller who presses ``key`` leaves ``Queue()`` for the FastAGI ``callback`` (:meth:`QueueCallbacks.agi`):
 
-- The request is stored once per call (``queue_callbacks.call_uniqueid`` is unique: never twice) with the
-  caller's number (the calling number, 3–20 digits; an anonymous caller is put back in line) and their place —
-  when they joined the queue. A caller who waited less than ``min_wait_seconds`` is put back in line at the
-  position they had. Their call ends as ``callback`` (not abandoned).
+- The offering queues say the offer every ``offer_every_seconds`` (queues.conf ``periodic-announce``, the prompt
+  ``cc-callback-offer-<key>`` in the caller's language).
+- The number is confirmed first (:meth:`QueueCallbacks._confirm`): the calling number is read back digit by digit
+  and the caller presses 1 to confirm or 2 to type another one ending with # (3–20 digits, asked again once after
+  bad input); an anonymous caller types one directly. Silence, or bad input twice, puts them back in line at their
+  place (counted from when they joined, so the questions cost them nothing); only a number they confirmed is called.
+  Meanwhile they are still waiting for service (``CallTracker.callback_confirming``: on the board, and a hang-up
+  is abandoned in the queue).
+- The request is stored once per call (``queue_callbacks.call_uniqueid`` is unique: never twice) with that number
+  and their place — when they joined the queue. A caller who waited less than ``min_wait_seconds`` is put back in
+  line at once. Their call ends as ``callback`` (not abandoned).
 - At once the service Originates ``Local/cbq-<id>@cc-callback-queue``: its second half waits in the queue at the
   caller's place — re-entering ``Queue()`` at the position counted now: behind every caller (and every other
   call-back's place) that joined before the caller did, ahead of everyone who came later — so it is answered in
   the caller's turn, never ahead of callers who were waiting before them. When an agent takes it, the first half
   goes on to ``[cc-callback-dial]`` and dials the customer over the trunk: the agent is connected first, the
   customer never waits on a ringing line. That leg is an outbound call record (recorded like click-to-call's),
-  which learns its agent from the queue's AgentConnect of the place.
+  which learns its agent from the queue's AgentConnect of the place. While the place waits the board counts it in
+  its queue's waiting as the contact who asked, from when they joined (``link_place``), marked as a call-back.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from callcenter.asterisk.errors import AgiCommandError, AgiTimeout
 from callcenter.asterisk.fastagi import AgiChannel
 from callcenter.callbacks.config import QueueCallbackSettings
 from callcenter.callbacks.models import QueueCallback
 from callcenter.clock import Clock
+from callcenter.ivr.seed import callback_prompts, generate_prompts
 
 log = logging.getLogger(__name__)
 ORIGINATE_TIMEOUT_MS = 3_600_000  # the place may wait in line this long
+ANSWER_MS = 6000  # the caller has this long to press 1 or 2 after the question
+TYPE_MS = 6000  # ... and between two keys of a number they type (GET DATA)
+KEYS = "0123456789*#"  # any key stops a prompt (a wrong one is bad input)
+_TYPED = re.compile(r"[0-9]{3,20}")
 
 
 class Tracker(Protocol):
@@ -43,9 +59,12 @@ class Tracker(Protocol):
 
     def call(self, uniqueid: str) -> Any: ...
 
+    def callback_confirming(self, uniqueid: str) -> None: ...
+
     def callback_requested(self, uniqueid: str) -> None: ...
 
-    def link_place(self, place_uniqueid: str, call_uniqueid: str) -> None: ...
+    def link_place(self, place_uniqueid: str, call_uniqueid: str, *, caller_uniqueid: str | None = None,
+                   queue: str | None = None, queued_at: datetime | None = None) -> None: ...
 
     async def outbound_started(self, uniqueid: str, number: str, *, agent_username: str, agent_extension: str,
                                agent_interface: str, agent_name: str | None, customer_id: int | None,
@@ -58,6 +77,10 @@ class Originate(Protocol):
     async def originate(self, channel: str, context: str, exten: str, *, caller_id: str, timeout_ms: int = 30000,
                         variables: dict[str, str] | None = None, channel_id: str | None = None,
                         other_channel_id: str | None = None) -> None: ...
+
+
+class Prompts(Protocol):
+    def resolve(self, name: str, lang: str, fallback_lang: str = "en") -> str: ...
 
 
 def _digits(raw: str | None) -> str | None:
@@ -74,8 +97,16 @@ class QueueCallbacks:
     ami: Originate
     new_uniqueid: Callable[[], str]
     caller_id: str  # what the customer sees (acd.outbound_caller_id)
+    prompts: Prompts  # the IVR's prompt store (the caller's language, an uploaded prompt over the seeded one)
     _places: dict[str, list[datetime]] = field(init=False, default_factory=dict)  # queue → places waiting
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+
+    async def seed_prompts(self, prompt_dir: Path) -> list[Path]:
+        """When it is on: any missing prompt it says (the offer naming the key, the questions, the digits), spoken
+        by espeak-ng in zh and en (callcenter.ivr.seed); an admin's upload under the same name is kept."""
+        if not self.settings.enabled:
+            return []
+        return await asyncio.to_thread(generate_prompts, prompt_dir, prompts=callback_prompts(self.settings.key))
 
     def offered(self, queue: str) -> bool:
         return self.settings.enabled and (not self.settings.queues or queue in self.settings.queues)
@@ -87,26 +118,37 @@ class QueueCallbacks:
         queue = await agi.get_variable("CC_QUEUE") or ""
         position = await agi.get_variable("QUEUEPOSITION") or ""
         st = self.tracker.call(uid)
-        number = _digits(agi.env.get("agi_callerid"))
         now = self.clock.now()
         queued_at = getattr(st, "queued_at", None)
         why = ("not offered in this queue" if not self.offered(queue) else "the call is not known" if st is None
-               else "not queued" if queued_at is None else "no number to call back" if number is None
+               else "not queued" if queued_at is None
                else "waited too little" if (now - queued_at).total_seconds() < self.settings.min_wait_seconds
                else "")
-        if why or number is None or queued_at is None:
+        if why or queued_at is None:
             log.info("call %s: call-back refused (%s): back in line", uid, why)
-            await agi.set_variable("CC_CALLBACK", "no")
-            await agi.set_variable("CC_CALLBACK_POSITION", position if position.isdigit() else "1")
+            await self._back_in_line(agi, queue, queued_at, position)
+            return
+        self.tracker.callback_confirming(uid)
+        lang = await agi.get_variable("CHANNEL(language)") or ""
+        try:
+            number = await self._confirm(agi, _digits(agi.env.get("agi_callerid")), lang)
+        except (AgiTimeout, AgiCommandError) as e:  # a hang-up (AgiHangup) ends here: the caller is gone
+            log.warning("call %s: the call-back's questions failed (%s): back in line", uid, e)
+            number = None
+        if number is None:
+            log.info("call %s: no call-back number confirmed: back in line", uid)
+            await self._back_in_line(agi, queue, queued_at, position)  # first: the words may fail, the place not
+            await agi.stream_file(self._prompt("cc-callback-keep-place", lang))
             return
         async with self.sessions() as s:
             row = QueueCallback(call_uniqueid=uid, queue=queue, number=number, queued_at=queued_at,
-                                requested_at=now, position=0, state="waiting")
+                                requested_at=self.clock.now(), position=0, state="waiting")
             s.add(row)
             try:
                 await s.commit()
             except IntegrityError:  # asked twice (the key pressed again): one call-back
                 await s.rollback()
+                self.tracker.callback_requested(uid)
                 await agi.set_variable("CC_CALLBACK", "ok")
                 return
             await s.refresh(row)
@@ -115,6 +157,63 @@ class QueueCallbacks:
         task = asyncio.get_running_loop().create_task(self._place(row), name=f"call-back place {row.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        await agi.stream_file(self._prompt("cc-callback-thanks", lang))
+
+    def _prompt(self, name: str, lang: str) -> str:
+        return self.prompts.resolve(name, lang or "zh", "en")
+
+    async def _back_in_line(self, agi: AgiChannel, queue: str, queued_at: datetime | None, position: str) -> None:
+        """Back into ``Queue()`` at the caller's place: behind who joined before them and is still in line (the
+        position they had when they pressed the key may be too far back by now), else that position."""
+        if queued_at is not None and self.offered(queue):
+            position = str(min(self.position_for(queue, queued_at), 9999))
+        await agi.set_variable("CC_CALLBACK", "no")
+        await agi.set_variable("CC_CALLBACK_POSITION", position if position.isdigit() else "1")
+
+    async def _confirm(self, agi: AgiChannel, number: str | None, lang: str) -> str | None:
+        """The number the caller confirmed (pressed 1 after hearing it read back), or None: silence, bad input a
+        second time, or too many turns. Only digits typed on the phone reach it (3–20)."""
+        bad = 0
+        for _ in range(6):  # e.g. 2 (another number), the number typed, 2 again ...: never endless
+            if number is None:
+                typed = await agi.get_data(self._prompt("cc-callback-enter", lang), TYPE_MS, 20)
+                if not typed:
+                    return None
+                number = typed if _TYPED.fullmatch(typed) else None
+                if number is None:
+                    bad += 1
+                    if bad > 1:
+                        return None
+                    await agi.stream_file(self._prompt("cc-callback-invalid", lang))
+                    continue
+            choice = await self._read_back(agi, number, lang)
+            if choice == "1":
+                return number
+            if choice == "":
+                return None
+            if choice == "2":
+                number = None
+                continue
+            bad += 1
+            if bad > 1:
+                return None
+            await agi.stream_file(self._prompt("cc-invalid", lang))
+        return None
+
+    async def _read_back(self, agi: AgiChannel, number: str, lang: str) -> str:
+        """"We will call you back on the number 1 3 5 ... To confirm, press 1; to enter another, press 2": the
+        key pressed (any key stops the words), '' after the answer time. The digits are the centre's own prompts
+        (cc-digit-<d>): Asterisk 16 has its SAY DIGITS sounds in English only."""
+        pressed = await agi.stream_file(self._prompt("cc-callback-number", lang), KEYS)
+        for d in number:
+            if pressed:
+                break
+            pressed = await agi.stream_file(self._prompt(f"cc-digit-{d}", lang), KEYS)
+        if not pressed:
+            pressed = await agi.stream_file(self._prompt("cc-callback-confirm", lang), KEYS)
+        if not pressed:
+            pressed = await agi.wait_for_digit(ANSWER_MS)
+        return pressed
 
     def position_for(self, queue: str, queued_at: datetime) -> int:
         """The place in line now of someone who joined ``queue`` at ``queued_at``: after every caller still
@@ -132,7 +231,8 @@ class QueueCallbacks:
             await self.tracker.outbound_started(dial_uid, row.number, agent_username="", agent_extension="",
                                                 agent_interface="", agent_name=None, customer_id=None,
                                                 caller_id=self.caller_id)
-            self.tracker.link_place(place_uid, dial_uid)
+            self.tracker.link_place(place_uid, dial_uid, caller_uniqueid=row.call_uniqueid, queue=row.queue,
+                                    queued_at=row.queued_at)
             self._places.setdefault(row.queue, []).append(row.queued_at)
             await self.ami.originate(f"Local/cbq-{row.id:010d}@cc-callback-queue", "cc-callback-dial", row.number,
                                      caller_id=f"<{row.number}>", timeout_ms=ORIGINATE_TIMEOUT_MS,

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.callbacks.api import router
 from callcenter.callbacks.config import CallbackSettings
-from callcenter.callbacks.queue import Originate, QueueCallbacks
+from callcenter.callbacks.queue import Originate, Prompts, QueueCallbacks
 from callcenter.callbacks.repository import CallbackRepository
 from callcenter.callbacks.service import (
     Audit,
@@ -58,11 +58,12 @@ def wire_callbacks(sessions: async_sessionmaker[AsyncSession], clock: Clock, tim
                    board: BoardAlerts, on_follow_up: Callable[..., None],
                    record_called_back: Callable[[int, datetime, str], Awaitable[None]],
                    queue_of_call: Callable[[str], Awaitable[str | None]], agi: FastAgiServer, ami: Originate,
-                   new_uniqueid: Callable[[], str], caller_id: str) -> Callbacks:
+                   new_uniqueid: Callable[[], str], caller_id: str, prompts: Prompts) -> Callbacks:
     """``on_case_change``: the cases' ``CaseService.on_change`` (a resolved case gets its task); ``on_follow_up``:
     the service records' ``ServiceRecords.on_follow_up`` (a follow-up asked for gets its task) and
     ``record_called_back`` (a closed task's record marked done); ``place_call``: the ACD's click-to-call for an
-    agent (the outbound call's uniqueid); ``board``: the wallboard's alerts."""
+    agent (the outbound call's uniqueid); ``board``: the wallboard's alerts; ``prompts``: the IVR's prompt store
+    (what the queued caller's call-back says)."""
 
     async def tell_feedback(department_id: int | None, case_number: str, followed_by: str, how: str, note: str,
                             at: datetime) -> list[str]:
@@ -99,7 +100,7 @@ def wire_callbacks(sessions: async_sessionmaker[AsyncSession], clock: Clock, tim
     on_case_change(on_case)
     on_follow_up(on_record)
     tracker.watch(desk.on_call)
-    queue = QueueCallbacks(sessions, settings.queue, clock, tracker, ami, new_uniqueid, caller_id)
+    queue = QueueCallbacks(sessions, settings.queue, clock, tracker, ami, new_uniqueid, caller_id, prompts)
     agi.route("callback", queue.agi)
     tracker.watch(queue.on_call)
     return Callbacks(desk=desk, watch=OverdueWatch(desk), queue=queue, routers=(router,))

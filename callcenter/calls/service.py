@@ -113,9 +113,18 @@ class CallState:
     answered_by_bridge: bool = False  # answered_at/agent taken from a bridge, not (yet) from AgentConnect
     dial_status: str | None = None  # outbound: the DialEnd status of the customer's leg
     dialled_cause: str | None = None  # outbound: the customer's leg's hang-up cause (21: rejected)
+    # out of Queue() answering the call-back offer's questions: their place is kept (a hang-up is abandoned)
+    confirming_callback: bool = False
+    # a queued call-back's outbound call: its place (a Local channel) waits in ``place_queue`` for the caller who
+    # asked (``place_of``, joined at ``place_queued_at``); ``place_waiting`` while it is in line
+    place_of: str | None = None
+    place_queue: str | None = None
+    place_queued_at: datetime | None = None
+    place_waiting: bool = False
 
     _TRANSIENT = ("abandoned", "left_queue", "in_ivr", "ivr_exit", "touched", "answered_by_bridge", "dial_status",
-                  "dialled_cause")
+                  "dialled_cause", "confirming_callback", "place_of", "place_queue", "place_queued_at",
+                  "place_waiting")
 
     def row(self) -> dict[str, Any]:
         # shallow on purpose (dataclasses.asdict deep-copies the IVR path on every save); the path list is
@@ -300,13 +309,27 @@ class CallTracker:
             uid, self._at(ev), linkedid=ev.linkedid, channel=ev.channel,
             caller_number=_num(ev.caller_id_num), caller_name=_num(ev.caller_id_name))
 
+    def _place_moved(self, place_uniqueid: str, waiting: bool) -> bool:
+        """A call-back's place joined (``waiting``) or left its queue: told on its outbound call (not stored: the
+        place is no call of its own). Whether ``place_uniqueid`` is such a place."""
+        out = self.active.get(self._places.get(place_uniqueid, ""))
+        if place_uniqueid not in self._places:
+            return False
+        if out is not None and out.place_waiting != waiting:
+            out.place_waiting = waiting
+            self._changed(out)
+        return True
+
     async def on_queue_caller_join(self, ev: QueueCallerJoin) -> None:
+        if self._place_moved(ev.uniqueid, True):
+            return
         st = await self._queue_call(ev)
         if st is None:
             return
         st.queue = ev.queue or st.queue
         st.queued_at = st.queued_at or self._at(ev)
         st.left_queue = False
+        st.confirming_callback = False
         await self._save(st)
 
     async def on_agent_called(self, ev: AgentCalled) -> None:
@@ -323,6 +346,7 @@ class CallTracker:
         if placed is not None:  # a call-back's place was answered: its outbound call has its agent
             out = self.active.get(placed)
             if out is not None:
+                out.place_waiting = False
                 out.agent_interface = ev.interface or None
                 out.agent_extension = interface_extension(out.agent_interface)
                 out.agent_name = _num(ev.member_name)
@@ -358,12 +382,16 @@ class CallTracker:
             await self._save(st)
 
     async def on_queue_caller_abandon(self, ev: QueueCallerAbandon) -> None:
+        if self._place_moved(ev.uniqueid, False):
+            return
         st = self.active.get(ev.uniqueid)
         if st is not None:
             st.abandoned = True
             self._changed(st)
 
     async def on_queue_caller_leave(self, ev: QueueCallerLeave) -> None:
+        if self._place_moved(ev.uniqueid, False):
+            return
         st = await self._queue_call(ev)
         if st is not None:
             st.left_queue = True
@@ -417,6 +445,8 @@ class CallTracker:
 
     async def on_hangup(self, ev: Hangup) -> None:
         self._forget_bridge(ev.uniqueid)
+        if self._place_moved(ev.uniqueid, False):
+            del self._places[ev.uniqueid]  # the place is gone (the call-back ended before an agent took it)
         st = self.active.get(ev.uniqueid)
         if st is None:
             out = self._outbound(ev.linkedid) if ev.linkedid != ev.uniqueid else None
@@ -484,17 +514,32 @@ class CallTracker:
         await self._save(st)
         return st
 
+    def callback_confirming(self, uniqueid: str) -> None:
+        """The caller pressed the call-back key and answers its questions out of ``Queue()``: still waiting for
+        service at their place (the board counts them; a hang-up now is abandoned in the queue) until they are back
+        in line (QueueCallerJoin) or :meth:`callback_requested`."""
+        st = self.active.get(uniqueid)
+        if st is not None and not st.confirming_callback:
+            st.confirming_callback = True
+            self._changed(st)
+
     def callback_requested(self, uniqueid: str) -> None:
         """The caller left the queue to be called back in their turn: their call ends as ``callback``."""
         st = self.active.get(uniqueid)
         if st is not None:
-            st.ivr_exit, st.in_ivr, st.left_queue = "callback", False, True
+            st.ivr_exit, st.in_ivr, st.left_queue, st.confirming_callback = "callback", False, True, False
             self._changed(st)
 
-    def link_place(self, place_uniqueid: str, call_uniqueid: str) -> None:
+    def link_place(self, place_uniqueid: str, call_uniqueid: str, *, caller_uniqueid: str | None = None,
+                   queue: str | None = None, queued_at: datetime | None = None) -> None:
         """A queued call-back's place (the Local channel waiting in the queue) belongs to the outbound call
-        ``call_uniqueid``: the agent the queue connects to the place is that call's agent."""
+        ``call_uniqueid``: the agent the queue connects to the place is that call's agent. ``caller_uniqueid``,
+        ``queue``, ``queued_at``: the caller who asked and when they joined ``queue`` (the board shows the place as
+        that contact waiting, from then)."""
         self._places[place_uniqueid] = call_uniqueid
+        out = self.active.get(call_uniqueid)
+        if out is not None:
+            out.place_of, out.place_queue, out.place_queued_at = caller_uniqueid, queue, queued_at
 
     async def outbound_failed(self, uniqueid: str, reason: str) -> None:
         """The Originate itself was refused (Asterisk unreachable, the action failed): nothing rang."""
@@ -521,6 +566,13 @@ class CallTracker:
         """``channel_uniqueid`` (a channel the service originates, e.g. a conference party's Local half) will dial
         the trunk for the call ``call_uniqueid``: the leg it dials is that call's agent's outbound call."""
         self._leg_origins[channel_uniqueid] = call_uniqueid
+
+    def _trunk_leg_of(self, dest_uniqueid: str | None) -> CallState | None:
+        """The trunk leg of its own (:meth:`_trunk_leg`) a DialEnd's destination is, if it is one. (Not any outbound
+        call by its DestUniqueid: an Originate's own DialEnd names the agent's leg as its destination, with ANSWER
+        when the agent's phone is taken — long before the customer answers.)"""
+        st = self._outbound(dest_uniqueid)
+        return st if st is not None and (st.channel or "").startswith(TRUNK_CHANNEL) else None
 
     async def _trunk_leg(self, ev: DialBegin) -> None:
         """A channel the tracker does not follow as an outbound call dials the trunk — a transfer to an outside
@@ -560,7 +612,7 @@ class CallTracker:
             await self._save(st)
 
     async def on_dial_end(self, ev: DialEnd) -> None:
-        st = self._outbound(ev.uniqueid) or self._outbound(ev.dest_uniqueid)
+        st = self._outbound(ev.uniqueid) or self._trunk_leg_of(ev.dest_uniqueid)
         if st is None:
             return
         st.dial_status = (ev.dial_status or "").upper() or "UNKNOWN"
@@ -603,7 +655,7 @@ class CallTracker:
         elif st.in_ivr or (st.ivr_entered_at is not None and st.ivr_exited_at is None):
             st.outcome = "abandoned"
             st.end_reason = "caller_hangup_in_ivr"
-        elif st.abandoned or (st.queued_at is not None and not st.left_queue):
+        elif st.abandoned or st.confirming_callback or (st.queued_at is not None and not st.left_queue):
             st.outcome = "abandoned"
             st.end_reason = "caller_hangup_in_queue"
         elif st.left_queue:

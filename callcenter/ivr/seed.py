@@ -39,6 +39,43 @@ PROMPTS: dict[str, dict[str, str]] = {
         "en": "All our agents are busy. Please leave a message after the tone and press hash when done.",
     },
 }
+# the queued caller's call-back (docs/outbound.md "A call-back that keeps the caller's place"), generated at start
+# when it is on (callback_prompts): the offer names the key, so there is one per key (cc-callback-offer-<key>); the
+# FastAGI callback says the others
+CALLBACK_PROMPTS: dict[str, dict[str, str]] = {
+    **{f"cc-callback-offer-{k}": {
+        "zh": f"如不想继续等待，请按{k}，轮到您时我们将回拨给您。",
+        "en": f"To be called back in your turn without waiting, press {k}.",
+    } for k in "0123456789"},
+    "cc-callback-number": {"zh": "我们将回拨您的号码：", "en": "We will call you back on the number"},
+    "cc-callback-confirm": {
+        "zh": "确认请按1，输入其他号码请按2。",
+        "en": "To confirm, press 1. To enter another number, press 2.",
+    },
+    "cc-callback-enter": {
+        "zh": "请输入回拨号码，以井号键结束。",
+        "en": "Please enter the number to call you back on, then press hash.",
+    },
+    "cc-callback-invalid": {"zh": "号码无效。", "en": "Sorry, that number is not valid."},
+    "cc-callback-thanks": {
+        "zh": "谢谢，轮到您时我们将回拨给您，再见。",
+        "en": "Thank you. We will call you back in your turn. Goodbye.",
+    },
+    "cc-callback-keep-place": {
+        "zh": "您仍在原来的位置排队，请稍候。",
+        "en": "You keep your place in the queue. Please hold.",
+    },
+    # the number read back digit by digit (Asterisk 16 ships its digits in English only)
+    **{f"cc-digit-{d}": {"zh": "零一二三四五六七八九"[int(d)], "en": d} for d in "0123456789"},
+}
+
+
+def callback_prompts(key: str) -> dict[str, dict[str, str]]:
+    """The call-back's prompts when its key is ``key``: the offer naming that key, the questions, the digits."""
+    return {n: t for n, t in CALLBACK_PROMPTS.items()
+            if n == f"cc-callback-offer-{key}" or not n.startswith("cc-callback-offer-")}
+
+
 VOICES = {"zh": "cmn", "en": "en"}
 
 
@@ -46,11 +83,13 @@ def _to_asterisk(seg: AudioSegment) -> AudioSegment:
     return seg.set_frame_rate(8000).set_channels(1).set_sample_width(2)
 
 
-def generate_prompts(prompt_dir: Path, languages: tuple[str, ...] = ("zh", "en")) -> list[Path]:
-    """Create any missing default prompt; never overwrites a file an admin put there."""
+def generate_prompts(prompt_dir: Path, languages: tuple[str, ...] = ("zh", "en"),
+                     prompts: dict[str, dict[str, str]] | None = None) -> list[Path]:
+    """Create any missing prompt of ``prompts`` (the first run's, ``PROMPTS``, by default); never overwrites a file
+    an admin put there."""
     espeak = shutil.which("espeak-ng")
     made: list[Path] = []
-    for name, texts in PROMPTS.items():
+    for name, texts in (PROMPTS if prompts is None else prompts).items():
         for lang in languages:
             target = prompt_dir / lang / f"{name}.wav"
             if target.exists():

@@ -56,9 +56,11 @@ class Alerts:
         for lc in self.queues.fig.waiting():
             limit = info.get(lc.queue, {}).get("max_wait_seconds")
             if limit is not None and (now - lc.queued_at).total_seconds() > limit:
+                detail = {"caller_number": lc.caller_number, "queued_at": lc.queued_at, "max_wait_seconds": limit}
+                if lc.callback:  # the same contact, waiting as a call-back's place (the same alert id)
+                    detail["callback"] = True
                 out[f"wait:{lc.uniqueid}"] = {"kind": "long_wait", "queue": lc.queue, "username": None,
-                                              "detail": {"caller_number": lc.caller_number,
-                                                         "queued_at": lc.queued_at, "max_wait_seconds": limit}}
+                                              "detail": detail}
         seat = self.seat()
         for a in self.acd.by_ext.values():
             sa = seat.away_status(a.username, now)

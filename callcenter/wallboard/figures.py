@@ -135,6 +135,7 @@ class LiveCall:
     caller_number: str | None
     waiting: bool = True
     answered: bool = False
+    callback: bool = False  # a call-back's place: the caller who asked (``uniqueid``), waiting since they joined
 
 
 class Figures:
@@ -147,6 +148,7 @@ class Figures:
         self.sl_seconds = sl_seconds
         self.logs: dict[str, FactLog] = {}
         self.live: dict[str, LiveCall] = {}
+        self.places: dict[str, LiveCall] = {}  # a call-back's outbound call → its place while it waits in line
         self._done: OrderedDict[str, None] = OrderedDict()  # calls already counted to the end (replay guard)
         self._bulk: list[tuple[float, int, str, tuple[float, ...]]] | None = None
 
@@ -174,6 +176,8 @@ class Figures:
 
     def observe(self, c: Any) -> str | None:
         """Fold a call's current state in; returns the queue whose figures changed, or None."""
+        if getattr(c, "place_queue", None) is not None:
+            return self._observe_place(c)
         if c.queued_at is None or not c.queue:
             return None
         uid = c.uniqueid
@@ -192,8 +196,9 @@ class Figures:
             in_sl = 1 if wait <= self.sl_seconds(lc.queue) else 0
             self._add(lc.queue, c.answered_at, _vec(answered=1, in_sl=in_sl, wait=wait))
             changed = True
-        waiting = (c.answered_at is None and c.ended_at is None and not getattr(c, "left_queue", False)
-                   and not getattr(c, "abandoned", False))
+        # a caller answering the call-back offer's questions keeps their place: still waiting
+        waiting = (c.answered_at is None and c.ended_at is None and not getattr(c, "abandoned", False)
+                   and (not getattr(c, "left_queue", False) or getattr(c, "confirming_callback", False)))
         if waiting != lc.waiting:
             lc.waiting = waiting
             changed = True
@@ -213,6 +218,23 @@ class Figures:
             changed = True
         return lc.queue if changed else None
 
+    def _observe_place(self, c: Any) -> str | None:
+        """A call-back's place (on its outbound call, live only): waiting in its queue as the contact who asked,
+        from when they joined; no fact of its own (that contact was offered once, when they joined)."""
+        queue = str(c.place_queue)
+        waiting = bool(c.place_waiting) and c.ended_at is None and c.place_queued_at is not None
+        lc = self.places.get(c.uniqueid)
+        if lc is None:
+            if not waiting:
+                return None
+            self.places[c.uniqueid] = LiveCall(c.place_of or c.uniqueid, queue, c.place_queued_at, c.caller_number,
+                                               callback=True)
+            return queue
+        if waiting:
+            return None
+        del self.places[c.uniqueid]  # an agent took it, or it ended: it leaves the line for good
+        return queue
+
     def wrapup_done(self, queue: str | None, ended_at: datetime, seconds: float) -> None:
         """An agent's wrap-up after a call of ``queue`` ended (after-call work: part of the handle time)."""
         if queue:
@@ -220,7 +242,9 @@ class Figures:
 
     # reading -------------------------------------------------------------------------------------------------
     def waiting(self, queue: str | None = None) -> list[LiveCall]:
-        return [lc for lc in self.live.values() if lc.waiting and (queue is None or lc.queue == queue)]
+        """Who waits in ``queue`` (None: every queue) now: callers and call-backs' places."""
+        return [lc for lc in [*self.live.values(), *self.places.values()]
+                if lc.waiting and (queue is None or lc.queue == queue)]
 
     def span(self, queue: str | None, a: datetime, b: datetime | None = None) -> tuple[float, ...]:
         """Summed facts of one queue (None: all queues) with ``a <= time < b``."""
@@ -242,7 +266,8 @@ class Figures:
         waiting = self.waiting(queue)
         oldest = min((lc.queued_at for lc in waiting), default=None)
         out: dict[str, Any] = {
-            "waiting": len(waiting), "oldest_queued_at": oldest,
+            "waiting": len(waiting), "callbacks_waiting": sum(1 for lc in waiting if lc.callback),
+            "oldest_queued_at": oldest,
             "longest_wait": round(max(0.0, (now - oldest).total_seconds()), 1) if oldest else 0.0,
             "windows": {},
         }

@@ -53,7 +53,8 @@ class QueueBoardOut(BaseModel):
     service_level_seconds: int | None
     service_level_target: int | None
     max_wait_seconds: int | None
-    waiting: int
+    waiting: int  # callers in the queue and call-backs' places (docs/wallboard.md)
+    callbacks_waiting: int  # of them, call-backs' places
     oldest_queued_at: AsIsDateTime | None
     longest_wait: float
     windows: dict[str, WindowOut]  # today | hour | shift

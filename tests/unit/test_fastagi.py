@@ -358,6 +358,10 @@ async def test_start_on_a_busy_port_raises_port_in_use() -> None:
         ("200 result=1 (support)\n", AgiResult(200, "1", "support")),
         ("200 result=49 endpos=8000", AgiResult(200, "49", "endpos=8000")),
         ("200 result=", AgiResult(200, "", "")),
+        # GET DATA: what the caller typed, * included (the call-back's number is checked after), or nothing
+        ("200 result=139*0 (timeout)", AgiResult(200, "139*0", "timeout")),
+        ("200 result=13900000009", AgiResult(200, "13900000009", "")),
+        ("200 result= (timeout)", AgiResult(200, "", "timeout")),
     ],
 )
 def test_parse_ok(line: str, expected: AgiResult) -> None:

@@ -53,6 +53,11 @@ export function queueRow(q, id) {
     }
     if (c.id) td.setAttribute("data-testid", `board-${c.id}-${id}`);
     if (c.key === "waiting" && q.waiting > 0) td.classList.add("wb-hot");
+    if (c.key === "waiting" && q.callbacks_waiting > 0) { // of the waiting, call-backs' places (their caller hung up)
+      td.appendChild(el("span", { class: "muted small", "data-testid": `board-callbacks-${id}`,
+                                  title: t("board.callback_places_title", { n: q.callbacks_waiting }),
+                                  text: ` ${t("board.callback_places", { n: q.callbacks_waiting })}` }));
+    }
     if (c.key === "service_level") {
       const target = wbTarget(q);
       const below = wbBelowTarget(w.service_level, target);

@@ -193,7 +193,8 @@ export function wbAlertText(a) {
     return {
       title: t("board.alert.long_wait", { queue }),
       detail: t("board.alert.long_wait_detail", { number: d.caller_number || t("board.unknown_number"),
-                                                  wait: wbClock(wait), max: wbClock(d.max_wait_seconds) }),
+                                                  wait: wbClock(wait), max: wbClock(d.max_wait_seconds) })
+        + (d.callback ? ` · ${t("board.callback_place")}` : ""),
     };
   }
   if (a.kind === "away") {
