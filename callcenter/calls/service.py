@@ -567,6 +567,13 @@ class CallTracker:
         the trunk for the call ``call_uniqueid``: the leg it dials is that call's agent's outbound call."""
         self._leg_origins[channel_uniqueid] = call_uniqueid
 
+    def _trunk_leg_of(self, dest_uniqueid: str | None) -> CallState | None:
+        """The trunk leg of its own (:meth:`_trunk_leg`) a DialEnd's destination is, if it is one. (Not any outbound
+        call by its DestUniqueid: an Originate's own DialEnd names the agent's leg as its destination, with ANSWER
+        when the agent's phone is taken — long before the customer answers.)"""
+        st = self._outbound(dest_uniqueid)
+        return st if st is not None and (st.channel or "").startswith(TRUNK_CHANNEL) else None
+
     async def _trunk_leg(self, ev: DialBegin) -> None:
         """A channel the tracker does not follow as an outbound call dials the trunk — a transfer to an outside
         number (blind: the caller's channel; attended: the agent's transfer channel), the IVR's transfer node, a
@@ -605,7 +612,7 @@ class CallTracker:
             await self._save(st)
 
     async def on_dial_end(self, ev: DialEnd) -> None:
-        st = self._outbound(ev.uniqueid) or self._outbound(ev.dest_uniqueid)
+        st = self._outbound(ev.uniqueid) or self._trunk_leg_of(ev.dest_uniqueid)
         if st is None:
             return
         st.dial_status = (ev.dial_status or "").upper() or "UNKNOWN"

@@ -342,6 +342,10 @@ async def _outbound(h: Harness, *steps: dict[str, str]) -> Call:
 DIAL = {"Event": "DialBegin", "DestChannel": "PJSIP/trunk-0000000b", "DestUniqueid": "1764000000.12"}
 
 
+ORIGINATE_DIAL = {"Uniqueid": "", "Linkedid": "", "Channel": "", "DestChannel": "PJSIP/1001-0000000a",
+                  "DestUniqueid": OUT}
+
+
 def _dial_end(status: str) -> dict[str, str]:
     return {**DIAL, "Event": "DialEnd", "DialStatus": status}
 
@@ -367,6 +371,10 @@ async def test_an_answered_outbound_call_is_stored_with_its_talk_time(h: Harness
     ([DIAL, _dial_end("CANCEL")], "failed", "agent_hung_up"),
     ([DIAL], "failed", "agent_hung_up"),
     ([], "failed", "agent_no_answer"),
+    # the Originate's own Dial of the agent's phone (no caller channel; the agent's leg as its destination): its
+    # ANSWER is the agent taking the phone, not the customer answering
+    ([{**ORIGINATE_DIAL, "Event": "DialBegin"}, {**ORIGINATE_DIAL, "Event": "DialEnd", "DialStatus": "ANSWER"},
+      DIAL, _dial_end("NOANSWER")], "no_answer", "customer_no_answer"),
 ])
 async def test_an_unanswered_outbound_call_says_why(h: Harness, steps: list[dict[str, str]], outcome: str,
                                                     reason: str) -> None:
@@ -380,3 +388,36 @@ async def test_an_outbound_call_that_could_not_be_placed_is_failed(h: Harness) -
     await h.tracker.outbound_failed(OUT, "originate_failed")
     [c] = await h.calls()
     assert (c.outcome, c.end_reason, c.direction) == ("failed", "originate_failed", "outbound")
+
+
+async def test_a_trunk_leg_dialled_for_an_inbound_call_is_an_outbound_call_of_its_agent(h: Harness) -> None:
+    """A blind transfer to an outside number: the caller's channel dials the trunk. The leg is stored under its own
+    uniqueid, tied to the caller's call, with that call's agent; its end and outcome are its own."""
+    caller = {"Uniqueid": "1764000000.1", "Linkedid": "1764000000.1", "Channel": "PJSIP/trunk-00000001"}
+    leg = {"DestUniqueid": "1764000000.5", "DestChannel": "PJSIP/trunk-00000005"}
+    events = [
+        {**caller, "Event": "Newchannel", "Context": h.tracker.inbound_context, "CallerIDNum": "13700137000",
+         "Exten": "4000"},
+        {**caller, "Event": "QueueCallerJoin", "Queue": "support"},
+        {**caller, "Event": "AgentConnect", "Queue": "support", "Interface": "PJSIP/1001", "MemberName": "Li"},
+        {**caller, **leg, "Event": "DialBegin", "DialString": "trunk/sip:13900139000@127.0.0.2:5060"},
+        {**caller, **leg, "Event": "DialEnd", "DialStatus": "ANSWER"},
+        {"Event": "Hangup", "Uniqueid": "1764000000.5", "Linkedid": "1764000000.1",
+         "Channel": "PJSIP/trunk-00000005", "Cause": "16"},
+    ]
+    for ev in events:
+        h.clock.advance(2)
+        await h.dispatcher.dispatch(AmiEvent({"Timestamp": str(h.clock.now().timestamp()), **ev}))
+    calls = {c.uniqueid: c for c in await h.calls()}
+    out = calls["1764000000.5"]
+    assert (out.direction, out.caller_number, out.linkedid, out.agent_extension, out.agent_name, out.outcome) == (
+        "outbound", "13900139000", "1764000000.1", "1001", "Li", "answered")
+    assert out.ended_at is not None and out.answered_at is not None
+    assert calls["1764000000.1"].direction == "inbound" and calls["1764000000.1"].ended_at is None
+    # a dial of a seat (not the trunk), or a dial string that names no number, is no call of its own
+    for other in ({**caller, "Event": "DialBegin", "DestUniqueid": "1764000000.6", "DestChannel": "PJSIP/1002-6",
+                   "DialString": "1002"},
+                  {**caller, "Event": "DialBegin", "DestUniqueid": "1764000000.7",
+                   "DestChannel": "PJSIP/trunk-00000007", "DialString": "trunk/sip:x@h"}):
+        await h.dispatcher.dispatch(AmiEvent(other))
+    assert set(h.tracker.active) == {"1764000000.1"}
