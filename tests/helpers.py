@@ -95,6 +95,20 @@ def free_media_port(host: str = "0.0.0.0") -> int:
     raise RuntimeError("no free SIPp media port block")
 
 
+async def kill_asterisk(stack: Any) -> None:
+    """``kill -9`` of the stack's managed Asterisk, then wait until its supervisor has started a new one and AMI
+    is back."""
+    assert stack.asterisk_process is not None and stack.asterisk_process.pid is not None
+    old_pid = stack.asterisk_process.pid
+    os.kill(old_pid, signal.SIGKILL)
+
+    async def restarted() -> bool:
+        p = stack.asterisk_process
+        return p is not None and p.running and p.pid != old_pid and stack.ami.ready
+
+    await wait_for(restarted, 60, "the supervisor to restart Asterisk and AMI to be back")
+
+
 def short_tmpdir(prefix: str = "cc-") -> Path:
     """Asterisk's control socket path must stay short (sun_path), so not pytest's deep tmp_path."""
     return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))

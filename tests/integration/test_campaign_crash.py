@@ -10,8 +10,6 @@ calls are stored as outbound calls, the lost one with its end reason."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import subprocess
 from datetime import timedelta
 from typing import Any
@@ -19,7 +17,7 @@ from typing import Any
 import pytest
 
 from callcenter.app import Stack
-from tests.helpers import SIPP_DIR, Sipp, agent_user, free_media_port, free_udp_port, wait_for
+from tests.helpers import SIPP_DIR, Sipp, agent_user, free_media_port, free_udp_port, kill_asterisk, wait_for
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db]
 
@@ -33,7 +31,6 @@ NO_ANSWER_SPACING_MINUTES = 30.0  # the second number, not answered, waits longe
                                               "campaigns": {"tick_seconds": 0.1, "agent_missed_retry_seconds": 1}}])
 async def test_asterisk_killed_mid_campaign_resumes_without_dialling_inside_the_spacing(
         stack: Stack, sipp: Sipp) -> None:
-    assert stack.asterisk_process is not None and stack.asterisk_process.pid is not None
     user = await agent_user(stack, "crashc", {"support": "senior"}, "1001", ready=True)
     seat = next(a for a in stack.settings.agents if a.extension == "1001")
     port = free_udp_port()
@@ -70,14 +67,7 @@ async def test_asterisk_killed_mid_campaign_resumes_without_dialling_inside_the_
 
         await wait_for(ringing_customer, 30, "the first number's customer to ring")
         lost_uid = ringing_customer().uniqueid
-        old_pid = stack.asterisk_process.pid
-        os.kill(old_pid, signal.SIGKILL)
-
-        async def restarted() -> bool:
-            p = stack.asterisk_process
-            return p is not None and p.running and p.pid != old_pid and stack.ami.ready
-
-        await wait_for(restarted, 60, "the supervisor to restart Asterisk and AMI to be back")
+        await kill_asterisk(stack)
         # the phone's registration died with Asterisk (kill -9: nothing written): the phone registers again, as a
         # real one does when its registration is refused or expires; meanwhile no call is placed to that seat
         phone.kill()

@@ -6,8 +6,6 @@ and the recording — whose WAV header Asterisk never finished — is repaired a
 from __future__ import annotations
 
 import io
-import os
-import signal
 import wave
 from typing import Any
 
@@ -15,7 +13,7 @@ import httpx
 import pytest
 
 from callcenter.app import Stack, create_app
-from tests.helpers import Sipp, agent_user, bearer, free_udp_port, route_all_calls_to, wait_for
+from tests.helpers import Sipp, agent_user, bearer, free_udp_port, kill_asterisk, route_all_calls_to, wait_for
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db,
               pytest.mark.both_databases("the crash recovery ends the call and indexes the file in the database")]
@@ -39,14 +37,7 @@ async def test_a_recording_cut_by_an_asterisk_crash_plays_and_says_it_was_cut_sh
     path = stack.recorder.path_of(stack.recorder.live[uid].rel)
     # ~2 s of 8 kHz 16-bit audio on disk (the header still says 0 bytes: Asterisk writes the sizes at close)
     await wait_for(lambda: path.exists() and path.stat().st_size > 44 + 2 * 8000 * 2, 15, "2 s of audio recorded")
-    old_pid = stack.asterisk_process.pid
-    os.kill(old_pid, signal.SIGKILL)
-
-    async def restarted() -> bool:
-        p = stack.asterisk_process
-        return p is not None and p.running and p.pid != old_pid and stack.ami.ready
-
-    await wait_for(restarted, 60, "the supervisor to restart Asterisk and AMI to be back")
+    await kill_asterisk(stack)
 
     async def indexed() -> Any:
         row = await stack.recordings.get(uid)
