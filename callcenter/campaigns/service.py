@@ -217,6 +217,10 @@ class Campaigns:
     tz: ZoneInfo = field(init=False)
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _busy: dict[int, set[str]] = field(init=False, default_factory=dict)  # campaign → agents being connected
+    # while a dial is being placed and linked to its number: the outbound calls that ended meanwhile (uid →
+    # (outcome, end reason)), so a call that ends before its number names it is still settled (:meth:`_link`)
+    _placing: int = field(init=False, default=0)
+    _early_ends: dict[str, tuple[str | None, str | None]] = field(init=False, default_factory=dict)
     _watchers: list[Watcher] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
@@ -452,6 +456,20 @@ class Campaigns:
                                                           "agent": user.username, "next_at": guard,
                                                           "last_at": now, "reserved_until": None}):
             return None
+        self._placing += 1
+        try:
+            uid = await self._place_and_link(c, n, user, now)
+        finally:
+            self._placing -= 1
+            if not self._placing:
+                self._early_ends.clear()
+        await self.audit(user.username, "campaign.dial", _target(c.id), {"number_id": n.id, "call": uid,
+                                                                          "callback_id": n.callback_id})
+        return uid
+
+    async def _place_and_link(self, c: Campaign, n: CampaignNumber, user: User, now: datetime) -> str:
+        """Place the claimed number's call and name it on the number; a call that already ended (the agent's phone
+        refused at once: its Hangup came before the number named it) is settled here, as its end would have."""
         assert self.place_call is not None, "the wiring plugs in the ACD's click-to-call"
         place_call = self.place_call
         try:
@@ -469,8 +487,11 @@ class Campaigns:
             raise self._why_not(n, turn)
         assert uid is not None
         await self.repo.set_number(n.id, {"call_uniqueid": uid})
-        await self.audit(user.username, "campaign.dial", _target(c.id), {"number_id": n.id, "call": uid,
-                                                                          "callback_id": n.callback_id})
+        ended = self._early_ends.pop(uid, None)
+        if ended is not None:
+            linked = await self.repo.number(n.id)
+            if linked is not None and linked.state == "dialling":
+                await self._settle_number(c, linked, *ended)
         return uid
 
     async def _not_called_back(self, n: CampaignNumber, turn: TaskTurn, from_states: Sequence[str], now: datetime
@@ -578,6 +599,8 @@ class Campaigns:
         """The call tracker's watcher: an outbound call ended (spawned: it runs on the AMI path)."""
         if st.ended_at is None or getattr(st, "direction", "inbound") != "outbound":
             return
+        if self._placing:  # it may be the call of a dial not linked to its number yet (:meth:`_place_and_link`)
+            self._early_ends[st.uniqueid] = (st.outcome, st.end_reason)
         task = asyncio.get_running_loop().create_task(self._ended(st.uniqueid, st.outcome, st.end_reason),
                                                       name=f"campaign call {st.uniqueid}")
         self._tasks.add(task)
@@ -602,15 +625,17 @@ class Campaigns:
     async def _settle_number(self, c: Campaign, n: CampaignNumber, outcome: str | None, end_reason: str | None
                              ) -> None:
         now = self.clock.now()
+        # settled once (a claim on "dialling"): the end's task and the dial's own check of an early end may both try
         if outcome == "failed" and end_reason in AGENT_SIDE:  # nobody rang the customer: not an attempt
-            await self.repo.set_number(n.id, {
+            await self.repo.claim(n.id, ("dialling",), {
                 "state": "pending", "attempts": max(0, n.attempts - 1), "last_outcome": "agent_missed",
                 "next_at": now + timedelta(seconds=self.settings.agent_missed_retry_seconds)})
             return
         what = OUTCOME_OF_CALL.get(outcome or "", "failed")
         again = retry_at(c, what, n.attempts, now)
         state = "done" if what == "answered" else "pending" if again is not None else "exhausted"
-        await self.repo.set_number(n.id, {"state": state, "last_outcome": what, "next_at": again, "last_at": now})
+        await self.repo.claim(n.id, ("dialling",), {"state": state, "last_outcome": what, "next_at": again,
+                                                     "last_at": now})
 
     async def recover(self) -> int:
         """After a start: numbers left ``dialling`` are settled from their stored calls (one that never got a
