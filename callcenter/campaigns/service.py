@@ -218,7 +218,7 @@ class Campaigns:
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
     _busy: dict[int, set[str]] = field(init=False, default_factory=dict)  # campaign → agents being connected
     # while a dial is being placed and linked to its number: the outbound calls that ended meanwhile (uid →
-    # (outcome, end reason)), so a call that ends before its number names it is still settled (:meth:`_link`)
+    # (outcome, end reason)), so a call that ends before its number names it is still settled (:meth:`_place_and_link`)
     _placing: int = field(init=False, default=0)
     _early_ends: dict[str, tuple[str | None, str | None]] = field(init=False, default_factory=dict)
     _watchers: list[Watcher] = field(init=False, default_factory=list)
