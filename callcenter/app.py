@@ -411,6 +411,7 @@ class Stack:
                 await self.asterisk_process.start()
                 self.asterisk_process.supervise(min_delay=s.asterisk.restart_delay)
             await self.tracker.load_open_calls()
+            await self.callbacks.queue.restore()  # the call-backs' places waiting in the queues
             await self.recorder.adopt(self.tracker.active)
             self.recorder.start_purging(s.recording.purge_interval_minutes * 60, self._retention_days,
                                         self.auth.audit)

@@ -36,7 +36,8 @@ class Resync:
             if e.get("Event") == QueueMember.NAME:
                 member = QueueMember.parse(e)
                 members[(member.queue or "", member.interface)] = member
-        live = {CoreShowChannel.parse(c).uniqueid for c in channels}
+        legs = {leg.uniqueid: leg for leg in (CoreShowChannel.parse(c) for c in channels)}
+        live = set(legs)
         talking: dict[str | None, tuple[str, CoreShowChannel]] = {}
         for caller, raw_leg in bridged_agent_legs(channels).items():
             leg = CoreShowChannel.parse(raw_leg)
@@ -57,6 +58,16 @@ class Resync:
                     await self.states.set(a, "on_call", source=SYSTEM_SOURCE, event={"why": "resync"})
                 elif a.call_queue is None and queue_of is not None:
                     a.call_queue = queue_of(caller)
+            elif (a.state in ("ringing", "on_call") and not fresh and a.call_uniqueid in legs
+                  and interface_extension(legs[a.call_uniqueid].channel) == a.extension):
+                # an outbound call's first leg is the agent's own phone (the call's uniqueid): after a restart the
+                # stored state lacks the channel, and without it the agent's Hangup would not be theirs
+                own = legs[a.call_uniqueid]
+                a.channel = own.channel or a.channel
+                if a.state == "ringing" and own.bridge_id:  # taken, and the customer answered, while unseen
+                    counts["calls_found"] += 1
+                    a.missed_rings = 0
+                    await self.states.set(a, "on_call", source=SYSTEM_SOURCE, event={"why": "resync"})
             elif a.state in BUSY_STATES and a.call_uniqueid not in live and not fresh:
                 # the call ended while we could not see it (Asterisk restarted, link down)
                 counts["calls_gone"] += 1

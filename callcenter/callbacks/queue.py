@@ -63,12 +63,12 @@ class Tracker(Protocol):
 
     def callback_requested(self, uniqueid: str) -> None: ...
 
-    def link_place(self, place_uniqueid: str, call_uniqueid: str, *, caller_uniqueid: str | None = None,
-                   queue: str | None = None, queued_at: datetime | None = None) -> None: ...
+    def link_place(self, place_uniqueid: str, call_uniqueid: str) -> None: ...
 
     async def outbound_started(self, uniqueid: str, number: str, *, agent_username: str, agent_extension: str,
                                agent_interface: str, agent_name: str | None, customer_id: int | None,
-                               caller_id: str | None = None) -> object: ...
+                               caller_id: str | None = None, callback_of: str | None = None,
+                               queue: str | None = None, queued_at: datetime | None = None) -> object: ...
 
     async def outbound_failed(self, uniqueid: str, reason: str) -> None: ...
 
@@ -98,7 +98,6 @@ class QueueCallbacks:
     new_uniqueid: Callable[[], str]
     caller_id: str  # what the customer sees (acd.outbound_caller_id)
     prompts: Prompts  # the IVR's prompt store (the caller's language, an uploaded prompt over the seeded one)
-    _places: dict[str, list[datetime]] = field(init=False, default_factory=dict)  # queue → places waiting
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
 
     async def seed_prompts(self, prompt_dir: Path) -> list[Path]:
@@ -217,11 +216,12 @@ class QueueCallbacks:
 
     def position_for(self, queue: str, queued_at: datetime) -> int:
         """The place in line now of someone who joined ``queue`` at ``queued_at``: after every caller still
-        waiting there who joined before, and every call-back place that did."""
+        waiting there who joined before, and every call-back place that did and no agent took yet (the places are
+        outbound calls with ``callback_of``, stored: known again after a restart)."""
         ahead = sum(1 for c in list(self.tracker.active.values())
                     if c.queue == queue and c.queued_at is not None and c.queued_at < queued_at
-                    and c.answered_at is None and not c.left_queue and c.ended_at is None)
-        ahead += sum(1 for t in self._places.get(queue, []) if t < queued_at)
+                    and c.ended_at is None
+                    and (c.taken_at is None if c.callback_of else c.answered_at is None and not c.left_queue))
         return ahead + 1
 
     async def _place(self, row: QueueCallback) -> None:
@@ -230,10 +230,9 @@ class QueueCallbacks:
         try:
             await self.tracker.outbound_started(dial_uid, row.number, agent_username="", agent_extension="",
                                                 agent_interface="", agent_name=None, customer_id=None,
-                                                caller_id=self.caller_id)
-            self.tracker.link_place(place_uid, dial_uid, caller_uniqueid=row.call_uniqueid, queue=row.queue,
-                                    queued_at=row.queued_at)
-            self._places.setdefault(row.queue, []).append(row.queued_at)
+                                                caller_id=self.caller_id, callback_of=row.call_uniqueid,
+                                                queue=row.queue, queued_at=row.queued_at)
+            self.tracker.link_place(place_uid, dial_uid)
             await self.ami.originate(f"Local/cbq-{row.id:010d}@cc-callback-queue", "cc-callback-dial", row.number,
                                      caller_id=f"<{row.number}>", timeout_ms=ORIGINATE_TIMEOUT_MS,
                                      variables={"_CC_QUEUE": row.queue, "_CC_POSITION": str(position),
@@ -249,21 +248,19 @@ class QueueCallbacks:
                 position=position, placeholder_uniqueid=place_uid, callback_uniqueid=dial_uid, state=state))
             await s.commit()
 
-    def on_call(self, st: Any) -> None:
-        """The tracker's watcher: a call-back's outbound leg ended (answered or not): its place is gone."""
-        if st.ended_at is None or getattr(st, "direction", "") != "outbound":
+    async def restore(self) -> None:
+        """Start (after the tracker loaded the open calls): the places of call-backs whose outbound call is still
+        in progress belong to it again, so the agent the queue connects to a place is that call's (the resync
+        then finds which places are still in line)."""
+        open_places = [uid for uid, c in list(self.tracker.active.items()) if getattr(c, "callback_of", None)]
+        if not open_places:
             return
-        task = asyncio.get_running_loop().create_task(self._ended(st.uniqueid), name=f"call-back end {st.uniqueid}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def _ended(self, uid: str) -> None:
         async with self.sessions() as s:
-            row = (await s.execute(select(QueueCallback).where(QueueCallback.callback_uniqueid == uid))).scalar()
-        if row is not None:
-            places = self._places.get(row.queue, [])
-            if row.queued_at in places:
-                places.remove(row.queued_at)
+            rows = (await s.execute(select(QueueCallback).where(
+                QueueCallback.callback_uniqueid.in_(open_places)))).scalars().all()
+        for row in rows:
+            if row.callback_uniqueid and row.placeholder_uniqueid:
+                self.tracker.link_place(row.placeholder_uniqueid, row.callback_uniqueid)
 
     async def flush(self) -> None:
         while self._tasks:

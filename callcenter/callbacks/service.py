@@ -176,6 +176,11 @@ class CallbackDesk:
     clear_alert: ClearAlert | None = None
     tz: ZoneInfo = field(init=False)
     _tasks: set[asyncio.Task[None]] = field(init=False, default_factory=set)
+    # a call can end before its attempt is stored (the phone refusing at once): the ends seen while calls are
+    # being placed are kept for the attempt, and the calls whose attempt was just stored are known as such
+    _placing: int = field(init=False, default=0)
+    _early_ends: dict[str, str | None] = field(init=False, default_factory=dict)
+    _linked: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         self.tz = ZoneInfo(self.timezone)
@@ -325,16 +330,27 @@ class CallbackDesk:
                        detail: dict[str, Any]) -> CallbackAttempt:
         """Place the call of a claimed task and record the attempt linked to it (a call not placed: a failed
         attempt, which does not count, and the error raised again)."""
+        self._placing += 1
         try:
-            uid = await place()
-        except Exception as e:
-            await self.repo.add_attempt({"task_id": t.id, "call_uniqueid": None, "agent_username": user.username,
-                                         "started_at": now, "call_outcome": "failed",
-                                         "note": f"not placed: {e}"[:500]})
-            raise
-        a = await self.repo.add_attempt({"task_id": t.id, "call_uniqueid": uid, "agent_username": user.username,
-                                         "started_at": now, "note": ""})
+            try:
+                uid = await place()
+            except Exception as e:
+                await self.repo.add_attempt({"task_id": t.id, "call_uniqueid": None,
+                                             "agent_username": user.username, "started_at": now,
+                                             "call_outcome": "failed", "note": f"not placed: {e}"[:500]})
+                raise
+            a = await self.repo.add_attempt({"task_id": t.id, "call_uniqueid": uid, "agent_username": user.username,
+                                             "started_at": now, "note": ""})
+            self._linked.add(uid)
+            ended = uid in self._early_ends
+            call_outcome = self._early_ends.pop(uid, None)
+        finally:
+            self._placing -= 1
+            if not self._placing:
+                self._early_ends.clear()
         await self.audit(user.username, "callback.call", _target(t.id), {"call": uid, "attempt": a.id, **detail})
+        if ended:  # the call was over before its attempt was stored: its end counts now
+            await self._call_ended(uid, call_outcome)
         return a
 
     # a campaign's calls of tasks' numbers ----------------------------------------------------------------------
@@ -449,7 +465,12 @@ class CallbackDesk:
     async def _call_ended(self, uid: str, call_outcome: str | None) -> None:
         try:
             a = await self.repo.attempt_of_call(uid)
+            if a is None and uid in self._linked:  # stored while this looked: read again
+                a = await self.repo.attempt_of_call(uid)
+            self._linked.discard(uid)
             if a is None:
+                if self._placing:  # perhaps a call being placed whose attempt is not stored yet
+                    self._early_ends[uid] = call_outcome
                 return
             failed = CALL_FAILED.get(call_outcome or "")
             await self.repo.change_attempt(a.id, {"call_outcome": "failed" if call_outcome == "failed"

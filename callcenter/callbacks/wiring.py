@@ -102,6 +102,5 @@ def wire_callbacks(sessions: async_sessionmaker[AsyncSession], clock: Clock, tim
     tracker.watch(desk.on_call)
     queue = QueueCallbacks(sessions, settings.queue, clock, tracker, ami, new_uniqueid, caller_id, prompts)
     agi.route("callback", queue.agi)
-    tracker.watch(queue.on_call)
     return Callbacks(desk=desk, watch=OverdueWatch(desk), queue=queue, routers=(router,))
 

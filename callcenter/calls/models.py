@@ -54,6 +54,10 @@ class Call(Base):
     direction: Mapped[str] = mapped_column(String(8), nullable=False, default="inbound", server_default="inbound")
     customer_id: Mapped[int | None] = mapped_column(Integer)
     agent_username: Mapped[str | None] = mapped_column(String(64))
+    # a queued caller's call-back (migration 0022): this outbound call's place waits in ``queue`` for the caller
+    # who asked (their call's uniqueid) since they joined (``queued_at``); ``taken_at``: an agent took the place
+    callback_of: Mapped[str | None] = mapped_column(String(64))
+    taken_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     __table_args__ = (
         Index("ix_calls_arrived_at", "arrived_at"),

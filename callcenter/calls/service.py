@@ -104,6 +104,10 @@ class CallState:
     direction: str = "inbound"
     customer_id: int | None = None
     agent_username: str | None = None
+    # a queued caller's call-back: this outbound call's place waits in ``queue`` for the caller who asked (their
+    # call's uniqueid) since they joined (``queued_at``) until an agent takes it (``taken_at``)
+    callback_of: str | None = None
+    taken_at: datetime | None = None
     # not persisted
     abandoned: bool = False
     left_queue: bool = False
@@ -115,16 +119,11 @@ class CallState:
     dialled_cause: str | None = None  # outbound: the customer's leg's hang-up cause (21: rejected)
     # out of Queue() answering the call-back offer's questions: their place is kept (a hang-up is abandoned)
     confirming_callback: bool = False
-    # a queued call-back's outbound call: its place (a Local channel) waits in ``place_queue`` for the caller who
-    # asked (``place_of``, joined at ``place_queued_at``); ``place_waiting`` while it is in line
-    place_of: str | None = None
-    place_queue: str | None = None
-    place_queued_at: datetime | None = None
+    # a queued call-back's outbound call: its place (a Local channel) is in line in ``queue`` now
     place_waiting: bool = False
 
     _TRANSIENT = ("abandoned", "left_queue", "in_ivr", "ivr_exit", "touched", "answered_by_bridge", "dial_status",
-                  "dialled_cause", "confirming_callback", "place_of", "place_queue", "place_queued_at",
-                  "place_waiting")
+                  "dialled_cause", "confirming_callback", "place_waiting")
 
     def row(self) -> dict[str, Any]:
         # shallow on purpose (dataclasses.asdict deep-copies the IVR path on every save); the path list is
@@ -347,6 +346,7 @@ class CallTracker:
             out = self.active.get(placed)
             if out is not None:
                 out.place_waiting = False
+                out.taken_at = out.taken_at or self._at(ev)
                 out.agent_interface = ev.interface or None
                 out.agent_extension = interface_extension(out.agent_interface)
                 out.agent_name = _num(ev.member_name)
@@ -502,14 +502,18 @@ class CallTracker:
     # outbound calls ---------------------------------------------------------------------------------------
     async def outbound_started(self, uniqueid: str, number: str, *, agent_username: str, agent_extension: str,
                                agent_interface: str, agent_name: str | None, customer_id: int | None,
-                               caller_id: str | None = None) -> CallState:
+                               caller_id: str | None = None, callback_of: str | None = None,
+                               queue: str | None = None, queued_at: datetime | None = None) -> CallState:
         """The product is about to originate an outbound call whose first leg (the agent's phone, ringing now)
-        gets ``uniqueid``: tracked and stored from now on."""
+        gets ``uniqueid``: tracked and stored from now on. ``callback_of``, ``queue``, ``queued_at``: a queued
+        caller's call-back, whose place waits in ``queue`` for that caller from when they joined it (stored, so
+        the place is known again after a restart: :meth:`link_place`)."""
         at = self.clock.now()
         st = CallState(uniqueid=uniqueid, linkedid=uniqueid, caller_number=number, dialled_number=number,
                        caller_name=caller_id, agent_extension=agent_extension, agent_interface=agent_interface,
                        agent_name=agent_name, arrived_at=at, ringing_at=at, direction="outbound",
-                       customer_id=customer_id, agent_username=agent_username)
+                       customer_id=customer_id, agent_username=agent_username, callback_of=callback_of,
+                       queue=queue if callback_of else None, queued_at=queued_at if callback_of else None)
         self.active[uniqueid] = st
         await self._save(st)
         return st
@@ -530,16 +534,11 @@ class CallTracker:
             st.ivr_exit, st.in_ivr, st.left_queue, st.confirming_callback = "callback", False, True, False
             self._changed(st)
 
-    def link_place(self, place_uniqueid: str, call_uniqueid: str, *, caller_uniqueid: str | None = None,
-                   queue: str | None = None, queued_at: datetime | None = None) -> None:
+    def link_place(self, place_uniqueid: str, call_uniqueid: str) -> None:
         """A queued call-back's place (the Local channel waiting in the queue) belongs to the outbound call
-        ``call_uniqueid``: the agent the queue connects to the place is that call's agent. ``caller_uniqueid``,
-        ``queue``, ``queued_at``: the caller who asked and when they joined ``queue`` (the board shows the place as
-        that contact waiting, from then)."""
+        ``call_uniqueid`` (started with ``callback_of``): the agent the queue connects to the place is that call's
+        agent. Also after a restart, for the places still in Asterisk (the link is in ``queue_callbacks``)."""
         self._places[place_uniqueid] = call_uniqueid
-        out = self.active.get(call_uniqueid)
-        if out is not None:
-            out.place_of, out.place_queue, out.place_queued_at = caller_uniqueid, queue, queued_at
 
     async def outbound_failed(self, uniqueid: str, reason: str) -> None:
         """The Originate itself was refused (Asterisk unreachable, the action failed): nothing rang."""
@@ -701,7 +700,14 @@ class CallTracker:
             if st is not None:
                 await self._save(st)
                 picked += 1
-        for e in map(QueueEntry.parse, queue_entries):
+        entries = [QueueEntry.parse(e) for e in queue_entries]
+        in_line = {e.uniqueid for e in entries}
+        for place, out in list(self._places.items()):  # a call-back's place: in line as Asterisk has it now
+            if out in self.active:
+                self._place_moved(place, place in in_line)
+            else:
+                del self._places[place]
+        for e in entries:
             st = self.active.get(e.uniqueid)
             if st is not None and st.queued_at is None:
                 st.queue = e.queue or st.queue

@@ -57,7 +57,11 @@ class Chart:
         changes: list[tuple[float, str, int]] = []
         for c in calls:
             left = c.answered_at or c.ended_at
-            changes.append((c.queued_at.timestamp(), c.queue, 1))
+            joined = c.queued_at
+            if getattr(c, "callback_of", None):  # a call-back's place: in line from when it was made (after the
+                left = c.taken_at or c.ended_at  # caller's own call left the line) until an agent took it
+                joined = max(c.queued_at, c.arrived_at or c.queued_at)
+            changes.append((joined.timestamp(), c.queue, 1))
             if left is not None:
                 changes.append((left.timestamp(), c.queue, -1))
         changes.sort(key=lambda x: x[0])

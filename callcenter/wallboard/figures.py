@@ -176,7 +176,7 @@ class Figures:
 
     def observe(self, c: Any) -> str | None:
         """Fold a call's current state in; returns the queue whose figures changed, or None."""
-        if getattr(c, "place_queue", None) is not None:
+        if getattr(c, "callback_of", None) is not None:
             return self._observe_place(c)
         if c.queued_at is None or not c.queue:
             return None
@@ -212,28 +212,49 @@ class Figures:
             else:  # left the queue unanswered (its maximum wait), then voicemail, the IVR or a hang-up
                 self._add(lc.queue, c.ended_at, _vec(timed_out=1))
             del self.live[uid]
-            self._done[uid] = None
-            while len(self._done) > 20000:
-                self._done.popitem(last=False)
+            self._remember(uid)
             changed = True
         return lc.queue if changed else None
 
     def _observe_place(self, c: Any) -> str | None:
-        """A call-back's place (on its outbound call, live only): waiting in its queue as the contact who asked,
-        from when they joined; no fact of its own (that contact was offered once, when they joined)."""
-        queue = str(c.place_queue)
-        waiting = bool(c.place_waiting) and c.ended_at is None and c.place_queued_at is not None
-        lc = self.places.get(c.uniqueid)
-        if lc is None:
-            if not waiting:
-                return None
-            self.places[c.uniqueid] = LiveCall(c.place_of or c.uniqueid, queue, c.place_queued_at, c.caller_number,
-                                               callback=True)
-            return queue
-        if waiting:
+        """A call-back's place (its outbound call, ``callback_of`` the caller who asked): the same contact, offered
+        once when they joined (their own call). While the place is in line it waits in its queue as that contact,
+        from when they joined; the agent who takes it answers the contact (``taken_at``, the wait counted from
+        when they joined); its end completes it with the customer's talk time, or, never taken, it timed out."""
+        if c.queued_at is None or not c.queue:
             return None
-        del self.places[c.uniqueid]  # an agent took it, or it ended: it leaves the line for good
-        return queue
+        uid = c.uniqueid
+        lc = self.places.get(uid)
+        if lc is None:
+            if uid in self._done:
+                return None
+            lc = self.places[uid] = LiveCall(c.callback_of, c.queue, c.queued_at, c.caller_number, waiting=False,
+                                             callback=True)
+        changed = False
+        if not lc.answered and c.taken_at is not None:
+            lc.answered = True
+            wait = max(0.0, (c.taken_at - lc.queued_at).total_seconds())
+            in_sl = 1 if wait <= self.sl_seconds(lc.queue) else 0
+            self._add(lc.queue, c.taken_at, _vec(answered=1, in_sl=in_sl, wait=wait))
+            changed = True
+        waiting = bool(getattr(c, "place_waiting", False)) and c.taken_at is None and c.ended_at is None
+        if waiting != lc.waiting:
+            lc.waiting = waiting
+            changed = True
+        if c.ended_at is not None:
+            if lc.answered:
+                self._add(lc.queue, c.ended_at, _vec(completed=1, talk=c.talk_seconds or 0.0))
+            else:
+                self._add(lc.queue, c.ended_at, _vec(timed_out=1))
+            del self.places[uid]
+            self._remember(uid)
+            changed = True
+        return lc.queue if changed else None
+
+    def _remember(self, uid: str) -> None:
+        self._done[uid] = None
+        while len(self._done) > 20000:
+            self._done.popitem(last=False)
 
     def wrapup_done(self, queue: str | None, ended_at: datetime, seconds: float) -> None:
         """An agent's wrap-up after a call of ``queue`` ended (after-call work: part of the handle time)."""

@@ -19,15 +19,8 @@ task; the agent's phone answers, then the SIPp customer behind the trunk (127.0.
    call record is completed once (answered, ``lost_during_disconnect``: its end is when the new start saw it), the
    task's one attempt has the call's outcome, the agent is in wrap-up with that call, the outcome is recorded.
 
-Known bug (the test is ``xfail(strict)`` on that one failure, ``AgentLeftOnCall``, checked last): after the restart
-in 1. the agent is ``on_call`` with the call but without their phone's channel — the channel is not stored, and the
-ACD's resync (``callcenter/acd/resync.py``) finds an agent's leg only as the *other* leg of a caller's bridge
-(``calls.service.bridged_agent_legs``), while an outbound call's first leg, the Linkedid, is the agent's own phone.
-So the agent's Hangup is not recognised as theirs and the agent stays ``on_call`` after the call ended (until the
-next resync, here the start in 2., ends the call as lost: wrap-up). The fix belongs to the ACD's resync: an agent
-``ringing`` / ``on_call`` whose ``call_uniqueid`` is a live ``PJSIP/<their seat>-`` channel takes that channel
-(with that change, tried on a copy of the tree, this test passes whole on both databases).
-When it is fixed this test passes and the strict xfail fails: remove the mark.
+After the restart in 1. the agent is ``on_call`` with the call: the ACD's resync gives the agent back their phone's
+channel (an outbound call's first leg is the agent's own phone, not stored), so their Hangup is theirs: wrap-up.
 """
 
 from __future__ import annotations
@@ -52,10 +45,6 @@ pytestmark = [pytest.mark.asterisk, pytest.mark.sipp, pytest.mark.db,
 NUMBER, OTHER = "13900139000", "13700137000"
 SURVEY = {"attitude": 1, "skill": 2, "timeliness": 1, "promises": 1}
 AGENT, AGENT_PASSWORD = "li", "li-password-1"
-
-
-class AgentLeftOnCall(AssertionError):
-    """The known bug this test expects to fail on (see the module's note), and on nothing else."""
 
 
 class Service:
@@ -141,10 +130,6 @@ def _up(fields: list[str]) -> bool:
     return fields[4] == "Up"
 
 
-@pytest.mark.xfail(raises=AgentLeftOnCall, strict=True, reason=(
-    "acd/resync.py does not give an agent back the phone leg of the outbound call they are on after a restart "
-    "(bridged_agent_legs pairs a caller with an agent's leg; an outbound call's first leg is the agent's own), so "
-    "the agent's Hangup is not theirs and they stay on_call until the next resync; see the module's note"))
 async def test_call_backs_survive_kill_9_of_the_service_during_the_call_and_before_the_outcome(
         db_url: str, workdir: Path) -> None:
     data = workdir / "data"
@@ -233,11 +218,8 @@ async def test_call_backs_survive_kill_9_of_the_service_during_the_call_and_befo
                 rows = await calls_of_uid()
                 return len(rows) == 1 and rows[0]["answered_at"] is not None
 
-            seen: list[Any] = []
-
             async def agent_on(state: str) -> bool:
                 a = (await ok("GET", "/api/agent/me", agent))["agent"]
-                seen.append((a["state"], a["call_uniqueid"]))
                 return bool(a["state"] == state and a["call_uniqueid"] == uid)
 
             def both_legs_up() -> bool:
@@ -287,11 +269,7 @@ async def test_call_backs_survive_kill_9_of_the_service_during_the_call_and_befo
             await wait_for(call_ended, 15, "the call record to be completed")
             await wait_for(attempt_has_call_outcome, 10, "the attempt to have its call's outcome")
             # the ACD handles the Hangup before the tracker's write of the call's end is stored: decided by now
-            try:
-                await wait_for(lambda: agent_on("wrapup"), 5, "the agent's wrap-up")
-                stuck = None
-            except AssertionError:
-                stuck = seen[-1]  # the product's known bug (the module's note): the rest is checked first
+            await wait_for(lambda: agent_on("wrapup"), 5, "the agent's wrap-up")
             [call] = await calls_of_uid()
             assert (call["outcome"], call["end_reason"]) == ("answered", "completed"), call
             assert call["talk_seconds"] is not None and call["talk_seconds"] > 0
@@ -374,8 +352,6 @@ async def test_call_backs_survive_kill_9_of_the_service_during_the_call_and_befo
         assert fourth.proc.returncode == 0, fourth.output()[-3000:]
         for life in lives:
             assert "Traceback" not in life.output(), life.output()[-3000:]
-        if stuck is not None:
-            raise AgentLeftOnCall(f"after the restart the agent stayed {stuck} once the call-back call ended")
     finally:
         sipp.close()
         for life in lives:

@@ -537,6 +537,41 @@ async def test_a_click_to_call_is_a_call_the_agent_is_on(env: Env) -> None:
     assert [n for n, _ in env.ami.take()] == ["originate"]  # no unpause, no wrap-up pause sent
 
 
+async def test_after_a_restart_the_resync_gives_the_agent_back_their_own_leg_of_an_outbound_call(env: Env) -> None:
+    """A service restart loads the agent on_call with their outbound call but not the phone's channel (not stored);
+    the outbound call's first leg is the agent's own phone (its uniqueid is the call's), so the resync takes that
+    channel from Asterisk's list and the agent's Hangup ends the call for them: wrap-up, not on_call for ever. A
+    ringing agent whose phone was answered and bridged meanwhile is on the call."""
+    u = await env.agent("li", {"support": "senior"})
+    await env.acd.login(u, "1001")
+    await env.acd.ready(u)
+    uid = (await env.acd.call_out(u, "13800138000", "4000"))["call_uniqueid"]
+    a = env.acd.by_ext["1001"]
+    a.state, a.channel = "on_call", None  # as a new start loads it
+    mark = env.acd.states.mark()
+    legs = [{"Event": "CoreShowChannel", "Uniqueid": uid, "Linkedid": uid, "Channel": "PJSIP/1001-0000000a",
+             "BridgeId": "b1"},
+            {"Event": "CoreShowChannel", "Uniqueid": "x2", "Linkedid": uid, "Channel": "PJSIP/trunk-0000000b",
+             "BridgeId": "b1"}]
+    counts = await env.acd.resync([], legs, mark)
+    assert (a.state, a.channel, a.call_uniqueid, counts["calls_gone"]) == (
+        "on_call", "PJSIP/1001-0000000a", uid, 0)
+    await env.stack.ami.dispatcher.dispatch(AmiEvent({"Event": "Hangup", "Uniqueid": uid, "Linkedid": uid,
+                                                      "Channel": "PJSIP/1001-0000000a", "Cause": "16"}))
+    assert (a.state, a.call_uniqueid) == ("wrapup", uid)
+
+    # killed while the phone rang; taken and bridged with the customer before the new start's resync
+    assert a.wrapup_task is not None
+    a.wrapup_task.cancel()
+    a.wrapup_task = None
+    await env.acd.ready(u)
+    uid = (await env.acd.call_out(u, "13800138001", "4000"))["call_uniqueid"]
+    a.channel = None
+    legs = [{**leg, "Uniqueid": u2, "Linkedid": uid} for leg, u2 in zip(legs, (uid, "x3"), strict=True)]
+    counts = await env.acd.resync([], legs, env.acd.states.mark())
+    assert (a.state, a.channel, counts["calls_found"]) == ("on_call", "PJSIP/1001-0000000a", 1)
+
+
 # ---- transfers to outside numbers (issue 15, part 7) -------------------------------------------------------------
 
 OUTSIDE_TRANSFER = OutsideUse(allowed=["138XXXXXXXX", "13900139000"], caller_id="4008")

@@ -227,6 +227,31 @@ async def test_three_unanswered_attempts_spaced_apart_close_the_task_as_unreacha
         ("no_answer", "no_answer"), ("busy", "busy"), ("failed", None), ("no_answer", "no_answer")]
 
 
+async def test_a_call_over_before_its_attempt_is_stored_still_counts_on_the_attempt(desk: Desk) -> None:
+    """The customer busy at once: the call's end reaches the desk while the call is still being placed (the
+    attempt not stored yet); the end is kept and counts once the attempt is stored: a busy attempt, not one waiting
+    for an outcome that never comes."""
+    c = await desk.resolved(desk.customer)
+    t = await desk.task_of(c["number"])
+    sent = desk.ami.originate
+
+    async def busy_at_once(*args: Any, **kwargs: Any) -> None:
+        await sent(*args, **kwargs)
+        leg = {"Uniqueid": kwargs["channel_id"], "Linkedid": kwargs["channel_id"], "Channel": "PJSIP/1001-0001"}
+        dispatch = desk.stack.ami.dispatcher.dispatch
+        await dispatch(AmiEvent({**leg, "Event": "DialBegin"}))
+        await dispatch(AmiEvent({**leg, "Event": "DialEnd", "DialStatus": "BUSY"}))
+        await dispatch(AmiEvent({**leg, "Event": "Hangup", "Cause": "17"}))
+        await desk.stack.callbacks.desk.flush()  # the end has looked for its attempt, before it is stored
+
+    desk.ami.originate = busy_at_once  # type: ignore[method-assign]
+    await desk.call(t)
+    await desk.stack.callbacks.desk.flush()
+    detail = await desk.ok("a1", "GET", f"/api/callbacks/{t['id']}")
+    assert (detail["task"]["attempts"], detail["task"]["failed_attempts"]) == (1, 1)
+    assert [(a["call_outcome"], a["outcome"]) for a in detail["attempts"]] == [("busy", "busy")]
+
+
 async def test_a_wrong_number_closes_at_once_and_no_number_cannot_be_called(desk: Desk) -> None:
     c = await desk.resolved(desk.customer)
     t = await desk.task_of(c["number"])

@@ -123,7 +123,10 @@ async def test_the_place_goes_behind_who_joined_before_and_ahead_of_who_came_lat
     q = QueueCallbacks(None, QueueCallbackSettings(enabled=True), FakeClock(T0), tracker, None,  # type: ignore[arg-type]
                        lambda: "u", "4000", FakePrompts())
     assert q.position_for("support", T0 + timedelta(seconds=10)) == 2  # behind a; c and the answered x not
-    q._places["support"] = [T0 + timedelta(seconds=5)]  # another caller's place, asked earlier
+    for uid, taken in (("p", None), ("t", T0 + timedelta(seconds=9))):  # call-backs' places of callers who joined
+        tracker.active[uid] = CallState(uniqueid=uid, direction="outbound", queue="support",  # earlier: one still
+                                        queued_at=T0 + timedelta(seconds=5), callback_of=f"{uid}-caller",  # in line
+                                        arrived_at=T0 + timedelta(seconds=8), taken_at=taken)  # one taken
     assert q.position_for("support", T0 + timedelta(seconds=10)) == 3
     assert q.position_for("sales", T0 + timedelta(seconds=10)) == 1
 
@@ -396,6 +399,84 @@ async def test_the_board_shows_the_place_as_the_same_contact_waiting(db_url: str
         await wait_for(lambda: len(sent) >= 2, 5, "the deltas to be sent")
         assert [m["queues"]["support"]["callbacks_waiting"] for m in sent if m.get("queues")] == [1, 0]
         assert stack.board.snapshot()["queues"]["support"]["callbacks_waiting"] == 0
+        # the agent took the same contact: answered once, the wait counted from when they joined
+        today = support()["windows"]["today"]
+        assert (today["offered"], today["answered"], today["asa"], today["answered_in_sl"]) == (1, 1, 45.0, 0)
+        clock.advance(30)  # the customer answers, talks, hangs up: the contact is completed with that talk
+        await ev("DialEnd", Uniqueid=dial, Linkedid=dial, DestUniqueid="1764000002.1",
+                 DestChannel="PJSIP/trunk-10", DialStatus="ANSWER")
+        clock.advance(60)
+        await ev("Hangup", Uniqueid=dial, Linkedid=dial, Channel="Local/cbq-0000000001@cc-callback-queue-00000001;1",
+                 Cause="16")
+        today = support()["windows"]["today"]
+        assert (today["offered"], today["answered"], today["completed"], today["timed_out"]) == (1, 1, 1, 0)
+        assert today["att"] == 60.0
+        await stack.tracker.flush()
+        again, _ = await wired_stack(db_url, tmp_path, clock, callbacks={"queue": {"enabled": True}})
+        try:  # a restart gives the same figures from what was stored
+            assert again.board.queue_figures(clock.now())[0]["support"]["windows"]["today"] == today
+        finally:
+            await close_wired(again)
     finally:
         await stack.hub.unregister(client)
         await close_wired(stack)
+
+
+@pytest.mark.db
+async def test_a_place_in_line_is_in_line_again_after_a_service_restart_and_its_agent_is_the_calls(
+        db_url: str, tmp_path: Path) -> None:
+    """The service restarts (or is killed) while a call-back's place waits in the queue: the new start knows the
+    place again — on the board as the contact who asked, counted in the positions of later call-backs, and the
+    agent the queue connects to it is the outbound call's."""
+    from tests.unit.wired import close_wired, wired_stack
+
+    clock = FakeClock(T0)
+    on = {"callbacks": {"queue": {"enabled": True}}}
+    stack, fake_ami = await wired_stack(db_url, tmp_path, clock, **on)
+    b = "1764000000.11"
+    try:
+        async def ev(name: str, **fields: str) -> None:
+            await stack.dispatcher.dispatch(AmiEvent(Event=name, Timestamp=f"{clock.now().timestamp():.6f}",
+                                                     **fields))
+
+        await ev("Newchannel", Uniqueid=b, Linkedid=b, Context="from-trunk", Channel="PJSIP/trunk-9",
+                 CallerIDNum="13500000002", Exten="4000")
+        await ev("QueueCallerJoin", Uniqueid=b, Queue="support", Position="1", CallerIDNum="13500000002")
+        clock.advance(40)
+        await ev("QueueCallerLeave", Uniqueid=b, Queue="support")
+        await stack.callbacks.queue.agi(FakeAgi(b, "13500000002", [("cc-callback-confirm", "1")]))  # type: ignore[arg-type]
+        await stack.callbacks.queue.flush()
+        await ev("Hangup", Uniqueid=b, Linkedid=b, Channel="PJSIP/trunk-9", Cause="16")
+        [(_, originate)] = [a for a in fake_ami.take() if a[0] == "originate"]
+        place, dial = originate["other_channel_id"], originate["channel_id"]
+        await ev("QueueCallerJoin", Uniqueid=place, Linkedid=dial, Queue="support", Position="1",
+                 Channel="Local/cbq-0000000001@cc-callback-queue-00000001;2")
+        await stack.tracker.flush()
+    finally:
+        await close_wired(stack)  # no stop: what was stored is all the next start has
+
+    clock.advance(20)
+    again, _ = await wired_stack(db_url, tmp_path, clock, **on)
+    try:
+        def support() -> dict[str, Any]:
+            return again.board.queue_figures(clock.now())[0]["support"]  # type: ignore[no-any-return]
+
+        assert again.callbacks.queue.position_for("support", T0 + timedelta(seconds=1)) == 2  # behind the place
+        # Asterisk, as the resync reads it: the place's two halves live, the place still in line
+        await again.tracker.resync([{"Uniqueid": dial, "Linkedid": dial, "Channel": "Local/cbq-0000000001@x;1"},
+                                    {"Uniqueid": place, "Linkedid": dial, "Channel": "Local/cbq-0000000001@x;2"}],
+                                   [{"Event": "QueueEntry", "Queue": "support", "Uniqueid": place, "Position": "1",
+                                     "Wait": "20"}])
+        now = support()
+        assert (now["waiting"], now["callbacks_waiting"], now["oldest_queued_at"]) == (1, 1, T0)
+        assert now["windows"]["today"]["offered"] == 1
+        await again.dispatcher.dispatch(AmiEvent(
+            Event="AgentConnect", Uniqueid=place, Linkedid=dial, Queue="support", Interface="PJSIP/1001",
+            MemberName="Li", HoldTime="60", Timestamp=f"{clock.now().timestamp():.6f}",
+            Channel="Local/cbq-0000000001@cc-callback-queue-00000001;2"))
+        out = again.tracker.call(dial)
+        assert out is not None and (out.agent_extension, out.agent_name, out.taken_at) == ("1001", "Li", clock.now())
+        assert (support()["waiting"], support()["windows"]["today"]["answered"]) == (0, 1)
+        assert support()["windows"]["today"]["asa"] == 60.0  # from when the caller joined, across the restart
+    finally:
+        await close_wired(again)

@@ -67,6 +67,7 @@ async def wired_stack(db_url: str, workdir: Path, clock: FakeClock, **overrides:
                   ami=ami)  # type: ignore[arg-type]
     await stack.load_directory()
     await stack.tracker.load_open_calls()
+    await stack.callbacks.queue.restore()
     await stack.seat.load()
     await stack.board.load()
     return stack, ami
