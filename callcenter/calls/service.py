@@ -637,8 +637,11 @@ class CallTracker:
     # end of call -----------------------------------------------------------------------------------------
     async def _finish(self, st: CallState, at: datetime, reason: str | None) -> None:
         st.ended_at = at
-        if st.direction == "outbound" and reason is None:
+        if st.direction == "outbound" and (reason is None or st.dial_status not in (None, "DIALLING")):
+            # an outbound call whose customer's side was known (answered, busy...) keeps that outcome when it is
+            # found gone after a disconnect; only the end reason says the end was not seen
             st.outcome, st.end_reason = self._outbound_outcome(st)
+            st.end_reason = reason or st.end_reason
             if st.answered_at is not None and st.talk_seconds is None:
                 st.talk_seconds = max(0.0, (at - st.answered_at).total_seconds())
         elif st.answered_at is not None:
@@ -717,7 +720,15 @@ class CallTracker:
         answered = 0
         for caller, agent_leg in bridged_agent_legs(channels).items():
             st = self.active.get(caller)
-            if st is not None and st.answered_at is None:
+            if st is not None and st.answered_at is None and st.direction == "outbound":
+                # the first leg is the agent's phone, the bridged one the customer's: answered while unseen (the
+                # agent stays the one who placed it)
+                st.answered_at = now - timedelta(seconds=_duration(agent_leg.get("Duration")))
+                st.dial_status = "ANSWER"
+                st.wait_seconds = max(0.0, (st.answered_at - (st.arrived_at or st.answered_at)).total_seconds())
+                await self._save(st)
+                answered += 1
+            elif st is not None and st.answered_at is None:
                 await self._bridged(st, agent_leg.get("Channel", ""),
                                     now - timedelta(seconds=_duration(agent_leg.get("Duration"))), queued_only=False)
                 answered += st.answered_at is not None

@@ -390,6 +390,38 @@ async def test_an_outbound_call_that_could_not_be_placed_is_failed(h: Harness) -
     assert (c.outcome, c.end_reason, c.direction) == ("failed", "originate_failed", "outbound")
 
 
+async def test_the_resync_keeps_an_outbound_calls_agent_and_the_customers_side_it_knew(h: Harness) -> None:
+    """After a disconnect: an outbound call found bridged with the customer is answered (the customer's leg is not
+    the agent: the call keeps the agent who placed it); one found gone after the customer was busy stays busy
+    (only the end reason says its end was not seen)."""
+    await h.tracker.outbound_started(OUT, "13800138000", agent_username="li", agent_extension="1001",
+                                     agent_interface="PJSIP/1001", agent_name="Li", customer_id=7)
+    leg = {"Uniqueid": OUT, "Linkedid": OUT, "Channel": "PJSIP/1001-0000000a"}
+    await h.dispatcher.dispatch(AmiEvent({**leg, **DIAL}))  # the link drops while the customer's phone rings
+    h.clock.advance(20)
+    live = [{"Event": "CoreShowChannel", **leg, "BridgeId": "b1", "Duration": "00:00:20"},
+            {"Event": "CoreShowChannel", "Uniqueid": "1764000000.12", "Linkedid": OUT, "BridgeId": "b1",
+             "Channel": "PJSIP/trunk-0000000b", "Duration": "00:00:08"}]
+    assert (await h.tracker.resync(live, [])) == {"closed": 0, "picked_up": 0, "answered": 1}
+    c = await h.repo.get_by_uniqueid(OUT)
+    assert c is not None and c.answered_at == h.clock.now() - timedelta(seconds=8)
+    assert (c.agent_interface, c.agent_extension, c.agent_username) == ("PJSIP/1001", "1001", "li")
+    h.clock.advance(30)
+    await h.dispatcher.dispatch(AmiEvent({**leg, "Event": "Hangup", "Cause": "16"}))
+    c = await h.repo.get_by_uniqueid(OUT)
+    assert c is not None and (c.outcome, c.end_reason, c.talk_seconds) == ("answered", "completed", 38.0)
+
+    second = "1764000000.900000002"
+    await h.tracker.outbound_started(second, "13800138001", agent_username="li", agent_extension="1001",
+                                     agent_interface="PJSIP/1001", agent_name="Li", customer_id=7)
+    leg = {"Uniqueid": second, "Linkedid": second, "Channel": "PJSIP/1001-0000000c"}
+    await h.dispatcher.dispatch(AmiEvent({**leg, **DIAL, "DestUniqueid": "1764000000.14"}))
+    await h.dispatcher.dispatch(AmiEvent({**leg, **_dial_end("BUSY"), "DestUniqueid": "1764000000.14"}))
+    assert (await h.tracker.resync([], [])) == {"closed": 1, "picked_up": 0}  # its Hangup was missed
+    c = await h.repo.get_by_uniqueid(second)
+    assert c is not None and (c.outcome, c.end_reason) == ("busy", "lost_during_disconnect")
+
+
 async def test_a_trunk_leg_dialled_for_an_inbound_call_is_an_outbound_call_of_its_agent(h: Harness) -> None:
     """A blind transfer to an outside number: the caller's channel dials the trunk. The leg is stored under its own
     uniqueid, tied to the caller's call, with that call's agent; its end and outcome are its own."""
