@@ -30,6 +30,7 @@ from callcenter.cases.config import CasesSettings
 from callcenter.cases.policy import CasePolicySettings
 from callcenter.clock import check_timezone
 from callcenter.outside_numbers import OutsideNumbersSettings
+from callcenter.surveys.config import SurveySettings
 
 ENV_PREFIX = "CALLCENTER_"
 DEV_AMI_SECRET = "dev-only-ami-secret"
@@ -548,6 +549,8 @@ class Settings(BaseSettings):
     # the numbers over the trunk a transfer and the IVR may reach, and the caller ID each shows
     # (callcenter/outside_numbers.py, docs/outbound.md "Outside numbers"): CALLCENTER_OUTSIDE_NUMBERS__...
     outside_numbers: OutsideNumbersSettings = Field(default_factory=OutsideNumbersSettings)
+    # the post-call survey in the IVR (callcenter/surveys/config.py, docs/survey.md): CALLCENTER_SURVEYS__...
+    surveys: SurveySettings = Field(default_factory=SurveySettings)
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)
