@@ -49,6 +49,7 @@ from callcenter.health.api import PARTS as HEALTH_PARTS
 from callcenter.health.api import router as health_router
 from callcenter.http_guard import install as install_http_guard
 from callcenter.ivr.wiring import wire_ivr
+from callcenter.knowledge.wiring import wire_knowledge
 from callcenter.qc.wiring import wire_qc
 from callcenter.realtime.wiring import wire_realtime
 from callcenter.recordings.api import PLAY_POLICY
@@ -166,6 +167,9 @@ class Stack:
                                    place_call=self._place_call, tracker=self.tracker, customers=customers.records,
                                    callbacks=callbacks.desk)
         self.campaigns = campaigns
+        # the knowledge base (issue 16): the issuing departments, and the customers' call rule for "used on this call"
+        self.knowledge = wire_knowledge(sessions, clock, s.timezone, s.knowledge, s.data_dir, self.auth.audit,
+                                        departments.repo, may_use_call=self.customer_access.may_use_call)
         attach_campaigns(self.board, campaigns.campaigns)  # the running campaigns' totals on the boards
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
@@ -193,6 +197,8 @@ class Stack:
         for item in (self.departments, cases.service, cases.files, cases.view, self.case_live):
             self.services.add(type(item), item)
         self.services.add(type(self.review.reviews), self.review.reviews)
+        for item in (self.knowledge.service, self.knowledge.documents):
+            self.services.add(type(item), item)
         self.services.add(HEALTH_PARTS, self)
         # the recording player asks the stack (tests replace ``agent_may_play``), which asks the QC service
         self.services.add(PLAY_POLICY, self)
@@ -204,8 +210,8 @@ class Stack:
             *qc.routers, *shifts.routers]
         self.body_limits = [*ivr.body_limits, *customers.body_limits]
         self.routers += [*departments.routers, *clocks_live.routers, *self.review.routers, *cases.routers,
-                         *surveys.routers, *callbacks.routers, *campaigns.routers]
-        self.body_limits += cases.body_limits
+                         *surveys.routers, *callbacks.routers, *campaigns.routers, *self.knowledge.routers]
+        self.body_limits += [*cases.body_limits, *self.knowledge.body_limits]
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
 

@@ -29,6 +29,7 @@ from callcenter.campaigns.config import CampaignSettings
 from callcenter.cases.config import CasesSettings
 from callcenter.cases.policy import CasePolicySettings
 from callcenter.clock import check_timezone
+from callcenter.knowledge.config import KnowledgeSettings
 from callcenter.outside_numbers import OutsideNumbersSettings
 from callcenter.surveys.config import SurveySettings
 
@@ -551,6 +552,9 @@ class Settings(BaseSettings):
     outside_numbers: OutsideNumbersSettings = Field(default_factory=OutsideNumbersSettings)
     # the post-call survey in the IVR (callcenter/surveys/config.py, docs/survey.md): CALLCENTER_SURVEYS__...
     surveys: SurveySettings = Field(default_factory=SurveySettings)
+    # the knowledge base: categories, who writes, reviews, publishes; the source documents' limits
+    # (callcenter/knowledge/config.py, docs/knowledge.md): CALLCENTER_KNOWLEDGE__...
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)
