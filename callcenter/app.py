@@ -108,7 +108,9 @@ class Stack:
         self.customers, self.crm, self.customer_access = customers.repo, customers.records, customers.access
         ivr = wire_ivr(s, sessions, clock, self.tracker, self.customers, self.agi,
                        queues=lambda: set(self.acd.queue_names),
-                       queue_max_wait=lambda q: self.acd.max_wait_seconds.get(q))
+                       queue_max_wait=lambda q: self.acd.max_wait_seconds.get(q),
+                       survey_after=lambda q: self.ivr_survey.offered(q),
+                       queue_prompts=lambda q: self.ivr_survey.prompts_for(q))
         self.ivr_domain = ivr
         self.prompts, self.ivr, self.ivr_engine = ivr.prompts, ivr.service, ivr.engine
         self.pop = wire_pop(self.hub, self.tracker, self.crm, clock, self.ivr, self.calls_repo, self.acd, events)
@@ -123,8 +125,9 @@ class Stack:
                                      agent_of=self.acd.username_at, on_problem=self._recording_problem)
         self.recordings, self.recorder = recordings.repo, recordings.recorder
         # the surveys (issue 15): QC stores a lead's typed-in result there and reports them, the call-back desk too
-        surveys = wire_surveys(sessions, clock, s.timezone, self.auth.audit)
-        self.surveys = surveys.service
+        surveys = wire_surveys(sessions, clock, s.timezone, self.auth.audit, s.surveys, self.tracker, self.prompts,
+                               self.agi, agent_of=self.acd.username_at, stored_call=self.calls_repo.get_by_uniqueid)
+        self.surveys, self.ivr_survey = surveys.service, surveys.ivr
         qc = wire_qc(sessions, clock, s.timezone, self.auth.audit, surveys=surveys.service)
         self.qc = qc
         shifts = wire_shifts(s, clock, sessions, self.acd, self.auth.audit, on_finding=self._shift_finding)
@@ -408,6 +411,7 @@ class Stack:
             if s.ivr.seed_default_flow:
                 await self.ivr_domain.seed_default_flow(s.data_dir, s.queue_names)
             await self.callbacks.queue.seed_prompts(s.data_dir / "prompts")  # the call-back's, when it is on
+            await self.ivr_survey.seed_prompts(s.data_dir / "prompts")  # the post-call survey's, when it is on
             self.layout = render_config(s, seats=await self.directory_repo.seat_confs(),
                                         queues=await self._queue_confs())
             check_modules(s)  # asterisk.modules_dir holds what modules.conf loads, or a SettingsError

@@ -105,6 +105,13 @@ class AgiChannel:
             raise AgiHangup("channel hung up during playback")
         return chr(int(r.result)) if r.result not in ("", "0") else ""
 
+    async def exec(self, application: str, args: str = "") -> str:
+        """``EXEC <application> "<args>"`` (the caller passes only its own constants); the application's result."""
+        r = await self.command(f'EXEC {application} "{args}"')
+        if r.result == "-2":
+            raise AgiCommandError(f"no application {application!r}")
+        return r.result
+
     async def wait_for_digit(self, timeout_ms: int) -> str:
         """``WAIT FOR DIGIT``: the key pressed within ``timeout_ms``, or '' (none)."""
         r = await self.command(f"WAIT FOR DIGIT {timeout_ms}", timeout=self.command_timeout + timeout_ms / 1000)

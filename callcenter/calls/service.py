@@ -121,9 +121,13 @@ class CallState:
     confirming_callback: bool = False
     # a queued call-back's outbound call: its place (a Local channel) is in line in ``queue`` now
     place_waiting: bool = False
+    # when the agent's leg of an answered queue call hung up while the caller stayed (the post-call survey: app_queue's
+    # c option then sends AgentComplete only when the caller leaves, its TalkTime running to then)
+    agent_left_at: datetime | None = None
 
     _TRANSIENT = ("abandoned", "left_queue", "in_ivr", "ivr_exit", "touched", "answered_by_bridge", "dial_status",
-                  "dialled_cause", "confirming_callback", "place_waiting")
+                  "dialled_cause", "confirming_callback", "place_waiting",
+                  "agent_left_at")
 
     def row(self) -> dict[str, Any]:
         # shallow on purpose (dataclasses.asdict deep-copies the IVR path on every save); the path list is
@@ -174,6 +178,7 @@ class CallTracker:
         self._bridges: dict[str, dict[str, tuple[str, str]]] = {}  # bridge id → uniqueid → (channel, linkedid)
         self._bridge_of: dict[str, str] = {}  # uniqueid → bridge id
         self._places: dict[str, str] = {}  # a call-back's place in a queue (Local channel) → its outbound call
+        self._agent_legs: dict[str, str] = {}  # the agent's channel of an answered queue call → the caller's uniqueid
         # a channel the service originated that will dial the trunk for a call (a conference's outside party: its
         # Local channel's second half) → that call's uniqueid, whose agent and customer the leg takes
         self._leg_origins: dict[str, str] = {}
@@ -365,6 +370,8 @@ class CallTracker:
         st.agent_extension = interface_extension(st.agent_interface)
         st.agent_name = _num(ev.member_name)
         st.left_queue = True
+        if ev.dest_channel:
+            self._agent_legs[ev.dest_channel] = st.uniqueid
         hold = ev.hold_time
         if st.queued_at is not None:  # sub-second precision from the event timestamps
             st.wait_seconds = max(0.0, (st.answered_at - st.queued_at).total_seconds())
@@ -377,7 +384,11 @@ class CallTracker:
         if st is None:
             return
         talk = ev.talk_time
-        if talk and talk.isdigit():
+        if st.agent_left_at is not None and st.answered_at is not None and ev.reason == "caller":
+            # the agent hung up first and the caller stayed on (the survey): the talk ended with the agent's leg
+            st.talk_seconds = max(0.0, (st.agent_left_at - st.answered_at).total_seconds())
+            await self._save(st)
+        elif talk and talk.isdigit():
             st.talk_seconds = float(talk)
             await self._save(st)
 
@@ -445,6 +456,11 @@ class CallTracker:
 
     async def on_hangup(self, ev: Hangup) -> None:
         self._forget_bridge(ev.uniqueid)
+        caller = self._agent_legs.pop(ev.channel or "", None)
+        if caller is not None:
+            answered = self.active.get(caller)
+            if answered is not None and answered.ended_at is None:  # the caller may stay on: the survey
+                answered.agent_left_at = self._at(ev)
         if self._place_moved(ev.uniqueid, False):
             del self._places[ev.uniqueid]  # the place is gone (the call-back ended before an agent took it)
         st = self.active.get(ev.uniqueid)
@@ -648,7 +664,7 @@ class CallTracker:
             st.outcome = "answered"
             st.end_reason = reason or "completed"
             if st.talk_seconds is None:
-                st.talk_seconds = max(0.0, (at - st.answered_at).total_seconds())
+                st.talk_seconds = max(0.0, ((st.agent_left_at or at) - st.answered_at).total_seconds())
         elif reason is not None:
             st.outcome = "failed"
             st.end_reason = reason

@@ -39,6 +39,8 @@ from callcenter.customers.schemas import (
 from callcenter.customers.service_records import ServiceRecords
 from callcenter.deps import provide
 from callcenter.schema_types import CSV_CONTENT
+from callcenter.surveys.schemas import SurveyOut
+from callcenter.surveys.service import Surveys
 
 Reader = Annotated[User, Depends(require_roles("agent", "supervisor", "qc", "admin"))]
 Writer = Annotated[User, Depends(require_roles("agent", "supervisor", "admin"))]
@@ -55,6 +57,8 @@ records_router = APIRouter(prefix="/api/service-records", tags=["service records
 RecordsDep = Annotated[CustomerRecords, Depends(provide(CustomerRecords))]
 ServiceRecordsDep = Annotated[ServiceRecords, Depends(provide(ServiceRecords))]
 CsvDep = Annotated[CustomerCsv, Depends(provide(CustomerCsv))]
+SurveysDep = Annotated[Surveys, Depends(provide(Surveys))]
+LEADS = {"supervisor", "qc", "admin"}  # who sees the customers' ratings of calls
 
 
 # customers -------------------------------------------------------------------------------------------------
@@ -121,13 +125,19 @@ async def delete_customer(customer_id: CustomerId, svc: RecordsDep, user: Admin)
 
 
 @router.get("/{customer_id}/history", response_model=HistoryOut,
-            summary="Last 5 calls, last 5 service records and open follow-ups of a customer")
-async def customer_history(customer_id: CustomerId, svc: RecordsDep, user: Reader, why: Why = "view") -> HistoryOut:
+            summary="Last 5 calls, last 5 service records and open follow-ups of a customer (and, to leads, "
+                    "the customer's ratings of those calls)")
+async def customer_history(customer_id: CustomerId, svc: RecordsDep, surveys: SurveysDep, user: Reader,
+                           why: Why = "view") -> HistoryOut:
     h = await svc.history(Actor.of(user), customer_id, why)
+    ratings = None
+    if set(user.roles) & LEADS:  # never to an agent, who may be the one rated
+        ratings = [SurveyOut.model_validate(s) for s in await surveys.of_calls([c.uniqueid for c in h.recent_calls])]
     return HistoryOut(customer_id=h.customer_id,
                       recent_calls=[CallBrief.model_validate(c) for c in h.recent_calls],
                       service_records=[ServiceRecordOut.model_validate(r) for r in h.service_records],
-                      open_follow_ups=[ServiceRecordOut.model_validate(r) for r in h.open_follow_ups])
+                      open_follow_ups=[ServiceRecordOut.model_validate(r) for r in h.open_follow_ups],
+                      ratings=ratings)
 
 
 @router.post("/{customer_id}/numbers", response_model=CustomerOut, summary="Add a phone number to a customer")

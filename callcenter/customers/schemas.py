@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from callcenter.customers.repository import CustomerFull
+from callcenter.surveys.schemas import SurveyOut
 
 Category = Literal["consultation", "query", "business", "complaint", "suggestion", "other"]  # = models.CATEGORIES
 
@@ -165,6 +166,9 @@ class HistoryOut(BaseModel):
     recent_calls: list[CallBrief]
     service_records: list[ServiceRecordOut]
     open_follow_ups: list[ServiceRecordOut]
+    ratings: list[SurveyOut] | None = Field(
+        None, description="the customer's ratings of these calls (IVR, call-back desk, typed in), the latest first; "
+                          "shown to leads (supervisor, QC, admin) only, null for agents, who may be the one rated")
 
 
 class PopOut(BaseModel):

@@ -72,8 +72,12 @@ class IvrEngine:
                  voicemail_dir: Path, fallback_queue: str | None = None, timezone: str = "UTC",
                  customers: CustomerLookup | None = None, vip_priority: int = 0,
                  queue_max_wait: Callable[[str], int | None] | None = None,
-                 outside: OutsideUse | None = None) -> None:
+                 outside: OutsideUse | None = None,
+                 survey_after: Callable[[str], bool] | None = None) -> None:
         self.flows = flows
+        # is a caller of this queue asked the post-call survey (CC_SURVEY: the dialplan's Queue() goes on after the
+        # agent hangs up, then the FastAGI survey)
+        self.survey_after = survey_after
         # the outside numbers a transfer node may reach (outside_numbers.ivr): checked at publish, and here again
         # for a version published before the admin narrowed the list
         self.outside = outside
@@ -278,6 +282,8 @@ class IvrEngine:
         limit = self.queue_max_wait(node.queue) if self.queue_max_wait else None
         await agi.set_variable("CC_QUEUE_TIMEOUT", str(min(node.max_wait_seconds, limit or node.max_wait_seconds)))
         await agi.set_variable("CC_IVR_NEXT", node.fallback or "")
+        if self.survey_after is not None:  # set either way: a fallback to another queue may not ask it
+            await agi.set_variable("CC_SURVEY", "1" if self.survey_after(node.queue) else "")
         await self.sink.ivr_exited(agi.uniqueid, node.queue, "queue")
 
     async def _voicemail(self, agi: AgiChannel, flow: FlowDef, node_id: str, node: VoicemailNode,

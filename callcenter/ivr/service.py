@@ -33,9 +33,12 @@ DEFAULT_DID = "*"
 class IvrService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], clock: Clock,
                  queues: Callable[[], set[str]], prompt_exists: Callable[[str, str], bool],
-                 outside: OutsideUse | None = None) -> None:
-        """``outside``: the outside numbers a transfer node may reach (settings ``outside_numbers.ivr``)."""
+                 outside: OutsideUse | None = None,
+                 queue_prompts: Callable[[str], list[str]] | None = None) -> None:
+        """``outside``: the outside numbers a transfer node may reach (settings ``outside_numbers.ivr``);
+        ``queue_prompts(queue)``: the prompts that queue's callers hear besides the flow's (the post-call survey)."""
         self.repo = IvrRepository(sessions)
+        self.queue_prompts = queue_prompts
         self.clock = clock
         self.queues = queues
         self.prompt_exists = prompt_exists
@@ -88,7 +91,8 @@ class IvrService:
             return flow
 
     def check(self, draft: dict[str, Any]) -> list[Problem]:
-        return validate(draft, queues=self.queues(), prompt_exists=self.prompt_exists, outside=self.outside)
+        return validate(draft, queues=self.queues(), prompt_exists=self.prompt_exists, outside=self.outside,
+                        queue_prompts=self.queue_prompts)
 
     async def publish(self, flow_id: int, by: str, note: str = "") -> IvrFlowVersion:
         """Validate the draft; if clean, store it as the next immutable version and make it live."""

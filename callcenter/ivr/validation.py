@@ -11,7 +11,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from callcenter.errors import EN, ZH
-from callcenter.ivr.flowdef import EXIT_KINDS, FlowDef, LanguageNode, MenuNode, TransferNode, prompts, targets
+from callcenter.ivr.flowdef import (
+    EXIT_KINDS,
+    FlowDef,
+    LanguageNode,
+    MenuNode,
+    QueueNode,
+    TransferNode,
+    prompts,
+    targets,
+)
 from callcenter.outside_numbers import NUMBER, OutsideUse
 
 # a seat's number, as the dialplan's IVR transfer (Local/<seat>@agents) accepts it
@@ -86,9 +95,11 @@ def _transfer_problem(nid: str, node: TransferNode, outside: OutsideUse | None) 
 
 
 def validate(doc: dict[str, Any], *, queues: set[str], prompt_exists: PromptExists,
-             outside: OutsideUse | None = None) -> list[Problem]:
+             outside: OutsideUse | None = None,
+             queue_prompts: Callable[[str], list[str]] | None = None) -> list[Problem]:
     """Every problem that stops a flow from being published (empty list = publishable). ``outside``: the outside
-    numbers a transfer node may reach (settings ``outside_numbers.ivr``; None: none)."""
+    numbers a transfer node may reach (settings ``outside_numbers.ivr``; None: none). ``queue_prompts(queue)``: the
+    prompts a caller sent to that queue hears besides the flow's own (the post-call survey's)."""
     flow, problems = parse_flow(doc)
     if flow is None:
         return problems
@@ -149,7 +160,8 @@ def validate(doc: dict[str, Any], *, queues: set[str], prompt_exists: PromptExis
 
     languages = {flow.language} | {n.language for n in nodes.values() if isinstance(n, LanguageNode)}
     for nid, node in nodes.items():
-        for p in prompts(node):
+        extra = queue_prompts(node.queue) if queue_prompts is not None and isinstance(node, QueueNode) else []
+        for p in (*prompts(node), *extra):
             missing = sorted(lang for lang in languages if not prompt_exists(p, lang))
             if missing:
                 problems.append(Problem(nid, f"prompt {p!r} is missing in language(s): {', '.join(missing)}",

@@ -46,16 +46,19 @@ class Ivr:
 
 def wire_ivr(settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock,
              calls: IvrCallSink, customers: CustomerLookup, agi: FastAgiServer, *,
-             queues: Callable[[], set[str]], queue_max_wait: Callable[[str], int | None]) -> Ivr:
+             queues: Callable[[], set[str]], queue_max_wait: Callable[[str], int | None],
+             survey_after: Callable[[str], bool] | None = None,
+             queue_prompts: Callable[[str], list[str]] | None = None) -> Ivr:
     """``queues()``: the queue names a flow may send a caller to; ``queue_max_wait(queue)``: the longest a caller
-    waits in it (both the ACD's, read when needed: an admin may change them)."""
+    waits in it (both the ACD's, read when needed: an admin may change them); ``survey_after(queue)``: are that
+    queue's callers asked the post-call survey, whose prompts ``queue_prompts(queue)`` names (the surveys')."""
     prompts = PromptStore(settings.data_dir / "prompts", Path(settings.asterisk.data_dir) / "sounds")
     service = IvrService(sessions, clock, queues=queues, prompt_exists=prompts.exists,
-                         outside=settings.outside_numbers.ivr)
+                         outside=settings.outside_numbers.ivr, queue_prompts=queue_prompts)
     engine = IvrEngine(service, calls, prompts, clock, voicemail_dir=settings.data_dir / "voicemail",
                        fallback_queue=settings.ivr.default_queue, timezone=settings.timezone, customers=customers,
                        vip_priority=settings.acd.vip_priority, queue_max_wait=queue_max_wait,
-                       outside=settings.outside_numbers.ivr)
+                       outside=settings.outside_numbers.ivr, survey_after=survey_after)
     for route, handler in engine.routes().items():
         agi.route(route, handler)
     return Ivr(prompts=prompts, service=service, engine=engine, routers=(router,))

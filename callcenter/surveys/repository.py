@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.surveys.models import POINTS, Survey
@@ -49,6 +49,35 @@ class SurveyRepository:
             await s.commit()
             await s.refresh(row)
             return row, before
+
+    async def add_once_for_call(self, call_uniqueid: str, values: dict[str, Any]) -> Survey | None:
+        """A new survey of ``values["channel"]`` for the call, unless the call has one of that channel (None)."""
+        async with self.sessions() as s:
+            found = (await s.execute(select(Survey.id).where(Survey.call_uniqueid == call_uniqueid,
+                                                             Survey.channel == values["channel"]).limit(1))).first()
+            if found is not None:
+                return None
+            row = Survey(**values)
+            s.add(row)
+            await s.commit()
+            await s.refresh(row)
+            return row
+
+    async def set_point(self, survey_id: int, point: str, level: int) -> None:
+        """One answer of a survey being taken (stored as soon as it is given)."""
+        if point not in POINTS:
+            raise ValueError(f"unknown survey point {point!r}")
+        async with self.sessions() as s:
+            await s.execute(update(Survey).where(Survey.id == survey_id).values({point: level}))
+            await s.commit()
+
+    async def of_calls(self, uniqueids: list[str]) -> list[Survey]:
+        """The surveys of these calls, the latest first."""
+        if not uniqueids:
+            return []
+        async with self.sessions() as s:
+            return list((await s.execute(select(Survey).where(Survey.call_uniqueid.in_(uniqueids))
+                                         .order_by(Survey.taken_at.desc(), Survey.id.desc()))).scalars())
 
     async def of_task(self, task_id: int) -> list[Survey]:
         async with self.sessions() as s:

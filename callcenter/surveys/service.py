@@ -90,6 +90,11 @@ class Surveys:
             "month": self.month_of(rated_at or now), **{p: points.get(p) for p in POINTS}, "taken_by": taken_by,
             "taken_at": now})
 
+    async def of_calls(self, uniqueids: list[str]) -> list[Survey]:
+        """The customers' ratings of these calls (a customer's history shows them to leads, never to the agent
+        being rated): the caller checks who may see them."""
+        return await self.repo.of_calls(uniqueids)
+
     async def results(self, month: str, agent: str | None = None) -> dict[str | None, AgentMonth]:
         """The month's results per rated agent (only ``agent``'s with it), not audited: the caller says who asked."""
         by: dict[str | None, AgentMonth] = {}

@@ -214,7 +214,7 @@ def test_extensions_conf(rendered: tuple[Settings, RuntimeLayout]) -> None:
 
 SEAT_PATTERNS = {"_" + "X" * n for n in range(2, 17)}  # a seat: 2-16 digits
 INTERNAL = ("cc-transfer", "cc-transfer-outside", "cc-outbound", "cc-spy", "cc-record", "cc-outside-transfer",
-            "cc-outside-ivr", "cc-conference", "cc-conference-queue")
+            "cc-outside-ivr", "cc-conference", "cc-conference-queue", "cc-survey")
 OUTSIDE_CONTEXTS = ("cc-outside-transfer", "cc-outside-ivr")
 # channel variables handed to the dialplan by the IVR or the bridge (and the uniqueid, which names the recording);
 # used only behind a REGEX check
