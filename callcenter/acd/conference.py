@@ -25,6 +25,15 @@ How it is built on Asterisk:
   when the agent's leg or the caller hangs up), so the agent stays ``on_call`` while in the conference and wraps
   up when their leg leaves it (kicked by "leave" or "end", or their phone hung up): the ACD's own reactions
   (``AgentComplete``, the leg's ``Hangup``), nothing here.
+- **Every party is a call** (issue 15, "outbound calls are calls"): a seat's or an expert's leg is stored by the
+  call tracker before its Originate (``LegOrigins.party_leg_started``) under the uniqueid the service gives the
+  originated channel (Originate ``ChannelId``; an expert's queued Local half gets ``OtherChannelId``), an outbound
+  call of the agent who added it, tied to the call; an outside party's trunk leg is recorded when its Local half
+  dials the trunk (``expect_leg``; ``forget_leg`` when the Originate is refused). The agent logged in at an added
+  seat is ``ringing`` with that leg while their phone rings, ``on_call`` once they take it (the Originate's
+  ``OriginateResponse`` ``Success``: :meth:`Conferences.on_originate_response`) and wraps up — or goes back to
+  their pause — when the leg hangs up (the ACD's reactions, as for a call they placed). A queue's expert is rung,
+  put through and wrapped up by app_queue's events, as for any queue call.
 - **Recording**: the call's recording goes on — the dialplan's MixMonitor on the call's recorded channel (the
   customer's on an inbound call, the agent's leg on a click-to-call) hears that channel and the conference's mix
   of everyone else, so the whole conference is in the call's one file, indexed by the Recorder when the call ends.
@@ -73,7 +82,7 @@ from callcenter.acd.errors import (
     state_words,
 )
 from callcenter.asterisk.errors import AsteriskError
-from callcenter.asterisk.events import Hangup
+from callcenter.asterisk.events import ORIGINATE_ACTION_PREFIX, Hangup, OriginateResponse
 from callcenter.auth.models import User
 from callcenter.clock import Clock
 from callcenter.directory.repository import DirectoryRepository
@@ -122,9 +131,25 @@ def member_view(m: Mapping[str, str], agent_channel: str | None) -> dict[str, An
 
 
 class LegOrigins(Protocol):
-    """Who learns which originated channel dials the trunk for which call (``CallTracker.expect_leg``)."""
+    """Where a conference's party legs are recorded (``callcenter.calls.service.CallTracker``): which originated
+    channel dials the trunk for which call (``expect_leg``, ``forget_leg``), a seat's or an expert's leg
+    (``party_leg_started``), an Originate refused (``outbound_failed``)."""
 
     def expect_leg(self, channel_uniqueid: str, call_uniqueid: str) -> None: ...
+
+    def forget_leg(self, channel_uniqueid: str) -> None: ...
+
+    async def party_leg_started(self, uniqueid: str, call_uniqueid: str, target: str, *, agent_username: str,
+                                agent_extension: str, agent_interface: str, agent_name: str | None,
+                                queue: str | None = None, queued_half: str | None = None) -> object: ...
+
+    async def outbound_failed(self, uniqueid: str, reason: str) -> None: ...
+
+
+def originated_uniqueid(ev: OriginateResponse) -> str | None:
+    """The uniqueid the service gave the channel of the Originate this response ends (Success or Failure)."""
+    aid = ev.action_id or ""
+    return (aid[len(ORIGINATE_ACTION_PREFIX):] or None) if aid.startswith(ORIGINATE_ACTION_PREFIX) else None
 
 
 @dataclass
@@ -162,6 +187,7 @@ class Conferences:
         # call tracker is told which Local half will dial it), under uniqueids from the ACD's ``new_uniqueid``
         self.legs: LegOrigins | None = None
         self.new_uniqueid: Callable[[], str] | None = None
+        self.seat_legs: dict[str, str] = {}  # a seat party's leg (uniqueid) still ringing → the seat
 
     # the agent's own call -------------------------------------------------------------------------------------
     def _on_call(self, user: User) -> Agent:
@@ -212,14 +238,51 @@ class Conferences:
         number = _digits(caller_number) or (a.extension or "")
         originate = functools.partial(self.ami.originate, dial, CONTEXT, "party", caller_id=f"conference <{number}>",
                                       variables={"CC_CONF": conf.call_uniqueid})
-        if target_type == "outside" and self.legs is not None and self.new_uniqueid is not None:
-            first, second = self.new_uniqueid(), self.new_uniqueid()
-            self.legs.expect_leg(second, conf.call_uniqueid)  # the Local half that dials the trunk
-            originate = functools.partial(originate, channel_id=first, other_channel_id=second)
-        await asked_action(originate(), "adding to the conference")
+        legs, first, second, holder = self.legs, "", "", None
+        if legs is not None and self.new_uniqueid is not None:
+            first = self.new_uniqueid()
+            second = self.new_uniqueid() if target_type != "seat" else ""
+            if target_type == "outside":
+                legs.expect_leg(second, conf.call_uniqueid)  # the Local half that dials the trunk
+            else:  # the leg is a call from now on, before anything rings
+                await legs.party_leg_started(first, conf.call_uniqueid, target, agent_username=a.username,
+                                             agent_extension=a.extension or "", agent_interface=a.interface,
+                                             agent_name=a.display_name,
+                                             queue=target if target_type == "queue" else None,
+                                             queued_half=second or None)
+            originate = functools.partial(originate, channel_id=first, **({"other_channel_id": second}
+                                                                          if second else {}))
+            if target_type == "seat":
+                holder = await self._ring_seat_agent(target, first, a)
+        try:
+            await asked_action(originate(), "adding to the conference")
+        except Exception:
+            if legs is not None and first:
+                legs.forget_leg(second)
+                if target_type != "outside":
+                    await legs.outbound_failed(first, "originate_failed")
+                self.seat_legs.pop(first, None)
+            if holder is not None and holder.state == "ringing" and holder.call_uniqueid == first:
+                before, holder.paused_before = holder.paused_before, None
+                await self.states.set(holder, "paused" if before else "ready", reason=before or "", source="desk",
+                                      event={"why": "originate_failed"})
+            raise
         conf.added.append({"kind": target_type, "target": target, "by": user.username, "at": self.clock.now()})
         return {"call_uniqueid": conf.call_uniqueid, "conference": conf.name, "target_type": target_type,
                 "target": target, "started": started}
+
+    async def _ring_seat_agent(self, seat: str, leg_uniqueid: str, by: Agent) -> Agent | None:
+        """The agent logged in at an added seat (not busy: ``_party_dial`` refused that) rings with the party's leg,
+        as for a call they placed: a paused agent's reason is kept for after it (``paused_before``)."""
+        self.seat_legs[leg_uniqueid] = seat
+        holder = self.states.by_ext.get(seat)
+        if holder is None or holder.state in (*BUSY_STATES, "logged_out"):
+            return None
+        holder.paused_before = holder.reason if holder.state == "paused" else None
+        holder.call_uniqueid, holder.call_queue, holder.channel = leg_uniqueid, None, None
+        await self.states.set(holder, "ringing", source="desk",
+                              event={"why": "conference_party", "by": by.username, "call": by.call_uniqueid})
+        return holder
 
     async def _party_dial(self, a: Agent, target_type: str, target: str,
                           outside: OutsideUse | None) -> tuple[str, str]:
@@ -341,11 +404,27 @@ class Conferences:
                 "conference": conf.name}
 
     # Asterisk's news ------------------------------------------------------------------------------------------
+    async def on_originate_response(self, ev: OriginateResponse) -> None:
+        """A seat party's Originate ended. ``Success``: the seat's phone was taken — the agent there is on the call
+        (their leg's channel is the one named, so its Hangup wraps them up). A failure frees them through the ACD's
+        own reactions (``on_originate_response``, as for a call they placed)."""
+        uid = originated_uniqueid(ev)
+        seat = self.seat_legs.pop(uid or "", None)
+        if seat is None or ev.response != "Success":
+            return
+        holder = self.states.by_ext.get(seat)
+        if holder is not None and holder.state == "ringing" and holder.call_uniqueid == uid:
+            holder.channel = ev.channel or holder.channel
+            holder.missed_rings = 0
+            await self.states.set(holder, "on_call", source="ami", at=ev.at,
+                                  event={"ami": ev, "why": "conference_party"})
+
     async def on_hangup(self, ev: Hangup) -> None:
         """A leg of a conference hung up (its context is ``cc-conference``). The customer's, or the agent's leg of a
         call the agent placed (the call's first leg: its record and its recording), ends the conference: everyone
         else is kicked. The conference is named from the Linkedid, so this holds for a conference started before a
         service restart too."""
+        self.seat_legs.pop(ev.uniqueid or "", None)  # a seat's leg gone before its OriginateResponse
         if ev.context != CONTEXT or not ev.linkedid or not CALL_ID.match(ev.linkedid):
             return
         uid = ev.linkedid

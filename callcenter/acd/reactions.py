@@ -2,14 +2,15 @@
 on_call (AgentConnect), wrap-up (AgentComplete), back to ready or auto-pause (AgentRingNoAnswer), back to ready
 when the caller leaves while ringing (QueueCallerAbandon, Hangup) or another agent answered (AgentConnect of the
 same call); an outbound call the agent placed (``call_control``): on_call when their phone is taken and the
-customer dialled (DialBegin of the call's first leg), wrap-up when that leg hangs up; and a change of a seat's
-phone told to the agent's listeners."""
+customer dialled (DialBegin of the call's first leg), wrap-up when that leg hangs up (a conference's seat party
+the same: ``acd.conference``); and a change of a seat's phone told to the agent's listeners."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from callcenter.acd.agents import Agent, AgentStates
+from callcenter.acd.conference import QUEUE_CONTEXT as CONFERENCE_QUEUE_CONTEXT
 from callcenter.acd.membership import Membership
 from callcenter.acd.phones import Phone
 from callcenter.asterisk.events import (
@@ -72,6 +73,10 @@ class AmiReactions:
         a = self.states.at_interface(ev.interface)
         if a is None or a.state != "on_call" or a.call_uniqueid != (ev.uniqueid or None):
             return
+        if ev.context == CONFERENCE_QUEUE_CONTEXT:
+            # a conference's expert: the queue's wrap-up time, but no wrap-up of a call of the queue (the leg is the
+            # placing agent's outbound call, never offered to the queue: its figures count neither)
+            a.call_queue = None
         await self.membership.enter_wrapup(a, ev.queue, event={"ami": ev, "why": ev.reason or ""})
 
     async def on_agent_ring_no_answer(self, ev: AgentRingNoAnswer) -> None:

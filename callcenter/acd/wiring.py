@@ -14,12 +14,13 @@ from callcenter.acd import events
 from callcenter.acd.actions import AcdAmi
 from callcenter.acd.api import router
 from callcenter.acd.call_control import OutboundCalls
+from callcenter.acd.conference import LegOrigins
 from callcenter.acd.phones import Phones
 from callcenter.acd.pop import PopCalls, PopCustomers, PopFlows, ScreenPop
 from callcenter.acd.repository import AcdRepository
 from callcenter.acd.service import AgentService
 from callcenter.asterisk.ami import ConnectedHook, EventDispatcher
-from callcenter.asterisk.events import Hangup
+from callcenter.asterisk.events import Hangup, OriginateResponse
 from callcenter.calls.service import CallTracker
 from callcenter.clock import Clock
 from callcenter.directory.repository import DirectoryRepository
@@ -33,6 +34,10 @@ class AcdClient(AcdAmi, Protocol):
     def on_connected(self, hook: ConnectedHook) -> None: ...
 
 
+class AcdCalls(OutboundCalls, LegOrigins, Protocol):
+    """Where the calls the agents place are recorded, their conferences' party legs included (the call tracker)."""
+
+
 @dataclass(frozen=True)
 class Acd:
     repo: AcdRepository
@@ -42,7 +47,7 @@ class Acd:
 
 def wire_acd(sessions: async_sessionmaker[AsyncSession], clock: Clock, ami: AcdClient,
              settings: AcdSettings, dispatcher: EventDispatcher, directory: DirectoryRepository,
-             outbound: OutboundCalls | None = None) -> Acd:
+             outbound: AcdCalls | None = None) -> Acd:
     """``directory``: the seats, queues, skills and pause reasons the ACD reads (the directory's storage);
     ``outbound``: where the calls the agents place are recorded (the call tracker)."""
     repo = AcdRepository(sessions, clock)
@@ -56,6 +61,7 @@ def wire_acd(sessions: async_sessionmaker[AsyncSession], clock: Clock, ami: AcdC
     dispatcher.register_map(events.handlers(service.reactions))
     dispatcher.register_map(events.phone_handlers(phones))
     dispatcher.on(Hangup, service.conference.on_hangup)  # the customer gone: the call's conference ends
+    dispatcher.on(OriginateResponse, service.conference.on_originate_response)  # a seat party's phone taken
     ami.on_connected(phones.resync)
     return Acd(repo=repo, service=service, routers=(router,))
 

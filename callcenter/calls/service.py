@@ -15,6 +15,12 @@ Rules:
   (21) rejected, ``No answer`` / ``No user responding`` (19, 18: a SIP 480 or 408) no_answer; anything else
   failed — and the leg's ``Hangup`` ends it; a hang-up before any dial means the agent did not take their own
   phone (failed, ``agent_no_answer``).
+* A conference's party leg (:meth:`CallTracker.party_leg_started`: a seat's phone, or a queue's expert through a
+  Local channel) is an outbound call of the agent who placed it, stored before its Originate under the uniqueid the
+  product gave the originated channel, ``linkedid`` the conference's call: the Originate's ``OriginateResponse``
+  says whether it was answered (``Success``: the phone taken, the expert connected) or why not (its ``Reason``,
+  with the leg's hang-up cause), the leg's ``Hangup`` ends it. The expert's queued Local half is never a call of
+  its own: its queue events are not an inbound call's (offered, answered in that queue).
 * After every AMI (re)connect :meth:`resync` reconciles with Asterisk's live channels: calls that ended
   while we were disconnected are completed (``end_reason='lost_during_disconnect'``), live calls we did
   not know are picked up, and a queued call whose caller is bridged with an agent's phone is answered.
@@ -37,6 +43,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from callcenter.asterisk.events import (
+    ORIGINATE_ACTION_PREFIX,
     AgentCalled,
     AgentComplete,
     AgentConnect,
@@ -124,10 +131,21 @@ class CallState:
     # when the agent's leg of an answered queue call hung up while the caller stayed (the post-call survey: app_queue's
     # c option then sends AgentComplete only when the caller leaves, its TalkTime running to then)
     agent_left_at: datetime | None = None
+    # a conference's party leg: its OriginateResponse's Reason (not answered), and when the leg hung up unanswered
+    # (its outcome waits for that Reason)
+    originate_reason: str | None = None
+    hung_up_at: datetime | None = None
 
     _TRANSIENT = ("abandoned", "left_queue", "in_ivr", "ivr_exit", "touched", "answered_by_bridge", "dial_status",
-                  "dialled_cause", "confirming_callback", "place_waiting",
+                  "dialled_cause", "confirming_callback", "place_waiting", "originate_reason", "hung_up_at",
                   "agent_left_at")
+
+    @property
+    def party_leg(self) -> bool:
+        """A conference's party leg (:meth:`CallTracker.party_leg_started`): an outbound call that is another call's leg
+        (its linkedid) and not a trunk leg — told from the stored fields, so it holds after a restart too."""
+        return (self.direction == "outbound" and self.linkedid not in (None, self.uniqueid)
+                and not (self.channel or "").startswith(TRUNK_CHANNEL))
 
     def row(self) -> dict[str, Any]:
         # shallow on purpose (dataclasses.asdict deep-copies the IVR path on every save); the path list is
@@ -157,6 +175,31 @@ def interface_extension(interface: str | None) -> str | None:
     return tail.split("@", 1)[0].split("-", 1)[0] or None
 
 
+def _originated(ev: OriginateResponse) -> str | None:
+    """The uniqueid the product gave the channel of an Originate this response ends (either response), or None."""
+    aid = ev.action_id or ""
+    return (aid[len(ORIGINATE_ACTION_PREFIX):] or None) if aid.startswith(ORIGINATE_ACTION_PREFIX) else None
+
+
+# a party leg not answered: the OriginateResponse's Reason (Asterisk's control frame: 0 no channel, 1 hung up,
+# 3 rang out, 5 busy, 8 congestion) and the leg's hang-up cause → outcome, end_reason
+def _party_outcome(st: CallState) -> tuple[str, str]:
+    reason, cause = st.originate_reason, st.dialled_cause
+    if reason in (None, "", "0") and st.hung_up_at is None:
+        return "failed", "originate_failed"  # no channel was made (no phone registered at the seat)
+    if st.queue is not None:
+        return "no_answer", "expert_no_answer"  # nobody of the queue took it before it gave up
+    if cause == "21":
+        return "rejected", "party_rejected"
+    if reason == "5" or cause == "17":
+        return "busy", "party_busy"
+    if reason == "3" or cause in ("18", "19"):
+        return "no_answer", "party_no_answer"
+    if reason == "8":
+        return "failed", "dial_congestion"
+    return "failed", "party_hung_up"
+
+
 def _duration(hms: str | None) -> float:
     try:
         h, m, s = (int(x) for x in (hms or "").split(":"))
@@ -180,8 +223,11 @@ class CallTracker:
         self._places: dict[str, str] = {}  # a call-back's place in a queue (Local channel) → its outbound call
         self._agent_legs: dict[str, str] = {}  # the agent's channel of an answered queue call → the caller's uniqueid
         # a channel the service originated that will dial the trunk for a call (a conference's outside party: its
-        # Local channel's second half) → that call's uniqueid, whose agent and customer the leg takes
+        # Local channel's second half) → that call's uniqueid, whose agent and customer the leg takes; dropped when
+        # it dials, when the Originate is refused (forget_leg) and when that channel hangs up without dialling
         self._leg_origins: dict[str, str] = {}
+        # a conference expert's queued Local half → the party leg it serves (the Local channel's first half)
+        self._queue_halves: dict[str, str] = {}
 
     def mark(self) -> int:
         """The change counter now: pass it to :meth:`resync` with a snapshot requested after this call, so a call
@@ -307,7 +353,7 @@ class CallTracker:
         an answer is never lost to that race."""
         uid = ev.uniqueid
         st = self.active.get(uid)
-        if st is not None or not uid or not ev.first_leg:
+        if st is not None or not uid or not ev.first_leg or uid in self._queue_halves:
             return st
         return await self._new_call(
             uid, self._at(ev), linkedid=ev.linkedid, channel=ev.channel,
@@ -357,6 +403,15 @@ class CallTracker:
                 out.agent_name = _num(ev.member_name)
                 out.queue = ev.queue or out.queue
                 await self._save(out)
+            return
+        leg = self.active.get(self._queue_halves.get(ev.uniqueid, ""))
+        if leg is not None:  # a conference's expert took the party leg: its agent is them from now on
+            leg.agent_interface = ev.interface or leg.agent_interface
+            leg.agent_extension = interface_extension(ev.interface) or leg.agent_extension
+            leg.agent_name = _num(ev.member_name) or leg.agent_name
+            leg.queue = ev.queue or leg.queue
+            self._answer_party(leg, self._at(ev))
+            await self._save(leg)
             return
         st = await self._queue_call(ev)
         if st is None or (st.answered_at is not None and not st.answered_by_bridge):
@@ -414,6 +469,10 @@ class CallTracker:
         bridge, uid = ev.bridge_uniqueid or "", ev.uniqueid
         if not bridge or not uid:
             return
+        leg = self.active.get(uid)
+        if leg is not None and leg.party_leg and leg.answered_at is None:  # a party joined the conference
+            self._answer_party(leg, self._at(ev))
+            await self._save(leg)
         linked = ev.linkedid or uid
         old = self._bridge_of.pop(uid, None)
         if old is not None and old != bridge:
@@ -463,7 +522,17 @@ class CallTracker:
                 answered.agent_left_at = self._at(ev)
         if self._place_moved(ev.uniqueid, False):
             del self._places[ev.uniqueid]  # the place is gone (the call-back ended before an agent took it)
+        self.forget_leg(ev.uniqueid)  # an originated half that never dialled the trunk (the outside gate refused)
         st = self.active.get(ev.uniqueid)
+        if st is not None and st.party_leg and st.answered_at is None:
+            # a party leg that was not answered: why not is said by its OriginateResponse (its Reason), which can
+            # come just before or just after this; the cause is kept for it
+            st.hangup_cause = ev.cause_txt or ev.cause or None
+            st.dialled_cause = ev.cause or None
+            if st.originate_reason is None:
+                st.hung_up_at = self._at(ev)
+                self._changed(st)
+                return
         if st is None:
             out = self._outbound(ev.linkedid) if ev.linkedid != ev.uniqueid else None
             if out is not None and out.answered_at is None:  # the dialled leg: why the customer's side ended
@@ -566,12 +635,60 @@ class CallTracker:
         """An outbound call whose Originate failed before anyone dialled the customer: over, even when no channel
         was ever made (a seat with no registered phone sends no Newchannel and no Hangup, only this). Reason 0:
         Asterisk could not make the channel; otherwise the agent's phone was not taken (its Hangup, if any, then
-        finds the call already ended)."""
+        finds the call already ended). A conference's party leg: :meth:`_party_originated`."""
+        leg = self._outbound(_originated(ev))
+        if leg is not None and leg.party_leg:
+            await self._party_originated(leg, ev)
+            return
         uid = ev.failed_call
         st = self._outbound(uid)
         if st is not None and st.dial_status is None and st.answered_at is None:
             await self._finish(st, self._at(ev), reason="originate_failed" if ev.reason in (None, "", "0")
                                else "agent_no_answer")
+
+    async def _party_originated(self, st: CallState, ev: OriginateResponse) -> None:
+        """A party leg's Originate ended: ``Success`` the phone was taken (a seat's; an expert's Local channel is up
+        when the expert took the queue's call), else not answered — over now, at its Hangup if that came first."""
+        at = self._at(ev)
+        if ev.response == "Success":
+            st.channel = st.channel or ev.channel or None
+            if st.answered_at is None:
+                self._answer_party(st, at)
+                await self._save(st)
+            return
+        if st.answered_at is not None:
+            return
+        st.originate_reason = ev.reason or "0"
+        await self._finish(st, st.hung_up_at or at, reason=None)
+
+    @staticmethod
+    def _answer_party(st: CallState, at: datetime) -> None:
+        st.answered_at = at
+        st.dial_status = "ANSWER"
+        st.wait_seconds = max(0.0, (at - (st.arrived_at or at)).total_seconds())
+
+    async def party_leg_started(self, uniqueid: str, call_uniqueid: str, target: str, *, agent_username: str,
+                                agent_extension: str, agent_interface: str, agent_name: str | None,
+                                queue: str | None = None, queued_half: str | None = None) -> CallState:
+        """The product is about to originate a party into the conference of the call ``call_uniqueid``: a seat's
+        phone (``target`` the seat) or, with ``queue``, a Local channel whose ``queued_half`` queues for an expert of
+        it. Stored from now on under ``uniqueid`` (the originated channel's) as an outbound call of the agent who
+        placed it, with the call's customer; the customer's number as its caller number (the party's phone shows
+        it), the seat or the queue as the number dialled. An expert's leg takes the expert as its agent's seat and
+        name once they take it (its ``agent_username`` stays who placed it)."""
+        at = self.clock.now()
+        origin = self.active.get(call_uniqueid)
+        st = CallState(uniqueid=uniqueid, linkedid=call_uniqueid,
+                       caller_number=origin.caller_number if origin else None,
+                       caller_name=origin.caller_name if origin else None, dialled_number=target, queue=queue,
+                       agent_extension=agent_extension, agent_interface=agent_interface, agent_name=agent_name,
+                       arrived_at=at, ringing_at=at, direction="outbound",
+                       customer_id=origin.customer_id if origin else None, agent_username=agent_username)
+        if queued_half:
+            self._queue_halves[queued_half] = uniqueid
+        self.active[uniqueid] = st
+        await self._save(st)
+        return st
 
     def _outbound(self, uniqueid: str | None) -> CallState | None:
         st = self.active.get(uniqueid or "")
@@ -581,6 +698,11 @@ class CallTracker:
         """``channel_uniqueid`` (a channel the service originates, e.g. a conference party's Local half) will dial
         the trunk for the call ``call_uniqueid``: the leg it dials is that call's agent's outbound call."""
         self._leg_origins[channel_uniqueid] = call_uniqueid
+
+    def forget_leg(self, channel_uniqueid: str) -> None:
+        """``channel_uniqueid`` will dial nothing for anyone (its Originate was refused, or it hung up): forgotten."""
+        self._leg_origins.pop(channel_uniqueid, None)
+        self._queue_halves.pop(channel_uniqueid, None)
 
     def _trunk_leg_of(self, dest_uniqueid: str | None) -> CallState | None:
         """The trunk leg of its own (:meth:`_trunk_leg`) a DialEnd's destination is, if it is one. (Not any outbound
@@ -653,7 +775,19 @@ class CallTracker:
     # end of call -----------------------------------------------------------------------------------------
     async def _finish(self, st: CallState, at: datetime, reason: str | None) -> None:
         st.ended_at = at
-        if st.direction == "outbound" and (reason is None or st.dial_status not in (None, "DIALLING")):
+        if st.party_leg:
+            if st.answered_at is not None:
+                st.outcome, st.end_reason = "answered", reason or "completed"
+                if st.talk_seconds is None:
+                    st.talk_seconds = max(0.0, (at - st.answered_at).total_seconds())
+            elif reason is not None and st.originate_reason is None:  # refused, or lost while disconnected
+                st.outcome, st.end_reason = "failed", reason
+            else:
+                st.outcome, st.end_reason = _party_outcome(st)
+            for half, leg in list(self._queue_halves.items()):
+                if leg == st.uniqueid:
+                    del self._queue_halves[half]
+        elif st.direction == "outbound" and (reason is None or st.dial_status not in (None, "DIALLING")):
             # an outbound call whose customer's side was known (answered, busy...) keeps that outcome when it is
             # found gone after a disconnect; only the end reason says the end was not seen
             st.outcome, st.end_reason = self._outbound_outcome(st)

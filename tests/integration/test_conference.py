@@ -1,9 +1,11 @@
 """The conference on a call (issue 15, part 5) on a real Asterisk with SIPp phones and a SIPp caller who speaks: the
 agent adds a party, the three are in one ConfBridge (AMI ConfbridgeList, read through the product's client), the
 agent stays on the call while in it and wraps up when they leave it, the others stay; the customer's hang-up ends
-it; the call's one recording holds the conference. A queue's expert answers through app_queue (their desk rings,
-then they are on the call), an allowed outside number (a SIPp "mobile" behind the trunk) is added through the
-outside numbers' gate, and a supervisor joins from the board."""
+it; the call's one recording holds the conference. The seat's leg is a call of its own (an outbound call of the
+agent, tied to the customer's) and the agent logged in at that seat is on it, then wraps up. A queue's expert
+answers through app_queue (their desk rings, then they are on the call; their leg a call too), an allowed outside
+number (a SIPp "mobile" behind the trunk) is added through the outside numbers' gate, and a supervisor joins from
+the board."""
 
 from __future__ import annotations
 
@@ -51,16 +53,24 @@ def _rms(path: Any, start_s: float) -> float:
 async def test_a_conference_brings_three_parties_into_one_bridge_and_is_recorded(stack: Stack, sipp: Sipp) -> None:
     await route_all_calls_to(stack, "support")
     user = await agent_user(stack, "first", {"support": "senior"}, "1001", ready=True)
+    # an agent at the seat that will be added (not of support, so not rung for the customer)
+    seat_user = await agent_user(stack, "second", {"consultation": "senior"}, "1002", ready=True)
     _phone(stack, sipp, "1001")
-    party = _phone(stack, sipp, "1002")  # a seat's phone (no agent there): answers after 1 s, echoes what it hears
+    party = _phone(stack, sipp, "1002")  # the seat's phone: answers after 1 s, echoes what it hears
     caller = sipp.call_pressing([], hold=9.0)  # speaks (G.711 audio), hangs up after 9 s
-    agent = stack.acd.agents[user.id]
+    agent, seat_agent = stack.acd.agents[user.id], stack.acd.agents[seat_user.id]
     await wait_for(lambda: agent.state == "on_call", 20, "the agent to answer")
     uid = agent.call_uniqueid or ""
     answered = asyncio.get_running_loop().time()
 
     res = await stack.acd.conference_add(user, "seat", "1002", "13800138000")
     assert (res["conference"], res["started"], res["target"]) == (f"cc-{uid}", True, "1002")
+    # the seat's leg is a call from before its phone rang; the agent there rings with it
+    leg = seat_agent.call_uniqueid or ""
+    assert seat_agent.state in ("ringing", "on_call") and leg != uid
+    st = stack.tracker.call(leg)
+    assert st is not None and (st.direction, st.linkedid, st.dialled_number, st.agent_username) == (
+        "outbound", uid, "1002", "first")
 
     async def three_in() -> bool:
         return await _members(stack, uid) == {"PJSIP/trunk": "customer", "PJSIP/1001": "agent",
@@ -69,6 +79,8 @@ async def test_a_conference_brings_three_parties_into_one_bridge_and_is_recorded
     await wait_for(three_in, 10, "the customer, the agent and the seat in one conference")
     in_conference = asyncio.get_running_loop().time() - answered
     assert agent.state == "on_call"  # still on the call while in the conference
+    assert (seat_agent.state, seat_agent.call_uniqueid) == ("on_call", leg)  # took their phone: on the leg
+    assert (seat_agent.channel or "").startswith("PJSIP/1002-")
     view = await stack.acd.conference_state(user)
     assert view["active"] and {(m["role"], m["who"], m["you"]) for m in view["members"]} == {
         ("customer", "13800138000", False), ("agent", "1001", True), ("party", "1002", False)}
@@ -81,10 +93,20 @@ async def test_a_conference_brings_three_parties_into_one_bridge_and_is_recorded
     assert stack.tracker.call(uid) is not None  # the customer's call goes on
 
     # the customer hangs up (end of the caller's hold): the conference ends, the seat's phone gets its BYE
+    assert seat_agent.state == "on_call"  # still with the customer
     assert await asyncio.to_thread(caller.wait, 20) == 0, sipp.explain(caller)
     assert await asyncio.to_thread(party.wait, 10) == 0
     await wait_for(lambda: stack.tracker.call(uid) is None, 10, "the call to end")
     assert await _members(stack, uid) == {}
+    # the seat's leg hung up: the agent there wraps up after it, and the leg is an answered call with its talk time
+    await wait_for(lambda: seat_agent.state == "wrapup", 10, "the seat's agent to wrap up")
+    assert seat_agent.call_uniqueid == leg
+    await wait_for(lambda: stack.tracker.call(leg) is None, 10, "the seat's leg to end")
+    await stack.tracker.flush()
+    seat_leg = await stack.calls_repo.get_by_uniqueid(leg)
+    assert seat_leg is not None and (seat_leg.direction, seat_leg.outcome, seat_leg.linkedid,
+                                     seat_leg.agent_extension) == ("outbound", "answered", uid, "1001")
+    assert seat_leg.talk_seconds is not None and seat_leg.talk_seconds > 1.0
 
     # one recording, the call's own: from the agent's answer to the customer's hang-up, the conference in it
     async def indexed() -> bool:
@@ -203,10 +225,15 @@ async def test_an_expert_a_mobile_and_a_listening_supervisor_join_and_the_agent_
     assert [(r.call_uniqueid, r.status) for r in rows[0]] == [(uid, "ok")], rows
     await wait_for(lambda: not stack.tracker.active, 10, "every leg to end")
     await stack.tracker.flush()
-    calls, _ = await stack.calls_repo.search()  # the expert's leg is part of the customer's call, no call of its own
+    calls, _ = await stack.calls_repo.search()  # the expert's queued half is no inbound call of the queue
     assert [(c.uniqueid, c.outcome, c.agent_extension) for c in calls if c.direction == "inbound"] == [
         (uid, "answered", "1001")]
-    # the mobile's trunk leg is an outbound call of the agent's, tied to the customer's call (its audio is in the
-    # call's one recording)
-    assert [(c.caller_number, c.outcome, c.agent_extension, c.linkedid) for c in calls if c.direction == "outbound"
-            ] == [("13900139000", "answered", "1001", uid)]
+    # the mobile's trunk leg and the expert's leg are outbound calls of the agent's, tied to the customer's call
+    # (their audio is in the call's one recording); the expert's leg names the expert who took it
+    assert sorted((c.dialled_number or "", c.outcome or "", c.agent_username or "", c.agent_extension or "",
+                   c.linkedid or "") for c in calls if c.direction == "outbound") == [
+        ("13900139000", "answered", "", "1001", uid), ("consultation", "answered", "first", "1002", uid)]
+    expert_leg = next(c for c in calls if c.dialled_number == "consultation")
+    assert expert_leg.queued_at is None and expert_leg.talk_seconds is not None and expert_leg.talk_seconds > 0
+    # never offered to the consultation queue: its figures count nothing of it
+    assert stack.board.figures_since("consultation", expert_leg.arrived_at or stack.clock.now())["offered"] == 0

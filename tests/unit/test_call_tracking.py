@@ -453,3 +453,160 @@ async def test_a_trunk_leg_dialled_for_an_inbound_call_is_an_outbound_call_of_it
                    "DestChannel": "PJSIP/trunk-00000007", "DialString": "trunk/sip:x@h"}):
         await h.dispatcher.dispatch(AmiEvent(other))
     assert set(h.tracker.active) == {"1764000000.1"}
+
+
+# ---- a conference's party legs (issue 15, parts 1 and 5) ---------------------------------------------------------
+
+CALL = "1764000000.1"  # the conference's call (an inbound caller)
+LEG = "1764000000.900000005"  # the party leg's originated channel (Originate ChannelId)
+HALF = "1764000000.900000006"  # an expert's queued Local half (OtherChannelId)
+PLACER = {"agent_username": "li", "agent_extension": "1001", "agent_interface": "PJSIP/1001", "agent_name": "Li"}
+
+
+async def _the_call(h: Harness) -> None:
+    caller = {"Uniqueid": CALL, "Linkedid": CALL, "Channel": "PJSIP/trunk-00000001"}
+    for ev in ({**caller, "Event": "Newchannel", "Context": h.tracker.inbound_context, "CallerIDNum": "13700137000",
+                "Exten": "4000"},
+               {**caller, "Event": "QueueCallerJoin", "Queue": "support"},
+               {**caller, "Event": "AgentConnect", "Queue": "support", "Interface": "PJSIP/1001", "MemberName": "Li"}):
+        await h.dispatcher.dispatch(AmiEvent(ev))
+
+
+async def _events(h: Harness, *events: dict[str, str]) -> None:
+    for ev in events:
+        h.clock.advance(5)
+        await h.dispatcher.dispatch(AmiEvent({"Timestamp": str(h.clock.now().timestamp()), **ev}))
+
+
+SEAT_LEG = {"Uniqueid": LEG, "Linkedid": LEG, "Channel": "PJSIP/1002-0000000c", "Context": "cc-conference",
+            "Exten": "party"}
+
+
+def _response(ok: bool, reason: str = "4", uid: str = LEG) -> dict[str, str]:
+    return {"Event": "OriginateResponse", "ActionID": f"cc-originate-{uid}", "Response": "Success" if ok else "Failure",
+            "Reason": reason, "Channel": "PJSIP/1002-0000000c" if ok else "PJSIP/1002"}
+
+
+async def test_a_seat_partys_leg_is_an_outbound_call_of_the_placer_answered_when_the_phone_is_taken(
+        h: Harness) -> None:
+    await _the_call(h)
+    st = await h.tracker.party_leg_started(LEG, CALL, "1002", **PLACER)
+    stored = await h.repo.get_by_uniqueid(LEG)  # stored before anything rings
+    assert stored is not None and (stored.direction, stored.linkedid, stored.dialled_number, stored.caller_number,
+                                   stored.agent_username, stored.agent_extension, stored.ended_at) == (
+        "outbound", CALL, "1002", "13700137000", "li", "1001", None)
+    assert st.queued_at is None and st.queue is None
+    await _events(h, _response(True), {**SEAT_LEG, "Event": "BridgeEnter", "BridgeUniqueid": "conf-1"},
+                  {**SEAT_LEG, "Event": "Hangup", "Cause": "16"})
+    c = await h.repo.get_by_uniqueid(LEG)
+    assert c is not None and (c.outcome, c.end_reason, c.talk_seconds, c.wait_seconds) == (
+        "answered", "completed", 10.0, 5.0)
+    assert c.channel == "PJSIP/1002-0000000c" and c.answered_at is not None and c.ended_at is not None
+    assert set(h.tracker.active) == {CALL}  # the customer's call goes on, unchanged
+    call = h.tracker.active[CALL]
+    assert (call.agent_extension, call.outcome, call.direction) == ("1001", None, "inbound")
+
+
+HUNG_UP = {**SEAT_LEG, "Event": "Hangup", "Channel": "PJSIP/1002-0000000c"}
+
+
+@pytest.mark.parametrize(("steps", "outcome", "reason"), [
+    # the dial API hangs the phone's channel up, then the OriginateResponse says why (its Reason)
+    ([{**HUNG_UP, "Cause": "17"}, _response(False, "5")], "busy", "party_busy"),
+    ([{**HUNG_UP, "Cause": "16"}, _response(False, "3")], "no_answer", "party_no_answer"),
+    ([{**HUNG_UP, "Cause": "21"}, _response(False, "8")], "rejected", "party_rejected"),
+    ([{**HUNG_UP, "Cause": "19"}, _response(False, "1")], "no_answer", "party_no_answer"),
+    ([{**HUNG_UP, "Cause": "38"}, _response(False, "8")], "failed", "dial_congestion"),
+    ([{**HUNG_UP, "Cause": "16"}, _response(False, "1")], "failed", "party_hung_up"),
+    # the other order: the response first, the Hangup finds it over
+    ([_response(False, "3"), {**HUNG_UP, "Cause": "16"}], "no_answer", "party_no_answer"),
+    ([_response(False, "5"), {**HUNG_UP, "Cause": "17"}], "busy", "party_busy"),
+    # no channel at all (no phone registered at the seat): only the response comes
+    ([_response(False, "0")], "failed", "originate_failed"),
+])
+async def test_an_unanswered_seat_leg_says_why(h: Harness, steps: list[dict[str, str]], outcome: str,
+                                                reason: str) -> None:
+    await _the_call(h)
+    await h.tracker.party_leg_started(LEG, CALL, "1002", **PLACER)
+    await _events(h, *steps)
+    c = await h.repo.get_by_uniqueid(LEG)
+    assert c is not None and (c.outcome, c.end_reason, c.answered_at, c.talk_seconds) == (outcome, reason, None, None)
+    assert c.ended_at is not None and c.arrived_at is not None
+    # ended when the phone's leg hung up (the first step), not when the response came after it
+    assert (c.ended_at - c.arrived_at).total_seconds() == 5.0
+    assert set(h.tracker.active) == {CALL}
+
+
+async def test_a_seat_leg_whose_originate_is_refused_is_failed(h: Harness) -> None:
+    await _the_call(h)
+    await h.tracker.party_leg_started(LEG, CALL, "1002", **PLACER)
+    await h.tracker.outbound_failed(LEG, "originate_failed")
+    c = await h.repo.get_by_uniqueid(LEG)
+    assert c is not None and (c.outcome, c.end_reason, c.direction) == ("failed", "originate_failed", "outbound")
+
+
+EXPERT_HALF = {"Uniqueid": HALF, "Linkedid": LEG, "Channel": "Local/q-consultation@cc-conference-queue-0000000d;2",
+               "Context": "cc-conference-queue", "Exten": "q-consultation", "Queue": "consultation"}
+
+
+async def test_an_experts_leg_is_answered_by_the_expert_and_never_a_queue_call(h: Harness) -> None:
+    """The queued Local half's app_queue events: no call of its own (not offered to, nor answered in, the queue:
+    no queued_at anywhere), the party leg takes the expert who answered as its agent's seat and name, its placer
+    stays ``agent_username``."""
+    await _the_call(h)
+    await h.tracker.party_leg_started(LEG, CALL, "consultation", queue="consultation", queued_half=HALF, **PLACER)
+    expert = {"Interface": "PJSIP/1003", "MemberName": "Zhao", "DestChannel": "PJSIP/1003-0000000e"}
+    await _events(h, {**EXPERT_HALF, "Event": "Newchannel"}, {**EXPERT_HALF, "Event": "QueueCallerJoin"},
+                  {**EXPERT_HALF, **expert, "Event": "AgentCalled"},
+                  {**EXPERT_HALF, "Event": "DialBegin", "DestUniqueid": "1764000000.20", "DialString": "1003",
+                   "DestChannel": "PJSIP/1003-0000000e"},
+                  {**EXPERT_HALF, **expert, "Event": "AgentConnect", "HoldTime": "5"},
+                  _response(True, uid=LEG),
+                  {**EXPERT_HALF, **expert, "Event": "AgentComplete", "TalkTime": "9"},
+                  {**EXPERT_HALF, "Event": "Hangup", "Cause": "16"},
+                  {"Event": "Hangup", "Uniqueid": LEG, "Linkedid": LEG, "Context": "cc-conference", "Exten": "party",
+                   "Channel": "Local/q-consultation@cc-conference-queue-0000000d;1", "Cause": "16"})
+    calls = {c.uniqueid: c for c in await h.calls()}
+    assert set(calls) == {CALL, LEG}  # the queued half is no call
+    c = calls[LEG]
+    assert (c.direction, c.linkedid, c.queue, c.queued_at, c.dialled_number, c.caller_number) == (
+        "outbound", CALL, "consultation", None, "consultation", "13700137000")
+    assert (c.agent_username, c.agent_extension, c.agent_interface, c.agent_name) == (
+        "li", "1003", "PJSIP/1003", "Zhao")
+    assert (c.outcome, c.end_reason, c.wait_seconds, c.talk_seconds) == ("answered", "completed", 25.0, 20.0)
+    assert h.tracker._queue_halves == {}
+
+    # nobody of the queue takes it: the Originate gives up (its Local half leaves the queue), no answer
+    second, half = "1764000000.900000007", "1764000000.900000008"
+    await h.tracker.party_leg_started(second, CALL, "consultation", queue="consultation", queued_half=half, **PLACER)
+    waiting = {**EXPERT_HALF, "Uniqueid": half, "Linkedid": second}
+    await _events(h, {**waiting, "Event": "QueueCallerJoin"}, {**waiting, "Event": "QueueCallerAbandon"},
+                  {**waiting, "Event": "Hangup", "Cause": "16"}, _response(False, "1", uid=second))
+    c2 = await h.repo.get_by_uniqueid(second)
+    assert c2 is not None and (c2.outcome, c2.end_reason, c2.queued_at, c2.agent_extension) == (
+        "no_answer", "expert_no_answer", None, "1001")
+    assert await h.repo.get_by_uniqueid(half) is None
+    assert h.tracker._queue_halves == {} and set(h.tracker.active) == {CALL}
+
+
+async def test_an_originated_half_that_never_dials_the_trunk_is_forgotten(h: Harness) -> None:
+    """``expect_leg`` is undone when the Originate is refused (``forget_leg``) and when the half hangs up without
+    dialling (the outside numbers' gate refused the number): nothing is kept for a channel that is gone."""
+    await _the_call(h)
+    h.tracker.expect_leg("1764000000.900000010", CALL)
+    h.tracker.forget_leg("1764000000.900000010")
+    assert h.tracker._leg_origins == {}
+    h.tracker.expect_leg("1764000000.900000012", CALL)
+    await _events(h, {"Event": "Hangup", "Uniqueid": "1764000000.900000012", "Linkedid": "1764000000.900000011",
+                      "Channel": "Local/13900139000@cc-transfer-outside-0000000f;2", "Cause": "16"})
+    assert h.tracker._leg_origins == {}
+    # one that dials: its trunk leg is the call's agent's outbound call, and nothing is left behind either
+    h.tracker.expect_leg("1764000000.900000014", CALL)
+    half = {"Uniqueid": "1764000000.900000014", "Linkedid": "1764000000.900000013",
+            "Channel": "Local/13900139000@cc-transfer-outside-00000010;2"}
+    await _events(h, {**half, "Event": "DialBegin", "DestUniqueid": "1764000000.30",
+                      "DestChannel": "PJSIP/trunk-00000011", "DialString": "trunk/sip:13900139000@127.0.0.2:5060"},
+                  {**half, "Event": "Hangup", "Cause": "16"})
+    assert h.tracker._leg_origins == {}
+    out = h.tracker.active["1764000000.30"]
+    assert (out.linkedid, out.agent_extension, out.direction) == (CALL, "1001", "outbound")

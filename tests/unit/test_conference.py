@@ -1,12 +1,16 @@
 """The conference on a call (callcenter/acd/conference.py) on a fake AMI: the refusals (no call, a bad target, not a
 conference, leaving a call the agent placed) send nothing; the exact actions sent to start it (one Redirect of the
 customer's channel with the agent's as ExtraChannel, then the party's Originate), to add more, to leave, to end, to
-join from the board; the customer's hang-up ends it; the routes and the Recorder's view of an expert's queue leg."""
+join from the board; the customer's hang-up ends it; the routes and the Recorder's view of an expert's queue leg.
+Every party is a call: a seat's leg and an expert's leg are outbound calls stored before their Originate, the agent
+at an added seat rings, takes it and wraps up (or goes back to their pause), an expert is on the call and wraps up
+outside the queue's figures, and nothing is left behind for an Originate refused or an outside number the gate
+refused."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,7 @@ from sqlalchemy import select
 
 from callcenter.acd.conference import Conferences, member_view
 from callcenter.app import Stack, create_app
+from callcenter.asterisk.ami import AmiEvent
 from callcenter.asterisk.errors import AmiActionError, AmiNotConnected
 from callcenter.asterisk.events import AgentConnect, Hangup
 from callcenter.auth.models import AuditEntry, User
@@ -45,6 +50,15 @@ class ConfAmi(FakeAmi):
         self.members: dict[str, list[dict[str, str]]] = {}
         self.redirect_lands = True
         self.error_kick = False
+        self.refuse_originate = False
+        self.on_originate: Any = None  # called with the Originate's fields as it is sent
+
+    async def originate(self, *args: Any, **kwargs: Any) -> None:
+        if self.on_originate is not None:
+            self.on_originate(kwargs)
+        if self.down or self.refuse_originate:
+            raise AmiActionError("Originate", "Originate failed")
+        self.sent.append(("originate", {"args": args, **kwargs}))
 
     async def core_show_channels(self) -> list[dict[str, str]]:
         if self.down:
@@ -182,12 +196,13 @@ async def test_the_first_party_moves_the_call_into_its_conference_then_rings_the
     res = await env.stack.acd.conference_add(u, "seat", "1002", "+86 138-0013-8000")
     assert res == {"call_uniqueid": UID, "conference": f"cc-{UID}", "target_type": "seat", "target": "1002",
                    "started": True}
+    seat_leg = env.ami.sent[1][1].get("channel_id")  # the seat's leg: a call of its own, under a uniqueid we gave
     assert env.ami.take() == [
         # the customer and the agent together, so neither is left alone in the old bridge
         ("redirect", {"args": (CUSTOMER, "cc-conference", "customer"), "extra_channel": AGENT_LEG,
                       "extra_exten": "agent"}),
         ("originate", {"args": ("PJSIP/1002", "cc-conference", "party"), "caller_id": "conference <8613800138000>",
-                       "variables": {"CC_CONF": UID}}),
+                       "variables": {"CC_CONF": UID}, "channel_id": seat_leg}),
     ]
     a = env.stack.acd.agents[u.id]
     assert a.state == "on_call" and a.call_uniqueid == UID  # still on the call while in the conference
@@ -201,6 +216,8 @@ async def test_the_first_party_moves_the_call_into_its_conference_then_rings_the
     # known to the tracker as this call's, so the trunk leg it dials is an outbound call of the agent's
     second = sent[1][1].pop("other_channel_id")
     first = sent[1][1].pop("channel_id")
+    expert_leg, queued_half = sent[0][1].pop("channel_id"), sent[0][1].pop("other_channel_id")
+    assert len({seat_leg, expert_leg, queued_half, first, second}) == 5
     assert sent == [
         ("originate", {"args": ("Local/q-consultation@cc-conference-queue/n", "cc-conference", "party"),
                        "caller_id": "conference <13800138000>", "variables": {"CC_CONF": UID}}),
@@ -380,3 +397,180 @@ async def test_the_recorder_leaves_an_experts_queue_leg_to_the_call_it_serves(en
         "Queue": "consultation"}))
     assert rec.live == {}
 
+
+
+# ---- every party is a call (issue 15, parts 1 and 5) -------------------------------------------------------------
+
+async def _inbound_call(env: Env, user: User) -> None:
+    """The customer's call as the tracker has it (an inbound caller), the agent on it, the two bridged."""
+    await env.stack.ami.dispatcher.dispatch(AmiEvent({
+        "Event": "Newchannel", "Uniqueid": UID, "Linkedid": UID, "Channel": CUSTOMER, "Context": "from-trunk",
+        "CallerIDNum": "13800138000", "Exten": "4000"}))
+    await env.on_call(user)
+    env.ami.bridged_call()
+
+
+def _originated(env: Env) -> dict[str, Any]:
+    [(name, fields)] = [x for x in env.ami.take() if x[0] == "originate"]
+    return fields
+
+
+async def _ami(env: Env, fields: dict[str, str]) -> None:
+    await env.stack.ami.dispatcher.dispatch(AmiEvent(fields))
+
+
+def _seat_leg(uid: str, **more: str) -> dict[str, str]:
+    return {"Uniqueid": uid, "Linkedid": uid, "Channel": "PJSIP/1002-0000000a", "Context": "cc-conference",
+            "Exten": "party", **more}
+
+
+def _response(uid: str, ok: bool, reason: str = "4") -> dict[str, str]:
+    return {"Event": "OriginateResponse", "ActionID": f"cc-originate-{uid}", "Response": "Success" if ok else "Failure",
+            "Reason": reason, "Uniqueid": uid if ok else "<null>",
+            "Channel": "PJSIP/1002-0000000a" if ok else "PJSIP/1002"}
+
+
+async def test_a_seat_partys_leg_is_a_call_and_the_agent_there_rings_takes_it_and_wraps_up(env: Env) -> None:
+    u = await env.agent("li", "1001")
+    wang = await env.agent("wang", "1002")
+    await _inbound_call(env, u)
+    seen: dict[str, Any] = {}
+
+    def at_send(fields: dict[str, Any]) -> None:  # what the service had done when the Originate went out
+        uid = fields.get("channel_id", "")
+        seen.update(tracked=env.stack.tracker.call(uid), state=env.stack.acd.agents[wang.id].state)
+
+    env.ami.on_originate = at_send
+    await env.stack.acd.conference_add(u, "seat", "1002", "13800138000")
+    leg = _originated(env)["channel_id"]
+    assert seen["tracked"] is not None and seen["state"] == "ringing"  # stored and ringing before it was sent
+    stored = await env.stack.calls_repo.get_by_uniqueid(leg)
+    assert stored is not None and (stored.direction, stored.linkedid, stored.dialled_number, stored.caller_number,
+                                   stored.agent_username, stored.agent_extension, stored.ended_at) == (
+        "outbound", UID, "1002", "13800138000", "li", "1001", None)
+    b = env.stack.acd.agents[wang.id]
+    assert (b.state, b.call_uniqueid, b.call_queue) == ("ringing", leg, None)
+    env.stack.clock.advance(3)  # type: ignore[attr-defined]
+    await _ami(env, _response(leg, True))  # the seat's phone is taken
+    assert (b.state, b.call_uniqueid, b.channel) == ("on_call", leg, "PJSIP/1002-0000000a")
+    a = env.stack.acd.agents[u.id]
+    assert (a.state, a.call_uniqueid) == ("on_call", UID)  # the agent who added them: unchanged
+    env.stack.clock.advance(20)  # type: ignore[attr-defined]
+    await _ami(env, _seat_leg(leg, Event="Hangup", Cause="16"))  # kicked out, or hung up
+    assert (b.state, b.call_uniqueid) == ("wrapup", leg)
+    await env.stack.tracker.flush()
+    c = await env.stack.calls_repo.get_by_uniqueid(leg)
+    assert c is not None and (c.outcome, c.end_reason, c.wait_seconds, c.talk_seconds) == (
+        "answered", "completed", 3.0, 20.0)
+    assert env.stack.tracker.call(UID) is not None  # the customer's call goes on
+    assert env.conf.seat_legs == {}
+    # the board shows it through the agent's row, as any call: on a call counted today
+    assert env.stack.board.agent_row(b, env.stack.clock.now())["calls_today"] == 1
+
+
+async def test_a_paused_agent_at_the_seat_goes_back_to_their_pause_after_the_leg(env: Env) -> None:
+    u = await env.agent("li", "1001")
+    wang = await env.agent("wang", "1002")
+    await env.stack.acd.pause(wang, "meal")
+    await _inbound_call(env, u)
+    b = env.stack.acd.agents[wang.id]
+    await env.stack.acd.conference_add(u, "seat", "1002")
+    leg = _originated(env)["channel_id"]
+    assert (b.state, b.paused_before) == ("ringing", "meal")
+    await _ami(env, _response(leg, True))
+    assert b.state == "on_call"
+    await _ami(env, _seat_leg(leg, Event="Hangup", Cause="16"))
+    assert (b.state, b.reason, b.call_uniqueid) == ("paused", "meal", None)
+    assert [n for n, _ in env.ami.take()] == []  # no wrap-up pause, no unpause: the member stayed paused
+
+    # rung again and busy (a second line): back to the pause, the leg busy
+    await env.stack.acd.conference_add(u, "seat", "1002")
+    leg = _originated(env)["channel_id"]
+    await _ami(env, _seat_leg(leg, Event="Hangup", Cause="17"))
+    assert (b.state, b.reason) == ("paused", "meal")
+    await _ami(env, _response(leg, False, "5"))
+    await env.stack.tracker.flush()
+    c = await env.stack.calls_repo.get_by_uniqueid(leg)
+    assert c is not None and (c.outcome, c.end_reason) == ("busy", "party_busy")
+
+    # a ready agent whose phone rings out: ready again, the leg not answered
+    await env.stack.acd.ready(wang)
+    await env.stack.acd.conference_add(u, "seat", "1002")
+    leg = _originated(env)["channel_id"]
+    assert b.state == "ringing"
+    await _ami(env, _response(leg, False, "3"))
+    assert (b.state, b.call_uniqueid) == ("ready", None)
+    await env.stack.tracker.flush()
+    c = await env.stack.calls_repo.get_by_uniqueid(leg)
+    assert c is not None and (c.outcome, c.end_reason) == ("no_answer", "party_no_answer")
+    assert env.conf.seat_legs == {}
+
+
+async def test_an_originate_refused_leaves_no_ringing_agent_no_open_leg_and_nothing_expected(env: Env) -> None:
+    u = await env.agent("li", "1001")
+    wang = await env.agent("wang", "1002")
+    await env.stack.acd.pause(wang, "meeting")
+    await _inbound_call(env, u)
+    env.ami.refuse_originate = True  # the conference starts (the Redirect), the party's Originate is refused
+    await _refused(Unavailable, "acd.asterisk_action_failed", env.stack.acd.conference_add(u, "seat", "1002"))
+    b = env.stack.acd.agents[wang.id]
+    assert (b.state, b.reason, b.call_uniqueid) == ("paused", "meeting", None)
+    await _refused(Unavailable, "acd.asterisk_action_failed", env.stack.acd.conference_add(u, "queue", "consultation"))
+    await _refused(Unavailable, "acd.asterisk_action_failed",
+                   env.stack.acd.conference_add(u, "outside", "13900139000", None, OUTSIDE))
+    await env.stack.tracker.flush()
+    calls, _ = await env.stack.calls_repo.search()
+    legs = [c for c in calls if c.direction == "outbound"]
+    assert sorted((c.dialled_number, c.outcome, c.end_reason) for c in legs) == [  # the outside one: no leg yet
+        ("1002", "failed", "originate_failed"), ("consultation", "failed", "originate_failed")]
+    tracker = env.stack.tracker
+    assert tracker._leg_origins == {} and tracker._queue_halves == {} and env.conf.seat_legs == {}
+    assert set(tracker.active) == {UID}
+
+    # accepted, but the outside numbers' gate refuses the number: its Local half hangs up without dialling
+    env.ami.refuse_originate = False
+    await env.stack.acd.conference_add(u, "outside", "13900139000", None, OUTSIDE)
+    half = _originated(env)["other_channel_id"]
+    assert set(tracker._leg_origins) == {half}
+    await _ami(env, {"Event": "Hangup", "Uniqueid": half, "Linkedid": "1772442000.50", "Cause": "16",
+                     "Channel": "Local/13900139000@cc-transfer-outside-00000001;2", "Context": "cc-transfer-outside"})
+    assert tracker._leg_origins == {}
+
+
+async def test_a_queues_expert_is_on_the_call_and_wraps_up_outside_the_queues_figures(env: Env) -> None:
+    u = await env.agent("li", "1001")
+    zhao = await env.agent("zhao", "1003", {"consultation": "senior"})
+    await _inbound_call(env, u)
+    await env.stack.acd.conference_add(u, "queue", "consultation", "13800138000")
+    fields = _originated(env)
+    leg, half = fields["channel_id"], fields["other_channel_id"]
+    stored = await env.stack.calls_repo.get_by_uniqueid(leg)
+    assert stored is not None and (stored.direction, stored.linkedid, stored.queue, stored.agent_username) == (
+        "outbound", UID, "consultation", "li")
+    queued = {"Uniqueid": half, "Linkedid": leg, "Channel": "Local/q-consultation@cc-conference-queue-00000002;2",
+              "Context": "cc-conference-queue", "Exten": "q-consultation", "Queue": "consultation",
+              "CallerIDNum": "13800138000"}
+    expert = {"Interface": "PJSIP/1003", "MemberName": "Zhao", "DestChannel": "PJSIP/1003-0000000b"}
+    clock = env.stack.clock
+    await _ami(env, {**queued, "Event": "QueueCallerJoin"})
+    await _ami(env, {**queued, **expert, "Event": "AgentCalled"})
+    z = env.stack.acd.agents[zhao.id]
+    assert z.state == "ringing"
+    clock.advance(2)  # type: ignore[attr-defined]
+    await _ami(env, {**queued, **expert, "Event": "AgentConnect"})
+    assert z.state == "on_call"
+    await _ami(env, {**_response(leg, True), "Channel": "Local/q-consultation@cc-conference-queue-00000002;1"})
+    clock.advance(30)  # type: ignore[attr-defined]
+    await _ami(env, {**queued, **expert, "Event": "AgentComplete", "TalkTime": "30", "Reason": "caller"})
+    assert (z.state, z.call_queue) == ("wrapup", None)  # the queue's wrap-up time, no wrap-up of a queue call
+    await _ami(env, {**queued, "Event": "Hangup", "Cause": "16"})
+    await _ami(env, {"Event": "Hangup", "Uniqueid": leg, "Linkedid": leg, "Context": "cc-conference",
+                     "Exten": "party", "Channel": "Local/q-consultation@cc-conference-queue-00000002;1", "Cause": "16"})
+    await env.stack.acd.ready(zhao)  # the wrap-up over
+    await env.stack.tracker.flush()
+    c = await env.stack.calls_repo.get_by_uniqueid(leg)
+    assert c is not None and (c.outcome, c.agent_username, c.agent_extension, c.talk_seconds, c.queued_at) == (
+        "answered", "li", "1003", 30.0, None)
+    assert await env.stack.calls_repo.get_by_uniqueid(half) is None
+    # the consultation queue was offered nothing, answered nothing, and had no wrap-up of a call of its own
+    assert env.stack.board.figures.fig.span("consultation", T0 - timedelta(hours=1)) == (0.0,) * 9
