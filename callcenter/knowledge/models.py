@@ -92,7 +92,6 @@ class KnowledgeRevision(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())  # superseded or withdrawn at
 
     __table_args__ = (UniqueConstraint("entry_id", "number", name="uq_knowledge_revisions_entry_number"),
-                      Index("ix_knowledge_revisions_state_valid", "state", "valid_from", "valid_to"),
                       Index("ix_knowledge_revisions_entry", "entry_id"))
 
 

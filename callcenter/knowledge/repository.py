@@ -22,11 +22,25 @@ from callcenter.knowledge.models import (
     KnowledgeTarget,
     KnowledgeUse,
 )
-from callcenter.knowledge.search import Query, fts_phrase, like_pattern
+from callcenter.knowledge.search import TRIGRAM, Query, fts_phrase, like_pattern
 
 R = KnowledgeRevision
 _FTS = sa.table("knowledge_fts", sa.column("rowid"))
 CANDIDATES = 200  # rows a search ranks at most
+_RANKED = (R.id, R.entry_id, R.title, R.tags, R.body, R.published_at, R.updated_at)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """What the ranking reads of a revision a search found."""
+
+    id: int
+    entry_id: int
+    title: str
+    tags: list[str]
+    body: str
+    published_at: datetime | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -171,30 +185,52 @@ class KnowledgeRepository:
             out.append(R.confirmed.is_(True))
         return out
 
-    async def search(self, q: Query, vis: Visibility, category: str | None) -> list[KnowledgeRevision]:
-        """Up to :data:`CANDIDATES` revisions holding every term (title hits first), for ``search.score``."""
+    async def search(self, q: Query, vis: Visibility, category: str | None, want: int = CANDIDATES
+                     ) -> list[Candidate]:
+        """Up to ``want`` visible revisions holding every term, for ``search.score``: first those with the first
+        term in the title (the best ranked), then any others, each query stopping at its limit (so a common term
+        does not sort the whole catalogue). Only the columns the ranking reads are loaded."""
         if not q.terms:
             return []
         sqlite = self.dialect == "sqlite"
-        conds = self._visible(vis)
-        if category is not None:
-            conds.append(R.category == category)
-        head = func.substr(R.search_text, 1, 201) if sqlite else func.left(R.search_text, 201)
-        for t in q.short:
-            conds.append((func.instr(R.search_text, t) if sqlite else func.strpos(R.search_text, t)) > 0)
         first = q.terms[0]
-        title_first = ((func.instr(head, first) if sqlite else func.strpos(head, first)) > 0).desc()
-        if sqlite and q.long:
-            stmt = (select(R).join(_FTS, _FTS.c.rowid == R.id)
-                    .where(sa.text("knowledge_fts MATCH :match").bindparams(
-                        match=" AND ".join(fts_phrase(t) for t in q.long)), *conds)
-                    .order_by(title_first, sa.text("bm25(knowledge_fts, 10.0, 4.0, 1.0)")))
-        else:
-            for t in q.long:  # PostgreSQL: the GIN trigram index answers LIKE '%term%'
-                conds.append(R.search_text.like(like_pattern(t), escape="\\"))
-            stmt = select(R).where(and_(*conds)).order_by(title_first, R.id.desc())
-        async with self.sessions() as s:
-            return list((await s.execute(stmt.limit(CANDIDATES))).scalars())
+        found: list[Candidate] = []
+        for in_title in (True, False):
+            stmt = select(*_RANKED)
+            conds: list[ColumnElement[bool]] = []
+            long = list(q.long)
+            short = list(q.short)
+            if in_title:  # first, so the database tests it first (SQLite keeps the order of the terms)
+                title = R.title if first == first.upper() else func.lower(R.title)  # nothing to fold: no lower()
+                if len(first) >= TRIGRAM and sqlite:
+                    long.remove(first)  # in the title's column of the index instead
+                elif len(first) >= TRIGRAM:
+                    conds.append(func.lower(R.title).like(like_pattern(first), escape="\\"))
+                else:
+                    short.remove(first)  # in the title means in the search text too
+                    conds.append((func.instr(title, first) if sqlite else func.strpos(title, first)) > 0)
+            for t in short:
+                conds.append((func.instr(R.search_text, t) if sqlite else func.strpos(R.search_text, t)) > 0)
+            conds += self._visible(vis)
+            if category is not None:
+                conds.append(R.category == category)
+            if found:
+                conds.append(R.id.not_in([c.id for c in found]))
+            if sqlite and (long or (in_title and len(first) >= TRIGRAM)):
+                match = [fts_phrase(t) for t in long]
+                if in_title and len(first) >= TRIGRAM:
+                    match.insert(0, "{title} : " + fts_phrase(first))
+                stmt = stmt.join(_FTS, _FTS.c.rowid == R.id).where(
+                    sa.text("knowledge_fts MATCH :match").bindparams(match=" AND ".join(match)))
+            elif not sqlite:
+                for t in long:  # the GIN trigram index answers LIKE '%term%'
+                    conds.append(R.search_text.like(like_pattern(t), escape="\\"))
+            async with self.sessions() as s:
+                rows = (await s.execute(stmt.where(*conds).limit(want - len(found)))).all()
+            found += [Candidate(*row) for row in rows]
+            if len(found) >= want:
+                break
+        return found
 
     async def suggest(self, vis: Visibility, queue: str | None, ivr: str | None, limit: int
                       ) -> list[tuple[KnowledgeRevision, int]]:

@@ -321,18 +321,21 @@ class Knowledge:
 
     async def search(self, actor: Actor, raw: str, category: str | None, limit: int, offset: int
                      ) -> tuple[list[Hit], int, rules.Query]:
-        """Ranked hits (one per entry) of a query of any text; an empty or unusable one finds nothing."""
+        """Ranked hits (one per entry) of a query of any text; an empty or unusable one finds nothing. The total
+        counts the candidates ranked (at most ``repository.CANDIDATES``)."""
         q = rules.parse(raw)
         found = await self.repo.search(q, self.visibility(actor), category)
-        scored = sorted(((r, rules.score(q, r.title, r.tags, r.body)) for r in found),
+        scored = sorted(((c, rules.score(q, c.title, c.tags, c.body)) for c in found),
                         key=lambda x: (-x[1], -(x[0].published_at or x[0].updated_at).timestamp(), -x[0].id))
         seen: set[int] = set()
         best = []
-        for r, sc in scored:
-            if r.entry_id not in seen:
-                seen.add(r.entry_id)
-                best.append((r, sc))
-        return await self._hits(best[offset:offset + limit], q), len(best), q
+        for c, sc in scored:
+            if c.entry_id not in seen:
+                seen.add(c.entry_id)
+                best.append((c.id, sc))
+        page = best[offset:offset + limit]
+        revs = await self.repo.revisions(i for i, _ in page)
+        return await self._hits([(revs[i], sc) for i, sc in page if i in revs], q), len(best), q
 
     async def suggest(self, actor: Actor, queue: str | None, ivr: str | None, limit: int) -> list[Hit]:
         """What applies to a call's queue and IVR choice (both first), for the desktop: what agents find."""
