@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from callcenter.acd.errors import MUTE_NEEDS_CALL
+from callcenter.acd.errors import MUTE_NEEDS_CALL, SURVEY_OFF
 from callcenter.acd.pop import ScreenPop
 from callcenter.acd.schemas import (
     ClickToCallOut,
@@ -52,8 +52,9 @@ class PauseIn(BaseModel):
 
 class TransferIn(BaseModel):
     # outside: a number over the trunk, allowed by the admin (settings outside_numbers.transfer)
-    target_type: Literal["queue", "extension", "outside"]
-    target: str = Field(min_length=1, max_length=64)
+    # survey: the caller is sent to the post-call survey (blind; no target)
+    target_type: Literal["queue", "extension", "outside", "survey"]
+    target: str = Field("", max_length=64)
     mode: Literal["blind", "attended"] = "blind"
 
 
@@ -158,6 +159,8 @@ async def logout(user: AgentUser, acd: AcdDep, auth: AuthDep, desk: DeskDep) -> 
 async def transfer(body: TransferIn, user: AgentUser, acd: AcdDep, tracker: TrackerDep,
                    auth: AuthDep, settings: SettingsDep) -> dict[str, Any]:
     a = acd.agent_for(user)
+    if body.target_type == "survey" and not settings.surveys.ivr.enabled:
+        raise SURVEY_OFF()
     st = tracker.call(a.call_uniqueid or "")
     res = await acd.transfer(user, st.channel if st else None, body.target_type, body.target, body.mode,
                              settings.outside_numbers.transfer)

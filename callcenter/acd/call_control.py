@@ -23,6 +23,7 @@ from callcenter.acd.errors import (
     EXTENSION_NOT_DIGITS,
     NUMBER_NOT_DIGITS,
     OUTSIDE_NUMBER_NOT_ALLOWED,
+    SURVEY_TRANSFER_BLIND,
     TRANSFER_NEEDS_CALL,
     TRANSFER_TO_OWN_SEAT,
     UNKNOWN_QUEUE,
@@ -87,6 +88,11 @@ class CallControl:
                 raise OUTSIDE_NUMBER_NOT_ALLOWED(number=number, field="target")
             # a context of its own: Atxfer hands the extension to the dialplan as DTMF, which carries digits only
             context, exten = "cc-transfer-outside", number
+        elif target_type == "survey":
+            # the caller answers the post-call survey alone ([cc-survey] transfer: the FastAGI survey, then hang-up)
+            if mode != "blind":
+                raise SURVEY_TRANSFER_BLIND(field="mode")
+            context, exten = "cc-survey", "transfer"
         elif target_type == "queue":
             names = self.config.queue_names
             if target not in names:

@@ -115,6 +115,16 @@ EXTENSION_NOT_DIGITS = Refusal(
     en="extension must be digits, got {target!r}",
     zh="分机号必须是数字，收到的是 {target!r}",
 )
+SURVEY_TRANSFER_BLIND = Refusal(
+    "acd.survey_transfer_blind", InvalidInput,
+    en="a caller is sent to the survey by a blind transfer only (they answer it alone)",
+    zh="只能以盲转方式把来电者转入满意度调查（由来电者自行作答）",
+)
+SURVEY_OFF = Refusal(
+    "acd.survey_off", Conflict,
+    en="the post-call survey is off (settings surveys.ivr.enabled): a caller cannot be sent to it",
+    zh="通话后满意度调查未开启（设置 surveys.ivr.enabled）：不能把来电者转入",
+)
 TRANSFER_TO_OWN_SEAT = Refusal(
     "acd.transfer_to_own_seat", InvalidInput,
     en="cannot transfer a call to your own seat",

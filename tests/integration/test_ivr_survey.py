@@ -3,7 +3,8 @@ queue (which asks it) talks to the agent at seat 1001 (a SIPp phone); the agent'
 the line (app_queue's ``c`` option) and SIPp presses the four keys (RFC 2833) while the zh questions are said.
 The survey is stored with the call, the agent and the month (channel ``ivr``) and counts in the agent's monthly
 results; the call is answered, its talk time the conversation's; the agent wraps up while the caller answers; the
-call ends when the questions are done (Asterisk hangs up after the thanks)."""
+call ends when the questions are done (Asterisk hangs up after the thanks). Then the agent sends a second caller to
+the survey by a blind transfer: that caller rates the agent alone the same way."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ async def test_the_caller_rates_the_agent_with_four_keys_after_the_agent_hangs_u
     seat = next(a for a in stack.settings.agents if a.extension == "1001")
     port = free_udp_port()
     sipp.register(seat.extension, seat.password, port)
-    sipp.answer(seat.extension, port, calls=1)
+    sipp.answer(seat.extension, port, calls=2)
     # the agent is hung up ~1 s after answering (below); the questions start at once, each waits 10 s for a key
     caller = sipp.call_pressing([(12.0, "1"), (4.0, "2"), (4.0, "1"), (4.0, "4")], hold=8.0, caller=CALLER)
 
@@ -71,3 +72,25 @@ async def test_the_caller_rates_the_agent_with_four_keys_after_the_agent_hangs_u
     full = (stack.layout.log / "full").read_text(errors="replace")
     prompts = stack.settings.data_dir / "prompts" / "zh"
     assert f"Playing '{prompts / 'cc-survey-promises'}." in full  # the zh question, from the shipped TTS
+
+    # the agent can also send a caller to the survey: a blind transfer ([cc-survey] transfer), the caller alone
+    await stack.acd.ready(user)
+    second = sipp.call_pressing([(12.0, "2"), (4.0, "2"), (4.0, "3"), (4.0, "1")], hold=8.0, caller=CALLER)
+    await wait_for(lambda: stack.acd.agents[user.id].state == "on_call", 20, "the agent to answer again")
+    st = call()
+    assert st is not None
+    uid2 = st.uniqueid  # type: ignore[attr-defined]
+    await asyncio.sleep(1.0)
+    await stack.acd.transfer(user, st.channel, "survey", "", "blind")  # type: ignore[attr-defined]
+    await wait_for(lambda: stack.acd.agents[user.id].state == "wrapup", 10, "the agent's wrap-up after the transfer")
+
+    async def rated_again() -> bool:
+        rows = [s for s in await stack.surveys.repo.of_month(stack.surveys.month_of(stack.clock.now()))
+                if s.call_uniqueid == uid2]
+        return bool(rows) and rows[0].promises is not None
+
+    await wait_for(rated_again, 45, "the four answers after the transfer")
+    await asyncio.to_thread(second.wait, 30)
+    [s2] = [s for s in await stack.surveys.repo.of_month(stack.surveys.month_of(stack.clock.now()))
+            if s.call_uniqueid == uid2]
+    assert (s2.agent_username, s2.attitude, s2.skill, s2.timeliness, s2.promises) == ("sv", 2, 2, 3, 1)

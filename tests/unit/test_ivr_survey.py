@@ -276,3 +276,38 @@ async def test_the_customers_history_shows_the_ratings_to_leads_not_to_the_agent
         agent = await client.get(url, headers={"Authorization": f"Bearer {li}"})
         assert agent.status_code == 200, agent.text
         assert agent.json()["ratings"] is None and [c["uniqueid"] for c in agent.json()["recent_calls"]] == ["c9"]
+
+
+async def test_the_agent_sends_the_caller_to_the_survey_by_a_blind_transfer(env: Env) -> None:
+    """The caller is redirected to [cc-survey] transfer (the questions, then hang-up); attended is refused, and so
+    is the transfer when the survey is off."""
+    import httpx
+
+    from callcenter.app import create_app
+    from callcenter.asterisk.events import AgentCalled, AgentConnect
+
+    stack = env.stack
+    ev = {"Interface": "PJSIP/1001", "Uniqueid": "t1", "Queue": "support", "DestChannel": "PJSIP/1001-0001"}
+    a = stack.acd.by_ext["1001"]
+    await stack.acd.ready(await stack.auth.repo.user_named("li"))  # type: ignore[arg-type]
+    await stack.acd.reactions.on_agent_called(AgentCalled.parse(ev))
+    await stack.acd.reactions.on_agent_connect(AgentConnect.parse(ev))
+    assert a.state == "on_call"
+    st = env.call("t1")
+    st.channel = "PJSIP/trunk-0000000c"
+    stack.ami.take()  # type: ignore[attr-defined]
+    app = create_app(stack.settings, stack=stack, manage_stack=False)
+    li, _ = await stack.auth.login("li", "test-password-1", "test")
+    h = {"Authorization": f"Bearer {li}"}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        r = await client.post("/api/agent/transfer", headers=h, json={"target_type": "survey", "mode": "attended"})
+        assert r.status_code == 400 and r.json()["code"] == "acd.survey_transfer_blind", r.text
+        r = await client.post("/api/agent/transfer", headers=h, json={"target_type": "survey"})
+        assert r.status_code == 200, r.text
+        assert stack.ami.take() == [  # type: ignore[attr-defined]
+            ("redirect", {"args": ("PJSIP/trunk-0000000c", "cc-survey", "transfer")})]
+        stack.settings.surveys.ivr.enabled = False
+        r = await client.post("/api/agent/transfer", headers=h, json={"target_type": "survey"})
+        assert r.status_code == 409 and r.json()["code"] == "acd.survey_off", r.text
+        assert r.json()["messages"]["zh-CN"]
+        assert stack.ami.take() == []  # type: ignore[attr-defined]

@@ -65,22 +65,24 @@ export async function toggleRecording() {
 export async function transfer(ev) {
   ev.preventDefault();
   const status = $("transfer-status");
-  const target = $("transfer-target").value.trim();
   const type = $("transfer-type").value;
-  const mode = $("transfer-mode").value;
-  if (!target) {
+  const survey = type === "survey"; // the caller answers the survey alone: blind, no target
+  const target = survey ? "" : $("transfer-target").value.trim();
+  const mode = survey ? "blind" : $("transfer-mode").value;
+  if (!target && !survey) {
     showStatus(status, () => t("agent.transfer_no_target"), "error");
     $("transfer-target").focus();
     return;
   }
   const btn = $("transfer-submit");
   btn.disabled = true;
-  showStatus(status, () => t("agent.transferring", { target }));
+  showStatus(status, () => t("agent.transferring", { target: survey ? t("agent.transfer_survey") : target }));
   const r = await call("POST", "/api/agent/transfer", { target_type: type, target, mode });
   btn.disabled = false;
   if (r.ok) {
-    showStatus(status, () => (mode === "attended" ? t("agent.transferred_attended", { target })
-      : t("agent.transferred", { target })), "ok");
+    showStatus(status, () => (survey ? t("agent.transferred_survey")
+      : mode === "attended" ? t("agent.transferred_attended", { target })
+        : t("agent.transferred", { target })), "ok");
   } else {
     showStatus(status, () => failText(r), "error");
   }
@@ -98,6 +100,9 @@ export async function loadOutsideNumbers() {
 export function fillTransferTargets() {
   const dl = $("transfer-targets");
   const type = $("transfer-type").value;
+  // the survey: the caller goes alone (blind), to no target
+  $("transfer-target").disabled = type === "survey";
+  $("transfer-mode").disabled = type === "survey";
   const opts = [];
   const hint = $("transfer-hint");
   hint.hidden = type !== "outside";
