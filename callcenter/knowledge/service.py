@@ -115,7 +115,7 @@ class Knowledge:
         out = dict(values)
         for f in ("title", "body"):
             if f in out:
-                out[f] = out[f].strip()
+                out[f] = (out[f] or "").strip()
                 if not out[f]:
                     raise TEXT_EMPTY(field=f)
         if "category" in out and out["category"] not in self.settings.category_codes:
@@ -170,8 +170,9 @@ class Knowledge:
     # the workflow -------------------------------------------------------------------------------------------
     async def create(self, actor: Actor, values: dict[str, Any]) -> EntryView:
         require(actor, set(self.settings.editor_roles), "writing a knowledge entry")
-        r = await self._checked({k: values.get(k) for k in CONTENT})
-        r["note"] = r.get("note") or ""
+        lists = ("tags", "queues", "ivr_choices")
+        r = await self._checked({k: values.get(k) or ([] if k in lists else "" if k == "note" else None)
+                                 for k in CONTENT})
         e, rev = await self.repo.create({**r, **self._derived(r)}, actor.username, self.clock.now())
         await self.audit(actor.username, "knowledge.create", target(e.id), {"revision": rev.number,
                                                                             "title": rev.title})
