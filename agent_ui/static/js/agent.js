@@ -33,6 +33,7 @@ import { MYQC, loadMyQc, renderMyQc, renderMyQcDetail } from "./agent/my_qc.js";
 import { refreshSeat, askLeave, cancelLeave } from "./agent/discipline.js";
 import { applyAgent, applyPop, setWs, connect, onMessage } from "./agent/live.js";
 import { openCaseForm, closeCaseForm, saveCase, onCaseType, tickPopCases } from "./agent/case_form.js";
+import { initKnowledgePanel } from "./agent/knowledge.js";
 
 function onKey(ev) {
   if (ev.altKey || ev.metaKey) return;
@@ -92,6 +93,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("leave-form").addEventListener("submit", askLeave);
   $("leave-cancel").addEventListener("click", cancelLeave);
   initConference();
+  initKnowledgePanel();
   window.addEventListener("beforeunload", (ev) => { // a record typed but not saved: let the browser ask
     if (S.pop && recordUnsaved()) {
       ev.preventDefault();

@@ -1,6 +1,7 @@
 /* index.html: log in (index/login.js), then the links the user's roles allow. */
 import "./i18n/common.js";
 import "./i18n/index.js";
+import "./i18n/knowledge.js";
 import { whoAmI } from "./core/auth.js";
 import { $, el } from "./core/dom.js";
 import { renderHeader } from "./core/header.js";
@@ -36,6 +37,8 @@ function renderHome() {
   }
   // every role: cases show each user the ones they may see (their calls, their department's, all)
   links.push({ href: "cases.html", key: "home.cases", desc: "home.cases_desc", id: "link-cases" });
+  // every role: agents read what they can use now, leads and admins write, review and publish
+  links.push({ href: "knowledge.html", key: "knowledge.link", desc: "knowledge.link_desc", id: "link-knowledge" });
   // every role: supervisors and admins manage shifts; everyone sees their own roster, leave and swaps
   links.push({ href: "shifts.html", key: "home.shifts", id: "link-shifts",
                desc: has("admin", "supervisor") ? "home.shifts_desc" : "home.shifts_desc_mine" });
