@@ -50,6 +50,7 @@ from callcenter.health.api import router as health_router
 from callcenter.http_guard import install as install_http_guard
 from callcenter.ivr.wiring import wire_ivr
 from callcenter.knowledge.wiring import wire_knowledge
+from callcenter.notices.wiring import audience_sources, wire_notices
 from callcenter.qc.wiring import wire_qc
 from callcenter.realtime.wiring import wire_realtime
 from callcenter.recordings.api import PLAY_POLICY
@@ -173,6 +174,11 @@ class Stack:
         # the knowledge base (issue 16): the issuing departments, and the customers' call rule for "used on this call"
         self.knowledge = wire_knowledge(sessions, clock, s.timezone, s.knowledge, s.data_dir, self.auth.audit,
                                         departments.repo, may_use_call=self.customer_access.may_use_call)
+        # notices (issue 16): the audience from the users, skills and roster; pushed to the desktops; each shift
+        # handover lists those published since the one before
+        self.notices = wire_notices(sessions, clock, s.timezone, s.notices, s.data_dir, self.auth.audit,
+                                    departments.repo, self.hub,
+                                    audience_sources(self.auth.repo, self.directory_repo, self.shifts), self.shifts)
         attach_campaigns(self.board, campaigns.campaigns)  # the running campaigns' totals on the boards
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
@@ -202,6 +208,8 @@ class Stack:
         self.services.add(type(self.review.reviews), self.review.reviews)
         for item in (self.knowledge.service, self.knowledge.documents):
             self.services.add(type(item), item)
+        for item in (self.notices.service, self.notices.files):
+            self.services.add(type(item), item)
         self.services.add(HEALTH_PARTS, self)
         # the recording player asks the stack (tests replace ``agent_may_play``), which asks the QC service
         self.services.add(PLAY_POLICY, self)
@@ -213,8 +221,9 @@ class Stack:
             *qc.routers, *shifts.routers]
         self.body_limits = [*ivr.body_limits, *customers.body_limits]
         self.routers += [*departments.routers, *clocks_live.routers, *self.review.routers, *cases.routers,
-                         *surveys.routers, *callbacks.routers, *campaigns.routers, *self.knowledge.routers]
-        self.body_limits += [*cases.body_limits, *self.knowledge.body_limits]
+                         *surveys.routers, *callbacks.routers, *campaigns.routers, *self.knowledge.routers,
+                         *self.notices.routers]
+        self.body_limits += [*cases.body_limits, *self.knowledge.body_limits, *self.notices.body_limits]
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
 

@@ -30,6 +30,7 @@ from callcenter.cases.config import CasesSettings
 from callcenter.cases.policy import CasePolicySettings
 from callcenter.clock import check_timezone
 from callcenter.knowledge.config import KnowledgeSettings
+from callcenter.notices.config import NoticeSettings
 from callcenter.outside_numbers import OutsideNumbersSettings
 from callcenter.surveys.config import SurveySettings
 
@@ -555,6 +556,9 @@ class Settings(BaseSettings):
     # the knowledge base: categories, who writes, reviews, publishes; the source documents' limits
     # (callcenter/knowledge/config.py, docs/knowledge.md): CALLCENTER_KNOWLEDGE__...
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    # notices: who publishes, the file's limits, how far a shift audience reaches (callcenter/notices/config.py,
+    # docs/notices.md): CALLCENTER_NOTICES__...
+    notices: NoticeSettings = Field(default_factory=NoticeSettings)
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)

@@ -28,6 +28,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from callcenter.acd.schemas import AgentOut, DeskStateOut, ScreenPopOut
 from callcenter.cases.schemas import CaseOut, ClockName
+from callcenter.notices.schemas import NoticeOut
 from callcenter.schema_types import AsIsDateTime
 from callcenter.seat.schemas import EpisodeOut, LeaveRequestOut
 from callcenter.wallboard.schemas import (
@@ -142,8 +143,25 @@ class AgentNotice(BaseModel):
     at: AsIsDateTime
 
 
-AgentMessage = Annotated[Hello | State | Pop | PopPhase | PopCleared | Discipline | AgentNotice | Pong,
-                         Field(discriminator="type")]
+class NoticePublished(BaseModel):
+    """A notice (通告) addressed to this agent was published: as GET /api/notices/{id} answers it (REST times)."""
+
+    type: Literal["notice_published"]
+    notice: NoticeOut
+
+
+class NoticeWithdrawn(BaseModel):
+    """A notice addressed to this agent was withdrawn: it leaves their list."""
+
+    type: Literal["notice_withdrawn"]
+    notice_id: int
+    by: str
+    reason: str
+    at: AsIsDateTime
+
+
+AgentMessage = Annotated[Hello | State | Pop | PopPhase | PopCleared | Discipline | AgentNotice | NoticePublished
+                         | NoticeWithdrawn | Pong, Field(discriminator="type")]
 
 
 # /ws/board -------------------------------------------------------------------------------------------------

@@ -85,6 +85,15 @@ class DeskNotifier:
         return self.hub.publish(agent_topic(username), {"type": "notice", "action": action, "by": by, "text": text,
                                                         "note": note, "at": at})
 
+    def notice_published(self, username: str, notice: dict[str, Any]) -> int:
+        """A notice addressed to the agent was published: ``notice`` is its REST answer (``NoticeOut``, JSON)."""
+        return self.hub.publish(agent_topic(username), {"type": "notice_published", "notice": notice})
+
+    def notice_withdrawn(self, username: str, notice_id: int, by: str, reason: str, at: datetime) -> int:
+        """A notice addressed to the agent was withdrawn (it leaves their list)."""
+        return self.hub.publish(agent_topic(username), {"type": "notice_withdrawn", "notice_id": notice_id, "by": by,
+                                                        "reason": reason, "at": at})
+
 
 class CasesNotifier:
     """The cases page's messages (``/ws/cases``), one method per kind, to one user's sockets (who may see a case

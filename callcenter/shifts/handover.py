@@ -4,10 +4,16 @@ lead acknowledges it (who, when, a note). Supervisors see the list with the shif
 
 Every incoming agent reads the latest notices (the seeds): any signed-in user may read the latest handover
 (read-only, without the attendance flags of colleagues), and each reading is recorded (``shift_handover_reads``:
-first and last read per user), so the leads see who has read it (``reads``)."""
+first and last read per user), so the leads see who has read it (``reads``).
+
+Each handover lists the notices (callcenter/notices) published since the handover written before it
+(``published_notices``: published in (the previous handover's ``written_at``, its own]); the notices domain gives
+them (``show_notices``), an agent gets only those addressed to them."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -33,6 +39,22 @@ from callcenter.shifts.repository import ShiftRepository
 from callcenter.shifts.rules import shift_bounds
 
 FIELDS = ("equipment", "difficult_cases", "staffing", "notices")
+# (viewer: None for a lead, else the agent's username; since; until) -> the notices published in (since, until]
+NoticesBetween = Callable[[str | None, datetime | None, datetime], Awaitable[list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class HandoverWindow:
+    """A handover and the span its notices come from: (``since``, ``until``] = (the previous handover's
+    ``written_at`` (None: it is the first), its own ``written_at``]."""
+
+    id: int
+    day: date
+    template_id: int
+    shift: str | None
+    author: str
+    since: datetime | None
+    until: datetime
 
 
 def handover_out(h: Handover, t: ShiftTemplate | None, flags: list[dict[str, Any]] | None = None) -> dict[str, Any]:
@@ -50,6 +72,27 @@ class HandoverService:
         self.clock = clock
         self.tz = tz
         self.audit = audit
+        self.notices_between: NoticesBetween | None = None
+
+    def show_notices(self, notices_between: NoticesBetween) -> None:
+        """The notices domain lists each handover's notices (it is wired after the shifts)."""
+        self.notices_between = notices_between
+
+    async def _notices(self, s: AsyncSession, h: Handover, viewer: str | None) -> list[dict[str, Any]]:
+        if self.notices_between is None:
+            return []
+        return await self.notices_between(viewer, await self.repo.written_before(s, h), h.written_at)
+
+    async def window(self, handover_id: int | None = None) -> HandoverWindow | None:
+        """That handover (None: the latest written) and the span of its notices; None when there is none."""
+        async with self.repo.session() as s:
+            row = await (self.repo.latest_handover(s) if handover_id is None
+                         else self.repo.handover_by_id(s, handover_id))
+            if row is None:
+                return None
+            h, t = row
+            return HandoverWindow(h.id, h.day, t.id, t.name, h.author, await self.repo.written_before(s, h),
+                                  h.written_at)
 
     async def _template(self, s: AsyncSession, template_id: int) -> ShiftTemplate:
         t = await self.repo.template(s, template_id)
@@ -86,6 +129,7 @@ class HandoverService:
                 action = "shifts.handover.edit"
             await s.commit()
             out = handover_out(h, t, await self._flags(s, day, t.id))
+            out["published_notices"] = await self._notices(s, h, None)
         await self.audit(actor.username, action, f"handover:{h.id}",
                          {"day": day.isoformat(), "template_id": t.id, "fields": sorted(
                              f for f in FIELDS if fields.get(f))})
@@ -107,6 +151,7 @@ class HandoverService:
             h.ack_note = note.strip()
             await s.commit()
             out = handover_out(h, t, await self._flags(s, day, t.id))
+            out["published_notices"] = await self._notices(s, h, None)
         await self.audit(actor.username, "shifts.handover.acknowledge", f"handover:{h.id}",
                          {"day": day.isoformat(), "template_id": t.id, "author": h.author, "note": h.ack_note})
         return out
@@ -121,7 +166,8 @@ class HandoverService:
 
     async def list(self, start: date, end: date) -> list[dict[str, Any]]:
         async with self.repo.session() as s:
-            return [{**handover_out(h, t, await self._flags(s, h.day, t.id)), "reads": await self._reads(s, h.id)}
+            return [{**handover_out(h, t, await self._flags(s, h.day, t.id)), "reads": await self._reads(s, h.id),
+                     "published_notices": await self._notices(s, h, None)}
                     for h, t in await self.repo.handovers(s, start, end)]
 
     async def _mark_read(self, handover_id: int, username: str) -> datetime:
@@ -152,6 +198,7 @@ class HandoverService:
             h, t = row
             lead = actor is None or actor.lead
             out = handover_out(h, t, await self._flags(s, h.day, t.id) if lead else None)
+            out["published_notices"] = await self._notices(s, h, None if lead or actor is None else actor.username)
         first = None
         if actor is not None and actor.username != h.author:
             first = await self._mark_read(h.id, actor.username)

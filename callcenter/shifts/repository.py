@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from callcenter.acd.models import AgentStateLog
@@ -370,6 +370,26 @@ class ShiftRepository:
             ShiftTemplate, ShiftTemplate.id == Handover.template_id).order_by(
             Handover.written_at.desc(), Handover.id.desc()).limit(1))).first()
         return None if row is None else (row[0], row[1])
+
+    @staticmethod
+    async def handover_by_id(s: AsyncSession, handover_id: int) -> tuple[Handover, ShiftTemplate] | None:
+        row = (await s.execute(select(Handover, ShiftTemplate).join(
+            ShiftTemplate, ShiftTemplate.id == Handover.template_id).where(Handover.id == handover_id))).first()
+        return None if row is None else (row[0], row[1])
+
+    @staticmethod
+    async def written_before(s: AsyncSession, h: Handover) -> datetime | None:
+        """When the handover written just before ``h`` was written (None: ``h`` is the first)."""
+        return (await s.execute(select(Handover.written_at).where(or_(
+            Handover.written_at < h.written_at, and_(Handover.written_at == h.written_at, Handover.id < h.id)))
+            .order_by(Handover.written_at.desc(), Handover.id.desc()).limit(1))).scalar()
+
+    @staticmethod
+    async def rostered_on(s: AsyncSession, template_ids: Sequence[int], start: datetime, end: datetime) -> set[str]:
+        """Who is rostered on one of those shifts at some time in [start, end)."""
+        return set((await s.execute(select(RosterEntry.username).where(
+            RosterEntry.template_id.in_(list(template_ids)), RosterEntry.ends_at > start,
+            RosterEntry.starts_at < end))).scalars())
 
     @staticmethod
     async def left_before_relief(s: AsyncSession, day: date, template_id: int) -> list[AttendanceRecord]:

@@ -275,6 +275,18 @@ class HandoverReadOut(BaseModel):
     last_read_at: str
 
 
+class HandoverNoticeOut(BaseModel):
+    """A notice published since the previous handover (callcenter/notices)."""
+
+    id: int
+    title: str
+    published_by: str
+    published_at: str
+    valid_until: str | None
+    state: Literal["active", "expired", "withdrawn"]
+    acknowledged_at: str | None = None  # (an agent's own reading)
+
+
 class _Handover(BaseModel):
     id: int
     day: str
@@ -290,6 +302,8 @@ class _Handover(BaseModel):
     acknowledged_by: str | None
     acknowledged_at: str | None
     ack_note: str
+    # the notices published since the previous handover (an agent: those addressed to them)
+    published_notices: list[HandoverNoticeOut] = Field(default_factory=list)
 
 
 class HandoverOut(_Handover):

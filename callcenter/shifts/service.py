@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,16 @@ class ShiftService:
     async def violations_report(self, month: str) -> dict[str, Any]:
         async with self.repo.session() as s:
             return await reports.monthly_violations(self.repo, s, self.tz, month, self.clock.now())
+
+    async def template_names(self) -> dict[int, str]:
+        """Shift template id → name (the notices' shift audience)."""
+        async with self.repo.session() as s:
+            return await self.repo.template_names(s)
+
+    async def rostered_on(self, template_ids: Sequence[int], start: datetime, end: datetime) -> set[str]:
+        """Who is rostered on one of those shifts at some time in [start, end) (the notices' shift audience)."""
+        async with self.repo.session() as s:
+            return await self.repo.rostered_on(s, template_ids, start, end)
 
     async def day_sheet(self, day: date) -> dict[str, Any]:
         now, evaluated, pending = await self.attendance.evaluate_day(day)

@@ -26,7 +26,8 @@ def test_the_schema_file_is_the_models_schema() -> None:
     defs = doc["$defs"]
     agent_types = set(defs["AgentSocketMessage"]["discriminator"]["mapping"])
     board_types = set(defs["BoardSocketMessage"]["discriminator"]["mapping"])
-    assert agent_types == {"hello", "state", "pop", "pop_phase", "pop_cleared", "discipline", "notice", "pong"}
+    assert agent_types == {"hello", "state", "pop", "pop_phase", "pop_cleared", "discipline", "notice",
+                           "notice_published", "notice_withdrawn", "pong"}
     assert board_types == {"snapshot", "delta", "point", "notice", "pong"}
     assert defs["ClientText"]["const"] == "ping"
 
