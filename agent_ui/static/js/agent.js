@@ -34,6 +34,7 @@ import { refreshSeat, askLeave, cancelLeave } from "./agent/discipline.js";
 import { applyAgent, applyPop, setWs, connect, onMessage } from "./agent/live.js";
 import { openCaseForm, closeCaseForm, saveCase, onCaseType, tickPopCases } from "./agent/case_form.js";
 import { initKnowledgePanel } from "./agent/knowledge.js";
+import { initNoticesPanel } from "./agent/notices.js";
 
 function onKey(ev) {
   if (ev.altKey || ev.metaKey) return;
@@ -94,6 +95,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("leave-cancel").addEventListener("click", cancelLeave);
   initConference();
   initKnowledgePanel();
+  initNoticesPanel(); // the unread notices, shown first
   window.addEventListener("beforeunload", (ev) => { // a record typed but not saved: let the browser ask
     if (S.pop && recordUnsaved()) {
       ev.preventDefault();

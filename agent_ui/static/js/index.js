@@ -2,6 +2,7 @@
 import "./i18n/common.js";
 import "./i18n/index.js";
 import "./i18n/knowledge.js";
+import "./i18n/notices.js";
 import { whoAmI } from "./core/auth.js";
 import { $, el } from "./core/dom.js";
 import { renderHeader } from "./core/header.js";
@@ -42,6 +43,10 @@ function renderHome() {
   // every role: supervisors and admins manage shifts; everyone sees their own roster, leave and swaps
   links.push({ href: "shifts.html", key: "home.shifts", id: "link-shifts",
                desc: has("admin", "supervisor") ? "home.shifts_desc" : "home.shifts_desc_mine" });
+  // leads and admins publish notices (a department's head too: the page itself asks the API)
+  if (has("admin", "supervisor")) {
+    links.push({ href: "notices.html", key: "notices.link", desc: "notices.link_desc", id: "link-notices" });
+  }
   if (has("admin", "supervisor")) {
     links.push({ href: "ivr.html#voicemail", key: "home.voicemail", desc: "home.voicemail_desc", id: "link-voicemail" });
   }

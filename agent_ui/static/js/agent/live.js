@@ -1,5 +1,6 @@
 /* What the server says, applied: the websocket /ws/agent ("hello" rebuilds the whole view, then "state", "pop",
- * "pop_phase", "pop_cleared", "notice", "discipline") and the answers of /api/agent/me and the state actions. */
+ * "pop_phase", "pop_cleared", "notice", "discipline", "notice_published", "notice_withdrawn") and the answers of
+ * /api/agent/me and the state actions. */
 
 import { $, showStatus } from "../core/dom.js";
 import { t } from "../core/i18n.js";
@@ -13,6 +14,7 @@ import { adoptRecording } from "./phone.js";
 import { loadToday } from "./today.js";
 import { loadMyQc } from "./my_qc.js";
 import { refreshSeat, onDiscipline } from "./discipline.js";
+import { loadNotices, onNoticeMessage } from "./notices.js";
 
 function focusIsFree() {
   const a = document.activeElement;
@@ -111,6 +113,7 @@ export function onMessage(m) {
       loadToday(); // calls may have ended while the socket was down
       loadMyQc(); // a call may have been scored meanwhile
       refreshSeat(); // the away time and the leave-seat request may have moved meanwhile
+      loadNotices(); // notices may have been published or withdrawn meanwhile
       break;
     case "state":
       applyAgent(m.agent, true);
@@ -142,6 +145,10 @@ export function onMessage(m) {
       break;
     case "discipline": // seat discipline: away warning / violation, my leave-seat request decided or lapsed
       onDiscipline(m);
+      break;
+    case "notice_published": // a notice (通告) to this agent: on top of the unread ones
+    case "notice_withdrawn":
+      onNoticeMessage(m);
       break;
     default:
       break; // pong, and anything newer than this page
