@@ -30,6 +30,7 @@ from callcenter.knowledge.schemas import (
     EntryUsageOut,
     HitOut,
     HitPage,
+    PolicyOut,
     ReviewIn,
     RevisionOut,
     SearchOut,
@@ -59,6 +60,16 @@ _CLEARABLE = {"valid_from", "valid_to", "department_id", "document_id"}
 @router.get("/categories", response_model=CategoriesOut, summary="The categories (settings knowledge.categories)")
 async def categories(svc: KnowledgeDep, user: Member) -> CategoriesOut:
     return CategoriesOut(items=[CategoryOut(code=c.code, en=c.en, zh_CN=c.zh) for c in svc.settings.categories])
+
+
+@router.get("/policy", response_model=PolicyOut,
+            summary="Who writes, reviews, publishes (settings knowledge), the categories and the documents' limits")
+async def policy(svc: KnowledgeDep, user: Member) -> PolicyOut:
+    s = svc.settings
+    return PolicyOut(categories=[CategoryOut(code=c.code, en=c.en, zh_CN=c.zh) for c in s.categories],
+                     editor_roles=s.editor_roles, review_roles=s.review_roles, publish_roles=s.publish_roles,
+                     reviewer_not_author=s.reviewer_not_author, agents_need_confirmation=s.agents_need_confirmation,
+                     document_max_bytes=s.document_max_bytes, document_types=s.document_types)
 
 
 @router.get("/search", response_model=SearchOut,

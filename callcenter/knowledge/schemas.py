@@ -79,6 +79,19 @@ class CategoriesOut(BaseModel):
     items: list[CategoryOut]
 
 
+class PolicyOut(BaseModel):
+    """What a page needs to offer the right buttons: ``settings.knowledge`` as the centre set it."""
+
+    categories: list[CategoryOut]
+    editor_roles: list[str]
+    review_roles: list[str]
+    publish_roles: list[str]
+    reviewer_not_author: bool
+    agents_need_confirmation: bool
+    document_max_bytes: int
+    document_types: list[str]
+
+
 class DocumentOut(BaseModel):
     id: int
     name: str

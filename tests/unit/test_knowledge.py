@@ -383,6 +383,10 @@ async def test_suggestions_for_the_queue_and_the_ivr_choice(kb: Kb) -> None:
     cats = await kb.ok("a1", "GET", f"{URL}/categories")
     assert [(c["code"], c["zh_CN"]) for c in cats["items"]] == [
         ("information", "信息库"), ("business", "业务知识库"), ("encyclopaedia", "百科知识库")]
+    policy = await kb.ok("a1", "GET", f"{URL}/policy")
+    assert (policy["editor_roles"], policy["review_roles"], policy["publish_roles"]) == (
+        ["supervisor", "admin"], ["supervisor"], ["supervisor", "admin"])
+    assert policy["document_max_bytes"] == 4096 and "html" not in policy["document_types"]
 
 
 async def test_anonymous_is_refused(kb: Kb) -> None:
