@@ -47,6 +47,8 @@ from callcenter.errors import install_error_handlers
 from callcenter.files import apply_umask, private_file, secure_tree
 from callcenter.health.api import PARTS as HEALTH_PARTS
 from callcenter.health.api import router as health_router
+from callcenter.help.service import HelpDesk
+from callcenter.help.wiring import wire_help
 from callcenter.http_guard import install as install_http_guard
 from callcenter.ivr.wiring import wire_ivr
 from callcenter.knowledge.wiring import wire_knowledge
@@ -171,6 +173,11 @@ class Stack:
                                    place_call=self._place_call, tracker=self.tracker, customers=customers.records,
                                    callbacks=callbacks.desk)
         self.campaigns = campaigns
+        # ask the lead (issue 16): an agent's help request on the boards at once, taken by a lead (listen, whisper,
+        # barge through the ACD's spy, or a transfer to a senior), closed with the call
+        help_domain = wire_help(sessions, clock, self.acd, self.tracker, self.auth.audit, self.auth.repo.user_named,
+                                self.board, self.hub)
+        self.help = help_domain.desk
         # the knowledge base (issue 16): the issuing departments, and the customers' call rule for "used on this call"
         self.knowledge = wire_knowledge(sessions, clock, s.timezone, s.knowledge, s.data_dir, self.auth.audit,
                                         departments.repo, may_use_call=self.customer_access.may_use_call)
@@ -213,6 +220,7 @@ class Stack:
         self.services.add(HEALTH_PARTS, self)
         # the recording player asks the stack (tests replace ``agent_may_play``), which asks the QC service
         self.services.add(PLAY_POLICY, self)
+        self.services.add(HelpDesk, self.help)
         # the HTTP routes, in the order they are matched
         self.routers: list[APIRouter] = [
             health_router, *auth.routers, *calls.routers, *ivr.routers, *users.routers, *directory.routers,
@@ -224,6 +232,7 @@ class Stack:
                          *surveys.routers, *callbacks.routers, *campaigns.routers, *self.knowledge.routers,
                          *self.notices.routers]
         self.body_limits += [*cases.body_limits, *self.knowledge.body_limits, *self.notices.body_limits]
+        self.routers += help_domain.routers
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
 
@@ -431,6 +440,7 @@ class Stack:
                 self.asterisk_process.supervise(min_delay=s.asterisk.restart_delay)
             await self.tracker.load_open_calls()
             await self.callbacks.queue.restore()  # the call-backs' places waiting in the queues
+            await self.help.restore()  # the help requests still open, on the boards again
             await self.recorder.adopt(self.tracker.active)
             self.recorder.start_purging(s.recording.purge_interval_minutes * 60, self._retention_days,
                                         self.auth.audit)

@@ -136,7 +136,7 @@ class AgentNotice(BaseModel):
     """A supervisor paused the agent or logged them out from the wallboard."""
 
     type: Literal["notice"]
-    action: str  # board.pause | board.logout
+    action: str  # board.pause | board.logout | help.take (a lead took the agent's help request; text: how)
     by: str
     text: str
     note: str

@@ -29,6 +29,7 @@ import { dial, adoptRecording, toggleRecording, transfer, fillTransferTargets, l
   from "./agent/phone.js";
 import { loadToday, renderToday } from "./agent/today.js";
 import { initConference } from "./agent/conference.js";
+import { initHelp } from "./agent/help.js";
 import { MYQC, loadMyQc, renderMyQc, renderMyQcDetail } from "./agent/my_qc.js";
 import { refreshSeat, askLeave, cancelLeave } from "./agent/discipline.js";
 import { applyAgent, applyPop, setWs, connect, onMessage } from "./agent/live.js";
@@ -94,6 +95,7 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("leave-form").addEventListener("submit", askLeave);
   $("leave-cancel").addEventListener("click", cancelLeave);
   initConference();
+  initHelp();
   initKnowledgePanel();
   initNoticesPanel(); // the unread notices, shown first
   window.addEventListener("beforeunload", (ev) => { // a record typed but not saved: let the browser ask

@@ -15,6 +15,7 @@ import { loadToday } from "./today.js";
 import { loadMyQc } from "./my_qc.js";
 import { refreshSeat, onDiscipline } from "./discipline.js";
 import { loadNotices, onNoticeMessage } from "./notices.js";
+import { onHelpTaken } from "./help.js";
 
 function focusIsFree() {
   const a = document.activeElement;
@@ -22,7 +23,9 @@ function focusIsFree() {
 }
 
 function noticeText(m) {
-  const key = { "board.pause": "agent.notice_pause", "board.logout": "agent.notice_logout" }[m.action];
+  const key = { "board.pause": "agent.notice_pause", "board.logout": "agent.notice_logout",
+                "help.take": "agent.notice_help_take" }[m.action];
+  if (m.action === "help.take") return t(key, { by: m.by || "", how: t(`agent.help_how.${m.text}`) });
   const text = key ? t(key, { by: m.by || "" }) : String(m.text || "");
   return m.note ? `${text}: ${m.note}` : text;
 }
@@ -140,7 +143,8 @@ export function onMessage(m) {
       }
       loadToday();
       break;
-    case "notice": // a supervisor paused or logged this agent out from the board
+    case "notice": // a supervisor paused or logged this agent out from the board, or took their help request
+      if (m.action === "help.take") onHelpTaken(m);
       showStatus($("agent-error"), () => noticeText(m), "warn");
       break;
     case "discipline": // seat discipline: away warning / violation, my leave-seat request decided or lapsed

@@ -11,6 +11,7 @@ import { renderPop, popWait } from "./pop.js";
 import { recordUnsaved } from "./records.js";
 import { renderRecording, fillTransferTargets } from "./phone.js";
 import { renderConference } from "./conference.js";
+import { renderHelp, tickHelp } from "./help.js";
 import { renderSeatDiscipline, renderAwayBanner } from "./discipline.js";
 import { applyAgent } from "./live.js";
 
@@ -98,6 +99,7 @@ export function renderControls() {
   $("dial-number").disabled = state === "logged_out";
   document.querySelectorAll("button.dial-this").forEach((b) => { b.disabled = !canDial(); });
   $("transfer-card").hidden = state !== "on_call";
+  renderHelp();
   renderRecording();
   renderConference();
   const p = S.pop;
@@ -169,4 +171,5 @@ export function tick() {
     $("pop-wait").textContent = w === null || w === undefined ? "—" : fmtClock(w);
   }
   renderAwayBanner();
+  tickHelp();
 }

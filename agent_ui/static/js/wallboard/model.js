@@ -239,6 +239,16 @@ export function wbAlertText(a) {
     };
   }
   if (WB_CASE_KINDS.includes(a.kind)) return wbCaseAlertText(a.kind, d);
+  if (a.kind === "help_request") { // an agent asks the lead for help on a call: its wait counted live
+    const wait = secondsSince(d.raised_at || a.since);
+    return {
+      title: t("board.alert.help_request", { agent: wbAgentName(a.username) }),
+      detail: t("board.alert.help_request_detail", { number: d.caller_number || t("board.unknown_number"),
+                                                     queue: queue || "—", wait: wbClock(wait),
+                                                     note: d.note || "—" }),
+      violation: true,
+    };
+  }
   if (a.kind === "incident") {
     const numbers = (d.numbers || []).join(", ");
     return {
