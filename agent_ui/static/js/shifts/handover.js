@@ -62,6 +62,16 @@ function handoverCard(h, isLatest) {
                              "data-count": reads.length },
     reads.length ? t("shifts.ho_reads", { who: reads.map((r) => `${r.username} (${fmtAt(r.read_at)})`).join(", ") })
                  : t("shifts.ho_reads_none")));
+  // the notices published since the previous handover (docs/notices.md), read-only
+  const notices = Array.isArray(h.published_notices) ? h.published_notices : [];
+  card.appendChild(el("div", { class: "shifts-ho-notices", "data-testid": `shifts-handover-notices-${key}`,
+                               "data-count": notices.length },
+    el("strong", { text: t("shifts.ho_notices") }),
+    notices.length ? el("ul", {}, notices.map((n) => el("li", { "data-state": n.state },
+      el("span", { class: "shifts-ho-notice-title", text: n.title }),
+      ` · ${n.published_by} · ${fmtAt(n.published_at)}`,
+      n.state !== "active" ? ` · ${t(`shifts.ho_notice_state.${n.state}`)}` : "")))
+      : el("span", { class: "muted", text: ` ${t("shifts.ho_notices_none")}` })));
   const flags = Array.isArray(h.left_before_relief) ? h.left_before_relief : [];
   if (flags.length) {
     card.appendChild(el("ul", { class: "shifts-ho-flags", "data-testid": `shifts-handover-flags-${key}` }, flags.map((f) =>
