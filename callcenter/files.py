@@ -11,10 +11,16 @@ which are not ours to change).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import stat
+import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -96,3 +102,26 @@ def secure_tree(root: Path) -> int:
         log.warning("restricted the permissions of %d file(s)/folder(s) under %s to the service's user alone",
                     changed, root)
     return changed
+
+
+async def store_upload(folder: Path, data: bytes, record: Callable[[], Awaitable[T]],
+                       path_of: Callable[[T], Path]) -> T:
+    """An upload kept unchanged and private: ``data`` written to a new private file in ``folder`` (made private if
+    needed), then ``record()`` stores what describes it and the file is moved to ``path_of(<the record>)``; if the
+    record cannot be stored, or anything fails, the file is gone (never a file without its record)."""
+    tmp = folder / f".upload-{uuid.uuid4().hex}"
+    await asyncio.to_thread(_write_new, folder, tmp, data)
+    try:
+        row = await record()
+        os.replace(tmp, path_of(row))
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return row
+
+
+def _write_new(folder: Path, tmp: Path, data: bytes) -> None:
+    private_dir(folder)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode())
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)

@@ -8,12 +8,9 @@ nor be run by a browser.
 
 from __future__ import annotations
 
-import asyncio
 import mimetypes
-import os
 import re
 import unicodedata
-import uuid
 from pathlib import Path
 
 from callcenter.auth.actor import Actor
@@ -28,7 +25,7 @@ from callcenter.cases.errors import (
 )
 from callcenter.cases.models import CaseFile
 from callcenter.cases.service import CaseService, target
-from callcenter.files import file_mode, private_dir
+from callcenter.files import store_upload
 
 _UNSAFE = re.compile(r"[^\w.\- ()\[\]]+")
 _SPACES = re.compile(r"\s+")
@@ -82,26 +79,12 @@ class CaseFiles:
             raise FILE_TYPE(type=ext or "(none)", types=", ".join(policy.file_types))
         if await svc.repo.file_count(c.id) >= policy.files_per_case:
             raise TOO_MANY_FILES(number=number, limit=policy.files_per_case)
-        folder = self.root / str(c.id)
-        tmp = folder / f".upload-{uuid.uuid4().hex}"
-        await asyncio.to_thread(self._write, folder, tmp, data)
-        try:
-            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            f = await svc.repo.add_file(c.id, name, content_type[:64], len(data), actor.username, svc.clock.now())
-            os.replace(tmp, self.path(f))
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        f = await store_upload(self.root / str(c.id), data, lambda: svc.repo.add_file(
+            c.id, name, content_type[:64], len(data), actor.username, svc.clock.now()), self.path)
         await svc.audit(actor.username, "case.file_add", target(number), {"file_id": f.id, "name": name,
                                                                           "size": len(data)})
         return f
-
-    @staticmethod
-    def _write(folder: Path, tmp: Path, data: bytes) -> None:
-        private_dir(folder)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode())
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
 
     async def open(self, actor: Actor, number: str, file_id: int) -> tuple[CaseFile, Path]:
         svc = self.service

@@ -6,16 +6,13 @@ a browser would render as a page are refused (``config.NEVER_TYPES``)."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import mimetypes
-import os
-import uuid
 from pathlib import Path
 
 from callcenter.auth.actor import Actor
 from callcenter.cases.attachments import clean_name, extension
-from callcenter.files import file_mode, private_dir
+from callcenter.files import store_upload
 from callcenter.knowledge.errors import (
     DOCUMENT_EMPTY,
     DOCUMENT_NAME,
@@ -48,27 +45,14 @@ class KnowledgeDocuments:
         ext = extension(name)
         if ext not in s.document_types:
             raise DOCUMENT_TYPE(type=ext or "-", types=", ".join(s.document_types))
-        tmp = self.root / f".upload-{uuid.uuid4().hex}"
         digest = hashlib.sha256(data).hexdigest()
-        await asyncio.to_thread(self._write, tmp, data)
-        try:
-            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            d = await svc.repo.add_document({"name": name, "content_type": content_type[:100], "size": len(data),
-                                             "sha256": digest, "uploaded_by": actor.username,
-                                             "uploaded_at": svc.clock.now()})
-            os.replace(tmp, self.path(d))
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        d = await store_upload(self.root, data, lambda: svc.repo.add_document({
+            "name": name, "content_type": content_type[:100], "size": len(data), "sha256": digest,
+            "uploaded_by": actor.username, "uploaded_at": svc.clock.now()}), self.path)
         await svc.audit(actor.username, "knowledge.document_upload", f"knowledge_document:{d.id}",
                         {"name": name, "size": len(data), "sha256": digest})
         return d
-
-    def _write(self, tmp: Path, data: bytes) -> None:
-        private_dir(self.root)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode())
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
 
     async def get(self, actor: Actor, document_id: int) -> KnowledgeDocument:
         """The document's record, if ``actor`` may read it: editors any; others one of an entry they can find."""

@@ -6,16 +6,13 @@ back only as an attachment with ``nosniff`` (``api.py``), never inline; types a 
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import mimetypes
-import os
-import uuid
 from pathlib import Path
 
 from callcenter.auth.actor import Actor
 from callcenter.cases.attachments import clean_name, extension
-from callcenter.files import file_mode, private_dir
+from callcenter.files import store_upload
 from callcenter.knowledge.config import NEVER_TYPES
 from callcenter.notices.errors import FILE_EMPTY, FILE_NAME, FILE_NOT_FOUND, FILE_TOO_LARGE, FILE_TYPE
 from callcenter.notices.models import NoticeFile
@@ -43,27 +40,14 @@ class NoticeFiles:
         ext = extension(name)
         if ext not in s.file_types or ext in NEVER_TYPES:
             raise FILE_TYPE(type=ext or "-", types=", ".join(s.file_types))
-        tmp = self.root / f".upload-{uuid.uuid4().hex}"
         digest = hashlib.sha256(data).hexdigest()
-        await asyncio.to_thread(self._write, tmp, data)
-        try:
-            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            f = await svc.repo.add_file({"name": name, "content_type": content_type[:100], "size": len(data),
-                                         "sha256": digest, "uploaded_by": actor.username,
-                                         "uploaded_at": svc.clock.now()})
-            os.replace(tmp, self.path(f))
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        f = await store_upload(self.root, data, lambda: svc.repo.add_file({
+            "name": name, "content_type": content_type[:100], "size": len(data), "sha256": digest,
+            "uploaded_by": actor.username, "uploaded_at": svc.clock.now()}), self.path)
         await svc.audit(actor.username, "notices.file_upload", f"notice_file:{f.id}",
                         {"name": name, "size": len(data), "sha256": digest})
         return f
-
-    def _write(self, tmp: Path, data: bytes) -> None:
-        private_dir(self.root)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, file_mode())
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
 
     async def open(self, actor: Actor, notice_id: int) -> tuple[NoticeFile, Path]:
         """The notice's file, for its publishers and the agents it was addressed to."""
