@@ -57,6 +57,7 @@ from callcenter.qc.wiring import wire_qc
 from callcenter.realtime.wiring import wire_realtime
 from callcenter.recordings.api import PLAY_POLICY
 from callcenter.recordings.wiring import wire_recordings
+from callcenter.reports.seeds_wiring import wire_seed_reports
 from callcenter.seat.wiring import wire_seat
 from callcenter.settings import DEV_ADMIN_PASSWORD, Settings, SettingsError
 from callcenter.shifts.wiring import wire_shifts
@@ -186,6 +187,12 @@ class Stack:
         self.notices = wire_notices(sessions, clock, s.timezone, s.notices, s.data_dir, self.auth.audit,
                                     departments.repo, self.hub,
                                     audience_sources(self.auth.repo, self.directory_repo, self.shifts), self.shifts)
+        # the seeds' reports (issue 17 part 2): workload, case summary, satisfaction, monthly quality, appraisal
+        self.seed_reports = wire_seed_reports(sessions, clock, s.timezone, s.seed_reports, s.data_dir,
+                                              self.auth.audit, users=self.auth.repo.users,
+                                              callback_rate=callbacks.desk.rate,
+                                              violations=self.shifts.violations_report,
+                                              clock_states=cases.view.states, hub=self.hub)
         attach_campaigns(self.board, campaigns.campaigns)  # the running campaigns' totals on the boards
         # the recording player: may this agent hear this call? (the QC service decides: their own scored calls)
         self.agent_may_play = self.qc.appeals.agent_may_play
@@ -221,6 +228,7 @@ class Stack:
         # the recording player asks the stack (tests replace ``agent_may_play``), which asks the QC service
         self.services.add(PLAY_POLICY, self)
         self.services.add(HelpDesk, self.help)
+        self.services.add(type(self.seed_reports.reports), self.seed_reports.reports)
         # the HTTP routes, in the order they are matched
         self.routers: list[APIRouter] = [
             health_router, *auth.routers, *calls.routers, *ivr.routers, *users.routers, *directory.routers,
@@ -233,6 +241,7 @@ class Stack:
                          *self.notices.routers]
         self.body_limits += [*cases.body_limits, *self.knowledge.body_limits, *self.notices.body_limits]
         self.routers += help_domain.routers
+        self.routers += self.seed_reports.routers
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
 
@@ -454,6 +463,7 @@ class Stack:
             self.review.watch.start()
             self.callbacks.watch.start()
             self.campaigns.pacer.start()
+            self.seed_reports.watch.start()
             self.tracker.start_writer()
             self.acd.start_writer()
             await self.ami.start()
@@ -462,6 +472,7 @@ class Stack:
             raise
 
     async def stop(self) -> None:
+        await self.seed_reports.watch.stop()
         await self.case_clocks.stop()
         await self.review.watch.stop()
         await self.callbacks.watch.stop()

@@ -32,6 +32,7 @@ from callcenter.clock import check_timezone
 from callcenter.knowledge.config import KnowledgeSettings
 from callcenter.notices.config import NoticeSettings
 from callcenter.outside_numbers import OutsideNumbersSettings
+from callcenter.reports.seeds_config import SeedReportSettings
 from callcenter.surveys.config import SurveySettings
 
 ENV_PREFIX = "CALLCENTER_"
@@ -559,6 +560,8 @@ class Settings(BaseSettings):
     # notices: who publishes, the file's limits, how far a shift audience reaches (callcenter/notices/config.py,
     # docs/notices.md): CALLCENTER_NOTICES__...
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
+    # the seeds' reports: workload categories, the appraisal's weights (callcenter/reports/seeds_config.py)
+    seed_reports: SeedReportSettings = Field(default_factory=SeedReportSettings)
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)
