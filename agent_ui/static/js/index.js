@@ -3,6 +3,7 @@ import "./i18n/common.js";
 import "./i18n/index.js";
 import "./i18n/knowledge.js";
 import "./i18n/notices.js";
+import "./i18n/seeds_reports.js";
 import { whoAmI } from "./core/auth.js";
 import { $, el } from "./core/dom.js";
 import { renderHeader } from "./core/header.js";
@@ -46,6 +47,13 @@ function renderHome() {
   // leads and admins publish notices (a department's head too: the page itself asks the API)
   if (has("admin", "supervisor")) {
     links.push({ href: "notices.html", key: "notices.link", desc: "notices.link_desc", id: "link-notices" });
+  }
+  // the seeds' reports: leads and QC read them all, an agent their own monthly appraisal
+  if (has("admin", "supervisor", "qc")) {
+    links.push({ href: "seeds_reports.html", key: "seeds.link", desc: "seeds.link_desc", id: "link-seeds-reports" });
+  } else if (has("agent")) {
+    links.push({ href: "seeds_reports.html?report=appraisal", key: "seeds.link_mine", desc: "seeds.link_mine_desc",
+                 id: "link-seeds-reports" });
   }
   if (has("admin", "supervisor")) {
     links.push({ href: "ivr.html#voicemail", key: "home.voicemail", desc: "home.voicemail_desc", id: "link-voicemail" });
