@@ -58,6 +58,7 @@ from callcenter.realtime.wiring import wire_realtime
 from callcenter.recordings.api import PLAY_POLICY
 from callcenter.recordings.wiring import wire_recordings
 from callcenter.reports.seeds_wiring import wire_seed_reports
+from callcenter.reports.wiring import wire_reports
 from callcenter.seat.wiring import wire_seat
 from callcenter.settings import DEV_ADMIN_PASSWORD, Settings, SettingsError
 from callcenter.shifts.wiring import wire_shifts
@@ -179,6 +180,9 @@ class Stack:
         help_domain = wire_help(sessions, clock, self.acd, self.tracker, self.auth.audit, self.auth.repo.user_named,
                                 self.board, self.hub)
         self.help = help_domain.desk
+        # the interval reports (issue 17): rollups kept from every call change and agent state change (the tracker's
+        # watchers and the ACD's listeners after the board's: they only note the time), rolled by their own pass
+        self.reports = wire_reports(sessions, clock, s.timezone, s.reports, self.tracker, self.acd)
         # the knowledge base (issue 16): the issuing departments, and the customers' call rule for "used on this call"
         self.knowledge = wire_knowledge(sessions, clock, s.timezone, s.knowledge, s.data_dir, self.auth.audit,
                                         departments.repo, may_use_call=self.customer_access.may_use_call)
@@ -228,6 +232,8 @@ class Stack:
         # the recording player asks the stack (tests replace ``agent_may_play``), which asks the QC service
         self.services.add(PLAY_POLICY, self)
         self.services.add(HelpDesk, self.help)
+        self.services.add(type(self.reports.intervals), self.reports.intervals)
+        self.services.add(type(self.reports.rollups), self.reports.rollups)
         self.services.add(type(self.seed_reports.reports), self.seed_reports.reports)
         # the HTTP routes, in the order they are matched
         self.routers: list[APIRouter] = [
@@ -241,6 +247,7 @@ class Stack:
                          *self.notices.routers]
         self.body_limits += [*cases.body_limits, *self.knowledge.body_limits, *self.notices.body_limits]
         self.routers += help_domain.routers
+        self.routers += self.reports.routers
         self.routers += self.seed_reports.routers
         self.layout: RuntimeLayout | None = None
         self.asterisk_process: ManagedAsterisk | None = None
@@ -455,6 +462,7 @@ class Stack:
                                         self.auth.audit)
             await self.seat.load()
             await self.board.load()
+            await self.reports.rollups.repair()  # the buckets a crash left behind, from the raw rows
             self.board.start()
             self.seat.start()
             self.shifts.start()
@@ -466,6 +474,7 @@ class Stack:
             self.seed_reports.watch.start()
             self.tracker.start_writer()
             self.acd.start_writer()
+            self.reports.rollups.start()
             await self.ami.start()
         except BaseException:
             await self.stop()  # nothing half-started is left behind (ports, child process, DB pool)
@@ -482,6 +491,7 @@ class Stack:
         await self.board.stop()
         await self.ami.stop()
         await self.agi.stop()
+        await self.reports.rollups.stop()  # the last pass, while the writers still run
         try:
             await self.tracker.stop_writer()  # nothing tracked is lost at shutdown
         except Exception:

@@ -109,6 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("migrate", help="run database migrations")
     sub.add_parser("render-config", help="render asterisk_conf/ into the runtime directory and print it")
     sub.add_parser("check-config", help="validate settings and exit")
+    reports = sub.add_parser("reports", help="the interval reports' rollups").add_subparsers(dest="reports_cmd",
+                                                                                             required=True)
+    rebuild = reports.add_parser("rebuild", help="recompute the rollups exactly from the raw rows (docs/reports.md)")
+    rebuild.add_argument("--from", dest="start", help="YYYY-MM-DD (centre's timezone; default: the first fact)")
+    rebuild.add_argument("--to", dest="end", help="YYYY-MM-DD, that day included (default: now)")
     args = p.parse_args(argv)
 
     try:
@@ -140,6 +145,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.cmd == "up":
             return asyncio.run(_up(settings))
+        if args.cmd == "reports":
+            from callcenter.reports.commands import rebuild as rebuild_reports
+
+            print(asyncio.run(rebuild_reports(settings, args.start, args.end)))
+            return 0
     except AsteriskError as e:
         print(f"callcenter: {e}", file=sys.stderr)
         return 1

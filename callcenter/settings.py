@@ -32,6 +32,7 @@ from callcenter.clock import check_timezone
 from callcenter.knowledge.config import KnowledgeSettings
 from callcenter.notices.config import NoticeSettings
 from callcenter.outside_numbers import OutsideNumbersSettings
+from callcenter.reports.config import ReportSettings
 from callcenter.reports.seeds_config import SeedReportSettings
 from callcenter.surveys.config import SurveySettings
 
@@ -562,6 +563,9 @@ class Settings(BaseSettings):
     notices: NoticeSettings = Field(default_factory=NoticeSettings)
     # the seeds' reports: workload categories, the appraisal's weights (callcenter/reports/seeds_config.py)
     seed_reports: SeedReportSettings = Field(default_factory=SeedReportSettings)
+    # the interval reports: the rollups' pass, the longest range per bucket size (callcenter/reports/config.py,
+    # docs/reports.md): CALLCENTER_REPORTS__...
+    reports: ReportSettings = Field(default_factory=ReportSettings)
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)
