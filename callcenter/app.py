@@ -27,11 +27,13 @@ from callcenter.asterisk.ami import AmiClient, EventDispatcher
 from callcenter.asterisk.config import QueueConf, RuntimeLayout, check_modules, render_config
 from callcenter.asterisk.fastagi import FastAgiServer
 from callcenter.asterisk.process import ManagedAsterisk
+from callcenter.audit.wiring import wire_audit
 from callcenter.auth.api import authorise_scope
 from callcenter.auth.models import User
 from callcenter.auth.wiring import wire_auth, wire_users
 from callcenter.bodylimit import BodyLimit
 from callcenter.callbacks.wiring import wire_callbacks
+from callcenter.calls.export import wire_cdr_export
 from callcenter.calls.wiring import wire_calls
 from callcenter.campaigns.wiring import wire_campaigns
 from callcenter.cases.wiring import wire_case_clocks, wire_cases, wire_review
@@ -180,6 +182,11 @@ class Stack:
         help_domain = wire_help(sessions, clock, self.acd, self.tracker, self.auth.audit, self.auth.repo.user_named,
                                 self.board, self.hub)
         self.help = help_domain.desk
+        # the CDR export and the audit trail, readable (issue 17 parts 3 and 6; docs/calls.md, docs/audit.md)
+        cdr = wire_cdr_export(sessions, clock, s.timezone, self.auth.audit)
+        self.cdr_export = cdr.export
+        audit_domain = wire_audit(sessions, clock, s.timezone, s.audit, self.auth.audit)
+        self.audit_reader = audit_domain.reader
         # the interval reports (issue 17): rollups kept from every call change and agent state change (the tracker's
         # watchers and the ACD's listeners after the board's: they only note the time), rolled by their own pass
         self.reports = wire_reports(sessions, clock, s.timezone, s.reports, self.tracker, self.acd)
@@ -232,12 +239,15 @@ class Stack:
         # the recording player asks the stack (tests replace ``agent_may_play``), which asks the QC service
         self.services.add(PLAY_POLICY, self)
         self.services.add(HelpDesk, self.help)
+        self.services.add(type(self.cdr_export), self.cdr_export)
+        self.services.add(type(self.audit_reader), self.audit_reader)
         self.services.add(type(self.reports.intervals), self.reports.intervals)
         self.services.add(type(self.reports.rollups), self.reports.rollups)
         self.services.add(type(self.seed_reports.reports), self.seed_reports.reports)
         # the HTTP routes, in the order they are matched
         self.routers: list[APIRouter] = [
-            health_router, *auth.routers, *calls.routers, *ivr.routers, *users.routers, *directory.routers,
+            health_router, *auth.routers, *cdr.routers,  # the CDR export before /api/calls/{call_id}
+            *calls.routers, *ivr.routers, *users.routers, *directory.routers,
             *customers.routers,
             *acd.routers, *realtime.routers, *wallboard.routers, *seat.routers, *recordings.routers,
             *qc.routers, *shifts.routers]
@@ -247,6 +257,7 @@ class Stack:
                          *self.notices.routers]
         self.body_limits += [*cases.body_limits, *self.knowledge.body_limits, *self.notices.body_limits]
         self.routers += help_domain.routers
+        self.routers += audit_domain.routers
         self.routers += self.reports.routers
         self.routers += self.seed_reports.routers
         self.layout: RuntimeLayout | None = None

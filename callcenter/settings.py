@@ -24,6 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from callcenter.audit.config import AuditSettings
 from callcenter.callbacks.config import CallbackSettings
 from callcenter.campaigns.config import CampaignSettings
 from callcenter.cases.config import CasesSettings
@@ -566,6 +567,9 @@ class Settings(BaseSettings):
     # the interval reports: the rollups' pass, the longest range per bucket size (callcenter/reports/config.py,
     # docs/reports.md): CALLCENTER_REPORTS__...
     reports: ReportSettings = Field(default_factory=ReportSettings)
+    # who reads the audit log besides admins; the export's longest range (callcenter/audit/config.py,
+    # docs/audit.md): CALLCENTER_AUDIT__...
+    audit: AuditSettings = Field(default_factory=AuditSettings)
     paths: PathSettings = PathSettings()
     agents: list[AgentPhone] = Field(default_factory=_default_agents)
     queues: list[QueueConfig] = Field(default_factory=_default_queues)
