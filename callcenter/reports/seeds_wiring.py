@@ -55,11 +55,13 @@ def wire_seed_reports(sessions: async_sessionmaker[AsyncSession], clock: Clock, 
     """``users``: auth's users (the agents' rows, the recipients); ``callback_rate``: the call-back desk's rate;
     ``violations``: the shifts' monthly violations report; ``clock_states``: the cases' clock view; ``hub``: the
     recipients of a generated analysis are told on their desktop (``notice``, action ``reports.quality_ready``,
-    ``text`` the month)."""
+    ``text`` the report's address)."""
     notifier = DeskNotifier(hub)
 
     def tell(username: str, month: str, at: datetime) -> None:
-        notifier.notice(username, "reports.quality_ready", "system", month, "", at)
+        # the text is the report's address (the same in both languages): the desktop shows a notice's text as sent
+        notifier.notice(username, "reports.quality_ready", "system", f"seeds_reports.html?report=quality&month={month}",
+                        "", at)
 
     reports = SeedReports(sessions, clock, timezone, settings, audit, users, callback_rate, violations,
                           clock_states, kept_dir=data_dir / "reports" / "quality", tell=tell)

@@ -60,6 +60,9 @@ async function start() {
   readAddress();
   $("sr-report").addEventListener("change", () => { readControls(); load(); });
   $("sr-period").addEventListener("change", () => { readControls(); load(); });
+  for (const id of ["sr-date", "sr-month"]) { // the CSV link follows the form before it is shown
+    $(id).addEventListener("change", () => { readControls(); $("sr-csv").href = url("csv"); });
+  }
   $("sr-controls").addEventListener("submit", (ev) => { ev.preventDefault(); readControls(); load(); });
   $("sr-print").addEventListener("click", () => window.print());
   document.addEventListener("cc:langchange", () => { renderControls(); renderReport(); });
