@@ -1,5 +1,6 @@
 /* index.html: log in (index/login.js), then the links the user's roles allow. */
 import "./i18n/common.js";
+import "./i18n/audit.js";
 import "./i18n/index.js";
 import "./i18n/knowledge.js";
 import "./i18n/notices.js";
@@ -30,6 +31,8 @@ function renderHome() {
   if (has("agent")) links.push({ href: "agent.html", key: "home.agent", desc: "home.agent_desc", id: "link-agent" });
   if (has("admin")) links.push({ href: "ivr.html", key: "home.ivr", desc: "home.ivr_desc", id: "link-ivr" });
   if (has("admin")) links.push({ href: "admin.html", key: "home.admin", desc: "home.admin_desc", id: "link-admin" });
+  // the audit log: admins (a role the centre grants reads it too: the page asks the API)
+  if (has("admin")) links.push({ href: "audit.html", key: "audit.link", desc: "audit.link_desc", id: "link-audit" });
   if (has("admin", "supervisor")) {
     links.push({ href: "board.html", key: "home.board", desc: "home.board_desc", id: "link-board" });
     links.push({ href: "tv.html", key: "home.tv", desc: "home.tv_desc", id: "link-tv" });
