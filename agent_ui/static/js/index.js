@@ -4,6 +4,7 @@ import "./i18n/audit.js";
 import "./i18n/index.js";
 import "./i18n/knowledge.js";
 import "./i18n/notices.js";
+import "./i18n/reports.js";
 import "./i18n/seeds_reports.js";
 import { whoAmI } from "./core/auth.js";
 import { $, el } from "./core/dom.js";
@@ -50,6 +51,10 @@ function renderHome() {
   // leads and admins publish notices (a department's head too: the page itself asks the API)
   if (has("admin", "supervisor")) {
     links.push({ href: "notices.html", key: "notices.link", desc: "notices.link_desc", id: "link-notices" });
+  }
+  // interval statistics: leads and QC every queue and agent, an agent their own rows
+  if (has("admin", "supervisor", "qc")) {
+    links.push({ href: "reports.html", key: "reports.link", desc: "reports.link_desc", id: "link-reports" });
   }
   // the seeds' reports: leads and QC read them all, an agent their own monthly appraisal
   if (has("admin", "supervisor", "qc")) {
