@@ -76,7 +76,8 @@ def test_the_admin_searches_by_person_and_customer_and_a_hostile_detail_is_text(
                 page.get_by_test_id("au-customer").fill(str(cid))
                 page.get_by_test_id("au-submit").click()
                 expect(page.get_by_test_id("au-views")).to_be_visible()
-                expect(page.get_by_test_id("au-views-heading")).to_have_text(f"Customer {cid}: record opened (1 in all)")
+                expect(page.get_by_test_id("au-views-heading")).to_have_text(
+                    f"Customer {cid}: record opened (1 in all)")
                 expect(page.get_by_test_id("au-view").get_by_test_id("au-view-who")).to_have_text([SUPERVISOR[0]])
                 expect(rows.get_by_test_id("au-row-action")).to_have_text(["customer.view", "customer.create"])
                 expect(rows.get_by_test_id("au-row-who")).to_have_text([SUPERVISOR[0], "admin"])
