@@ -274,3 +274,21 @@ async def test_the_migration_goes_down_and_up(workdir: Path) -> None:
     await asyncio.to_thread(upgrade, url)
     assert (await shape())[0] == got
     await engine.dispose()
+
+
+async def test_the_rebuild_command_writes_what_the_passes_wrote(env: Env) -> None:
+    from callcenter.reports.commands import rebuild
+
+    roll = env.stack.reports.rollups
+    await call_mix(env, roll)
+    incremental = await tables(env)
+    async with env.stack.sessions() as s:  # a bucket spoilt by hand: the rebuild puts it right
+        row = (await s.execute(select(QueueBucket).where(QueueBucket.queue == "support"))).scalars().first()
+        assert row is not None
+        row.offered += 7
+        await s.commit()
+    assert await tables(env) != incremental
+    text = await rebuild(env.stack.settings, "2026-03-01", "2026-03-02")
+    assert "rebuilt from 2026-03-01T00:00+08:00 to 2026-03-03T00:00+08:00" in text, text
+    assert await tables(env) == incremental
+    assert "nothing to rebuild" not in text
