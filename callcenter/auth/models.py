@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from callcenter.db import Base, UtcDateTime
@@ -42,7 +42,11 @@ class AuditEntry(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False, index=True)
-    username: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    username: Mapped[str] = mapped_column(String(64), nullable=False)
     action: Mapped[str] = mapped_column(String(64), nullable=False)
     target: Mapped[str] = mapped_column(String(128), nullable=False, default="")
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    # the audit trail's searches (callcenter/audit): by person, action or target (a customer, a recording) over time
+    __table_args__ = (Index("ix_audit_log_username_at", "username", "at"),
+                      Index("ix_audit_log_action_at", "action", "at"), Index("ix_audit_log_target_at", "target", "at"))

@@ -258,3 +258,30 @@ async def test_the_export_is_csv_oldest_first_streamed_and_safe(env: Env) -> Non
     pieces = [p async for p in stream]
     assert count == 2100 and len(pieces) == 1 + 5  # the header, then 500, 500, 500, 500, 100
     assert sum(p.count(b"\r\n") for p in pieces) == 2101
+
+
+async def test_the_audit_logs_search_indexes_come_and_go_with_their_migration(db_url: str) -> None:
+    """Migration 0027: the audit trail's searches by person, action and target over time have their indexes."""
+    import asyncio
+
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from callcenter.db import make_engine
+    from callcenter.migrate import alembic_config, upgrade
+
+    async def indexes() -> set[str]:
+        engine = make_engine(db_url)
+        try:
+            async with engine.connect() as c:
+                return await c.run_sync(lambda sync: {str(x["name"]) for x in inspect(sync).get_indexes("audit_log")})
+        finally:
+            await engine.dispose()
+
+    searches = {"ix_audit_log_username_at", "ix_audit_log_action_at", "ix_audit_log_target_at"}
+    assert searches <= await indexes() and "ix_audit_log_username" not in await indexes()
+    await asyncio.to_thread(command.downgrade, alembic_config(db_url), "0026_report_rollups")
+    got = await indexes()
+    assert not searches & got and "ix_audit_log_username" in got
+    await asyncio.to_thread(upgrade, db_url)
+    assert searches <= await indexes()
