@@ -32,7 +32,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
@@ -281,6 +281,16 @@ async def _agent_points(s: AsyncSession, a: datetime, b: datetime, pt: _Acc) -> 
 
 
 # the pass ----------------------------------------------------------------------------------------------------------
+async def _one_at_a_time(s: AsyncSession) -> None:
+    """Two rolls of the same buckets (the service's pass and ``callcenter reports rebuild``) never interleave: each
+    takes the write lock first — PostgreSQL a transaction-scoped advisory lock, SQLite its database write lock, by
+    writing before it reads (so no stale read snapshot has to be upgraded)."""
+    if s.bind.dialect.name == "postgresql":
+        await s.execute(text("SELECT pg_advisory_xact_lock(1702601)"))
+    else:
+        await s.execute(text("UPDATE report_rollup_marks SET name = name WHERE name = :n"), {"n": MARK})
+
+
 async def sl_thresholds(s: AsyncSession) -> dict[str, int]:
     return {n: int(v) for n, v in (await s.execute(select(QueueDef.name, QueueDef.service_level_seconds))).all()}
 
@@ -289,6 +299,7 @@ async def roll(s: AsyncSession, a: datetime, b: datetime, *, full: bool = False)
     """Recompute the buckets from ``floor15(a)`` to ``ceil15(b)`` from the raw rows, inside ``s`` (not committed).
     ``full``: also the agents with no state change in the span (a past span; see :func:`_agent_states`)."""
     a, b = floor15(a), ceil15(b)
+    await _one_at_a_time(s)
     sl = await sl_thresholds(s)
 
     def sl_of(queue: str) -> int:

@@ -292,3 +292,14 @@ async def test_the_rebuild_command_writes_what_the_passes_wrote(env: Env) -> Non
     assert "rebuilt from 2026-03-01T00:00+08:00 to 2026-03-03T00:00+08:00" in text, text
     assert await tables(env) == incremental
     assert "nothing to rebuild" not in text
+
+
+async def test_rolls_of_the_same_buckets_at_once_do_not_interleave(env: Env) -> None:
+    """The service's pass and a rebuild of the same day at the same time (the command run while the service runs):
+    both succeed and leave what one alone writes."""
+    roll = env.stack.reports.rollups
+    await call_mix(env, roll)
+    expected = await tables(env)
+    await asyncio.gather(roll.rebuild(T0 - timedelta(hours=1), env.clock.now()), roll.tick(),
+                         roll.rebuild(T0, env.clock.now()))
+    assert await tables(env) == expected
