@@ -38,4 +38,6 @@ class Survey(Base):
     taken_by: Mapped[str] = mapped_column(String(64), nullable=False)
     taken_at: Mapped[datetime] = mapped_column(UtcDateTime(), nullable=False)
 
-    __table_args__ = (Index("ix_surveys_agent_month", "agent_username", "month"),)
+    # the agents' months (QC, the appraisal); the weeks of the satisfaction analysis (taken_at, migration 0028)
+    __table_args__ = (Index("ix_surveys_agent_month", "agent_username", "month"),
+                      Index("ix_surveys_taken_at", "taken_at"))

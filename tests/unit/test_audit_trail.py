@@ -285,3 +285,28 @@ async def test_the_audit_logs_search_indexes_come_and_go_with_their_migration(db
     assert not searches & got and "ix_audit_log_username" in got
     await asyncio.to_thread(upgrade, db_url)
     assert searches <= await indexes()
+
+
+async def test_the_surveys_taken_at_index_comes_and_goes_with_its_migration(db_url: str) -> None:
+    """Migration 0028: the weekly satisfaction analysis reads the surveys by when they were taken."""
+    import asyncio
+
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from callcenter.db import make_engine
+    from callcenter.migrate import alembic_config, upgrade
+
+    async def indexes() -> set[str]:
+        engine = make_engine(db_url)
+        try:
+            async with engine.connect() as c:
+                return await c.run_sync(lambda sync: {str(x["name"]) for x in inspect(sync).get_indexes("surveys")})
+        finally:
+            await engine.dispose()
+
+    assert "ix_surveys_taken_at" in await indexes()
+    await asyncio.to_thread(command.downgrade, alembic_config(db_url), "0027_audit_log_indexes")
+    assert "ix_surveys_taken_at" not in await indexes()
+    await asyncio.to_thread(upgrade, db_url)
+    assert "ix_surveys_taken_at" in await indexes()
