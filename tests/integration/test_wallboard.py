@@ -15,6 +15,7 @@ import pytest
 import websockets
 
 from callcenter.app import Stack
+from callcenter.reports.intervals import Request
 from tests.exactness import assert_matches_asterisk, asterisk_figures
 from tests.helpers import Served, Sipp, agent_user, free_udp_port, route_all_calls_to, set_queue, wait_for
 
@@ -91,6 +92,12 @@ async def test_board_figures_equal_asterisks_after_a_burst_with_abandons(stack: 
             today = view.queues["support"]["windows"]["today"]
             assert (today["offered"], today["answered"], today["abandoned"]) == (4, 2, 2)
             assert view.agents["solo"]["calls_today"] == 2
+            # the interval report's "today" counts the same calls the same way (docs/reports.md)
+            await stack.reports.rollups.tick()
+            start, end = stack.reports.intervals.span(None, None, "day", stack.clock.now())
+            rep = await stack.reports.intervals.report(Request("queue", start, end, "day", ("support",)))
+            for k in ("offered", "answered", "abandoned", "timed_out", "answered_in_sl", "service_level", "asa"):
+                assert rep["totals"][k] == today[k], (k, rep["totals"], today)
             # Asterisk restarts: its own counters start again from 0, today's figures on the board do not
             before = stack.ami.status.connects
             assert stack.asterisk_process is not None
