@@ -34,7 +34,6 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from callcenter.acd.models import AgentStateLog, AgentStatus
 from callcenter.callbacks.models import CallbackAttempt
@@ -174,14 +173,10 @@ def call_facts(c: Any, sl_of: Callable[[str], int], a: datetime, b: datetime, q:
             ivr.add((floor15(at), str(step["node"])[:64], str(step["digits"])[:32]), 0, 1)
 
 
-async def _wrapups(s: AsyncSession, a: datetime, b: datetime, q: _Acc) -> None:
-    """Wrap-ups that ended in ``[a, b)`` (the row after a ``wrapup`` row of the same agent), in the queue of their
-    (queued) call."""
-    r, p, x = aliased(AgentStateLog), aliased(AgentStateLog), aliased(AgentStateLog)
-    prev_id = select(func.max(x.id)).where(x.user_id == r.user_id, x.id < r.id).correlate(r).scalar_subquery()
-    rows = (await s.execute(select(p.call_uniqueid, p.at, r.at).select_from(r).join(p, p.id == prev_id)
-                            .where(r.at >= a, r.at < b, p.state == "wrapup"))).all()
-    uid_list = sorted({uid for uid, _, _ in rows if uid})
+async def _wrapups(s: AsyncSession, ended: list[tuple[str | None, datetime, datetime]], q: _Acc) -> None:
+    """Wrap-ups that ended in the span (found in the agents' state-log intervals: a ``wrapup`` row and the next
+    row of the same agent), in the queue of their (queued) call."""
+    uid_list = sorted({uid for uid, _, _ in ended if uid})
     queue_of: dict[str, tuple[str, str]] = {}
     for i in range(0, len(uid_list), 500):
         for call_uid, queue, direction in (await s.execute(
@@ -189,27 +184,29 @@ async def _wrapups(s: AsyncSession, a: datetime, b: datetime, q: _Acc) -> None:
                     Call.uniqueid.in_(uid_list[i:i + 500]), Call.queued_at.is_not(None),
                     Call.queue.is_not(None)))).all():
             queue_of[call_uid] = (queue or "", direction or "inbound")
-    for wrapped, start, end in rows:
+    for wrapped, start, end in ended:
         where = queue_of.get(wrapped or "")
         if where is None:
             continue
         key = (floor15(end), where[0], where[1])
-        q.add(key, _QI["wrapup_sum"], max(0.0, (utc(end) - utc(start)).total_seconds()))
+        q.add(key, _QI["wrapup_sum"], max(0.0, (end - start).total_seconds()))
         q.add(key, _QI["wrapups"], 1)
 
 
 # agents ----------------------------------------------------------------------------------------------------------
-async def _agent_states(s: AsyncSession, a: datetime, b: datetime, full: bool, st: _Acc, pauses: _Acc
-                        ) -> dict[str, datetime]:
+async def _agent_states(s: AsyncSession, a: datetime, b: datetime, full: bool, st: _Acc, pauses: _Acc,
+                        wrapups: list[tuple[str | None, datetime, datetime]]) -> dict[str, datetime]:
     """Each agent's state-log intervals (closed ones) over the buckets they cover from ``a`` on; returns, per
     agent recomputed, the first bucket recomputed (before ``a`` when a state that began earlier ended in the span).
-    ``full``: every agent (a past span, where a state may cover it whole), else those with rows in the span."""
+    ``full``: every agent (a past span, where a state may cover it whole), else those with rows in the span.
+    ``wrapups``: gets the wrap-ups that ended in ``[a, b)`` (call uniqueid, start, end)."""
     ids = set((await s.execute(select(AgentStateLog.user_id).where(
         AgentStateLog.at >= a, AgentStateLog.at < b).distinct())).scalars())
     if full:
         ids |= set((await s.execute(select(AgentStatus.user_id))).scalars())
     starts: dict[str, datetime] = {}
-    cols = (AgentStateLog.username, AgentStateLog.state, AgentStateLog.reason, AgentStateLog.at)
+    cols = (AgentStateLog.username, AgentStateLog.state, AgentStateLog.reason, AgentStateLog.at,
+            AgentStateLog.call_uniqueid)
 
     async def last_before(uid: int, t: datetime) -> Any:
         return (await s.execute(select(*cols).where(AgentStateLog.user_id == uid, AgentStateLog.at < t)
@@ -228,10 +225,11 @@ async def _agent_states(s: AsyncSession, a: datetime, b: datetime, full: bool, s
         seq += (await s.execute(select(*cols).where(AgentStateLog.user_id == uid, AgentStateLog.at >= start,
                                                      AgentStateLog.at < b)
                                  .order_by(AgentStateLog.at, AgentStateLog.id))).all()
-        nxt = (await s.execute(select(*cols).where(AgentStateLog.user_id == uid, AgentStateLog.at >= b)
-                               .order_by(AgentStateLog.at, AgentStateLog.id).limit(1))).first()
-        if nxt is not None:
-            seq.append(nxt)
+        if full:  # a past span: the row that ends its last state (a pass's span ends now: there is none)
+            nxt = (await s.execute(select(*cols).where(AgentStateLog.user_id == uid, AgentStateLog.at >= b)
+                                   .order_by(AgentStateLog.at, AgentStateLog.id).limit(1))).first()
+            if nxt is not None:
+                seq.append(nxt)
         if not seq:
             continue
         name = seq[-1].username
@@ -243,6 +241,8 @@ async def _agent_states(s: AsyncSession, a: datetime, b: datetime, full: bool, s
             if i + 1 >= len(seq):
                 break  # the state in progress: counted once it ends
             end = utc(seq[i + 1].at)
+            if row.state == "wrapup" and a <= end < b:
+                wrapups.append((row.call_uniqueid, at, end))
             if row.state == "ringing" and seq[i + 1].state != "on_call" and start <= end < b:
                 st.add((floor15(end), row.username), _SI["missed_rings"], 1)
             if row.state == "logged_out":
@@ -310,9 +310,10 @@ async def roll(s: AsyncSession, a: datetime, b: datetime, *, full: bool = False)
     touching = or_(*[and_(c >= a, c < b) for c in cols])
     for c in (await s.execute(select(*_CALL_COLS).where(touching))).all():
         call_facts(c, sl_of, a, b, q, ivr, pt)
-    await _wrapups(s, a, b, q)
     st, pauses = _Acc(len(SCOLS)), _Acc(1)
-    starts = await _agent_states(s, a, b, full, st, pauses)
+    ended: list[tuple[str | None, datetime, datetime]] = []
+    starts = await _agent_states(s, a, b, full, st, pauses, ended)
+    await _wrapups(s, ended, q)
     await _agent_points(s, a, b, pt)
 
     # queues and the IVR: every row of the span replaced
