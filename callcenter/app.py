@@ -473,7 +473,6 @@ class Stack:
                                         self.auth.audit)
             await self.seat.load()
             await self.board.load()
-            await self.reports.rollups.repair()  # the buckets a crash left behind, from the raw rows
             self.board.start()
             self.seat.start()
             self.shifts.start()
@@ -485,7 +484,7 @@ class Stack:
             self.seed_reports.watch.start()
             self.tracker.start_writer()
             self.acd.start_writer()
-            self.reports.rollups.start()
+            self.reports.rollups.start()  # first the buckets a crash left behind (from the raw rows), then passes
             await self.ami.start()
         except BaseException:
             await self.stop()  # nothing half-started is left behind (ports, child process, DB pool)

@@ -419,6 +419,7 @@ class Rollups:
         self._from: datetime | None = None  # the start of the next pass (the previous pass's end)
         self._dirty: datetime | None = None  # the earliest fact noted since the previous pass
         self._task: Any = None
+        self.repaired = False  # the repair at start has run (:meth:`repair`)
         self.passes = 0
         self.failures = 0
 
@@ -467,10 +468,12 @@ class Rollups:
                 await set_mark(s, now)
                 await s.commit()
             self._from = now
+            self.repaired = True
             return 0
         start = floor15(mark) - timedelta(seconds=BUCKET_SECONDS) if mark is not None else floor15(first or now)
         n = await roll_span(self.sessions, start, now, full=mark is None, mark=now)
         self._from = now
+        self.repaired = True
         log.info("reports: rollups repaired from %s (%d chunk(s))", start.isoformat(), n)
         return n
 
@@ -485,8 +488,18 @@ class Rollups:
             self._task = asyncio.create_task(self._run(), name="report-rollups")
 
     async def _run(self) -> None:
+        """First the repair (in this task, so a start never waits for a long catch-up — a database upgraded with a
+        year of calls and no rollups yet is rolled up a day per transaction while the service already runs), then a
+        pass every ``tick_seconds``."""
         import asyncio
 
+        while not self.repaired:
+            try:
+                await self.repair()
+            except Exception:
+                self.failures += 1
+                log.exception("reports: rollup repair failed; tried again in %gs", self.tick_seconds)
+                await asyncio.sleep(self.tick_seconds)
         while True:
             await asyncio.sleep(self.tick_seconds)
             try:
@@ -505,6 +518,8 @@ class Rollups:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        if not self.repaired:
+            return  # stopped during the repair: the next start repairs from the same mark
         try:
             await self.tick()  # what the last seconds added
         except Exception:

@@ -18,7 +18,7 @@ from callcenter.calls.models import Call
 from callcenter.clock import FakeClock
 from callcenter.reports.models import AgentBucket, AgentPauseBucket, IvrBucket, QueueBucket
 from callcenter.reports.rollups import Rollups
-from tests.helpers import bearer
+from tests.helpers import bearer, wait_for
 from tests.unit.test_wallboard import Env
 from tests.unit.wired import close_wired, wired_stack
 
@@ -171,8 +171,10 @@ async def test_a_crash_is_repaired_at_start(env: Env) -> None:
     await env.stack.acd.flush()
     # the crash: the pass never ran; a new service starts on the same database
     env.clock.advance(600)
-    fresh = Rollups(env.stack.sessions, env.clock, roll.flush)
-    await fresh.repair()
+    fresh = Rollups(env.stack.sessions, env.clock, roll.flush, tick_seconds=0.05)
+    fresh.start()  # the repair runs in the pass's own task, before its first pass
+    await wait_for(lambda: fresh.repaired, 10, "the repair")
+    await fresh.stop()
     repaired = await tables(env)
     await fresh.rebuild(T0 - timedelta(hours=1), env.clock.now())
     assert await tables(env) == repaired
