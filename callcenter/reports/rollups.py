@@ -285,7 +285,7 @@ async def _one_at_a_time(s: AsyncSession) -> None:
     """Two rolls of the same buckets (the service's pass and ``callcenter reports rebuild``) never interleave: each
     takes the write lock first — PostgreSQL a transaction-scoped advisory lock, SQLite its database write lock, by
     writing before it reads (so no stale read snapshot has to be upgraded)."""
-    if s.bind.dialect.name == "postgresql":
+    if s.get_bind().dialect.name == "postgresql":
         await s.execute(text("SELECT pg_advisory_xact_lock(1702601)"))
     else:
         await s.execute(text("UPDATE report_rollup_marks SET name = name WHERE name = :n"), {"n": MARK})
