@@ -102,7 +102,7 @@ register({
     "reports.hint.callbacks_done": "回访拨打次数",
     "reports.hint.cases_accepted": "受理的工单数",
   },
-  en: {
+  "en": {
     "reports.title": "Interval statistics",
     "reports.link": "Interval statistics",
     "reports.link_desc": "queue and agent history by 15 minutes, hour, day, week or month; CSV and print",
