@@ -39,6 +39,9 @@ export function hasRole(user, ...roles) {
 }
 
 export async function logout() {
+  // this page goes to the login page itself: a live socket closed by the logout (4401) must not navigate too, or
+  // the second navigation aborts the first
+  document.documentElement.dataset.loggingOut = "true";
   await api("POST", "/api/auth/logout");
   window.location.href = "index.html";
 }

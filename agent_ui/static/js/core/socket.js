@@ -95,7 +95,7 @@ export function liveSocket(path, { onMessage, onState, onLoggedOut, mayUse }) {
     if (stopped) return;
     if (ev.code === 4401) {
       stop();
-      onLoggedOut();
+      if (document.documentElement.dataset.loggingOut !== "true") onLoggedOut(); // not our own logout()
       return;
     }
     if (ev.code === 4403) {
@@ -109,7 +109,7 @@ export function liveSocket(path, { onMessage, onState, onLoggedOut, mayUse }) {
     if (stopped) return;
     if (r.status === 401) {
       stop();
-      onLoggedOut();
+      if (document.documentElement.dataset.loggingOut !== "true") onLoggedOut();
     } else if (r.ok && mayUse && !mayUse(r.data)) {
       stop();
       setState("refused");
