@@ -109,6 +109,7 @@ def test_the_page_shows_the_calls_by_interval_as_the_board_counts_them(db_url: s
                 page.emulate_media(media="screen")
                 # an agent sees their own rows only
                 page.get_by_test_id("logout").click()
+                page.wait_for_url("**/ui/index.html*")  # the logout's own navigation first, or it aborts the next
                 sign_in(page, base, AGENT)
                 expect(page.get_by_test_id("link-agent")).to_be_visible()  # signed in (the cookie is set)
                 expect(page.get_by_test_id("link-reports")).to_have_count(0)  # the home link is for leads
