@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -433,3 +434,18 @@ class Served:
         self.server.should_exit = True
         if self._task is not None:
             await asyncio.wait_for(self._task, 10)
+
+
+async def session_headers(stack: Any, name: str, roles: tuple[str, ...], at: datetime, days: float) -> dict[str, str]:
+    """A user ``name`` with ``roles`` created at ``at`` and a session valid ``days`` from then, without scrypt (no
+    password is ever checked): the Authorization header to send."""
+    import secrets
+    from datetime import timedelta
+
+    from callcenter.auth.service import token_hash
+
+    u = await stack.auth.repo.add_user(username=name, display_name=name, password_hash="-", roles=list(roles),
+                                       active=True, created_at=at)
+    token = f"token-{name}-{secrets.token_hex(8)}"
+    await stack.auth.repo.add_session(token_hash(token), u.id, at, at + timedelta(days=days))
+    return {"Authorization": f"Bearer {token}"}

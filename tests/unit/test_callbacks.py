@@ -6,10 +6,9 @@ problem that stands (a new linked case, the department head told), the overdue a
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +17,8 @@ import pytest
 
 from callcenter.app import Stack, create_app
 from callcenter.asterisk.ami import AmiEvent
-from callcenter.auth.service import token_hash
 from callcenter.clock import FakeClock
-from tests.helpers import stack_settings
+from tests.helpers import session_headers, stack_settings
 from tests.unit.test_case_live import Listener
 from tests.unit.wired import FakeAmi
 
@@ -100,11 +98,7 @@ class Desk:
 
 
 async def _user(stack: Stack, name: str, roles: tuple[str, ...]) -> dict[str, str]:
-    u = await stack.auth.repo.add_user(username=name, display_name=name, password_hash="-", roles=list(roles),
-                                       active=True, created_at=T0)
-    token = f"token-{name}-{secrets.token_hex(8)}"
-    await stack.auth.repo.add_session(token_hash(token), u.id, T0, T0 + timedelta(days=30))
-    return {"Authorization": f"Bearer {token}"}
+    return await session_headers(stack, name, roles, T0, 30)
 
 
 @pytest.fixture

@@ -18,11 +18,10 @@ import pytest
 
 from callcenter.app import Stack, create_app
 from callcenter.asterisk.ami import AmiEvent
-from callcenter.auth.service import token_hash
 from callcenter.campaigns.service import CustomerFilter
 from callcenter.clock import FakeClock
 from callcenter.errors import DomainError
-from tests.helpers import stack_settings
+from tests.helpers import session_headers, stack_settings
 from tests.unit.wired import FakeAmi
 
 pytestmark = pytest.mark.db
@@ -92,11 +91,7 @@ class Env:
 
 
 async def _user(stack: Stack, name: str, roles: tuple[str, ...]) -> dict[str, str]:
-    u = await stack.auth.repo.add_user(username=name, display_name=name, password_hash="-", roles=list(roles),
-                                       active=True, created_at=T0)
-    token = f"token-{name}-{secrets.token_hex(8)}"
-    await stack.auth.repo.add_session(token_hash(token), u.id, T0, T0 + timedelta(days=30))
-    return {"Authorization": f"Bearer {token}"}
+    return await session_headers(stack, name, roles, T0, 30)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ and the flag at the third upheld complaint within six months (one older does not
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,10 +18,9 @@ from sqlalchemy import select
 
 from callcenter.app import Stack, create_app
 from callcenter.auth.models import AuditEntry
-from callcenter.auth.service import token_hash
 from callcenter.cases.config import CasesSettings
 from callcenter.clock import FakeClock
-from tests.helpers import stack_settings
+from tests.helpers import session_headers, stack_settings
 from tests.unit.test_case_live import Listener
 from tests.unit.test_cases_api import Api as CasesApi
 
@@ -74,11 +72,7 @@ class Api(CasesApi):
 
 
 async def _user(stack: Stack, name: str, roles: tuple[str, ...]) -> dict[str, str]:
-    u = await stack.auth.repo.add_user(username=name, display_name=name, password_hash="-", roles=list(roles),
-                                       active=True, created_at=T0)
-    token = f"token-{name}-{secrets.token_hex(8)}"
-    await stack.auth.repo.add_session(token_hash(token), u.id, T0, T0 + timedelta(days=400))
-    return {"Authorization": f"Bearer {token}"}
+    return await session_headers(stack, name, roles, T0, 400)
 
 
 MakeApi = Callable[..., Awaitable[Api]]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -19,11 +18,10 @@ from sqlalchemy import select
 
 from callcenter.app import Stack, create_app
 from callcenter.auth.models import AuditEntry
-from callcenter.auth.service import token_hash
 from callcenter.cases.policy import CAUSE_WORDS, CasePolicySettings, cause_label
 from callcenter.clock import FakeClock
 from callcenter.shifts.models import ApproverPosition
-from tests.helpers import stack_settings
+from tests.helpers import session_headers, stack_settings
 
 pytestmark = pytest.mark.db
 SETTLEMENT = "cases.settlement_needs_position"
@@ -77,12 +75,7 @@ class Api:
 
 
 async def _user(stack: Stack, name: str, roles: tuple[str, ...]) -> dict[str, str]:
-    """A user and a session without scrypt (no password is ever checked here): the header to send."""
-    u = await stack.auth.repo.add_user(username=name, display_name=name, password_hash="-", roles=list(roles),
-                                       active=True, created_at=T0)
-    token = f"token-{name}-{secrets.token_hex(8)}"
-    await stack.auth.repo.add_session(token_hash(token), u.id, T0, T0 + timedelta(days=30))
-    return {"Authorization": f"Bearer {token}"}
+    return await session_headers(stack, name, roles, T0, 30)
 
 
 @pytest.fixture

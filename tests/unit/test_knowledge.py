@@ -7,7 +7,6 @@ checksum, uses on calls counted per month, the audit rows, and the migration goi
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,9 +19,8 @@ from sqlalchemy import select
 
 from callcenter.app import Stack, create_app
 from callcenter.auth.models import AuditEntry
-from callcenter.auth.service import token_hash
 from callcenter.clock import FakeClock
-from tests.helpers import stack_settings
+from tests.helpers import session_headers, stack_settings
 from tests.unit.wired import FakeAmi
 
 pytestmark = pytest.mark.db
@@ -85,11 +83,7 @@ class Kb:
 
 
 async def _user(stack: Stack, name: str, roles: tuple[str, ...]) -> dict[str, str]:
-    u = await stack.auth.repo.add_user(username=name, display_name=name, password_hash="-", roles=list(roles),
-                                       active=True, created_at=T0)
-    token = f"token-{name}-{secrets.token_hex(8)}"
-    await stack.auth.repo.add_session(token_hash(token), u.id, T0, T0 + timedelta(days=60))
-    return {"Authorization": f"Bearer {token}"}
+    return await session_headers(stack, name, roles, T0, 60)
 
 
 @pytest.fixture

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
-import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +21,9 @@ import pytest
 
 from callcenter.app import Stack, create_app
 from callcenter.asterisk.ami import AmiEvent
-from callcenter.auth.service import token_hash
 from callcenter.clock import FakeClock
 from callcenter.reports.seeds import tables_csv
-from tests.helpers import stack_settings
+from tests.helpers import session_headers, stack_settings
 from tests.unit.test_qc_forms import five
 from tests.unit.test_qc_sampling import add_call, local
 from tests.unit.wired import FakeAmi
@@ -86,11 +84,7 @@ class Env:
 
 
 async def _user(stack: Stack, name: str, roles: tuple[str, ...]) -> dict[str, str]:
-    u = await stack.auth.repo.add_user(username=name, display_name=name, password_hash="-", roles=list(roles),
-                                       active=True, created_at=T_NOV)
-    token = f"token-{name}-{secrets.token_hex(8)}"
-    await stack.auth.repo.add_session(token_hash(token), u.id, T_NOV, T_NOV + timedelta(days=90))
-    return {"Authorization": f"Bearer {token}"}
+    return await session_headers(stack, name, roles, T_NOV, 90)
 
 
 @pytest.fixture
